@@ -1,0 +1,8 @@
+//! reportfig: illustrations for reports from short captions, with Stable Diffusion on candle.
+//!
+//! The binary (`src/main.rs`) only parses arguments and prints; everything else lives here so
+//! it can be tested. See `DESIGN.md`-style overview in the README.
+
+pub mod fixtures;
+pub mod model;
+pub mod pipeline;

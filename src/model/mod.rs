@@ -1,0 +1,3 @@
+//! Where weights come from and what they are.
+
+pub mod config;

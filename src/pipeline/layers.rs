@@ -1,0 +1,174 @@
+//! The building blocks every network here is made of: convolution, linear layers, norms,
+//! attention and activations.
+//!
+//! The networks (text encoder, UNet, VAE) call only these, never candle-nn's layers directly,
+//! so that the CPU hot paths can be replaced in one place without touching the model code.
+
+use candle_core::{DType, Module, Result, Tensor, D};
+use candle_nn::VarBuilder;
+
+/// A 2-D convolution with diffusers' parameter names (`weight` `[out, in, k, k]`, `bias`).
+#[derive(Debug, Clone)]
+pub struct Conv2d {
+    weight: Tensor,
+    bias: Option<Tensor>,
+    stride: usize,
+    padding: usize,
+}
+
+impl Conv2d {
+    pub fn load(
+        vb: VarBuilder,
+        in_channels: usize,
+        out_channels: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    ) -> Result<Self> {
+        let weight = vb.get_with_hints(
+            (out_channels, in_channels, kernel, kernel),
+            "weight",
+            candle_nn::init::DEFAULT_KAIMING_NORMAL,
+        )?;
+        let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
+        Ok(Self {
+            weight,
+            bias,
+            stride,
+            padding,
+        })
+    }
+
+    pub fn out_channels(&self) -> usize {
+        self.weight.dim(0).unwrap_or(0)
+    }
+}
+
+impl Module for Conv2d {
+    /// x: `[batch, in, h, w]` -> `[batch, out, h', w']`
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = x.conv2d(&self.weight, self.padding, self.stride, 1, 1)?;
+        match &self.bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, b.dim(0)?, 1, 1))?),
+            None => Ok(y),
+        }
+    }
+}
+
+/// A dense layer, `y = x Wᵀ + b`, applied over the last dimension.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+impl Linear {
+    pub fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
+        let lin = candle_nn::linear(in_dim, out_dim, vb)?;
+        Ok(Self {
+            weight: lin.weight().clone(),
+            bias: lin.bias().cloned(),
+        })
+    }
+
+    pub fn load_no_bias(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
+        let lin = candle_nn::linear_no_bias(in_dim, out_dim, vb)?;
+        Ok(Self {
+            weight: lin.weight().clone(),
+            bias: None,
+        })
+    }
+}
+
+impl Module for Linear {
+    /// x: `[..., in]` -> `[..., out]`
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let dims = x.dims().to_vec();
+        let in_dim = *dims.last().unwrap_or(&0);
+        let rows = x.elem_count() / in_dim.max(1);
+        let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
+        let y = match &self.bias {
+            Some(b) => y.broadcast_add(b)?,
+            None => y,
+        };
+        let mut out = dims;
+        *out.last_mut().unwrap() = self.weight.dim(0)?;
+        y.reshape(out)
+    }
+}
+
+/// Group normalisation over `[batch, channels, ...]`, statistics in f32.
+#[derive(Debug, Clone)]
+pub struct GroupNorm {
+    inner: candle_nn::GroupNorm,
+}
+
+impl GroupNorm {
+    pub fn load(vb: VarBuilder, groups: usize, channels: usize, eps: f64) -> Result<Self> {
+        Ok(Self {
+            inner: candle_nn::group_norm(groups, channels, eps, vb)?,
+        })
+    }
+}
+
+impl Module for GroupNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.inner.forward(x)
+    }
+}
+
+/// Layer normalisation over the last dimension, with weight and bias.
+#[derive(Debug, Clone)]
+pub struct LayerNorm {
+    inner: candle_nn::LayerNorm,
+}
+
+impl LayerNorm {
+    pub fn load(vb: VarBuilder, size: usize, eps: f64) -> Result<Self> {
+        Ok(Self {
+            inner: candle_nn::layer_norm(size, eps, vb)?,
+        })
+    }
+}
+
+impl Module for LayerNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.inner.forward(x)
+    }
+}
+
+/// Scaled dot-product attention.
+///
+/// q: `[batch, heads, n_q, d]`, k and v: `[batch, heads, n_kv, d]` -> `[batch, heads, n_q, d]`.
+/// `scale` is usually `1/sqrt(d)`.
+pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
+    let in_dtype = q.dtype();
+    let (q, k, v) = (
+        q.to_dtype(DType::F32)?,
+        k.to_dtype(DType::F32)?,
+        v.to_dtype(DType::F32)?,
+    );
+    let scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
+    let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+    probs.matmul(&v.contiguous()?)?.to_dtype(in_dtype)
+}
+
+/// The exact GELU, `x Φ(x)` with the error function: what PyTorch's `gelu` and
+/// transformers' `"gelu"` compute (candle's `gelu` is the tanh approximation).
+pub fn gelu_exact(x: &Tensor) -> Result<Tensor> {
+    x.gelu_erf()
+}
+
+/// CLIP's `quick_gelu`, `x σ(1.702 x)`.
+pub fn quick_gelu(x: &Tensor) -> Result<Tensor> {
+    x * candle_nn::ops::sigmoid(&(x * 1.702)?)?
+}
+
+pub fn silu(x: &Tensor) -> Result<Tensor> {
+    x.silu()
+}
+
+/// Softmax over the last dimension.
+pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
+    candle_nn::ops::softmax(x, D::Minus1)
+}

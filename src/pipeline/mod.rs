@@ -1,0 +1,3 @@
+//! The diffusion pipeline on candle.
+
+pub mod layers;
