@@ -6,3 +6,6 @@
 pub mod fixtures;
 pub mod model;
 pub mod pipeline;
+pub mod request;
+
+pub use request::GenerationRequest;

@@ -1,0 +1,33 @@
+//! What one image is made from: the checked request every front end (generate, batch,
+//! compare) hands to the pipeline, and what is recorded in the PNG so it can be made again.
+
+use serde::{Deserialize, Serialize};
+
+/// One image to make. Every field is already validated (sizes are multiples of the model's
+/// pixel stride, steps > 0, guidance >= 0) by whoever built it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationRequest {
+    /// The caption as the user wrote it, before any style was applied.
+    pub caption: String,
+    /// Style names applied, in order (`--style a+b`), empty when the caption is the prompt.
+    #[serde(default)]
+    pub styles: Vec<String>,
+    /// The prompt the text encoder sees.
+    pub prompt: String,
+    /// `None`: no negative prompt (SDXL then uses zero conditioning, as diffusers does);
+    /// `Some("")` is an explicit empty negative prompt and is encoded.
+    pub negative_prompt: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub steps: u32,
+    pub guidance: f64,
+    pub seed: u64,
+    /// Sampler name (`euler`, `euler-a`, `ddim`, `pndm`, `dpmpp-2m`, `dpmpp-2m-karras`, `lcm`,
+    /// `ddpm`); `None` uses the model's own `scheduler_config.json`.
+    pub sampler: Option<String>,
+    /// The model as the user named it: a preset, `org/name[@revision]` or a folder.
+    pub model: String,
+    /// The exact revision (commit) the weights came from, when known.
+    #[serde(default)]
+    pub model_revision: Option<String>,
+}
