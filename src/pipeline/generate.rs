@@ -1,0 +1,386 @@
+//! `Pipeline`: load a diffusers-layout model once, then turn requests into images, following
+//! diffusers' `StableDiffusionPipeline` / `StableDiffusionXLPipeline` step for step.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::model::config::{read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig};
+use crate::model::source::{Component, ModelFiles};
+use crate::pipeline::noise::TorchGenerator;
+use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
+use crate::pipeline::text::{ClipTextModel, ClipTokenizer};
+use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
+use crate::pipeline::vae::{self, AutoencoderKL};
+use crate::request::GenerationRequest;
+
+/// Why a model could not be loaded or an image not made.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot load the {component} weights from {path}: {message}\nhint: the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model")]
+    Weights {
+        component: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("the {component} in {path} cannot be built: {message}")]
+    Build {
+        component: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("{0}")]
+    Text(#[from] crate::pipeline::text::TextError),
+    #[error("{0}")]
+    Scheduler(#[from] scheduler::SchedulerError),
+    #[error("{0}")]
+    Request(String),
+    #[error("the computation failed: {0}")]
+    Compute(#[from] candle_core::Error),
+}
+
+/// How to run: where, and in which precision the weights are held.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub device: Device,
+    pub dtype: DType,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            device: Device::Cpu,
+            dtype: DType::F32,
+        }
+    }
+}
+
+/// What the pipeline reports while it works; the caller decides how to show it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Progress {
+    /// Prompt encoding finished.
+    Encoded { seconds: f64 },
+    /// UNet call `done` of `total` finished.
+    Step { done: usize, total: usize },
+    /// The VAE is decoding.
+    Decoding,
+    Decoded { seconds: f64 },
+}
+
+/// One finished image and what it took.
+#[derive(Debug, Clone)]
+pub struct GeneratedImage {
+    pub image: image::RgbImage,
+    /// Words of the prompt that did not fit into the text encoder's window.
+    pub dropped_words: Vec<String>,
+    pub seconds: f64,
+}
+
+/// Prompt encodings kept per (prompt, negative, guidance > 1), so batch and compare runs
+/// encode each distinct prompt once.
+#[derive(Clone)]
+struct Conditioning {
+    /// `[batch, 77, D]`: uncond then cond when guidance is on, else cond alone.
+    hidden: Tensor,
+    /// SDXL: `[batch, P]`, in the same order as `hidden`.
+    pooled: Option<Tensor>,
+    dropped: Vec<String>,
+}
+
+/// A loaded model, ready to make images.
+pub struct Pipeline {
+    device: Device,
+    dtype: DType,
+    tokenizer: ClipTokenizer,
+    text_encoder: ClipTextModel,
+    /// SDXL's second tokenizer and encoder (OpenCLIP bigG).
+    second: Option<(ClipTokenizer, ClipTextModel)>,
+    unet: UNet2DConditionModel,
+    unet_config: UNetConfig,
+    vae: AutoencoderKL,
+    vae_config: VaeConfig,
+    scheduler_config: SchedulerConfig,
+    default_sampler: SamplerKind,
+    force_zeros_for_empty_prompt: bool,
+    cache: HashMap<(String, Option<String>, bool), Conditioning>,
+}
+
+fn var_builder(
+    component: &'static str,
+    c: &Component,
+    dtype: DType,
+    device: &Device,
+) -> Result<VarBuilder<'static>, PipelineError> {
+    // SAFETY: the weights are memory-mapped read-only; the files belong to the user's model
+    // folder or the hub cache and are not modified while reportfig runs. Mapping avoids
+    // copying gigabytes of weights into memory.
+    #[allow(unsafe_code)]
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&c.weights, dtype, device) };
+    vb.map_err(|e| PipelineError::Weights {
+        component,
+        path: c.weights.first().cloned().unwrap_or_default(),
+        message: e.to_string(),
+    })
+}
+
+fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Build {
+        component,
+        path: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
+        message: e.to_string(),
+    }
+}
+
+impl Pipeline {
+    /// Reads every component's config and maps its weights. Nothing is downloaded here.
+    pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
+        let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
+        let device = opts.device.clone();
+        let dtype = opts.dtype;
+
+        let te_cfg: ClipTextConfig = read_json(&files.text_encoder.config, "text encoder config")?;
+        let text_encoder = ClipTextModel::load(
+            var_builder("text encoder", &files.text_encoder, dtype, &device)?,
+            &te_cfg,
+        )
+        .map_err(|e| build_error("text encoder", &files.text_encoder, e))?;
+        let tokenizer = ClipTokenizer::from_dir(&files.tokenizer)?;
+
+        let second = match (&files.text_encoder_2, &files.tokenizer_2) {
+            (Some(c), Some(tok)) => {
+                let cfg: ClipTextConfig = read_json(&c.config, "text encoder 2 config")?;
+                let enc = ClipTextModel::load(var_builder("second text encoder", c, dtype, &device)?, &cfg)
+                    .map_err(|e| build_error("second text encoder", c, e))?;
+                Some((ClipTokenizer::from_dir(tok)?, enc))
+            }
+            _ => None,
+        };
+
+        let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
+        let unet = UNet2DConditionModel::load(
+            var_builder("UNet", &files.unet, dtype, &device)?,
+            &unet_config,
+        )
+        .map_err(|e| build_error("UNet", &files.unet, e))?;
+
+        let vae_config: VaeConfig = read_json(&files.vae.config, "VAE config")?;
+        let vae = AutoencoderKL::load(var_builder("VAE", &files.vae, dtype, &device)?, &vae_config)
+            .map_err(|e| build_error("VAE", &files.vae, e))?;
+
+        let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
+        let default_sampler = SamplerKind::from_class_name(&scheduler_config)?;
+
+        Ok(Self {
+            device,
+            dtype,
+            tokenizer,
+            text_encoder,
+            second,
+            unet,
+            unet_config,
+            vae,
+            vae_config,
+            scheduler_config,
+            default_sampler,
+            force_zeros_for_empty_prompt: index.force_zeros_for_empty_prompt.unwrap_or(true),
+            cache: HashMap::new(),
+        })
+    }
+
+    /// The sampler the model's own scheduler config names.
+    pub fn default_sampler(&self) -> SamplerKind {
+        self.default_sampler
+    }
+
+    /// Pixels per latent cell along each side (8 for every published SD model).
+    pub fn pixel_stride(&self) -> usize {
+        self.vae_config.downscale()
+    }
+
+    pub fn is_sdxl(&self) -> bool {
+        self.second.is_some()
+    }
+
+    pub fn unet_config(&self) -> &UNetConfig {
+        &self.unet_config
+    }
+
+    /// Counts the tokens a text takes in the first tokenizer (for style budgets).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        self.tokenizer.count_tokens(text)
+    }
+
+    fn conditioning(&mut self, req: &GenerationRequest, cfg: bool) -> Result<Conditioning, PipelineError> {
+        let key = (req.prompt.clone(), req.negative_prompt.clone(), cfg);
+        if let Some(c) = self.cache.get(&key) {
+            return Ok(c.clone());
+        }
+        let enc = crate::pipeline::text::encode_prompt(
+            crate::pipeline::text::PromptEncoders {
+                tokenizer: &self.tokenizer,
+                text_encoder: &self.text_encoder,
+                second: self.second.as_ref().map(|(t, e)| (t, e)),
+                force_zeros_for_empty_prompt: self.force_zeros_for_empty_prompt,
+            },
+            &req.prompt,
+            req.negative_prompt.as_deref(),
+            cfg,
+            &self.device,
+        )?;
+        let hidden = match &enc.uncond {
+            Some(u) => Tensor::cat(&[u, &enc.cond], 0)?,
+            None => enc.cond.clone(),
+        };
+        let pooled = match (&enc.pooled, &enc.uncond_pooled) {
+            (Some(p), Some(u)) => Some(Tensor::cat(&[u, p], 0)?),
+            (Some(p), None) => Some(p.clone()),
+            _ => None,
+        };
+        let c = Conditioning {
+            hidden: hidden.to_dtype(self.dtype)?,
+            pooled: pooled.map(|p| p.to_dtype(self.dtype)).transpose()?,
+            dropped: enc.dropped,
+        };
+        self.cache.insert(key, c.clone());
+        Ok(c)
+    }
+
+    /// Checks a request against this model before any work is done.
+    pub fn check(&self, req: &GenerationRequest) -> Result<SamplerKind, PipelineError> {
+        let f = self.pixel_stride() as u32;
+        for (what, v) in [("width", req.width), ("height", req.height)] {
+            if v == 0 || v % f != 0 {
+                let lo = (v / f).max(1) * f;
+                return Err(PipelineError::Request(format!(
+                    "{what} {v} is not a multiple of {f}; try {lo} or {}",
+                    lo + f
+                )));
+            }
+        }
+        if req.steps == 0 {
+            return Err(PipelineError::Request("steps must be at least 1".into()));
+        }
+        if !(req.guidance >= 0.0) {
+            return Err(PipelineError::Request(format!(
+                "guidance {} must be zero or positive",
+                req.guidance
+            )));
+        }
+        Ok(match &req.sampler {
+            Some(name) => SamplerKind::from_name(name)?,
+            None => self.default_sampler,
+        })
+    }
+
+    /// Makes the final latents for a request (before the VAE).
+    ///
+    /// Returns latents `[1, in_channels, height / f, width / f]`.
+    pub fn denoise(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(Tensor, Vec<String>), PipelineError> {
+        let kind = self.check(req)?;
+        // diffusers: do_classifier_free_guidance = guidance_scale > 1.
+        let cfg = req.guidance > 1.0;
+        let t0 = Instant::now();
+        let cond = self.conditioning(req, cfg)?;
+        progress(Progress::Encoded {
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+
+        let mut sched = scheduler::build(kind, &self.scheduler_config, req.steps as usize)?;
+        let f = self.pixel_stride();
+        let shape = [
+            1,
+            self.unet_config.in_channels,
+            req.height as usize / f,
+            req.width as usize / f,
+        ];
+        // The noise is drawn on the CPU whatever the device, so a seed means one image.
+        let mut rng = TorchGenerator::new(req.seed);
+        let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
+        let mut latents = (noise * sched.init_noise_sigma())?.to_device(&self.device)?;
+
+        let added = match &cond.pooled {
+            Some(pooled) => {
+                // (original_size, crops_coords_top_left, target_size), all from the request
+                // as diffusers computes them when none are passed.
+                let (h, w) = (req.height as f32, req.width as f32);
+                let ids = Tensor::new(&[h, w, 0.0, 0.0, h, w], &self.device)?
+                    .unsqueeze(0)?
+                    .repeat((pooled.dim(0)?, 1))?
+                    .to_dtype(self.dtype)?;
+                Some(AddedConditioning {
+                    text_embeds: pooled.clone(),
+                    time_ids: ids,
+                })
+            }
+            None => None,
+        };
+
+        let timesteps = sched.timesteps().to_vec();
+        let total = timesteps.len();
+        for (i, &t) in timesteps.iter().enumerate() {
+            let input = if cfg {
+                Tensor::cat(&[&latents, &latents], 0)?
+            } else {
+                latents.clone()
+            };
+            let input = sched.scale_model_input(&input, i)?.to_dtype(self.dtype)?;
+            let out = self
+                .unet
+                .forward(&input, t, &cond.hidden, added.as_ref())?
+                .to_dtype(DType::F32)?;
+            let guided = if cfg {
+                let uncond = out.narrow(0, 0, 1)?;
+                let text = out.narrow(0, 1, 1)?;
+                (&uncond + ((text - &uncond)? * req.guidance)?)?
+            } else {
+                out
+            };
+            latents = sched.step(&guided, i, &latents, &mut rng)?;
+            progress(Progress::Step { done: i + 1, total });
+        }
+        Ok((latents, cond.dropped))
+    }
+
+    /// Latents `[b, c, h, w]` -> images, as diffusers' VAE decode and postprocess do.
+    pub fn decode(&self, latents: &Tensor) -> Result<Vec<image::RgbImage>, PipelineError> {
+        let mut z = (latents / self.vae_config.scaling_factor)?;
+        if let Some(shift) = self.vae_config.shift_factor {
+            z = (z + shift)?;
+        }
+        let decoded = self.vae.decode(&z.to_dtype(self.dtype)?)?.to_dtype(DType::F32)?;
+        Ok(vae::to_rgb8(&decoded)?)
+    }
+
+    /// One request in, one image out.
+    pub fn generate(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<GeneratedImage, PipelineError> {
+        let start = Instant::now();
+        let (latents, dropped_words) = self.denoise(req, progress)?;
+        progress(Progress::Decoding);
+        let t = Instant::now();
+        let mut images = self.decode(&latents)?;
+        progress(Progress::Decoded {
+            seconds: t.elapsed().as_secs_f64(),
+        });
+        let image = images.pop().ok_or_else(|| {
+            PipelineError::Request("the VAE returned no image".to_string())
+        })?;
+        Ok(GeneratedImage {
+            image,
+            dropped_words,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+}
