@@ -238,7 +238,9 @@ pub fn encode_png(image: &RgbImage, chunks: &[TextChunk]) -> Result<Vec<u8>, Out
                 .map_err(encode_err)?;
         }
         let mut writer = encoder.write_header().map_err(encode_err)?;
-        writer.write_image_data(image.as_raw()).map_err(encode_err)?;
+        writer
+            .write_image_data(image.as_raw())
+            .map_err(encode_err)?;
         writer.finish().map_err(encode_err)?;
     }
     Ok(bytes)
@@ -482,8 +484,7 @@ pub fn default_file_name(caption: &str, seed: u64) -> String {
 /// Names Windows refuses as file names (with any extension), compared in lower case.
 const WINDOWS_RESERVED: &[&str] = &[
     "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
-    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8",
-    "lpt9",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
 /// Smallest `max_len` honoured: room for a hash-based name.
@@ -560,7 +561,11 @@ fn transliterate(text: &str) -> (String, bool) {
     while i < chars.len() {
         let c = chars[i];
         if c.is_ascii_alphanumeric() {
-            push(&mut out, &c.to_ascii_lowercase().to_string(), &mut pending_hyphen);
+            push(
+                &mut out,
+                &c.to_ascii_lowercase().to_string(),
+                &mut pending_hyphen,
+            );
             i += 1;
         } else if is_hangul_syllable(c) {
             let start = i;

@@ -148,7 +148,10 @@ fn none_and_empty_negative_prompts_stay_distinct() {
         req.negative_prompt = negative.clone();
         let path = dir.path().join(format!("{}.png", negative.is_some()));
         save_generated(&path, &image, &req, false).unwrap();
-        assert_eq!(read_metadata(&path).unwrap().unwrap().negative_prompt, negative);
+        assert_eq!(
+            read_metadata(&path).unwrap().unwrap().negative_prompt,
+            negative
+        );
     }
 }
 
@@ -168,7 +171,10 @@ fn damaged_and_newer_metadata_are_errors() {
     save_png(
         &damaged,
         &gradient(4, 4),
-        &[TextChunk::new("reportfig", "{\"format_version\":1,\"seed\":")],
+        &[TextChunk::new(
+            "reportfig",
+            "{\"format_version\":1,\"seed\":",
+        )],
         false,
     )
     .unwrap();
@@ -307,7 +313,10 @@ fn default_file_names() {
 #[test]
 fn slugs_for_many_kinds_of_text() {
     assert_eq!(slug("Hello,   World!", 60), "hello-world");
-    assert_eq!(slug("  --City's budget: 2025/26--  ", 60), "citys-budget-2025-26");
+    assert_eq!(
+        slug("  --City's budget: 2025/26--  ", 60),
+        "citys-budget-2025-26"
+    );
     assert_eq!(slug("서울시 교통 신호", 60), "seoulsi-gyotong-sinho");
     assert_eq!(slug("Café naïve façade", 60), "cafe-naive-facade");
     // Emoji are dropped; emoji alone still gives a stable, distinct name.
@@ -320,7 +329,10 @@ fn slugs_for_many_kinds_of_text() {
     let tokyo = slug("東京の交通", 60);
     assert!(tokyo.starts_with("figure-") && tokyo.len() == 15, "{tokyo}");
     let mixed = slug("東京 traffic", 60);
-    assert!(mixed.starts_with("traffic-") && mixed.len() == 16, "{mixed}");
+    assert!(
+        mixed.starts_with("traffic-") && mixed.len() == 16,
+        "{mixed}"
+    );
     assert_eq!(slug("", 60), "figure");
     assert_eq!(slug("   ", 60), "figure");
 }
