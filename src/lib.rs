@@ -3,8 +3,10 @@
 //! The binary (`src/main.rs`) only parses arguments and prints; everything else lives here so
 //! it can be tested. See `DESIGN.md`-style overview in the README.
 
+pub mod compare;
 pub mod fixtures;
 pub mod model;
+pub mod output;
 pub mod pipeline;
 pub mod request;
 
