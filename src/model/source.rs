@@ -137,7 +137,8 @@ impl ModelSource {
         if path.exists() {
             return Ok(Self::Local(path.to_path_buf()));
         }
-        if s.contains('/') {
+        let repo_part = s.split_once('@').map_or(s, |(r, _)| r);
+        if repo_part.matches('/').count() == 1 {
             let (repo, revision) = match s.split_once('@') {
                 Some((r, rev)) => (r, rev),
                 None => (s, "main"),
@@ -157,7 +158,7 @@ impl ModelSource {
                 revision: revision.to_string(),
             });
         }
-        if s.contains(std::path::MAIN_SEPARATOR) {
+        if s.contains(['/', std::path::MAIN_SEPARATOR]) {
             return Ok(Self::Local(path.to_path_buf()));
         }
         Err(SourceError::UnknownModel {
