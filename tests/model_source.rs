@@ -2,6 +2,9 @@
 //! offline resolution from fake Hugging Face caches laid out exactly as hf-hub writes them,
 //! and downloads from a tiny hub served on 127.0.0.1 by the test itself.
 
+// The fake hub caches use symlinks, as hf-hub does on unix.
+#![cfg(unix)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -171,7 +174,10 @@ fn parses_presets_repo_ids_and_folders() {
         other => panic!("{other:?}"),
     }
     // An existing folder given by a bare name.
-    let here = tempfile::tempdir_in(".").unwrap();
+    let here = tempfile::Builder::new()
+        .prefix("model-here-")
+        .tempdir_in(".")
+        .unwrap();
     let name = here
         .path()
         .file_name()
@@ -639,6 +645,10 @@ fn models_list_shows_licences_sizes_and_cache_state() {
         "{text}"
     );
     assert!(text.contains("reportfig models fetch NAME"), "{text}");
+    assert!(
+        text.contains("sd-turbo, sdxl-turbo are under non-commercial licences (sai-nc-community)"),
+        "{text}"
+    );
     let json = serde_json::to_value(&list).unwrap();
     assert_eq!(json["models"][3]["licence"], "openrail++");
     assert_eq!(json["models"][0]["default"], true);

@@ -1031,20 +1031,18 @@ pub fn render_models_list(list: &ModelsList) -> String {
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
-    let nc: Vec<&str> = list
+    let (nc, licences): (Vec<&str>, BTreeSet<&str>) = list
         .models
         .iter()
         .filter(|m| m.non_commercial)
-        .map(|m| m.name.as_str())
-        .collect();
+        .map(|m| (m.name.as_str(), m.licence.as_str()))
+        .unzip();
     if !nc.is_empty() {
         out.push_str(&format!(
-            "\n{} are under non-commercial licences ({}).\n",
-            nc.join(" and "),
-            list.models
-                .iter()
-                .find(|m| m.non_commercial)
-                .map_or("", |m| m.licence.as_str())
+            "\n{} {} under non-commercial licences ({}).\n",
+            nc.join(", "),
+            if nc.len() == 1 { "is" } else { "are" },
+            licences.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
     out.push_str(&format!(
