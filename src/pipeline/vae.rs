@@ -52,12 +52,30 @@ pub enum VaeError {
     NoWeights { dir: PathBuf },
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Any of the above, with the file it concerns (see [`VaeError::in_file`]).
     #[error("{path}: {inner}")]
     InFile {
         path: PathBuf,
         #[source]
         inner: Box<VaeError>,
     },
+}
+
+impl VaeError {
+    /// Names the file an error concerns: the weights file for weight errors, otherwise
+    /// the config. For callers that build the `VarBuilder` themselves (the pipeline's
+    /// memory-mapped load) and then call [`AutoencoderKL::load`].
+    pub fn in_file(self, vae_dir: &Path) -> VaeError {
+        let path = match &self {
+            VaeError::Weights { .. } => vae_dir.join(WEIGHTS_FILE),
+            VaeError::Unsupported { .. } => vae_dir.join(CONFIG_FILE),
+            _ => return self,
+        };
+        VaeError::InFile {
+            path,
+            inner: Box::new(self),
+        }
+    }
 }
 
 /// Attaches the module path to a loading error so the message names the tensor.
@@ -573,16 +591,7 @@ impl AutoencoderKL {
                 source: without_backtrace(source),
             }
         })?;
-        Self::load(vb, &cfg).map_err(|inner| match inner {
-            e @ VaeError::Weights { .. } => VaeError::InFile {
-                path,
-                inner: Box::new(e),
-            },
-            e => VaeError::InFile {
-                path: dir.join(CONFIG_FILE),
-                inner: Box::new(e),
-            },
-        })
+        Self::load(vb, &cfg).map_err(|e| e.in_file(dir))
     }
 
     pub fn config(&self) -> &VaeConfig {
@@ -610,7 +619,8 @@ impl AutoencoderKL {
     }
 
     /// x: `[b, in_channels, H, W]` in [-1, 1] -> the mean of the latent distribution,
-    /// `[b, latent_channels, ceil(H/f), ceil(W/f)]`, not yet multiplied by `scaling_factor`.
+    /// `[b, latent_channels, floor(H/f), floor(W/f)]` (for H, W multiples of f, exactly
+    /// H/f and W/f), not yet multiplied by `scaling_factor`.
     pub fn encode_mean(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let (_, c, _, _) = x.dims4()?;
         if c != self.config.in_channels {
@@ -665,4 +675,42 @@ pub fn to_rgb8(image: &Tensor) -> candle_core::Result<Vec<image::RgbImage>> {
                 .ok_or_else(|| candle_core::Error::Msg(format!("cannot make a {w}x{h} RGB image")))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rgb8_clamps_and_rounds_like_numpy() {
+        let x = Tensor::from_vec(
+            vec![-1.0f32, 1.0, 0.0, 5.0, -5.0, f32::NAN],
+            (1, 3, 1, 2),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let img = &to_rgb8(&x).unwrap()[0];
+        // Channel-major in, pixel-major out: pixel 0 is (-1, 0, -5), pixel 1 is (1, 5, NaN).
+        assert_eq!(img.get_pixel(0, 0).0, [0, 128, 0]);
+        assert_eq!(img.get_pixel(1, 0).0, [255, 255, 0]);
+    }
+
+    #[test]
+    fn unsupported_settings_are_named() {
+        let base: VaeConfig = serde_json::from_str("{}").unwrap();
+        let err = validate(&VaeConfig {
+            layers_per_block: 0,
+            ..base.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`layers_per_block` is 0"), "{err}");
+        let err = validate(&VaeConfig {
+            block_out_channels: vec![64, 128],
+            ..base
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`down_block_types`"), "{err}");
+    }
 }

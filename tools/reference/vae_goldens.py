@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import diffusers
 import numpy as np
 import torch
 from diffusers import AutoencoderKL
@@ -78,7 +79,7 @@ def goldens(fixtures: Path, family: str, seed: int, latent_shapes, encode_shape)
         dest,
         metadata={
             "weights_sha256": sha,
-            "diffusers": __import__("diffusers").__version__,
+            "diffusers": diffusers.__version__,
             "torch": torch.__version__,
             "seed": str(seed),
         },
