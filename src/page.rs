@@ -386,6 +386,23 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A table of every preset's pixel size on every family, for help texts and documentation.
+pub fn render_presets(w: &mut impl std::io::Write) -> std::io::Result<()> {
+    write!(w, "{:14}", "preset")?;
+    for fam in ModelFamily::ALL {
+        write!(w, " {:>11}", fam.name())?;
+    }
+    writeln!(w)?;
+    for p in PagePreset::ALL {
+        write!(w, "{:14}", p.name())?;
+        for fam in ModelFamily::ALL {
+            write!(w, " {:>11}", p.size_for(fam).to_string())?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -228,9 +228,4 @@ pub enum StyleError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{} is not a usable style file:\n{}", path.display(), messages.join("\n"))]
-    Invalid {
-        path: PathBuf,
-        messages: Vec<String>,
-    },
 }

@@ -59,6 +59,8 @@ pub fn parse_style(
         diags: Vec::new(),
     };
     let style = p.style(file_stem);
+    // The TOML map is sorted by key; report in file order, with placeless findings last.
+    p.diags.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
     let has_error = p.diags.iter().any(|d| d.severity == Severity::Error);
     (style.filter(|_| !has_error), p.diags)
 }

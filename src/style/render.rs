@@ -103,7 +103,7 @@ pub fn render_show(
         w,
         "  size: {size}   steps: {}   guidance: {}   sampler: {}",
         opt(c.steps),
-        opt(c.guidance),
+        opt(c.guidance.map(|g| format!("{g:?}"))),
         opt(c.sampler.as_deref())
     )?;
     writeln!(w, "  tokens: {} of {}", c.tokens, family.token_window())?;
@@ -140,10 +140,18 @@ fn budget_diagnostics(
     file: &str,
     count_tokens: &dyn Fn(&str) -> usize,
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    // (field, caption or None for "the style alone", dropped phrases, families): families
+    // with the same finding share one message.
+    type Finding = (String, Option<&'static str>, Vec<String>, Vec<ModelFamily>);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut note = |field: &str, caption, dropped: Vec<String>, family| match findings
+        .iter_mut()
+        .find(|f| f.0 == field && f.1 == caption && f.2 == dropped)
+    {
+        Some(f) => f.3.push(family),
+        None => findings.push((field.to_string(), caption, dropped, vec![family])),
+    };
     for family in ModelFamily::ALL {
-        // A one-word caption shows what the style alone costs.
-        let alone = compose("x", &[style], family, count_tokens);
         // Point at the prompt that family actually uses.
         let field = family
             .override_keys()
@@ -152,43 +160,49 @@ fn budget_diagnostics(
             .find(|k| style.overrides.get(**k).is_some_and(|o| o.prompt.is_some()))
             .map(|k| format!("{k}.prompt"))
             .unwrap_or_else(|| "prompt".into());
-        let mut diag = |severity, message| {
-            out.push(Diagnostic {
-                severity,
-                kind: DiagnosticKind::TokenBudget,
-                file: file.to_string(),
-                line: None,
-                field: Some(field.clone()),
-                message,
-            })
-        };
+        // A one-word caption shows what the style alone costs.
+        let alone = compose("x", &[style], family, count_tokens);
         if !alone.dropped.is_empty() {
-            diag(
-                Severity::Error,
-                format!(
-                    "on {} the style alone passes the {}-token window, so its end is always cut ({}); shorten the prompt",
-                    family.display_name(),
-                    family.token_window(),
-                    alone.dropped.join("; ")
-                ),
-            );
+            note(&field, None, alone.dropped, family);
             continue;
         }
         for caption in [SAMPLE_CAPTION_EN, SAMPLE_CAPTION_KO] {
             let c = compose(caption, &[style], family, count_tokens);
             if !c.dropped.is_empty() {
-                diag(
-                    Severity::Warning,
-                    format!(
-                        "on {} the caption \"{caption}\" pushes out: {}; a shorter prompt leaves more room for captions",
-                        family.display_name(),
-                        c.dropped.join("; ")
-                    ),
-                );
+                note(&field, Some(caption), c.dropped, family);
             }
         }
     }
-    out
+    findings
+        .into_iter()
+        .map(|(field, caption, dropped, families)| {
+            let on = families
+                .iter()
+                .map(|f| f.display_name())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let window = families[0].token_window();
+            let dropped = dropped.join("; ");
+            let (severity, message) = match caption {
+                None => (
+                    Severity::Error,
+                    format!("on {on} the style alone passes the {window}-token window, so its end is always cut ({dropped}); shorten the prompt"),
+                ),
+                Some(caption) => (
+                    Severity::Warning,
+                    format!("on {on} the caption \"{caption}\" pushes out: {dropped}; a shorter prompt leaves more room for captions"),
+                ),
+            };
+            Diagnostic {
+                severity,
+                kind: DiagnosticKind::TokenBudget,
+                file: file.to_string(),
+                line: None,
+                field: Some(field),
+                message,
+            }
+        })
+        .collect()
 }
 
 /// Reads and checks one file (see [`check_style_text`]).
