@@ -4,12 +4,36 @@
 //! - [`parse`]: one style file (TOML) into a [`Style`], with diagnostics that name file, line
 //!   and field.
 //! - [`library`]: built-in styles (embedded) plus user folders; user styles override built-ins.
-//! - [`compose`]: caption + stacked styles + family -> [`ComposedPrompt`], within the token
+//! - [`compose()`](mod@compose): caption + stacked styles + family -> [`ComposedPrompt`], within the token
 //!   window, trimming the style's words before the caption's.
 //! - [`palette`]: hex colours -> colour words models understand.
 //! - [`import`]: A1111 `styles.csv` and Fooocus/InvokeAI JSON -> our TOML.
 //! - [`render`]: the text of `styles list`, `styles show` and `styles check`, written to any
 //!   `impl Write`.
+//!
+//! ## Style file format
+//!
+//! ```toml
+//! name = "flat-vector-infographic"          # kebab-case, used with --style (a+b stacks)
+//! title = { en = "Flat vector infographic", ko = "플랫 벡터 인포그래픽" }
+//! category = "infographic"                  # groups `styles list`
+//! description = "One line: when to use it."
+//! prompt = "flat vector illustration of {prompt}, clean lines"   # {prompt} = the caption
+//! negative_prompt = "text, letters, watermark, logo"
+//! size = "slide-16x9"                       # a page preset or WxH
+//! steps = 30
+//! guidance = 7.0
+//! sampler = "dpmpp-2m-karras"               # or "default": the model's own scheduler
+//! palette = ["#1f4e79", "#f4b183"]          # becomes "navy blue and peach color palette"
+//!
+//! [turbo]                                   # also [sd15], [sd21], [sdxl]
+//! prompt = "flat illustration of {prompt}"
+//! steps = 2
+//! guidance = 0.0
+//! sampler = "default"
+//! ```
+//!
+//! SDXL-Turbo applies `[sdxl]` then `[turbo]` (see [`ModelFamily::override_keys`]).
 
 pub mod builtin;
 pub mod compose;
