@@ -4,10 +4,13 @@
 //! it can be tested. See `DESIGN.md`-style overview in the README.
 
 pub mod compare;
+pub mod family;
 pub mod fixtures;
 pub mod model;
 pub mod output;
+pub mod page;
 pub mod pipeline;
 pub mod request;
+pub mod style;
 
 pub use request::GenerationRequest;
