@@ -9,3 +9,5 @@ pub mod pipeline;
 pub mod request;
 
 pub use request::GenerationRequest;
+pub mod batch;
+pub mod outline;
