@@ -131,7 +131,7 @@ fn flush(lines: &mut Vec<Found>, figures: &mut Vec<Found>) {
 
 /// Offset just past the newline ending the line that contains `pos`.
 fn line_end(src: &str, pos: usize) -> usize {
-    match src.get(pos..).and_then(|s| s.find('\n')) {
+    match src.as_bytes().get(pos..).and_then(|s| s.iter().position(|&b| b == b'\n')) {
         Some(i) => pos + i + 1,
         None => src.len(),
     }
@@ -197,7 +197,7 @@ pub(crate) fn strip_marker(line: &str) -> Option<&str> {
         return None;
     }
     // "Figure 3." : the trailing dot of the number is the separator.
-    if has_number && number.ends_with('.') && tail.starts_with(char::is_whitespace) {
+    if has_number && number.ends_with('.') && (tail.is_empty() || tail.starts_with(char::is_whitespace)) {
         return Some(tail.trim_start());
     }
     let tail = tail.trim_start();
