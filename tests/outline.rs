@@ -29,7 +29,9 @@ fn style_check(name: &str) -> Result<(), String> {
 }
 
 fn sample(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(rel)
 }
 
 fn parse(name: &str, text: &str) -> Result<Outline, OutlineError> {
@@ -47,7 +49,10 @@ fn error(name: &str, text: &str) -> String {
 }
 
 fn captions(o: &Outline) -> Vec<(usize, &str)> {
-    o.items.iter().map(|i| (i.line, i.caption.as_str())).collect()
+    o.items
+        .iter()
+        .map(|i| (i.line, i.caption.as_str()))
+        .collect()
 }
 
 #[test]
@@ -79,7 +84,11 @@ fn korean_markdown_sample_uses_figure_lines() {
     );
     // Images go right after the figure's line.
     let at = o.items[0].insert_at.unwrap();
-    assert!(o.source[..at].ends_with("간선도로\n"), "{:?}", &o.source[at - 20..at + 10]);
+    assert!(
+        o.source[..at].ends_with("간선도로\n"),
+        "{:?}",
+        &o.source[at - 20..at + 10]
+    );
 }
 
 #[test]
@@ -172,7 +181,10 @@ fn markdown_details() {
         vec![(1, "Title with code"), (3, "Setext heading")]
     );
     assert_eq!(o.items[1].overrides.seed, Some(3));
-    assert_eq!(&o.source[o.items[1].insert_at.unwrap()..], "\n```\n# not a heading\n```\n");
+    assert_eq!(
+        &o.source[o.items[1].insert_at.unwrap()..],
+        "\n```\n# not a heading\n```\n"
+    );
 
     // Figure lines anywhere (list items, multi-line paragraphs) switch headings off.
     let o = parse(
@@ -292,7 +304,9 @@ fn error_messages() {
 fn file_errors() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.md");
-    let msg = read_outline(&missing, &style_check).unwrap_err().to_string();
+    let msg = read_outline(&missing, &style_check)
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         msg,
         format!(

@@ -77,9 +77,10 @@ pub fn write_illustrated_markdown(outline: &Outline, plan: &Plan) -> Result<Path
 /// URL prefix (ending in `/`) from the report's folder to the figures folder: relative when
 /// the figures are inside the report folder (the default), else absolute.
 fn link_prefix(report_dir: &Path, out_dir: &Path) -> String {
-    let relative = out_dir.strip_prefix(report_dir).ok().filter(|r| {
-        r.components().all(|c| matches!(c, Component::Normal(_)))
-    });
+    let relative = out_dir
+        .strip_prefix(report_dir)
+        .ok()
+        .filter(|r| r.components().all(|c| matches!(c, Component::Normal(_))));
     let path = match relative {
         Some(r) => r.to_path_buf(),
         None => std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf()),
@@ -138,10 +139,7 @@ mod tests {
             link_prefix(Path::new("reports/t"), Path::new("reports/t/figures")),
             "figures/"
         );
-        assert_eq!(
-            link_prefix(Path::new(""), Path::new("figures")),
-            "figures/"
-        );
+        assert_eq!(link_prefix(Path::new(""), Path::new("figures")), "figures/");
         assert_eq!(
             link_prefix(Path::new("/r"), Path::new("/other/그림 폴더")),
             "/other/%EA%B7%B8%EB%A6%BC%20%ED%8F%B4%EB%8D%94/"

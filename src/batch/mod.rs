@@ -219,7 +219,9 @@ fn simple_slug(caption: &str) -> String {
         }
         out.push_str(&word.to_ascii_lowercase());
     }
-    let non_ascii = caption.chars().any(|c| !c.is_ascii() && c.is_alphanumeric());
+    let non_ascii = caption
+        .chars()
+        .any(|c| !c.is_ascii() && c.is_alphanumeric());
     if non_ascii || out.is_empty() {
         let digest = Sha256::digest(caption.as_bytes());
         let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
@@ -407,7 +409,10 @@ pub fn changed_fields(old: &GenerationRequest, new: &GenerationRequest) -> Vec<&
     check(old.caption == new.caption, "caption");
     check(old.styles == new.styles, "style");
     check(old.prompt == new.prompt, "prompt");
-    check(old.negative_prompt == new.negative_prompt, "negative prompt");
+    check(
+        old.negative_prompt == new.negative_prompt,
+        "negative prompt",
+    );
     check(old.width == new.width && old.height == new.height, "size");
     check(old.steps == new.steps, "steps");
     check(
@@ -752,7 +757,10 @@ mod tests {
 
     #[test]
     fn slugs_are_safe_and_stable() {
-        assert_eq!(simple_slug("Bus lanes on the ring road"), "bus-lanes-on-the-ring-road");
+        assert_eq!(
+            simple_slug("Bus lanes on the ring road"),
+            "bus-lanes-on-the-ring-road"
+        );
         let ko = simple_slug("버스 전용차로 확대");
         assert!(ko.starts_with("fig-") && ko.len() == 12, "{ko}");
         assert_eq!(ko, simple_slug("버스 전용차로 확대"));
@@ -769,8 +777,14 @@ mod tests {
         );
         for (input, expected) in [
             ("0/4", "--shard 0/4: shards are numbered from 1, not 0"),
-            ("5/4", "--shard 5/4: shard 5 does not exist when there are 4"),
-            ("1/0", "--shard 1/0: the number of shards must be at least 1"),
+            (
+                "5/4",
+                "--shard 5/4: shard 5 does not exist when there are 4",
+            ),
+            (
+                "1/0",
+                "--shard 1/0: the number of shards must be at least 1",
+            ),
             ("a/4", "--shard a/4: \"a\" is not a whole number"),
             ("3", "--shard 3: expected two numbers separated by /"),
         ] {

@@ -10,10 +10,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<Vec<OutlineItem>, Outli
         .trim(::csv::Trim::All)
         .from_reader(text.as_bytes());
     let csv_error = |e: ::csv::Error| {
-        let line = e
-            .position()
-            .map(|p| p.line() as usize)
-            .unwrap_or(1);
+        let line = e.position().map(|p| p.line() as usize).unwrap_or(1);
         let problem = match e.kind() {
             ::csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..

@@ -54,19 +54,17 @@ pub(crate) fn parse(ctx: &Ctx<'_>, src: &str) -> Result<Vec<OutlineItem>, Outlin
             Event::End(TagEnd::CodeBlock) => in_code = false,
             Event::Start(tag) if is_block(&tag) => flush(&mut lines, &mut figure_lines),
             Event::End(tag) if is_block_end(&tag) => flush(&mut lines, &mut figure_lines),
-            Event::Text(t) | Event::Code(t) if !in_code => {
-                match heading.as_mut() {
-                    Some(h) => h.text.push_str(&t),
-                    None => {
-                        if lines.is_empty() {
-                            lines.push(new_line(src, &range));
-                        }
-                        let last = lines.len() - 1;
-                        lines[last].text.push_str(&t);
-                        lines[last].end = line_end(src, range.end.saturating_sub(1));
+            Event::Text(t) | Event::Code(t) if !in_code => match heading.as_mut() {
+                Some(h) => h.text.push_str(&t),
+                None => {
+                    if lines.is_empty() {
+                        lines.push(new_line(src, &range));
                     }
+                    let last = lines.len() - 1;
+                    lines[last].text.push_str(&t);
+                    lines[last].end = line_end(src, range.end.saturating_sub(1));
                 }
-            }
+            },
             Event::SoftBreak | Event::HardBreak => match heading.as_mut() {
                 Some(h) => h.text.push(' '),
                 None => lines.push(Found {
@@ -131,7 +129,11 @@ fn flush(lines: &mut Vec<Found>, figures: &mut Vec<Found>) {
 
 /// Offset just past the newline ending the line that contains `pos`.
 fn line_end(src: &str, pos: usize) -> usize {
-    match src.as_bytes().get(pos..).and_then(|s| s.iter().position(|&b| b == b'\n')) {
+    match src
+        .as_bytes()
+        .get(pos..)
+        .and_then(|s| s.iter().position(|&b| b == b'\n'))
+    {
         Some(i) => pos + i + 1,
         None => src.len(),
     }
@@ -197,7 +199,10 @@ pub(crate) fn strip_marker(line: &str) -> Option<&str> {
         return None;
     }
     // "Figure 3." : the trailing dot of the number is the separator.
-    if has_number && number.ends_with('.') && (tail.is_empty() || tail.starts_with(char::is_whitespace)) {
+    if has_number
+        && number.ends_with('.')
+        && (tail.is_empty() || tail.starts_with(char::is_whitespace))
+    {
         return Some(tail.trim_start());
     }
     let tail = tail.trim_start();

@@ -325,10 +325,17 @@ impl Ctx<'_> {
             return Err(bad("is empty"));
         }
         if value.contains(['/', '\\', ':']) || value.starts_with('.') {
-            return Err(bad("must not contain a folder, a drive or start with a dot"));
+            return Err(bad(
+                "must not contain a folder, a drive or start with a dot",
+            ));
         }
-        if value.chars().any(|c| c.is_control() || "<>\"|?*".contains(c)) {
-            return Err(bad("contains characters that are not allowed in file names"));
+        if value
+            .chars()
+            .any(|c| c.is_control() || "<>\"|?*".contains(c))
+        {
+            return Err(bad(
+                "contains characters that are not allowed in file names",
+            ));
         }
         let lower = value.to_lowercase();
         if lower.ends_with(".png") {
@@ -340,7 +347,12 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn empty_caption(&self, line: usize, what: &'static str, hint: &'static str) -> OutlineError {
+    pub fn empty_caption(
+        &self,
+        line: usize,
+        what: &'static str,
+        hint: &'static str,
+    ) -> OutlineError {
         OutlineError::EmptyCaption {
             path: self.path.to_path_buf(),
             line,
