@@ -136,9 +136,11 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         Some("slide-16x9") => (32, 16),
         Some("square") => (16, 16),
         Some("a4-portrait") => (16, 24),
-        Some(other) => return Err(format!(
+        Some(other) => {
+            return Err(format!(
             "unknown size \"{other}\"\nhint: use a4-portrait, slide-16x9, square or WIDTHxHEIGHT"
-        )),
+        ))
+        }
     };
     Ok(GenerationRequest {
         caption: spec.caption.to_string(),
