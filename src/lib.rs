@@ -14,3 +14,5 @@ pub mod request;
 pub mod style;
 
 pub use request::GenerationRequest;
+pub mod batch;
+pub mod outline;
