@@ -3,10 +3,12 @@
 //! The binary (`src/main.rs`) only parses arguments and prints; everything else lives here so
 //! it can be tested. See `DESIGN.md`-style overview in the README.
 
+pub mod batch;
 pub mod compare;
 pub mod family;
 pub mod fixtures;
 pub mod model;
+pub mod outline;
 pub mod output;
 pub mod page;
 pub mod pipeline;
@@ -14,5 +16,3 @@ pub mod request;
 pub mod style;
 
 pub use request::GenerationRequest;
-pub mod batch;
-pub mod outline;
