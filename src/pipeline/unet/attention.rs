@@ -41,7 +41,8 @@ impl Attention {
     /// `[b, n, c]` -> `[b, heads, n, head_dim]`
     fn split_heads(&self, x: &Tensor) -> Result<Tensor> {
         let (b, n, _) = x.dims3()?;
-        x.reshape((b, n, self.heads, self.head_dim))?.transpose(1, 2)
+        x.reshape((b, n, self.heads, self.head_dim))?
+            .transpose(1, 2)
     }
 
     /// x: `[b, n, query_dim]`; context: `[b, m, kv_dim]`, or `None` to attend to `x` itself.

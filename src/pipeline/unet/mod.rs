@@ -45,6 +45,15 @@ pub enum UNetError {
     },
 }
 
+/// candle attaches a backtrace when RUST_BACKTRACE is set; a user needs only the message
+/// (which names the tensor).
+fn without_backtrace(mut e: candle_core::Error) -> candle_core::Error {
+    while let candle_core::Error::WithBacktrace { inner, .. } = e {
+        e = *inner;
+    }
+    e
+}
+
 /// SDXL's added conditioning (`added_cond_kwargs` in diffusers).
 #[derive(Debug, Clone)]
 pub struct AddedConditioning {
@@ -82,7 +91,9 @@ impl UNet2DConditionModel {
     /// UNet's checkpoint).
     pub fn load(vb: VarBuilder, cfg: &UNetConfig) -> std::result::Result<Self, UNetError> {
         let plan = Plan::new(cfg)?;
-        Self::build(vb, cfg, &plan).map_err(|source| UNetError::Weights { source })
+        Self::build(vb, cfg, &plan).map_err(|e| UNetError::Weights {
+            source: without_backtrace(e),
+        })
     }
 
     fn build(vb: VarBuilder, cfg: &UNetConfig, plan: &Plan) -> Result<Self> {
@@ -104,7 +115,8 @@ impl UNet2DConditionModel {
             (cfg.conv_in_kernel - 1) / 2,
         )?;
         let time_proj = Timesteps::new(ch[0], cfg.flip_sin_to_cos, cfg.freq_shift);
-        let time_embedding = TimestepEmbedding::load(vb.pp("time_embedding"), ch[0], temb, plan.act)?;
+        let time_embedding =
+            TimestepEmbedding::load(vb.pp("time_embedding"), ch[0], temb, plan.act)?;
         let added = match plan.added {
             Some(spec) => Some(TextTimeEmbedding {
                 add_time_proj: Timesteps::new(
@@ -127,7 +139,12 @@ impl UNet2DConditionModel {
             .iter()
             .enumerate()
             .map(|(i, spec)| {
-                DownBlock::load(vb.pp("down_blocks").pp(i), spec, &rs, plan.downsample_padding)
+                DownBlock::load(
+                    vb.pp("down_blocks").pp(i),
+                    spec,
+                    &rs,
+                    plan.downsample_padding,
+                )
             })
             .collect::<Result<Vec<_>>>()?;
         let mid_block = match &plan.mid {
@@ -136,7 +153,12 @@ impl UNet2DConditionModel {
                     output_scale_factor: cfg.mid_block_scale_factor,
                     ..rs
                 };
-                Some(MidBlock::load(vb.pp("mid_block"), ch[ch.len() - 1], attn, &mid_rs)?)
+                Some(MidBlock::load(
+                    vb.pp("mid_block"),
+                    ch[ch.len() - 1],
+                    attn,
+                    &mid_rs,
+                )?)
             }
             None => None,
         };
@@ -146,8 +168,12 @@ impl UNet2DConditionModel {
             .enumerate()
             .map(|(i, spec)| UpBlock::load(vb.pp("up_blocks").pp(i), spec, &rs))
             .collect::<Result<Vec<_>>>()?;
-        let conv_norm_out =
-            GroupNorm::load(vb.pp("conv_norm_out"), cfg.norm_num_groups, ch[0], cfg.norm_eps)?;
+        let conv_norm_out = GroupNorm::load(
+            vb.pp("conv_norm_out"),
+            cfg.norm_num_groups,
+            ch[0],
+            cfg.norm_eps,
+        )?;
         let conv_out = Conv2d::load(
             vb.pp("conv_out"),
             ch[0],

@@ -27,11 +27,14 @@ pub struct Plan {
     pub downsample_padding: usize,
 }
 
-fn unsupported(field: &'static str, value: impl std::fmt::Debug) -> UNetError {
-    UNetError::Unsupported {
-        field,
-        value: format!("{value:?}"),
-    }
+fn unsupported(field: &'static str, value: impl serde::Serialize) -> UNetError {
+    // Shown as it is written in config.json.
+    let value = serde_json::to_string(&value).unwrap_or_else(|_| "?".into());
+    UNetError::Unsupported { field, value }
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "?".into())
 }
 
 fn invalid(message: String) -> UNetError {
@@ -59,62 +62,62 @@ fn reject_unsupported(cfg: &UNetConfig) -> Result<(), UNetError> {
         (
             "class_embed_type",
             cfg.class_embed_type.is_some(),
-            format!("{:?}", cfg.class_embed_type),
+            json(&cfg.class_embed_type),
         ),
         (
             "num_class_embeds",
             cfg.num_class_embeds.is_some(),
-            format!("{:?}", cfg.num_class_embeds),
+            json(&cfg.num_class_embeds),
         ),
         (
             "class_embeddings_concat",
             cfg.class_embeddings_concat,
-            "true".into(),
+            "true".to_string(),
         ),
         (
             "encoder_hid_dim",
             cfg.encoder_hid_dim.is_some(),
-            format!("{:?}", cfg.encoder_hid_dim),
+            json(&cfg.encoder_hid_dim),
         ),
         (
             "encoder_hid_dim_type",
             cfg.encoder_hid_dim_type.is_some(),
-            format!("{:?}", cfg.encoder_hid_dim_type),
+            json(&cfg.encoder_hid_dim_type),
         ),
         (
             "time_cond_proj_dim",
             cfg.time_cond_proj_dim.is_some(),
-            format!("{:?}", cfg.time_cond_proj_dim),
+            json(&cfg.time_cond_proj_dim),
         ),
         (
             "time_embedding_dim",
             cfg.time_embedding_dim.is_some(),
-            format!("{:?}", cfg.time_embedding_dim),
+            json(&cfg.time_embedding_dim),
         ),
         (
             "time_embedding_act_fn",
             cfg.time_embedding_act_fn.is_some(),
-            format!("{:?}", cfg.time_embedding_act_fn),
+            json(&cfg.time_embedding_act_fn),
         ),
         (
             "timestep_post_act",
             cfg.timestep_post_act.is_some(),
-            format!("{:?}", cfg.timestep_post_act),
+            json(&cfg.timestep_post_act),
         ),
         (
             "dual_cross_attention",
             cfg.dual_cross_attention,
-            "true".into(),
+            "true".to_string(),
         ),
         (
             "resnet_skip_time_act",
             cfg.resnet_skip_time_act,
-            "true".into(),
+            "true".to_string(),
         ),
         (
             "resnet_time_scale_shift",
             cfg.resnet_time_scale_shift != "default",
-            format!("{:?}", cfg.resnet_time_scale_shift),
+            json(&cfg.resnet_time_scale_shift),
         ),
     ];
     for (field, bad, value) in checks {
@@ -141,7 +144,8 @@ fn reject_unsupported(cfg: &UNetConfig) -> Result<(), UNetError> {
 impl Plan {
     pub fn new(cfg: &UNetConfig) -> Result<Self, UNetError> {
         reject_unsupported(cfg)?;
-        let act = Activation::from_name(&cfg.act_fn).ok_or_else(|| unsupported("act_fn", &cfg.act_fn))?;
+        let act =
+            Activation::from_name(&cfg.act_fn).ok_or_else(|| unsupported("act_fn", &cfg.act_fn))?;
         let n = cfg.down_block_types.len();
         if n == 0 || cfg.up_block_types.len() != n || cfg.block_out_channels.len() != n {
             return Err(invalid(format!(
@@ -225,9 +229,13 @@ impl Plan {
 
         let mid = match cfg.mid_block_type.as_deref() {
             None => None,
-            Some("UNetMidBlock2DCrossAttn") => {
-                attention("UNetMidBlock2DCrossAttn", n - 1, channels[n - 1], tlayers[n - 1], false)?
-            }
+            Some("UNetMidBlock2DCrossAttn") => attention(
+                "UNetMidBlock2DCrossAttn",
+                n - 1,
+                channels[n - 1],
+                tlayers[n - 1],
+                false,
+            )?,
             Some(other) => return Err(unsupported("mid_block_type", other)),
         };
 
@@ -237,12 +245,10 @@ impl Plan {
         let rev_tlayers = match &cfg.reverse_transformer_layers_per_block {
             None => rev(&tlayers),
             Some(v) if v.len() == n => v.clone(),
-            Some(v) => {
-                return Err(invalid(format!(
-                    "`reverse_transformer_layers_per_block` has {} values but there are {n} up blocks",
-                    v.len()
-                )))
-            }
+            Some(v) => return Err(invalid(format!(
+                "`reverse_transformer_layers_per_block` has {} values but there are {n} up blocks",
+                v.len()
+            ))),
         };
         let mut up = Vec::with_capacity(n);
         for (i, kind) in cfg.up_block_types.iter().enumerate() {

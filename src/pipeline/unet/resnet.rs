@@ -62,7 +62,14 @@ pub struct ResnetBlock2D {
 impl ResnetBlock2D {
     pub fn load(vb: VarBuilder, in_ch: usize, out_ch: usize, s: &ResnetSettings) -> Result<Self> {
         let conv_shortcut = if in_ch != out_ch {
-            Some(Conv2d::load(vb.pp("conv_shortcut"), in_ch, out_ch, 1, 1, 0)?)
+            Some(Conv2d::load(
+                vb.pp("conv_shortcut"),
+                in_ch,
+                out_ch,
+                1,
+                1,
+                0,
+            )?)
         } else {
             None
         };

@@ -1,0 +1,21 @@
+//! Writes the tiny UNet of every fixture family, for `tools/reference/unet_goldens.py`:
+//! `cargo run --example tiny_unet -- DIR` creates `DIR/<family>/unet/{config.json,
+//! diffusion_pytorch_model.safetensors}`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use reportfig::fixtures::{unet::write_tiny_unet, TinyFamily};
+
+fn main() -> anyhow::Result<()> {
+    let dir: PathBuf = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .context("usage: tiny_unet DIR")?;
+    for family in TinyFamily::ALL {
+        let out = dir.join(family.name());
+        write_tiny_unet(&out, family)?;
+        println!("{}", out.display());
+    }
+    Ok(())
+}
