@@ -6,16 +6,16 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use reportfig::fixtures::unet::{write_tiny_unet, write_unet};
+use reportfig::fixtures::unet::{write_tiny_unet, write_unet, write_unet_variant};
 use reportfig::fixtures::TinyFamily;
 use reportfig::model::config::{read_json, UNetConfig};
 use reportfig::pipeline::unet::{AddedConditioning, UNet2DConditionModel, UNetError};
 use sha2::{Digest, Sha256};
 
-fn golden_path(family: TinyFamily) -> PathBuf {
+fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/unet")
-        .join(format!("{}.safetensors", family.name()))
+        .join(format!("{name}.safetensors"))
 }
 
 fn load_unet(dir: &Path) -> Result<UNet2DConditionModel, UNetError> {
@@ -40,14 +40,22 @@ fn rel_l2(ours: &Tensor, reference: &Tensor) -> f64 {
 }
 
 fn check_family(family: TinyFamily) {
-    let golden_file = golden_path(family);
+    check(family.name(), family == TinyFamily::Sdxl, |dir| {
+        write_tiny_unet(dir, family)
+    });
+}
+
+/// Regenerates the tiny UNet `name` with `write`, checks it is the one the golden file was
+/// made from, and compares every golden case.
+fn check(name: &str, sdxl_like: bool, write: impl Fn(&Path) -> anyhow::Result<()>) {
+    let golden_file = golden_path(name);
     let bytes = std::fs::read(&golden_file).unwrap();
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let meta = meta.metadata().clone().unwrap_or_default();
     let golden = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    write_tiny_unet(dir.path(), family).unwrap();
+    write(dir.path()).unwrap();
     let weights =
         std::fs::read(dir.path().join("unet/diffusion_pytorch_model.safetensors")).unwrap();
     let sha = format!("{:x}", Sha256::digest(&weights));
@@ -57,11 +65,11 @@ fn check_family(family: TinyFamily) {
         "the tiny {} UNet fixture is no longer the one the golden file was made from \
          (a fixture or network-structure change, not a numeric mismatch): regenerate with \
          `cargo run --example tiny_unet -- DIR` and `tools/reference/unet_goldens.py DIR`",
-        family.name()
+        name
     );
 
     let unet = load_unet(dir.path()).unwrap();
-    assert_eq!(unet.needs_added_conditioning(), family == TinyFamily::Sdxl);
+    assert_eq!(unet.needs_added_conditioning(), sdxl_like);
     let cases: usize = meta["cases"].parse().unwrap();
     assert!(cases >= 3);
     for i in 0..cases {
@@ -80,17 +88,15 @@ fn check_family(family: TinyFamily) {
             .forward(&sample, timestep, &text, added.as_ref())
             .unwrap();
         let expected = get("output").unwrap();
-        assert_eq!(out.dims(), expected.dims(), "{} case {i}", family.name());
+        assert_eq!(out.dims(), expected.dims(), "{name} case {i}");
         let err = rel_l2(&out, &expected);
         eprintln!(
-            "{} case {i} {:?} t={timestep}: rel L2 {err:e}",
-            family.name(),
+            "{name} case {i} {:?} t={timestep}: rel L2 {err:e}",
             sample.dims()
         );
         assert!(
             err < 1e-4,
-            "{} case {i} (sample {:?}, t = {timestep}): relative L2 error {err:e}",
-            family.name(),
+            "{name} case {i} (sample {:?}, t = {timestep}): relative L2 error {err:e}",
             sample.dims()
         );
     }
@@ -114,6 +120,24 @@ fn turbo_matches_diffusers() {
 #[test]
 fn sdxl_matches_diffusers() {
     check_family(TinyFamily::Sdxl);
+}
+
+/// Per-block lists, only_cross_attention, 5×5 conv_in, 1×1 conv_out, downsample padding 0,
+/// centred input, sin-first embedding with freq_shift 1, mid-block scale, exact-GELU
+/// activation, three levels (so 9×9 latents are resized twice on the way up).
+#[test]
+fn option_variant_a_matches_diffusers() {
+    check("options_a", false, |dir| {
+        write_unet_variant(dir, "options_a")
+    });
+}
+
+/// No mid block, text_time added conditioning, only_cross_attention everywhere.
+#[test]
+fn option_variant_b_matches_diffusers() {
+    check("options_b", true, |dir| {
+        write_unet_variant(dir, "options_b")
+    });
 }
 
 fn tiny_config_with(family: TinyFamily, field: &str, value: serde_json::Value) -> UNetConfig {
@@ -198,4 +222,79 @@ fn sdxl_without_added_conditioning_says_what_is_missing() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains("AddedConditioning"), "{msg}");
+}
+
+/// Records the name and shape of every parameter a network asks for, handing out zero-cost
+/// broadcast views, so full-size UNets can be built without allocating their weights.
+#[derive(Clone, Default)]
+struct ShapeRecorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl candle_nn::var_builder::SimpleBackend for ShapeRecorder {
+    fn get(
+        &self,
+        s: candle_core::Shape,
+        name: &str,
+        _: candle_nn::Init,
+        dtype: DType,
+        dev: &Device,
+    ) -> candle_core::Result<Tensor> {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{name} {:?}", s.dims()));
+        Tensor::zeros((), dtype, dev)?.broadcast_as(s)
+    }
+
+    fn get_unchecked(&self, name: &str, _: DType, _: &Device) -> candle_core::Result<Tensor> {
+        candle_core::bail!("{name} asked for without a shape")
+    }
+
+    fn contains_tensor(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// The published full-size configs build exactly diffusers' parameters (names and shapes):
+/// SD 1.5, SD 2.1, SD-Turbo and SDXL base with its [1, 2, 10] transformer layers.
+#[test]
+fn published_configs_have_diffusers_parameters() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/golden/unet/structure.json")).unwrap(),
+    )
+    .unwrap();
+    let expected = expected.as_object().unwrap();
+    assert_eq!(expected.len(), 4);
+    for (repo, want) in expected {
+        let cfg: UNetConfig = read_json(
+            &root
+                .join("configs/reference")
+                .join(repo)
+                .join("unet/config.json"),
+            "UNet config",
+        )
+        .unwrap();
+        let recorder = ShapeRecorder::default();
+        let vb = VarBuilder::from_backend(Box::new(recorder.clone()), DType::F32, Device::Cpu);
+        let unet = UNet2DConditionModel::load(vb, &cfg).unwrap();
+        assert_eq!(
+            unet.needs_added_conditioning(),
+            repo.contains("xl"),
+            "{repo}"
+        );
+        let mut lines = recorder.0.lock().unwrap().clone();
+        lines.sort();
+        lines.dedup();
+        let sha = format!("{:x}", Sha256::digest(lines.join("\n").as_bytes()));
+        assert_eq!(
+            lines.len() as u64,
+            want["parameters"].as_u64().unwrap(),
+            "{repo}: parameter count (compare with `unet_goldens.py --dump {repo}`)"
+        );
+        assert_eq!(
+            sha,
+            want["sha256"].as_str().unwrap(),
+            "{repo}: parameter names or shapes differ (compare with `unet_goldens.py --dump {repo}`)"
+        );
+    }
 }

@@ -193,7 +193,7 @@ impl Plan {
         let attention = |kind: &str, i: usize, ch: usize, t_layers: usize, only: bool| {
             if kind.starts_with("CrossAttn") || kind == "UNetMidBlock2DCrossAttn" {
                 let h = heads[i];
-                if h == 0 || ch % h != 0 {
+                if h == 0 || !ch.is_multiple_of(h) {
                     return Err(invalid(format!(
                         "block {i} has {ch} channels, which do not split into {h} attention heads \
                          (`attention_head_dim` is the number of heads in this config)"
@@ -245,10 +245,12 @@ impl Plan {
         let rev_tlayers = match &cfg.reverse_transformer_layers_per_block {
             None => rev(&tlayers),
             Some(v) if v.len() == n => v.clone(),
-            Some(v) => return Err(invalid(format!(
+            Some(v) => {
+                return Err(invalid(format!(
                 "`reverse_transformer_layers_per_block` has {} values but there are {n} up blocks",
                 v.len()
-            ))),
+            )))
+            }
         };
         let mut up = Vec::with_capacity(n);
         for (i, kind) in cfg.up_block_types.iter().enumerate() {
