@@ -298,3 +298,26 @@ fn published_configs_have_diffusers_parameters() {
         );
     }
 }
+
+#[test]
+fn inconsistent_config_lists_name_the_field() {
+    let cfg = tiny_config_with(
+        TinyFamily::Sd21,
+        "attention_head_dim",
+        serde_json::json!([2, 4, 8]),
+    );
+    let backend = reportfig::fixtures::recording::RecordingBackend::new(1);
+    let err = UNet2DConditionModel::load(backend.var_builder(), &cfg).unwrap_err();
+    assert!(matches!(err, UNetError::InvalidConfig { .. }));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("attention_head_dim") && msg.contains("3 values"),
+        "{msg}"
+    );
+
+    let cfg = tiny_config_with(TinyFamily::Sd15, "attention_head_dim", serde_json::json!(5));
+    let msg = UNet2DConditionModel::load(backend.var_builder(), &cfg)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("5 attention heads"), "{msg}");
+}
