@@ -1,4 +1,5 @@
 //! The diffusion pipeline on candle.
 
 pub mod layers;
+pub mod unet;
 pub mod vae;
