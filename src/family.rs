@@ -8,7 +8,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A family of models that share a native resolution, a tokenizer window and prompt habits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum ModelFamily {
     /// SD 1.x (512², CLIP ViT-L/14).
     Sd15,
@@ -17,6 +20,7 @@ pub enum ModelFamily {
     /// SDXL base (1024² buckets, two text encoders).
     Sdxl,
     /// SD-Turbo: SD 2.1 distilled for 1–4 steps without classifier-free guidance (512²).
+    #[serde(rename = "sd-turbo")]
     Turbo,
     /// SDXL-Turbo: SDXL distilled the same way, trained at 512².
     SdxlTurbo,

@@ -13,39 +13,7 @@ use serde::{Deserialize, Serialize};
 const PRESETS_TOML: &str = include_str!("../../configs/presets.toml");
 
 /// The model family a preset belongs to; styles pick their per-family overrides with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Family {
-    Sd15,
-    Sd21,
-    SdTurbo,
-    Sdxl,
-    SdxlTurbo,
-}
-
-impl Family {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sd15 => "sd15",
-            Self::Sd21 => "sd21",
-            Self::SdTurbo => "sd-turbo",
-            Self::Sdxl => "sdxl",
-            Self::SdxlTurbo => "sdxl-turbo",
-        }
-    }
-
-    /// The style override sections (`sd15`, `sd21`, `sdxl`, `turbo`) that apply, most
-    /// specific first: SDXL-Turbo takes `turbo` tweaks before `sdxl` ones.
-    pub fn style_keys(self) -> &'static [&'static str] {
-        match self {
-            Self::Sd15 => &["sd15"],
-            Self::Sd21 => &["sd21"],
-            Self::SdTurbo => &["turbo", "sd21"],
-            Self::Sdxl => &["sdxl"],
-            Self::SdxlTurbo => &["turbo", "sdxl"],
-        }
-    }
-}
+pub use crate::family::ModelFamily as Family;
 
 /// One known model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
