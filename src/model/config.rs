@@ -46,7 +46,7 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result
 
 /// A config value that diffusers accepts either once for every block or once per block
 /// (`attention_head_dim: 8` or `attention_head_dim: [5, 10, 20, 20]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(untagged)]
 pub enum PerBlock<T> {
     One(T),

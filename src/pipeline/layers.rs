@@ -172,3 +172,23 @@ pub fn silu(x: &Tensor) -> Result<Tensor> {
 pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
     candle_nn::ops::softmax(x, D::Minus1)
 }
+
+pub fn relu(x: &Tensor) -> Result<Tensor> {
+    x.relu()
+}
+
+/// Nearest-neighbour upsampling by two, as `F.interpolate(x, scale_factor=2.0, mode="nearest")`.
+///
+/// x: `[batch, channels, h, w]` -> `[batch, channels, 2h, 2w]`
+pub fn upsample_nearest2x(x: &Tensor) -> Result<Tensor> {
+    let (_, _, h, w) = x.dims4()?;
+    x.upsample_nearest2d(2 * h, 2 * w)
+}
+
+/// One row of zeros below and one column of zeros to the right, as `F.pad(x, (0, 1, 0, 1))`:
+/// the asymmetric padding diffusers' VAE encoder applies before its stride-2 convolutions.
+///
+/// x: `[batch, channels, h, w]` -> `[batch, channels, h + 1, w + 1]`
+pub fn pad_bottom_right(x: &Tensor) -> Result<Tensor> {
+    x.pad_with_zeros(3, 0, 1)?.pad_with_zeros(2, 0, 1)
+}

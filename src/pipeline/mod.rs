@@ -2,3 +2,5 @@
 
 pub mod kernels;
 pub mod layers;
+pub mod unet;
+pub mod vae;

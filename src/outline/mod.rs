@@ -1,0 +1,460 @@
+//! Report outlines (Markdown, plain text, CSV) read into a list of figures to illustrate.
+//!
+//! Every format yields the same thing: one [`OutlineItem`] per figure, in outline order, with
+//! the caption, optional per-figure overrides (style, size, seed, file, negative prompt) and
+//! the line it came from, so every later error can point the user at the right line.
+//!
+//! Inline overrides (Markdown and text) are a trailing attribute block, the form Pandoc,
+//! kramdown and markdown-it-attrs already use for headings:
+//!
+//! ```text
+//! ## Bus lanes on the ring road {style=isometric-city seed=7 size=slide-16x9}
+//! 그림: 자전거 도로 확충 계획 {negative="text, watermark"}
+//! ```
+
+mod csv;
+mod markdown;
+mod text;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Longest caption accepted, in characters. Longer text is almost always a paragraph pasted
+/// by mistake, and CLIP only reads the first 77 tokens anyway.
+pub const MAX_CAPTION_CHARS: usize = 300;
+
+/// Setting names accepted in an attribute block and as CSV columns (besides `caption`).
+pub const OVERRIDE_KEYS: [&str; 5] = ["style", "size", "seed", "file", "negative"];
+
+/// Checks a style name (possibly `a+b`); the error says what is wrong and how to fix it.
+pub type StyleCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+
+/// Per-figure settings that replace the batch-wide ones for this figure only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub style: Option<String>,
+    /// A page-size preset (`slide-16x9`) or `WxH`; checked when the request is built.
+    pub size: Option<String>,
+    pub seed: Option<u64>,
+    /// Output file name instead of `NN-slug.png`; a plain name inside the figures folder.
+    pub file: Option<String>,
+    pub negative: Option<String>,
+}
+
+impl Overrides {
+    pub fn is_empty(&self) -> bool {
+        *self == Overrides::default()
+    }
+}
+
+/// One figure of the outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineItem {
+    pub caption: String,
+    pub overrides: Overrides,
+    /// 1-based line in the outline file.
+    pub line: usize,
+    /// Markdown only: byte offset in the source just after the line that names this figure,
+    /// where `--markdown` inserts the image link.
+    pub insert_at: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutlineFormat {
+    Markdown,
+    Text,
+    Csv,
+}
+
+impl OutlineFormat {
+    /// From the file extension: `.md`/`.markdown` and `.csv`; anything else is plain text.
+    pub fn from_path(path: &Path) -> OutlineFormat {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("md" | "markdown") => OutlineFormat::Markdown,
+            Some("csv") => OutlineFormat::Csv,
+            _ => OutlineFormat::Text,
+        }
+    }
+}
+
+/// A parsed outline.
+#[derive(Debug, Clone)]
+pub struct Outline {
+    pub path: PathBuf,
+    pub format: OutlineFormat,
+    /// The text as read (BOM removed); kept so `--markdown` can write an illustrated copy.
+    pub source: String,
+    pub items: Vec<OutlineItem>,
+}
+
+#[derive(Debug, Error)]
+pub enum OutlineError {
+    #[error("cannot read the outline {path}: {reason}\nhint: check the path and that the file exists and is readable")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}:{line}: the outline is not UTF-8 text\nhint: save it as UTF-8 (in Excel: \"CSV UTF-8\"; in Notepad: Encoding \"UTF-8\")")]
+    NotUtf8 { path: PathBuf, line: usize },
+    #[error("{path}: the outline has no figures\nhint: {hint}")]
+    Empty { path: PathBuf, hint: &'static str },
+    #[error("{path}:{line}: the caption is {chars} characters long, over the limit of {max}: \"{start}…\"\nhint: shorten it to one sentence; put longer text in the report itself")]
+    CaptionTooLong {
+        path: PathBuf,
+        line: usize,
+        chars: usize,
+        max: usize,
+        start: String,
+    },
+    #[error("{path}:{line}: {what} has no caption\nhint: {hint}")]
+    EmptyCaption {
+        path: PathBuf,
+        line: usize,
+        what: &'static str,
+        hint: &'static str,
+    },
+    #[error("{path}:{line}: seed \"{value}\" is not a whole number from 0 to 18446744073709551615\nhint: write it like seed=7")]
+    BadSeed {
+        path: PathBuf,
+        line: usize,
+        value: String,
+    },
+    #[error("{path}:{line}: unknown style \"{style}\": {message}")]
+    UnknownStyle {
+        path: PathBuf,
+        line: usize,
+        style: String,
+        message: String,
+    },
+    #[error("{path}:{line}: unknown setting \"{key}\" in {{…}}\nhint: the settings are {known}, written like {{style=isometric-city seed=7}}")]
+    UnknownSetting {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        known: String,
+    },
+    #[error("{path}:{line}: cannot read the settings block {block}: {problem}\nhint: write settings like {{style=isometric-city seed=7 negative=\"text, watermark\"}}")]
+    BadSettings {
+        path: PathBuf,
+        line: usize,
+        block: String,
+        problem: String,
+    },
+    #[error("{path}:{line}: file name \"{value}\" {problem}\nhint: give a plain name such as bus-lanes.png; it is written inside the figures folder")]
+    BadFileName {
+        path: PathBuf,
+        line: usize,
+        value: String,
+        problem: &'static str,
+    },
+    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative (only caption is required)")]
+    UnknownColumn { path: PathBuf, column: String },
+    #[error("{path}:1: the header has no \"caption\" column\nhint: the first line must name the columns, for example: caption,style,seed")]
+    NoCaptionColumn { path: PathBuf },
+    #[error("{path}:1: column \"{column}\" appears twice\nhint: keep one of them")]
+    DuplicateColumn { path: PathBuf, column: String },
+    #[error("{path}:{line}: {problem}\nhint: check the quotes and the number of commas on that line; a cell containing a comma must be in double quotes")]
+    Csv {
+        path: PathBuf,
+        line: usize,
+        problem: String,
+    },
+}
+
+/// Reads and parses an outline; the format comes from the extension (see
+/// [`OutlineFormat::from_path`]).
+pub fn read_outline(path: &Path, style_check: StyleCheck<'_>) -> Result<Outline, OutlineError> {
+    let bytes = std::fs::read(path).map_err(|e| OutlineError::Unreadable {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    })?;
+    let text = decode_utf8(path, bytes)?;
+    parse_outline(path, OutlineFormat::from_path(path), text, style_check)
+}
+
+/// Parses outline text already in memory; `path` is used in messages and kept in the result.
+pub fn parse_outline(
+    path: &Path,
+    format: OutlineFormat,
+    text: String,
+    style_check: StyleCheck<'_>,
+) -> Result<Outline, OutlineError> {
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    let ctx = Ctx { path, style_check };
+    let items = match format {
+        OutlineFormat::Markdown => markdown::parse(&ctx, &text)?,
+        OutlineFormat::Text => text::parse(&ctx, &text)?,
+        OutlineFormat::Csv => csv::parse(&ctx, &text)?,
+    };
+    if items.is_empty() {
+        let hint = match format {
+            OutlineFormat::Markdown => {
+                "write each figure as a heading (## Caption) or a line starting with \"Figure:\" or \"그림:\""
+            }
+            OutlineFormat::Text => "write one caption per line; lines starting with # are comments",
+            OutlineFormat::Csv => {
+                "add one row per figure under the header line, with the caption in the caption column"
+            }
+        };
+        return Err(OutlineError::Empty {
+            path: path.to_path_buf(),
+            hint,
+        });
+    }
+    Ok(Outline {
+        path: path.to_path_buf(),
+        format,
+        source: text,
+        items,
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+        _ => {
+            // Drop the "(os error N)" tail users cannot act on.
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String, OutlineError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
+        OutlineError::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+        }
+    })
+}
+
+/// What the format parsers share: where messages point and how styles are checked.
+pub(crate) struct Ctx<'a> {
+    pub path: &'a Path,
+    pub style_check: StyleCheck<'a>,
+}
+
+impl Ctx<'_> {
+    /// Builds an item from a caption and raw settings, checking everything that can be
+    /// checked without a model.
+    pub fn item(
+        &self,
+        line: usize,
+        caption: &str,
+        settings: Vec<(String, String)>,
+        insert_at: Option<usize>,
+    ) -> Result<OutlineItem, OutlineError> {
+        let caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
+        let chars = caption.chars().count();
+        if chars > MAX_CAPTION_CHARS {
+            return Err(OutlineError::CaptionTooLong {
+                path: self.path.to_path_buf(),
+                line,
+                chars,
+                max: MAX_CAPTION_CHARS,
+                start: caption.chars().take(40).collect(),
+            });
+        }
+        let mut overrides = Overrides::default();
+        for (key, value) in settings {
+            let value = value.trim().to_string();
+            match key.as_str() {
+                "style" => {
+                    if let Err(message) = (self.style_check)(&value) {
+                        return Err(OutlineError::UnknownStyle {
+                            path: self.path.to_path_buf(),
+                            line,
+                            style: value,
+                            message,
+                        });
+                    }
+                    overrides.style = Some(value);
+                }
+                "size" => overrides.size = Some(value),
+                "seed" => {
+                    let seed = value.parse::<u64>().map_err(|_| OutlineError::BadSeed {
+                        path: self.path.to_path_buf(),
+                        line,
+                        value: value.clone(),
+                    })?;
+                    overrides.seed = Some(seed);
+                }
+                "file" => overrides.file = Some(self.check_file(line, value)?),
+                "negative" => overrides.negative = Some(value),
+                _ => {
+                    return Err(OutlineError::UnknownSetting {
+                        path: self.path.to_path_buf(),
+                        line,
+                        key,
+                        known: OVERRIDE_KEYS.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(OutlineItem {
+            caption,
+            overrides,
+            line,
+            insert_at,
+        })
+    }
+
+    /// A `file` override must stay inside the figures folder and be a PNG.
+    fn check_file(&self, line: usize, value: String) -> Result<String, OutlineError> {
+        let bad = |problem| OutlineError::BadFileName {
+            path: self.path.to_path_buf(),
+            line,
+            value: value.clone(),
+            problem,
+        };
+        if value.is_empty() {
+            return Err(bad("is empty"));
+        }
+        if value.contains(['/', '\\', ':']) || value.starts_with('.') {
+            return Err(bad(
+                "must not contain a folder, a drive or start with a dot",
+            ));
+        }
+        if value
+            .chars()
+            .any(|c| c.is_control() || "<>\"|?*".contains(c))
+        {
+            return Err(bad(
+                "contains characters that are not allowed in file names",
+            ));
+        }
+        let lower = value.to_lowercase();
+        if lower.ends_with(".png") {
+            Ok(value)
+        } else if lower.contains('.') {
+            Err(bad("must end in .png"))
+        } else {
+            Ok(format!("{value}.png"))
+        }
+    }
+
+    pub fn empty_caption(
+        &self,
+        line: usize,
+        what: &'static str,
+        hint: &'static str,
+    ) -> OutlineError {
+        OutlineError::EmptyCaption {
+            path: self.path.to_path_buf(),
+            line,
+            what,
+            hint,
+        }
+    }
+}
+
+/// Splits a trailing `{key=value …}` block off a caption. Values may be double-quoted to hold
+/// spaces (`negative="text, watermark"`). Pandoc-style `#id` and `.class` tokens are ignored so
+/// outlines that already use them keep working. Text whose last `{…}` does not end the line is
+/// returned unchanged.
+pub(crate) fn split_settings(
+    ctx: &Ctx<'_>,
+    line: usize,
+    text: &str,
+) -> Result<(String, Vec<(String, String)>), OutlineError> {
+    let trimmed = text.trim_end();
+    if !trimmed.ends_with('}') {
+        return Ok((text.to_string(), Vec::new()));
+    }
+    let Some(open) = find_block_start(trimmed) else {
+        return Ok((text.to_string(), Vec::new()));
+    };
+    let block = &trimmed[open..];
+    let inner = &block[1..block.len() - 1];
+    let bad = |problem: String| OutlineError::BadSettings {
+        path: ctx.path.to_path_buf(),
+        line,
+        block: block.to_string(),
+        problem,
+    };
+    let mut settings = Vec::new();
+    let mut chars = inner.char_indices().peekable();
+    loop {
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        let Some(&(start, first)) = chars.peek() else {
+            break;
+        };
+        if first == '#' || first == '.' {
+            while chars.next_if(|(_, c)| !c.is_whitespace()).is_some() {}
+            continue;
+        }
+        let mut key_end = start;
+        while let Some((i, c)) = chars.next_if(|(_, c)| *c != '=' && !c.is_whitespace()) {
+            key_end = i + c.len_utf8();
+        }
+        let key = inner[start..key_end].to_lowercase();
+        if chars.next_if(|(_, c)| *c == '=').is_none() {
+            return Err(bad(format!("\"{key}\" has no value (write {key}=…)")));
+        }
+        let mut value = String::new();
+        if chars.next_if(|(_, c)| *c == '"').is_some() {
+            let mut closed = false;
+            for (_, c) in chars.by_ref() {
+                if c == '"' {
+                    closed = true;
+                    break;
+                }
+                value.push(c);
+            }
+            if !closed {
+                return Err(bad(format!("the quoted value of \"{key}\" is not closed")));
+            }
+        } else {
+            while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace()) {
+                value.push(c);
+            }
+        }
+        if value.is_empty() {
+            return Err(bad(format!("\"{key}\" has an empty value")));
+        }
+        if settings.iter().any(|(k, _)| *k == key) {
+            return Err(bad(format!("\"{key}\" is given twice")));
+        }
+        settings.push((key, value));
+    }
+    Ok((trimmed[..open].trim_end().to_string(), settings))
+}
+
+/// The `{` that opens the trailing block, skipping braces inside double quotes.
+fn find_block_start(s: &str) -> Option<usize> {
+    let mut in_quotes = false;
+    let mut open = None;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' if open.is_some() => in_quotes = !in_quotes,
+            '{' if !in_quotes => open = Some(i),
+            '}' if !in_quotes && i + 1 < s.len() => open = None,
+            _ => {}
+        }
+    }
+    open
+}
+
+impl fmt::Display for OutlineFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OutlineFormat::Markdown => "Markdown",
+            OutlineFormat::Text => "text",
+            OutlineFormat::Csv => "CSV",
+        })
+    }
+}

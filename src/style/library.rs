@@ -1,0 +1,228 @@
+//! All styles a run can use: the built-ins, then the user's config folder, then
+//! `--styles-dir`; a later style with the same name replaces an earlier one. Bad files are
+//! skipped with diagnostics, never fatal.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::builtin::BUILTIN_STYLES;
+use super::parse::parse_style;
+use super::{Diagnostic, DiagnosticKind, Origin, Severity, Style, StyleError};
+
+/// A style and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedStyle {
+    pub style: Style,
+    pub origin: Origin,
+    /// Where the style this one replaced came from (a user style with a built-in's name).
+    pub replaces: Option<Origin>,
+}
+
+/// The styles available to one run.
+#[derive(Debug, Clone, Default)]
+pub struct StyleLibrary {
+    styles: BTreeMap<String, LoadedStyle>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The platform's user styles folder (`~/.config/reportfig/styles` on Linux,
+/// `%APPDATA%\reportfig\config\styles` on Windows, `~/Library/Application
+/// Support/reportfig/styles` on macOS); `None` when the platform has no home folder.
+pub fn default_user_styles_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "reportfig").map(|d| d.config_dir().join("styles"))
+}
+
+impl StyleLibrary {
+    /// Only the built-in styles.
+    pub fn builtin() -> Self {
+        let mut lib = Self::default();
+        for (file, text) in BUILTIN_STYLES {
+            let stem = file.trim_end_matches(".toml");
+            lib.add_text(text, Origin::Builtin(file), Some(stem));
+        }
+        lib
+    }
+
+    /// Built-ins, then `config_dir` (skipped silently when it does not exist: most users
+    /// never make one), then `styles_dir` (which must exist, since the user named it).
+    pub fn load(config_dir: Option<&Path>, styles_dir: Option<&Path>) -> Result<Self, StyleError> {
+        let mut lib = Self::builtin();
+        if let Some(dir) = config_dir {
+            if dir.is_dir() {
+                lib.add_dir(dir)?;
+            }
+        }
+        if let Some(dir) = styles_dir {
+            lib.add_dir(dir)?;
+        }
+        Ok(lib)
+    }
+
+    /// Adds every `*.toml` in `dir` (not recursive), in file-name order.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), StyleError> {
+        let read_err = |source| StyleError::ReadDir {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(read_err)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+                    && p.is_file()
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            self.add_file(&path);
+        }
+        Ok(())
+    }
+
+    /// Adds one style file; problems become diagnostics.
+    pub fn add_file(&mut self, path: &Path) {
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let stem = path.file_stem().and_then(|s| s.to_str());
+                self.add_text(&text, Origin::File(path.to_path_buf()), stem);
+            }
+            Err(e) => self.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::Syntax,
+                file: shown,
+                line: None,
+                field: None,
+                message: format!("cannot read the file ({e}); it was skipped"),
+            }),
+        }
+    }
+
+    fn add_text(&mut self, text: &str, origin: Origin, stem: Option<&str>) {
+        let shown = origin.to_string();
+        let (style, diags) = parse_style(text, &shown, stem);
+        self.diagnostics.extend(diags);
+        let Some(style) = style else {
+            self.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::Invalid,
+                file: shown,
+                line: None,
+                field: None,
+                message: "this style was skipped; the other styles are loaded".into(),
+            });
+            return;
+        };
+        let name = style.name.clone();
+        let replaces = self.styles.get(&name).map(|old| old.origin.clone());
+        if let Some(old) = &replaces {
+            // Replacing a built-in is the documented way to customise one; replacing another
+            // user file is more likely an accident, so only that is a warning.
+            let severity = match old {
+                Origin::Builtin(_) => None,
+                Origin::File(_) => Some(Severity::Warning),
+            };
+            if let Some(severity) = severity {
+                self.diagnostics.push(Diagnostic {
+                    severity,
+                    kind: DiagnosticKind::Shadowed,
+                    file: shown,
+                    line: None,
+                    field: Some("name".into()),
+                    message: format!("style `{name}` replaces the one in {old}"),
+                });
+            }
+        }
+        self.styles.insert(
+            name,
+            LoadedStyle {
+                style,
+                origin,
+                replaces,
+            },
+        );
+    }
+
+    /// Problems found while loading, in the order found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Every style, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &LoadedStyle> {
+        self.styles.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.styles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.styles.is_empty()
+    }
+
+    /// One style by name, or an error with the nearest names.
+    pub fn get(&self, name: &str) -> Result<&LoadedStyle, StyleError> {
+        let key = name.trim();
+        self.styles.get(key).ok_or_else(|| {
+            let mut near: Vec<(usize, &str)> = self
+                .styles
+                .keys()
+                .map(|k| {
+                    let d = if k.contains(key) && key.len() >= 3 {
+                        0
+                    } else {
+                        crate::page::edit_distance(key, k)
+                    };
+                    (d, k.as_str())
+                })
+                .filter(|(d, k)| *d <= 3.max(k.len() / 4))
+                .collect();
+            near.sort();
+            let hint = match near.as_slice() {
+                [] => String::new(),
+                list => format!(
+                    " (did you mean {}?)",
+                    list.iter()
+                        .take(3)
+                        .map(|(_, k)| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            StyleError::UnknownStyle {
+                name: key.to_string(),
+                hint,
+            }
+        })
+    }
+
+    /// `a+b+c` into the styles, in order. An empty spec is an error; use no `--style` for
+    /// the bare caption.
+    pub fn resolve_stack(&self, spec: &str) -> Result<Vec<&Style>, StyleError> {
+        let names: Vec<&str> = spec
+            .split('+')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if names.is_empty() {
+            return Err(StyleError::EmptyStack {
+                spec: spec.to_string(),
+            });
+        }
+        names
+            .into_iter()
+            .map(|n| self.get(n).map(|l| &l.style))
+            .collect()
+    }
+
+    /// Styles grouped by category (categories and styles sorted by name).
+    pub fn by_category(&self) -> BTreeMap<&str, Vec<&LoadedStyle>> {
+        let mut out: BTreeMap<&str, Vec<&LoadedStyle>> = BTreeMap::new();
+        for s in self.styles.values() {
+            out.entry(s.style.category.as_str()).or_default().push(s);
+        }
+        out
+    }
+}

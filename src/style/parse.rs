@@ -1,0 +1,609 @@
+//! One style file (TOML) into a [`Style`], collecting every problem with its line and field
+//! instead of stopping at the first, so `styles check` can list them all and the library can
+//! skip one bad file and load the rest.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use super::palette::parse_hex;
+use super::{
+    Diagnostic, DiagnosticKind, FamilyOverride, Severity, Style, Title, CAPTION_SLOT,
+    OVERRIDE_KEYS, SAMPLERS,
+};
+use crate::page::SizeSpec;
+
+const TOP_KEYS: [&str; 15] = [
+    "name",
+    "title",
+    "category",
+    "description",
+    "prompt",
+    "negative_prompt",
+    "size",
+    "steps",
+    "guidance",
+    "sampler",
+    "palette",
+    "sd15",
+    "sd21",
+    "sdxl",
+    "turbo",
+];
+const FAMILY_KEYS: [&str; 6] = [
+    "prompt",
+    "negative_prompt",
+    "steps",
+    "guidance",
+    "sampler",
+    "size",
+];
+const MAX_STEPS: i64 = 150;
+const MAX_GUIDANCE: f64 = 30.0;
+
+/// Parses one style file.
+///
+/// `file` names the file in diagnostics; `file_stem` is used as the name when the file has
+/// no `name` (and a different `name` gets a warning, since users look for the file). Returns
+/// the style when it is usable (no error-level diagnostics) and every diagnostic found.
+pub fn parse_style(
+    text: &str,
+    file: &str,
+    file_stem: Option<&str>,
+) -> (Option<Style>, Vec<Diagnostic>) {
+    let mut p = Parser {
+        text,
+        file,
+        diags: Vec::new(),
+    };
+    let style = p.style(file_stem);
+    // The TOML map is sorted by key; report in file order, with placeless findings last.
+    p.diags.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
+    let has_error = p.diags.iter().any(|d| d.severity == Severity::Error);
+    (style.filter(|_| !has_error), p.diags)
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    file: &'t str,
+    diags: Vec<Diagnostic>,
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "text",
+        DeValue::Integer(_) => "a whole number",
+        DeValue::Float(_) => "a decimal number",
+        DeValue::Boolean(_) => "true/false",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// `My Style_2` -> `my-style-2`: how imported names and file stems become style names.
+pub fn to_kebab(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+impl<'t> Parser<'t> {
+    fn line(&self, span: &Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        kind: DiagnosticKind,
+        span: Option<Range<usize>>,
+        field: Option<&str>,
+        message: String,
+    ) {
+        let line = span.map(|s| self.line(&s));
+        self.diags.push(Diagnostic {
+            severity,
+            kind,
+            file: self.file.to_string(),
+            line,
+            field: field.map(str::to_string),
+            message,
+        });
+    }
+
+    fn invalid(&mut self, span: Range<usize>, field: &str, message: String) {
+        self.push(
+            Severity::Error,
+            DiagnosticKind::Invalid,
+            Some(span),
+            Some(field),
+            message,
+        );
+    }
+
+    fn advise(&mut self, span: Option<Range<usize>>, field: &str, message: String) {
+        self.push(
+            Severity::Warning,
+            DiagnosticKind::Advice,
+            span,
+            Some(field),
+            message,
+        );
+    }
+
+    fn string(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                let t = type_name(other);
+                self.invalid(
+                    v.span(),
+                    field,
+                    format!("expected text in quotes, found {t}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn steps(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<u32> {
+        match v.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()).ok() {
+                Some(n) if (1..=MAX_STEPS).contains(&n) => Some(n as u32),
+                _ => {
+                    self.invalid(
+                            v.span(),
+                            field,
+                            format!(
+                                "steps must be between 1 and {MAX_STEPS}, not {i}; most styles use 20 to 40, turbo models 1 to 4"
+                            ),
+                        );
+                    None
+                }
+            },
+            other => {
+                let t = type_name(other);
+                self.invalid(
+                    v.span(),
+                    field,
+                    format!("expected a whole number of steps such as 30, found {t}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn guidance(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<f64> {
+        let g = match v.get_ref() {
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            other => {
+                let t = type_name(other);
+                self.invalid(
+                    v.span(),
+                    field,
+                    format!("expected a number such as 7.0, found {t}"),
+                );
+                return None;
+            }
+        };
+        match g {
+            Some(g) if g.is_finite() && (0.0..=MAX_GUIDANCE).contains(&g) => Some(g),
+            _ => {
+                self.invalid(
+                    v.span(),
+                    field,
+                    format!(
+                        "guidance must be between 0 and {MAX_GUIDANCE}; most styles use 5 to 8, turbo models 0"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn sampler(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
+        let s = self.string(field, v)?;
+        let norm = s.trim().to_ascii_lowercase();
+        if SAMPLERS.contains(&norm.as_str()) {
+            Some(norm)
+        } else {
+            self.invalid(
+                v.span(),
+                field,
+                format!(
+                    "unknown sampler `{s}`; use one of {} (`default` keeps the model's own)",
+                    SAMPLERS.join(", ")
+                ),
+            );
+            None
+        }
+    }
+
+    fn size(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<SizeSpec> {
+        let s = self.string(field, v)?;
+        match s.parse::<SizeSpec>() {
+            Ok(spec) => Some(spec),
+            Err(e) => {
+                self.invalid(v.span(), field, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn prompt(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
+        let s = self.string(field, v)?;
+        let slots = s.matches(CAPTION_SLOT).count();
+        if slots > 1 {
+            self.invalid(
+                v.span(),
+                field,
+                format!(
+                    "`{CAPTION_SLOT}` appears {slots} times; write it once, where the caption goes"
+                ),
+            );
+            return None;
+        }
+        if s.trim().is_empty() {
+            self.invalid(
+                v.span(),
+                field,
+                format!("the prompt is empty; write the style's keywords with `{CAPTION_SLOT}` where the caption goes"),
+            );
+            return None;
+        }
+        if slots == 0 {
+            self.advise(
+                Some(v.span()),
+                field,
+                format!(
+                    "no `{CAPTION_SLOT}`: the caption will be put in front, followed by \", \"; write `{CAPTION_SLOT}` to choose its place"
+                ),
+            );
+        }
+        Some(s)
+    }
+
+    fn unknown_key(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        table: Option<&str>,
+        known: &[&str],
+    ) {
+        let name = key.get_ref().as_ref();
+        let hint = known
+            .iter()
+            .map(|k| (crate::page::edit_distance(name, k), *k))
+            .filter(|(d, _)| *d <= 3)
+            .min()
+            .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+            .unwrap_or_default();
+        let field = match table {
+            Some(t) => format!("{t}.{name}"),
+            None => name.to_string(),
+        };
+        let allowed = known.join(", ");
+        self.push(
+            Severity::Warning,
+            DiagnosticKind::UnknownKey,
+            Some(key.span()),
+            Some(&field),
+            format!("unknown key{hint}; a style file knows {allowed}"),
+        );
+    }
+
+    fn family_table(&mut self, key: &str, v: &Spanned<DeValue<'_>>) -> Option<FamilyOverride> {
+        let DeValue::Table(t) = v.get_ref() else {
+            let t = type_name(v.get_ref());
+            self.invalid(
+                v.span(),
+                key,
+                format!("expected a table `[{key}]` with prompt, negative_prompt, steps, guidance, sampler or size, found {t}"),
+            );
+            return None;
+        };
+        let mut o = FamilyOverride::default();
+        for (k, v) in t.iter() {
+            let field = format!("{key}.{}", k.get_ref());
+            match k.get_ref().as_ref() {
+                "prompt" => o.prompt = self.prompt(&field, v),
+                "negative_prompt" => o.negative_prompt = self.string(&field, v),
+                "steps" => o.steps = self.steps(&field, v),
+                "guidance" => o.guidance = self.guidance(&field, v),
+                "sampler" => o.sampler = self.sampler(&field, v),
+                "size" => o.size = self.size(&field, v),
+                _ => self.unknown_key(k, Some(key), &FAMILY_KEYS),
+            }
+        }
+        Some(o)
+    }
+
+    fn title(&mut self, v: &Spanned<DeValue<'_>>) -> Option<Title> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(Title {
+                en: s.to_string(),
+                ko: None,
+            }),
+            DeValue::Table(t) => {
+                let mut title = Title::default();
+                for (k, v) in t.iter() {
+                    match k.get_ref().as_ref() {
+                        "en" => title.en = self.string("title.en", v).unwrap_or_default(),
+                        "ko" => title.ko = self.string("title.ko", v),
+                        _ => self.unknown_key(k, Some("title"), &["en", "ko"]),
+                    }
+                }
+                if title.en.trim().is_empty() {
+                    self.push(
+                        Severity::Error,
+                        DiagnosticKind::Missing,
+                        Some(v.span()),
+                        Some("title.en"),
+                        "the English title is missing; write `title = { en = \"Flat vector\", ko = \"플랫 벡터\" }`".into(),
+                    );
+                    return None;
+                }
+                Some(title)
+            }
+            other => {
+                let t = type_name(other);
+                self.invalid(
+                    v.span(),
+                    "title",
+                    format!("expected `{{ en = \"...\", ko = \"...\" }}`, found {t}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn palette(&mut self, v: &Spanned<DeValue<'_>>) -> Vec<String> {
+        let DeValue::Array(items) = v.get_ref() else {
+            let t = type_name(v.get_ref());
+            self.invalid(
+                v.span(),
+                "palette",
+                format!("expected a list of colours such as [\"#1f4e79\", \"#f4b183\"], found {t}"),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            if let Some(s) = self.string("palette", item) {
+                match parse_hex(&s) {
+                    Some(_) => out.push(s.trim().to_ascii_lowercase()),
+                    None => self.invalid(
+                        item.span(),
+                        "palette",
+                        format!("`{s}` is not a hex colour; write #RRGGBB such as #1f4e79"),
+                    ),
+                }
+            }
+        }
+        out
+    }
+
+    fn style(&mut self, file_stem: Option<&str>) -> Option<Style> {
+        let doc = match DeTable::parse(self.text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.push(
+                    Severity::Error,
+                    DiagnosticKind::Syntax,
+                    e.span(),
+                    None,
+                    format!(
+                        "not valid TOML: {}; check quotes and brackets on this line",
+                        e.message().trim_end()
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut name = None;
+        let mut title = None;
+        let mut category = None;
+        let mut description = None;
+        let mut prompt = None;
+        let mut prompt_seen = false;
+        let mut negative = None;
+        let mut size = None;
+        let mut steps = None;
+        let mut guidance = None;
+        let mut sampler = None;
+        let mut palette = Vec::new();
+        let mut overrides = BTreeMap::new();
+        let mut name_span = None;
+        for (k, v) in doc.get_ref().iter() {
+            let key = k.get_ref().as_ref();
+            match key {
+                "name" => {
+                    name_span = Some(v.span());
+                    if let Some(n) = self.string("name", v) {
+                        if is_kebab(&n) {
+                            name = Some(n);
+                        } else {
+                            let suggestion = to_kebab(&n);
+                            self.invalid(
+                                v.span(),
+                                "name",
+                                format!(
+                                    "`{n}` is not a kebab-case name (lower-case letters, digits and dashes); try `{suggestion}`"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "title" => title = self.title(v),
+                "category" => category = self.string("category", v),
+                "description" => description = self.string("description", v),
+                "prompt" => {
+                    prompt_seen = true;
+                    prompt = self.prompt("prompt", v);
+                }
+                "negative_prompt" => negative = self.string("negative_prompt", v),
+                "size" => size = self.size("size", v),
+                "steps" => steps = self.steps("steps", v),
+                "guidance" => guidance = self.guidance("guidance", v),
+                "sampler" => sampler = self.sampler("sampler", v),
+                "palette" => palette = self.palette(v),
+                k2 if OVERRIDE_KEYS.contains(&k2) => {
+                    if let Some(o) = self.family_table(k2, v) {
+                        overrides.insert(k2.to_string(), o);
+                    }
+                }
+                _ => self.unknown_key(k, None, &TOP_KEYS),
+            }
+        }
+
+        if !prompt_seen {
+            self.push(
+                Severity::Error,
+                DiagnosticKind::Missing,
+                None,
+                Some("prompt"),
+                format!(
+                    "no `prompt`; write the style's keywords with `{CAPTION_SLOT}` where the caption goes, e.g. prompt = \"flat vector illustration of {CAPTION_SLOT}, clean shapes\""
+                ),
+            );
+        }
+        let name = match (name, file_stem) {
+            (Some(n), Some(stem)) => {
+                if n != stem {
+                    self.advise(
+                        name_span,
+                        "name",
+                        format!("the style is called `{n}` but its file is `{stem}.toml`; `--style {n}` will find it, renaming the file avoids confusion"),
+                    );
+                }
+                Some(n)
+            }
+            (Some(n), None) => Some(n),
+            // An invalid `name` was already reported.
+            (None, _) if name_span.is_some() => None,
+            (None, stem) => {
+                let derived = stem.map(to_kebab).filter(|s| is_kebab(s));
+                match &derived {
+                    Some(d) => self.advise(
+                        None,
+                        "name",
+                        format!("no `name`; using the file name `{d}`"),
+                    ),
+                    None => self.push(
+                        Severity::Error,
+                        DiagnosticKind::Missing,
+                        None,
+                        Some("name"),
+                        "no `name`; add name = \"my-style\" (lower-case letters, digits and dashes)"
+                            .into(),
+                    ),
+                }
+                derived
+            }
+        };
+        let name = name?;
+        let title = match title {
+            Some(t) => t,
+            None => {
+                self.advise(
+                    None,
+                    "title",
+                    format!("no `title`; `styles list` will show `{name}`; add title = {{ en = \"...\", ko = \"...\" }}"),
+                );
+                Title {
+                    en: name.clone(),
+                    ko: None,
+                }
+            }
+        };
+        if title.ko.as_deref().is_none_or(|k| k.trim().is_empty()) {
+            self.advise(
+                None,
+                "title.ko",
+                "no Korean title; add ko = \"...\" inside `title` so `styles list` shows it".into(),
+            );
+        }
+        let category = category.unwrap_or_else(|| {
+            self.advise(
+                None,
+                "category",
+                "no `category`; the style is listed under `other`".into(),
+            );
+            "other".into()
+        });
+        let description = description.unwrap_or_else(|| {
+            self.advise(
+                None,
+                "description",
+                "no `description`; add one line saying when to use this style".into(),
+            );
+            String::new()
+        });
+        let negative_prompt = negative.unwrap_or_default();
+        let lower = negative_prompt.to_ascii_lowercase();
+        if !(lower.contains("text") && lower.contains("watermark")) {
+            self.advise(
+                None,
+                "negative_prompt",
+                "the negative prompt does not keep text out; models cannot spell, so add `text, letters, watermark, logo` unless the style wants lettering".into(),
+            );
+        }
+        Some(Style {
+            name,
+            title,
+            category,
+            description,
+            prompt: prompt?,
+            negative_prompt,
+            size,
+            steps,
+            guidance,
+            sampler,
+            palette,
+            overrides,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab() {
+        assert!(is_kebab("flat-vector-2"));
+        assert!(!is_kebab("Flat"));
+        assert!(!is_kebab("a--b"));
+        assert!(!is_kebab("a+b"));
+        assert_eq!(to_kebab("Cinematic Photo (SDXL)"), "cinematic-photo-sdxl");
+    }
+}

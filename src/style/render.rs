@@ -1,0 +1,264 @@
+//! The text of `styles list`, `styles show` and `styles check`, written to any `impl Write`
+//! so the CLI prints it and tests snapshot it.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::compose::compose;
+use super::palette::palette_words;
+use super::parse::parse_style;
+use super::{
+    Diagnostic, DiagnosticKind, LoadedStyle, ModelFamily, Origin, Severity, Style, StyleError,
+    StyleLibrary,
+};
+
+/// The caption `styles show` and `styles check` compose with when none is given.
+pub const SAMPLE_CAPTION_EN: &str = "opening of the new elderly welfare centre";
+/// A Korean caption of typical length; Hangul costs CLIP about three tokens a syllable.
+pub const SAMPLE_CAPTION_KO: &str = "노인 복지관 개관식";
+
+/// `styles list`: styles grouped by category, with English and Korean titles.
+pub fn render_list(lib: &StyleLibrary, w: &mut impl Write) -> io::Result<()> {
+    let width = lib.iter().map(|s| s.style.name.len()).max().unwrap_or(0);
+    let mut first = true;
+    for (category, styles) in lib.by_category() {
+        if !first {
+            writeln!(w)?;
+        }
+        first = false;
+        writeln!(w, "{category}")?;
+        for s in styles {
+            let ko = s.style.title.ko.as_deref().unwrap_or("-");
+            let mark = match (&s.origin, &s.replaces) {
+                (Origin::Builtin(_), _) => String::new(),
+                (Origin::File(_), Some(Origin::Builtin(_))) => "  [user, replaces built-in]".into(),
+                (Origin::File(_), _) => "  [user]".into(),
+            };
+            writeln!(
+                w,
+                "  {:width$}  {} · {ko}{mark}",
+                s.style.name, s.style.title.en
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string())
+        .unwrap_or_else(|| "model default".into())
+}
+
+/// `styles show NAME`: the style's fields, where it came from, and the prompt it composes for
+/// `caption` on `family`.
+pub fn render_show(
+    loaded: &LoadedStyle,
+    caption: &str,
+    family: ModelFamily,
+    count_tokens: &dyn Fn(&str) -> usize,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let s = &loaded.style;
+    writeln!(w, "{}", s.name)?;
+    writeln!(w, "  title:       {}", s.title.en)?;
+    if let Some(ko) = &s.title.ko {
+        writeln!(w, "               {ko}")?;
+    }
+    writeln!(w, "  category:    {}", s.category)?;
+    writeln!(w, "  description: {}", s.description)?;
+    writeln!(w, "  source:      {}", loaded.origin)?;
+    if let Some(old) = &loaded.replaces {
+        writeln!(w, "  note:        this style replaces the one in {old}")?;
+    }
+    if !s.palette.is_empty() {
+        writeln!(
+            w,
+            "  palette:     {} ({})",
+            s.palette.join(" "),
+            palette_words(&s.palette).join(", ")
+        )?;
+    }
+    if !s.overrides.is_empty() {
+        let keys: Vec<&str> = s.overrides.keys().map(String::as_str).collect();
+        writeln!(w, "  overrides:   {}", keys.join(", "))?;
+    }
+    let c = compose(caption, &[s], family, count_tokens);
+    writeln!(w)?;
+    writeln!(
+        w,
+        "For {} with the caption \"{caption}\":",
+        family.display_name()
+    )?;
+    writeln!(w, "  prompt:   {}", c.prompt)?;
+    writeln!(
+        w,
+        "  negative: {}",
+        c.negative_prompt.as_deref().unwrap_or("(none)")
+    )?;
+    let size = c
+        .size
+        .map(|spec| format!("{spec} = {}", spec.resolve(family)))
+        .unwrap_or_else(|| "model default".into());
+    writeln!(
+        w,
+        "  size: {size}   steps: {}   guidance: {}   sampler: {}",
+        opt(c.steps),
+        opt(c.guidance.map(|g| format!("{g:?}"))),
+        opt(c.sampler.as_deref())
+    )?;
+    writeln!(w, "  tokens: {} of {}", c.tokens, family.token_window())?;
+    for note in &c.notes {
+        writeln!(w, "  note: {note}")?;
+    }
+    Ok(())
+}
+
+/// Validates one style text as `styles check` does: unknown keys are errors, and the style
+/// is composed with an English and a Korean sample caption on every family to check the
+/// token budget.
+pub fn check_style_text(
+    text: &str,
+    file: &str,
+    file_stem: Option<&str>,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> (Option<Style>, Vec<Diagnostic>) {
+    let (style, mut diags) = parse_style(text, file, file_stem);
+    for d in &mut diags {
+        if d.kind == DiagnosticKind::UnknownKey {
+            d.severity = Severity::Error;
+        }
+    }
+    if let Some(style) = &style {
+        diags.extend(budget_diagnostics(style, file, count_tokens));
+    }
+    let ok = !diags.iter().any(|d| d.severity == Severity::Error);
+    (style.filter(|_| ok), diags)
+}
+
+fn budget_diagnostics(
+    style: &Style,
+    file: &str,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> Vec<Diagnostic> {
+    // (field, caption or None for "the style alone", dropped phrases, families): families
+    // with the same finding share one message.
+    type Finding = (String, Option<&'static str>, Vec<String>, Vec<ModelFamily>);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut note = |field: &str, caption, dropped: Vec<String>, family| match findings
+        .iter_mut()
+        .find(|f| f.0 == field && f.1 == caption && f.2 == dropped)
+    {
+        Some(f) => f.3.push(family),
+        None => findings.push((field.to_string(), caption, dropped, vec![family])),
+    };
+    for family in ModelFamily::ALL {
+        // Point at the prompt that family actually uses.
+        let field = family
+            .override_keys()
+            .iter()
+            .rev()
+            .find(|k| style.overrides.get(**k).is_some_and(|o| o.prompt.is_some()))
+            .map(|k| format!("{k}.prompt"))
+            .unwrap_or_else(|| "prompt".into());
+        // A one-word caption shows what the style alone costs.
+        let alone = compose("x", &[style], family, count_tokens);
+        if !alone.dropped.is_empty() {
+            note(&field, None, alone.dropped, family);
+            continue;
+        }
+        for caption in [SAMPLE_CAPTION_EN, SAMPLE_CAPTION_KO] {
+            let c = compose(caption, &[style], family, count_tokens);
+            if !c.dropped.is_empty() {
+                note(&field, Some(caption), c.dropped, family);
+            }
+        }
+    }
+    findings
+        .into_iter()
+        .map(|(field, caption, dropped, families)| {
+            let on = families
+                .iter()
+                .map(|f| f.display_name())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let window = families[0].token_window();
+            let dropped = dropped.join("; ");
+            let (severity, message) = match caption {
+                None => (
+                    Severity::Error,
+                    format!("on {on} the style alone passes the {window}-token window, so its end is always cut ({dropped}); shorten the prompt"),
+                ),
+                Some(caption) => (
+                    Severity::Warning,
+                    format!("on {on} the caption \"{caption}\" pushes out: {dropped}; a shorter prompt leaves more room for captions"),
+                ),
+            };
+            Diagnostic {
+                severity,
+                kind: DiagnosticKind::TokenBudget,
+                file: file.to_string(),
+                line: None,
+                field: Some(field),
+                message,
+            }
+        })
+        .collect()
+}
+
+/// Reads and checks one file (see [`check_style_text`]).
+pub fn check_file(
+    path: &Path,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> Result<(Option<Style>, Vec<Diagnostic>), StyleError> {
+    let text = std::fs::read_to_string(path).map_err(|source| StyleError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let stem = path.file_stem().and_then(|s| s.to_str());
+    Ok(check_style_text(
+        &text,
+        &path.display().to_string(),
+        stem,
+        count_tokens,
+    ))
+}
+
+/// `styles check`'s report: every diagnostic, then a one-line verdict. Returns whether the
+/// file passed (no errors), for the exit code.
+pub fn render_check(file: &str, diags: &[Diagnostic], w: &mut impl Write) -> io::Result<bool> {
+    for d in diags {
+        writeln!(w, "{d}")?;
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if errors == 0 {
+        writeln!(w, "{file}: ok ({warnings} warning{})", plural(warnings))?;
+    } else {
+        writeln!(
+            w,
+            "{file}: {errors} error{}, {warnings} warning{}",
+            plural(errors),
+            plural(warnings)
+        )?;
+    }
+    Ok(errors == 0)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Loading diagnostics for the CLI to print on stderr (one per line).
+pub fn render_diagnostics(diags: &[Diagnostic], w: &mut impl Write) -> io::Result<()> {
+    for d in diags {
+        writeln!(w, "{d}")?;
+    }
+    Ok(())
+}
