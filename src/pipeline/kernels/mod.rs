@@ -79,6 +79,9 @@ pub fn conv2d(
     let Some((ho, wo)) = g.out_size() else {
         bail!("conv2d: a {kernel_h}×{kernel_w} kernel does not fit a {height}×{width} input")
     };
+    if bias.is_some_and(|b| b.elem_count() != out_channels) {
+        bail!("conv2d: the bias needs {out_channels} values, one per output channel");
+    }
     let mut out = vec![0f32; batch * out_channels * ho * wo];
     with_slice(x, |xs| {
         with_slice(weight, |ws| match bias {
@@ -102,6 +105,9 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tens
     let mut dims = x.dims().to_vec();
     if dims.last() != Some(&in_dim) {
         bail!("linear: input {:?} does not end in {in_dim}", x.dims());
+    }
+    if bias.is_some_and(|b| b.elem_count() != out_dim) {
+        bail!("linear: the bias needs {out_dim} values, one per output");
     }
     let rows = x.elem_count() / in_dim.max(1);
     let mut out = vec![0f32; rows * out_dim];
@@ -189,6 +195,9 @@ pub fn group_norm(
         eps: eps as f32,
         silu,
     };
+    if gamma.elem_count() != channels || beta.elem_count() != channels {
+        bail!("group_norm: weight and bias need {channels} values, one per channel");
+    }
     let mut out = vec![0f32; x.elem_count()];
     with_slice(x, |xs| {
         with_slice(gamma, |gs| {
