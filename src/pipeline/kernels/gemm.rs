@@ -299,6 +299,24 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
         threads.div_ceil(panels).min(m.div_ceil(mr))
     };
     let rows_per_part = m.div_ceil(m_parts).div_ceil(mr) * mr;
+    // With several column panels every panel reuses all of A: pack it once, up front.
+    let m_pad = m.div_ceil(mr) * mr;
+    let prepacked = (panels > 1).then(|| {
+        let mut pre = vec![0f32; m_pad * k];
+        let pack_block = |(kb, blk): (usize, &mut [f32])| {
+            let k0 = kb * KC;
+            pack_a(a, 0, m, k0, KC.min(k - k0), mr, blk);
+        };
+        if threads > 1 {
+            pre.par_chunks_mut(KC * m_pad)
+                .enumerate()
+                .for_each(pack_block);
+        } else {
+            pre.chunks_mut(KC * m_pad).enumerate().for_each(pack_block);
+        }
+        pre
+    });
+    let pre = prepacked.as_deref().map(|p| (p, m_pad));
     let cptr = CPtr(c.as_mut_ptr());
     let task = |t: usize| {
         let (p, q) = (t / m_parts, t % m_parts);
@@ -310,7 +328,7 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
         }
         let rows = rows_per_part.min(m - m0);
         // SAFETY: this task owns rows m0..m0+rows of columns n0..n0+nc.
-        unsafe { panel(isa, a, b, n, cptr, m0, rows, n0, nc) };
+        unsafe { panel(isa, a, pre, b, n, cptr, m0, rows, n0, nc) };
     };
     let tasks = panels * m_parts;
     if threads > 1 && tasks > 1 {
@@ -320,7 +338,8 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
     }
 }
 
-/// One column panel of `C` for rows `m0..m0+rows`, over all of `K`.
+/// One column panel of `C` for rows `m0..m0+rows`, over all of `K`. `pre` is all of `A`
+/// already packed (k-block by k-block, each `kc × m_pad`) with its padded row count.
 ///
 /// # Safety
 /// `c` points at an `M × ldc` buffer and no other thread touches this block of it.
@@ -328,6 +347,7 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
 unsafe fn panel(
     isa: Isa,
     a: &Strided,
+    pre: Option<(&[f32], usize)>,
     b: &dyn PackB,
     ldc: usize,
     c: CPtr,
@@ -343,17 +363,23 @@ unsafe fn panel(
     BPACK.with_borrow_mut(|bbuf| {
         APACK.with_borrow_mut(|abuf| {
             let bp = aligned(bbuf, KC * n_sl * nr);
-            let ap = aligned(abuf, KC * m_sl * mr);
+            let ap = aligned(abuf, if pre.is_some() { 0 } else { KC * m_sl * mr });
             let mut tile = [0f32; 12 * 32];
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
                 b.pack(k0, kc, n0, nc, nr, bp);
-                pack_a(a, m0, rows, k0, kc, mr, ap);
+                let ablock: &[f32] = match pre {
+                    Some((p, m_pad)) => &p[k0 * m_pad + m0 * kc..],
+                    None => {
+                        pack_a(a, m0, rows, k0, kc, mr, ap);
+                        ap
+                    }
+                };
                 for si in 0..m_sl {
                     let i0 = m0 + si * mr;
                     let h = mr.min(m0 + rows - i0);
-                    let asl = ap.as_ptr().add(si * kc * mr);
+                    let asl = ablock.as_ptr().add(si * kc * mr);
                     for sj in 0..n_sl {
                         let j0 = n0 + sj * nr;
                         let w = nr.min(n0 + nc - j0);
