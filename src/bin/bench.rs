@@ -3,7 +3,7 @@
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
 //! latents) with our kernels and with candle's own ops, then, when configs are given, whole
-//! networks built from them with zero weights (speed does not depend on the values). Prints one
+//! networks built from them with random weights (speed does not depend on the values). Prints one
 //! table: median seconds after a warm-up, GFLOP/s, the row's peak RSS, and the ratio to
 //! PyTorch when `--torch` names the JSON written by `tools/bench/bench_torch.py`.
 
@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::VarBuilder;
+use candle_core::{Device, Module, Tensor};
 use reportfig::model::config::{read_json, UNetConfig, VaeConfig};
 use reportfig::pipeline::kernels;
 
@@ -254,10 +253,13 @@ fn norm_rows(b: &mut Bench) -> Result<()> {
     Ok(())
 }
 
-/// Whole networks from their diffusers configs, zero weights. The work figures are those of
+/// Whole networks from their diffusers configs, random weights. The work figures are those of
 /// SD 2.1 / SD-Turbo at 512² (`/shared/reference/PERF.md`); other configs print no GFLOP/s.
 fn network_rows(b: &mut Bench, unet: Option<&Path>, vae: Option<&Path>) -> Result<()> {
-    let vb = VarBuilder::zeros(DType::F32, &Device::Cpu);
+    // Real random weights in memory (zeros would all map one shared page and flatter the
+    // memory traffic); they are generated once, outside the timings.
+    let weights = reportfig::fixtures::recording::RecordingBackend::new(7);
+    let vb = weights.var_builder();
     if let Some(path) = unet {
         let cfg: UNetConfig = read_json(path, "UNet config")?;
         let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);

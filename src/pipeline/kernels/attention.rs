@@ -1,13 +1,13 @@
 //! Softmax and memory-efficient attention: queries are processed in chunks so a score matrix
 //! is at most `chunk × n_kv` (the VAE's 4096×4096 map, 64 MiB per head, never exists whole).
 
-use super::gemm::{gemm, Bias, Isa, Par, Strided};
+use super::gemm::{gemm_packed, Bias, Isa, PackedA, Par, Strided};
 use super::simd::{self, multiversion, LANES};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
-/// Score-matrix budget per task, in floats (1 MiB: stays in L2 between the two products).
-const SCORE_FLOATS: usize = 1 << 18;
+/// Score-matrix budget per task, in floats (2 MiB: 128 queries against 4096 keys).
+const SCORE_FLOATS: usize = 1 << 19;
 
 multiversion! {
     /// Row-wise `softmax(scale · x)` in place over rows of `cols` values.
@@ -94,12 +94,42 @@ impl<'a> HeadView<'a> {
 
 thread_local! {
     static SCORES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static OUT_T: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+multiversion! {
+    /// Softmax down each column of `st` (`rows × n`, one column per query) in place, leaving
+    /// the exponentials unnormalised and their column sums in `colsum`: the sums are divided
+    /// out of the (much smaller) output instead.
+    fn softmax_cols(st: &mut [f32], n: usize, scale: f32, colmax: &mut [f32], colsum: &mut [f32]) {
+        colmax.fill(f32::NEG_INFINITY);
+        for row in st.chunks_exact(n) {
+            for (m, v) in colmax.iter_mut().zip(row) {
+                *m = m.max(*v);
+            }
+        }
+        for m in colmax.iter_mut() {
+            *m *= scale;
+        }
+        colsum.fill(0.0);
+        for row in st.chunks_exact_mut(n) {
+            for ((v, m), s) in row.iter_mut().zip(colmax.iter()).zip(colsum.iter_mut()) {
+                let e = simd::exp(*v * scale - *m);
+                *v = e;
+                *s += e;
+            }
+        }
+    }
 }
 
 /// `softmax(scale · q kᵀ) v` for `heads` independent heads.
 ///
 /// q: `heads × [n_q, d]`, k: `heads × [n_kv, d]`, v: `heads × [n_kv, d_v]`, out:
 /// `[heads, n_q, d_v]` contiguous. `scale` must be ≥ 0 (usually `1/√d`).
+///
+/// Works transposed, `Sᵀ = K Qᵀ` and `Oᵀ = Vᵀ softmax(Sᵀ)`, so each head's keys and values
+/// are packed once for all its query chunks and the per-chunk packing is only the small `Qᵀ`
+/// and the score rows, which are already in the order the product reads them.
 pub fn attention(
     isa: Isa,
     heads: usize,
@@ -114,35 +144,55 @@ pub fn attention(
     assert_eq!(k.cols, d, "q and k head sizes differ");
     assert_eq!(v.rows, nk, "k and v lengths differ");
     assert_eq!(out.len(), heads * nq * dv);
+    assert!(scale >= 0.0, "attention scale must not be negative");
     if nq == 0 || dv == 0 {
         return;
     }
-    let chunk = (SCORE_FLOATS / nk.max(1)).clamp(12, 1024).min(nq);
+    if nk == 0 {
+        out.fill(0.0);
+        return;
+    }
+    let chunk = (SCORE_FLOATS / nk).clamp(16, 1024).min(nq);
     out.par_chunks_mut(nq * dv).enumerate().for_each(|(h, oh)| {
+        let kp = PackedA::new(isa, &k.head(h), Par::Sequential);
+        let vh = v.head(h);
+        let vt = Strided {
+            rows: vh.cols,
+            cols: vh.rows,
+            row_stride: vh.col_stride,
+            col_stride: vh.row_stride,
+            ..vh
+        };
+        let vp = PackedA::new(isa, &vt, Par::Sequential);
         oh.par_chunks_mut(chunk * dv)
             .enumerate()
             .for_each(|(ci, oc)| {
-                let q0 = ci * chunk;
                 let n = oc.len() / dv;
-                let qc = q.rows_from(h, q0, n);
-                let kt = k.head(h);
-                let kt = Strided {
-                    rows: kt.cols,
-                    cols: kt.rows,
-                    row_stride: kt.col_stride,
-                    col_stride: kt.row_stride,
-                    ..kt
+                let qc = q.rows_from(h, ci * chunk, n);
+                let qt = Strided {
+                    rows: d,
+                    cols: n,
+                    row_stride: qc.col_stride,
+                    col_stride: qc.row_stride,
+                    ..qc
                 };
-                SCORES.with_borrow_mut(|s| {
-                    s.resize(n * nk, 0.0);
-                    if nk == 0 {
-                        oc.fill(0.0);
-                        return;
-                    }
-                    gemm(isa, &qc, &kt, Bias::None, s, Par::Sequential);
-                    softmax_rows_seq(isa, s, nk, scale);
-                    let p = Strided::row_major(s, n, nk);
-                    gemm(isa, &p, &v.head(h), Bias::None, oc, Par::Sequential);
+                SCORES.with_borrow_mut(|st| {
+                    OUT_T.with_borrow_mut(|ot| {
+                        st.resize(nk * n + 2 * n, 0.0);
+                        ot.resize(dv * n, 0.0);
+                        let (st, stats) = st.split_at_mut(nk * n);
+                        let (colmax, colsum) = stats.split_at_mut(n);
+                        gemm_packed(&kp, &qt, Bias::None, st, Par::Sequential);
+                        softmax_cols(isa, st, n, scale, colmax, colsum);
+                        let e = Strided::row_major(st, nk, n);
+                        gemm_packed(&vp, &e, Bias::None, ot, Par::Sequential);
+                        for (i, row) in oc.chunks_exact_mut(dv).enumerate() {
+                            let inv = 1.0 / colsum[i];
+                            for (j, o) in row.iter_mut().enumerate() {
+                                *o = ot[j * n + i] * inv;
+                            }
+                        }
+                    })
                 });
             });
     });

@@ -111,11 +111,32 @@ impl PackB for Im2Col<'_> {
             row[nc..].fill(0.0);
             for k in 0..kc {
                 self.fill_row(k0 + k, n0, &mut row[..nc]);
-                for (s, chunk) in row.chunks_exact(nr).enumerate() {
-                    out[s * kc * nr + k * nr..][..nr].copy_from_slice(chunk);
-                }
+                scatter_row(row, nr, kc, k, out);
             }
         })
+    }
+}
+
+/// Copies one packed row into every `nr`-wide sliver; fixed-size copies for the widths the
+/// kernels use, because a `memcpy` call per 128 bytes cost more than the copy itself.
+fn scatter_row(row: &[f32], nr: usize, kc: usize, k: usize, out: &mut [f32]) {
+    fn fixed<const NR: usize>(row: &[f32], kc: usize, k: usize, out: &mut [f32]) {
+        for (s, chunk) in row.chunks_exact(NR).enumerate() {
+            let dst: &mut [f32; NR] = (&mut out[s * kc * NR + k * NR..][..NR])
+                .try_into()
+                .expect("NR floats");
+            let src: &[f32; NR] = chunk.try_into().expect("NR floats");
+            *dst = *src;
+        }
+    }
+    match nr {
+        32 => fixed::<32>(row, kc, k, out),
+        16 => fixed::<16>(row, kc, k, out),
+        _ => {
+            for (s, chunk) in row.chunks_exact(nr).enumerate() {
+                out[s * kc * nr + k * nr..][..nr].copy_from_slice(chunk);
+            }
+        }
     }
 }
 

@@ -167,7 +167,16 @@ impl PackB for Strided<'_> {
             let j0 = n0 + s * nr;
             let w = nr.min(n0 + nc - j0);
             let dst = &mut out[s * kc * nr..(s + 1) * kc * nr];
-            if self.col_stride == 1 {
+            if self.col_stride == 1 && w == nr && nr == 32 {
+                // Full slivers of the usual width: fixed-size copies, no `memcpy` calls.
+                for k in 0..kc {
+                    let src = (k0 + k) * self.row_stride + j0;
+                    let from: &[f32; 32] = self.data[src..src + 32].try_into().expect("32");
+                    let to: &mut [f32; 32] =
+                        (&mut dst[k * 32..(k + 1) * 32]).try_into().expect("32");
+                    *to = *from;
+                }
+            } else if self.col_stride == 1 {
                 for k in 0..kc {
                     let src = (k0 + k) * self.row_stride + j0;
                     let row = &mut dst[k * nr..(k + 1) * nr];
@@ -252,11 +261,84 @@ fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     &mut buf[off..off + len]
 }
 
+/// The left operand, either to be packed as the product goes or packed already.
+#[derive(Clone, Copy)]
+enum AOp<'a> {
+    Raw(&'a Strided<'a>),
+    /// All of `A` packed k-block by k-block (each `kc × m_pad`), and `m_pad`.
+    Packed(&'a [f32], usize),
+}
+
+/// A left operand packed once for many products (attention reuses one head's keys and values
+/// for every chunk of queries).
+#[derive(Debug, Clone)]
+pub struct PackedA {
+    isa: Isa,
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+impl PackedA {
+    pub fn new(isa: Isa, a: &Strided, par: Par) -> Self {
+        a.check();
+        let (m, k) = (a.rows, a.cols);
+        let (mr, _) = isa.tile();
+        let m_pad = m.div_ceil(mr) * mr;
+        let mut data = vec![0f32; m_pad * k];
+        let pack_block = |(kb, blk): (usize, &mut [f32])| {
+            let k0 = kb * KC;
+            pack_a(a, 0, m, k0, KC.min(k - k0), mr, blk);
+        };
+        if par == Par::Rayon && m * k > 1 << 16 {
+            data.par_chunks_mut((KC * m_pad).max(1))
+                .enumerate()
+                .for_each(pack_block);
+        } else {
+            data.chunks_mut((KC * m_pad).max(1))
+                .enumerate()
+                .for_each(pack_block);
+        }
+        Self {
+            isa,
+            data,
+            rows: m,
+            cols: k,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+}
+
 /// `C[M×N] = A[M×K] · B[K×N] + bias`, `C` row-major with `N` columns, written whole.
 ///
 /// Panics if the shapes disagree (callers check shapes and return candle errors first).
 pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
-    let (m, k) = (a.rows, a.cols);
+    a.check();
+    // With several column panels every panel reuses all of A: pack it once, up front.
+    if b.dims().1 > NC && a.rows * a.cols > 0 {
+        let p = PackedA::new(isa, a, par);
+        return gemm_packed(&p, b, bias, c, par);
+    }
+    run(isa, a.rows, a.cols, AOp::Raw(a), b, bias, c, par);
+}
+
+/// [`gemm`] with a left operand packed beforehand.
+pub fn gemm_packed(a: &PackedA, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
+    let (mr, _) = a.isa.tile();
+    let m_pad = a.rows.div_ceil(mr) * mr;
+    let aop = AOp::Packed(&a.data, m_pad);
+    run(a.isa, a.rows, a.cols, aop, b, bias, c, par);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(isa: Isa, m: usize, k: usize, aop: AOp, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
     let (kb, n) = b.dims();
     assert_eq!(k, kb, "inner dimensions differ");
     assert_eq!(c.len(), m * n, "output has the wrong size");
@@ -264,7 +346,6 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
         isa.available(),
         "{isa:?} kernels need a CPU that supports them"
     );
-    a.check();
     match bias {
         Bias::None => c.fill(0.0),
         Bias::PerRow(v) => {
@@ -299,24 +380,6 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
         threads.div_ceil(panels).min(m.div_ceil(mr))
     };
     let rows_per_part = m.div_ceil(m_parts).div_ceil(mr) * mr;
-    // With several column panels every panel reuses all of A: pack it once, up front.
-    let m_pad = m.div_ceil(mr) * mr;
-    let prepacked = (panels > 1).then(|| {
-        let mut pre = vec![0f32; m_pad * k];
-        let pack_block = |(kb, blk): (usize, &mut [f32])| {
-            let k0 = kb * KC;
-            pack_a(a, 0, m, k0, KC.min(k - k0), mr, blk);
-        };
-        if threads > 1 {
-            pre.par_chunks_mut(KC * m_pad)
-                .enumerate()
-                .for_each(pack_block);
-        } else {
-            pre.chunks_mut(KC * m_pad).enumerate().for_each(pack_block);
-        }
-        pre
-    });
-    let pre = prepacked.as_deref().map(|p| (p, m_pad));
     let cptr = CPtr(c.as_mut_ptr());
     let task = |t: usize| {
         let (p, q) = (t / m_parts, t % m_parts);
@@ -328,7 +391,7 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
         }
         let rows = rows_per_part.min(m - m0);
         // SAFETY: this task owns rows m0..m0+rows of columns n0..n0+nc.
-        unsafe { panel(isa, a, pre, b, n, cptr, m0, rows, n0, nc) };
+        unsafe { panel(isa, k, aop, b, n, cptr, m0, rows, n0, nc) };
     };
     let tasks = panels * m_parts;
     if threads > 1 && tasks > 1 {
@@ -338,16 +401,15 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
     }
 }
 
-/// One column panel of `C` for rows `m0..m0+rows`, over all of `K`. `pre` is all of `A`
-/// already packed (k-block by k-block, each `kc × m_pad`) with its padded row count.
+/// One column panel of `C` for rows `m0..m0+rows`, over all of `K`.
 ///
 /// # Safety
 /// `c` points at an `M × ldc` buffer and no other thread touches this block of it.
 #[allow(clippy::too_many_arguments)]
 unsafe fn panel(
     isa: Isa,
-    a: &Strided,
-    pre: Option<(&[f32], usize)>,
+    k: usize,
+    aop: AOp,
     b: &dyn PackB,
     ldc: usize,
     c: CPtr,
@@ -357,21 +419,27 @@ unsafe fn panel(
     nc: usize,
 ) {
     let (mr, nr) = isa.tile();
-    let k = a.cols;
     let n_sl = nc.div_ceil(nr);
     let m_sl = rows.div_ceil(mr);
     BPACK.with_borrow_mut(|bbuf| {
         APACK.with_borrow_mut(|abuf| {
             let bp = aligned(bbuf, KC * n_sl * nr);
-            let ap = aligned(abuf, if pre.is_some() { 0 } else { KC * m_sl * mr });
+            let ap = aligned(
+                abuf,
+                if matches!(aop, AOp::Packed(..)) {
+                    0
+                } else {
+                    KC * m_sl * mr
+                },
+            );
             let mut tile = [0f32; 12 * 32];
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
                 b.pack(k0, kc, n0, nc, nr, bp);
-                let ablock: &[f32] = match pre {
-                    Some((p, m_pad)) => &p[k0 * m_pad + m0 * kc..],
-                    None => {
+                let ablock: &[f32] = match aop {
+                    AOp::Packed(p, m_pad) => &p[k0 * m_pad + m0 * kc..],
+                    AOp::Raw(a) => {
                         pack_a(a, m0, rows, k0, kc, mr, ap);
                         ap
                     }
