@@ -258,13 +258,13 @@ fn norm_rows(b: &mut Bench) -> Result<()> {
 fn network_rows(b: &mut Bench, unet: Option<&Path>, vae: Option<&Path>) -> Result<()> {
     // Real random weights in memory (zeros would all map one shared page and flatter the
     // memory traffic); they are generated once, outside the timings.
-    let weights = reportfig::fixtures::recording::RecordingBackend::new(7);
-    let vb = weights.var_builder();
+    // One backend per network, dropped with it, so each row's peak holds one network only.
+    let vb = || reportfig::fixtures::recording::RecordingBackend::new(7).var_builder();
     if let Some(path) = unet {
         let cfg: UNetConfig = read_json(path, "UNet config")?;
         let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);
         let sd21 = ctx == 1024 && cfg.block_out_channels == [320, 640, 1280, 1280];
-        let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb.pp("unet"), &cfg)?;
+        let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &cfg)?;
         if net.needs_added_conditioning() {
             println!("(skipping the UNet rows: SDXL's added conditioning is not wired into the bench yet)");
         } else {
@@ -281,7 +281,7 @@ fn network_rows(b: &mut Bench, unet: Option<&Path>, vae: Option<&Path>) -> Resul
     }
     if let Some(path) = vae {
         let cfg: VaeConfig = read_json(path, "VAE config")?;
-        let net = reportfig::pipeline::vae::AutoencoderKL::load(vb.pp("vae"), &cfg)?;
+        let net = reportfig::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &cfg)?;
         let z = randn(&[1, cfg.latent_channels, 64, 64])?;
         let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
         b.time("vae decode 64²→512²", gf, || {

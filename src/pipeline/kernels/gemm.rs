@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 /// Depth of one packed block: `KC × NR` of `B` plus `MR × KC` of `A` stay close to L1.
-const KC: usize = 256;
+const KC: usize = 384;
 /// Width of one packed `B` panel; `KC × NC` floats (512 KiB) sit in the 1 MiB L2.
 const NC: usize = 512;
 

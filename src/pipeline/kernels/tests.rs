@@ -119,6 +119,8 @@ fn linear_and_matmul_match_candle() {
         (77, 768, 33),
         (3, 19, 1),
         (130, 40, 70),
+        // Over a million outputs: the huge-page allocation path.
+        (1100, 16, 1000),
     ] {
         let x = randn(&[rows, i], 5);
         let w = randn(&[o, i], 6);
