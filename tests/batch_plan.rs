@@ -160,6 +160,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         sampler: Some("euler".into()),
         model: "tiny-sd15".into(),
         model_revision: Some("0123abc".into()),
+        crop_to_ratio: None,
     })
 }
 
