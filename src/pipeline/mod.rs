@@ -1,3 +1,4 @@
 //! The diffusion pipeline on candle.
 
 pub mod layers;
+pub mod text;
