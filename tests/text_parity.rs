@@ -300,6 +300,11 @@ fn real_clip_vocabulary_matches_transformers() {
         std::fs::write(dir.join("tokenizer_config.json"), config.to_string()).unwrap();
         let tok = ClipTokenizer::from_dir(&dir).unwrap();
         assert_eq!((tok.bos_id(), tok.eos_id()), (49406, 49407));
+        // The ids OpenAI's CLIP README shows, independent of transformers.
+        assert_eq!(
+            tok.encode("a photo of a cat").unwrap().ids[..7],
+            [49406, 320, 1125, 539, 320, 2368, 49407]
+        );
         for case in cases.as_array().unwrap() {
             let prompt = case["prompt"].as_str().unwrap();
             let got = tok.encode(prompt).unwrap();

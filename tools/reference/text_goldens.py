@@ -60,6 +60,7 @@ TOKEN_PROMPTS = EMBED_PROMPTS + [
     "café naïve Ａ１ (ｆｕｌｌ-width) e\u0301 don't we'll I'M",
     "🚦 신호등 & 횡단보도 — 서울시 2025년 예산!",
     "!!! ! !",
+    "a photo of a cat",
 ]
 
 # diffusers pipeline-level cases: (name, prompt, negative prompt or None, force_zeros).
