@@ -317,3 +317,90 @@ fn real_clip_vocabulary_matches_transformers() {
         }
     }
 }
+
+/// transformers 5 saves a tokenizer as `tokenizer.json` + `tokenizer_config.json` only (no
+/// vocab.json, merges.txt, special_tokens_map.json); such a folder must tokenize the same.
+#[test]
+fn tokenizer_json_folders_tokenize_like_vocab_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    for family in [TinyFamily::Sd15, TinyFamily::Sd21] {
+        let dir = tmp.path().join(family.name());
+        write_family(&dir, family);
+        let g = golden(family);
+        let entry = &g.meta["encoders"]["text_encoder"];
+        let pad = entry["pad_token"].as_str().unwrap();
+        let src = dir.join("tokenizer");
+        let vocab: Value =
+            serde_json::from_str(&std::fs::read_to_string(src.join("vocab.json")).unwrap())
+                .unwrap();
+        let merges: Vec<Value> = std::fs::read_to_string(src.join("merges.txt"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (a, b) = l.split_once(' ').unwrap();
+                serde_json::json!([a, b])
+            })
+            .collect();
+        // The layout and flags transformers 5.23's save_pretrained writes.
+        let added = |id: u64, content: &str, normalized: bool| {
+            serde_json::json!({"id": id, "content": content, "single_word": false,
+                "lstrip": false, "rstrip": false, "normalized": normalized, "special": true})
+        };
+        let mut added_tokens = vec![
+            added(998, "<|startoftext|>", true),
+            added(999, "<|endoftext|>", false),
+        ];
+        if pad == "!" {
+            added_tokens.insert(0, added(0, "!", false));
+        }
+        let json = serde_json::json!({
+            "version": "1.0", "truncation": null, "padding": null,
+            "added_tokens": added_tokens,
+            "model": {"type": "BPE", "vocab": vocab, "merges": merges,
+                      "end_of_word_suffix": "</w>", "continuing_subword_prefix": ""}
+        });
+        let out = tmp.path().join(format!("{}-saved", family.name()));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("tokenizer.json"), json.to_string()).unwrap();
+        let config = serde_json::json!({
+            "add_prefix_space": false, "backend": "tokenizers",
+            "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>",
+            "unk_token": "<|endoftext|>", "pad_token": pad, "model_max_length": 77,
+            "tokenizer_class": "CLIPTokenizer"
+        });
+        std::fs::write(out.join("tokenizer_config.json"), config.to_string()).unwrap();
+        let tok = ClipTokenizer::from_dir(&out).unwrap();
+        for case in entry["tokens"].as_array().unwrap() {
+            let prompt = case["prompt"].as_str().unwrap();
+            assert_eq!(
+                tok.encode(prompt).unwrap().ids,
+                ids_of(&case["ids"]),
+                "{} tokenizer.json: {prompt:?}",
+                family.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_tokenizer_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = ClipTokenizer::from_dir(&tmp.path().join("tokenizer"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("tokenizer") && err.contains("vocab.json"),
+        "{err}"
+    );
+    std::fs::create_dir_all(tmp.path().join("tok")).unwrap();
+    std::fs::write(tmp.path().join("tok/vocab.json"), "{\"a\": 0}").unwrap();
+    let err = ClipTokenizer::from_dir(&tmp.path().join("tok"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("merges.txt"), "{err}");
+    let err = PromptEncoder::load(tmp.path(), DType::F32, &Device::Cpu)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("model_index.json"), "{err}");
+}
