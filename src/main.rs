@@ -155,7 +155,9 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
                     std::process::exit(130);
                 }
-                eprintln!("\nstopping after the current figure (press Ctrl-C again to stop at once)");
+                eprintln!(
+                    "\nstopping after the current figure (press Ctrl-C again to stop at once)"
+                );
             });
             let opts = commands::batch::BatchOptions {
                 outline: a.outline.clone(),
@@ -233,13 +235,20 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
         StylesCommand::Check { file } => {
             let (text, ok) = commands::styles::check(&file)?;
             print_out(text.trim_end());
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         StylesCommand::Import { file, out, force } => {
             let dir = match out {
                 Some(d) => d,
                 None => reportfig::style::default_user_styles_dir().ok_or_else(|| {
-                    BadInput("no user config folder is known on this system\nhint: pass --out DIR".into())
+                    BadInput(
+                        "no user config folder is known on this system\nhint: pass --out DIR"
+                            .into(),
+                    )
                 })?,
             };
             print_out(commands::styles::import(&file, &dir, force)?.trim_end());
