@@ -39,7 +39,10 @@ impl<'a> BetaSpec<'a> {
     /// `alphas_cumprod` as diffusers computes it (float32 tensor). `zero_snr_clamp`: Euler,
     /// Euler-ancestral and DPM-Solver set the last value to 2^-24 after rescaling, DDIM, DDPM
     /// and LCM do not.
-    pub fn alphas_cumprod(&self, zero_snr_clamp: bool) -> std::result::Result<Vec<f32>, SchedulerError> {
+    pub fn alphas_cumprod(
+        &self,
+        zero_snr_clamp: bool,
+    ) -> std::result::Result<Vec<f32>, SchedulerError> {
         let n = self.num_train_timesteps;
         if n < 2 {
             return Err(SchedulerError::unsupported(
