@@ -368,3 +368,24 @@ pub(crate) fn reject_true(
         Ok(())
     }
 }
+
+/// diffusers finds the first step with `index_for_timestep`, which takes the SECOND match when
+/// the first timestep occurs twice and then runs off the end of the schedule. Refuse such a
+/// schedule up front instead of failing mid-run.
+pub(crate) fn check_first_timestep_unique(
+    timesteps: &[f64],
+    steps: usize,
+) -> std::result::Result<(), SchedulerError> {
+    match timesteps.first() {
+        Some(&t0) if timesteps.iter().filter(|&&t| t == t0).count() > 1 => {
+            Err(SchedulerError::Steps {
+                steps,
+                reason: format!(
+                    "the schedule repeats its first timestep {t0}, which diffusers cannot run; \
+                     use fewer steps or a sampler without Karras sigmas"
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}

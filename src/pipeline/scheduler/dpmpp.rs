@@ -59,7 +59,9 @@ impl DpmSolverMultistep {
         ] {
             common::reject_true(v, f, "not implemented for dpmpp-2m; set it to false")?;
         }
-        if let Some(v) = cfg.variance_type.as_deref() {
+        // DPM-Solver only acts on learned variances (it slices the model output); other values
+        // (e.g. DDPM's fixed_small kept by from_config) are read and ignored.
+        if let Some(v @ ("learned" | "learned_range")) = cfg.variance_type.as_deref() {
             return Err(SchedulerError::unsupported(
                 "variance_type",
                 v.into(),
@@ -153,9 +155,11 @@ impl DpmSolverMultistep {
             ((1.0 - ac[0]) / ac[0]).sqrt() as f64
         });
         let sigmas_f32: Vec<f32> = sigmas.iter().map(|&s| s as f32).collect();
+        // int64 in diffusers: fractional Karras timesteps are truncated.
+        let timesteps: Vec<f64> = timesteps.iter().map(|t| t.trunc()).collect();
+        common::check_first_timestep_unique(&timesteps, steps)?;
         Ok(Self {
-            // int64 in diffusers: fractional Karras timesteps are truncated.
-            timesteps: timesteps.iter().map(|t| t.trunc()).collect(),
+            timesteps,
             sigmas: sigmas_f32.iter().map(|&s| s as f64).collect(),
             sigmas_f32,
             prediction,

@@ -138,6 +138,8 @@ impl Euler {
                 .map(|s| 0.25 * s.ln())
                 .collect();
         }
+        let tf: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
+        common::check_first_timestep_unique(&tf, steps)?;
         Ok(Self {
             timesteps: timesteps.iter().map(|&t| t as f64).collect(),
             sigmas: sigmas_f32.iter().map(|&s| s as f64).collect(),

@@ -36,6 +36,8 @@ impl EulerAncestral {
             .map(|&t| common::np_interp_index(t as f64, &train) as f32)
             .collect();
         sigmas_f32.push(0.0);
+        let tf: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
+        common::check_first_timestep_unique(&tf, steps)?;
         Ok(Self {
             timesteps: timesteps.iter().map(|&t| t as f64).collect(),
             sigmas: sigmas_f32.iter().map(|&s| s as f64).collect(),

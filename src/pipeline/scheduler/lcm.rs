@@ -53,6 +53,8 @@ impl Lcm {
         } else {
             ac[0]
         };
+        let tf: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
+        common::check_first_timestep_unique(&tf, steps)?;
         Ok(Self {
             timesteps_f: timesteps.iter().map(|&t| t as f64).collect(),
             timesteps,
