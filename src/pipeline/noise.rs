@@ -111,7 +111,7 @@ impl TorchGenerator {
         for block in d.chunks_exact_mut(16) {
             box_muller_16(block);
         }
-        if numel % 16 != 0 {
+        if !numel.is_multiple_of(16) {
             // torch redoes the last 16 slots with fresh uniforms, overwriting finished normals.
             let tail = &mut d[numel - 16..];
             for x in tail.iter_mut() {

@@ -8,9 +8,9 @@ use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
 #[derive(Clone, Copy)]
 enum Variance {
-    FixedSmall,
-    FixedSmallLog,
-    FixedLarge,
+    Small,
+    SmallLog,
+    Large,
 }
 
 pub(crate) struct Ddpm {
@@ -32,9 +32,9 @@ impl Ddpm {
         )?);
         let clip = clip_setting(cfg, true)?;
         let variance = match cfg.variance_type.as_deref().unwrap_or("fixed_small") {
-            "fixed_small" => Variance::FixedSmall,
-            "fixed_small_log" => Variance::FixedSmallLog,
-            "fixed_large" => Variance::FixedLarge,
+            "fixed_small" => Variance::Small,
+            "fixed_small_log" => Variance::SmallLog,
+            "fixed_large" => Variance::Large,
             other => {
                 return Err(SchedulerError::unsupported(
                     "variance_type",
@@ -100,9 +100,9 @@ impl Scheduler for Ddpm {
         let noise = rng.randn_tensor(model_output.dims(), model_output.device())?;
         let var = ((1.0 - a_prev) / (1.0 - a) * cur_beta).max(1e-20);
         let scale = match self.variance {
-            Variance::FixedSmall => var.sqrt(),
-            Variance::FixedSmallLog => (0.5 * var.ln()).exp(),
-            Variance::FixedLarge => cur_beta.sqrt(),
+            Variance::Small => var.sqrt(),
+            Variance::SmallLog => (0.5 * var.ln()).exp(),
+            Variance::Large => cur_beta.sqrt(),
         };
         prev + mul(&noise, scale)?
     }

@@ -251,11 +251,95 @@ mod tests {
         );
     }
 
+    fn fixture(family: &str) -> SchedulerConfig {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/fixtures/tiny")
+            .join(family)
+            .join("scheduler/scheduler_config.json");
+        SchedulerConfig::load(&path).unwrap()
+    }
+
     #[test]
-    fn torch_linspace_matches_known_values() {
-        // torch.linspace(0.00085**0.5, 0.012**0.5, 1000, dtype=float32)[[0, 1, 499, 500, 999]]
-        let v = common::torch_linspace_f32(0.00085f64.sqrt(), 0.012f64.sqrt(), 1000);
-        assert_eq!(v[0], 0.00085f64.sqrt() as f32);
-        assert_eq!(v[999], 0.012f64.sqrt() as f32);
+    fn class_name_picks_the_sampler() {
+        for (family, kind) in [
+            ("sd15", SamplerKind::Pndm),
+            ("sd21", SamplerKind::Ddim),
+            ("sdxl", SamplerKind::Euler),
+            ("turbo", SamplerKind::Euler),
+        ] {
+            let cfg = fixture(family);
+            let class = cfg.class_name.clone().unwrap();
+            assert_eq!(SamplerKind::from_class_name(&class, &cfg).unwrap(), kind);
+        }
+        let karras = SchedulerConfig::from_json(r#"{"use_karras_sigmas": true}"#).unwrap();
+        assert_eq!(
+            SamplerKind::from_class_name("DPMSolverMultistepScheduler", &karras).unwrap(),
+            SamplerKind::DpmPp2mKarras
+        );
+        let err = SamplerKind::from_class_name("HeunDiscreteScheduler", &karras)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("HeunDiscreteScheduler") && err.contains("--sampler"),
+            "{err}"
+        );
+    }
+
+    /// `EulerDiscreteScheduler.from_config(pndm.config)`: the PNDM file has no
+    /// timestep_spacing, so Euler's own default ("linspace") applies, not PNDM's "leading".
+    #[test]
+    fn switching_class_takes_new_class_defaults() {
+        let euler = build(SamplerKind::Euler, &fixture("sd15"), 4).unwrap();
+        assert_eq!(euler.timesteps(), &[999.0, 666.0, 333.0, 0.0]);
+        let pndm = build(SamplerKind::Pndm, &fixture("sd15"), 4).unwrap();
+        assert_eq!(pndm.timesteps(), &[751.0, 501.0, 501.0, 251.0, 1.0]);
+    }
+
+    /// Values observed in diffusers' SDXL pipeline (TORCH_RNG.md section 6).
+    #[test]
+    fn euler_leading_init_noise_sigma_depends_on_steps() {
+        let cfg = fixture("sdxl");
+        for (steps, want) in [(1, 1.0009), (2, 1.9069), (4, 4.2364), (20, 11.0736)] {
+            let s = build(SamplerKind::Euler, &cfg, steps).unwrap();
+            assert!(
+                (s.init_noise_sigma() - want).abs() < 1e-4,
+                "{steps}: {}",
+                s.init_noise_sigma()
+            );
+        }
+        let turbo = build(SamplerKind::Euler, &fixture("turbo"), 1).unwrap();
+        assert!((turbo.init_noise_sigma() - 14.6146).abs() < 1e-4);
+    }
+
+    #[test]
+    fn step_count_errors_are_plain() {
+        let cfg = fixture("sd15");
+        let err = build(SamplerKind::Lcm, &cfg, 60).err().unwrap().to_string();
+        assert!(err.contains("60 steps") && err.contains("50"), "{err}");
+        assert!(build(SamplerKind::Ddim, &cfg, 0).is_err());
+    }
+
+    /// Bits from torch 2.15: `torch.linspace(a, b, 1000, dtype=float32)[[1, 333, 499, 500,
+    /// 777, 998]]` and `torch.cumprod(1 - linspace(1e-4, 0.02, 1000), 0)[[0, 500, 999]]`.
+    #[test]
+    fn torch_linspace_and_cumprod_are_bit_exact() {
+        let idx = [1, 333, 499, 500, 777, 998];
+        let bits = |v: &[f32]| idx.iter().map(|&i| v[i].to_bits()).collect::<Vec<_>>();
+        let scaled = common::torch_linspace_f32(0.00085f64.sqrt(), 0.012f64.sqrt(), 1000);
+        assert_eq!(
+            bits(&scaled),
+            [0x3cef7eb8, 0x3d652d3c, 0x3d8df216, 0x3d8e1c46, 0x3dbbc2c9, 0x3de02eae]
+        );
+        let linear = common::torch_linspace_f32(0.0001, 0.02, 1000);
+        assert_eq!(
+            bits(&linear),
+            [0x38fb7d84, 0x3bdca34c, 0x3c247efb, 0x3c24d287, 0x3c7f39ef, 0x3ca3ad44]
+        );
+        let alphas: Vec<f32> = linear.iter().map(|b| 1.0 - b).collect();
+        let ac = common::torch_cumprod(&alphas);
+        assert_eq!(
+            [ac[0].to_bits(), ac[500].to_bits(), ac[999].to_bits()],
+            [0x3f7ff972, 0x3d9f53da, 0x38294666]
+        );
     }
 }
