@@ -3,6 +3,11 @@
 
 use crate::pipeline::Progress;
 
+pub mod generate;
+pub mod models;
+pub mod session;
+pub mod styles;
+
 /// Something the user should hear about while a command runs. The library never prints;
 /// the binary decides how (progress bars, plain lines, nothing with `-q`).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,11 @@
 //! The diffusion pipeline on candle.
 
+mod generate;
 pub mod layers;
+pub mod noise;
+pub mod scheduler;
 pub mod text;
 pub mod unet;
 pub mod vae;
+
+pub use generate::{GeneratedImage, LoadOptions, Pipeline, PipelineError, Progress};
