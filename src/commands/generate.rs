@@ -40,12 +40,15 @@ pub fn run(
         Some(s) => s,
         None => {
             let s = session::fresh_seed();
-            reporter.event(Event::Note(format!("seed {s} (pass --seed {s} to make this image again)")));
+            reporter.event(Event::Note(format!(
+                "seed {s} (pass --seed {s} to make this image again)"
+            )));
             s
         }
     };
     let model = session::resolve_model(source, &opts.model, reporter)?;
-    let (request, notes) = session::build_request(&opts.caption, &opts.image, seed, &model, styles)?;
+    let (request, notes) =
+        session::build_request(&opts.caption, &opts.image, seed, &model, styles)?;
     for n in notes {
         reporter.event(Event::Warning(n));
     }

@@ -20,9 +20,13 @@ pub enum Event {
     Stage(String),
     Pipeline(Progress),
     /// A batch or comparison of `total` figures starts.
-    FiguresStarted { total: usize },
+    FiguresStarted {
+        total: usize,
+    },
     /// One figure is finished (written, skipped or failed), with a line to show.
-    FigureDone { message: String },
+    FigureDone {
+        message: String,
+    },
     Finished,
 }
 

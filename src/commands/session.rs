@@ -129,7 +129,11 @@ impl ResolvedModel {
         self.source.display_name()
     }
 
-    pub fn load(&self, opts: &ModelOptions, reporter: &mut dyn Reporter) -> anyhow::Result<Pipeline> {
+    pub fn load(
+        &self,
+        opts: &ModelOptions,
+        reporter: &mut dyn Reporter,
+    ) -> anyhow::Result<Pipeline> {
         reporter.event(Event::Stage(format!("loading {}", self.label())));
         let t = std::time::Instant::now();
         let p = Pipeline::load(&self.files, &opts.load)?;
@@ -208,7 +212,8 @@ pub fn build_request(
         .or(preset.and_then(|p| p.sampler.clone()))
         .filter(|s| s != "default");
     if let Some(s) = &sampler {
-        crate::pipeline::scheduler::SamplerKind::from_name(s).map_err(|e| BadInput(e.to_string()))?;
+        crate::pipeline::scheduler::SamplerKind::from_name(s)
+            .map_err(|e| BadInput(e.to_string()))?;
     }
 
     let size_spec = match &image.size {
@@ -234,7 +239,8 @@ pub fn build_request(
             Some(spec) => Some(spec.ratio()),
             None => {
                 return Err(BadInput(
-                    "--exact-ratio needs a page size (--size a4-portrait, or a style with one)".into(),
+                    "--exact-ratio needs a page size (--size a4-portrait, or a style with one)"
+                        .into(),
                 ))
             }
         }
@@ -246,7 +252,9 @@ pub fn build_request(
         .negative
         .clone()
         .or(composed.as_ref().and_then(|c| c.negative_prompt.clone()));
-    if guidance <= 1.0 && negative.as_deref().is_some_and(|n| !n.is_empty()) && image.negative.is_some()
+    if guidance <= 1.0
+        && negative.as_deref().is_some_and(|n| !n.is_empty())
+        && image.negative.is_some()
     {
         notes.push(crate::style::compose::NEGATIVE_IGNORED_NOTE.to_string());
     }

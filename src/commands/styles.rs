@@ -65,7 +65,11 @@ pub fn import(file: &Path, dir: &Path, force: bool) -> anyhow::Result<String> {
     std::fs::create_dir_all(dir)
         .map_err(|e| BadInput(format!("cannot create {}: {e}", dir.display())))?;
     let written = import::write_imported(&styles, dir, force)?;
-    let mut text = format!("imported {} styles into {}:\n", written.len(), dir.display());
+    let mut text = format!(
+        "imported {} styles into {}:\n",
+        written.len(),
+        dir.display()
+    );
     for p in &written {
         text.push_str(&format!("  {}\n", p.display()));
     }

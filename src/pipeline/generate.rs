@@ -8,11 +8,16 @@ use std::time::Instant;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::model::config::{read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig};
+use crate::model::config::{
+    read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig,
+};
 use crate::model::source::{Component, ModelFiles};
 use crate::pipeline::noise::TorchGenerator;
 use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
-use crate::pipeline::text::{ClipTextModel, ClipTokenizer};
+use crate::pipeline::text::{
+    classifier_free_guidance, ClipTextModel, ClipTokenizer, PromptEncoder, PromptEncoderKind,
+    TextEncoder, TextEncoderPart,
+};
 use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
 use crate::request::GenerationRequest;
@@ -64,12 +69,19 @@ impl Default for LoadOptions {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Progress {
     /// Prompt encoding finished.
-    Encoded { seconds: f64 },
+    Encoded {
+        seconds: f64,
+    },
     /// UNet call `done` of `total` finished.
-    Step { done: usize, total: usize },
+    Step {
+        done: usize,
+        total: usize,
+    },
     /// The VAE is decoding.
     Decoding,
-    Decoded { seconds: f64 },
+    Decoded {
+        seconds: f64,
+    },
 }
 
 /// One finished image and what it took.
@@ -96,17 +108,13 @@ struct Conditioning {
 pub struct Pipeline {
     device: Device,
     dtype: DType,
-    tokenizer: ClipTokenizer,
-    text_encoder: ClipTextModel,
-    /// SDXL's second tokenizer and encoder (OpenCLIP bigG).
-    second: Option<(ClipTokenizer, ClipTextModel)>,
+    text: PromptEncoder,
     unet: UNet2DConditionModel,
     unet_config: UNetConfig,
     vae: AutoencoderKL,
     vae_config: VaeConfig,
     scheduler_config: SchedulerConfig,
     default_sampler: SamplerKind,
-    force_zeros_for_empty_prompt: bool,
     cache: HashMap<(String, Option<String>, bool), Conditioning>,
 }
 
@@ -143,22 +151,33 @@ impl Pipeline {
         let device = opts.device.clone();
         let dtype = opts.dtype;
 
-        let te_cfg: ClipTextConfig = read_json(&files.text_encoder.config, "text encoder config")?;
-        let text_encoder = ClipTextModel::load(
-            var_builder("text encoder", &files.text_encoder, dtype, &device)?,
-            &te_cfg,
-        )
-        .map_err(|e| build_error("text encoder", &files.text_encoder, e))?;
-        let tokenizer = ClipTokenizer::from_dir(&files.tokenizer)?;
-
-        let second = match (&files.text_encoder_2, &files.tokenizer_2) {
-            (Some(c), Some(tok)) => {
-                let cfg: ClipTextConfig = read_json(&c.config, "text encoder 2 config")?;
-                let enc = ClipTextModel::load(var_builder("second text encoder", c, dtype, &device)?, &cfg)
-                    .map_err(|e| build_error("second text encoder", c, e))?;
-                Some((ClipTokenizer::from_dir(tok)?, enc))
-            }
-            _ => None,
+        let part = |name: &'static str, c: &Component, tok: &Path| {
+            let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
+            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg)
+                .map_err(|e| build_error(name, c, e))?;
+            Ok::<_, PipelineError>(TextEncoderPart {
+                tokenizer: ClipTokenizer::from_dir(tok)?,
+                model,
+            })
+        };
+        let text = match (&files.text_encoder_2, &files.tokenizer_2) {
+            (Some(c2), Some(tok2)) => PromptEncoder::from_parts(
+                vec![
+                    part("text encoder", &files.text_encoder, &files.tokenizer)?,
+                    part("second text encoder", c2, tok2)?,
+                ],
+                PromptEncoderKind::PenultimateConcat {
+                    force_zeros_for_empty_prompt: index
+                        .force_zeros_for_empty_prompt
+                        .unwrap_or(true),
+                },
+                &device,
+            )?,
+            _ => PromptEncoder::from_parts(
+                vec![part("text encoder", &files.text_encoder, &files.tokenizer)?],
+                PromptEncoderKind::LastHiddenState,
+                &device,
+            )?,
         };
 
         let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
@@ -173,21 +192,19 @@ impl Pipeline {
             .map_err(|e| build_error("VAE", &files.vae, e))?;
 
         let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
-        let default_sampler = SamplerKind::from_class_name(&scheduler_config)?;
+        let class = scheduler_config.class_name.clone().unwrap_or_default();
+        let default_sampler = SamplerKind::from_class_name(&class, &scheduler_config)?;
 
         Ok(Self {
             device,
             dtype,
-            tokenizer,
-            text_encoder,
-            second,
+            text,
             unet,
             unet_config,
             vae,
             vae_config,
             scheduler_config,
             default_sampler,
-            force_zeros_for_empty_prompt: index.force_zeros_for_empty_prompt.unwrap_or(true),
             cache: HashMap::new(),
         })
     }
@@ -203,7 +220,10 @@ impl Pipeline {
     }
 
     pub fn is_sdxl(&self) -> bool {
-        self.second.is_some()
+        matches!(
+            self.text.kind(),
+            PromptEncoderKind::PenultimateConcat { .. }
+        )
     }
 
     pub fn unet_config(&self) -> &UNetConfig {
@@ -212,26 +232,21 @@ impl Pipeline {
 
     /// Counts the tokens a text takes in the first tokenizer (for style budgets).
     pub fn count_tokens(&self, text: &str) -> usize {
-        self.tokenizer.count_tokens(text)
+        self.text.parts()[0].tokenizer.count_tokens(text)
     }
 
-    fn conditioning(&mut self, req: &GenerationRequest, cfg: bool) -> Result<Conditioning, PipelineError> {
+    fn conditioning(
+        &mut self,
+        req: &GenerationRequest,
+        cfg: bool,
+    ) -> Result<Conditioning, PipelineError> {
         let key = (req.prompt.clone(), req.negative_prompt.clone(), cfg);
         if let Some(c) = self.cache.get(&key) {
             return Ok(c.clone());
         }
-        let enc = crate::pipeline::text::encode_prompt(
-            crate::pipeline::text::PromptEncoders {
-                tokenizer: &self.tokenizer,
-                text_encoder: &self.text_encoder,
-                second: self.second.as_ref().map(|(t, e)| (t, e)),
-                force_zeros_for_empty_prompt: self.force_zeros_for_empty_prompt,
-            },
-            &req.prompt,
-            req.negative_prompt.as_deref(),
-            cfg,
-            &self.device,
-        )?;
+        let enc = self
+            .text
+            .encode(&req.prompt, req.negative_prompt.as_deref(), cfg)?;
         let hidden = match &enc.uncond {
             Some(u) => Tensor::cat(&[u, &enc.cond], 0)?,
             None => enc.cond.clone(),
@@ -244,7 +259,10 @@ impl Pipeline {
         let c = Conditioning {
             hidden: hidden.to_dtype(self.dtype)?,
             pooled: pooled.map(|p| p.to_dtype(self.dtype)).transpose()?,
-            dropped: enc.dropped,
+            dropped: enc
+                .dropped
+                .map(|d| d.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
         };
         self.cache.insert(key, c.clone());
         Ok(c)
@@ -286,8 +304,7 @@ impl Pipeline {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
         let kind = self.check(req)?;
-        // diffusers: do_classifier_free_guidance = guidance_scale > 1.
-        let cfg = req.guidance > 1.0;
+        let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         let t0 = Instant::now();
         let cond = self.conditioning(req, cfg)?;
         progress(Progress::Encoded {
@@ -356,7 +373,10 @@ impl Pipeline {
         if let Some(shift) = self.vae_config.shift_factor {
             z = (z + shift)?;
         }
-        let decoded = self.vae.decode(&z.to_dtype(self.dtype)?)?.to_dtype(DType::F32)?;
+        let decoded = self
+            .vae
+            .decode(&z.to_dtype(self.dtype)?)?
+            .to_dtype(DType::F32)?;
         Ok(vae::to_rgb8(&decoded)?)
     }
 
@@ -374,9 +394,9 @@ impl Pipeline {
         progress(Progress::Decoded {
             seconds: t.elapsed().as_secs_f64(),
         });
-        let image = images.pop().ok_or_else(|| {
-            PipelineError::Request("the VAE returned no image".to_string())
-        })?;
+        let image = images
+            .pop()
+            .ok_or_else(|| PipelineError::Request("the VAE returned no image".to_string()))?;
         Ok(GeneratedImage {
             image,
             dropped_words,
