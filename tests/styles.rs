@@ -589,3 +589,18 @@ fn page_presets_per_family() {
     reportfig::page::render_presets(&mut out).unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
+
+#[test]
+fn a_unique_beginning_names_a_style() {
+    let lib = reportfig::style::StyleLibrary::builtin();
+    assert_eq!(
+        lib.get("flat-vector").unwrap().style.name,
+        "flat-vector-infographic"
+    );
+    assert_eq!(
+        lib.get("watercolor-city").unwrap().style.name,
+        "watercolor-cityscape"
+    );
+    // "texture" begins three styles: not enough to choose one.
+    assert!(lib.get("texture").is_err());
+}
