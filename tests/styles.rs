@@ -293,10 +293,10 @@ fn library_resolves_stacks_and_suggests_names() {
         .unwrap();
     assert_eq!(stack.len(), 2);
     let e = lib
-        .resolve_stack("flat-vector+night-citty")
+        .resolve_stack("flat-vector-infographc+night-city")
         .unwrap_err()
         .to_string();
-    insta::assert_snapshot!(e, @"no style named `flat-vector` (did you mean `flat-vector-infographic`?); run `reportfig styles list` to see them all");
+    insta::assert_snapshot!(e, @"no style named `flat-vector-infographc` (did you mean `flat-vector-infographic`?); run `reportfig styles list` to see them all");
 }
 
 /// Counts every character as a token, so a 75-token window fills quickly.
