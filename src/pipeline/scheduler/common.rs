@@ -221,11 +221,8 @@ pub(crate) fn np_interp_index(x: f64, fp: &[f32]) -> f64 {
     }
     let j = x.floor() as usize;
     let (y0, y1) = (fp[j] as f64, fp[j + 1] as f64);
-    let slope = (y1 - y0) / 1.0;
-    if x == j as f64 {
-        return y0;
-    }
-    slope * (x - j as f64) + y0
+    // numpy: slope = (y1 - y0) / (x1 - x0) with unit spacing here.
+    (y1 - y0) * (x - j as f64) + y0
 }
 
 /// diffusers' `_sigma_to_t`: the fractional training timestep of `sigma`, interpolating

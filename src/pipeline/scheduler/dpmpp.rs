@@ -213,9 +213,9 @@ impl Scheduler for DpmSolverMultistep {
             self.model_outputs.remove(0);
         }
         let (alpha_t, sigma_t) = alpha_sigma(self.sigmas_f32[i + 1]);
-        let (_alpha_s0, sigma_s0) = alpha_sigma(self.sigmas_f32[i]);
+        let (alpha_s0, sigma_s0) = alpha_sigma(self.sigmas_f32[i]);
         let lambda_t = lambda(alpha_t, sigma_t);
-        let lambda_s0 = lambda(_alpha_s0, sigma_s0);
+        let lambda_s0 = lambda(alpha_s0, sigma_s0);
         let h = lambda_t - lambda_s0;
         let m0 = &self.model_outputs[self.model_outputs.len() - 1];
         let coef = alpha_t * ((-h).exp() - 1.0);
