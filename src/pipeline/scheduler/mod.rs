@@ -195,6 +195,19 @@ pub trait Scheduler: Send {
     fn sigmas(&self) -> Option<&[f64]>;
 }
 
+/// The starting latents as diffusers makes them: ONE `torch.randn` of the whole shape from the
+/// generator (draw #1, even for a batch), times `init_noise_sigma` in float32.
+/// shape: `[batch, 4, height / 8, width / 8]`.
+pub fn initial_latents(
+    scheduler: &dyn Scheduler,
+    rng: &mut TorchGenerator,
+    shape: &[usize],
+    device: &candle_core::Device,
+) -> Result<Tensor> {
+    let noise = rng.randn_tensor(shape, device)?;
+    noise.affine(scheduler.init_noise_sigma() as f32 as f64, 0.0)
+}
+
 impl SchedulerConfig {
     /// The sampler the file asks for through `_class_name`.
     pub fn default_sampler(&self) -> std::result::Result<SamplerKind, SchedulerError> {
