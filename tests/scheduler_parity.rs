@@ -6,7 +6,7 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use reportfig::pipeline::noise::TorchGenerator;
-use reportfig::pipeline::scheduler::{build, SamplerKind, SchedulerConfig};
+use reportfig::pipeline::scheduler::{build, initial_latents, SamplerKind, SchedulerConfig};
 use serde_json::Value;
 
 /// The stand-in for the UNet, identical to the Python script's `model_fn`.
@@ -141,8 +141,7 @@ fn check_case(
     let mut run = || -> candle_core::Result<Result<Vec<f32>, String>> {
         let dev = Device::Cpu;
         let mut rng = TorchGenerator::new(seed);
-        let noise = rng.randn_tensor(shape, &dev)?;
-        let mut latents = noise.affine(init as f32 as f64, 0.0)?;
+        let mut latents = initial_latents(sched.as_ref(), &mut rng, shape, &dev)?;
         let ts = sched.timesteps().to_vec();
         for (i, &t) in ts.iter().enumerate() {
             let x = sched.scale_model_input(&latents, i)?;

@@ -98,8 +98,19 @@ def run(sched, steps):
 
 
 # Synthetic configs that exercise the options the tiny families leave at their defaults.
-# PNDM runs with skip_prk_steps (as every Stable Diffusion config ships it), so set it here too.
+# PNDM runs with skip_prk_steps (as every Stable Diffusion config ships it) in all but the
+# "pndm-prk" variant, which checks the Runge-Kutta warm-up of the class default.
 VARIANTS = {
+    "variant-pndm-prk": {
+        "_class_name": "PNDMScheduler", "beta_schedule": "linear", "steps_offset": 1,
+        "set_alpha_to_one": True,
+    },
+    "variant-euler-exponential-trailing": {
+        "skip_prk_steps": True,
+        "_class_name": "EulerDiscreteScheduler", "beta_schedule": "scaled_linear",
+        "beta_start": 0.00085, "beta_end": 0.012, "use_exponential_sigmas": True,
+        "timestep_spacing": "trailing",
+    },
     "variant-zero-snr-trailing-v": {
         "skip_prk_steps": True,
         "_class_name": "DDIMScheduler", "beta_schedule": "scaled_linear", "beta_start": 0.00085,

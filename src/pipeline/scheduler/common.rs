@@ -221,11 +221,8 @@ pub(crate) fn np_interp_index(x: f64, fp: &[f32]) -> f64 {
     }
     let j = x.floor() as usize;
     let (y0, y1) = (fp[j] as f64, fp[j + 1] as f64);
-    let slope = (y1 - y0) / 1.0;
-    if x == j as f64 {
-        return y0;
-    }
-    slope * (x - j as f64) + y0
+    // numpy: slope = (y1 - y0) / (x1 - x0) with unit spacing here.
+    (y1 - y0) * (x - j as f64) + y0
 }
 
 /// diffusers' `_sigma_to_t`: the fractional training timestep of `sigma`, interpolating
@@ -270,6 +267,66 @@ pub(crate) fn karras_sigmas(sigma_min: f64, sigma_max: f64, n: usize) -> Vec<f64
         .into_iter()
         .map(|r| (max_inv + r * (min_inv - max_inv)).powf(rho))
         .collect()
+}
+
+/// diffusers' `_convert_to_exponential`: sigmas evenly spaced in log, float64.
+pub(crate) fn exponential_sigmas(sigma_min: f64, sigma_max: f64, n: usize) -> Vec<f64> {
+    np_linspace(sigma_max.ln(), sigma_min.ln(), n)
+        .into_iter()
+        .map(f64::exp)
+        .collect()
+}
+
+/// Which of the mutually exclusive sigma re-spacings a config asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SigmaSpacing {
+    Plain,
+    Karras,
+    Exponential,
+}
+
+impl SigmaSpacing {
+    /// `karras` is the effective use_karras_sigmas (a sampler name may force it).
+    pub fn resolve(
+        cfg: &SchedulerConfig,
+        karras: bool,
+    ) -> std::result::Result<Self, SchedulerError> {
+        reject_true(
+            cfg.use_beta_sigmas,
+            "use_beta_sigmas",
+            "beta sigmas are not implemented; use use_karras_sigmas or use_exponential_sigmas",
+        )?;
+        let exponential = cfg.use_exponential_sigmas.unwrap_or(false);
+        match (karras, exponential) {
+            (true, true) => Err(SchedulerError::unsupported(
+                "use_exponential_sigmas",
+                "true".into(),
+                "only one of use_karras_sigmas and use_exponential_sigmas can be true \
+                 (diffusers refuses this too)",
+            )),
+            (true, false) => Ok(SigmaSpacing::Karras),
+            (false, true) => Ok(SigmaSpacing::Exponential),
+            (false, false) => Ok(SigmaSpacing::Plain),
+        }
+    }
+
+    /// Re-spaces sigmas between `sigma_min` and `sigma_max` (config values win, as in
+    /// diffusers); `None` for plain spacing.
+    pub fn respace(
+        self,
+        cfg: &SchedulerConfig,
+        smin: f64,
+        smax: f64,
+        n: usize,
+    ) -> Option<Vec<f64>> {
+        let smin = cfg.sigma_min.unwrap_or(smin);
+        let smax = cfg.sigma_max.unwrap_or(smax);
+        match self {
+            SigmaSpacing::Plain => None,
+            SigmaSpacing::Karras => Some(karras_sigmas(smin, smax, n)),
+            SigmaSpacing::Exponential => Some(exponential_sigmas(smin, smax, n)),
+        }
+    }
 }
 
 /// Timesteps in the "leading" / "trailing" / "linspace" layouts diffusers shares across DDIM,

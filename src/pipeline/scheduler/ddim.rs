@@ -161,7 +161,7 @@ impl Scheduler for Ddim {
             x0 = x0.clamp(-r, r)?;
         }
         // eta = 0: std_dev_t = 0, so the direction coefficient is sqrt(1 - alpha_prev).
-        let direction = mul(&eps, (1.0 - a_prev - 0.0).sqrt())?;
+        let direction = mul(&eps, (1.0 - a_prev).sqrt())?;
         mul(&x0, a_prev.sqrt())? + direction
     }
 

@@ -50,9 +50,8 @@ impl DpmSolverMultistep {
             "thresholding",
             "not implemented; set it to false",
         )?;
+        let spacing_kind = common::SigmaSpacing::resolve(cfg, karras)?;
         for (v, f) in [
-            (cfg.use_exponential_sigmas, "use_exponential_sigmas"),
-            (cfg.use_beta_sigmas, "use_beta_sigmas"),
             (cfg.use_lu_lambdas, "use_lu_lambdas"),
             (cfg.use_flow_sigmas, "use_flow_sigmas"),
             (cfg.use_dynamic_shifting, "use_dynamic_shifting"),
@@ -126,29 +125,32 @@ impl DpmSolverMultistep {
             other => return Err(common::spacing_error(other)),
         };
         let train = common::train_sigmas(&ac);
-        let mut sigmas: Vec<f64> = if karras {
-            let log_sigmas = common::log_sigmas_f32(&train);
-            let smin = cfg.sigma_min.unwrap_or(train[0] as f64);
-            let smax = cfg.sigma_max.unwrap_or(train[n - 1] as f64);
-            let s = common::karras_sigmas(smin, smax, steps);
-            timesteps = s
-                .iter()
-                .map(|&x| {
-                    let t = common::sigma_to_t(x, &log_sigmas);
-                    if spec.beta_schedule == "squaredcos_cap_v2" {
-                        t
-                    } else {
-                        common::np_round(t)
-                    }
-                })
-                .collect();
-            s
-        } else {
-            timesteps
-                .iter()
-                .map(|&t| common::np_interp_index(t, &train))
-                .collect()
-        };
+        let log_sigmas = common::log_sigmas_f32(&train);
+        let mut sigmas: Vec<f64> =
+            match spacing_kind.respace(cfg, train[0] as f64, train[n - 1] as f64, steps) {
+                Some(s) => {
+                    timesteps = s
+                        .iter()
+                        .map(|&x| {
+                            let t = common::sigma_to_t(x, &log_sigmas);
+                            // diffusers rounds Karras timesteps, except on the cosine schedule;
+                            // exponential ones are only truncated by the int64 cast.
+                            if spacing_kind == common::SigmaSpacing::Karras
+                                && spec.beta_schedule != "squaredcos_cap_v2"
+                            {
+                                common::np_round(t)
+                            } else {
+                                t
+                            }
+                        })
+                        .collect();
+                    s
+                }
+                None => timesteps
+                    .iter()
+                    .map(|&t| common::np_interp_index(t, &train))
+                    .collect(),
+            };
         sigmas.push(if final_zero {
             0.0
         } else {
@@ -213,9 +215,9 @@ impl Scheduler for DpmSolverMultistep {
             self.model_outputs.remove(0);
         }
         let (alpha_t, sigma_t) = alpha_sigma(self.sigmas_f32[i + 1]);
-        let (_alpha_s0, sigma_s0) = alpha_sigma(self.sigmas_f32[i]);
+        let (alpha_s0, sigma_s0) = alpha_sigma(self.sigmas_f32[i]);
         let lambda_t = lambda(alpha_t, sigma_t);
-        let lambda_s0 = lambda(_alpha_s0, sigma_s0);
+        let lambda_s0 = lambda(alpha_s0, sigma_s0);
         let h = lambda_t - lambda_s0;
         let m0 = &self.model_outputs[self.model_outputs.len() - 1];
         let coef = alpha_t * ((-h).exp() - 1.0);

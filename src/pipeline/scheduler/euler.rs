@@ -65,17 +65,8 @@ impl Euler {
             cfg,
             &["epsilon", "sample", "v_prediction"],
         )?);
-        common::reject_true(
-            cfg.use_exponential_sigmas,
-            "use_exponential_sigmas",
-            "not implemented; use use_karras_sigmas or neither",
-        )?;
-        common::reject_true(
-            cfg.use_beta_sigmas,
-            "use_beta_sigmas",
-            "not implemented; use use_karras_sigmas or neither",
-        )?;
-        let karras = cfg.use_karras_sigmas.unwrap_or(false);
+        let spacing_kind =
+            common::SigmaSpacing::resolve(cfg, cfg.use_karras_sigmas.unwrap_or(false))?;
         let spacing = cfg.timestep_spacing.as_deref().unwrap_or("linspace");
         let timestep_type = cfg.timestep_type.as_deref().unwrap_or("discrete");
         if timestep_type != "discrete" && timestep_type != "continuous" {
@@ -110,10 +101,10 @@ impl Euler {
                 ))
             }
         };
-        if karras {
-            let smin = cfg.sigma_min.unwrap_or(sigmas[sigmas.len() - 1]);
-            let smax = cfg.sigma_max.unwrap_or(sigmas[0]);
-            sigmas = common::karras_sigmas(smin, smax, steps);
+        if let Some(respaced) =
+            spacing_kind.respace(cfg, sigmas[sigmas.len() - 1], sigmas[0], steps)
+        {
+            sigmas = respaced;
             timesteps = sigmas
                 .iter()
                 .map(|&s| common::sigma_to_t(s, &log_sigmas) as f32)

@@ -171,7 +171,10 @@ impl std::fmt::Display for SamplerKind {
 }
 
 /// One configured noise schedule for a fixed number of steps, stepped like diffusers'
-/// pipelines: for each call `i`, `scale_model_input`, the UNet, then `step`.
+/// pipelines: for each call `i` in `0..timesteps().len()`, in order, `scale_model_input`, the
+/// UNet, then `step`. Multistep samplers (PNDM, DPM++) keep history between calls, so a
+/// scheduler serves one image; build a new one per image. `i` out of range panics (a
+/// programming error, not a user one).
 pub trait Scheduler: Send {
     /// The timestep fed to the UNet at each model call (len = number of UNet calls).
     fn timesteps(&self) -> &[f64];
@@ -190,6 +193,31 @@ pub trait Scheduler: Send {
     ) -> Result<Tensor>;
     /// The sigma schedule (len = steps + 1) for samplers that have one.
     fn sigmas(&self) -> Option<&[f64]>;
+}
+
+/// The starting latents as diffusers makes them: ONE `torch.randn` of the whole shape from the
+/// generator (draw #1, even for a batch), times `init_noise_sigma` in float32.
+/// shape: `[batch, 4, height / 8, width / 8]`.
+pub fn initial_latents(
+    scheduler: &dyn Scheduler,
+    rng: &mut TorchGenerator,
+    shape: &[usize],
+    device: &candle_core::Device,
+) -> Result<Tensor> {
+    let noise = rng.randn_tensor(shape, device)?;
+    noise.affine(scheduler.init_noise_sigma() as f32 as f64, 0.0)
+}
+
+impl SchedulerConfig {
+    /// The sampler the file asks for through `_class_name`.
+    pub fn default_sampler(&self) -> std::result::Result<SamplerKind, SchedulerError> {
+        match self.class_name.as_deref() {
+            Some(class) => SamplerKind::from_class_name(class, self),
+            None => Err(SchedulerError::UnknownClass(
+                "(missing _class_name)".to_string(),
+            )),
+        }
+    }
 }
 
 /// Builds the scheduler `kind` from a model's config for `steps` inference steps. Fields of the
