@@ -283,7 +283,7 @@ impl Pipeline {
         if req.steps == 0 {
             return Err(PipelineError::Request("steps must be at least 1".into()));
         }
-        if !(req.guidance >= 0.0) {
+        if req.guidance.is_nan() || req.guidance < 0.0 {
             return Err(PipelineError::Request(format!(
                 "guidance {} must be zero or positive",
                 req.guidance
