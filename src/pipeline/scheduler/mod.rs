@@ -179,9 +179,15 @@ pub trait Scheduler: Send {
     /// The timestep fed to the UNet at each model call (len = number of UNet calls).
     fn timesteps(&self) -> &[f64];
     /// Multiplies the initial noise: `latents = noise * init_noise_sigma`.
-    fn init_noise_sigma(&self) -> f64;
+    /// 1 for the schedulers that work on unscaled latents; sigma-based ones override it.
+    fn init_noise_sigma(&self) -> f64 {
+        1.0
+    }
     /// sample: `[batch, 4, h, w]`; returns the UNet input for call `i`, same shape.
-    fn scale_model_input(&self, sample: &Tensor, i: usize) -> Result<Tensor>;
+    fn scale_model_input(&self, sample: &Tensor, i: usize) -> Result<Tensor> {
+        let _ = i;
+        Ok(sample.clone())
+    }
     /// model_output: the guidance-combined UNet output for call `i`, `[batch, 4, h, w]`;
     /// returns the next latents. Draws noise from `rng` exactly where diffusers draws it.
     fn step(
