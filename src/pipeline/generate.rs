@@ -93,15 +93,31 @@ pub struct GeneratedImage {
     pub seconds: f64,
 }
 
-/// Prompt encodings kept per (prompt, negative, guidance > 1), so batch and compare runs
-/// encode each distinct prompt once.
-#[derive(Clone)]
-struct Conditioning {
-    /// `[batch, 77, D]`: uncond then cond when guidance is on, else cond alone.
-    hidden: Tensor,
-    /// SDXL: `[batch, P]`, in the same order as `hidden`.
-    pooled: Option<Tensor>,
-    dropped: Vec<String>,
+/// What the UNet is conditioned on for one request, as diffusers' pipelines pass it after
+/// `encode_prompt` (kept per (prompt, negative, guidance on), so batch and compare runs encode
+/// each distinct prompt once).
+#[derive(Debug, Clone)]
+pub struct Conditioning {
+    /// `[batch, 77, D]`: uncond then cond when guidance is on (batch 2), else cond alone.
+    pub hidden: Tensor,
+    /// SDXL: the pooled text embedding `[batch, P]`, in the same order as `hidden`.
+    pub pooled: Option<Tensor>,
+    /// Words of the prompt that did not fit into the text encoder's window.
+    pub dropped: Vec<String>,
+}
+
+/// The state after one call of the denoising loop, as diffusers' `callback_on_step_end` sees
+/// it; lets tests and tools look inside a run without the library printing anything.
+#[derive(Debug, Clone, Copy)]
+pub struct StepState<'a> {
+    /// 0-based index of the UNet call that just finished.
+    pub index: usize,
+    /// Number of UNet calls in the whole loop.
+    pub total: usize,
+    /// The timestep that call used.
+    pub timestep: f64,
+    /// Latents after the scheduler step, `[1, in_channels, height / f, width / f]`, f32.
+    pub latents: &'a Tensor,
 }
 
 /// A loaded model, ready to make images.
@@ -235,6 +251,14 @@ impl Pipeline {
         self.text.parts()[0].tokenizer.count_tokens(text)
     }
 
+    /// Encodes a request's prompt and negative prompt as the denoising loop will use them
+    /// (cached). `hidden` is `[2, 77, D]` (uncond, cond) when classifier-free guidance is on
+    /// for this request and model, else `[1, 77, D]`.
+    pub fn encode_prompt(&mut self, req: &GenerationRequest) -> Result<Conditioning, PipelineError> {
+        let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
+        self.conditioning(req, cfg)
+    }
+
     fn conditioning(
         &mut self,
         req: &GenerationRequest,
@@ -303,6 +327,16 @@ impl Pipeline {
         req: &GenerationRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
+        self.denoise_observed(req, progress, &mut |_| {})
+    }
+
+    /// [`Pipeline::denoise`], handing the latents after every UNet call to `on_step`.
+    pub fn denoise_observed(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+        on_step: &mut dyn FnMut(StepState<'_>),
+    ) -> Result<(Tensor, Vec<String>), PipelineError> {
         let kind = self.check(req)?;
         let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         let t0 = Instant::now();
@@ -362,6 +396,12 @@ impl Pipeline {
                 out
             };
             latents = sched.step(&guided, i, &latents, &mut rng)?;
+            on_step(StepState {
+                index: i,
+                total,
+                timestep: t,
+                latents: &latents,
+            });
             progress(Progress::Step { done: i + 1, total });
         }
         Ok((latents, cond.dropped))
