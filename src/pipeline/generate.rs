@@ -27,26 +27,61 @@ use crate::request::GenerationRequest;
 pub enum PipelineError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("cannot load the {component} weights from {path}: {message}\nhint: the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model")]
+    #[error("cannot load the {component} weights from {}: {message}\nhint: the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model", path.display())]
     Weights {
         component: &'static str,
         path: PathBuf,
         message: String,
     },
-    #[error("the {component} in {path} cannot be built: {message}")]
+    #[error("the {component} in {} cannot be built: {message}", path.display())]
     Build {
         component: &'static str,
         path: PathBuf,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Text(#[from] crate::pipeline::text::TextError),
-    #[error("{0}")]
+    #[error(transparent)]
     Scheduler(#[from] scheduler::SchedulerError),
     #[error("{0}")]
     Request(String),
-    #[error("the computation failed: {0}")]
-    Compute(#[from] candle_core::Error),
+    /// Not `#[source]`: candle's error may carry a backtrace, which the message leaves out.
+    #[error("the computation failed: {}", plain_message(.0))]
+    Compute(candle_core::Error),
+}
+
+impl From<candle_core::Error> for PipelineError {
+    fn from(e: candle_core::Error) -> Self {
+        PipelineError::Compute(e)
+    }
+}
+
+impl PipelineError {
+    /// Whether the user can fix this by changing the request or the model files (exit code
+    /// 2); a failed computation is a run-time failure (exit code 1).
+    pub fn is_user_input(&self) -> bool {
+        !matches!(self, PipelineError::Compute(_))
+    }
+}
+
+fn is_backtrace_frame(line: &str) -> bool {
+    let t = line.trim_start();
+    line.len() > t.len()
+        && t.split_once(": ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// candle's message without what a user cannot act on: the backtrace it attaches when
+/// `RUST_BACKTRACE` is set, and its `path: "…"` prefix (our messages name the file already).
+fn plain_message(e: &candle_core::Error) -> String {
+    match e {
+        candle_core::Error::WithBacktrace { inner, .. }
+        | candle_core::Error::WithPath { inner, .. } => plain_message(inner),
+        candle_core::Error::Context { inner, context } => {
+            format!("{context}: {}", plain_message(inner))
+        }
+        e => e.to_string(),
+    }
 }
 
 /// How to run: where, and in which precision the weights are held.
@@ -148,15 +183,28 @@ fn var_builder(
     vb.map_err(|e| PipelineError::Weights {
         component,
         path: c.weights.first().cloned().unwrap_or_default(),
-        message: e.to_string(),
+        message: plain_message(&e),
     })
 }
 
 fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
+    // candle's text ends in a backtrace when RUST_BACKTRACE is set (frames numbered
+    // "   0: …"); keep what comes before it.
+    let text = e.to_string();
+    let mut message = text
+        .lines()
+        .take_while(|l| !is_backtrace_frame(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if message.contains("shape mismatch") && !message.contains("config.json") {
+        message.push_str(
+            "\nhint: the weights do not match config.json; check that both come from the same model and that the download is complete",
+        );
+    }
     PipelineError::Build {
         component,
         path: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -254,7 +302,10 @@ impl Pipeline {
     /// Encodes a request's prompt and negative prompt as the denoising loop will use them
     /// (cached). `hidden` is `[2, 77, D]` (uncond, cond) when classifier-free guidance is on
     /// for this request and model, else `[1, 77, D]`.
-    pub fn encode_prompt(&mut self, req: &GenerationRequest) -> Result<Conditioning, PipelineError> {
+    pub fn encode_prompt(
+        &mut self,
+        req: &GenerationRequest,
+    ) -> Result<Conditioning, PipelineError> {
         let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         self.conditioning(req, cfg)
     }
