@@ -104,7 +104,11 @@ fn tiny_model(dir: &Path, fam: &str, golden: &Golden) -> PathBuf {
 
 fn rel_l2(got: &Tensor, want: &Tensor) -> Result<f64, String> {
     if got.dims() != want.dims() {
-        return Err(format!("shape {:?}, expected {:?}", got.dims(), want.dims()));
+        return Err(format!(
+            "shape {:?}, expected {:?}",
+            got.dims(),
+            want.dims()
+        ));
     }
     let got = got.to_dtype(DType::F64).map_err(|e| e.to_string())?;
     let want = want.to_dtype(DType::F64).map_err(|e| e.to_string())?;
@@ -122,7 +126,9 @@ fn rel_l2(got: &Tensor, want: &Tensor) -> Result<f64, String> {
 fn check_float(stage: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
     let err = rel_l2(got, want).map_err(|e| format!("{stage}: {e}"))?;
     if err.is_nan() || err >= REL_L2 {
-        return Err(format!("{stage}: relative L2 error {err:.3e} (bar {REL_L2:.0e})"));
+        return Err(format!(
+            "{stage}: relative L2 error {err:.3e} (bar {REL_L2:.0e})"
+        ));
     }
     Ok(())
 }
@@ -168,9 +174,7 @@ fn run_case(
             .ok_or_else(|| format!("golden has no {}.{stage}", case.name))
     };
     let req = case.request(model);
-    let cond = pipe
-        .encode_prompt(&req)
-        .map_err(|e| format!("text: {e}"))?;
+    let cond = pipe.encode_prompt(&req).map_err(|e| format!("text: {e}"))?;
     check_float("text embeddings", &cond.hidden, want("prompt_embeds")?)?;
     match (&cond.pooled, g.get(&format!("{}.pooled", case.name))) {
         (Some(p), Some(w)) => check_float("pooled text embedding", p, w)?,
@@ -195,7 +199,11 @@ fn run_case(
         })
         .map_err(|e| format!("denoise: {e}"))?;
     let first = first.ok_or("denoise: no step ran")?;
-    check_float("latents after the first step", &first, want("first_latents")?)?;
+    check_float(
+        "latents after the first step",
+        &first,
+        want("first_latents")?,
+    )?;
     check_float(
         &format!("final latents (after {calls} UNet calls)"),
         &latents,

@@ -358,7 +358,7 @@ impl Pipeline {
         if req.steps == 0 {
             return Err(PipelineError::Request("steps must be at least 1".into()));
         }
-        if !(req.guidance >= 0.0) {
+        if req.guidance.is_nan() || req.guidance < 0.0 {
             return Err(PipelineError::Request(format!(
                 "guidance {} must be zero or positive",
                 req.guidance
@@ -493,5 +493,40 @@ impl Pipeline {
             dropped_words,
             seconds: start.elapsed().as_secs_f64(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compute_failures_are_not_the_users_input() {
+        let compute = PipelineError::from(candle_core::Error::Msg("out of memory".into()));
+        assert!(!compute.is_user_input());
+        assert!(PipelineError::Request("steps must be at least 1".into()).is_user_input());
+        let weights = PipelineError::Weights {
+            component: "UNet",
+            path: PathBuf::from("m/unet/w.safetensors"),
+            message: "header too large".into(),
+        };
+        assert!(weights.is_user_input());
+    }
+
+    #[test]
+    fn candle_backtraces_and_path_prefixes_stay_out_of_messages() {
+        let e = candle_core::Error::Msg("shape mismatch for conv_in.weight".into())
+            .with_path("m/unet/w.safetensors");
+        let e = candle_core::Error::WithBacktrace {
+            inner: Box::new(e),
+            backtrace: Box::new(std::backtrace::Backtrace::force_capture()),
+        };
+        let text = PipelineError::from(e).to_string();
+        assert_eq!(
+            text,
+            "the computation failed: shape mismatch for conv_in.weight"
+        );
+        assert!(is_backtrace_frame("   0: candle_core::error::Error::bt"));
+        assert!(!is_backtrace_frame("hint: 0: not a frame"));
     }
 }
