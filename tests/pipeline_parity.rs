@@ -125,6 +125,8 @@ fn rel_l2(got: &Tensor, want: &Tensor) -> Result<f64, String> {
 
 fn check_float(stage: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
     let err = rel_l2(got, want).map_err(|e| format!("{stage}: {e}"))?;
+    // Shown with --nocapture: how close each stage is to the bar.
+    eprintln!("    {stage}: relative L2 {err:.2e}");
     if err.is_nan() || err >= REL_L2 {
         return Err(format!(
             "{stage}: relative L2 error {err:.3e} (bar {REL_L2:.0e})"
@@ -150,6 +152,7 @@ fn check_image(got: &image::RgbImage, want: &Tensor) -> Result<(), String> {
             (worst, at) = (d, i);
         }
     }
+    eprintln!("    image: at most {worst} levels off");
     if worst > MAX_LEVELS {
         let px = at / 3;
         return Err(format!(
@@ -234,6 +237,7 @@ fn family_parity(fam: &str) {
     assert!(!cases.is_empty(), "no golden cases for {fam}");
     let mut failures = Vec::new();
     for case in &cases {
+        eprintln!("{}:", case.name);
         if let Err(e) = run_case(&mut pipe, case, &model, &g) {
             failures.push(format!("  {}: first divergence at {e}", case.name));
         }
