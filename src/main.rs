@@ -40,15 +40,21 @@ fn main() -> ExitCode {
 }
 
 /// Bad input (exit 2) is anything the user can fix by changing what they typed or the files
-/// they pointed at; everything else is a run-time failure (exit 1).
+/// they pointed at; everything else is a run-time failure (exit 1). The first cause that
+/// knows decides: a failed computation inside the pipeline is a run-time failure even though
+/// the pipeline's other errors (bad weights, configs, requests) are the user's input.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(p) = cause.downcast_ref::<reportfig::pipeline::PipelineError>() {
+            return if p.is_user_input() { 2 } else { 1 };
+        }
         if cause.is::<BadInput>()
             || cause.is::<SourceError>()
             || cause.is::<reportfig::style::StyleError>()
             || cause.is::<reportfig::outline::OutlineError>()
             || cause.is::<reportfig::model::config::ConfigError>()
-            || cause.is::<reportfig::pipeline::PipelineError>()
+            || cause.is::<reportfig::pipeline::text::TextError>()
+            || cause.is::<reportfig::pipeline::scheduler::SchedulerError>()
             || cause.is::<reportfig::output::OutputError>()
         {
             return 2;
@@ -57,11 +63,18 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     1
 }
 
+/// One `error:` line (plus the message's own `hint:` lines), then each further cause whose
+/// text the message does not already include.
 fn report_error(err: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let mut shown = err.to_string();
+    let _ = writeln!(stderr, "error: {shown}");
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  because: {cause}");
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            let _ = writeln!(stderr, "  because: {text}");
+            shown.push_str(&text);
+        }
     }
 }
 

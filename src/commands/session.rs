@@ -322,6 +322,13 @@ pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => return Ok(()),
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(BadInput(format!(
+            "cannot write {}: {} is a file, not a folder\nhint: choose another place with -o",
+            path.display(),
+            dir.display()
+        )));
+    }
     if !dir.is_dir() {
         return Err(BadInput(format!(
             "cannot write {}: the folder {} does not exist\nhint: create it first, or choose another file with -o",

@@ -8,4 +8,6 @@ pub mod text;
 pub mod unet;
 pub mod vae;
 
-pub use generate::{GeneratedImage, LoadOptions, Pipeline, PipelineError, Progress};
+pub use generate::{
+    Conditioning, GeneratedImage, LoadOptions, Pipeline, PipelineError, Progress, StepState,
+};
