@@ -18,19 +18,6 @@ use serde_json::Value;
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/text");
 
-/// Writes every family's tiny text folders under `$REPORTFIG_WRITE_TINY_TEXT/<family>/`, for
-/// the golden script. Ignored in normal runs.
-#[test]
-#[ignore = "run by tools/reference/text_goldens.py"]
-fn write_tiny_text_fixtures() {
-    let root = PathBuf::from(
-        std::env::var("REPORTFIG_WRITE_TINY_TEXT").expect("set REPORTFIG_WRITE_TINY_TEXT"),
-    );
-    for family in TinyFamily::ALL {
-        write_family(&root.join(family.name()), family);
-    }
-}
-
 fn write_family(dir: &Path, family: TinyFamily) {
     write_tiny_text_encoder(dir, family, "text_encoder").unwrap();
     if family == TinyFamily::Sdxl {
