@@ -115,7 +115,9 @@ fn markdown_text_and_csv_outlines_make_their_figures_and_resume() {
         std::fs::write(&outline, text).unwrap();
         let first = ok(batch(home.path(), &outline, &["--style", "isometric-city"]));
         assert!(
-            first.stdout.starts_with("2 generated, 0 up to date, 0 failed"),
+            first
+                .stdout
+                .starts_with("2 generated, 0 up to date, 0 failed"),
             "{name}: {}",
             first.stdout
         );
@@ -137,7 +139,9 @@ fn markdown_text_and_csv_outlines_make_their_figures_and_resume() {
         // A second run makes nothing and loads no model.
         let second = ok(batch(home.path(), &outline, &["--style", "isometric-city"]));
         assert!(
-            second.stdout.starts_with("0 generated, 2 up to date, 0 failed"),
+            second
+                .stdout
+                .starts_with("0 generated, 2 up to date, 0 failed"),
             "{name}: {}",
             second.stdout
         );
@@ -157,7 +161,14 @@ fn per_figure_settings_reach_the_request() {
     ok(batch(
         home.path(),
         &outline,
-        &["--style", "isometric-city", "--seed", "40", "--guidance", "2"],
+        &[
+            "--style",
+            "isometric-city",
+            "--seed",
+            "40",
+            "--guidance",
+            "2",
+        ],
     ));
     let dir = home.path().join("figures");
     let a = reportfig::output::read_metadata(&dir.join("01-parks.png"))
@@ -195,12 +206,22 @@ fn editing_one_caption_regenerates_exactly_one() {
         "{}",
         r.stdout
     );
-    assert_eq!(std::fs::read(dir.join("01-bus-lanes.png")).unwrap(), before_1);
+    assert_eq!(
+        std::fs::read(dir.join("01-bus-lanes.png")).unwrap(),
+        before_1
+    );
     assert!(dir.join("02-protected-bike-lanes.png").exists());
     // --force remakes everything, byte for byte the same.
     let r = ok(batch(home.path(), &outline, &["--force"]));
-    assert!(r.stdout.starts_with("3 generated, 0 up to date"), "{}", r.stdout);
-    assert_eq!(std::fs::read(dir.join("01-bus-lanes.png")).unwrap(), before_1);
+    assert!(
+        r.stdout.starts_with("3 generated, 0 up to date"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read(dir.join("01-bus-lanes.png")).unwrap(),
+        before_1
+    );
 }
 
 #[test]
@@ -214,14 +235,22 @@ fn shards_together_equal_a_whole_run() {
         std::fs::write(d.join("o.txt"), text).unwrap();
     }
     ok(batch(home.path(), &whole.join("o.txt"), &[]));
-    let r1 = ok(batch(home.path(), &split.join("o.txt"), &["--shard", "1/2"]));
+    let r1 = ok(batch(
+        home.path(),
+        &split.join("o.txt"),
+        &["--shard", "1/2"],
+    ));
     assert!(
         r1.stdout
             .starts_with("3 generated, 0 up to date, 0 failed, 2 left to other shards"),
         "{}",
         r1.stdout
     );
-    ok(batch(home.path(), &split.join("o.txt"), &["--shard", "2/2"]));
+    ok(batch(
+        home.path(),
+        &split.join("o.txt"),
+        &["--shard", "2/2"],
+    ));
     let (a, b) = (whole.join("figures"), split.join("figures"));
     assert_eq!(pngs(&a), pngs(&b));
     assert_eq!(pngs(&a).len(), 5);
@@ -255,7 +284,11 @@ fn bad_outlines_and_options_exit_2_with_clear_errors() {
             vec![],
             "cannot read the outline",
         ),
-        (write("empty.txt", "# only a comment\n"), vec![], "the outline has no figures"),
+        (
+            write("empty.txt", "# only a comment\n"),
+            vec![],
+            "the outline has no figures",
+        ),
         (
             write("style.txt", "Parks\nRoads {style=no-such-style}\n"),
             vec![],
@@ -271,7 +304,11 @@ fn bad_outlines_and_options_exit_2_with_clear_errors() {
             vec![],
             "size.txt:2:",
         ),
-        (write("ok.txt", "Parks\n"), vec!["--shard", "3/2"], "--shard 3/2"),
+        (
+            write("ok.txt", "Parks\n"),
+            vec!["--shard", "3/2"],
+            "--shard 3/2",
+        ),
         (
             write("ok2.txt", "Parks\n"),
             vec!["--style", "nope-style"],
@@ -312,20 +349,29 @@ fn dry_run_needs_no_model_and_writes_nothing() {
         .args(["--model", "sd-turbo", "--offline", "--dry-run"]);
     let r = ok(cmd);
     assert!(
-        r.stdout.contains("outline.md: 2 figures; 2 to generate, 0 up to date"),
+        r.stdout
+            .contains("outline.md: 2 figures; 2 to generate, 0 up to date"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("01-bus-lanes.png  generate (new)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("01-bus-lanes.png  generate (new)"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("seed 7"), "{}", r.stdout);
     assert!(r.stdout.contains("model sd-turbo"), "{}", r.stdout);
     assert!(!home.path().join("figures").exists());
 
     // --json gives the same plan, machine-readable.
     let mut cmd = reportfig(home.path());
-    cmd.arg("batch")
-        .arg(&outline)
-        .args(["--model", "sd-turbo", "--offline", "--dry-run", "--json"]);
+    cmd.arg("batch").arg(&outline).args([
+        "--model",
+        "sd-turbo",
+        "--offline",
+        "--dry-run",
+        "--json",
+    ]);
     let r = ok(cmd);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["to_generate"], 2);
@@ -333,12 +379,19 @@ fn dry_run_needs_no_model_and_writes_nothing() {
 
     // A repo that is not a preset cannot be planned without its files.
     let mut cmd = reportfig(home.path());
-    cmd.arg("batch")
-        .arg(&outline)
-        .args(["--model", "someone/unknown-model", "--offline", "--dry-run"]);
+    cmd.arg("batch").arg(&outline).args([
+        "--model",
+        "someone/unknown-model",
+        "--offline",
+        "--dry-run",
+    ]);
     let r = run(cmd);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("--dry-run does not download"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--dry-run does not download"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -28,12 +28,7 @@ fn compare(home: &Path, args: &[&str]) -> Command {
         .env("XDG_DATA_HOME", home.join("data"))
         .arg("compare")
         .args(args)
-        .args([
-            "--model",
-            tiny_model().to_str().unwrap(),
-            "--size",
-            "64x64",
-        ]);
+        .args(["--model", tiny_model().to_str().unwrap(), "--size", "64x64"]);
     cmd
 }
 
@@ -180,7 +175,13 @@ fn styles_by_seeds_sheet_with_korean_labels() {
     // Existing files are not replaced without --force.
     let again = run(compare(
         home.path(),
-        &["버스 전용차로 확대", "--styles", "isometric-city", "--steps", "1"],
+        &[
+            "버스 전용차로 확대",
+            "--styles",
+            "isometric-city",
+            "--steps",
+            "1",
+        ],
     ));
     assert_eq!(again.code, 2, "{}", again.stderr);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
@@ -208,7 +209,10 @@ fn vary_axes_make_columns_and_rows() {
     assert_eq!(sheet.dimensions().unwrap(), (2, 2));
     assert_eq!(sheet.row_labels, ["steps 1\nseed 1", "steps 2\nseed 1"]);
     for row in &sheet.rows {
-        assert_eq!(row[0].image, row[1].image, "same seed, same effective settings");
+        assert_eq!(
+            row[0].image, row[1].image,
+            "same seed, same effective settings"
+        );
     }
     assert_ne!(sheet.rows[0][0].image, sheet.rows[1][0].image);
     assert_eq!(
@@ -260,7 +264,10 @@ fn bad_vary_and_missing_glyphs_fail_before_any_work() {
         "{}",
         r.stderr
     );
-    assert!(!r.stderr.contains("loading"), "checked before the model loads");
+    assert!(
+        !r.stderr.contains("loading"),
+        "checked before the model loads"
+    );
     let left: Vec<_> = std::fs::read_dir(home.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -251,8 +251,8 @@ pub fn run(
     let mut text = summary.render();
     let mut illustrated = None;
     if opts.markdown {
-        let path = batch::write_illustrated_markdown(&outline, &plan)
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let path =
+            batch::write_illustrated_markdown(&outline, &plan).map_err(|e| anyhow::anyhow!(e))?;
         text.push_str(&format!("illustrated outline: {}\n", path.display()));
         illustrated = Some(path);
     }

@@ -95,15 +95,20 @@ pub struct VaryAxis {
 /// Parses one `--vary` argument; errors name the argument, the bad part and the valid axes.
 pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
     let bad = |problem: String| BadInput(format!("--vary {spec}: {problem}\n{VARY_HINT}"));
-    let (name, values) = spec
-        .split_once('=')
-        .ok_or_else(|| bad("expected NAME=V1,V2 (an axis name, =, then values separated by commas)".into()))?;
+    let (name, values) = spec.split_once('=').ok_or_else(|| {
+        bad("expected NAME=V1,V2 (an axis name, =, then values separated by commas)".into())
+    })?;
     let name = name.trim().to_ascii_lowercase();
     let name = VARY_AXES
         .iter()
         .copied()
         .find(|a| *a == name)
-        .ok_or_else(|| bad(format!("there is no axis \"{name}\"; the axes are {}", VARY_AXES.join(", "))))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "there is no axis \"{name}\"; the axes are {}",
+                VARY_AXES.join(", ")
+            ))
+        })?;
     let raw: Vec<&str> = values
         .split(',')
         .map(str::trim)
@@ -138,10 +143,7 @@ pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
             }
         });
     }
-    Ok(VaryAxis {
-        name,
-        values: out,
-    })
+    Ok(VaryAxis { name, values: out })
 }
 
 /// What one cell is made from, before the request is built.
@@ -155,11 +157,15 @@ struct CellSettings {
     column_slug: String,
 }
 
+/// A row being built: its settings and the parts of its label.
+type Row = (CellSettings, Vec<String>);
+/// Sets one column's value on a cell.
+type ColumnFn = Box<dyn Fn(&mut CellSettings)>;
+/// A request field as text, and its name in labels.
+type Field<'a> = (&'a dyn Fn(&GenerationRequest) -> String, &'a str);
+
 /// The cells, `[row][column]`, and a label per row.
-fn grid(
-    opts: &CompareOptions,
-    axes: &[VaryAxis],
-) -> (Vec<Vec<CellSettings>>, Vec<Vec<String>>) {
+fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Vec<Vec<String>>) {
     let base = CellSettings {
         caption: String::new(),
         seed: 0,
@@ -168,23 +174,25 @@ fn grid(
         column_slug: String::new(),
     };
     // Columns: styles, else the innermost --vary axis, else one column.
-    let (column_axis, row_vary): (Option<&VaryAxis>, Vec<&VaryAxis>) =
-        if opts.styles.is_empty() {
-            match axes.split_last() {
-                Some((last, rest)) => (Some(last), rest.iter().collect()),
-                None => (None, Vec::new()),
-            }
-        } else {
-            (None, axes.iter().collect())
-        };
+    let (column_axis, row_vary): (Option<&VaryAxis>, Vec<&VaryAxis>) = if opts.styles.is_empty() {
+        match axes.split_last() {
+            Some((last, rest)) => (Some(last), rest.iter().collect()),
+            None => (None, Vec::new()),
+        }
+    } else {
+        (None, axes.iter().collect())
+    };
     // Rows: model outermost (one load per model), caption, other axes, seed innermost.
-    let mut row_order: Vec<&VaryAxis> = row_vary.iter().copied().filter(|a| a.name == "model").collect();
+    let mut row_order: Vec<&VaryAxis> = row_vary
+        .iter()
+        .copied()
+        .filter(|a| a.name == "model")
+        .collect();
     row_order.extend(row_vary.iter().copied().filter(|a| a.name != "model"));
     let many_captions = opts.captions.len() > 1;
 
-    let mut rows: Vec<(CellSettings, Vec<String>)> = vec![(base, Vec::new())];
-    let expand = |rows: Vec<(CellSettings, Vec<String>)>,
-                  f: &dyn Fn(&CellSettings, &Vec<String>) -> Vec<(CellSettings, Vec<String>)>| {
+    let mut rows: Vec<Row> = vec![(base, Vec::new())];
+    let expand = |rows: Vec<Row>, f: &dyn Fn(&CellSettings, &Vec<String>) -> Vec<Row>| {
         rows.iter().flat_map(|(c, l)| f(c, l)).collect::<Vec<_>>()
     };
     for axis in row_order.iter().filter(|a| a.name == "model") {
@@ -242,7 +250,7 @@ fn grid(
             .collect()
     });
 
-    let columns: Vec<Box<dyn Fn(&mut CellSettings)>> = if !opts.styles.is_empty() {
+    let columns: Vec<ColumnFn> = if !opts.styles.is_empty() {
         opts.styles
             .iter()
             .map(|s| {
@@ -250,7 +258,7 @@ fn grid(
                 Box::new(move |c: &mut CellSettings| {
                     c.image.style = Some(s.clone());
                     c.column_slug = output::slug(&s, 40);
-                }) as Box<dyn Fn(&mut CellSettings)>
+                }) as ColumnFn
             })
             .collect()
     } else if let Some(axis) = column_axis {
@@ -261,7 +269,7 @@ fn grid(
                 Box::new(move |c: &mut CellSettings| {
                     v.apply(c);
                     c.column_slug = output::slug(&v.label(), 40);
-                }) as Box<dyn Fn(&mut CellSettings)>
+                }) as ColumnFn
             })
             .collect()
     } else {
@@ -311,10 +319,8 @@ fn style_title(req: &GenerationRequest, styles: &StyleLibrary) -> String {
 
 /// The settings that differ between cells, named for the label of `req`.
 fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> String {
-    let differs = |f: &dyn Fn(&GenerationRequest) -> String| {
-        all.iter().any(|r| f(r) != f(all[0]))
-    };
-    let fields: [(&dyn Fn(&GenerationRequest) -> String, &str); 6] = [
+    let differs = |f: &dyn Fn(&GenerationRequest) -> String| all.iter().any(|r| f(r) != f(all[0]));
+    let fields: [Field<'_>; 6] = [
         (&|r| r.model.clone(), "model"),
         (&|r| format!("{}x{}", r.width, r.height), "size"),
         (&|r| r.steps.to_string(), "steps"),
@@ -341,7 +347,11 @@ pub fn run(
     styles: &StyleLibrary,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<CompareOutcome> {
-    let captions: Vec<&String> = opts.captions.iter().filter(|c| !c.trim().is_empty()).collect();
+    let captions: Vec<&String> = opts
+        .captions
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .collect();
     if captions.len() != opts.captions.len() || captions.is_empty() {
         return Err(BadInput(
             "a caption is empty\nhint: write what the image should show, e.g. reportfig compare \"Senior welfare centre opening\" --styles flat-vector,paper-cut".into(),
@@ -455,7 +465,8 @@ pub fn run(
         text.push('\n');
         text.push_str(l);
     }
-    font.check_coverage(&text).map_err(|e| BadInput(e.to_string()))?;
+    font.check_coverage(&text)
+        .map_err(|e| BadInput(e.to_string()))?;
 
     // Where everything goes; nothing is overwritten without --force.
     let sheet_path = opts.output.clone().unwrap_or_else(|| {
@@ -525,8 +536,7 @@ pub fn run(
                     c + 1,
                     labels[r][c].join(" · ")
                 )));
-                let made =
-                    pipeline.generate(req, &mut |p| reporter.event(Event::Pipeline(p)))?;
+                let made = pipeline.generate(req, &mut |p| reporter.event(Event::Pipeline(p)))?;
                 if !made.dropped_words.is_empty() {
                     reporter.event(Event::Warning(format!(
                         "the prompt is longer than the model reads (77 tokens); left out: {}",
@@ -555,7 +565,8 @@ pub fn run(
     for (r, row) in images.into_iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
         for (c, image) in row.into_iter().enumerate() {
-            let image = image.ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?;
+            let image = image
+                .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?;
             cell_paths.push(cell_dir.join(&cell_names[r][c]));
             out.push(SheetCell {
                 image: fit_into(image, w, h),
@@ -618,7 +629,11 @@ mod tests {
     fn vary_parsing_and_errors() {
         assert_eq!(
             parse_vary("steps=1,2,4").unwrap().values,
-            [AxisValue::Steps(1), AxisValue::Steps(2), AxisValue::Steps(4)]
+            [
+                AxisValue::Steps(1),
+                AxisValue::Steps(2),
+                AxisValue::Steps(4)
+            ]
         );
         assert_eq!(
             parse_vary("guidance=0, 1.5").unwrap().values,
@@ -629,7 +644,14 @@ mod tests {
             e.starts_with("--vary colour=red: there is no axis \"colour\"; the axes are steps, guidance, sampler, model"),
             "{e}"
         );
-        for bad in ["steps=0", "steps=x", "guidance=-1", "sampler=nope", "steps", "steps="] {
+        for bad in [
+            "steps=0",
+            "steps=x",
+            "guidance=-1",
+            "sampler=nope",
+            "steps",
+            "steps=",
+        ] {
             let e = parse_vary(bad).unwrap_err().to_string();
             assert!(e.starts_with(&format!("--vary {bad}: ")), "{e}");
             assert!(e.contains("hint: write --vary NAME=V1,V2"), "{e}");
