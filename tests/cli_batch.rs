@@ -500,3 +500,61 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     );
     assert_eq!(pngs(&dir).len(), 4);
 }
+
+/// Opens the gallery in headless Chromium (when installed; skipped otherwise) and checks every
+/// image of the page loads.
+#[test]
+fn gallery_loads_every_image_in_a_browser() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!("skipped: no chromium on PATH");
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(
+        &outline,
+        "버스 전용차로 확대\nBike lanes {file=\"a b#1.png\"}\nParks\n",
+    )
+    .unwrap();
+    ok(batch(home.path(), &outline, &[]));
+    let gallery = home.path().join("figures/index.html");
+    let probe = home.path().join("probe.html");
+    std::fs::write(
+        &probe,
+        format!(
+            "<!DOCTYPE html><html><body><pre id=out>pending</pre>\
+             <iframe id=f src=\"file://{}\"></iframe><script>\
+             document.getElementById('f').onload = () => {{\
+               const imgs = [...document.getElementById('f').contentDocument.images];\
+               Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => {{ i.onload = i.onerror = r; }})))\
+               .then(() => {{ document.getElementById('out').textContent = 'RESULT ' + imgs.length + ' ' +\
+                 imgs.filter(i => i.naturalWidth > 0).length + ' END'; }});\
+             }};</script></body></html>",
+            gallery.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", probe.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("RESULT 3 3 END"), "{dom}");
+}
