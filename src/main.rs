@@ -159,9 +159,61 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Batch(_) | Command::Compare(_) => Err(anyhow::anyhow!(
-            "this command is being wired to the pipeline and does not run yet"
-        )),
+        Command::Batch(a) => {
+            let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let cancel = Arc::new(AtomicBool::new(false));
+            let flag = cancel.clone();
+            // First Ctrl-C: finish the image being made, write it, then stop. Second: stop now.
+            let _ = ctrlc::set_handler(move || {
+                if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                eprintln!(
+                    "\nstopping after the current figure (press Ctrl-C again to stop at once)"
+                );
+            });
+            let opts = commands::batch::BatchOptions {
+                outline: a.outline.clone(),
+                image: image_options(&a.image),
+                base_seed: a.seed,
+                out: a.out.clone(),
+                force: a.force,
+                shard: a.shard.clone(),
+                dry_run: a.dry_run,
+                markdown: a.markdown,
+                model: model_options(&a.model)?,
+            };
+            let outcome = commands::batch::run(&opts, &styles, &cancel, term)?;
+            if a.json {
+                print_out(&serde_json::to_string_pretty(&outcome.json)?);
+            } else {
+                print_out(&outcome.text);
+            }
+            Ok(if outcome.cancelled {
+                ExitCode::from(130)
+            } else if outcome.success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Compare(a) => {
+            let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let opts = commands::compare::CompareOptions {
+                captions: a.captions.clone(),
+                styles: a.styles.clone(),
+                seeds: a.seeds.clone(),
+                vary: a.vary.clone(),
+                image: image_options(&a.image),
+                output: a.output.clone(),
+                font: a.font.clone(),
+                force: a.force,
+                model: model_options(&a.model)?,
+            };
+            let done = commands::compare::run(&opts, &styles, term)?;
+            print_out(&done.sheet.display().to_string());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Styles(s) => run_styles(s, term),
         Command::Models(ModelsCommand::List { json }) => {
             let hub = HubOptions::from_env(false)?;

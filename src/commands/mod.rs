@@ -3,6 +3,8 @@
 
 use crate::pipeline::Progress;
 
+pub mod batch;
+pub mod compare;
 pub mod generate;
 pub mod models;
 pub mod session;

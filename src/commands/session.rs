@@ -7,7 +7,7 @@ use crate::commands::{BadInput, Event, Reporter};
 use crate::family::ModelFamily;
 use crate::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
 use crate::model::presets::{self, Preset};
-use crate::model::source::{self, HubOptions, ModelFiles, ModelSource};
+use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
 use crate::page::{self, SizeSpec};
 use crate::pipeline::text::ClipTokenizer;
 use crate::pipeline::{LoadOptions, Pipeline};
@@ -129,11 +129,48 @@ impl ResolvedModel {
         self.source.display_name()
     }
 
+    /// A model known only by name, for `batch --dry-run` when its files are not in the cache:
+    /// the preset's family and a token estimate are enough to plan the requests, and nothing
+    /// is downloaded. It has no files, so [`ResolvedModel::load`] refuses it.
+    pub fn unresolved(source: ModelSource, family: ModelFamily) -> ResolvedModel {
+        let none = || Component {
+            config: PathBuf::new(),
+            weights: Vec::new(),
+        };
+        let preset = source.preset();
+        ResolvedModel {
+            source,
+            files: ModelFiles {
+                root: PathBuf::new(),
+                model_index: PathBuf::new(),
+                unet: none(),
+                vae: none(),
+                text_encoder: none(),
+                tokenizer: PathBuf::new(),
+                text_encoder_2: None,
+                tokenizer_2: None,
+                scheduler_config: PathBuf::new(),
+                revision: None,
+                files: Vec::new(),
+            },
+            family,
+            preset,
+            tokenizer: None,
+        }
+    }
+
     pub fn load(
         &self,
         opts: &ModelOptions,
         reporter: &mut dyn Reporter,
     ) -> anyhow::Result<Pipeline> {
+        if self.files.files.is_empty() {
+            anyhow::bail!(
+                "{} is not downloaded, so it cannot be loaded\nhint: run `reportfig models fetch {}` first",
+                self.label(),
+                self.label()
+            );
+        }
         reporter.event(Event::Stage(format!("loading {}", self.label())));
         let t = std::time::Instant::now();
         let p = Pipeline::load(&self.files, &opts.load)?;
