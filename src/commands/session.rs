@@ -91,9 +91,9 @@ pub fn resolve_model(
     })
 }
 
-/// The family from the configs alone: two text encoders make SDXL; the cross-attention width
-/// tells SD 1 (768) from SD 2 (1024); the distilled turbo models are told by their scheduler's
-/// `trailing` spacing and their 512² native size.
+/// The family from the configs alone: two text encoders make SDXL; the distilled turbo models
+/// are told by their scheduler's `trailing` spacing (and SDXL-Turbo by its 512² native size);
+/// SD 2 by its linear projections or 1024-wide cross-attention, SD 1 otherwise.
 pub fn detect_family(files: &ModelFiles) -> anyhow::Result<ModelFamily> {
     let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
     let unet: UNetConfig = read_json(&files.unet.config, "UNet config")?;
@@ -106,12 +106,13 @@ pub fn detect_family(files: &ModelFiles) -> anyhow::Result<ModelFamily> {
         } else {
             ModelFamily::Sdxl
         }
-    } else if unet.cross_attention_dim.get(0).unwrap_or(768) <= 768 {
-        ModelFamily::Sd15
     } else if trailing {
         ModelFamily::Turbo
-    } else {
+    } else if unet.use_linear_projection || unet.cross_attention_dim.get(0).unwrap_or(768) > 768 {
+        // SD 2.x: OpenCLIP-H text (1024 wide) and linear projections in the transformers.
         ModelFamily::Sd21
+    } else {
+        ModelFamily::Sd15
     })
 }
 
