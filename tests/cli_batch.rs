@@ -514,7 +514,7 @@ fn gallery_loads_every_image_in_a_browser() {
                 .is_ok_and(|o| o.status.success())
         })
     else {
-        eprintln!("skipped: no chromium on PATH");
+        eprintln!("NOT RUN: gallery_loads_in_headless_chromium needs chromium on PATH (apt-get install chromium)");
         return;
     };
     let home = tempfile::tempdir().unwrap();
