@@ -7,6 +7,8 @@
 use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
 
+use super::kernels;
+
 /// A 2-D convolution with diffusers' parameter names (`weight` `[out, in, k, k]`, `bias`).
 #[derive(Debug, Clone)]
 pub struct Conv2d {
@@ -47,6 +49,10 @@ impl Conv2d {
 impl Module for Conv2d {
     /// x: `[batch, in, h, w]` -> `[batch, out, h', w']`
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if kernels::applies(&[x, &self.weight]) {
+            let b = self.bias.as_ref();
+            return kernels::conv2d(x, &self.weight, b, self.stride, self.padding);
+        }
         let y = x.conv2d(&self.weight, self.padding, self.stride, 1, 1)?;
         match &self.bias {
             Some(b) => y.broadcast_add(&b.reshape((1, b.dim(0)?, 1, 1))?),
@@ -83,6 +89,9 @@ impl Linear {
 impl Module for Linear {
     /// x: `[..., in]` -> `[..., out]`
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if kernels::applies(&[x, &self.weight]) {
+            return kernels::linear(x, &self.weight, self.bias.as_ref());
+        }
         let dims = x.dims().to_vec();
         let in_dim = *dims.last().unwrap_or(&0);
         let rows = x.elem_count() / in_dim.max(1);
@@ -101,18 +110,40 @@ impl Module for Linear {
 #[derive(Debug, Clone)]
 pub struct GroupNorm {
     inner: candle_nn::GroupNorm,
+    weight: Tensor,
+    bias: Tensor,
+    groups: usize,
+    eps: f64,
 }
 
 impl GroupNorm {
     pub fn load(vb: VarBuilder, groups: usize, channels: usize, eps: f64) -> Result<Self> {
+        // The same names and initial values as `candle_nn::group_norm`.
+        let weight = vb.get_with_hints(channels, "weight", candle_nn::Init::Const(1.))?;
+        let bias = vb.get_with_hints(channels, "bias", candle_nn::Init::Const(0.))?;
         Ok(Self {
-            inner: candle_nn::group_norm(groups, channels, eps, vb)?,
+            inner: candle_nn::GroupNorm::new(weight.clone(), bias.clone(), channels, groups, eps)?,
+            weight,
+            bias,
+            groups,
+            eps,
         })
+    }
+
+    /// `silu(group_norm(x))` in one pass over memory, as every diffusers ResNet block does.
+    pub fn forward_silu(&self, x: &Tensor) -> Result<Tensor> {
+        if kernels::applies(&[x, &self.weight, &self.bias]) {
+            return kernels::group_norm(x, &self.weight, &self.bias, self.groups, self.eps, true);
+        }
+        silu(&self.forward(x)?)
     }
 }
 
 impl Module for GroupNorm {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if kernels::applies(&[x, &self.weight, &self.bias]) {
+            return kernels::group_norm(x, &self.weight, &self.bias, self.groups, self.eps, false);
+        }
         self.inner.forward(x)
     }
 }
@@ -142,6 +173,9 @@ impl Module for LayerNorm {
 /// q: `[batch, heads, n_q, d]`, k and v: `[batch, heads, n_kv, d]` -> `[batch, heads, n_q, d]`.
 /// `scale` is usually `1/sqrt(d)`.
 pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
+    if kernels::applies(&[q, k, v]) && scale >= 0.0 {
+        return kernels::attention(q, k, v, scale);
+    }
     let in_dtype = q.dtype();
     let (q, k, v) = (
         q.to_dtype(DType::F32)?,
@@ -165,11 +199,17 @@ pub fn quick_gelu(x: &Tensor) -> Result<Tensor> {
 }
 
 pub fn silu(x: &Tensor) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return kernels::silu(x);
+    }
     x.silu()
 }
 
 /// Softmax over the last dimension.
 pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return kernels::softmax_last(x);
+    }
     candle_nn::ops::softmax(x, D::Minus1)
 }
 

@@ -1,6 +1,7 @@
 //! The diffusion pipeline on candle.
 
 mod generate;
+pub mod kernels;
 pub mod layers;
 pub mod noise;
 pub mod scheduler;

@@ -1,0 +1,323 @@
+//! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
+//! [--unet-config PATH] [--vae-config PATH] [--no-candle]`
+//!
+//! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
+//! latents) with our kernels and with candle's own ops, then, when configs are given, whole
+//! networks built from them with zero weights (speed does not depend on the values). Prints one
+//! table: median seconds after a warm-up, GFLOP/s, the row's peak RSS, and the ratio to
+//! PyTorch when `--torch` names the JSON written by `tools/bench/bench_torch.py`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::VarBuilder;
+use reportfig::model::config::{read_json, UNetConfig, VaeConfig};
+use reportfig::pipeline::kernels;
+
+struct Options {
+    runs: usize,
+    only: Option<String>,
+    torch: Option<PathBuf>,
+    unet_config: Option<PathBuf>,
+    vae_config: Option<PathBuf>,
+    candle: bool,
+}
+
+fn parse_args() -> Result<Options> {
+    let mut o = Options {
+        runs: 3,
+        only: None,
+        torch: None,
+        unet_config: None,
+        vae_config: None,
+        candle: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--runs" => o.runs = value()?.parse().context("--runs takes a number, e.g. 3")?,
+            "--only" => o.only = Some(value()?),
+            "--torch" => o.torch = Some(value()?.into()),
+            "--unet-config" => o.unet_config = Some(value()?.into()),
+            "--vae-config" => o.vae_config = Some(value()?.into()),
+            "--no-candle" => o.candle = false,
+            "-h" | "--help" => {
+                println!("see the header of src/bin/bench.rs and BENCHMARKS.md");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}; see BENCHMARKS.md for the options"),
+        }
+    }
+    Ok(o)
+}
+
+/// Peak resident set since the last reset, in GiB (Linux; `None` elsewhere).
+fn peak_rss_gib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / (1024.0 * 1024.0))
+}
+
+/// Makes the next `peak_rss_gib` report the peak of what follows only.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+struct Row {
+    name: String,
+    seconds: f64,
+    gflop: Option<f64>,
+    rss: Option<f64>,
+}
+
+struct Bench {
+    opts: Options,
+    rows: Vec<Row>,
+    torch: BTreeMap<String, f64>,
+}
+
+impl Bench {
+    fn wanted(&self, name: &str) -> bool {
+        self.opts.only.as_deref().is_none_or(|s| name.contains(s))
+    }
+
+    /// One warm-up, then `runs` timed calls; records the median.
+    fn time(
+        &mut self,
+        name: &str,
+        gflop: Option<f64>,
+        mut f: impl FnMut() -> Result<()>,
+    ) -> Result<()> {
+        if !self.wanted(name) {
+            return Ok(());
+        }
+        reset_peak_rss();
+        f()?;
+        let mut t: Vec<f64> = (0..self.opts.runs.max(1))
+            .map(|_| {
+                let s = Instant::now();
+                f().map(|_| s.elapsed().as_secs_f64())
+            })
+            .collect::<Result<_>>()?;
+        t.sort_by(f64::total_cmp);
+        let row = Row {
+            name: name.to_string(),
+            seconds: t[t.len() / 2],
+            gflop,
+            rss: peak_rss_gib(),
+        };
+        self.print(&row);
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn print_header(&self) {
+        println!(
+            "{:<46} {:>9} {:>8} {:>9} {:>9}",
+            "stage", "median s", "GFLOP/s", "peak GiB", "÷ torch"
+        );
+    }
+
+    fn print(&self, r: &Row) {
+        let gf = r
+            .gflop
+            .map_or("-".into(), |g| format!("{:.1}", g / r.seconds));
+        let rss = r.rss.map_or("-".into(), |g| format!("{g:.2}"));
+        let ratio = self
+            .torch
+            .get(r.name.trim_end_matches(" ours").trim_end_matches(" candle"))
+            .map_or("-".into(), |t| format!("{:.2}", r.seconds / t));
+        println!(
+            "{:<46} {:>9.3} {:>8} {:>9} {:>9}",
+            r.name, r.seconds, gf, rss, ratio
+        );
+    }
+}
+
+fn randn(dims: &[usize]) -> Result<Tensor> {
+    Ok(Tensor::randn(0f32, 1f32, dims, &Device::Cpu)?)
+}
+
+fn matmul_rows(b: &mut Bench) -> Result<()> {
+    let n = 4096;
+    let x = randn(&[n, n])?;
+    let y = randn(&[n, n])?;
+    let gf = 2.0 * (n * n * n) as f64 / 1e9;
+    b.time("matmul 4096³ ours", Some(gf), || {
+        kernels::matmul(&x, &y)?;
+        Ok(())
+    })?;
+    if b.opts.candle {
+        b.time("matmul 4096³ candle", Some(gf), || {
+            x.matmul(&y)?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// The 3×3 convolutions that dominate SD 2.1's UNet (64² latents) and its VAE decoder.
+fn conv_rows(b: &mut Bench) -> Result<()> {
+    // (label, channels in, channels out, size, stride)
+    let shapes = [
+        ("unet conv 320→320 64²", 320, 320, 64, 1),
+        ("unet conv 320→320 64² stride 2", 320, 320, 64, 2),
+        ("unet conv 640→640 32²", 640, 640, 32, 1),
+        ("unet conv 1280→1280 16²", 1280, 1280, 16, 1),
+        ("unet conv 1280→1280 8²", 1280, 1280, 8, 1),
+        ("vae conv 512→512 64²", 512, 512, 64, 1),
+        ("vae conv 512→512 128²", 512, 512, 128, 1),
+        ("vae conv 256→256 256²", 256, 256, 256, 1),
+        ("vae conv 128→128 512²", 128, 128, 512, 1),
+    ];
+    for (label, ci, co, s, stride) in shapes {
+        let name = format!("{label} ours");
+        let cand = format!("{label} candle");
+        if !b.wanted(&name) && !b.wanted(&cand) {
+            continue;
+        }
+        let x = randn(&[1, ci, s, s])?;
+        let w = (randn(&[co, ci, 3, 3])? * 0.02)?;
+        let bias = randn(&[co])?;
+        let so = (s + 2 - 3) / stride + 1;
+        let gf = 2.0 * (co * so * so) as f64 * (ci * 9) as f64 / 1e9;
+        b.time(&name, Some(gf), || {
+            kernels::conv2d(&x, &w, Some(&bias), stride, 1)?;
+            Ok(())
+        })?;
+        // candle's im2col at 512² needs 1.2 GB per call and minutes per row: skip the largest.
+        if b.opts.candle && s * s * ci <= 256 * 256 * 256 {
+            b.time(&cand, Some(gf), || {
+                let y = x.conv2d(&w, 1, stride, 1, 1)?;
+                y.broadcast_add(&bias.reshape((1, co, 1, 1))?)?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn attention_rows(b: &mut Bench) -> Result<()> {
+    // (label, heads, n_q, n_kv, d)
+    let shapes = [
+        ("unet self-attn 5×4096² d64", 5, 4096, 4096, 64),
+        ("unet cross-attn 5×4096×77 d64", 5, 4096, 77, 64),
+        ("vae mid attn 1×4096² d512", 1, 4096, 4096, 512),
+    ];
+    for (label, h, nq, nk, d) in shapes {
+        let q = randn(&[1, h, nq, d])?;
+        let k = randn(&[1, h, nk, d])?;
+        let v = randn(&[1, h, nk, d])?;
+        let scale = 1.0 / (d as f64).sqrt();
+        let gf = 4.0 * (h * nq * nk * d) as f64 / 1e9;
+        b.time(&format!("{label} ours"), Some(gf), || {
+            kernels::attention(&q, &k, &v, scale)?;
+            Ok(())
+        })?;
+        if b.opts.candle {
+            b.time(&format!("{label} candle"), Some(gf), || {
+                let s = (q.matmul(&k.t()?.contiguous()?)? * scale)?;
+                let p = candle_nn::ops::softmax_last_dim(&s)?;
+                p.matmul(&v)?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn norm_rows(b: &mut Bench) -> Result<()> {
+    for (label, c, s) in [
+        ("group norm+silu 128×512²", 128, 512),
+        ("group norm+silu 320×64²", 320, 64),
+    ] {
+        let x = randn(&[1, c, s, s])?;
+        let g = randn(&[c])?;
+        let bt = randn(&[c])?;
+        b.time(&format!("{label} ours"), None, || {
+            kernels::group_norm(&x, &g, &bt, 32, 1e-6, true)?;
+            Ok(())
+        })?;
+        if b.opts.candle {
+            let gn = candle_nn::GroupNorm::new(g.clone(), bt.clone(), c, 32, 1e-6)?;
+            b.time(&format!("{label} candle"), None, || {
+                gn.forward(&x)?.silu()?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Whole networks from their diffusers configs, zero weights. The work figures are those of
+/// SD 2.1 / SD-Turbo at 512² (`/shared/reference/PERF.md`); other configs print no GFLOP/s.
+fn network_rows(b: &mut Bench, unet: Option<&Path>, vae: Option<&Path>) -> Result<()> {
+    let vb = VarBuilder::zeros(DType::F32, &Device::Cpu);
+    if let Some(path) = unet {
+        let cfg: UNetConfig = read_json(path, "UNet config")?;
+        let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);
+        let sd21 = ctx == 1024 && cfg.block_out_channels == [320, 640, 1280, 1280];
+        let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb.pp("unet"), &cfg)?;
+        if net.needs_added_conditioning() {
+            println!("(skipping the UNet rows: SDXL's added conditioning is not wired into the bench yet)");
+        } else {
+            for batch in [1usize, 2] {
+                let x = randn(&[batch, cfg.in_channels, 64, 64])?;
+                let text = randn(&[batch, 77, ctx])?;
+                let gf = sd21.then_some(804.0 * batch as f64);
+                b.time(&format!("unet step batch {batch} 64²"), gf, || {
+                    net.forward(&x, 999.0, &text, None)?;
+                    Ok(())
+                })?;
+            }
+        }
+    }
+    if let Some(path) = vae {
+        let cfg: VaeConfig = read_json(path, "VAE config")?;
+        let net = reportfig::pipeline::vae::AutoencoderKL::load(vb.pp("vae"), &cfg)?;
+        let z = randn(&[1, cfg.latent_channels, 64, 64])?;
+        let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
+        b.time("vae decode 64²→512²", gf, || {
+            net.decode(&z)?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let opts = parse_args()?;
+    let torch = match &opts.torch {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not the JSON bench_torch.py writes", p.display()))?
+        }
+        None => BTreeMap::new(),
+    };
+    println!(
+        "kernels: {:?}, threads: {}, runs: {} after one warm-up",
+        kernels::Isa::detect(),
+        rayon::current_num_threads(),
+        opts.runs
+    );
+    let (unet, vae) = (opts.unet_config.clone(), opts.vae_config.clone());
+    let mut b = Bench {
+        opts,
+        rows: Vec::new(),
+        torch,
+    };
+    b.print_header();
+    matmul_rows(&mut b)?;
+    conv_rows(&mut b)?;
+    attention_rows(&mut b)?;
+    norm_rows(&mut b)?;
+    network_rows(&mut b, unet.as_deref(), vae.as_deref())?;
+    Ok(())
+}

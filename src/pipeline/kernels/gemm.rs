@@ -1,0 +1,624 @@
+//! Single-precision matrix product `C = A·B (+ bias)`, cache-blocked and packed, with an
+//! AVX-512 or AVX2+FMA micro-kernel chosen at run time and a portable kernel for every other
+//! CPU.
+//!
+//! Why our own: the `gemm` crate under candle reaches under half of this CPU's f32 ceiling
+//! (see `BENCHMARKS.md`). The layout follows the usual BLIS recipe: `B` is packed panel by
+//! panel (`KC × NC`, sized for L2) into `NR`-wide slivers, `A` into `MR`-tall slivers, and a
+//! register-blocked micro-kernel computes one `MR × NR` tile of `C` at a time.
+//!
+//! `C` is row-major with the vector lanes running along `N`; for a convolution `N` is the
+//! pixel axis, so the output lands directly in NCHW order.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+/// Depth of one packed block: `KC × NR` of `B` plus `MR × KC` of `A` stay close to L1.
+const KC: usize = 256;
+/// Width of one packed `B` panel; `KC × NC` floats (512 KiB) sit in the 1 MiB L2.
+const NC: usize = 512;
+
+/// Which micro-kernel to run. `detect()` picks the best the CPU supports; tests call the
+/// others directly so the paths a user without AVX-512 gets are checked too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    Avx512,
+    Avx2Fma,
+    Portable,
+}
+
+impl Isa {
+    /// The fastest kernel this CPU runs (detected once).
+    pub fn detect() -> Isa {
+        static ISA: OnceLock<Isa> = OnceLock::new();
+        *ISA.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    return Isa::Avx512;
+                }
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    return Isa::Avx2Fma;
+                }
+            }
+            Isa::Portable
+        })
+    }
+
+    /// Whether this CPU can run the kernel (tests skip the ones it cannot).
+    pub fn available(self) -> bool {
+        match self {
+            Isa::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    fn tile(self) -> (usize, usize) {
+        match self {
+            Isa::Avx512 => (12, 32),
+            Isa::Avx2Fma => (6, 16),
+            Isa::Portable => (4, 16),
+        }
+    }
+
+    /// Computes one full `MR × NR` tile: `c[i*ldc + j] (+)= Σ_k a[k*MR + i] · b[k*NR + j]`.
+    ///
+    /// # Safety
+    /// `a` holds `kc*MR` floats, `b` holds `kc*NR`, `c` addresses `MR` rows of `NR` floats
+    /// `ldc` apart, and the CPU supports `self` (checked by the callers via `available`).
+    unsafe fn kernel(
+        self,
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        acc: bool,
+    ) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => x86::kernel_avx512(kc, a, b, c, ldc, acc),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => x86::kernel_avx2(kc, a, b, c, ldc, acc),
+            _ => kernel_portable(kc, a, b, c, ldc, acc),
+        }
+    }
+}
+
+/// A read-only matrix view with arbitrary strides (so `Kᵀ` or `Wᵀ` need no copy).
+#[derive(Debug, Clone, Copy)]
+pub struct Strided<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+impl<'a> Strided<'a> {
+    /// A row-major `rows × cols` matrix.
+    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose of a row-major `cols × rows` matrix, seen as `rows × cols`.
+    pub fn transposed(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: 1,
+            col_stride: rows,
+        }
+    }
+
+    fn check(&self) {
+        if self.rows > 0 && self.cols > 0 {
+            let last = (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride;
+            assert!(
+                last < self.data.len(),
+                "strided matrix reaches past its data"
+            );
+        }
+    }
+
+    #[inline(always)]
+    fn at(&self, r: usize, c: usize) -> f32 {
+        self.data[r * self.row_stride + c * self.col_stride]
+    }
+}
+
+/// Something that can be packed as the right-hand operand `B` (`K × N`): a plain matrix, or
+/// an image seen through im2col without ever building the im2col matrix.
+pub trait PackB: Sync {
+    /// `(K, N)`.
+    fn dims(&self) -> (usize, usize);
+    /// Writes `B[k0..k0+kc, n0..n0+nc]` as `ceil(nc/nr)` slivers of `kc × nr` floats (row
+    /// `k` of a sliver is `nr` consecutive columns), zero-padding columns past `nc`.
+    fn pack(&self, k0: usize, kc: usize, n0: usize, nc: usize, nr: usize, out: &mut [f32]);
+}
+
+impl PackB for Strided<'_> {
+    fn dims(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn pack(&self, k0: usize, kc: usize, n0: usize, nc: usize, nr: usize, out: &mut [f32]) {
+        let slivers = nc.div_ceil(nr);
+        for s in 0..slivers {
+            let j0 = n0 + s * nr;
+            let w = nr.min(n0 + nc - j0);
+            let dst = &mut out[s * kc * nr..(s + 1) * kc * nr];
+            if self.col_stride == 1 {
+                for k in 0..kc {
+                    let src = (k0 + k) * self.row_stride + j0;
+                    let row = &mut dst[k * nr..(k + 1) * nr];
+                    row[..w].copy_from_slice(&self.data[src..src + w]);
+                    row[w..].fill(0.0);
+                }
+            } else {
+                if w < nr {
+                    dst.fill(0.0);
+                }
+                for j in 0..w {
+                    for k in 0..kc {
+                        dst[k * nr + j] = self.at(k0 + k, j0 + j);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes `A[m0.., k0..k0+kc]` as `ceil(rows/mr)` slivers of `kc × mr`, zero-padded.
+fn pack_a(a: &Strided, m0: usize, rows: usize, k0: usize, kc: usize, mr: usize, out: &mut [f32]) {
+    let slivers = rows.div_ceil(mr);
+    for s in 0..slivers {
+        let i0 = m0 + s * mr;
+        let h = mr.min(m0 + rows - i0);
+        let dst = &mut out[s * kc * mr..(s + 1) * kc * mr];
+        if h < mr {
+            dst.fill(0.0);
+        }
+        for i in 0..h {
+            if a.col_stride == 1 {
+                let src = &a.data[(i0 + i) * a.row_stride + k0..][..kc];
+                for (k, v) in src.iter().enumerate() {
+                    dst[k * mr + i] = *v;
+                }
+            } else {
+                for k in 0..kc {
+                    dst[k * mr + i] = a.at(i0 + i, k0 + k);
+                }
+            }
+        }
+    }
+}
+
+/// What to add to every output before the products: nothing, one value per row of `C`
+/// (a convolution's bias, rows being output channels) or one per column (a linear layer's).
+#[derive(Debug, Clone, Copy)]
+pub enum Bias<'a> {
+    None,
+    PerRow(&'a [f32]),
+    PerCol(&'a [f32]),
+}
+
+/// Whether a product may spread over the rayon pool (callers already running many products in
+/// parallel pass `Sequential`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Par {
+    Sequential,
+    Rayon,
+}
+
+/// A `C` shared by the workers, each writing its own disjoint tiles.
+#[derive(Clone, Copy)]
+struct CPtr(*mut f32);
+// SAFETY: workers write disjoint tiles of `C` (distinct row ranges or column panels), and the
+// buffer outlives the scope that uses the pointer.
+unsafe impl Send for CPtr {}
+unsafe impl Sync for CPtr {}
+
+thread_local! {
+    static BPACK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static APACK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A 64-byte aligned window of at least `len` floats in a reused thread-local buffer.
+fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buf.len() < len + 16 {
+        buf.resize(len + 16, 0.0);
+    }
+    let off = buf.as_ptr().align_offset(64).min(15);
+    &mut buf[off..off + len]
+}
+
+/// `C[M×N] = A[M×K] · B[K×N] + bias`, `C` row-major with `N` columns, written whole.
+///
+/// Panics if the shapes disagree (callers check shapes and return candle errors first).
+pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
+    let (m, k) = (a.rows, a.cols);
+    let (kb, n) = b.dims();
+    assert_eq!(k, kb, "inner dimensions differ");
+    assert_eq!(c.len(), m * n, "output has the wrong size");
+    assert!(
+        isa.available(),
+        "{isa:?} kernels need a CPU that supports them"
+    );
+    a.check();
+    match bias {
+        Bias::None => c.fill(0.0),
+        Bias::PerRow(v) => {
+            assert_eq!(v.len(), m);
+            for (row, &bv) in c.chunks_exact_mut(n.max(1)).zip(v) {
+                row.fill(bv);
+            }
+        }
+        Bias::PerCol(v) => {
+            assert_eq!(v.len(), n);
+            for row in c.chunks_exact_mut(n.max(1)) {
+                row.copy_from_slice(v);
+            }
+        }
+    }
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    let (mr, _) = isa.tile();
+    let panels = n.div_ceil(NC);
+    let threads = if par == Par::Rayon {
+        rayon::current_num_threads().max(1)
+    } else {
+        1
+    };
+    // Enough tasks to keep every thread busy: column panels first, then split the rows.
+    let flops = 2.0 * m as f64 * n as f64 * k as f64;
+    let threads = if flops < 4.0e6 { 1 } else { threads };
+    let m_parts = if panels >= threads {
+        1
+    } else {
+        threads.div_ceil(panels).min(m.div_ceil(mr))
+    };
+    let rows_per_part = m.div_ceil(m_parts).div_ceil(mr) * mr;
+    // With several column panels every panel reuses all of A: pack it once, up front.
+    let m_pad = m.div_ceil(mr) * mr;
+    let prepacked = (panels > 1).then(|| {
+        let mut pre = vec![0f32; m_pad * k];
+        let pack_block = |(kb, blk): (usize, &mut [f32])| {
+            let k0 = kb * KC;
+            pack_a(a, 0, m, k0, KC.min(k - k0), mr, blk);
+        };
+        if threads > 1 {
+            pre.par_chunks_mut(KC * m_pad)
+                .enumerate()
+                .for_each(pack_block);
+        } else {
+            pre.chunks_mut(KC * m_pad).enumerate().for_each(pack_block);
+        }
+        pre
+    });
+    let pre = prepacked.as_deref().map(|p| (p, m_pad));
+    let cptr = CPtr(c.as_mut_ptr());
+    let task = |t: usize| {
+        let (p, q) = (t / m_parts, t % m_parts);
+        let n0 = p * NC;
+        let nc = NC.min(n - n0);
+        let m0 = q * rows_per_part;
+        if m0 >= m {
+            return;
+        }
+        let rows = rows_per_part.min(m - m0);
+        // SAFETY: this task owns rows m0..m0+rows of columns n0..n0+nc.
+        unsafe { panel(isa, a, pre, b, n, cptr, m0, rows, n0, nc) };
+    };
+    let tasks = panels * m_parts;
+    if threads > 1 && tasks > 1 {
+        (0..tasks).into_par_iter().for_each(task);
+    } else {
+        (0..tasks).for_each(task);
+    }
+}
+
+/// One column panel of `C` for rows `m0..m0+rows`, over all of `K`. `pre` is all of `A`
+/// already packed (k-block by k-block, each `kc × m_pad`) with its padded row count.
+///
+/// # Safety
+/// `c` points at an `M × ldc` buffer and no other thread touches this block of it.
+#[allow(clippy::too_many_arguments)]
+unsafe fn panel(
+    isa: Isa,
+    a: &Strided,
+    pre: Option<(&[f32], usize)>,
+    b: &dyn PackB,
+    ldc: usize,
+    c: CPtr,
+    m0: usize,
+    rows: usize,
+    n0: usize,
+    nc: usize,
+) {
+    let (mr, nr) = isa.tile();
+    let k = a.cols;
+    let n_sl = nc.div_ceil(nr);
+    let m_sl = rows.div_ceil(mr);
+    BPACK.with_borrow_mut(|bbuf| {
+        APACK.with_borrow_mut(|abuf| {
+            let bp = aligned(bbuf, KC * n_sl * nr);
+            let ap = aligned(abuf, if pre.is_some() { 0 } else { KC * m_sl * mr });
+            let mut tile = [0f32; 12 * 32];
+            let mut k0 = 0;
+            while k0 < k {
+                let kc = KC.min(k - k0);
+                b.pack(k0, kc, n0, nc, nr, bp);
+                let ablock: &[f32] = match pre {
+                    Some((p, m_pad)) => &p[k0 * m_pad + m0 * kc..],
+                    None => {
+                        pack_a(a, m0, rows, k0, kc, mr, ap);
+                        ap
+                    }
+                };
+                for si in 0..m_sl {
+                    let i0 = m0 + si * mr;
+                    let h = mr.min(m0 + rows - i0);
+                    let asl = ablock.as_ptr().add(si * kc * mr);
+                    for sj in 0..n_sl {
+                        let j0 = n0 + sj * nr;
+                        let w = nr.min(n0 + nc - j0);
+                        let bsl = bp.as_ptr().add(sj * kc * nr);
+                        let cp = c.0.add(i0 * ldc + j0);
+                        if h == mr && w == nr {
+                            isa.kernel(kc, asl, bsl, cp, ldc, true);
+                        } else {
+                            isa.kernel(kc, asl, bsl, tile.as_mut_ptr(), nr, false);
+                            for i in 0..h {
+                                for j in 0..w {
+                                    *cp.add(i * ldc + j) += tile[i * nr + j];
+                                }
+                            }
+                        }
+                    }
+                }
+                k0 += kc;
+            }
+        })
+    });
+}
+
+/// # Safety
+/// See [`Isa::kernel`].
+unsafe fn kernel_portable(
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+) {
+    const MR: usize = 4;
+    const NR: usize = 16;
+    let mut t = [[0f32; NR]; MR];
+    for kk in 0..kc {
+        let av = std::slice::from_raw_parts(a.add(kk * MR), MR);
+        let bv = std::slice::from_raw_parts(b.add(kk * NR), NR);
+        for i in 0..MR {
+            for j in 0..NR {
+                t[i][j] = av[i].mul_add(bv[j], t[i][j]);
+            }
+        }
+    }
+    for (i, row) in t.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            let p = c.add(i * ldc + j);
+            *p = if acc { *p + v } else { *v };
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// # Safety
+    /// See `Isa::kernel`; needs AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn kernel_avx512(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        acc: bool,
+    ) {
+        const MR: usize = 12;
+        let mut c0 = [_mm512_setzero_ps(); MR];
+        let mut c1 = [_mm512_setzero_ps(); MR];
+        let (mut a, mut b) = (a, b);
+        for _ in 0..kc {
+            let b0 = _mm512_loadu_ps(b);
+            let b1 = _mm512_loadu_ps(b.add(16));
+            for i in 0..MR {
+                let ai = _mm512_set1_ps(*a.add(i));
+                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+            }
+            a = a.add(MR);
+            b = b.add(32);
+        }
+        for i in 0..MR {
+            let p = c.add(i * ldc);
+            if acc {
+                c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(p));
+                c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(p.add(16)));
+            }
+            _mm512_storeu_ps(p, c0[i]);
+            _mm512_storeu_ps(p.add(16), c1[i]);
+        }
+    }
+
+    /// # Safety
+    /// See `Isa::kernel`; needs AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn kernel_avx2(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        acc: bool,
+    ) {
+        const MR: usize = 6;
+        let mut c0 = [_mm256_setzero_ps(); MR];
+        let mut c1 = [_mm256_setzero_ps(); MR];
+        let (mut a, mut b) = (a, b);
+        for _ in 0..kc {
+            let b0 = _mm256_loadu_ps(b);
+            let b1 = _mm256_loadu_ps(b.add(8));
+            for i in 0..MR {
+                let ai = _mm256_set1_ps(*a.add(i));
+                c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+                c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+            }
+            a = a.add(MR);
+            b = b.add(16);
+        }
+        for i in 0..MR {
+            let p = c.add(i * ldc);
+            if acc {
+                c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(p));
+                c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(p.add(8)));
+            }
+            _mm256_storeu_ps(p, c0[i]);
+            _mm256_storeu_ps(p.add(8), c1[i]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rand_vec(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn reference(a: &Strided, b: &Strided, bias: Bias) -> Vec<f64> {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        let mut c = vec![0f64; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = match bias {
+                    Bias::None => 0.0,
+                    Bias::PerRow(v) => v[i] as f64,
+                    Bias::PerCol(v) => v[j] as f64,
+                };
+                for kk in 0..k {
+                    s += a.at(i, kk) as f64 * b.at(kk, j) as f64;
+                }
+                c[i * n + j] = s;
+            }
+        }
+        c
+    }
+
+    fn check(
+        isa: Isa,
+        m: usize,
+        k: usize,
+        n: usize,
+        transpose_a: bool,
+        transpose_b: bool,
+        par: Par,
+    ) {
+        if !isa.available() {
+            eprintln!("skipping {isa:?}: this CPU lacks it");
+            return;
+        }
+        let ad = rand_vec(m * k, 1 + m as u64);
+        let bd = rand_vec(k * n, 2 + n as u64);
+        let bias_d = rand_vec(m.max(n), 3);
+        let a = if transpose_a {
+            Strided::transposed(&ad, m, k)
+        } else {
+            Strided::row_major(&ad, m, k)
+        };
+        let b = if transpose_b {
+            Strided::transposed(&bd, k, n)
+        } else {
+            Strided::row_major(&bd, k, n)
+        };
+        for bias in [
+            Bias::None,
+            Bias::PerRow(&bias_d[..m]),
+            Bias::PerCol(&bias_d[..n]),
+        ] {
+            let mut c = vec![f32::NAN; m * n];
+            gemm(isa, &a, &b, bias, &mut c, par);
+            let r = reference(&a, &b, bias);
+            let (mut num, mut den) = (0f64, 0f64);
+            for (x, y) in c.iter().zip(&r) {
+                num += (*x as f64 - y).powi(2);
+                den += y * y;
+            }
+            let rel = (num / den.max(1e-30)).sqrt();
+            assert!(
+                rel < 1e-5,
+                "{isa:?} {m}x{k}x{n} ta={transpose_a} tb={transpose_b} {bias:?}: rel {rel}"
+            );
+        }
+    }
+
+    #[test]
+    fn odd_shapes_every_isa() {
+        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+            for &(m, k, n) in &[
+                (1, 1, 1),
+                (1, 7, 33),
+                (13, 1, 5),
+                (25, 300, 1),
+                (37, 257, 70),
+                (12, 256, 32),
+                (50, 600, 1100),
+            ] {
+                for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                    check(isa, m, k, n, ta, tb, Par::Sequential);
+                }
+                check(isa, m, k, n, false, false, Par::Rayon);
+            }
+        }
+    }
+
+    #[test]
+    fn parallel_split_over_rows_and_panels() {
+        check(Isa::detect(), 300, 70, 40, false, false, Par::Rayon);
+        check(Isa::detect(), 33, 90, 2000, false, true, Par::Rayon);
+    }
+}

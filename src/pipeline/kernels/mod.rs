@@ -1,0 +1,291 @@
+//! Hand-written CPU kernels for the hot paths of the networks: matrix product, convolution,
+//! group normalisation, softmax and attention.
+//!
+//! `layers.rs` calls the tensor-level functions here when [`applies`] says the tensors are f32
+//! on the CPU, and keeps candle's own ops for everything else (GPU devices, half precision),
+//! so the model code never has to know. Each kernel is tested against the plain candle op.
+
+pub mod attention;
+pub mod conv;
+pub mod gemm;
+pub mod norm;
+mod simd;
+
+use candle_core::{bail, CpuStorage, Device, Layout, Result, Storage, Tensor};
+
+pub use gemm::Isa;
+
+/// Whether every tensor is f32 in CPU memory, the case these kernels handle.
+pub fn applies(tensors: &[&Tensor]) -> bool {
+    tensors
+        .iter()
+        .all(|t| t.device().is_cpu() && t.dtype() == candle_core::DType::F32)
+}
+
+/// Runs `f` on the tensor's whole f32 storage and its layout (for strided views).
+fn with_storage<R>(t: &Tensor, f: impl FnOnce(&[f32], &Layout) -> R) -> Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    match &*storage {
+        Storage::Cpu(CpuStorage::F32(v)) => Ok(f(v, layout)),
+        _ => bail!("kernels need an f32 CPU tensor, got {:?}", t.dtype()),
+    }
+}
+
+/// Runs `f` on the tensor's values in row-major order (copying only if it is a strided view).
+fn with_slice<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
+    let t = if t.is_contiguous() {
+        t.clone()
+    } else {
+        t.contiguous()?
+    };
+    with_storage(&t, |v, l| {
+        let (a, b) = l
+            .contiguous_offsets()
+            .expect("a contiguous tensor has contiguous offsets");
+        f(&v[a..b])
+    })
+}
+
+fn from_vec(v: Vec<f32>, dims: &[usize]) -> Result<Tensor> {
+    Tensor::from_vec(v, dims, &Device::Cpu)
+}
+
+/// Convolution, zero padding on every side, bias added.
+///
+/// x: `[batch, in, h, w]`, weight: `[out, in, kh, kw]`, bias: `[out]` -> `[batch, out, h', w']`.
+pub fn conv2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+) -> Result<Tensor> {
+    let (batch, in_channels, height, width) = x.dims4()?;
+    let (out_channels, w_in, kernel_h, kernel_w) = weight.dims4()?;
+    if w_in != in_channels {
+        bail!("conv2d: input has {in_channels} channels but the weight expects {w_in}");
+    }
+    let g = conv::ConvGeometry {
+        batch,
+        in_channels,
+        height,
+        width,
+        out_channels,
+        kernel_h,
+        kernel_w,
+        stride,
+        padding,
+    };
+    let Some((ho, wo)) = g.out_size() else {
+        bail!("conv2d: a {kernel_h}×{kernel_w} kernel does not fit a {height}×{width} input")
+    };
+    if bias.is_some_and(|b| b.elem_count() != out_channels) {
+        bail!("conv2d: the bias needs {out_channels} values, one per output channel");
+    }
+    let mut out = vec![0f32; batch * out_channels * ho * wo];
+    with_slice(x, |xs| {
+        with_slice(weight, |ws| match bias {
+            Some(b) => with_slice(b, |bs| {
+                conv::conv2d(Isa::detect(), &g, xs, ws, Some(bs), &mut out)
+            }),
+            None => {
+                conv::conv2d(Isa::detect(), &g, xs, ws, None, &mut out);
+                Ok(())
+            }
+        })
+    })???;
+    from_vec(out, &[batch, out_channels, ho, wo])
+}
+
+/// `y = x Wᵀ + b` over the last dimension.
+///
+/// x: `[..., in]`, weight: `[out, in]`, bias: `[out]` -> `[..., out]`.
+pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    let (out_dim, in_dim) = weight.dims2()?;
+    let mut dims = x.dims().to_vec();
+    if dims.last() != Some(&in_dim) {
+        bail!("linear: input {:?} does not end in {in_dim}", x.dims());
+    }
+    if bias.is_some_and(|b| b.elem_count() != out_dim) {
+        bail!("linear: the bias needs {out_dim} values, one per output");
+    }
+    let rows = x.elem_count() / in_dim.max(1);
+    let mut out = vec![0f32; rows * out_dim];
+    with_slice(x, |xs| {
+        with_slice(weight, |ws| {
+            let a = gemm::Strided::row_major(xs, rows, in_dim);
+            let b = gemm::Strided::transposed(ws, in_dim, out_dim);
+            let mut run = |bias: gemm::Bias| {
+                gemm::gemm(Isa::detect(), &a, &b, bias, &mut out, gemm::Par::Rayon)
+            };
+            match bias {
+                Some(bt) => with_slice(bt, |bs| run(gemm::Bias::PerCol(bs))),
+                None => {
+                    run(gemm::Bias::None);
+                    Ok(())
+                }
+            }
+        })
+    })???;
+    *dims.last_mut().expect("checked above") = out_dim;
+    from_vec(out, &dims)
+}
+
+/// Matrix product of the last two dimensions, batched over the leading ones (which must
+/// match; no broadcasting). a: `[..., m, k]`, b: `[..., k, n]` -> `[..., m, n]`.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (ad, bd) = (a.dims(), b.dims());
+    if ad.len() < 2 || ad.len() != bd.len() || ad[..ad.len() - 2] != bd[..bd.len() - 2] {
+        bail!("matmul: shapes {ad:?} and {bd:?} do not match");
+    }
+    let r = ad.len();
+    let (m, k, n) = (ad[r - 2], ad[r - 1], bd[r - 1]);
+    if bd[r - 2] != k {
+        bail!("matmul: shapes {ad:?} and {bd:?} do not match");
+    }
+    let batch: usize = ad[..r - 2].iter().product();
+    let mut out = vec![0f32; batch * m * n];
+    with_slice(a, |asl| {
+        with_slice(b, |bsl| {
+            for ((ai, bi), ci) in asl
+                .chunks_exact((m * k).max(1))
+                .zip(bsl.chunks_exact((k * n).max(1)))
+                .zip(out.chunks_exact_mut((m * n).max(1)))
+            {
+                let av = gemm::Strided::row_major(ai, m, k);
+                let bv = gemm::Strided::row_major(bi, k, n);
+                gemm::gemm(
+                    Isa::detect(),
+                    &av,
+                    &bv,
+                    gemm::Bias::None,
+                    ci,
+                    gemm::Par::Rayon,
+                );
+            }
+        })
+    })??;
+    let mut dims = ad.to_vec();
+    dims[r - 1] = n;
+    from_vec(out, &dims)
+}
+
+/// Group norm with optional fused SiLU. x: `[batch, channels, ...]`, gamma/beta: `[channels]`.
+pub fn group_norm(
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    groups: usize,
+    eps: f64,
+    silu: bool,
+) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    if dims.len() < 2 {
+        bail!("group_norm: input {dims:?} needs at least [batch, channels]");
+    }
+    let (batch, channels) = (dims[0], dims[1]);
+    if groups == 0 || channels % groups != 0 {
+        bail!("group_norm: {channels} channels do not split into {groups} groups");
+    }
+    let p = norm::GroupNormParams {
+        batch,
+        channels,
+        spatial: dims[2..].iter().product(),
+        groups,
+        eps: eps as f32,
+        silu,
+    };
+    if gamma.elem_count() != channels || beta.elem_count() != channels {
+        bail!("group_norm: weight and bias need {channels} values, one per channel");
+    }
+    let mut out = vec![0f32; x.elem_count()];
+    with_slice(x, |xs| {
+        with_slice(gamma, |gs| {
+            with_slice(beta, |bs| {
+                norm::group_norm(Isa::detect(), &p, xs, gs, bs, &mut out)
+            })
+        })
+    })???;
+    from_vec(out, &dims)
+}
+
+/// `x σ(x)`, any shape.
+pub fn silu(x: &Tensor) -> Result<Tensor> {
+    let mut out = vec![0f32; x.elem_count()];
+    with_slice(x, |xs| norm::silu(Isa::detect(), xs, &mut out))?;
+    from_vec(out, x.dims())
+}
+
+/// Softmax over the last dimension, any shape.
+pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
+    let cols = x.dims().last().copied().unwrap_or(1);
+    let mut out = with_slice(x, |xs| xs.to_vec())?;
+    if cols > 0 && !out.is_empty() {
+        attention::softmax_rows(Isa::detect(), &mut out, cols, 1.0);
+    }
+    from_vec(out, x.dims())
+}
+
+/// The strided `n × d` head matrices of a `[batch, heads, n, d]` tensor, views allowed.
+fn head_view<'a>(v: &'a [f32], l: &Layout) -> Result<(attention::HeadView<'a>, usize)> {
+    let dims = l.dims();
+    let st = l.stride();
+    if dims.len() != 4 {
+        bail!("attention expects [batch, heads, n, d], got {dims:?}");
+    }
+    // Heads of one batch entry are evenly spaced only if batch and heads merge into one axis.
+    if dims[0] > 1 && dims[1] > 1 && st[0] != st[1] * dims[1] {
+        bail!("attention: batch and head axes are not mergeable");
+    }
+    Ok((
+        attention::HeadView {
+            data: v,
+            base: l.start_offset(),
+            head_stride: if dims[1] > 1 { st[1] } else { st[0] },
+            rows: dims[2],
+            cols: dims[3],
+            row_stride: st[2],
+            col_stride: st[3],
+        },
+        dims[0] * dims[1],
+    ))
+}
+
+/// Memory-efficient scaled dot-product attention.
+///
+/// q: `[batch, heads, n_q, d]`, k: `[batch, heads, n_kv, d]`, v: `[batch, heads, n_kv, d_v]`
+/// (transposed views are read in place) -> `[batch, heads, n_q, d_v]`.
+pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
+    let (b, h, nq, _) = q.dims4()?;
+    let (kb, kh, _, _) = k.dims4()?;
+    let (vb, vh, _, dv) = v.dims4()?;
+    if (kb, kh) != (b, h) || (vb, vh) != (b, h) {
+        bail!("attention: q, k, v batch/head axes differ");
+    }
+    // Views whose batch and head axes cannot merge are made contiguous first.
+    let fix = |t: &Tensor| -> Result<Tensor> {
+        let ok = with_storage(t, |v, l| head_view(v, l).is_ok())?;
+        if ok {
+            Ok(t.clone())
+        } else {
+            t.contiguous()
+        }
+    };
+    let (q, k, v) = (fix(q)?, fix(k)?, fix(v)?);
+    let mut out = vec![0f32; b * h * nq * dv];
+    with_storage(&q, |qs, ql| {
+        with_storage(&k, |ks, kl| {
+            with_storage(&v, |vs, vl| -> Result<()> {
+                let (qv, heads) = head_view(qs, ql)?;
+                let (kv, _) = head_view(ks, kl)?;
+                let (vv, _) = head_view(vs, vl)?;
+                attention::attention(Isa::detect(), heads, &qv, &kv, &vv, scale as f32, &mut out);
+                Ok(())
+            })
+        })
+    })????;
+    from_vec(out, &[b, h, nq, dv])
+}
+
+#[cfg(test)]
+mod tests;

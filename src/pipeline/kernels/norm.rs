@@ -1,0 +1,125 @@
+//! Group normalisation in two memory passes (statistics, then scale-and-shift with an optional
+//! SiLU fused in), parallel over `(batch, group)`.
+
+use super::gemm::Isa;
+use super::simd::{self, multiversion, LANES};
+use rayon::prelude::*;
+
+/// Shape and options of one group norm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupNormParams {
+    pub batch: usize,
+    pub channels: usize,
+    /// Elements per channel (h·w).
+    pub spatial: usize,
+    pub groups: usize,
+    pub eps: f32,
+    /// Apply `x σ(x)` to the result, as diffusers' ResNet blocks do right after each norm.
+    pub silu: bool,
+}
+
+multiversion! {
+    /// `(Σ (x-shift), Σ (x-shift)²)`; the shift keeps E[x²]-E[x]² from cancelling when the
+    /// mean is large, and f32 lanes are flushed into f64 every block.
+    fn shifted_sums(x: &[f32], shift: f32) -> (f64, f64) {
+        let (mut s, mut q) = (0f64, 0f64);
+        for block in x.chunks(4096) {
+            let mut ls = [0f32; LANES];
+            let mut lq = [0f32; LANES];
+            let mut it = block.chunks_exact(LANES);
+            for ch in &mut it {
+                for l in 0..LANES {
+                    let d = ch[l] - shift;
+                    ls[l] += d;
+                    lq[l] += d * d;
+                }
+            }
+            for &v in it.remainder() {
+                let d = v - shift;
+                s += d as f64;
+                q += (d * d) as f64;
+            }
+            s += ls.iter().map(|&v| v as f64).sum::<f64>();
+            q += lq.iter().map(|&v| v as f64).sum::<f64>();
+        }
+        (s, q)
+    }
+}
+
+multiversion! {
+    /// `y = (x - mean)·a + b`, then SiLU if asked. Subtracting first keeps precision when
+    /// the spread is small next to the mean.
+    fn scale_shift(x: &[f32], y: &mut [f32], mean: f32, a: f32, b: f32, silu: bool) {
+        if silu {
+            for (yv, xv) in y.iter_mut().zip(x) {
+                *yv = simd::silu((xv - mean) * a + b);
+            }
+        } else {
+            for (yv, xv) in y.iter_mut().zip(x) {
+                *yv = (xv - mean) * a + b;
+            }
+        }
+    }
+}
+
+/// Group norm over `x: [batch, channels, spatial]` with per-channel `gamma`, `beta`, written to
+/// `out` (same shape), statistics accumulated in f64, biased variance as in PyTorch.
+pub fn group_norm(
+    isa: Isa,
+    p: &GroupNormParams,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    out: &mut [f32],
+) {
+    assert!(
+        p.groups > 0 && p.channels % p.groups == 0,
+        "channels must split into groups"
+    );
+    assert_eq!(x.len(), p.batch * p.channels * p.spatial);
+    assert_eq!(out.len(), x.len());
+    assert_eq!(gamma.len(), p.channels);
+    assert_eq!(beta.len(), p.channels);
+    let cpg = p.channels / p.groups;
+    let len = cpg * p.spatial;
+    if len == 0 {
+        return;
+    }
+    out.par_chunks_mut(len)
+        .zip(x.par_chunks(len))
+        .enumerate()
+        .for_each(|(i, (o, xg))| {
+            let g = i % p.groups;
+            let head = &xg[..xg.len().min(64)];
+            let shift = head.iter().sum::<f32>() / head.len() as f32;
+            let (s, q) = shifted_sums(isa, xg, shift);
+            let n = len as f64;
+            let mean_d = s / n;
+            let var = (q / n - mean_d * mean_d).max(0.0);
+            let mean = shift as f64 + mean_d;
+            let rstd = 1.0 / (var + p.eps as f64).sqrt();
+            for c in 0..cpg {
+                let ch = g * cpg + c;
+                let a = rstd * gamma[ch] as f64;
+                let r = c * p.spatial..(c + 1) * p.spatial;
+                let (m, a, b) = (mean as f32, a as f32, beta[ch]);
+                scale_shift(isa, &xg[r.clone()], &mut o[r], m, a, b, p.silu);
+            }
+        });
+}
+
+multiversion! {
+    fn silu_slice(x: &[f32], y: &mut [f32]) {
+        for (yv, xv) in y.iter_mut().zip(x) {
+            *yv = simd::silu(*xv);
+        }
+    }
+}
+
+/// `y = x σ(x)` element-wise, in parallel.
+pub fn silu(isa: Isa, x: &[f32], out: &mut [f32]) {
+    assert_eq!(x.len(), out.len());
+    out.par_chunks_mut(1 << 16)
+        .zip(x.par_chunks(1 << 16))
+        .for_each(|(o, xi)| silu_slice(isa, xi, o));
+}

@@ -1,0 +1,288 @@
+//! Every kernel against the straightforward candle op, on shapes that miss the block sizes.
+
+use super::*;
+use candle_core::{DType, Device, Tensor, D};
+
+fn randn(dims: &[usize], seed: u64) -> Tensor {
+    let n: usize = dims.iter().product();
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let v: Vec<f32> = (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect();
+    Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
+}
+
+fn rel_err(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.dims(), b.dims());
+    let a = a.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
+    let b = b.to_dtype(DType::F64).unwrap().flatten_all().unwrap();
+    let num = (&a - &b)
+        .unwrap()
+        .sqr()
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .to_scalar::<f64>()
+        .unwrap();
+    let den = b
+        .sqr()
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .to_scalar::<f64>()
+        .unwrap();
+    (num / den.max(1e-30)).sqrt()
+}
+
+fn candle_conv(x: &Tensor, w: &Tensor, b: &Tensor, stride: usize, pad: usize) -> Tensor {
+    let y = x.conv2d(w, pad, stride, 1, 1).unwrap();
+    y.broadcast_add(&b.reshape((1, b.dim(0).unwrap(), 1, 1)).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn conv2d_matches_candle() {
+    // (batch, in, h, w, out, k, stride, pad)
+    let cases = [
+        (1, 3, 5, 7, 4, 3, 1, 1),
+        (2, 5, 9, 6, 13, 3, 1, 1),
+        (1, 4, 9, 9, 7, 3, 2, 1),
+        (1, 4, 8, 10, 7, 3, 2, 0),
+        (2, 6, 5, 5, 3, 1, 1, 0),
+        (1, 1, 1, 1, 1, 1, 1, 0),
+        (1, 2, 1, 40, 33, 3, 1, 1),
+        (1, 30, 23, 29, 37, 3, 1, 1),
+        (1, 7, 4, 4, 5, 3, 1, 0),
+        (1, 3, 6, 6, 2, 1, 2, 0),
+    ];
+    for (i, &(b, c, h, w, o, k, s, p)) in cases.iter().enumerate() {
+        let x = randn(&[b, c, h, w], i as u64 + 1);
+        let wt = randn(&[o, c, k, k], i as u64 + 100);
+        let bias = randn(&[o], i as u64 + 200);
+        let want = candle_conv(&x, &wt, &bias, s, p);
+        let got = conv2d(&x, &wt, Some(&bias), s, p).unwrap();
+        let e = rel_err(&got, &want);
+        assert!(e < 1e-5, "case {i}: rel {e}");
+        // A strided (non-contiguous) input takes the copy path and still agrees.
+        let xt = x.transpose(2, 3).unwrap();
+        let want = candle_conv(&xt, &wt, &bias, s, p);
+        let got = conv2d(&xt, &wt, Some(&bias), s, p).unwrap();
+        assert!(rel_err(&got, &want) < 1e-5, "case {i} transposed");
+    }
+}
+
+#[test]
+fn conv2d_every_isa() {
+    let x = randn(&[2, 9, 11, 13], 1);
+    let wt = randn(&[17, 9, 3, 3], 2);
+    let bias = randn(&[17], 3);
+    for (s, p) in [(1, 1), (2, 1)] {
+        let want = candle_conv(&x, &wt, &bias, s, p);
+        let g = conv::ConvGeometry {
+            batch: 2,
+            in_channels: 9,
+            height: 11,
+            width: 13,
+            out_channels: 17,
+            kernel_h: 3,
+            kernel_w: 3,
+            stride: s,
+            padding: p,
+        };
+        let (ho, wo) = g.out_size().unwrap();
+        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+            if !isa.available() {
+                continue;
+            }
+            let mut out = vec![0f32; 2 * 17 * ho * wo];
+            let xs = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let ws = wt.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let bs = bias.to_vec1::<f32>().unwrap();
+            conv::conv2d(isa, &g, &xs, &ws, Some(&bs), &mut out);
+            let got = Tensor::from_vec(out, (2, 17, ho, wo), &Device::Cpu).unwrap();
+            let e = rel_err(&got, &want);
+            assert!(e < 1e-5, "{isa:?} stride {s}: rel {e}");
+        }
+    }
+}
+
+#[test]
+fn linear_and_matmul_match_candle() {
+    for &(rows, i, o) in &[
+        (1, 1, 1),
+        (1, 77, 5),
+        (77, 768, 33),
+        (3, 19, 1),
+        (130, 40, 70),
+    ] {
+        let x = randn(&[rows, i], 5);
+        let w = randn(&[o, i], 6);
+        let b = randn(&[o], 7);
+        let want = x
+            .matmul(&w.t().unwrap())
+            .unwrap()
+            .broadcast_add(&b)
+            .unwrap();
+        let got = linear(&x, &w, Some(&b)).unwrap();
+        assert!(rel_err(&got, &want) < 1e-5, "linear {rows}x{i}x{o}");
+        let got = linear(&x.reshape((1, rows, i)).unwrap(), &w, None).unwrap();
+        let want = x
+            .matmul(&w.t().unwrap())
+            .unwrap()
+            .reshape((1, rows, o))
+            .unwrap();
+        assert!(rel_err(&got, &want) < 1e-5, "linear no bias {rows}x{i}x{o}");
+    }
+    let a = randn(&[2, 3, 17, 29], 8);
+    let b = randn(&[2, 3, 29, 40], 9);
+    let want = a.matmul(&b).unwrap();
+    assert!(rel_err(&matmul(&a, &b).unwrap(), &want) < 1e-5);
+}
+
+#[test]
+fn group_norm_matches_candle() {
+    for &(b, c, h, w, g) in &[
+        (1, 4, 1, 1, 2),
+        (2, 64, 5, 7, 32),
+        (1, 6, 33, 17, 3),
+        (2, 32, 9, 9, 32),
+    ] {
+        // An offset mean checks the statistics do not cancel.
+        let x = (randn(&[b, c, h, w], 10) * 3.0)
+            .unwrap()
+            .affine(1.0, 50.0)
+            .unwrap();
+        let gamma = randn(&[c], 11);
+        let beta = randn(&[c], 12);
+        // The reference runs in f64: candle's f32 statistics are themselves off by ~1e-5 here.
+        let f64_ = |t: &Tensor| t.to_dtype(DType::F64).unwrap();
+        let gn = candle_nn::GroupNorm::new(f64_(&gamma), f64_(&beta), c, g, 1e-6).unwrap();
+        let want = candle_core::Module::forward(&gn, &f64_(&x)).unwrap();
+        let got = group_norm(&x, &gamma, &beta, g, 1e-6, false).unwrap();
+        let e = rel_err(&got, &want);
+        assert!(e < 1e-5, "{b}x{c}x{h}x{w}/{g}: rel {e}");
+        let got = group_norm(&x, &gamma, &beta, g, 1e-6, true).unwrap();
+        let e = rel_err(&got, &want.silu().unwrap());
+        assert!(e < 1e-5, "silu {b}x{c}x{h}x{w}/{g}: rel {e}");
+    }
+    // The portable build of the same code.
+    let x = randn(&[2, 8, 3, 5], 13);
+    let (gamma, beta) = (randn(&[8], 14), randn(&[8], 15));
+    let gn = candle_nn::GroupNorm::new(gamma.clone(), beta.clone(), 8, 4, 1e-5).unwrap();
+    let want = candle_core::Module::forward(&gn, &x)
+        .unwrap()
+        .silu()
+        .unwrap();
+    let p = norm::GroupNormParams {
+        batch: 2,
+        channels: 8,
+        spatial: 15,
+        groups: 4,
+        eps: 1e-5,
+        silu: true,
+    };
+    for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+        if !isa.available() {
+            continue;
+        }
+        let mut out = vec![0f32; 2 * 8 * 15];
+        let v = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        norm::group_norm(isa, &p, &v(&x), &v(&gamma), &v(&beta), &mut out);
+        let got = Tensor::from_vec(out, (2, 8, 3, 5), &Device::Cpu).unwrap();
+        assert!(rel_err(&got, &want) < 1e-5, "{isa:?}");
+    }
+}
+
+#[test]
+fn softmax_and_silu_match_candle() {
+    for dims in [&[1usize, 1][..], &[3, 17], &[2, 5, 4100], &[7, 16]] {
+        let x = (randn(dims, 20) * 10.0).unwrap();
+        let want = candle_nn::ops::softmax(&x, D::Minus1).unwrap();
+        assert!(
+            rel_err(&softmax_last(&x).unwrap(), &want) < 1e-5,
+            "{dims:?}"
+        );
+        assert!(
+            rel_err(&silu(&x).unwrap(), &x.silu().unwrap()) < 1e-5,
+            "{dims:?}"
+        );
+    }
+}
+
+fn candle_attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Tensor {
+    let s = (q
+        .contiguous()
+        .unwrap()
+        .matmul(&k.t().unwrap().contiguous().unwrap())
+        .unwrap()
+        * scale)
+        .unwrap();
+    let p = candle_nn::ops::softmax_last_dim(&s).unwrap();
+    p.matmul(&v.contiguous().unwrap()).unwrap()
+}
+
+#[test]
+fn attention_matches_candle() {
+    // (batch, heads, n_q, n_kv, d, d_v)
+    for &(b, h, nq, nk, d, dv) in &[
+        (1, 1, 1, 1, 1, 1),
+        (2, 3, 17, 77, 8, 8),
+        (1, 2, 300, 300, 40, 40),
+        (2, 1, 1100, 257, 5, 13),
+    ] {
+        let q = randn(&[b, h, nq, d], 30);
+        let k = randn(&[b, h, nk, d], 31);
+        let v = randn(&[b, h, nk, dv], 32);
+        let scale = 1.0 / (d as f64).sqrt();
+        let want = candle_attention(&q, &k, &v, scale);
+        let got = attention(&q, &k, &v, scale).unwrap();
+        let e = rel_err(&got, &want);
+        assert!(e < 1e-5, "{b}x{h}x{nq}x{nk}x{d}: rel {e}");
+    }
+    // Heads split out of [batch, n, heads·d] and transposed, as the networks do: read in place.
+    let (b, n, h, d) = (2, 37, 3, 16);
+    let x = randn(&[b, n, h * d], 40);
+    let heads = x.reshape((b, n, h, d)).unwrap().transpose(1, 2).unwrap();
+    let want = candle_attention(&heads, &heads, &heads, 0.25);
+    let got = attention(&heads, &heads, &heads, 0.25).unwrap();
+    assert!(rel_err(&got, &want) < 1e-5);
+    // Every ISA on the chunked path.
+    let q = randn(&[1, 2, 700, 24], 41);
+    let k = randn(&[1, 2, 600, 24], 42);
+    let want = candle_attention(&q, &k, &k, 0.2);
+    let qs = q.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let ks = k.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let view = |data: &'static [f32], rows: usize| attention::HeadView {
+        data,
+        base: 0,
+        head_stride: rows * 24,
+        rows,
+        cols: 24,
+        row_stride: 24,
+        col_stride: 1,
+    };
+    let qs: &'static [f32] = Box::leak(qs.into_boxed_slice());
+    let ks: &'static [f32] = Box::leak(ks.into_boxed_slice());
+    for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+        if !isa.available() {
+            continue;
+        }
+        let mut out = vec![0f32; 2 * 700 * 24];
+        attention::attention(
+            isa,
+            2,
+            &view(qs, 700),
+            &view(ks, 600),
+            &view(ks, 600),
+            0.2,
+            &mut out,
+        );
+        let got = Tensor::from_vec(out, (1, 2, 700, 24), &Device::Cpu).unwrap();
+        assert!(rel_err(&got, &want) < 1e-5, "{isa:?}");
+    }
+}

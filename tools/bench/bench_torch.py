@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""PyTorch + diffusers timings on the same shapes as `cargo run --release --bin bench`.
+
+    /work/venv/bin/python tools/bench/bench_torch.py [--runs 3] [--threads 2] [--only TEXT]
+        [--unet-config configs/reference/stabilityai--sd-turbo/unet/config.json]
+        [--vae-config configs/reference/stabilityai--sd-turbo/vae/config.json]
+        [--json torch.json]
+
+Prints the same table (median seconds after one warm-up, GFLOP/s, peak RSS of the process so
+far) and writes {stage: median seconds} to --json, which the Rust bench reads with --torch to
+print reportfig/PyTorch ratios. Row names match the Rust bench's without " ours".
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def peak_rss_gib():
+    # ru_maxrss is in KiB on Linux and never resets, unlike the Rust bench's per-row peak.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+
+class Bench:
+    def __init__(self, runs, only):
+        self.runs, self.only, self.rows = runs, only, {}
+        print(f"{'stage':<46} {'median s':>9} {'GFLOP/s':>8} {'peak GiB':>9}")
+
+    def time(self, name, gflop, fn):
+        if self.only and self.only not in name:
+            return
+        with torch.inference_mode():
+            fn()
+            ts = []
+            for _ in range(max(1, self.runs)):
+                t = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - t)
+        med = statistics.median(ts)
+        self.rows[name] = med
+        gf = f"{gflop / med:.1f}" if gflop else "-"
+        print(f"{name:<46} {med:>9.3f} {gf:>8} {peak_rss_gib():>9.2f}", flush=True)
+
+
+def kernels(b):
+    n = 4096
+    x, y = torch.randn(n, n), torch.randn(n, n)
+    b.time("matmul 4096³", 2 * n**3 / 1e9, lambda: x @ y)
+    for label, ci, co, s, stride in [
+        ("unet conv 320→320 64²", 320, 320, 64, 1),
+        ("unet conv 320→320 64² stride 2", 320, 320, 64, 2),
+        ("unet conv 640→640 32²", 640, 640, 32, 1),
+        ("unet conv 1280→1280 16²", 1280, 1280, 16, 1),
+        ("unet conv 1280→1280 8²", 1280, 1280, 8, 1),
+        ("vae conv 512→512 64²", 512, 512, 64, 1),
+        ("vae conv 512→512 128²", 512, 512, 128, 1),
+        ("vae conv 256→256 256²", 256, 256, 256, 1),
+        ("vae conv 128→128 512²", 128, 128, 512, 1),
+    ]:
+        if b.only and b.only not in label:
+            continue
+        x = torch.randn(1, ci, s, s)
+        w = torch.randn(co, ci, 3, 3) * 0.02
+        bias = torch.randn(co)
+        so = (s + 2 - 3) // stride + 1
+        gf = 2 * co * so * so * ci * 9 / 1e9
+        b.time(label, gf, lambda: F.conv2d(x, w, bias, stride=stride, padding=1))
+    for label, h, nq, nk, d in [
+        ("unet self-attn 5×4096² d64", 5, 4096, 4096, 64),
+        ("unet cross-attn 5×4096×77 d64", 5, 4096, 77, 64),
+        ("vae mid attn 1×4096² d512", 1, 4096, 4096, 512),
+    ]:
+        q, k, v = torch.randn(1, h, nq, d), torch.randn(1, h, nk, d), torch.randn(1, h, nk, d)
+        b.time(label, 4 * h * nq * nk * d / 1e9, lambda: F.scaled_dot_product_attention(q, k, v))
+    for label, c, s in [("group norm+silu 128×512²", 128, 512), ("group norm+silu 320×64²", 320, 64)]:
+        x, g, bt = torch.randn(1, c, s, s), torch.randn(c), torch.randn(c)
+        b.time(label, None, lambda: F.silu(F.group_norm(x, 32, g, bt, 1e-6)))
+
+
+def load_config(path):
+    with open(path) as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+
+
+def networks(b, unet_path, vae_path):
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+
+    if unet_path:
+        cfg = load_config(unet_path)
+        unet = UNet2DConditionModel(**cfg).eval()
+        ctx = cfg.get("cross_attention_dim", 768)
+        ctx = ctx[0] if isinstance(ctx, list) else ctx
+        sd21 = ctx == 1024 and cfg.get("block_out_channels") == [320, 640, 1280, 1280]
+        for batch in (1, 2):
+            x = torch.randn(batch, cfg.get("in_channels", 4), 64, 64)
+            text = torch.randn(batch, 77, ctx)
+            b.time(f"unet step batch {batch} 64²", 804.0 * batch if sd21 else None,
+                   lambda: unet(x, 999, encoder_hidden_states=text))
+        del unet
+    if vae_path:
+        cfg = load_config(vae_path)
+        vae = AutoencoderKL(**cfg).eval()
+        z = torch.randn(1, cfg.get("latent_channels", 4), 64, 64)
+        gf = 2515.0 if cfg.get("block_out_channels") == [128, 256, 512, 512] else None
+        b.time("vae decode 64²→512²", gf, lambda: vae.decode(z))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only")
+    ap.add_argument("--unet-config")
+    ap.add_argument("--vae-config")
+    ap.add_argument("--no-kernels", action="store_true", help="only the whole networks")
+    ap.add_argument("--json", help="write {stage: median seconds} here")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, runs {a.runs} after one warm-up")
+    b = Bench(a.runs, a.only)
+    if not a.no_kernels:
+        kernels(b)
+    networks(b, a.unet_config, a.vae_config)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(b.rows, f, indent=1, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
