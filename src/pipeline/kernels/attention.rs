@@ -51,7 +51,7 @@ multiversion! {
 
 /// Row-wise `softmax(scale · x)` in place; `scale` must be ≥ 0.
 pub fn softmax_rows(isa: Isa, data: &mut [f32], cols: usize, scale: f32) {
-    assert!(cols > 0 && data.len() % cols == 0);
+    assert!(cols > 0 && data.len().is_multiple_of(cols));
     assert!(scale >= 0.0, "softmax scale must not be negative");
     let rows_per_task = (1usize << 16).div_ceil(cols).max(1);
     data.par_chunks_mut(rows_per_task * cols)

@@ -73,7 +73,7 @@ pub fn group_norm(
     out: &mut [f32],
 ) {
     assert!(
-        p.groups > 0 && p.channels % p.groups == 0,
+        p.groups > 0 && p.channels.is_multiple_of(p.groups),
         "channels must split into groups"
     );
     assert_eq!(x.len(), p.batch * p.channels * p.spatial);
