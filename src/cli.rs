@@ -218,7 +218,10 @@ pub enum StylesCommand {
     Show {
         name: String,
         /// The caption to compose with.
-        #[arg(long, default_value = "Smart traffic signals at a busy city intersection")]
+        #[arg(
+            long,
+            default_value = "Smart traffic signals at a busy city intersection"
+        )]
         caption: String,
         /// Model preset whose family decides overrides and sizes.
         #[arg(long, short = 'm', default_value = "sd-turbo")]

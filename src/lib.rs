@@ -4,6 +4,7 @@
 //! it can be tested. See `DESIGN.md`-style overview in the README.
 
 pub mod batch;
+pub mod commands;
 pub mod compare;
 pub mod family;
 pub mod fixtures;

@@ -95,8 +95,10 @@ impl Reporter for Terminal {
             Event::FiguresStarted { total } => {
                 let bar = self.multi.add(ProgressBar::new(total as u64));
                 bar.set_style(
-                    ProgressStyle::with_template("figures {bar:30.green/white} {pos}/{len}  eta {eta}  {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(
+                        "figures {bar:30.green/white} {pos}/{len}  eta {eta}  {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 self.overall = Some(bar);
             }

@@ -30,4 +30,7 @@ pub struct GenerationRequest {
     /// The exact revision (commit) the weights came from, when known.
     #[serde(default)]
     pub model_revision: Option<String>,
+    /// `--exact-ratio`: the finished image is cropped (centred) to this width:height ratio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop_to_ratio: Option<(u32, u32)>,
 }

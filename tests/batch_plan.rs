@@ -160,6 +160,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         sampler: Some("euler".into()),
         model: "tiny-sd15".into(),
         model_revision: Some("0123abc".into()),
+        crop_to_ratio: None,
     })
 }
 
@@ -254,11 +255,11 @@ fn each_outline_format_produces_its_figures() {
         (
             "transport-ko/outline.md",
             &[
-                "01-fig-1550f319.png",
-                "02-fig-79e033a8.png",
-                "03-fig-08b7df3c.png",
-                "04-fig-7ed0a763.png",
-                "05-fig-a7d6c52e.png",
+                "01-chultoegeun-sigan-beoseuwa-seungyongchaga.png",
+                "02-sunhwandoro-jungang-beoseu-jeonyongcharowa.png",
+                "03-jeosangbeoseue-hwilcheeo-iyongjaga.png",
+                "04-hacheonbyeoneul-ttara-ieojineun-jajeongeo-dorowa.png",
+                "05-tanso-baechuri-jureodeun-kkaekkeuthan-dosi.png",
             ],
         ),
         (
@@ -275,18 +276,18 @@ fn each_outline_format_produces_its_figures() {
         (
             "welfare-csv/figures.csv",
             &[
-                "01-fig-2553cd01.png",
-                "02-fig-0d846dee.png",
-                "04-fig-55cdf492.png",
+                "01-noinbokjigwan-gaegwansigeseo-insahaneun.png",
+                "02-aiwa-bumoga-hamkke-iyonghaneun.png",
+                "04-chimae-ansimsenteo-sangdam-jangmyeon.png",
                 "meal-delivery.png",
             ],
         ),
         (
             "captions-txt/captions.txt",
             &[
-                "01-fig-303bbd79.png",
+                "01-seumateu-beoseu-jeongryujangui-silsigan-dochak.png",
                 "02-night-view-of-the-renovated-city-hall-square.png",
-                "03-fig-4669e0c2.png",
+                "03-jaenan-daebi-daepiso-annaewa-bisang-mulpum.png",
             ],
         ),
     ];
@@ -453,8 +454,8 @@ fn cancel_stops_after_the_current_image_and_the_next_run_resumes() {
     assert_eq!(
         files(&s.out_dir),
         [
-            "01-fig-1550f319.png",
-            "02-fig-79e033a8.png",
+            "01-chultoegeun-sigan-beoseuwa-seungyongchaga.png",
+            "02-sunhwandoro-jungang-beoseu-jeonyongcharowa.png",
             "index.html",
             "manifest.json"
         ]
@@ -515,12 +516,12 @@ fn a_failing_figure_is_reported_and_the_rest_go_on() {
         log,
         [
             "planned 3/0/3",
-            "started 01-fig-303bbd79.png 1/3",
-            "finished 01-fig-303bbd79.png",
+            "started 01-seumateu-beoseu-jeongryujangui-silsigan-dochak.png 1/3",
+            "finished 01-seumateu-beoseu-jeongryujangui-silsigan-dochak.png",
             "started 02-night-view-of-the-renovated-city-hall-square.png 2/3",
             "failed 02-night-view-of-the-renovated-city-hall-square.png: the model ran out of memory",
-            "started 03-fig-4669e0c2.png 3/3",
-            "finished 03-fig-4669e0c2.png",
+            "started 03-jaenan-daebi-daepiso-annaewa-bisang-mulpum.png 3/3",
+            "finished 03-jaenan-daebi-daepiso-annaewa-bisang-mulpum.png",
         ]
     );
     let text = summary.render();
@@ -588,7 +589,7 @@ fn dry_run_plan_text() {
         text,
         "<dir>/outline.md: 3 figures; 2 to generate, 1 up to date; output folder <dir>/figures
 
-01-fig-82fc58e6.png  skip (up to date)
+01-beoseu-jeonyongcharo.png  skip (up to date)
   caption:  버스 전용차로
   style:    isometric-city
   prompt:   버스 전용차로, isometric-city style
@@ -626,7 +627,7 @@ fn illustrated_markdown_links_each_figure_under_its_line() {
     assert_eq!(path.file_name().unwrap(), "outline.illustrated.md");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(
-        "그림 1. 출퇴근 시간 버스와 승용차가 뒤섞인 도심 간선도로\n\n![출퇴근 시간 버스와 승용차가 뒤섞인 도심 간선도로](figures/01-fig-1550f319.png)\n\n"
+        "그림 1. 출퇴근 시간 버스와 승용차가 뒤섞인 도심 간선도로\n\n![출퇴근 시간 버스와 승용차가 뒤섞인 도심 간선도로](figures/01-chultoegeun-sigan-beoseuwa-seungyongchaga.png)\n\n"
     ), "{text}");
     assert_eq!(text.matches("](figures/").count(), 5);
     // The original is untouched.

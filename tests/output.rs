@@ -27,6 +27,7 @@ fn request() -> GenerationRequest {
         sampler: Some("euler-a".to_string()),
         model: "sd-turbo".to_string(),
         model_revision: Some("b261bac6fd2cf515557d5d0707481eafa0485ec2".to_string()),
+        crop_to_ratio: None,
     }
 }
 
@@ -44,6 +45,7 @@ fn korean_request() -> GenerationRequest {
         sampler: None,
         model: "./models/내 모델".to_string(),
         model_revision: None,
+        crop_to_ratio: None,
     }
 }
 

@@ -293,10 +293,10 @@ fn library_resolves_stacks_and_suggests_names() {
         .unwrap();
     assert_eq!(stack.len(), 2);
     let e = lib
-        .resolve_stack("flat-vector+night-citty")
+        .resolve_stack("flat-vector-infographc+night-city")
         .unwrap_err()
         .to_string();
-    insta::assert_snapshot!(e, @"no style named `flat-vector` (did you mean `flat-vector-infographic`?); run `reportfig styles list` to see them all");
+    insta::assert_snapshot!(e, @"no style named `flat-vector-infographc` (did you mean `flat-vector-infographic`?); run `reportfig styles list` to see them all");
 }
 
 /// Counts every character as a token, so a 75-token window fills quickly.
@@ -588,4 +588,19 @@ fn page_presets_per_family() {
     let mut out = Vec::new();
     reportfig::page::render_presets(&mut out).unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn a_unique_beginning_names_a_style() {
+    let lib = reportfig::style::StyleLibrary::builtin();
+    assert_eq!(
+        lib.get("flat-vector").unwrap().style.name,
+        "flat-vector-infographic"
+    );
+    assert_eq!(
+        lib.get("watercolor-city").unwrap().style.name,
+        "watercolor-cityscape"
+    );
+    // "texture" begins three styles: not enough to choose one.
+    assert!(lib.get("texture").is_err());
 }

@@ -196,42 +196,13 @@ pub fn plan_jobs(
     Ok(jobs)
 }
 
-/// A file-name-safe slug of a caption.
-// The lead switches this to `output::slug` once that lands; keep the call site single.
-fn slug(caption: &str) -> String {
-    simple_slug(caption)
-}
+/// Longest slug in a batch file name (`NN-slug.png`): shorter than `generate`'s so names stay
+/// readable in a gallery and well under Windows path limits inside report folders.
+pub const BATCH_SLUG_LEN: usize = 48;
 
-/// ASCII words of the caption joined by `-` (at most 48 bytes); when the caption has other
-/// letters (Korean), a short hash of the whole caption keeps the name distinct and stable.
-fn simple_slug(caption: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut out = String::new();
-    for word in caption
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if out.len() + word.len() + 1 > 48 {
-            break;
-        }
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(&word.to_ascii_lowercase());
-    }
-    let non_ascii = caption
-        .chars()
-        .any(|c| !c.is_ascii() && c.is_alphanumeric());
-    if non_ascii || out.is_empty() {
-        let digest = Sha256::digest(caption.as_bytes());
-        let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-        if out.is_empty() {
-            out = format!("fig-{hash}");
-        } else {
-            out = format!("{out}-{hash}");
-        }
-    }
-    out
+/// A file-name-safe slug of a caption (Hangul romanised, see [`crate::output::slug`]).
+fn slug(caption: &str) -> String {
+    crate::output::slug(caption, BATCH_SLUG_LEN)
 }
 
 /// Reads and writes finished figures. The real one is `output.rs` (PNG with metadata); tests
@@ -754,20 +725,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_safe_and_stable() {
-        assert_eq!(
-            simple_slug("Bus lanes on the ring road"),
-            "bus-lanes-on-the-ring-road"
-        );
-        let ko = simple_slug("버스 전용차로 확대");
-        assert!(ko.starts_with("fig-") && ko.len() == 12, "{ko}");
-        assert_eq!(ko, simple_slug("버스 전용차로 확대"));
-        let mixed = simple_slug("2026년 교통 정책 / ../etc");
-        assert!(mixed.starts_with("2026-etc-"), "{mixed}");
-        assert!(simple_slug(&"word ".repeat(40)).len() <= 48);
-    }
 
     #[test]
     fn shard_parsing() {

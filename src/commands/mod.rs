@@ -3,6 +3,13 @@
 
 use crate::pipeline::Progress;
 
+pub mod batch;
+pub mod compare;
+pub mod generate;
+pub mod models;
+pub mod session;
+pub mod styles;
+
 /// Something the user should hear about while a command runs. The library never prints;
 /// the binary decides how (progress bars, plain lines, nothing with `-q`).
 #[derive(Debug, Clone, PartialEq)]
@@ -15,9 +22,13 @@ pub enum Event {
     Stage(String),
     Pipeline(Progress),
     /// A batch or comparison of `total` figures starts.
-    FiguresStarted { total: usize },
+    FiguresStarted {
+        total: usize,
+    },
     /// One figure is finished (written, skipped or failed), with a line to show.
-    FigureDone { message: String },
+    FigureDone {
+        message: String,
+    },
     Finished,
 }
 

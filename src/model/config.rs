@@ -398,6 +398,14 @@ impl ClipTextConfig {
     }
 }
 
+/// The one scheduler field that tells distilled (turbo) models apart; the scheduler module
+/// reads the whole file itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSpacing {
+    #[serde(default)]
+    pub timestep_spacing: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

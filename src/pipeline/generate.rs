@@ -8,11 +8,16 @@ use std::time::Instant;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::model::config::{read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig};
+use crate::model::config::{
+    read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig,
+};
 use crate::model::source::{Component, ModelFiles};
 use crate::pipeline::noise::TorchGenerator;
 use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
-use crate::pipeline::text::{ClipTextModel, ClipTokenizer};
+use crate::pipeline::text::{
+    classifier_free_guidance, ClipTextModel, ClipTokenizer, PromptEncoder, PromptEncoderKind,
+    TextEncoder, TextEncoderPart,
+};
 use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
 use crate::request::GenerationRequest;
@@ -22,26 +27,61 @@ use crate::request::GenerationRequest;
 pub enum PipelineError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("cannot load the {component} weights from {path}: {message}\nhint: the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model")]
+    #[error("cannot load the {component} weights from {}: {message}\nhint: the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model", path.display())]
     Weights {
         component: &'static str,
         path: PathBuf,
         message: String,
     },
-    #[error("the {component} in {path} cannot be built: {message}")]
+    #[error("the {component} in {} cannot be built: {message}", path.display())]
     Build {
         component: &'static str,
         path: PathBuf,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Text(#[from] crate::pipeline::text::TextError),
-    #[error("{0}")]
+    #[error(transparent)]
     Scheduler(#[from] scheduler::SchedulerError),
     #[error("{0}")]
     Request(String),
-    #[error("the computation failed: {0}")]
-    Compute(#[from] candle_core::Error),
+    /// Not `#[source]`: candle's error may carry a backtrace, which the message leaves out.
+    #[error("the computation failed: {}", plain_message(.0))]
+    Compute(candle_core::Error),
+}
+
+impl From<candle_core::Error> for PipelineError {
+    fn from(e: candle_core::Error) -> Self {
+        PipelineError::Compute(e)
+    }
+}
+
+impl PipelineError {
+    /// Whether the user can fix this by changing the request or the model files (exit code
+    /// 2); a failed computation is a run-time failure (exit code 1).
+    pub fn is_user_input(&self) -> bool {
+        !matches!(self, PipelineError::Compute(_))
+    }
+}
+
+fn is_backtrace_frame(line: &str) -> bool {
+    let t = line.trim_start();
+    line.len() > t.len()
+        && t.split_once(": ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// candle's message without what a user cannot act on: the backtrace it attaches when
+/// `RUST_BACKTRACE` is set, and its `path: "…"` prefix (our messages name the file already).
+fn plain_message(e: &candle_core::Error) -> String {
+    match e {
+        candle_core::Error::WithBacktrace { inner, .. }
+        | candle_core::Error::WithPath { inner, .. } => plain_message(inner),
+        candle_core::Error::Context { inner, context } => {
+            format!("{context}: {}", plain_message(inner))
+        }
+        e => e.to_string(),
+    }
 }
 
 /// How to run: where, and in which precision the weights are held.
@@ -64,12 +104,19 @@ impl Default for LoadOptions {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Progress {
     /// Prompt encoding finished.
-    Encoded { seconds: f64 },
+    Encoded {
+        seconds: f64,
+    },
     /// UNet call `done` of `total` finished.
-    Step { done: usize, total: usize },
+    Step {
+        done: usize,
+        total: usize,
+    },
     /// The VAE is decoding.
     Decoding,
-    Decoded { seconds: f64 },
+    Decoded {
+        seconds: f64,
+    },
 }
 
 /// One finished image and what it took.
@@ -81,32 +128,44 @@ pub struct GeneratedImage {
     pub seconds: f64,
 }
 
-/// Prompt encodings kept per (prompt, negative, guidance > 1), so batch and compare runs
-/// encode each distinct prompt once.
-#[derive(Clone)]
-struct Conditioning {
-    /// `[batch, 77, D]`: uncond then cond when guidance is on, else cond alone.
-    hidden: Tensor,
-    /// SDXL: `[batch, P]`, in the same order as `hidden`.
-    pooled: Option<Tensor>,
-    dropped: Vec<String>,
+/// What the UNet is conditioned on for one request, as diffusers' pipelines pass it after
+/// `encode_prompt` (kept per (prompt, negative, guidance on), so batch and compare runs encode
+/// each distinct prompt once).
+#[derive(Debug, Clone)]
+pub struct Conditioning {
+    /// `[batch, 77, D]`: uncond then cond when guidance is on (batch 2), else cond alone.
+    pub hidden: Tensor,
+    /// SDXL: the pooled text embedding `[batch, P]`, in the same order as `hidden`.
+    pub pooled: Option<Tensor>,
+    /// Words of the prompt that did not fit into the text encoder's window.
+    pub dropped: Vec<String>,
+}
+
+/// The state after one call of the denoising loop, as diffusers' `callback_on_step_end` sees
+/// it; lets tests and tools look inside a run without the library printing anything.
+#[derive(Debug, Clone, Copy)]
+pub struct StepState<'a> {
+    /// 0-based index of the UNet call that just finished.
+    pub index: usize,
+    /// Number of UNet calls in the whole loop.
+    pub total: usize,
+    /// The timestep that call used.
+    pub timestep: f64,
+    /// Latents after the scheduler step, `[1, in_channels, height / f, width / f]`, f32.
+    pub latents: &'a Tensor,
 }
 
 /// A loaded model, ready to make images.
 pub struct Pipeline {
     device: Device,
     dtype: DType,
-    tokenizer: ClipTokenizer,
-    text_encoder: ClipTextModel,
-    /// SDXL's second tokenizer and encoder (OpenCLIP bigG).
-    second: Option<(ClipTokenizer, ClipTextModel)>,
+    text: PromptEncoder,
     unet: UNet2DConditionModel,
     unet_config: UNetConfig,
     vae: AutoencoderKL,
     vae_config: VaeConfig,
     scheduler_config: SchedulerConfig,
     default_sampler: SamplerKind,
-    force_zeros_for_empty_prompt: bool,
     cache: HashMap<(String, Option<String>, bool), Conditioning>,
 }
 
@@ -124,15 +183,28 @@ fn var_builder(
     vb.map_err(|e| PipelineError::Weights {
         component,
         path: c.weights.first().cloned().unwrap_or_default(),
-        message: e.to_string(),
+        message: plain_message(&e),
     })
 }
 
 fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
+    // candle's text ends in a backtrace when RUST_BACKTRACE is set (frames numbered
+    // "   0: …"); keep what comes before it.
+    let text = e.to_string();
+    let mut message = text
+        .lines()
+        .take_while(|l| !is_backtrace_frame(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if message.contains("shape mismatch") && !message.contains("config.json") {
+        message.push_str(
+            "\nhint: the weights do not match config.json; check that both come from the same model and that the download is complete",
+        );
+    }
     PipelineError::Build {
         component,
         path: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -143,22 +215,33 @@ impl Pipeline {
         let device = opts.device.clone();
         let dtype = opts.dtype;
 
-        let te_cfg: ClipTextConfig = read_json(&files.text_encoder.config, "text encoder config")?;
-        let text_encoder = ClipTextModel::load(
-            var_builder("text encoder", &files.text_encoder, dtype, &device)?,
-            &te_cfg,
-        )
-        .map_err(|e| build_error("text encoder", &files.text_encoder, e))?;
-        let tokenizer = ClipTokenizer::from_dir(&files.tokenizer)?;
-
-        let second = match (&files.text_encoder_2, &files.tokenizer_2) {
-            (Some(c), Some(tok)) => {
-                let cfg: ClipTextConfig = read_json(&c.config, "text encoder 2 config")?;
-                let enc = ClipTextModel::load(var_builder("second text encoder", c, dtype, &device)?, &cfg)
-                    .map_err(|e| build_error("second text encoder", c, e))?;
-                Some((ClipTokenizer::from_dir(tok)?, enc))
-            }
-            _ => None,
+        let part = |name: &'static str, c: &Component, tok: &Path| {
+            let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
+            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg)
+                .map_err(|e| build_error(name, c, e))?;
+            Ok::<_, PipelineError>(TextEncoderPart {
+                tokenizer: ClipTokenizer::from_dir(tok)?,
+                model,
+            })
+        };
+        let text = match (&files.text_encoder_2, &files.tokenizer_2) {
+            (Some(c2), Some(tok2)) => PromptEncoder::from_parts(
+                vec![
+                    part("text encoder", &files.text_encoder, &files.tokenizer)?,
+                    part("second text encoder", c2, tok2)?,
+                ],
+                PromptEncoderKind::PenultimateConcat {
+                    force_zeros_for_empty_prompt: index
+                        .force_zeros_for_empty_prompt
+                        .unwrap_or(true),
+                },
+                &device,
+            )?,
+            _ => PromptEncoder::from_parts(
+                vec![part("text encoder", &files.text_encoder, &files.tokenizer)?],
+                PromptEncoderKind::LastHiddenState,
+                &device,
+            )?,
         };
 
         let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
@@ -173,21 +256,19 @@ impl Pipeline {
             .map_err(|e| build_error("VAE", &files.vae, e))?;
 
         let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
-        let default_sampler = SamplerKind::from_class_name(&scheduler_config)?;
+        let class = scheduler_config.class_name.clone().unwrap_or_default();
+        let default_sampler = SamplerKind::from_class_name(&class, &scheduler_config)?;
 
         Ok(Self {
             device,
             dtype,
-            tokenizer,
-            text_encoder,
-            second,
+            text,
             unet,
             unet_config,
             vae,
             vae_config,
             scheduler_config,
             default_sampler,
-            force_zeros_for_empty_prompt: index.force_zeros_for_empty_prompt.unwrap_or(true),
             cache: HashMap::new(),
         })
     }
@@ -203,7 +284,10 @@ impl Pipeline {
     }
 
     pub fn is_sdxl(&self) -> bool {
-        self.second.is_some()
+        matches!(
+            self.text.kind(),
+            PromptEncoderKind::PenultimateConcat { .. }
+        )
     }
 
     pub fn unet_config(&self) -> &UNetConfig {
@@ -212,26 +296,32 @@ impl Pipeline {
 
     /// Counts the tokens a text takes in the first tokenizer (for style budgets).
     pub fn count_tokens(&self, text: &str) -> usize {
-        self.tokenizer.count_tokens(text)
+        self.text.parts()[0].tokenizer.count_tokens(text)
     }
 
-    fn conditioning(&mut self, req: &GenerationRequest, cfg: bool) -> Result<Conditioning, PipelineError> {
+    /// Encodes a request's prompt and negative prompt as the denoising loop will use them
+    /// (cached). `hidden` is `[2, 77, D]` (uncond, cond) when classifier-free guidance is on
+    /// for this request and model, else `[1, 77, D]`.
+    pub fn encode_prompt(
+        &mut self,
+        req: &GenerationRequest,
+    ) -> Result<Conditioning, PipelineError> {
+        let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
+        self.conditioning(req, cfg)
+    }
+
+    fn conditioning(
+        &mut self,
+        req: &GenerationRequest,
+        cfg: bool,
+    ) -> Result<Conditioning, PipelineError> {
         let key = (req.prompt.clone(), req.negative_prompt.clone(), cfg);
         if let Some(c) = self.cache.get(&key) {
             return Ok(c.clone());
         }
-        let enc = crate::pipeline::text::encode_prompt(
-            crate::pipeline::text::PromptEncoders {
-                tokenizer: &self.tokenizer,
-                text_encoder: &self.text_encoder,
-                second: self.second.as_ref().map(|(t, e)| (t, e)),
-                force_zeros_for_empty_prompt: self.force_zeros_for_empty_prompt,
-            },
-            &req.prompt,
-            req.negative_prompt.as_deref(),
-            cfg,
-            &self.device,
-        )?;
+        let enc = self
+            .text
+            .encode(&req.prompt, req.negative_prompt.as_deref(), cfg)?;
         let hidden = match &enc.uncond {
             Some(u) => Tensor::cat(&[u, &enc.cond], 0)?,
             None => enc.cond.clone(),
@@ -244,7 +334,10 @@ impl Pipeline {
         let c = Conditioning {
             hidden: hidden.to_dtype(self.dtype)?,
             pooled: pooled.map(|p| p.to_dtype(self.dtype)).transpose()?,
-            dropped: enc.dropped,
+            dropped: enc
+                .dropped
+                .map(|d| d.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
         };
         self.cache.insert(key, c.clone());
         Ok(c)
@@ -265,7 +358,7 @@ impl Pipeline {
         if req.steps == 0 {
             return Err(PipelineError::Request("steps must be at least 1".into()));
         }
-        if !(req.guidance >= 0.0) {
+        if req.guidance.is_nan() || req.guidance < 0.0 {
             return Err(PipelineError::Request(format!(
                 "guidance {} must be zero or positive",
                 req.guidance
@@ -285,9 +378,18 @@ impl Pipeline {
         req: &GenerationRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
+        self.denoise_observed(req, progress, &mut |_| {})
+    }
+
+    /// [`Pipeline::denoise`], handing the latents after every UNet call to `on_step`.
+    pub fn denoise_observed(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+        on_step: &mut dyn FnMut(StepState<'_>),
+    ) -> Result<(Tensor, Vec<String>), PipelineError> {
         let kind = self.check(req)?;
-        // diffusers: do_classifier_free_guidance = guidance_scale > 1.
-        let cfg = req.guidance > 1.0;
+        let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         let t0 = Instant::now();
         let cond = self.conditioning(req, cfg)?;
         progress(Progress::Encoded {
@@ -345,6 +447,12 @@ impl Pipeline {
                 out
             };
             latents = sched.step(&guided, i, &latents, &mut rng)?;
+            on_step(StepState {
+                index: i,
+                total,
+                timestep: t,
+                latents: &latents,
+            });
             progress(Progress::Step { done: i + 1, total });
         }
         Ok((latents, cond.dropped))
@@ -356,7 +464,10 @@ impl Pipeline {
         if let Some(shift) = self.vae_config.shift_factor {
             z = (z + shift)?;
         }
-        let decoded = self.vae.decode(&z.to_dtype(self.dtype)?)?.to_dtype(DType::F32)?;
+        let decoded = self
+            .vae
+            .decode(&z.to_dtype(self.dtype)?)?
+            .to_dtype(DType::F32)?;
         Ok(vae::to_rgb8(&decoded)?)
     }
 
@@ -374,13 +485,48 @@ impl Pipeline {
         progress(Progress::Decoded {
             seconds: t.elapsed().as_secs_f64(),
         });
-        let image = images.pop().ok_or_else(|| {
-            PipelineError::Request("the VAE returned no image".to_string())
-        })?;
+        let image = images
+            .pop()
+            .ok_or_else(|| PipelineError::Request("the VAE returned no image".to_string()))?;
         Ok(GeneratedImage {
             image,
             dropped_words,
             seconds: start.elapsed().as_secs_f64(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compute_failures_are_not_the_users_input() {
+        let compute = PipelineError::from(candle_core::Error::Msg("out of memory".into()));
+        assert!(!compute.is_user_input());
+        assert!(PipelineError::Request("steps must be at least 1".into()).is_user_input());
+        let weights = PipelineError::Weights {
+            component: "UNet",
+            path: PathBuf::from("m/unet/w.safetensors"),
+            message: "header too large".into(),
+        };
+        assert!(weights.is_user_input());
+    }
+
+    #[test]
+    fn candle_backtraces_and_path_prefixes_stay_out_of_messages() {
+        let e = candle_core::Error::Msg("shape mismatch for conv_in.weight".into())
+            .with_path("m/unet/w.safetensors");
+        let e = candle_core::Error::WithBacktrace {
+            inner: Box::new(e),
+            backtrace: Box::new(std::backtrace::Backtrace::force_capture()),
+        };
+        let text = PipelineError::from(e).to_string();
+        assert_eq!(
+            text,
+            "the computation failed: shape mismatch for conv_in.weight"
+        );
+        assert!(is_backtrace_frame("   0: candle_core::error::Error::bt"));
+        assert!(!is_backtrace_frame("hint: 0: not a frame"));
     }
 }

@@ -232,3 +232,27 @@ pub fn upsample_nearest2x(x: &Tensor) -> Result<Tensor> {
 pub fn pad_bottom_right(x: &Tensor) -> Result<Tensor> {
     x.pad_with_zeros(3, 0, 1)?.pad_with_zeros(2, 0, 1)
 }
+
+/// Scaled dot-product attention with an additive bias on the scores, such as a causal mask
+/// of 0 and -inf.
+///
+/// q: `[batch, heads, n_q, d]`, k and v: `[batch, heads, n_kv, d]`, bias: broadcastable to
+/// `[batch, heads, n_q, n_kv]` -> `[batch, heads, n_q, d]`.
+pub fn attention_with_bias(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    scale: f64,
+    bias: &Tensor,
+) -> Result<Tensor> {
+    let in_dtype = q.dtype();
+    let (q, k, v) = (
+        q.to_dtype(DType::F32)?,
+        k.to_dtype(DType::F32)?,
+        v.to_dtype(DType::F32)?,
+    );
+    let scores = (q.contiguous()?.matmul(&k.t()?.contiguous()?)? * scale)?;
+    let scores = scores.broadcast_add(&bias.to_dtype(DType::F32)?)?;
+    let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+    probs.matmul(&v.contiguous()?)?.to_dtype(in_dtype)
+}

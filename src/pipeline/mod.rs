@@ -1,6 +1,14 @@
 //! The diffusion pipeline on candle.
 
+mod generate;
 pub mod kernels;
 pub mod layers;
+pub mod noise;
+pub mod scheduler;
+pub mod text;
 pub mod unet;
 pub mod vae;
+
+pub use generate::{
+    Conditioning, GeneratedImage, LoadOptions, Pipeline, PipelineError, Progress, StepState,
+};

@@ -165,6 +165,18 @@ impl StyleLibrary {
     /// One style by name, or an error with the nearest names.
     pub fn get(&self, name: &str) -> Result<&LoadedStyle, StyleError> {
         let key = name.trim();
+        if let Some(s) = self.styles.get(key) {
+            return Ok(s);
+        }
+        // A unique beginning is enough (`flat-vector` for `flat-vector-infographic`): people
+        // remember the start of a name, and the issue texts use the short forms.
+        let mut starts = self
+            .styles
+            .iter()
+            .filter(|(k, _)| key.len() >= 4 && k.starts_with(key));
+        if let (Some((_, s)), None) = (starts.next(), starts.next()) {
+            return Ok(s);
+        }
         self.styles.get(key).ok_or_else(|| {
             let mut near: Vec<(usize, &str)> = self
                 .styles

@@ -1,0 +1,292 @@
+//! The whole pipeline against diffusers 0.42's own `StableDiffusionPipeline` /
+//! `StableDiffusionXLPipeline`, seed for seed, on the tiny fixtures (goldens from
+//! `tools/reference/pipeline_goldens.py`).
+//!
+//! Every case is compared stage by stage in pipeline order (text conditioning, latents after
+//! the first step, final latents, decoded 8-bit image) and a failure names the first stage
+//! that diverged, so it points at the module to look at.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use reportfig::fixtures::{write_tiny_model, TinyFamily};
+use reportfig::model::source::{resolve, HubOptions, ModelSource};
+use reportfig::pipeline::{LoadOptions, Pipeline};
+use reportfig::request::GenerationRequest;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// Relative L2 bar for float stages.
+const REL_L2: f64 = 1e-4;
+/// 8-bit image bar, per pixel and channel.
+const MAX_LEVELS: i16 = 2;
+
+#[derive(Deserialize)]
+struct Golden {
+    diffusers: String,
+    torch: String,
+    weights_sha256: BTreeMap<String, BTreeMap<String, String>>,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Case {
+    name: String,
+    family: String,
+    prompt: String,
+    negative_prompt: Option<String>,
+    width: u32,
+    height: u32,
+    steps: u32,
+    guidance: f64,
+    seed: u64,
+    sampler: Option<String>,
+}
+
+impl Case {
+    fn request(&self, model: &Path) -> GenerationRequest {
+        GenerationRequest {
+            caption: self.prompt.clone(),
+            styles: Vec::new(),
+            prompt: self.prompt.clone(),
+            negative_prompt: self.negative_prompt.clone(),
+            width: self.width,
+            height: self.height,
+            steps: self.steps,
+            guidance: self.guidance,
+            seed: self.seed,
+            sampler: self.sampler.clone(),
+            model: model.display().to_string(),
+            model_revision: None,
+            crop_to_ratio: None,
+        }
+    }
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pipeline")
+}
+
+fn golden() -> Golden {
+    let text = std::fs::read_to_string(golden_dir().join("cases.json")).expect("cases.json");
+    serde_json::from_str(&text).expect("cases.json parses")
+}
+
+fn tensors(family: &str) -> HashMap<String, Tensor> {
+    let path = golden_dir().join(format!("{family}.safetensors"));
+    candle_core::safetensors::load(&path, &Device::Cpu).expect("golden tensors")
+}
+
+fn family(name: &str) -> TinyFamily {
+    TinyFamily::ALL
+        .into_iter()
+        .find(|f| f.name() == name)
+        .expect("known family")
+}
+
+/// Writes the tiny model and checks it is the one the goldens were made from.
+fn tiny_model(dir: &Path, fam: &str, golden: &Golden) -> PathBuf {
+    let root = dir.join(fam);
+    write_tiny_model(&root, family(fam)).expect("tiny model");
+    let want = &golden.weights_sha256[fam];
+    for (file, sha) in want {
+        let bytes = std::fs::read(root.join(file)).expect("fixture weights");
+        let got = format!("{:x}", Sha256::digest(&bytes));
+        assert_eq!(
+            &got, sha,
+            "the tiny {fam} fixture changed ({file}); the goldens were made from another one. \
+             If the change is intended, rerun tools/reference/pipeline_goldens.py"
+        );
+    }
+    root
+}
+
+fn rel_l2(got: &Tensor, want: &Tensor) -> Result<f64, String> {
+    if got.dims() != want.dims() {
+        return Err(format!(
+            "shape {:?}, expected {:?}",
+            got.dims(),
+            want.dims()
+        ));
+    }
+    let got = got.to_dtype(DType::F64).map_err(|e| e.to_string())?;
+    let want = want.to_dtype(DType::F64).map_err(|e| e.to_string())?;
+    let norm = |t: &Tensor| -> f64 {
+        t.sqr()
+            .and_then(|t| t.sum_all())
+            .and_then(|t| t.to_scalar::<f64>())
+            .map(f64::sqrt)
+            .unwrap_or(f64::NAN)
+    };
+    let diff = (&got - &want).map_err(|e| e.to_string())?;
+    Ok(norm(&diff) / norm(&want).max(1e-12))
+}
+
+fn check_float(stage: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
+    let err = rel_l2(got, want).map_err(|e| format!("{stage}: {e}"))?;
+    // Shown with --nocapture: how close each stage is to the bar.
+    eprintln!("    {stage}: relative L2 {err:.2e}");
+    if err.is_nan() || err >= REL_L2 {
+        return Err(format!(
+            "{stage}: relative L2 error {err:.3e} (bar {REL_L2:.0e})"
+        ));
+    }
+    Ok(())
+}
+
+fn check_image(got: &image::RgbImage, want: &Tensor) -> Result<(), String> {
+    let (h, w) = (want.dim(0).unwrap(), want.dim(1).unwrap());
+    if (got.width() as usize, got.height() as usize) != (w, h) {
+        return Err(format!(
+            "image: {}x{}, expected {w}x{h}",
+            got.width(),
+            got.height()
+        ));
+    }
+    let want: Vec<u8> = want.flatten_all().unwrap().to_vec1().unwrap();
+    let (mut worst, mut at) = (0i16, 0usize);
+    for (i, (&g, &w)) in got.as_raw().iter().zip(&want).enumerate() {
+        let d = (g as i16 - w as i16).abs();
+        if d > worst {
+            (worst, at) = (d, i);
+        }
+    }
+    eprintln!("    image: at most {worst} levels off");
+    if worst > MAX_LEVELS {
+        let px = at / 3;
+        return Err(format!(
+            "image: {worst} levels off at pixel ({}, {}) channel {} (bar {MAX_LEVELS})",
+            px % w,
+            px / w,
+            at % 3
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one case through every stage; `Err` names the first stage that diverged.
+fn run_case(
+    pipe: &mut Pipeline,
+    case: &Case,
+    model: &Path,
+    g: &HashMap<String, Tensor>,
+) -> Result<(), String> {
+    let want = |stage: &str| {
+        g.get(&format!("{}.{stage}", case.name))
+            .ok_or_else(|| format!("golden has no {}.{stage}", case.name))
+    };
+    let req = case.request(model);
+    let cond = pipe.encode_prompt(&req).map_err(|e| format!("text: {e}"))?;
+    check_float("text embeddings", &cond.hidden, want("prompt_embeds")?)?;
+    match (&cond.pooled, g.get(&format!("{}.pooled", case.name))) {
+        (Some(p), Some(w)) => check_float("pooled text embedding", p, w)?,
+        (None, None) => {}
+        (p, w) => {
+            return Err(format!(
+                "pooled text embedding: reportfig has one: {}, diffusers has one: {}",
+                p.is_some(),
+                w.is_some()
+            ))
+        }
+    }
+
+    let mut first: Option<Tensor> = None;
+    let mut calls = 0;
+    let (latents, _) = pipe
+        .denoise_observed(&req, &mut |_| {}, &mut |s| {
+            if s.index == 0 {
+                first = Some(s.latents.clone());
+            }
+            calls = s.total;
+        })
+        .map_err(|e| format!("denoise: {e}"))?;
+    let first = first.ok_or("denoise: no step ran")?;
+    check_float(
+        "latents after the first step",
+        &first,
+        want("first_latents")?,
+    )?;
+    check_float(
+        &format!("final latents (after {calls} UNet calls)"),
+        &latents,
+        want("latents")?,
+    )?;
+
+    let images = pipe.decode(&latents).map_err(|e| format!("decode: {e}"))?;
+    check_image(&images[0], want("image")?)?;
+    // Decoding diffusers' own latents isolates the VAE from the loop.
+    Ok(())
+}
+
+fn family_parity(fam: &str) {
+    let golden = golden();
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path(), fam, &golden);
+    let source = ModelSource::parse(model.to_str().unwrap()).unwrap();
+    let files = resolve(
+        &source,
+        &HubOptions::new(dir.path().join("hub")),
+        &mut |_| {},
+    )
+    .expect("tiny model resolves");
+    let mut pipe = Pipeline::load(&files, &LoadOptions::default()).expect("tiny model loads");
+    let g = tensors(fam);
+
+    let cases: Vec<&Case> = golden.cases.iter().filter(|c| c.family == fam).collect();
+    assert!(!cases.is_empty(), "no golden cases for {fam}");
+    let mut failures = Vec::new();
+    for case in &cases {
+        eprintln!("{}:", case.name);
+        if let Err(e) = run_case(&mut pipe, case, &model, &g) {
+            failures.push(format!("  {}: first divergence at {e}", case.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} {fam} cases differ from diffusers {} (torch {}):\n{}",
+        failures.len(),
+        cases.len(),
+        golden.diffusers,
+        golden.torch,
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn sd15_matches_diffusers() {
+    family_parity("sd15");
+}
+
+#[test]
+fn sd21_matches_diffusers() {
+    family_parity("sd21");
+}
+
+#[test]
+fn turbo_matches_diffusers() {
+    family_parity("turbo");
+}
+
+#[test]
+fn sdxl_matches_diffusers() {
+    family_parity("sdxl");
+}
+
+/// Every family in the goldens has a test above and every sampler is covered.
+#[test]
+fn goldens_cover_every_family_and_sampler() {
+    let golden = golden();
+    for fam in TinyFamily::ALL {
+        assert!(golden.cases.iter().any(|c| c.family == fam.name()));
+    }
+    for kind in reportfig::pipeline::scheduler::SamplerKind::ALL {
+        assert!(
+            golden
+                .cases
+                .iter()
+                .any(|c| c.sampler.as_deref() == Some(kind.name())),
+            "no golden case for sampler {kind}"
+        );
+    }
+}
