@@ -1,5 +1,5 @@
 //! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
-//! [--unet-config PATH] [--vae-config PATH] [--no-candle]`
+//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--no-candle]`
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
 //! latents) with our kernels and with candle's own ops, then, when configs are given, whole
@@ -22,6 +22,7 @@ struct Options {
     torch: Option<PathBuf>,
     unet_config: Option<PathBuf>,
     vae_config: Option<PathBuf>,
+    text_config: Option<PathBuf>,
     candle: bool,
 }
 
@@ -32,6 +33,7 @@ fn parse_args() -> Result<Options> {
         torch: None,
         unet_config: None,
         vae_config: None,
+        text_config: None,
         candle: true,
     };
     let mut args = std::env::args().skip(1);
@@ -43,6 +45,7 @@ fn parse_args() -> Result<Options> {
             "--torch" => o.torch = Some(value()?.into()),
             "--unet-config" => o.unet_config = Some(value()?.into()),
             "--vae-config" => o.vae_config = Some(value()?.into()),
+            "--text-config" => o.text_config = Some(value()?.into()),
             "--no-candle" => o.candle = false,
             "-h" | "--help" => {
                 println!("see the header of src/bin/bench.rs and BENCHMARKS.md");
@@ -255,11 +258,25 @@ fn norm_rows(b: &mut Bench) -> Result<()> {
 
 /// Whole networks from their diffusers configs, random weights. The work figures are those of
 /// SD 2.1 / SD-Turbo at 512² (`/shared/reference/PERF.md`); other configs print no GFLOP/s.
-fn network_rows(b: &mut Bench, unet: Option<&Path>, vae: Option<&Path>) -> Result<()> {
+fn network_rows(
+    b: &mut Bench,
+    text: Option<&Path>,
+    unet: Option<&Path>,
+    vae: Option<&Path>,
+) -> Result<()> {
     // Real random weights in memory (zeros would all map one shared page and flatter the
     // memory traffic); they are generated once, outside the timings.
     // One backend per network, dropped with it, so each row's peak holds one network only.
     let vb = || reportfig::fixtures::recording::RecordingBackend::new(7).var_builder();
+    if let Some(path) = text {
+        let cfg: reportfig::model::config::ClipTextConfig = read_json(path, "text encoder config")?;
+        let net = reportfig::pipeline::text::clip::ClipTextModel::load(vb(), &cfg)?;
+        let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
+        b.time("text encoder 77 tokens", None, || {
+            net.forward(&ids)?;
+            Ok(())
+        })?;
+    }
     if let Some(path) = unet {
         let cfg: UNetConfig = read_json(path, "UNet config")?;
         let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);
@@ -309,7 +326,11 @@ fn main() -> Result<()> {
         rayon::current_num_threads(),
         opts.runs
     );
-    let (unet, vae) = (opts.unet_config.clone(), opts.vae_config.clone());
+    let (text, unet, vae) = (
+        opts.text_config.clone(),
+        opts.unet_config.clone(),
+        opts.vae_config.clone(),
+    );
     let mut b = Bench {
         opts,
         rows: Vec::new(),
@@ -320,6 +341,6 @@ fn main() -> Result<()> {
     conv_rows(&mut b)?;
     attention_rows(&mut b)?;
     norm_rows(&mut b)?;
-    network_rows(&mut b, unet.as_deref(), vae.as_deref())?;
+    network_rows(&mut b, text.as_deref(), unet.as_deref(), vae.as_deref())?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 """PyTorch + diffusers timings on the same shapes as `cargo run --release --bin bench`.
 
     /work/venv/bin/python tools/bench/bench_torch.py [--runs 3] [--threads 2] [--only TEXT]
+        [--text-config configs/reference/stabilityai--sd-turbo/text_encoder/config.json]
         [--unet-config configs/reference/stabilityai--sd-turbo/unet/config.json]
         [--vae-config configs/reference/stabilityai--sd-turbo/vae/config.json]
         [--json torch.json]
@@ -86,8 +87,16 @@ def load_config(path):
         return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
 
 
-def networks(b, unet_path, vae_path):
+def networks(b, text_path, unet_path, vae_path):
     from diffusers import AutoencoderKL, UNet2DConditionModel
+
+    if text_path:
+        from transformers import CLIPTextConfig, CLIPTextModel
+
+        enc = CLIPTextModel(CLIPTextConfig(**load_config(text_path))).eval()
+        ids = torch.zeros(1, 77, dtype=torch.long)
+        b.time("text encoder 77 tokens", None, lambda: enc(ids))
+        del enc
 
     if unet_path:
         cfg = load_config(unet_path)
@@ -114,6 +123,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only")
+    ap.add_argument("--text-config")
     ap.add_argument("--unet-config")
     ap.add_argument("--vae-config")
     ap.add_argument("--no-kernels", action="store_true", help="only the whole networks")
@@ -125,7 +135,7 @@ def main():
     b = Bench(a.runs, a.only)
     if not a.no_kernels:
         kernels(b)
-    networks(b, a.unet_config, a.vae_config)
+    networks(b, a.text_config, a.unet_config, a.vae_config)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(b.rows, f, indent=1, ensure_ascii=False)
