@@ -14,6 +14,9 @@ use reportfig::batch::{
 use reportfig::outline::{read_outline, Outline};
 use reportfig::GenerationRequest;
 
+mod common;
+use common::{files, sample, style_check};
+
 // ---- fakes -------------------------------------------------------------------------------
 
 struct PngStore;
@@ -102,27 +105,6 @@ impl FigureRenderer for FakeRenderer<'_> {
     }
 }
 
-const STYLES: &[&str] = &[
-    "isometric-city",
-    "welfare-care",
-    "watercolor-cityscape",
-    "green-carbon-neutral",
-    "minimal-corporate-cover",
-    "line-icons",
-    "aerial-map-view",
-    "community-people",
-    "night-city",
-    "safety-disaster-response",
-];
-
-fn style_check(name: &str) -> Result<(), String> {
-    if STYLES.contains(&name) {
-        Ok(())
-    } else {
-        Err("there is no such style".to_string())
-    }
-}
-
 /// A stand-in for the lead's builder (style library + presets): batch style
 /// `isometric-city`, tiny sizes.
 fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
@@ -167,9 +149,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
 // ---- helpers -----------------------------------------------------------------------------
 
 fn copy_sample(rel: &str, dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(rel);
+    let src = sample(rel);
     let dst = dir.join(src.file_name().unwrap());
     std::fs::copy(&src, &dst).unwrap();
     dst
@@ -224,15 +204,6 @@ fn run_with(
 fn simple_run(outline: &Path, s: &BatchSettings) -> (RunSummary, Vec<String>) {
     let flag = AtomicBool::new(false);
     run_with(outline, s, &mut FakeRenderer::default(), &flag)
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
 }
 
 fn manifest(dir: &Path) -> Manifest {

@@ -2,42 +2,21 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use reportfig::batch::{self, BatchSettings, FigureRenderer, FigureSpec, StepProgress};
 use reportfig::commands::batch::{figure_image_options, OutputStore, PipelineRenderer};
 use reportfig::commands::session::ImageOptions;
-use reportfig::fixtures::{write_tiny_model, TinyFamily};
 use reportfig::request::GenerationRequest;
 
-fn tiny_model() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let model = dir.path().join("turbo");
-        write_tiny_model(&model, TinyFamily::Turbo).unwrap();
-        (dir, model)
-    })
-    .1
-}
-
-/// The binary with an empty, private Hugging Face cache and no network.
-fn reportfig(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("reportfig").unwrap();
-    cmd.env("HF_HOME", home.join("hf"))
-        .env_remove("HF_HUB_CACHE")
-        .env("HF_HUB_OFFLINE", "1")
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    cmd
-}
+mod common;
+use common::{files, ok, reportfig_offline, run, tiny_turbo};
 
 fn batch(home: &Path, outline: &Path, extra: &[&str]) -> Command {
-    let mut cmd = reportfig(home);
+    let mut cmd = reportfig_offline(home);
     cmd.arg("batch").arg(outline).args([
         "--model",
-        tiny_model().to_str().unwrap(),
+        tiny_turbo().to_str().unwrap(),
         "--size",
         "64x64",
         "--steps",
@@ -45,36 +24,6 @@ fn batch(home: &Path, outline: &Path, extra: &[&str]) -> Command {
     ]);
     cmd.args(extra);
     cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(mut cmd: Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn ok(cmd: Command) -> Run {
-    let r = run(cmd);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    r
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
 }
 
 fn pngs(dir: &Path) -> Vec<String> {
@@ -343,7 +292,7 @@ fn dry_run_needs_no_model_and_writes_nothing() {
     )
     .unwrap();
     // An empty Hugging Face cache and --offline: nothing can be downloaded or loaded.
-    let mut cmd = reportfig(home.path());
+    let mut cmd = reportfig_offline(home.path());
     cmd.arg("batch")
         .arg(&outline)
         .args(["--model", "sd-turbo", "--offline", "--dry-run"]);
@@ -364,7 +313,7 @@ fn dry_run_needs_no_model_and_writes_nothing() {
     assert!(!home.path().join("figures").exists());
 
     // --json gives the same plan, machine-readable.
-    let mut cmd = reportfig(home.path());
+    let mut cmd = reportfig_offline(home.path());
     cmd.arg("batch").arg(&outline).args([
         "--model",
         "sd-turbo",
@@ -378,7 +327,7 @@ fn dry_run_needs_no_model_and_writes_nothing() {
     assert_eq!(v["figures"][1]["request"]["seed"], 7);
 
     // A repo that is not a preset cannot be planned without its files.
-    let mut cmd = reportfig(home.path());
+    let mut cmd = reportfig_offline(home.path());
     cmd.arg("batch").arg(&outline).args([
         "--model",
         "someone/unknown-model",
@@ -440,7 +389,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     std::fs::write(&outline, "One\nTwo\nThree\nFour\n").unwrap();
     let styles = reportfig::style::StyleLibrary::builtin();
     let opts = ModelOptions {
-        model: tiny_model().display().to_string(),
+        model: tiny_turbo().display().to_string(),
         hub: HubOptions::new(home.path().join("hf")),
         load: Default::default(),
         state_dir: None,

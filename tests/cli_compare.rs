@@ -1,56 +1,22 @@
 //! `reportfig compare` end to end through the binary, on a tiny turbo model (64x64).
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use assert_cmd::Command;
 use reportfig::compare::{layout_sheet, ContactSheet, SheetCell, SheetFont, SHEET_KEYWORD};
-use reportfig::fixtures::{write_tiny_model, TinyFamily};
 
-fn tiny_model() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let model = dir.path().join("turbo");
-        write_tiny_model(&model, TinyFamily::Turbo).unwrap();
-        (dir, model)
-    })
-    .1
-}
+mod common;
+use common::{ok, reportfig_offline, run, tiny_turbo};
 
 fn compare(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("reportfig").unwrap();
-    cmd.current_dir(home)
-        .env("HF_HOME", home.join("hf"))
-        .env_remove("HF_HUB_CACHE")
-        .env("HF_HUB_OFFLINE", "1")
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .arg("compare")
-        .args(args)
-        .args(["--model", tiny_model().to_str().unwrap(), "--size", "64x64"]);
+    let mut cmd = reportfig_offline(home);
+    cmd.current_dir(home).arg("compare").args(args).args([
+        "--model",
+        tiny_turbo().to_str().unwrap(),
+        "--size",
+        "64x64",
+    ]);
     cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(mut cmd: Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-    }
-}
-
-fn ok(cmd: Command) -> Run {
-    let r = run(cmd);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    r
 }
 
 /// The sheet as described by its own metadata, with the single images read back from disk.

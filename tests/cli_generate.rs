@@ -10,6 +10,9 @@ use reportfig::fixtures::{write_tiny_model, TinyFamily};
 use reportfig::output::{read_metadata, read_parameters};
 use tempfile::TempDir;
 
+mod common;
+use common::{run, Run};
+
 /// The tiny models, written once per test process (deterministic bytes).
 fn models() -> &'static Path {
     static DIR: OnceLock<TempDir> = OnceLock::new();
@@ -90,29 +93,10 @@ fn generate(dir: &Path, out: &str, extra: &[&str]) -> Command {
     cmd
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("reportfig runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Files in `dir` (not hidden), sorted.
+/// Files in `dir` but the private `.home`, sorted.
 fn files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != ".home")
-        .collect();
-    v.sort();
+    let mut v = common::files(dir);
+    v.retain(|n| n != ".home");
     v
 }
 

@@ -17,7 +17,7 @@ use reportfig::fixtures::TinyFamily;
 use reportfig::model::presets;
 use reportfig::model::source::{
     fetch, list_models, render_fetch_report, render_models_list, resolve, DownloadEvent,
-    HubOptions, ModelSource, SourceError,
+    HubOptions, ModelFiles, ModelSource, SourceError,
 };
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -109,6 +109,25 @@ fn write_cache(cache: &Path, repo: &str, revision: &str, sha: &str, files: &File
     let r = repo_dir.join("refs").join(revision);
     std::fs::create_dir_all(r.parent().unwrap()).unwrap();
     std::fs::write(r, sha).unwrap();
+}
+
+/// `family`'s files as `repo` at `main` = [`SHA`] in the fake cache.
+fn write_tiny_cache(cache: &Path, repo: &str, family: TinyFamily, fp16: bool) {
+    write_cache(cache, repo, "main", SHA, &diffusers_files(family, fp16));
+}
+
+/// Resolves `model` (a `--model` value) offline from the fake cache.
+fn resolve_offline(model: &str, cache: &Path) -> Result<ModelFiles, SourceError> {
+    resolve(
+        &ModelSource::parse(model).unwrap(),
+        &offline(cache),
+        &mut quiet(),
+    )
+}
+
+/// Resolves the local folder `dir` (offline, with `dir` as the cache).
+fn resolve_local(dir: &Path) -> Result<ModelFiles, SourceError> {
+    resolve(&ModelSource::Local(dir.into()), &offline(dir), &mut quiet())
 }
 
 fn offline(cache: &Path) -> HubOptions {
@@ -265,12 +284,7 @@ fn local_sdxl_folder_has_second_encoder_and_tokenizer_json_is_enough() {
     }
     f.insert("tokenizer/tokenizer.json".into(), b"{}".to_vec());
     write_folder(dir.path(), &f);
-    let files = resolve(
-        &ModelSource::Local(dir.path().into()),
-        &offline(dir.path()),
-        &mut quiet(),
-    )
-    .unwrap();
+    let files = resolve_local(dir.path()).unwrap();
     let te2 = files.text_encoder_2.unwrap();
     assert!(te2.config.ends_with("text_encoder_2/config.json"));
     assert!(te2.weights[0].ends_with("text_encoder_2/model.safetensors"));
@@ -286,12 +300,7 @@ fn local_sdxl_folder_has_second_encoder_and_tokenizer_json_is_enough() {
 
     // Without tokenizer_2 the folder is incomplete, and the error says what is missing.
     std::fs::remove_dir_all(dir.path().join("tokenizer_2")).unwrap();
-    let err = resolve(
-        &ModelSource::Local(dir.path().into()),
-        &offline(dir.path()),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = resolve_local(dir.path()).unwrap_err();
     assert!(
         matches!(&err, SourceError::MissingInFolder { file, .. } if file == "tokenizer_2/vocab.json"),
         "{err}"
@@ -304,12 +313,7 @@ fn local_folder_missing_component_names_folder_file_and_layout() {
     let mut f = diffusers_files(TinyFamily::Sd21, false);
     f.remove("vae/diffusion_pytorch_model.safetensors");
     write_folder(dir.path(), &f);
-    let err = resolve(
-        &ModelSource::Local(dir.path().into()),
-        &offline(dir.path()),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = resolve_local(dir.path()).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
     assert!(
@@ -322,12 +326,7 @@ fn local_folder_missing_component_names_folder_file_and_layout() {
     );
 
     std::fs::remove_file(dir.path().join("model_index.json")).unwrap();
-    let err = resolve(
-        &ModelSource::Local(dir.path().into()),
-        &offline(dir.path()),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = resolve_local(dir.path()).unwrap_err();
     assert!(
         err.to_string().contains("is missing model_index.json"),
         "{err}"
@@ -344,12 +343,7 @@ fn local_pickle_weights_are_refused_with_a_conversion_hint() {
         b"pickle".to_vec(),
     );
     write_folder(dir.path(), &f);
-    let err = resolve(
-        &ModelSource::Local(dir.path().into()),
-        &offline(dir.path()),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = resolve_local(dir.path()).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, SourceError::UnsupportedWeights { .. }));
     assert!(msg.contains("unet/diffusion_pytorch_model.bin"), "{msg}");
@@ -451,12 +445,11 @@ fn missing_folder_and_single_file_checkpoints_are_explained() {
 #[test]
 fn offline_resolves_from_the_cache_and_prefers_fp16() {
     let cache = tempfile::tempdir().unwrap();
-    write_cache(
+    write_tiny_cache(
         cache.path(),
         "stabilityai/sd-turbo",
-        "main",
-        SHA,
-        &diffusers_files(TinyFamily::Turbo, true),
+        TinyFamily::Turbo,
+        true,
     );
     let src = ModelSource::parse("sd-turbo").unwrap();
     let files = resolve(&src, &offline(cache.path()), &mut quiet()).unwrap();
@@ -484,31 +477,15 @@ fn offline_resolves_from_the_cache_and_prefers_fp16() {
 #[test]
 fn offline_uses_plain_weights_when_the_cache_has_no_fp16() {
     let cache = tempfile::tempdir().unwrap();
-    write_cache(
-        cache.path(),
-        "org/tune",
-        "main",
-        SHA,
-        &diffusers_files(TinyFamily::Sd15, false),
-    );
-    let files = resolve(
-        &ModelSource::parse("org/tune").unwrap(),
-        &offline(cache.path()),
-        &mut quiet(),
-    )
-    .unwrap();
+    write_tiny_cache(cache.path(), "org/tune", TinyFamily::Sd15, false);
+    let files = resolve_offline("org/tune", cache.path()).unwrap();
     assert!(files.unet.weights[0].ends_with("unet/diffusion_pytorch_model.safetensors"));
 }
 
 #[test]
 fn offline_with_an_empty_cache_names_the_file_and_the_fetch_command() {
     let cache = tempfile::tempdir().unwrap();
-    let err = resolve(
-        &ModelSource::parse("sd-turbo").unwrap(),
-        &offline(cache.path()),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = resolve_offline("sd-turbo", cache.path()).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, SourceError::NotInCache { .. }));
     assert!(msg.contains("model_index.json"), "{msg}");
@@ -524,12 +501,7 @@ fn offline_incomplete_cache_names_the_missing_file() {
     f.remove("text_encoder_2/model.safetensors");
     f.remove("text_encoder_2/model.fp16.safetensors");
     write_cache(cache.path(), "org/xl", "main", SHA, &f);
-    let err = resolve(
-        &ModelSource::parse("org/xl").unwrap(),
-        &offline(cache.path()),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = resolve_offline("org/xl", cache.path()).unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("offline: text_encoder_2/model.safetensors of org/xl@main"),
@@ -546,13 +518,7 @@ fn offline_follows_revision_refs_and_commit_ids() {
         "unet/diffusion_pytorch_model.safetensors".into(),
         b"v2".to_vec(),
     );
-    write_cache(
-        cache.path(),
-        "org/tune",
-        "main",
-        SHA,
-        &diffusers_files(TinyFamily::Sd15, false),
-    );
+    write_tiny_cache(cache.path(), "org/tune", TinyFamily::Sd15, false);
     write_cache(cache.path(), "org/tune", "v2", SHA2, &v2);
 
     let opts = offline(cache.path());
@@ -597,12 +563,11 @@ fn offline_follows_revision_refs_and_commit_ids() {
 #[test]
 fn models_list_shows_licences_sizes_and_cache_state() {
     let cache = tempfile::tempdir().unwrap();
-    write_cache(
+    write_tiny_cache(
         cache.path(),
         "stabilityai/sd-turbo",
-        "main",
-        SHA,
-        &diffusers_files(TinyFamily::Turbo, true),
+        TinyFamily::Turbo,
+        true,
     );
     let mut partial = diffusers_files(TinyFamily::Sd15, true);
     partial.remove("vae/diffusion_pytorch_model.fp16.safetensors");

@@ -1,38 +1,14 @@
 //! Outline reading: the samples parse as documented, and bad outlines get clear messages
 //! (pinned here in full, so a change to a message is a reviewed change).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
+use common::{sample, style_check};
 
 use reportfig::outline::{
     parse_outline, read_outline, Outline, OutlineError, OutlineFormat, Overrides,
 };
-
-const STYLES: &[&str] = &[
-    "isometric-city",
-    "welfare-care",
-    "watercolor-cityscape",
-    "green-carbon-neutral",
-    "minimal-corporate-cover",
-    "line-icons",
-    "aerial-map-view",
-    "community-people",
-    "night-city",
-    "safety-disaster-response",
-];
-
-fn style_check(name: &str) -> Result<(), String> {
-    if STYLES.contains(&name) {
-        Ok(())
-    } else {
-        Err("there is no such style\nhint: `reportfig styles list` shows the styles".to_string())
-    }
-}
-
-fn sample(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(rel)
-}
 
 fn parse(name: &str, text: &str) -> Result<Outline, OutlineError> {
     let path = Path::new(name);

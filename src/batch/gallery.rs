@@ -4,6 +4,8 @@
 use std::fmt::Write;
 
 use super::Manifest;
+// The contact sheet page escapes the same five characters; one escaper serves both pages.
+use crate::compare::escape_html as escape;
 
 /// Renders the gallery for a manifest. Deterministic: same manifest, same bytes.
 pub fn render_gallery(manifest: &Manifest) -> String {
@@ -99,22 +101,6 @@ td { word-break: break-word; }
 
 fn is_hangul(c: char) -> bool {
     matches!(c, '\u{ac00}'..='\u{d7a3}' | '\u{1100}'..='\u{11ff}' | '\u{3130}'..='\u{318f}')
-}
-
-/// HTML text and attribute escaping.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A relative URL for a file name: percent-encodes everything but unreserved ASCII, so

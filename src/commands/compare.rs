@@ -195,8 +195,9 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
     let expand = |rows: Vec<Row>, f: &dyn Fn(&CellSettings, &Vec<String>) -> Vec<Row>| {
         rows.iter().flat_map(|(c, l)| f(c, l)).collect::<Vec<_>>()
     };
-    for axis in row_order.iter().filter(|a| a.name == "model") {
-        rows = expand(rows, &|c, l| {
+    // One row per value of `axis` for each row so far, labelled with the value.
+    let by_axis = |rows: Vec<Row>, axis: &VaryAxis| {
+        expand(rows, &|c, l| {
             axis.values
                 .iter()
                 .map(|v| {
@@ -207,7 +208,10 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
                     (c, l)
                 })
                 .collect()
-        });
+        })
+    };
+    for axis in row_order.iter().filter(|a| a.name == "model") {
+        rows = by_axis(rows, axis);
     }
     rows = expand(rows, &|c, l| {
         opts.captions
@@ -224,18 +228,7 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
             .collect()
     });
     for axis in row_order.iter().filter(|a| a.name != "model") {
-        rows = expand(rows, &|c, l| {
-            axis.values
-                .iter()
-                .map(|v| {
-                    let mut c = c.clone();
-                    v.apply(&mut c);
-                    let mut l = l.clone();
-                    l.push(v.label());
-                    (c, l)
-                })
-                .collect()
-        });
+        rows = by_axis(rows, axis);
     }
     rows = expand(rows, &|c, l| {
         opts.seeds

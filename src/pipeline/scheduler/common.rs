@@ -384,6 +384,28 @@ pub(crate) fn ac_at(ac: &[f32], t: i64) -> std::result::Result<f32, SchedulerErr
         })
 }
 
+/// `(alphas_cumprod[t], alphas_cumprod[prev_t])` for one step of the alpha-parameterised
+/// schedulers; a `prev_t` below zero (past the end of the schedule) takes `final_alpha`.
+pub(crate) fn alphas_at(ac: &[f32], t: i64, prev_t: i64, final_alpha: f32) -> Result<(f32, f32)> {
+    let a = ac_at(ac, t).map_err(candle_core::Error::wrap)?;
+    let a_prev = if prev_t >= 0 {
+        ac_at(ac, prev_t).map_err(candle_core::Error::wrap)?
+    } else {
+        final_alpha
+    };
+    Ok((a, a_prev))
+}
+
+/// `final_alpha_cumprod`: 1 when `set_alpha_to_one` (class default `default_to_one`), else
+/// `alphas_cumprod[0]`.
+pub(crate) fn final_alpha_cumprod(cfg: &SchedulerConfig, ac: &[f32], default_to_one: bool) -> f32 {
+    if cfg.set_alpha_to_one.unwrap_or(default_to_one) {
+        1.0
+    } else {
+        ac[0]
+    }
+}
+
 /// Multiplies every element by an f32 scalar (torch: tensor * 0-d float32 tensor).
 pub(crate) fn mul(x: &Tensor, s: f32) -> Result<Tensor> {
     x.affine(s as f64, 0.0)

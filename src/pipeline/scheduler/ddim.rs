@@ -2,7 +2,7 @@
 
 use candle_core::{Result, Tensor};
 
-use super::common::{self, ac_at, div, mul, BetaSpec};
+use super::common::{self, div, mul, BetaSpec};
 use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
 pub(crate) struct Ddim {
@@ -23,6 +23,17 @@ pub(crate) enum Prediction {
 }
 
 impl Prediction {
+    /// Every prediction type the alpha- and sigma-parameterised samplers understand.
+    pub const ALL_NAMES: &'static [&'static str] = &["epsilon", "sample", "v_prediction"];
+
+    /// The config's `prediction_type` (default epsilon), refused unless it is in `allowed`.
+    pub fn resolve(
+        cfg: &SchedulerConfig,
+        allowed: &[&str],
+    ) -> std::result::Result<Self, SchedulerError> {
+        Ok(Self::parse(common::prediction_type(cfg, allowed)?))
+    }
+
     pub fn parse(p: &str) -> Self {
         match p {
             "sample" => Prediction::Sample,
@@ -79,17 +90,10 @@ impl Ddim {
     pub fn new(cfg: &SchedulerConfig, steps: usize) -> std::result::Result<Self, SchedulerError> {
         let spec = BetaSpec::resolve(cfg, 0.0001, 0.02, "linear");
         let ac = spec.alphas_cumprod(false)?;
-        let prediction = Prediction::parse(common::prediction_type(
-            cfg,
-            &["epsilon", "sample", "v_prediction"],
-        )?);
+        let prediction = Prediction::resolve(cfg, Prediction::ALL_NAMES)?;
         let clip = clip_setting(cfg, true)?;
         let timesteps = int_timesteps(cfg, spec.num_train_timesteps, steps, "leading")?;
-        let final_alpha_cumprod = if cfg.set_alpha_to_one.unwrap_or(true) {
-            1.0
-        } else {
-            ac[0]
-        };
+        let final_alpha_cumprod = common::final_alpha_cumprod(cfg, &ac, true);
         Ok(Self {
             timesteps_f: timesteps.iter().map(|&t| t as f64).collect(),
             timesteps,
@@ -141,12 +145,8 @@ impl Scheduler for Ddim {
     ) -> Result<Tensor> {
         let t = self.timesteps[i];
         let prev_t = t - self.step_ratio;
-        let a = ac_at(&self.alphas_cumprod, t).map_err(candle_core::Error::wrap)?;
-        let a_prev = if prev_t >= 0 {
-            ac_at(&self.alphas_cumprod, prev_t).map_err(candle_core::Error::wrap)?
-        } else {
-            self.final_alpha_cumprod
-        };
+        let (a, a_prev) =
+            common::alphas_at(&self.alphas_cumprod, t, prev_t, self.final_alpha_cumprod)?;
         let b = 1.0 - a;
         let (mut x0, eps) = predict(self.prediction, model_output, sample, a, b)?;
         if let Some(r) = self.clip {
@@ -155,9 +155,5 @@ impl Scheduler for Ddim {
         // eta = 0: std_dev_t = 0, so the direction coefficient is sqrt(1 - alpha_prev).
         let direction = mul(&eps, (1.0 - a_prev).sqrt())?;
         mul(&x0, a_prev.sqrt())? + direction
-    }
-
-    fn sigmas(&self) -> Option<&[f64]> {
-        None
     }
 }

@@ -2,7 +2,7 @@
 
 use candle_core::{Result, Tensor};
 
-use super::common::{self, ac_at, mul, BetaSpec};
+use super::common::{self, mul, BetaSpec};
 use super::ddim::{clip_setting, int_timesteps, predict, Prediction};
 use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
@@ -26,10 +26,7 @@ impl Ddpm {
     pub fn new(cfg: &SchedulerConfig, steps: usize) -> std::result::Result<Self, SchedulerError> {
         let spec = BetaSpec::resolve(cfg, 0.0001, 0.02, "linear");
         let ac = spec.alphas_cumprod(false)?;
-        let prediction = Prediction::parse(common::prediction_type(
-            cfg,
-            &["epsilon", "sample", "v_prediction"],
-        )?);
+        let prediction = Prediction::resolve(cfg, Prediction::ALL_NAMES)?;
         let clip = clip_setting(cfg, true)?;
         let variance = match cfg.variance_type.as_deref().unwrap_or("fixed_small") {
             "fixed_small" => Variance::Small,
@@ -69,12 +66,7 @@ impl Scheduler for Ddpm {
     ) -> Result<Tensor> {
         let t = self.timesteps[i];
         let prev_t = self.timesteps.get(i + 1).copied().unwrap_or(-1);
-        let a = ac_at(&self.alphas_cumprod, t).map_err(candle_core::Error::wrap)?;
-        let a_prev = if prev_t >= 0 {
-            ac_at(&self.alphas_cumprod, prev_t).map_err(candle_core::Error::wrap)?
-        } else {
-            1.0
-        };
+        let (a, a_prev) = common::alphas_at(&self.alphas_cumprod, t, prev_t, 1.0)?;
         let b = 1.0 - a;
         let b_prev = 1.0 - a_prev;
         let cur_alpha = a / a_prev;
@@ -97,9 +89,5 @@ impl Scheduler for Ddpm {
             Variance::Large => cur_beta.sqrt(),
         };
         prev + mul(&noise, scale)?
-    }
-
-    fn sigmas(&self) -> Option<&[f64]> {
-        None
     }
 }

@@ -41,10 +41,7 @@ impl DpmSolverMultistep {
     ) -> std::result::Result<Self, SchedulerError> {
         let spec = BetaSpec::resolve(cfg, 0.0001, 0.02, "linear");
         let ac = spec.alphas_cumprod(true)?;
-        let prediction = Prediction::parse(common::prediction_type(
-            cfg,
-            &["epsilon", "sample", "v_prediction"],
-        )?);
+        let prediction = Prediction::resolve(cfg, Prediction::ALL_NAMES)?;
         common::reject_true(
             cfg.thresholding,
             "thresholding",

@@ -6,11 +6,62 @@ use super::common::{self, div, mul, BetaSpec};
 use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
 pub(crate) struct Euler {
+    schedule: SigmaSchedule,
+    prediction: super::ddim::Prediction,
+}
+
+/// The timesteps and sigmas both Euler samplers step through, and the trait methods that only
+/// read them (identical for the two classes in diffusers).
+pub(crate) struct SigmaSchedule {
     timesteps: Vec<f64>,
-    sigmas_f32: Vec<f32>,
+    pub sigmas_f32: Vec<f32>,
     sigmas: Vec<f64>,
     init_noise_sigma: f32,
-    prediction: super::ddim::Prediction,
+}
+
+impl SigmaSchedule {
+    /// timesteps: float32, one per UNet call; sigmas_f32: len = timesteps + 1, last the final
+    /// sigma.
+    pub fn new(
+        timesteps: &[f32],
+        sigmas_f32: Vec<f32>,
+        spacing: &str,
+        steps: usize,
+    ) -> std::result::Result<Self, SchedulerError> {
+        let timesteps: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
+        common::check_first_timestep_unique(&timesteps, steps)?;
+        Ok(Self {
+            timesteps,
+            sigmas: sigmas_f32.iter().map(|&s| s as f64).collect(),
+            init_noise_sigma: euler_init_sigma(&sigmas_f32, spacing),
+            sigmas_f32,
+        })
+    }
+
+    pub fn timesteps(&self) -> &[f64] {
+        &self.timesteps
+    }
+
+    pub fn init_noise_sigma(&self) -> f64 {
+        self.init_noise_sigma as f64
+    }
+
+    pub fn scale_model_input(&self, sample: &Tensor, i: usize) -> Result<Tensor> {
+        scale_by_sigma(sample, self.sigmas_f32[i])
+    }
+
+    pub fn sigmas(&self) -> &[f64] {
+        &self.sigmas
+    }
+}
+
+/// Sigmas at (fractional) training timesteps, interpolated linearly in the training sigmas
+/// (`np.interp`), in float64.
+pub(crate) fn interp_sigmas(timesteps: &[f32], train: &[f32]) -> Vec<f64> {
+    timesteps
+        .iter()
+        .map(|&t| common::np_interp_index(t as f64, train))
+        .collect()
 }
 
 /// Euler-style timesteps (float32) for the three spacings, before any sigma conversion.
@@ -61,10 +112,7 @@ impl Euler {
     pub fn new(cfg: &SchedulerConfig, steps: usize) -> std::result::Result<Self, SchedulerError> {
         let spec = BetaSpec::resolve(cfg, 0.0001, 0.02, "linear");
         let ac = spec.alphas_cumprod(true)?;
-        let prediction = super::ddim::Prediction::parse(common::prediction_type(
-            cfg,
-            &["epsilon", "sample", "v_prediction"],
-        )?);
+        let prediction = super::ddim::Prediction::resolve(cfg, super::ddim::Prediction::ALL_NAMES)?;
         let spacing_kind =
             common::SigmaSpacing::resolve(cfg, cfg.use_karras_sigmas.unwrap_or(false))?;
         let spacing = cfg.timestep_spacing.as_deref().unwrap_or("linspace");
@@ -81,10 +129,7 @@ impl Euler {
         let train = common::train_sigmas(&ac);
         let log_sigmas = common::log_sigmas_f32(&train);
         let mut sigmas: Vec<f64> = match cfg.interpolation_type.as_deref().unwrap_or("linear") {
-            "linear" => timesteps
-                .iter()
-                .map(|&t| common::np_interp_index(t as f64, &train))
-                .collect(),
+            "linear" => interp_sigmas(&timesteps, &train),
             "log_linear" => {
                 let lo = (train[n - 1] as f64).ln() as f32;
                 let hi = (train[0] as f64).ln() as f32;
@@ -129,13 +174,8 @@ impl Euler {
                 .map(|s| 0.25 * s.ln())
                 .collect();
         }
-        let tf: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
-        common::check_first_timestep_unique(&tf, steps)?;
         Ok(Self {
-            timesteps: timesteps.iter().map(|&t| t as f64).collect(),
-            sigmas: sigmas_f32.iter().map(|&s| s as f64).collect(),
-            init_noise_sigma: euler_init_sigma(&sigmas_f32, spacing),
-            sigmas_f32,
+            schedule: SigmaSchedule::new(&timesteps, sigmas_f32, spacing, steps)?,
             prediction,
         })
     }
@@ -170,15 +210,15 @@ pub(crate) fn euler_x0(
 
 impl Scheduler for Euler {
     fn timesteps(&self) -> &[f64] {
-        &self.timesteps
+        self.schedule.timesteps()
     }
 
     fn init_noise_sigma(&self) -> f64 {
-        self.init_noise_sigma as f64
+        self.schedule.init_noise_sigma()
     }
 
     fn scale_model_input(&self, sample: &Tensor, i: usize) -> Result<Tensor> {
-        scale_by_sigma(sample, self.sigmas_f32[i])
+        self.schedule.scale_model_input(sample, i)
     }
 
     fn step(
@@ -188,15 +228,16 @@ impl Scheduler for Euler {
         sample: &Tensor,
         _rng: &mut TorchGenerator,
     ) -> Result<Tensor> {
-        let sigma = self.sigmas_f32[i];
+        let sigmas = &self.schedule.sigmas_f32;
+        let sigma = sigmas[i];
         let sigma_hat = sigma;
         let x0 = euler_x0(self.prediction, model_output, sample, sigma)?;
         let derivative = div(&(sample - x0)?, sigma_hat)?;
-        let dt = self.sigmas_f32[i + 1] - sigma_hat;
+        let dt = sigmas[i + 1] - sigma_hat;
         sample + mul(&derivative, dt)?
     }
 
     fn sigmas(&self) -> Option<&[f64]> {
-        Some(&self.sigmas)
+        Some(self.schedule.sigmas())
     }
 }

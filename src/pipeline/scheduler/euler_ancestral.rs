@@ -5,14 +5,11 @@ use candle_core::{Result, Tensor};
 
 use super::common::{self, div, mul, BetaSpec};
 use super::ddim::Prediction;
-use super::euler::{euler_init_sigma, euler_timesteps, euler_x0, scale_by_sigma};
+use super::euler::{euler_timesteps, euler_x0, interp_sigmas, SigmaSchedule};
 use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
 pub(crate) struct EulerAncestral {
-    timesteps: Vec<f64>,
-    sigmas_f32: Vec<f32>,
-    sigmas: Vec<f64>,
-    init_noise_sigma: f32,
+    schedule: SigmaSchedule,
     prediction: Prediction,
 }
 
@@ -21,8 +18,7 @@ impl EulerAncestral {
         let spec = BetaSpec::resolve(cfg, 0.0001, 0.02, "linear");
         let ac = spec.alphas_cumprod(true)?;
         // diffusers raises NotImplementedError for "sample" in this class.
-        let prediction =
-            Prediction::parse(common::prediction_type(cfg, &["epsilon", "v_prediction"])?);
+        let prediction = Prediction::resolve(cfg, &["epsilon", "v_prediction"])?;
         let spacing = cfg.timestep_spacing.as_deref().unwrap_or("linspace");
         let timesteps = euler_timesteps(
             spacing,
@@ -31,18 +27,13 @@ impl EulerAncestral {
             cfg.steps_offset.unwrap_or(0),
         )?;
         let train = common::train_sigmas(&ac);
-        let mut sigmas_f32: Vec<f32> = timesteps
-            .iter()
-            .map(|&t| common::np_interp_index(t as f64, &train) as f32)
+        let mut sigmas_f32: Vec<f32> = interp_sigmas(&timesteps, &train)
+            .into_iter()
+            .map(|s| s as f32)
             .collect();
         sigmas_f32.push(0.0);
-        let tf: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
-        common::check_first_timestep_unique(&tf, steps)?;
         Ok(Self {
-            timesteps: timesteps.iter().map(|&t| t as f64).collect(),
-            sigmas: sigmas_f32.iter().map(|&s| s as f64).collect(),
-            init_noise_sigma: euler_init_sigma(&sigmas_f32, spacing),
-            sigmas_f32,
+            schedule: SigmaSchedule::new(&timesteps, sigmas_f32, spacing, steps)?,
             prediction,
         })
     }
@@ -50,15 +41,15 @@ impl EulerAncestral {
 
 impl Scheduler for EulerAncestral {
     fn timesteps(&self) -> &[f64] {
-        &self.timesteps
+        self.schedule.timesteps()
     }
 
     fn init_noise_sigma(&self) -> f64 {
-        self.init_noise_sigma as f64
+        self.schedule.init_noise_sigma()
     }
 
     fn scale_model_input(&self, sample: &Tensor, i: usize) -> Result<Tensor> {
-        scale_by_sigma(sample, self.sigmas_f32[i])
+        self.schedule.scale_model_input(sample, i)
     }
 
     fn step(
@@ -68,10 +59,10 @@ impl Scheduler for EulerAncestral {
         sample: &Tensor,
         rng: &mut TorchGenerator,
     ) -> Result<Tensor> {
-        let sigma = self.sigmas_f32[i];
+        let sigma = self.schedule.sigmas_f32[i];
         let x0 = euler_x0(self.prediction, model_output, sample, sigma)?;
         let sigma_from = sigma;
-        let sigma_to = self.sigmas_f32[i + 1];
+        let sigma_to = self.schedule.sigmas_f32[i + 1];
         let sf2 = sigma_from * sigma_from;
         let st2 = sigma_to * sigma_to;
         let sigma_up = (st2 * (sf2 - st2) / sf2).sqrt();
@@ -84,6 +75,6 @@ impl Scheduler for EulerAncestral {
     }
 
     fn sigmas(&self) -> Option<&[f64]> {
-        Some(&self.sigmas)
+        Some(self.schedule.sigmas())
     }
 }

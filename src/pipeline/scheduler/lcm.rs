@@ -2,7 +2,7 @@
 
 use candle_core::{Result, Tensor};
 
-use super::common::{self, ac_at, mul, BetaSpec};
+use super::common::{self, mul, BetaSpec};
 use super::ddim::{clip_setting, predict, Prediction};
 use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
@@ -20,10 +20,7 @@ impl Lcm {
     pub fn new(cfg: &SchedulerConfig, steps: usize) -> std::result::Result<Self, SchedulerError> {
         let spec = BetaSpec::resolve(cfg, 0.00085, 0.012, "scaled_linear");
         let ac = spec.alphas_cumprod(false)?;
-        let prediction = Prediction::parse(common::prediction_type(
-            cfg,
-            &["epsilon", "sample", "v_prediction"],
-        )?);
+        let prediction = Prediction::resolve(cfg, Prediction::ALL_NAMES)?;
         let clip = clip_setting(cfg, false)?;
         let n = spec.num_train_timesteps;
         let original = cfg.original_inference_steps.unwrap_or(50);
@@ -48,11 +45,7 @@ impl Lcm {
         let timesteps: Vec<i64> = (0..steps)
             .map(|i| origin[(i as f64 * ratio).floor() as usize])
             .collect();
-        let final_alpha_cumprod = if cfg.set_alpha_to_one.unwrap_or(true) {
-            1.0
-        } else {
-            ac[0]
-        };
+        let final_alpha_cumprod = common::final_alpha_cumprod(cfg, &ac, true);
         let tf: Vec<f64> = timesteps.iter().map(|&t| t as f64).collect();
         common::check_first_timestep_unique(&tf, steps)?;
         Ok(Self {
@@ -81,12 +74,8 @@ impl Scheduler for Lcm {
     ) -> Result<Tensor> {
         let t = self.timesteps[i];
         let prev_t = self.timesteps.get(i + 1).copied().unwrap_or(t);
-        let a = ac_at(&self.alphas_cumprod, t).map_err(candle_core::Error::wrap)?;
-        let a_prev = if prev_t >= 0 {
-            ac_at(&self.alphas_cumprod, prev_t).map_err(candle_core::Error::wrap)?
-        } else {
-            self.final_alpha_cumprod
-        };
+        let (a, a_prev) =
+            common::alphas_at(&self.alphas_cumprod, t, prev_t, self.final_alpha_cumprod)?;
         let b = 1.0 - a;
         let b_prev = 1.0 - a_prev;
         // sigma_data = 0.5; the int64 timestep times a float promotes to float32.
@@ -104,9 +93,5 @@ impl Scheduler for Lcm {
         } else {
             Ok(denoised)
         }
-    }
-
-    fn sigmas(&self) -> Option<&[f64]> {
-        None
     }
 }

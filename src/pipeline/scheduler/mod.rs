@@ -198,7 +198,9 @@ pub trait Scheduler: Send {
         rng: &mut TorchGenerator,
     ) -> Result<Tensor>;
     /// The sigma schedule (len = steps + 1) for samplers that have one.
-    fn sigmas(&self) -> Option<&[f64]>;
+    fn sigmas(&self) -> Option<&[f64]> {
+        None
+    }
 }
 
 /// The starting latents as diffusers makes them: ONE `torch.randn` of the whole shape from the

@@ -5,7 +5,7 @@
 
 use candle_core::{Result, Tensor};
 
-use super::common::{self, ac_at, div, mul, BetaSpec};
+use super::common::{self, div, mul, BetaSpec};
 use super::{Scheduler, SchedulerConfig, SchedulerError, TorchGenerator};
 
 pub(crate) struct Pndm {
@@ -93,11 +93,7 @@ impl Pndm {
             (prk, plms)
         };
         let all: Vec<i64> = prk.iter().chain(&plms).copied().collect();
-        let final_alpha_cumprod = if cfg.set_alpha_to_one.unwrap_or(false) {
-            1.0
-        } else {
-            ac[0]
-        };
+        let final_alpha_cumprod = common::final_alpha_cumprod(cfg, &ac, false);
         Ok(Self {
             timesteps_f: all.iter().map(|&t| t as f64).collect(),
             timesteps: all,
@@ -120,12 +116,8 @@ impl Pndm {
         prev_t: i64,
         model_output: &Tensor,
     ) -> std::result::Result<Tensor, candle_core::Error> {
-        let a = ac_at(&self.alphas_cumprod, t).map_err(candle_core::Error::wrap)?;
-        let a_prev = if prev_t >= 0 {
-            ac_at(&self.alphas_cumprod, prev_t).map_err(candle_core::Error::wrap)?
-        } else {
-            self.final_alpha_cumprod
-        };
+        let (a, a_prev) =
+            common::alphas_at(&self.alphas_cumprod, t, prev_t, self.final_alpha_cumprod)?;
         let b = 1.0 - a;
         let b_prev = 1.0 - a_prev;
         let model_output = if self.v_prediction {
@@ -157,10 +149,6 @@ impl Scheduler for Pndm {
         } else {
             self.step_plms(model_output, i, sample)
         }
-    }
-
-    fn sigmas(&self) -> Option<&[f64]> {
-        None
     }
 }
 

@@ -52,31 +52,29 @@ fn load_transformer(
     )
 }
 
+/// The `resnets.i` (each followed by `attentions.i` in a cross-attention block) of a down or
+/// up block; the two differ only in what each resnet takes in.
 #[derive(Debug, Clone)]
-pub struct DownBlock {
+struct Layers {
     resnets: Vec<ResnetBlock2D>,
     attentions: Vec<Transformer2DModel>,
-    downsampler: Option<Downsample2D>,
 }
 
-impl DownBlock {
-    pub fn load(
-        vb: VarBuilder,
+impl Layers {
+    /// `in_channels(i)`: the channels resnet `i` takes in; every resnet outputs
+    /// `spec.out_channels`.
+    fn load(
+        vb: &VarBuilder,
         spec: &BlockSpec,
         rs: &ResnetSettings,
-        downsample_padding: usize,
+        in_channels: impl Fn(usize) -> usize,
     ) -> Result<Self> {
         let mut resnets = Vec::with_capacity(spec.num_layers);
         let mut attentions = Vec::new();
         for i in 0..spec.num_layers {
-            let in_ch = if i == 0 {
-                spec.in_channels
-            } else {
-                spec.out_channels
-            };
             resnets.push(ResnetBlock2D::load(
                 vb.pp("resnets").pp(i),
-                in_ch,
+                in_channels(i),
                 spec.out_channels,
                 rs,
             )?);
@@ -89,6 +87,42 @@ impl DownBlock {
                 )?);
             }
         }
+        Ok(Self {
+            resnets,
+            attentions,
+        })
+    }
+
+    /// Layer `i`: h `[b, in_channels(i), h, w]` -> `[b, out, h, w]`.
+    fn forward(&self, i: usize, h: &Tensor, temb: &Tensor, text: &Tensor) -> Result<Tensor> {
+        let h = self.resnets[i].forward(h, temb)?;
+        match self.attentions.get(i) {
+            Some(attn) => attn.forward(&h, text),
+            None => Ok(h),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DownBlock {
+    layers: Layers,
+    downsampler: Option<Downsample2D>,
+}
+
+impl DownBlock {
+    pub fn load(
+        vb: VarBuilder,
+        spec: &BlockSpec,
+        rs: &ResnetSettings,
+        downsample_padding: usize,
+    ) -> Result<Self> {
+        let layers = Layers::load(&vb, spec, rs, |i| {
+            if i == 0 {
+                spec.in_channels
+            } else {
+                spec.out_channels
+            }
+        })?;
         let downsampler = if spec.resample {
             Some(Downsample2D::load(
                 vb.pp("downsamplers").pp("0"),
@@ -99,8 +133,7 @@ impl DownBlock {
             None
         };
         Ok(Self {
-            resnets,
-            attentions,
+            layers,
             downsampler,
         })
     }
@@ -115,11 +148,8 @@ impl DownBlock {
         skips: &mut Vec<Tensor>,
     ) -> Result<Tensor> {
         let mut h = x.clone();
-        for (i, resnet) in self.resnets.iter().enumerate() {
-            h = resnet.forward(&h, temb)?;
-            if let Some(attn) = self.attentions.get(i) {
-                h = attn.forward(&h, text)?;
-            }
+        for i in 0..self.layers.resnets.len() {
+            h = self.layers.forward(i, &h, temb, text)?;
             skips.push(h.clone());
         }
         if let Some(down) = &self.downsampler {
@@ -167,16 +197,13 @@ impl MidBlock {
 
 #[derive(Debug, Clone)]
 pub struct UpBlock {
-    resnets: Vec<ResnetBlock2D>,
-    attentions: Vec<Transformer2DModel>,
+    layers: Layers,
     upsampler: Option<Upsample2D>,
 }
 
 impl UpBlock {
     pub fn load(vb: VarBuilder, spec: &BlockSpec, rs: &ResnetSettings) -> Result<Self> {
-        let mut resnets = Vec::with_capacity(spec.num_layers);
-        let mut attentions = Vec::new();
-        for i in 0..spec.num_layers {
+        let layers = Layers::load(&vb, spec, rs, |i| {
             // The last resnet takes the skip from before the down block's first resnet.
             let skip_ch = if i + 1 == spec.num_layers {
                 spec.in_channels
@@ -188,21 +215,8 @@ impl UpBlock {
             } else {
                 spec.out_channels
             };
-            resnets.push(ResnetBlock2D::load(
-                vb.pp("resnets").pp(i),
-                from_below + skip_ch,
-                spec.out_channels,
-                rs,
-            )?);
-            if let Some(a) = &spec.attention {
-                attentions.push(load_transformer(
-                    vb.pp("attentions").pp(i),
-                    a,
-                    spec.out_channels,
-                    rs.groups,
-                )?);
-            }
-        }
+            from_below + skip_ch
+        })?;
         let upsampler = if spec.resample {
             Some(Upsample2D::load(
                 vb.pp("upsamplers").pp("0"),
@@ -211,16 +225,12 @@ impl UpBlock {
         } else {
             None
         };
-        Ok(Self {
-            resnets,
-            attentions,
-            upsampler,
-        })
+        Ok(Self { layers, upsampler })
     }
 
     /// How many skip connections this block consumes.
     pub fn num_skips(&self) -> usize {
-        self.resnets.len()
+        self.layers.resnets.len()
     }
 
     /// x: `[b, prev, h, w]`; `skips`: this block's skip connections, consumed from the end;
@@ -234,15 +244,12 @@ impl UpBlock {
         upsample_size: Option<(usize, usize)>,
     ) -> Result<Tensor> {
         let mut h = x.clone();
-        for (i, resnet) in self.resnets.iter().enumerate() {
+        for i in 0..self.layers.resnets.len() {
             let skip = skips
                 .pop()
                 .ok_or_else(|| candle_core::Error::Msg("UNet up block ran out of skips".into()))?;
             h = Tensor::cat(&[&h, &skip], 1)?;
-            h = resnet.forward(&h, temb)?;
-            if let Some(attn) = self.attentions.get(i) {
-                h = attn.forward(&h, text)?;
-            }
+            h = self.layers.forward(i, &h, temb, text)?;
         }
         if let Some(up) = &self.upsampler {
             h = up.forward(&h, upsample_size)?;
