@@ -744,7 +744,7 @@ mod tests {
 /// The permissions an ordinary new file gets here: read and write for everyone, minus the
 /// process's umask (so usually `rw-r--r--`, or group-writable where the umask says so).
 #[cfg(unix)]
-fn new_file_permissions() -> std::fs::Permissions {
+pub fn new_file_permissions() -> std::fs::Permissions {
     use std::os::unix::fs::PermissionsExt;
     // SAFETY: umask only swaps the process's file-creation mask; it is put back at once. No
     // other thread creates files while a figure is being written.

@@ -364,9 +364,10 @@ fn batch_event(e: BatchEvent<'_>) -> Event {
         BatchEvent::Failed { job, error } => Event::FigureDone {
             message: format!("failed {}: {error}", job.file_name),
         },
-        BatchEvent::Cancelled { remaining } => Event::Warning(format!(
-            "stopped: {remaining} figures not started; run the same command again to continue"
-        )),
+        // The summary on stdout says how many are left and how to continue.
+        BatchEvent::Cancelled { .. } => {
+            Event::Note("stopped; every figure made so far is saved".to_string())
+        }
     }
 }
 
