@@ -710,6 +710,21 @@ pub fn romanize_hangul(text: &str) -> String {
     out
 }
 
+/// The permissions an ordinary new file gets here: read and write for everyone, minus the
+/// process's umask (so usually `rw-r--r--`, or group-writable where the umask says so).
+#[cfg(unix)]
+pub fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only swaps the process's file-creation mask; it is put back at once. No
+    // other thread creates files while a figure is being written.
+    let mask = unsafe {
+        let m = libc::umask(0o022);
+        libc::umask(m);
+        m
+    };
+    std::fs::Permissions::from_mode(0o666 & !(mask as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -739,19 +754,4 @@ mod tests {
         assert_eq!(a1111_quote("a, b"), "\"a, b\"");
         assert_eq!(a1111_quote("C:\\m\"x"), "\"C:\\\\m\\\"x\"");
     }
-}
-
-/// The permissions an ordinary new file gets here: read and write for everyone, minus the
-/// process's umask (so usually `rw-r--r--`, or group-writable where the umask says so).
-#[cfg(unix)]
-pub fn new_file_permissions() -> std::fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    // SAFETY: umask only swaps the process's file-creation mask; it is put back at once. No
-    // other thread creates files while a figure is being written.
-    let mask = unsafe {
-        let m = libc::umask(0o022);
-        libc::umask(m);
-        m
-    };
-    std::fs::Permissions::from_mode(0o666 & !(mask as u32))
 }

@@ -577,7 +577,11 @@ impl RunSummary {
             let _ = writeln!(
                 s,
                 "stopped early: {} not started; run the same command again to continue",
-                if self.not_started == 1 { "1 figure".to_string() } else { format!("{} figures", self.not_started) }
+                if self.not_started == 1 {
+                    "1 figure".to_string()
+                } else {
+                    format!("{} figures", self.not_started)
+                }
             );
         }
         if !self.stray.is_empty() {

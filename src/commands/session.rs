@@ -282,7 +282,12 @@ pub fn build_request(
     notes.extend(composition_notes(composed.as_ref(), model, guidance));
     // Only a negative prompt the user wrote is worth a note: a style's own negative prompt
     // on a turbo model is expected, and a note on every figure would teach users to skip notes.
-    if guidance <= 1.0 && image.negative.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+    if guidance <= 1.0
+        && image
+            .negative
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty())
+    {
         notes.push(crate::style::compose::NEGATIVE_IGNORED_NOTE.to_string());
     }
     notes.dedup();
@@ -367,7 +372,8 @@ pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
 }
 
 /// Image formats users may type after `-o` that reportfig does not write.
-const OTHER_IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff", "svg"];
+const OTHER_IMAGE_EXTENSIONS: [&str; 8] =
+    ["jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff", "svg"];
 
 /// The PNG file `-o` stands for: a folder (existing, or written with a trailing `/`) gets
 /// `default_name` inside it; a name without `.png` gets it added, so the file opens with a
