@@ -1,5 +1,8 @@
 //! The command line: clap definitions only. Each subcommand's arguments are turned into the
 //! library's checked option types in `main.rs`.
+//!
+//! Every argument has a help line, every command has examples, and examples stay under 80
+//! columns so they never wrap in a terminal (a wrapped example cannot be copied and pasted).
 
 use std::path::PathBuf;
 
@@ -15,11 +18,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         PNG files you can put into reports, press releases and slides. Every PNG records how\n\
         it was made, so it can be made again exactly.",
     after_help = "Examples:\n  \
-        reportfig generate \"Smart traffic signals at a busy city intersection\" --style flat-vector -o cover.png\n  \
+        reportfig generate \"Smart traffic signals at a busy intersection\" -o cover.png\n  \
         reportfig batch reports/2026-transport/outline.md --style isometric-city\n  \
-        reportfig compare \"Senior welfare centre opening\" --styles flat-vector,paper-cut\n  \
+        reportfig compare \"Senior welfare centre\" --styles flat-vector,paper-cut\n  \
         reportfig styles list\n  \
-        reportfig models list"
+        reportfig models list\n\n\
+        Run `reportfig COMMAND --help` for the details of one command."
 )]
 pub struct Cli {
     /// Print nothing but results and errors (no progress bars or notes).
@@ -35,27 +39,43 @@ pub enum Command {
     /// Make one image from one caption.
     #[command(after_help = "Examples:\n  \
         reportfig generate \"Smart traffic signals at a busy city intersection\"\n  \
-        reportfig generate \"2025 budget by sector\" --style flat-vector --size slide-16x9 -o budget.png\n  \
-        reportfig generate \"Riverside park at dawn\" --model sd15 --steps 25 --guidance 7.5 --seed 42\n  \
+        reportfig generate \"2025 budget by sector\" --style flat-vector -o budget.png\n  \
+        reportfig generate \"City hall at night\" --size slide-16x9 -o figures/\n  \
+        reportfig generate \"Riverside park at dawn\" --model sd15 --seed 42\n  \
         reportfig generate \"City hall\" --model ./models/my-finetune")]
     Generate(GenerateArgs),
     /// Illustrate every section of a report outline (Markdown, text or CSV).
     #[command(after_help = "Examples:\n  \
         reportfig batch reports/2026-transport/outline.md --style isometric-city\n  \
+        reportfig batch outline.md --dry-run     # see the plan, make nothing\n  \
         reportfig batch outline.csv --out figures --force\n  \
-        reportfig batch outline.md --dry-run\n  \
-        reportfig batch outline.md --shard 1/4   # one of four machines")]
+        reportfig batch outline.md --shard 1/4   # one of four machines\n\n\
+        Press Ctrl-C once to stop after the current figure; run the same command\n\
+        again to continue where it stopped.")]
     Batch(BatchArgs),
     /// One caption in several styles (or settings) side by side, on one labelled sheet.
     #[command(after_help = "Examples:\n  \
-        reportfig compare \"Senior welfare centre opening ceremony\" --styles flat-vector,isometric-city,paper-cut\n  \
-        reportfig compare \"Flood response drill\" --styles press-photo --vary steps=1,2,4 --seeds 1,2")]
+        reportfig compare \"Senior welfare centre\" --styles flat-vector,paper-cut\n  \
+        reportfig compare \"Flood response drill\" --styles press-photo --seeds 1,2\n  \
+        reportfig compare \"Bike lanes\" --vary steps=1,2,4 --vary sampler=euler,lcm")]
     Compare(CompareArgs),
     /// Look at the style library, check or import style files.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+        reportfig styles list\n  \
+        reportfig styles show flat-vector-infographic\n  \
+        reportfig styles check my-style.toml\n  \
+        reportfig styles import styles.csv"
+    )]
     Styles(StylesCommand),
     /// The model presets: which exist, which are downloaded; download ahead of time.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+        reportfig models list\n  \
+        reportfig models fetch sd-turbo"
+    )]
     Models(ModelsCommand),
 }
 
@@ -71,6 +91,29 @@ pub enum DTypeArg {
     F32,
     F16,
     Bf16,
+}
+
+/// `--seed`: clap's own message ("invalid digit found in string") means nothing to a user.
+pub fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|_| {
+        "a seed is a whole number of 0 or more, e.g. --seed 42 (leave it out for a random one)"
+            .to_string()
+    })
+}
+
+/// `--steps`.
+pub fn parse_steps(s: &str) -> Result<u32, String> {
+    s.trim().parse::<u32>().map_err(|_| {
+        "steps is a whole number, e.g. --steps 4 (turbo models: 1 to 4; others: 20 to 50)"
+            .to_string()
+    })
+}
+
+/// `--guidance`; negative values parse so the library can say why they are wrong.
+pub fn parse_guidance(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .map_err(|_| "guidance is a number, e.g. --guidance 7.5 (turbo models use 0)".to_string())
 }
 
 /// Where the model comes from and how it runs; shared by generate, batch and compare.
@@ -97,39 +140,45 @@ pub struct ModelArgs {
 /// Settings of one image; unset values come from the style, then from the model preset.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ImageArgs {
-    /// Style name from the library (see `reportfig styles list`); stack styles with a+b.
-    #[arg(long, short = 's')]
+    /// Style name from the library, e.g. flat-vector (see `reportfig styles list`); stack
+    /// styles with a+b.
+    #[arg(long, short = 's', value_name = "NAME")]
     pub style: Option<String>,
-    /// Page size preset (a4-portrait, a4-landscape, slide-16x9, square, banner, icon) or WxH.
+    /// Page size: a4-portrait, a4-landscape, slide-16x9, square, banner, icon, or pixels such
+    /// as 768x512.
     #[arg(long)]
     pub size: Option<String>,
     /// Crop the result to the exact page ratio.
     #[arg(long)]
     pub exact_ratio: bool,
-    /// Number of denoising steps.
-    #[arg(long)]
+    /// Number of denoising steps (default: the style's or the model's; turbo 1-4, others 20-50).
+    #[arg(long, value_name = "N", value_parser = parse_steps)]
     pub steps: Option<u32>,
-    /// How strongly the image follows the prompt (0 or 1 turns guidance off; turbo models use 0).
-    #[arg(long)]
+    /// How strongly the image follows the prompt, e.g. 7.5 (0 or 1 turns guidance off; turbo
+    /// models use 0).
+    #[arg(long, value_name = "NUMBER", value_parser = parse_guidance, allow_negative_numbers = true)]
     pub guidance: Option<f64>,
     /// Sampler: euler, euler-a, ddim, pndm, dpmpp-2m, dpmpp-2m-karras, lcm, ddpm.
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub sampler: Option<String>,
-    /// What to keep out of the image.
+    /// What to keep out of the image, e.g. "text, watermark, crowds" (no effect on turbo
+    /// models).
     #[arg(long, value_name = "TEXT")]
     pub negative: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// What the image should show, in plain words.
+    /// What the image should show, in plain words (in quotes).
     pub caption: String,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Seed of the random noise: the same seed and settings give the same image.
-    #[arg(long)]
+    /// Seed of the random noise: the same seed and settings give the same image (default: a
+    /// random seed, printed so you can reuse it).
+    #[arg(long, value_name = "N", value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Output PNG (default: a name made from the caption and the seed, in this folder).
+    /// Output PNG file, or a folder to put it in (default: a name made from the caption and
+    /// the seed, in this folder).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Replace the output file if it exists.
@@ -148,8 +197,8 @@ pub struct BatchArgs {
     pub outline: PathBuf,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Base seed; each figure's seed is derived from it and the figure's position.
-    #[arg(long, default_value_t = 1)]
+    /// Base seed: figure n gets seed N + n - 1, so figure 1 matches `generate --seed N`.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Folder for the figures (default: figures/ next to the outline).
     #[arg(long, value_name = "DIR")]
@@ -160,13 +209,13 @@ pub struct BatchArgs {
     /// Skip figures already made with the same settings (the default).
     #[arg(long)]
     pub resume: bool,
-    /// Run only part I of N of the outline (for several machines or processes).
+    /// Make only part I of N of the outline, e.g. 1/4 (for several machines or processes).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Show what would be made, without loading a model.
     #[arg(long)]
     pub dry_run: bool,
-    /// Also write an illustrated copy of a Markdown outline.
+    /// Also write outline.illustrated.md: a copy of a Markdown outline with the images in it.
     #[arg(long)]
     pub markdown: bool,
     /// Print the summary as JSON on stdout.
@@ -179,15 +228,16 @@ pub struct BatchArgs {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// The caption(s) to compare; each becomes a row.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "CAPTION")]
     pub captions: Vec<String>,
-    /// Styles to compare, comma-separated (one column each).
-    #[arg(long, value_delimiter = ',')]
+    /// Styles to compare, comma-separated, e.g. flat-vector,paper-cut (one column each).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,...")]
     pub styles: Vec<String>,
-    /// Seeds, comma-separated (one row each).
-    #[arg(long, value_delimiter = ',', default_value = "1")]
+    /// Seeds, comma-separated, e.g. 1,2,3 (one row each).
+    #[arg(long, value_delimiter = ',', default_value = "1", value_name = "N,N,...", value_parser = parse_seed)]
     pub seeds: Vec<u64>,
-    /// Another axis: steps=1,2,4 | guidance=0,1.5 | sampler=euler,dpmpp-2m | model=sd-turbo,sdxl-turbo
+    /// Another setting to compare: steps=1,2,4 | guidance=0,1.5 | sampler=euler,dpmpp-2m |
+    /// model=sd-turbo,sdxl-turbo (may be given more than once).
     #[arg(long, value_name = "NAME=V1,V2")]
     pub vary: Vec<String>,
     #[command(flatten)]
@@ -208,14 +258,23 @@ pub struct CompareArgs {
 #[derive(Debug, Subcommand)]
 pub enum StylesCommand {
     /// All styles, grouped by category.
+    #[command(after_help = "Examples:\n  \
+        reportfig styles list\n  \
+        reportfig styles list --json > styles.json")]
     List {
+        /// Extra folder of user styles (besides the user config folder).
         #[arg(long, value_name = "DIR")]
         styles_dir: Option<PathBuf>,
+        /// Print the list as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// One style and the prompt it makes from a sample caption.
+    #[command(after_help = "Examples:\n  \
+        reportfig styles show flat-vector-infographic\n  \
+        reportfig styles show paper-cut --caption \"Library opening\" --model sdxl")]
     Show {
+        /// The style's name, e.g. flat-vector-infographic (see `reportfig styles list`).
         name: String,
         /// The caption to compose with.
         #[arg(
@@ -226,13 +285,23 @@ pub enum StylesCommand {
         /// Model preset whose family decides overrides and sizes.
         #[arg(long, short = 'm', default_value = "sd-turbo")]
         model: String,
+        /// Extra folder of user styles (besides the user config folder).
         #[arg(long, value_name = "DIR")]
         styles_dir: Option<PathBuf>,
     },
     /// Check a style file for mistakes before using it.
-    Check { file: PathBuf },
+    #[command(after_help = "Example:\n  \
+        reportfig styles check my-style.toml")]
+    Check {
+        /// The style file (.toml) to check.
+        file: PathBuf,
+    },
     /// Convert A1111 styles.csv or Fooocus/InvokeAI style JSON into reportfig style files.
+    #[command(after_help = "Examples:\n  \
+        reportfig styles import styles.csv\n  \
+        reportfig styles import fooocus_styles.json --out my-styles")]
     Import {
+        /// An A1111 styles.csv or a Fooocus/InvokeAI style .json file.
         file: PathBuf,
         /// Folder to write the .toml files into (default: your user styles folder).
         #[arg(long, value_name = "DIR")]
@@ -246,13 +315,19 @@ pub enum StylesCommand {
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
     /// The presets, their licences, native sizes and whether they are downloaded.
+    #[command(after_help = "Example:\n  \
+        reportfig models list")]
     List {
+        /// Print the list as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Download a model now, for later use without internet.
+    #[command(after_help = "Examples:\n  \
+        reportfig models fetch sd-turbo\n  \
+        reportfig models fetch stabilityai/sdxl-turbo")]
     Fetch {
-        /// A preset or a Hugging Face repo id.
+        /// A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl) or a Hugging Face repo id.
         name: String,
     },
 }

@@ -222,6 +222,14 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         }
         Command::Models(ModelsCommand::Fetch { name }) => {
             let hub = HubOptions::from_env(false)?;
+            // Said before anything starts, in the words of what the user set: the only way
+            // to be offline here is the environment variable.
+            if hub.offline {
+                return Err(BadInput(format!(
+                    "cannot download {name}: HF_HUB_OFFLINE is set, which forbids downloads\nhint: run `HF_HUB_OFFLINE= reportfig models fetch {name}` on a computer with internet"
+                ))
+                .into());
+            }
             let text = commands::models::fetch(&name, &hub, term)
                 .with_context(|| format!("could not fetch {name}"))?;
             print_out(text.trim_end());

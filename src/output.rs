@@ -337,6 +337,13 @@ where
         fill(&mut buffered).map_err(write_err)?;
         buffered.flush().map_err(write_err)?;
     }
+    // tempfile makes files only their owner may read; a finished figure, manifest or gallery
+    // must be as readable as any file the user saves (colleagues on a shared drive, a web
+    // server showing index.html).
+    #[cfg(unix)]
+    temp.as_file()
+        .set_permissions(new_file_permissions())
+        .map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
 
     let persisted = if overwrite {
@@ -701,6 +708,21 @@ pub fn romanize_hangul(text: &str) -> String {
         }
     }
     out
+}
+
+/// The permissions an ordinary new file gets here: read and write for everyone, minus the
+/// process's umask (so usually `rw-r--r--`, or group-writable where the umask says so).
+#[cfg(unix)]
+pub fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only swaps the process's file-creation mask; it is put back at once. No
+    // other thread creates files while a figure is being written.
+    let mask = unsafe {
+        let m = libc::umask(0o022);
+        libc::umask(m);
+        m
+    };
+    std::fs::Permissions::from_mode(0o666 & !(mask as u32))
 }
 
 #[cfg(test)]

@@ -51,12 +51,7 @@ impl Terminal {
                 self.multi.remove(&old);
             }
             let bar = self.multi.add(ProgressBar::new(total as u64));
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "  steps {bar:30.cyan/blue} {pos}/{len}  {per_sec}  eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
+            bar.set_style(bar_style("  step", "cyan/blue", false));
             self.steps = Some(bar);
         }
         self.steps.as_ref().expect("step bar was just set")
@@ -76,6 +71,9 @@ impl Reporter for Terminal {
             Event::Pipeline(Progress::Step { done, total }) => {
                 let bar = self.step_bar(total);
                 bar.set_position(done as u64);
+                if done == 2 {
+                    bar.set_style(bar_style("  step", "cyan/blue", true));
+                }
                 if done == total {
                     bar.finish_and_clear();
                 }
@@ -94,17 +92,18 @@ impl Reporter for Terminal {
             Event::Pipeline(_) => {}
             Event::FiguresStarted { total } => {
                 let bar = self.multi.add(ProgressBar::new(total as u64));
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "figures {bar:30.green/white} {pos}/{len}  eta {eta}  {msg}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
+                bar.set_style(bar_style("figures", "green/white", false));
+                // Drawn now, not at the first finished figure: the user should see from the
+                // start how many figures this run makes; the tick keeps the clock moving.
+                bar.enable_steady_tick(Duration::from_secs(1));
                 self.overall = Some(bar);
             }
             Event::FigureDone { message } => {
                 if let Some(bar) = &self.overall {
                     bar.inc(1);
+                    if bar.position() == 1 {
+                        bar.set_style(bar_style("figures", "green/white", true));
+                    }
                 }
                 if let Some(bar) = self.steps.take() {
                     bar.finish_and_clear();
@@ -121,4 +120,14 @@ impl Reporter for Terminal {
             }
         }
     }
+}
+
+/// A bar's look. The time left is only shown once there is something to estimate it from
+/// (indicatif says "0s left" before the first step, which reads as "almost done").
+fn bar_style(label: &str, colours: &str, with_eta: bool) -> ProgressStyle {
+    let eta = if with_eta { ", about {eta} left" } else { "" };
+    ProgressStyle::with_template(&format!(
+        "{label} {{pos}}/{{len}} {{bar:30.{colours}}} {{elapsed}} so far{eta}"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
 }

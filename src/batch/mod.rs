@@ -576,8 +576,12 @@ impl RunSummary {
         if self.cancelled {
             let _ = writeln!(
                 s,
-                "stopped early: {} figures not started; run the same command again to continue",
-                self.not_started
+                "stopped early: {} not started; run the same command again to continue",
+                if self.not_started == 1 {
+                    "1 figure".to_string()
+                } else {
+                    format!("{} figures", self.not_started)
+                }
             );
         }
         if !self.stray.is_empty() {
@@ -717,6 +721,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
+    // Readable like any file the user saves (tempfile makes owner-only files).
+    #[cfg(unix)]
+    tmp.as_file()
+        .set_permissions(crate::output::new_file_permissions())
+        .map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

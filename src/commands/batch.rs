@@ -187,7 +187,9 @@ pub fn run(
         session::resolve_model(source, &opts.model, reporter)?
     };
 
-    let notes: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    // Notes are kept per figure (caption and seed identify it here) and shown with its file
+    // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
+    let notes: RefCell<Vec<(String, u64, String)>> = RefCell::new(Vec::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
         let image = figure_image_options(&opts.image, spec);
         let (request, figure_notes) =
@@ -195,9 +197,7 @@ pub fn run(
                 .map_err(|e| e.0)?;
         let mut all = notes.borrow_mut();
         for n in figure_notes {
-            if !all.contains(&n) {
-                all.push(n);
-            }
+            all.push((spec.caption.to_string(), spec.seed, n));
         }
         Ok(request)
     };
@@ -211,8 +211,16 @@ pub fn run(
         shard,
     };
     let plan = batch::plan(&outline, &settings, &build, &OutputStore).map_err(plan_error)?;
-    for n in notes.take() {
-        reporter.event(Event::Warning(n));
+    let notes = notes.take();
+    for f in &plan.figures {
+        if !(opts.dry_run || f.action.generates()) {
+            continue;
+        }
+        for (caption, seed, note) in &notes {
+            if *caption == f.job.caption && *seed == f.job.request.seed {
+                reporter.event(Event::Warning(format!("{}: {note}", f.job.file_name)));
+            }
+        }
     }
 
     if opts.dry_run {
@@ -240,9 +248,14 @@ pub fn run(
     .map_err(|e| anyhow::anyhow!(e))?;
     if let Some(r) = &pipeline_renderer {
         for (caption, words) in &r.dropped {
+            let file = plan
+                .figures
+                .iter()
+                .find(|f| f.job.caption == *caption)
+                .map_or_else(|| format!("\"{caption}\""), |f| f.job.file_name.clone());
             reporter.event(Event::Warning(format!(
-                "\"{caption}\": the prompt is longer than the model reads (77 tokens); left out: {}",
-                words.join(" ")
+                "{file}: {}",
+                session::dropped_words_warning(words)
             )));
         }
     }
@@ -351,9 +364,10 @@ fn batch_event(e: BatchEvent<'_>) -> Event {
         BatchEvent::Failed { job, error } => Event::FigureDone {
             message: format!("failed {}: {error}", job.file_name),
         },
-        BatchEvent::Cancelled { remaining } => Event::Warning(format!(
-            "stopped: {remaining} figures not started; run the same command again to continue"
-        )),
+        // The summary on stdout says how many are left and how to continue.
+        BatchEvent::Cancelled { .. } => {
+            Event::Note("stopped; every figure made so far is saved".to_string())
+        }
     }
 }
 

@@ -462,12 +462,11 @@ pub fn run(
         .map_err(|e| BadInput(e.to_string()))?;
 
     // Where everything goes; nothing is overwritten without --force.
-    let sheet_path = opts.output.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "compare-{}.png",
-            output::slug(captions[0], output::DEFAULT_SLUG_LEN)
-        ))
-    });
+    let default_name = format!(
+        "compare-{}.png",
+        output::slug(captions[0], output::DEFAULT_SLUG_LEN)
+    );
+    let sheet_path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&sheet_path)?;
     let stem = sheet_path
         .file_stem()
@@ -531,9 +530,8 @@ pub fn run(
                 )));
                 let made = pipeline.generate(req, &mut |p| reporter.event(Event::Pipeline(p)))?;
                 if !made.dropped_words.is_empty() {
-                    reporter.event(Event::Warning(format!(
-                        "the prompt is longer than the model reads (77 tokens); left out: {}",
-                        made.dropped_words.join(" ")
+                    reporter.event(Event::Warning(session::dropped_words_warning(
+                        &made.dropped_words,
                     )));
                 }
                 let image = session::apply_crop(made.image, req);

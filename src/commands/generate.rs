@@ -35,30 +35,13 @@ pub fn run(
     styles: &StyleLibrary,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<GenerateOutcome> {
-    let source = session::parse_model(&opts.model, reporter)?;
-    let seed = match opts.seed {
-        Some(s) => s,
-        None => {
-            let s = session::fresh_seed();
-            reporter.event(Event::Note(format!(
-                "seed {s} (pass --seed {s} to make this image again)"
-            )));
-            s
-        }
-    };
-    let model = session::resolve_model(source, &opts.model, reporter)?;
-    let (request, notes) =
-        session::build_request(&opts.caption, &opts.image, seed, &model, styles)?;
-    for n in notes {
-        reporter.event(Event::Warning(n));
-    }
-
-    // Everything a user can get wrong is checked before the model loads: a wrong path must
-    // not cost minutes of computation.
-    let path = opts
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(output::default_file_name(&request.caption, seed)));
+    // Everything a user can get wrong is checked before anything slow (a download, the model
+    // load): a wrong path must not cost minutes. The seed is only announced once the request
+    // is known to be good, so an error is never preceded by a misleading "seed …" line.
+    session::check_caption(&opts.caption)?;
+    let seed = opts.seed.unwrap_or_else(session::fresh_seed);
+    let default_name = output::default_file_name(opts.caption.trim(), seed);
+    let path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&path)?;
     if path.exists() && !opts.force {
         return Err(BadInput(format!(
@@ -67,13 +50,24 @@ pub fn run(
         ))
         .into());
     }
+    let source = session::parse_model(&opts.model, reporter)?;
+    let model = session::resolve_model(source, &opts.model, reporter)?;
+    let (request, notes) =
+        session::build_request(&opts.caption, &opts.image, seed, &model, styles)?;
+    if opts.seed.is_none() {
+        reporter.event(Event::Note(format!(
+            "seed {seed} (pass --seed {seed} to make this image again)"
+        )));
+    }
+    for n in notes {
+        reporter.event(Event::Warning(n));
+    }
 
     let mut pipeline = model.load(&opts.model, reporter)?;
     let made = pipeline.generate(&request, &mut |p| reporter.event(Event::Pipeline(p)))?;
     if !made.dropped_words.is_empty() {
-        reporter.event(Event::Warning(format!(
-            "the prompt is longer than the model reads (77 tokens); left out: {}",
-            made.dropped_words.join(" ")
+        reporter.event(Event::Warning(session::dropped_words_warning(
+            &made.dropped_words,
         )));
     }
     let image = session::apply_crop(made.image, &request);

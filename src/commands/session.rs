@@ -192,12 +192,8 @@ pub fn build_request(
     model: &ResolvedModel,
     styles: &StyleLibrary,
 ) -> Result<(GenerationRequest, Vec<String>), BadInput> {
+    check_caption(caption)?;
     let caption = caption.trim();
-    if caption.is_empty() {
-        return Err(BadInput(
-            "the caption is empty\nhint: write what the image should show, e.g. \"Smart traffic signals at a busy city intersection\"".into(),
-        ));
-    }
     let family = model.family;
     let mut notes = Vec::new();
     let (style_names, composed) = match &image.style {
@@ -207,13 +203,6 @@ pub fn build_request(
                 .map_err(|e| BadInput(e.to_string()))?;
             let names = spec.split('+').map(|s| s.trim().to_string()).collect();
             let c = compose(caption, &stack, family, &|t| model.count_tokens(t));
-            if !c.dropped.is_empty() {
-                notes.push(format!(
-                    "the style and caption are longer than the model reads; left out of the style: {}",
-                    c.dropped.join(", ")
-                ));
-            }
-            notes.extend(c.notes.iter().cloned());
             (names, Some(c))
         }
         None => (Vec::new(), None),
@@ -290,9 +279,14 @@ pub fn build_request(
         .negative
         .clone()
         .or(composed.as_ref().and_then(|c| c.negative_prompt.clone()));
+    notes.extend(composition_notes(composed.as_ref(), model, guidance));
+    // Only a negative prompt the user wrote is worth a note: a style's own negative prompt
+    // on a turbo model is expected, and a note on every figure would teach users to skip notes.
     if guidance <= 1.0
-        && negative.as_deref().is_some_and(|n| !n.is_empty())
-        && image.negative.is_some()
+        && image
+            .negative
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty())
     {
         notes.push(crate::style::compose::NEGATIVE_IGNORED_NOTE.to_string());
     }
@@ -375,4 +369,99 @@ pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
         )));
     }
     Ok(())
+}
+
+/// Image formats users may type after `-o` that reportfig does not write.
+const OTHER_IMAGE_EXTENSIONS: [&str; 8] =
+    ["jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff", "svg"];
+
+/// The PNG file `-o` stands for: a folder (existing, or written with a trailing `/`) gets
+/// `default_name` inside it; a name without `.png` gets it added, so the file opens with a
+/// double click; another image format is refused rather than written as a PNG in disguise.
+pub fn png_output_path(given: Option<&Path>, default_name: &str) -> Result<PathBuf, BadInput> {
+    let Some(p) = given else {
+        return Ok(PathBuf::from(default_name));
+    };
+    let text = p.as_os_str().to_string_lossy();
+    if p.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+        return Ok(p.join(default_name));
+    }
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("png") => Ok(p.to_path_buf()),
+        Some(e) if OTHER_IMAGE_EXTENSIONS.contains(&e) => {
+            let mut png = p.to_path_buf();
+            png.set_extension("png");
+            Err(BadInput(format!(
+                "-o {}: reportfig writes PNG images only, not .{e}\nhint: use -o {} (Word, PowerPoint, Hangul and web pages all take PNG)",
+                p.display(),
+                png.display()
+            )))
+        }
+        _ => {
+            let mut name = p.as_os_str().to_owned();
+            name.push(".png");
+            Ok(PathBuf::from(name))
+        }
+    }
+}
+
+/// Refuses a blank caption before anything slow happens.
+pub fn check_caption(caption: &str) -> Result<(), BadInput> {
+    if caption.trim().is_empty() {
+        return Err(BadInput(
+            "the caption is empty\nhint: write what the image should show, e.g. \"Smart traffic signals at a busy city intersection\"".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The warning for prompt words past the text encoder's window, in words a user knows: the
+/// tokenizer's pieces are joined back into readable text ("maps , air" becomes "maps, air").
+pub fn dropped_words_warning(words: &[String]) -> String {
+    let mut text = words.join(" ");
+    for p in [",", ".", ";", ":", "!", "?", ")"] {
+        text = text.replace(&format!(" {p}"), p);
+    }
+    format!(
+        "the prompt is longer than the model can read (77 tokens: about 50 English words, fewer in Korean), so these words had no effect: \"{}\"\nhint: shorten the caption, or put what matters most first",
+        text.trim()
+    )
+}
+
+/// What the user should hear about how caption and style were fitted to the model, decided
+/// with the final guidance (the composer only knows the style's): one note per fact, in plain
+/// words. Notes about the negative prompt are left out when guidance is off, since it is not
+/// used at all then.
+fn composition_notes(
+    composed: Option<&crate::style::compose::ComposedPrompt>,
+    model: &ResolvedModel,
+    guidance: f64,
+) -> Vec<String> {
+    let Some(c) = composed else {
+        return Vec::new();
+    };
+    let window = model.family.token_window();
+    let name = model.family.display_name();
+    let mut notes = Vec::new();
+    if !c.dropped.is_empty() {
+        notes.push(format!(
+            "caption and style together are longer than {name} can read ({window} tokens), so these style words were left out (the caption is kept whole): {}",
+            c.dropped.join("; ")
+        ));
+    }
+    if c.tokens > window {
+        notes.push(format!(
+            "the caption alone is longer than {name} can read ({window} tokens); its last words will have no effect\nhint: shorten the caption, or put what matters most first"
+        ));
+    }
+    if guidance > 1.0 && !c.dropped_negative.is_empty() {
+        notes.push(format!(
+            "the negative prompt is longer than {name} can read ({window} tokens), so its end was left out: {}",
+            c.dropped_negative.join(", ")
+        ));
+    }
+    notes
 }
