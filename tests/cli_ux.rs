@@ -336,3 +336,22 @@ fn fetch_under_hf_hub_offline_names_the_variable() {
         .stderr(predicate::str::contains("downloading").not())
         .stderr(predicate::str::contains("--offline").not());
 }
+
+#[test]
+fn a_korean_caption_gets_advice_to_write_english() {
+    let dir = TempDir::new().unwrap();
+    tiny_generate(dir.path(), "노인복지관 개관식", &["-o", "ko.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "understand English far better than Korean",
+        ));
+    tiny_generate(
+        dir.path(),
+        "Senior welfare centre opening",
+        &["-o", "en.png"],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("Korean").not());
+}

@@ -196,6 +196,15 @@ pub fn build_request(
     let caption = caption.trim();
     let family = model.family;
     let mut notes = Vec::new();
+    // The CLIP text encoders of every Stable Diffusion family were trained on English
+    // captions: Hangul comes out as byte pieces the model barely reads.
+    if caption.chars().any(is_hangul) {
+        notes.push(
+            "these models understand English far better than Korean, so the picture may not match \
+             the caption; for the best result write the caption in English"
+                .to_string(),
+        );
+    }
     let (style_names, composed) = match &image.style {
         Some(spec) => {
             let stack = styles
@@ -314,6 +323,10 @@ pub fn build_request(
         },
         notes,
     ))
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
 
 /// A seed for when none was given: from the clock and the process, printed and recorded so
