@@ -48,8 +48,16 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(p) = cause.downcast_ref::<reportfig::pipeline::PipelineError>() {
             return if p.is_user_input() { 2 } else { 1 };
         }
+        if let Some(s) = cause.downcast_ref::<SourceError>() {
+            // An unreachable or failing hub is not the user's input.
+            return match s {
+                SourceError::Network { .. }
+                | SourceError::HubAnswer { .. }
+                | SourceError::Locked { .. } => 1,
+                _ => 2,
+            };
+        }
         if cause.is::<BadInput>()
-            || cause.is::<SourceError>()
             || cause.is::<reportfig::style::StyleError>()
             || cause.is::<reportfig::outline::OutlineError>()
             || cause.is::<reportfig::model::config::ConfigError>()

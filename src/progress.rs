@@ -40,7 +40,10 @@ impl Terminal {
         if self.bars {
             let _ = self.multi.println(text);
         } else {
-            eprintln!("{text}");
+            // A closed stderr (`2>&1 | head`) must not stop a batch half-way: notes are
+            // best-effort, results go to stdout.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
         }
     }
 

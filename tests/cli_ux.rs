@@ -355,3 +355,17 @@ fn a_korean_caption_gets_advice_to_write_english() {
     .success()
     .stderr(predicate::str::contains("Korean").not());
 }
+
+#[test]
+fn an_unreachable_hub_is_a_run_time_failure_not_bad_input() {
+    let dir = TempDir::new().unwrap();
+    // Port 9 on loopback: nothing listens, the connection is refused at once.
+    reportfig(dir.path())
+        .env_remove("HF_HUB_OFFLINE")
+        .env("HF_ENDPOINT", "http://127.0.0.1:9")
+        .args(["generate", "Park", "--model", "sd-turbo", "--seed", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("could not reach"))
+        .stderr(predicate::str::contains("--offline"));
+}
