@@ -310,7 +310,7 @@ fn style_title(req: &GenerationRequest, styles: &StyleLibrary) -> String {
         .join(" + ")
 }
 
-/// The settings that differ between cells, named for the label of `req`.
+/// The settings that differ between the cells of one row, named for the label of `req`.
 fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> String {
     let differs = |f: &dyn Fn(&GenerationRequest) -> String| all.iter().any(|r| f(r) != f(all[0]));
     let fields: [Field<'_>; 6] = [
@@ -431,14 +431,16 @@ pub fn run(
     }
 
     // Labels first, so a font that cannot draw them fails before minutes of work.
-    let all: Vec<&GenerationRequest> = requests.iter().flatten().collect();
+    // A cell names only what changes along its row: the row label already says the rest
+    // (seed, caption, the outer axes), and repeating it in every cell hides the difference.
     let labels: Vec<Vec<Vec<String>>> = requests
         .iter()
         .map(|row| {
+            let in_row: Vec<&GenerationRequest> = row.iter().collect();
             row.iter()
                 .map(|req| {
                     let mut lines = vec![style_title(req, styles)];
-                    let d = differing_settings(req, &all);
+                    let d = differing_settings(req, &in_row);
                     if !d.is_empty() {
                         lines.push(d);
                     }
