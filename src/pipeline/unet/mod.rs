@@ -278,7 +278,7 @@ impl UNet2DConditionModel {
             }
             x = block.forward(&x, &emb, &text, &mut own, upsample_size)?;
         }
-        let x = self.act.apply(&self.conv_norm_out.forward(&x)?)?;
+        let x = self.act.after_norm(&self.conv_norm_out, &x)?;
         self.conv_out.forward(&x)
     }
 
