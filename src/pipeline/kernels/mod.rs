@@ -13,7 +13,7 @@ mod simd;
 
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Storage, Tensor};
 
-pub use gemm::Isa;
+pub use gemm::{Isa, PackedA, PackedB};
 
 /// Whether every tensor is f32 in CPU memory, the case these kernels handle.
 pub fn applies(tensors: &[&Tensor]) -> bool {
@@ -118,6 +118,109 @@ pub fn conv2d(
         })
     })???;
     from_vec(out, &[batch, out_channels, ho, wo])
+}
+
+/// A convolution weight `[out, in, kh, kw]` packed for [`conv2d_prepacked`] (done once, at
+/// load time).
+pub fn pack_conv_weight(weight: &Tensor) -> Result<PackedA> {
+    let (out_channels, in_channels, kh, kw) = weight.dims4()?;
+    let k = in_channels * kh * kw;
+    with_slice(weight, |ws| {
+        PackedA::new(
+            Isa::detect(),
+            &gemm::Strided::row_major(ws, out_channels, k),
+            gemm::Par::Rayon,
+        )
+    })
+}
+
+/// [`conv2d`] with a weight from [`pack_conv_weight`] of an `[out, in, kh, kw]` tensor.
+///
+/// x: `[batch, in, h, w]`, bias: `[out]` -> `[batch, out, h', w']`.
+pub fn conv2d_prepacked(
+    x: &Tensor,
+    weight: &PackedA,
+    (kernel_h, kernel_w): (usize, usize),
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+) -> Result<Tensor> {
+    let (batch, in_channels, height, width) = x.dims4()?;
+    let out_channels = weight.rows();
+    if weight.cols() != in_channels * kernel_h * kernel_w {
+        bail!(
+            "conv2d: input has {in_channels} channels but the weight expects {}",
+            weight.cols() / (kernel_h * kernel_w).max(1)
+        );
+    }
+    let g = conv::ConvGeometry {
+        batch,
+        in_channels,
+        height,
+        width,
+        out_channels,
+        kernel_h,
+        kernel_w,
+        stride,
+        padding,
+    };
+    let Some((ho, wo)) = g.out_size() else {
+        bail!("conv2d: a {kernel_h}×{kernel_w} kernel does not fit a {height}×{width} input")
+    };
+    if bias.is_some_and(|b| b.elem_count() != out_channels) {
+        bail!("conv2d: the bias needs {out_channels} values, one per output channel");
+    }
+    let mut out = zeroed(batch * out_channels * ho * wo);
+    with_slice(x, |xs| match bias {
+        Some(b) => with_slice(b, |bs| conv::conv2d_prepacked(&g, xs, weight, Some(bs), &mut out)),
+        None => {
+            conv::conv2d_prepacked(&g, xs, weight, None, &mut out);
+            Ok(())
+        }
+    })??;
+    from_vec(out, &[batch, out_channels, ho, wo])
+}
+
+/// A linear weight `[out, in]` packed as `Wᵀ` for [`linear_prepacked`] (done once, at load
+/// time).
+pub fn pack_linear_weight(weight: &Tensor) -> Result<PackedB> {
+    let (out_dim, in_dim) = weight.dims2()?;
+    with_slice(weight, |ws| {
+        PackedB::new(
+            Isa::detect(),
+            &gemm::Strided::transposed(ws, in_dim, out_dim),
+        )
+    })
+}
+
+/// [`linear`] with a weight from [`pack_linear_weight`].
+///
+/// x: `[..., in]`, bias: `[out]` -> `[..., out]`.
+pub fn linear_prepacked(x: &Tensor, weight: &PackedB, bias: Option<&Tensor>) -> Result<Tensor> {
+    let (in_dim, out_dim) = weight.shape();
+    let mut dims = x.dims().to_vec();
+    if dims.last() != Some(&in_dim) {
+        bail!("linear: input {:?} does not end in {in_dim}", x.dims());
+    }
+    if bias.is_some_and(|b| b.elem_count() != out_dim) {
+        bail!("linear: the bias needs {out_dim} values, one per output");
+    }
+    let rows = x.elem_count() / in_dim.max(1);
+    let mut out = zeroed(rows * out_dim);
+    let isa = weight.isa();
+    with_slice(x, |xs| {
+        let a = gemm::Strided::row_major(xs, rows, in_dim);
+        let mut run = |bias: gemm::Bias| gemm::gemm(isa, &a, weight, bias, &mut out, gemm::Par::Rayon);
+        match bias {
+            Some(bt) => with_slice(bt, |bs| run(gemm::Bias::PerCol(bs))),
+            None => {
+                run(gemm::Bias::None);
+                Ok(())
+            }
+        }
+    })??;
+    *dims.last_mut().expect("checked above") = out_dim;
+    from_vec(out, &dims)
 }
 
 /// `y = x Wᵀ + b` over the last dimension.
