@@ -254,6 +254,9 @@ pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tenso
 /// The exact GELU, `x Φ(x)` with the error function: what PyTorch's `gelu` and
 /// transformers' `"gelu"` compute (candle's `gelu` is the tanh approximation).
 pub fn gelu_exact(x: &Tensor) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return kernels::gelu_erf(x);
+    }
     x.gelu_erf()
 }
 
@@ -285,6 +288,9 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
 ///
 /// x: `[batch, channels, h, w]` -> `[batch, channels, 2h, 2w]`
 pub fn upsample_nearest2x(x: &Tensor) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return kernels::upsample_nearest2x(x);
+    }
     let (_, _, h, w) = x.dims4()?;
     x.upsample_nearest2d(2 * h, 2 * w)
 }

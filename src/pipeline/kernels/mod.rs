@@ -342,6 +342,39 @@ pub fn silu(x: &Tensor) -> Result<Tensor> {
     from_vec(out, x.dims())
 }
 
+/// Nearest-neighbour upsampling by two, every plane in parallel (candle's is one thread).
+///
+/// x: `[batch, channels, h, w]` -> `[batch, channels, 2h, 2w]`
+pub fn upsample_nearest2x(x: &Tensor) -> Result<Tensor> {
+    use rayon::prelude::*;
+    let (b, c, h, w) = x.dims4()?;
+    let mut out = zeroed(b * c * 4 * h * w);
+    if !out.is_empty() {
+        with_slice(x, |xs| {
+            out.par_chunks_mut(4 * h * w)
+                .zip(xs.par_chunks(h * w))
+                .for_each(|(o, plane)| {
+                    for (y, row) in plane.chunks_exact(w).enumerate() {
+                        let (top, bottom) = o[4 * y * w..4 * (y + 1) * w].split_at_mut(2 * w);
+                        for (pair, v) in top.chunks_exact_mut(2).zip(row) {
+                            pair[0] = *v;
+                            pair[1] = *v;
+                        }
+                        bottom.copy_from_slice(top);
+                    }
+                })
+        })?;
+    }
+    from_vec(out, &[b, c, 2 * h, 2 * w])
+}
+
+/// The exact GELU `x Φ(x)`, any shape.
+pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
+    let mut out = zeroed(x.elem_count());
+    with_slice(x, |xs| norm::gelu(Isa::detect(), xs, &mut out))?;
+    from_vec(out, x.dims())
+}
+
 /// Softmax over the last dimension, any shape.
 pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
     let cols = x.dims().last().copied().unwrap_or(1);

@@ -160,7 +160,11 @@ impl Upsample2D {
     pub fn forward(&self, x: &Tensor, size: Option<(usize, usize)>) -> Result<Tensor> {
         let (_, _, h, w) = x.dims4()?;
         let (th, tw) = size.unwrap_or((2 * h, 2 * w));
-        let up = x.upsample_nearest2d(th, tw)?;
+        let up = if (th, tw) == (2 * h, 2 * w) {
+            crate::pipeline::layers::upsample_nearest2x(x)?
+        } else {
+            x.upsample_nearest2d(th, tw)?
+        };
         self.conv.forward(&up)
     }
 }
