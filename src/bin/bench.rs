@@ -274,6 +274,7 @@ fn network_rows(
     if let Some(path) = text {
         let cfg: reportfig::model::config::ClipTextConfig = read_json(path, "text encoder config")?;
         let net = reportfig::pipeline::text::clip::ClipTextModel::load(vb(), &cfg)?;
+        kernels::release_free_memory();
         let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
         b.time("text encoder 77 tokens", None, || {
             net.forward(&ids)?;
@@ -285,6 +286,7 @@ fn network_rows(
         let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);
         let sd21 = ctx == 1024 && cfg.block_out_channels == [320, 640, 1280, 1280];
         let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &cfg)?;
+        kernels::release_free_memory();
         if net.needs_added_conditioning() {
             println!("(skipping the UNet rows: SDXL's added conditioning is not wired into the bench yet)");
         } else {
@@ -302,6 +304,7 @@ fn network_rows(
     if let Some(path) = vae {
         let cfg: VaeConfig = read_json(path, "VAE config")?;
         let net = reportfig::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &cfg)?;
+        kernels::release_free_memory();
         let z = randn(&[1, cfg.latent_channels, 64, 64])?;
         let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
         b.time("vae decode 64²→512²", gf, || {
@@ -331,6 +334,7 @@ fn whole_image(
     let enc = reportfig::pipeline::text::clip::ClipTextModel::load(vb(), &tcfg)?;
     let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &ucfg)?;
     let dec = reportfig::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg)?;
+    kernels::release_free_memory();
     let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
     let latents = randn(&[1, ucfg.in_channels, 64, 64])?;
     b.time("whole turbo image 512²", None, || {
@@ -342,7 +346,10 @@ fn whole_image(
         Ok(())
     })?;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?");
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: ?");
     println!("process peak over the whole run (weights generation included): {hwm}");
     Ok(())
 }

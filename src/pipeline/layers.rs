@@ -34,9 +34,10 @@ fn in_f32(x: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tenso
     if kernels::applies(&[x]) {
         return f(x);
     }
-    f(&x.to_device(&candle_core::Device::Cpu)?.to_dtype(DType::F32)?)?
-        .to_dtype(x.dtype())?
-        .to_device(x.device())
+    f(&x.to_device(&candle_core::Device::Cpu)?
+        .to_dtype(DType::F32)?)?
+    .to_dtype(x.dtype())?
+    .to_device(x.device())
 }
 
 /// A 2-D convolution with diffusers' parameter names (`weight` `[out, in, k, k]`, `bias`).

@@ -558,9 +558,13 @@ impl AutoencoderKL {
     pub fn load(vb: VarBuilder, cfg: &VaeConfig) -> Result<Self, VaeError> {
         let act = validate(cfg)?;
         let l = cfg.latent_channels;
+        let encoder = Encoder::load(vb.pp("encoder"), cfg, act)?;
+        let decoder = Decoder::load(vb.pp("decoder"), cfg, act)?;
+        // Each weight was copied into its packed form and freed: return those holes.
+        crate::pipeline::kernels::release_free_memory();
         Ok(Self {
-            encoder: Encoder::load(vb.pp("encoder"), cfg, act)?,
-            decoder: Decoder::load(vb.pp("decoder"), cfg, act)?,
+            encoder,
+            decoder,
             quant_conv: if cfg.use_quant_conv {
                 Some(conv(vb.pp("quant_conv"), 2 * l, 2 * l, 1, 1, 0)?)
             } else {

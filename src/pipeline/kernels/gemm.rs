@@ -189,7 +189,14 @@ impl PackedB {
                 let mut k0 = 0;
                 while k0 < k {
                     let kc = KC.min(k - k0);
-                    b.pack(k0, kc, n0, nc, nr, &mut panel[k0 * width..(k0 + kc) * width]);
+                    b.pack(
+                        k0,
+                        kc,
+                        n0,
+                        nc,
+                        nr,
+                        &mut panel[k0 * width..(k0 + kc) * width],
+                    );
                     k0 += kc;
                 }
             });
@@ -237,18 +244,15 @@ impl PackB for PackedB {
             for k in 0..kc {
                 for j in 0..nr {
                     let c = n0 + s * nr + j;
-                    out[s * kc * nr + k * nr + j] = if c < n0 + nc {
-                        self.at(k0 + k, c)
-                    } else {
-                        0.0
-                    };
+                    out[s * kc * nr + k * nr + j] =
+                        if c < n0 + nc { self.at(k0 + k, c) } else { 0.0 };
                 }
             }
         }
     }
 
     fn prepacked(&self, isa: Isa, k0: usize, n0: usize) -> Option<&[f32]> {
-        if isa != self.isa || k0 % KC != 0 || n0 % NC != 0 {
+        if isa != self.isa || !k0.is_multiple_of(KC) || !n0.is_multiple_of(NC) {
             return None;
         }
         let (_, nr) = isa.tile();

@@ -69,6 +69,17 @@ fn zeroed(len: usize) -> Vec<f32> {
     vec![0f32; len]
 }
 
+/// Hands memory that was freed inside the heap back to the system (glibc only; elsewhere a
+/// no-op). Packing weights at load time frees each loaded tensor right after copying it, and
+/// glibc keeps those holes resident: without this a loaded UNet costs ~0.6 GiB more RSS.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused pages of the allocator's own heap.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn from_vec(v: Vec<f32>, dims: &[usize]) -> Result<Tensor> {
     Tensor::from_vec(v, dims, &Device::Cpu)
 }
@@ -172,7 +183,9 @@ pub fn conv2d_prepacked(
     }
     let mut out = zeroed(batch * out_channels * ho * wo);
     with_slice(x, |xs| match bias {
-        Some(b) => with_slice(b, |bs| conv::conv2d_prepacked(&g, xs, weight, Some(bs), &mut out)),
+        Some(b) => with_slice(b, |bs| {
+            conv::conv2d_prepacked(&g, xs, weight, Some(bs), &mut out)
+        }),
         None => {
             conv::conv2d_prepacked(&g, xs, weight, None, &mut out);
             Ok(())
@@ -210,7 +223,8 @@ pub fn linear_prepacked(x: &Tensor, weight: &PackedB, bias: Option<&Tensor>) -> 
     let isa = weight.isa();
     with_slice(x, |xs| {
         let a = gemm::Strided::row_major(xs, rows, in_dim);
-        let mut run = |bias: gemm::Bias| gemm::gemm(isa, &a, weight, bias, &mut out, gemm::Par::Rayon);
+        let mut run =
+            |bias: gemm::Bias| gemm::gemm(isa, &a, weight, bias, &mut out, gemm::Par::Rayon);
         match bias {
             Some(bt) => with_slice(bt, |bs| run(gemm::Bias::PerCol(bs))),
             None => {
