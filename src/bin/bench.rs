@@ -24,6 +24,7 @@ struct Options {
     vae_config: Option<PathBuf>,
     text_config: Option<PathBuf>,
     candle: bool,
+    whole: bool,
 }
 
 fn parse_args() -> Result<Options> {
@@ -35,6 +36,7 @@ fn parse_args() -> Result<Options> {
         vae_config: None,
         text_config: None,
         candle: true,
+        whole: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -47,6 +49,7 @@ fn parse_args() -> Result<Options> {
             "--vae-config" => o.vae_config = Some(value()?.into()),
             "--text-config" => o.text_config = Some(value()?.into()),
             "--no-candle" => o.candle = false,
+            "--whole" => o.whole = true,
             "-h" | "--help" => {
                 println!("see the header of src/bin/bench.rs and BENCHMARKS.md");
                 std::process::exit(0);
@@ -271,6 +274,7 @@ fn network_rows(
     if let Some(path) = text {
         let cfg: reportfig::model::config::ClipTextConfig = read_json(path, "text encoder config")?;
         let net = reportfig::pipeline::text::clip::ClipTextModel::load(vb(), &cfg)?;
+        kernels::release_free_memory();
         let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
         b.time("text encoder 77 tokens", None, || {
             net.forward(&ids)?;
@@ -282,6 +286,7 @@ fn network_rows(
         let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);
         let sd21 = ctx == 1024 && cfg.block_out_channels == [320, 640, 1280, 1280];
         let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &cfg)?;
+        kernels::release_free_memory();
         if net.needs_added_conditioning() {
             println!("(skipping the UNet rows: SDXL's added conditioning is not wired into the bench yet)");
         } else {
@@ -299,6 +304,7 @@ fn network_rows(
     if let Some(path) = vae {
         let cfg: VaeConfig = read_json(path, "VAE config")?;
         let net = reportfig::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &cfg)?;
+        kernels::release_free_memory();
         let z = randn(&[1, cfg.latent_channels, 64, 64])?;
         let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
         b.time("vae decode 64²→512²", gf, || {
@@ -306,6 +312,45 @@ fn network_rows(
             Ok(())
         })?;
     }
+    Ok(())
+}
+
+/// A whole SD-Turbo image with the three networks loaded: text encoder, one UNet step at
+/// batch 1 (no classifier-free guidance), VAE decode. Run alone (`--whole`) so the process
+/// peak printed afterwards is this job's, weights included.
+fn whole_image(
+    b: &mut Bench,
+    text: Option<&Path>,
+    unet: Option<&Path>,
+    vae: Option<&Path>,
+) -> Result<()> {
+    let (Some(text), Some(unet), Some(vae)) = (text, unet, vae) else {
+        bail!("--whole needs --text-config, --unet-config and --vae-config");
+    };
+    let vb = || reportfig::fixtures::recording::RecordingBackend::new(7).var_builder();
+    let tcfg: reportfig::model::config::ClipTextConfig = read_json(text, "text encoder config")?;
+    let ucfg: UNetConfig = read_json(unet, "UNet config")?;
+    let vcfg: VaeConfig = read_json(vae, "VAE config")?;
+    let enc = reportfig::pipeline::text::clip::ClipTextModel::load(vb(), &tcfg)?;
+    let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &ucfg)?;
+    let dec = reportfig::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg)?;
+    kernels::release_free_memory();
+    let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
+    let latents = randn(&[1, ucfg.in_channels, 64, 64])?;
+    b.time("whole turbo image 512²", None, || {
+        let out = enc.forward(&ids)?;
+        let eps = net.forward(&latents, 999.0, &out.last_hidden_state, None)?;
+        // The scheduler's step is a few element-wise ops on 16 K values: negligible.
+        let z = (latents.clone() - eps)?;
+        dec.decode(&z)?;
+        Ok(())
+    })?;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: ?");
+    println!("process peak over the whole run (weights generation included): {hwm}");
     Ok(())
 }
 
@@ -337,6 +382,9 @@ fn main() -> Result<()> {
         torch,
     };
     b.print_header();
+    if b.opts.whole {
+        return whole_image(&mut b, text.as_deref(), unet.as_deref(), vae.as_deref());
+    }
     matmul_rows(&mut b)?;
     conv_rows(&mut b)?;
     attention_rows(&mut b)?;

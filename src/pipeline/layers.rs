@@ -4,16 +4,49 @@
 //! The networks (text encoder, UNet, VAE) call only these, never candle-nn's layers directly,
 //! so that the CPU hot paths can be replaced in one place without touching the model code.
 
+use std::sync::Arc;
+
 use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
 
 use super::kernels;
 
+/// Weights either as loaded, or (f32 on the CPU) packed once at load time into the layout the
+/// matrix product reads, replacing the loaded tensor so only one copy stays resident.
+#[derive(Clone)]
+enum Weight<P> {
+    Plain(Tensor),
+    Packed(Arc<P>),
+}
+
+impl<P> std::fmt::Debug for Weight<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Weight::Plain(t) => write!(f, "Plain({:?})", t.shape()),
+            Weight::Packed(_) => write!(f, "Packed"),
+        }
+    }
+}
+
+/// Runs an f32-only kernel on an input of another dtype (converting there and back), for the
+/// rare caller that feeds f16 activations into f32 weights.
+fn in_f32(x: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return f(x);
+    }
+    f(&x.to_device(&candle_core::Device::Cpu)?
+        .to_dtype(DType::F32)?)?
+    .to_dtype(x.dtype())?
+    .to_device(x.device())
+}
+
 /// A 2-D convolution with diffusers' parameter names (`weight` `[out, in, k, k]`, `bias`).
 #[derive(Debug, Clone)]
 pub struct Conv2d {
-    weight: Tensor,
+    weight: Weight<kernels::PackedA>,
     bias: Option<Tensor>,
+    out_channels: usize,
+    kernel: usize,
     stride: usize,
     padding: usize,
 }
@@ -33,27 +66,44 @@ impl Conv2d {
             candle_nn::init::DEFAULT_KAIMING_NORMAL,
         )?;
         let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
+        let weight = if kernels::applies(&[&weight]) {
+            Weight::Packed(Arc::new(kernels::pack_conv_weight(&weight)?))
+        } else {
+            Weight::Plain(weight)
+        };
         Ok(Self {
             weight,
             bias,
+            out_channels,
+            kernel,
             stride,
             padding,
         })
     }
 
     pub fn out_channels(&self) -> usize {
-        self.weight.dim(0).unwrap_or(0)
+        self.out_channels
     }
 }
 
 impl Module for Conv2d {
     /// x: `[batch, in, h, w]` -> `[batch, out, h', w']`
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        if kernels::applies(&[x, &self.weight]) {
+        let weight = match &self.weight {
+            Weight::Packed(p) => {
+                let k = (self.kernel, self.kernel);
+                let b = self.bias.as_ref();
+                return in_f32(x, |x| {
+                    kernels::conv2d_prepacked(x, p, k, b, self.stride, self.padding)
+                });
+            }
+            Weight::Plain(w) => w,
+        };
+        if kernels::applies(&[x, weight]) {
             let b = self.bias.as_ref();
-            return kernels::conv2d(x, &self.weight, b, self.stride, self.padding);
+            return kernels::conv2d(x, weight, b, self.stride, self.padding);
         }
-        let y = x.conv2d(&self.weight, self.padding, self.stride, 1, 1)?;
+        let y = x.conv2d(weight, self.padding, self.stride, 1, 1)?;
         match &self.bias {
             Some(b) => y.broadcast_add(&b.reshape((1, b.dim(0)?, 1, 1))?),
             None => Ok(y),
@@ -64,24 +114,32 @@ impl Module for Conv2d {
 /// A dense layer, `y = x Wᵀ + b`, applied over the last dimension.
 #[derive(Debug, Clone)]
 pub struct Linear {
-    weight: Tensor,
+    weight: Weight<kernels::PackedB>,
     bias: Option<Tensor>,
+    out_dim: usize,
 }
 
 impl Linear {
     pub fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
         let lin = candle_nn::linear(in_dim, out_dim, vb)?;
-        Ok(Self {
-            weight: lin.weight().clone(),
-            bias: lin.bias().cloned(),
-        })
+        Self::new(lin.weight().clone(), lin.bias().cloned(), out_dim)
     }
 
     pub fn load_no_bias(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
         let lin = candle_nn::linear_no_bias(in_dim, out_dim, vb)?;
+        Self::new(lin.weight().clone(), None, out_dim)
+    }
+
+    fn new(weight: Tensor, bias: Option<Tensor>, out_dim: usize) -> Result<Self> {
+        let weight = if kernels::applies(&[&weight]) {
+            Weight::Packed(Arc::new(kernels::pack_linear_weight(&weight)?))
+        } else {
+            Weight::Plain(weight)
+        };
         Ok(Self {
-            weight: lin.weight().clone(),
-            bias: None,
+            weight,
+            bias,
+            out_dim,
         })
     }
 }
@@ -89,19 +147,26 @@ impl Linear {
 impl Module for Linear {
     /// x: `[..., in]` -> `[..., out]`
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        if kernels::applies(&[x, &self.weight]) {
-            return kernels::linear(x, &self.weight, self.bias.as_ref());
+        let weight = match &self.weight {
+            Weight::Packed(p) => {
+                let b = self.bias.as_ref();
+                return in_f32(x, |x| kernels::linear_prepacked(x, p, b));
+            }
+            Weight::Plain(w) => w,
+        };
+        if kernels::applies(&[x, weight]) {
+            return kernels::linear(x, weight, self.bias.as_ref());
         }
         let dims = x.dims().to_vec();
         let in_dim = *dims.last().unwrap_or(&0);
         let rows = x.elem_count() / in_dim.max(1);
-        let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
+        let y = x.reshape((rows, in_dim))?.matmul(&weight.t()?)?;
         let y = match &self.bias {
             Some(b) => y.broadcast_add(b)?,
             None => y,
         };
         let mut out = dims;
-        *out.last_mut().unwrap() = self.weight.dim(0)?;
+        *out.last_mut().unwrap() = self.out_dim;
         y.reshape(out)
     }
 }
@@ -190,6 +255,9 @@ pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tenso
 /// The exact GELU, `x Φ(x)` with the error function: what PyTorch's `gelu` and
 /// transformers' `"gelu"` compute (candle's `gelu` is the tanh approximation).
 pub fn gelu_exact(x: &Tensor) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return kernels::gelu_erf(x);
+    }
     x.gelu_erf()
 }
 
@@ -221,6 +289,9 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
 ///
 /// x: `[batch, channels, h, w]` -> `[batch, channels, 2h, 2w]`
 pub fn upsample_nearest2x(x: &Tensor) -> Result<Tensor> {
+    if kernels::applies(&[x]) {
+        return kernels::upsample_nearest2x(x);
+    }
     let (_, _, h, w) = x.dims4()?;
     x.upsample_nearest2d(2 * h, 2 * w)
 }

@@ -139,6 +139,14 @@ impl Activation {
             Self::Relu => layers::relu(x),
         }
     }
+
+    /// `act(norm(x))`, in one pass over memory when the activation is SiLU.
+    fn after_norm(self, norm: &GroupNorm, x: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Self::Silu => norm.forward_silu(x),
+            other => other.forward(&norm.forward(x)?),
+        }
+    }
 }
 
 /// Checks everything in the config that this implementation cannot honour, before any
@@ -266,9 +274,9 @@ impl ResnetBlock {
 
     /// x: `[batch, c_in, h, w]` -> `[batch, c_out, h, w]`
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let h = self.act.forward(&self.norm1.forward(x)?)?;
+        let h = self.act.after_norm(&self.norm1, x)?;
         let h = self.conv1.forward(&h)?;
-        let h = self.act.forward(&self.norm2.forward(&h)?)?;
+        let h = self.act.after_norm(&self.norm2, &h)?;
         let h = self.conv2.forward(&h)?;
         match &self.conv_shortcut {
             Some(s) => s.forward(x)? + h,
@@ -473,7 +481,7 @@ impl Encoder {
             h = b.forward(&h)?;
         }
         let h = self.mid_block.forward(&h)?;
-        let h = layers::silu(&self.conv_norm_out.forward(&h)?)?;
+        let h = self.conv_norm_out.forward_silu(&h)?;
         self.conv_out.forward(&h)
     }
 }
@@ -527,7 +535,7 @@ impl Decoder {
         for b in &self.up_blocks {
             h = b.forward(&h)?;
         }
-        let h = layers::silu(&self.conv_norm_out.forward(&h)?)?;
+        let h = self.conv_norm_out.forward_silu(&h)?;
         self.conv_out.forward(&h)
     }
 }
@@ -550,9 +558,13 @@ impl AutoencoderKL {
     pub fn load(vb: VarBuilder, cfg: &VaeConfig) -> Result<Self, VaeError> {
         let act = validate(cfg)?;
         let l = cfg.latent_channels;
+        let encoder = Encoder::load(vb.pp("encoder"), cfg, act)?;
+        let decoder = Decoder::load(vb.pp("decoder"), cfg, act)?;
+        // Each weight was copied into its packed form and freed: return those holes.
+        crate::pipeline::kernels::release_free_memory();
         Ok(Self {
-            encoder: Encoder::load(vb.pp("encoder"), cfg, act)?,
-            decoder: Decoder::load(vb.pp("decoder"), cfg, act)?,
+            encoder,
+            decoder,
             quant_conv: if cfg.use_quant_conv {
                 Some(conv(vb.pp("quant_conv"), 2 * l, 2 * l, 1, 1, 0)?)
             } else {

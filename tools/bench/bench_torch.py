@@ -118,6 +118,27 @@ def networks(b, text_path, unet_path, vae_path):
         b.time("vae decode 64²→512²", gf, lambda: vae.decode(z))
 
 
+def whole_image(b, text_path, unet_path, vae_path):
+    """Text encoder + one UNet step at batch 1 + VAE decode, the three networks loaded."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    enc = CLIPTextModel(CLIPTextConfig(**load_config(text_path))).eval()
+    ucfg = load_config(unet_path)
+    unet = UNet2DConditionModel(**ucfg).eval()
+    vae = AutoencoderKL(**load_config(vae_path)).eval()
+    ids = torch.zeros(1, 77, dtype=torch.long)
+    latents = torch.randn(1, ucfg.get("in_channels", 4), 64, 64)
+
+    def run():
+        text = enc(ids).last_hidden_state
+        eps = unet(latents, 999, encoder_hidden_states=text).sample
+        vae.decode(latents - eps)
+
+    b.time("whole turbo image 512²", None, run)
+    print(f"process peak over the whole run: {peak_rss_gib():.2f} GiB")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -128,14 +149,19 @@ def main():
     ap.add_argument("--vae-config")
     ap.add_argument("--no-kernels", action="store_true", help="only the whole networks")
     ap.add_argument("--json", help="write {stage: median seconds} here")
+    ap.add_argument("--whole", action="store_true",
+                    help="only the whole-image row (needs all three configs); run it in its own process")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, runs {a.runs} after one warm-up")
     b = Bench(a.runs, a.only)
-    if not a.no_kernels:
-        kernels(b)
-    networks(b, a.text_config, a.unet_config, a.vae_config)
+    if a.whole:
+        whole_image(b, a.text_config, a.unet_config, a.vae_config)
+    else:
+        if not a.no_kernels:
+            kernels(b)
+        networks(b, a.text_config, a.unet_config, a.vae_config)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(b.rows, f, indent=1, ensure_ascii=False)

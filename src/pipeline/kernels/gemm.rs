@@ -154,6 +154,111 @@ pub trait PackB: Sync {
     /// Writes `B[k0..k0+kc, n0..n0+nc]` as `ceil(nc/nr)` slivers of `kc × nr` floats (row
     /// `k` of a sliver is `nr` consecutive columns), zero-padding columns past `nc`.
     fn pack(&self, k0: usize, kc: usize, n0: usize, nc: usize, nr: usize, out: &mut [f32]);
+    /// The block [`PackB::pack`] would write for `(k0, n0)`, when it is already stored packed
+    /// for `isa`'s tile width (weights packed once at load time).
+    fn prepacked(&self, _isa: Isa, _k0: usize, _n0: usize) -> Option<&[f32]> {
+        None
+    }
+}
+
+/// A right-hand operand packed once, in the exact blocks the product reads (a linear layer's
+/// `Wᵀ`, packed at load time so no call packs it again).
+#[derive(Debug, Clone)]
+pub struct PackedB {
+    isa: Isa,
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+impl PackedB {
+    /// Packs `b` (`K × N`) for `isa`: column panels of `NC`, each split into `KC`-deep blocks
+    /// of `nr`-wide slivers, stored one after the other.
+    pub fn new(isa: Isa, b: &dyn PackB) -> Self {
+        let (k, n) = b.dims();
+        let (_, nr) = isa.tile();
+        let n_pad = Self::padded_cols(n, nr);
+        let mut data = vec![0f32; k * n_pad];
+        // Panel p starts at p·NC·K; only the last one may be narrower.
+        data.par_chunks_mut((k * NC).max(1))
+            .enumerate()
+            .for_each(|(p, panel)| {
+                let n0 = p * NC;
+                let nc = NC.min(n - n0);
+                let width = nc.div_ceil(nr) * nr;
+                let mut k0 = 0;
+                while k0 < k {
+                    let kc = KC.min(k - k0);
+                    b.pack(
+                        k0,
+                        kc,
+                        n0,
+                        nc,
+                        nr,
+                        &mut panel[k0 * width..(k0 + kc) * width],
+                    );
+                    k0 += kc;
+                }
+            });
+        Self {
+            isa,
+            data,
+            rows: k,
+            cols: n,
+        }
+    }
+
+    fn padded_cols(n: usize, nr: usize) -> usize {
+        let full = n / NC * NC;
+        full + (n - full).div_ceil(nr) * nr
+    }
+
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// `(K, N)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// The value at row `r`, column `c` (for unpacking in tests and fallbacks).
+    pub fn at(&self, r: usize, c: usize) -> f32 {
+        let (_, nr) = self.isa.tile();
+        let n0 = c / NC * NC;
+        let width = (NC.min(self.cols - n0)).div_ceil(nr) * nr;
+        let k0 = r / KC * KC;
+        let kc = KC.min(self.rows - k0);
+        let (jj, s) = (c - n0, (c - n0) / nr);
+        self.data[n0 * self.rows + k0 * width + s * kc * nr + (r - k0) * nr + jj % nr]
+    }
+}
+
+impl PackB for PackedB {
+    fn dims(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn pack(&self, k0: usize, kc: usize, n0: usize, nc: usize, nr: usize, out: &mut [f32]) {
+        for s in 0..nc.div_ceil(nr) {
+            for k in 0..kc {
+                for j in 0..nr {
+                    let c = n0 + s * nr + j;
+                    out[s * kc * nr + k * nr + j] =
+                        if c < n0 + nc { self.at(k0 + k, c) } else { 0.0 };
+                }
+            }
+        }
+    }
+
+    fn prepacked(&self, isa: Isa, k0: usize, n0: usize) -> Option<&[f32]> {
+        if isa != self.isa || !k0.is_multiple_of(KC) || !n0.is_multiple_of(NC) {
+            return None;
+        }
+        let (_, nr) = isa.tile();
+        let width = (NC.min(self.cols - n0)).div_ceil(nr) * nr;
+        Some(&self.data[n0 * self.rows + k0 * width..])
+    }
 }
 
 impl PackB for Strided<'_> {
@@ -311,6 +416,19 @@ impl PackedA {
         self.rows
     }
 
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// The value at row `r`, column `c` (for unpacking in fallbacks and tests).
+    pub fn at(&self, r: usize, c: usize) -> f32 {
+        let (mr, _) = self.isa.tile();
+        let m_pad = self.rows.div_ceil(mr) * mr;
+        let k0 = c / KC * KC;
+        let kc = KC.min(self.cols - k0);
+        self.data[k0 * m_pad + (r / mr) * kc * mr + (c - k0) * mr + r % mr]
+    }
+
     pub fn cols(&self) -> usize {
         self.cols
     }
@@ -436,7 +554,13 @@ unsafe fn panel(
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
-                b.pack(k0, kc, n0, nc, nr, bp);
+                let bsrc: &[f32] = match b.prepacked(isa, k0, n0) {
+                    Some(p) => p,
+                    None => {
+                        b.pack(k0, kc, n0, nc, nr, bp);
+                        bp
+                    }
+                };
                 let ablock: &[f32] = match aop {
                     AOp::Packed(p, m_pad) => &p[k0 * m_pad + m0 * kc..],
                     AOp::Raw(a) => {
@@ -451,7 +575,7 @@ unsafe fn panel(
                     for sj in 0..n_sl {
                         let j0 = n0 + sj * nr;
                         let w = nr.min(n0 + nc - j0);
-                        let bsl = bp.as_ptr().add(sj * kc * nr);
+                        let bsl = bsrc.as_ptr().add(sj * kc * nr);
                         let cp = c.0.add(i0 * ldc + j0);
                         if h == mr && w == nr {
                             isa.kernel(kc, asl, bsl, cp, ldc, true);
@@ -680,6 +804,45 @@ mod tests {
                     check(isa, m, k, n, ta, tb, Par::Sequential);
                 }
                 check(isa, m, k, n, false, false, Par::Rayon);
+            }
+        }
+    }
+
+    #[test]
+    fn prepacked_operands_every_isa() {
+        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+            if !isa.available() {
+                continue;
+            }
+            for &(m, k, n) in &[(1, 1, 1), (37, 257, 70), (50, 800, 1100), (13, 385, 512)] {
+                let ad = rand_vec(m * k, 5);
+                let bd = rand_vec(k * n, 6);
+                let a = Strided::row_major(&ad, m, k);
+                let b = Strided::transposed(&bd, k, n);
+                let pb = PackedB::new(isa, &b);
+                let pa = PackedA::new(isa, &a, Par::Rayon);
+                for (r, c) in [(0, 0), (k - 1, n - 1), (k / 2, n / 3)] {
+                    assert_eq!(pb.at(r, c), b.at(r, c));
+                }
+                for (r, c) in [(0, 0), (m - 1, k - 1), (m / 2, k / 3)] {
+                    assert_eq!(pa.at(r, c), a.at(r, c));
+                }
+                let r = reference(&a, &b, Bias::None);
+                for which in 0..2 {
+                    let mut c = vec![f32::NAN; m * n];
+                    if which == 0 {
+                        gemm(isa, &a, &pb, Bias::None, &mut c, Par::Rayon);
+                    } else {
+                        gemm_packed(&pa, &pb, Bias::None, &mut c, Par::Sequential);
+                    }
+                    let (mut num, mut den) = (0f64, 0f64);
+                    for (x, y) in c.iter().zip(&r) {
+                        num += (*x as f64 - y).powi(2);
+                        den += y * y;
+                    }
+                    let rel = (num / den.max(1e-30)).sqrt();
+                    assert!(rel < 1e-5, "{isa:?} {m}x{k}x{n} #{which}: rel {rel}");
+                }
             }
         }
     }

@@ -123,3 +123,19 @@ pub fn silu(isa: Isa, x: &[f32], out: &mut [f32]) {
         .zip(x.par_chunks(1 << 16))
         .for_each(|(o, xi)| silu_slice(isa, xi, o));
 }
+
+multiversion! {
+    fn gelu_slice(x: &[f32], y: &mut [f32]) {
+        for (yv, xv) in y.iter_mut().zip(x) {
+            *yv = simd::gelu(*xv);
+        }
+    }
+}
+
+/// `y = x Φ(x)` (the exact GELU) element-wise, in parallel.
+pub fn gelu(isa: Isa, x: &[f32], out: &mut [f32]) {
+    assert_eq!(x.len(), out.len());
+    out.par_chunks_mut(1 << 16)
+        .zip(x.par_chunks(1 << 16))
+        .for_each(|(o, xi)| gelu_slice(isa, xi, o));
+}

@@ -216,6 +216,20 @@ fn softmax_and_silu_match_candle() {
     }
 }
 
+#[test]
+fn gelu_and_upsample_match_candle() {
+    for dims in [&[1usize, 1, 1, 1][..], &[2, 3, 5, 7], &[1, 4, 130, 129]] {
+        let x = (randn(dims, 21) * 4.0).unwrap();
+        assert!(
+            rel_err(&gelu_erf(&x).unwrap(), &x.gelu_erf().unwrap()) < 1e-6,
+            "{dims:?}"
+        );
+        let (h, w) = (dims[2], dims[3]);
+        let want = x.upsample_nearest2d(2 * h, 2 * w).unwrap();
+        assert_eq!(rel_err(&upsample_nearest2x(&x).unwrap(), &want), 0.0);
+    }
+}
+
 fn candle_attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Tensor {
     let s = (q
         .contiguous()

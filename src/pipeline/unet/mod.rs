@@ -182,6 +182,8 @@ impl UNet2DConditionModel {
             1,
             (cfg.conv_out_kernel - 1) / 2,
         )?;
+        // Each weight was copied into its packed form and freed: return those holes.
+        crate::pipeline::kernels::release_free_memory();
         Ok(Self {
             center_input_sample: cfg.center_input_sample,
             conv_in,
@@ -278,7 +280,7 @@ impl UNet2DConditionModel {
             }
             x = block.forward(&x, &emb, &text, &mut own, upsample_size)?;
         }
-        let x = self.act.apply(&self.conv_norm_out.forward(&x)?)?;
+        let x = self.act.after_norm(&self.conv_norm_out, &x)?;
         self.conv_out.forward(&x)
     }
 

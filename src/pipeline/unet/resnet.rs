@@ -33,6 +33,14 @@ impl Activation {
             Self::Relu => x.relu(),
         }
     }
+
+    /// `act(norm(x))`, in one pass over memory when the activation is SiLU.
+    pub fn after_norm(self, norm: &GroupNorm, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Self::Silu => norm.forward_silu(x),
+            other => other.apply(&norm.forward(x)?),
+        }
+    }
 }
 
 /// The settings every resnet of one UNet shares.
@@ -87,11 +95,11 @@ impl ResnetBlock2D {
 
     /// x: `[b, in, h, w]`, temb: `[b, temb_channels]` -> `[b, out, h, w]`
     pub fn forward(&self, x: &Tensor, temb: &Tensor) -> Result<Tensor> {
-        let h = self.act.apply(&self.norm1.forward(x)?)?;
+        let h = self.act.after_norm(&self.norm1, x)?;
         let h = self.conv1.forward(&h)?;
         let t = self.time_emb_proj.forward(&self.act.apply(temb)?)?;
         let h = h.broadcast_add(&t.unsqueeze(2)?.unsqueeze(3)?)?;
-        let h = self.act.apply(&self.norm2.forward(&h)?)?;
+        let h = self.act.after_norm(&self.norm2, &h)?;
         let h = self.conv2.forward(&h)?;
         let skip = match &self.conv_shortcut {
             Some(c) => c.forward(x)?,
@@ -152,7 +160,11 @@ impl Upsample2D {
     pub fn forward(&self, x: &Tensor, size: Option<(usize, usize)>) -> Result<Tensor> {
         let (_, _, h, w) = x.dims4()?;
         let (th, tw) = size.unwrap_or((2 * h, 2 * w));
-        let up = x.upsample_nearest2d(th, tw)?;
+        let up = if (th, tw) == (2 * h, 2 * w) {
+            crate::pipeline::layers::upsample_nearest2x(x)?
+        } else {
+            x.upsample_nearest2d(th, tw)?
+        };
         self.conv.forward(&up)
     }
 }
