@@ -259,6 +259,9 @@ impl Pipeline {
         let class = scheduler_config.class_name.clone().unwrap_or_default();
         let default_sampler = SamplerKind::from_class_name(&class, &scheduler_config)?;
 
+        // Packing weights at load leaves freed tensors as heap holes; give them back so the
+        // resident size is what the model needs.
+        crate::pipeline::kernels::release_free_memory();
         Ok(Self {
             device,
             dtype,
