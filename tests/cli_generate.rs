@@ -53,21 +53,11 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
-/// `reportfig` in `dir`, with a private, empty Hugging Face cache and state, so no test can
-/// touch the network or the user's files.
+/// `reportfig` in `dir`, isolated (see `common::reportfig_in`), with backtraces switched on
+/// so a test notices if one ever reaches the user.
 fn reportfig(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
-    let home = dir.join(".home");
-    cmd.current_dir(dir)
-        .env("HOME", &home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("HF_HOME", home.join("hf"))
-        .env("HF_HUB_CACHE", home.join("hf/hub"))
-        .env("HF_HUB_OFFLINE", "1")
-        .env("RUST_BACKTRACE", "1")
-        .env_remove("HF_ENDPOINT")
-        .env_remove("HF_TOKEN");
+    let mut cmd = common::reportfig_in(dir);
+    cmd.env("RUST_BACKTRACE", "1");
     cmd
 }
 

@@ -3,44 +3,22 @@
 //! for bad numbers, `-o` forgiving what people type, no misleading lines before an error,
 //! notes only where the user can act on them, files others can read.
 
+mod common;
+
 use std::path::Path;
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use reportfig::fixtures::{write_tiny_model, TinyFamily};
 use tempfile::TempDir;
 
 fn turbo() -> String {
-    static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("cli-ux-models-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .expect("temp dir");
-        write_tiny_model(&dir.path().join("turbo"), TinyFamily::Turbo).expect("tiny model");
-        dir
-    })
-    .path()
-    .join("turbo")
-    .display()
-    .to_string()
+    common::tiny_turbo().display().to_string()
 }
 
 /// `reportfig` in `dir` with a private, empty cache and state, offline, at a fixed width.
 fn reportfig(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
-    let home = dir.join(".home");
-    cmd.current_dir(dir)
-        .env("HOME", &home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("HF_HOME", home.join("hf"))
-        .env("HF_HUB_CACHE", home.join("hf/hub"))
-        .env("HF_HUB_OFFLINE", "1")
-        .env("COLUMNS", "100")
-        .env_remove("HF_ENDPOINT")
-        .env_remove("HF_TOKEN");
+    let mut cmd = common::reportfig_in(dir);
+    cmd.env("COLUMNS", "100");
     cmd
 }
 

@@ -34,6 +34,23 @@ pub fn reportfig_offline(home: &Path) -> Command {
     cmd
 }
 
+/// `reportfig` run in `dir`, with a private, empty Hugging Face cache, home, config and data
+/// folders under `dir/.home`, so no test can touch the network or the user's files.
+pub fn reportfig_in(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
+    let home = dir.join(".home");
+    cmd.current_dir(dir)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("HF_HOME", home.join("hf"))
+        .env("HF_HUB_CACHE", home.join("hf/hub"))
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("HF_ENDPOINT")
+        .env_remove("HF_TOKEN");
+    cmd
+}
+
 /// What one run of the binary left: exit code (-1 when killed by a signal) and its output.
 pub struct Run {
     pub code: i32,
