@@ -504,7 +504,7 @@ fn offline_incomplete_cache_names_the_missing_file() {
     let err = resolve_offline("org/xl", cache.path()).unwrap_err();
     let msg = err.to_string();
     assert!(
-        msg.contains("offline: text_encoder_2/model.safetensors of org/xl@main"),
+        msg.contains("offline: org/xl@main is not downloaded, or not completely (text_encoder_2/model.safetensors is missing"),
         "{msg}"
     );
     assert!(msg.contains("`reportfig models fetch org/xl`"), "{msg}");

@@ -56,7 +56,7 @@ pub enum SourceError {
     #[error("{}: {detail}\nhint: only sharded weights whose index lists .safetensors files in the same folder are supported; merge the shards with diffusers' save_pretrained(max_shard_size=\"100GB\")", file.display())]
     BadShardIndex { file: PathBuf, detail: String },
 
-    #[error("offline: {file} of {repo}@{revision} is not in the Hugging Face cache ({})\nhint: on a machine with internet run `reportfig models fetch {fetch_name}` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)", cache_dir.display())]
+    #[error("offline: {repo}@{revision} is not downloaded, or not completely ({file} is missing from the Hugging Face cache at {})\nhint: on a machine with internet run `reportfig models fetch {fetch_name}` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)", cache_dir.display())]
     NotInCache {
         repo: String,
         revision: String,
