@@ -41,7 +41,7 @@ pub struct ComposedPrompt {
 }
 
 /// The note the CLI prints once when guidance turns the negative prompt off.
-pub const NEGATIVE_IGNORED_NOTE: &str = "guidance is 1 or less (turbo models run without guidance), so the negative prompt has no effect";
+pub const NEGATIVE_IGNORED_NOTE: &str = "the negative prompt has no effect: with guidance at 1 or below (turbo models use 0) the model does not use it";
 
 /// Whether a guidance value disables classifier-free guidance (diffusers: `guidance_scale > 1`
 /// enables it).
