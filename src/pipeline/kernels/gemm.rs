@@ -13,6 +13,8 @@
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
+use half::f16;
+use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
 /// Depth of one packed block: `KC × NR` of `B` plus `MR × KC` of `A` stay close to L1.
@@ -161,12 +163,55 @@ pub trait PackB: Sync {
     }
 }
 
+/// The values of a packed operand: f32, or f16 to halve the memory of weights held for the
+/// whole run (each block is widened to f32 in the thread's pack buffer as the product reads
+/// it, so the arithmetic stays f32).
+#[derive(Debug, Clone)]
+enum Store {
+    F32(Vec<f32>),
+    F16(Vec<f16>),
+}
+
+impl Store {
+    #[inline]
+    fn get(&self, i: usize) -> f32 {
+        match self {
+            Store::F32(v) => v[i],
+            Store::F16(v) => v[i].to_f32(),
+        }
+    }
+
+    /// Rounds to nearest f16; values beyond ±65504 become ±inf, which no checkpoint we load
+    /// holds in its weights (diffusers ships these same weights as f16).
+    fn into_half(self) -> Store {
+        match self {
+            Store::F32(v) => {
+                let mut h = vec![f16::ZERO; v.len()];
+                h.convert_from_f32_slice(&v);
+                Store::F16(h)
+            }
+            s => s,
+        }
+    }
+
+    fn is_half(&self) -> bool {
+        matches!(self, Store::F16(_))
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Store::F32(v) => v.len() * 4,
+            Store::F16(v) => v.len() * 2,
+        }
+    }
+}
+
 /// A right-hand operand packed once, in the exact blocks the product reads (a linear layer's
 /// `Wᵀ`, packed at load time so no call packs it again).
 #[derive(Debug, Clone)]
 pub struct PackedB {
     isa: Isa,
-    data: Vec<f32>,
+    data: Store,
     rows: usize,
     cols: usize,
 }
@@ -202,10 +247,28 @@ impl PackedB {
             });
         Self {
             isa,
-            data,
+            data: Store::F32(data),
             rows: k,
             cols: n,
         }
+    }
+
+    /// The same operand held in f16 (half the memory); products still compute in f32.
+    pub fn into_half(self) -> Self {
+        Self {
+            data: self.data.into_half(),
+            ..self
+        }
+    }
+
+    /// Whether the values are held in f16.
+    pub fn is_half(&self) -> bool {
+        self.data.is_half()
+    }
+
+    /// Memory held by the packed values.
+    pub fn bytes(&self) -> usize {
+        self.data.bytes()
     }
 
     fn padded_cols(n: usize, nr: usize) -> usize {
@@ -230,7 +293,8 @@ impl PackedB {
         let k0 = r / KC * KC;
         let kc = KC.min(self.rows - k0);
         let (jj, s) = (c - n0, (c - n0) / nr);
-        self.data[n0 * self.rows + k0 * width + s * kc * nr + (r - k0) * nr + jj % nr]
+        self.data
+            .get(n0 * self.rows + k0 * width + s * kc * nr + (r - k0) * nr + jj % nr)
     }
 }
 
@@ -240,6 +304,21 @@ impl PackB for PackedB {
     }
 
     fn pack(&self, k0: usize, kc: usize, n0: usize, nc: usize, nr: usize, out: &mut [f32]) {
+        if let Store::F16(h) = &self.data {
+            // A whole stored block: widen it in one pass (F16C when the CPU has it).
+            let width = (NC.min(self.cols - n0)).div_ceil(nr) * nr;
+            if nr == self.isa.tile().1
+                && k0.is_multiple_of(KC)
+                && n0.is_multiple_of(NC)
+                && kc == KC.min(self.rows - k0)
+                && nc == NC.min(self.cols - n0)
+            {
+                let start = n0 * self.rows + k0 * width;
+                let len = kc * width;
+                h[start..start + len].convert_to_f32_slice(&mut out[..len]);
+                return;
+            }
+        }
         for s in 0..nc.div_ceil(nr) {
             for k in 0..kc {
                 for j in 0..nr {
@@ -252,12 +331,15 @@ impl PackB for PackedB {
     }
 
     fn prepacked(&self, isa: Isa, k0: usize, n0: usize) -> Option<&[f32]> {
+        let Store::F32(data) = &self.data else {
+            return None;
+        };
         if isa != self.isa || !k0.is_multiple_of(KC) || !n0.is_multiple_of(NC) {
             return None;
         }
         let (_, nr) = isa.tile();
         let width = (NC.min(self.cols - n0)).div_ceil(nr) * nr;
-        Some(&self.data[n0 * self.rows + k0 * width..])
+        Some(&data[n0 * self.rows + k0 * width..])
     }
 }
 
@@ -372,6 +454,8 @@ enum AOp<'a> {
     Raw(&'a Strided<'a>),
     /// All of `A` packed k-block by k-block (each `kc × m_pad`), and `m_pad`.
     Packed(&'a [f32], usize),
+    /// The same layout in f16, widened block by block into the thread's `A` buffer.
+    PackedHalf(&'a [f16], usize),
 }
 
 /// A left operand packed once for many products (attention reuses one head's keys and values
@@ -379,7 +463,7 @@ enum AOp<'a> {
 #[derive(Debug, Clone)]
 pub struct PackedA {
     isa: Isa,
-    data: Vec<f32>,
+    data: Store,
     rows: usize,
     cols: usize,
 }
@@ -406,10 +490,28 @@ impl PackedA {
         }
         Self {
             isa,
-            data,
+            data: Store::F32(data),
             rows: m,
             cols: k,
         }
+    }
+
+    /// The same operand held in f16 (half the memory); products still compute in f32.
+    pub fn into_half(self) -> Self {
+        Self {
+            data: self.data.into_half(),
+            ..self
+        }
+    }
+
+    /// Whether the values are held in f16.
+    pub fn is_half(&self) -> bool {
+        self.data.is_half()
+    }
+
+    /// Memory held by the packed values.
+    pub fn bytes(&self) -> usize {
+        self.data.bytes()
     }
 
     pub fn rows(&self) -> usize {
@@ -426,7 +528,8 @@ impl PackedA {
         let m_pad = self.rows.div_ceil(mr) * mr;
         let k0 = c / KC * KC;
         let kc = KC.min(self.cols - k0);
-        self.data[k0 * m_pad + (r / mr) * kc * mr + (c - k0) * mr + r % mr]
+        self.data
+            .get(k0 * m_pad + (r / mr) * kc * mr + (c - k0) * mr + r % mr)
     }
 
     pub fn cols(&self) -> usize {
@@ -451,7 +554,10 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
 pub fn gemm_packed(a: &PackedA, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
     let (mr, _) = a.isa.tile();
     let m_pad = a.rows.div_ceil(mr) * mr;
-    let aop = AOp::Packed(&a.data, m_pad);
+    let aop = match &a.data {
+        Store::F32(d) => AOp::Packed(d, m_pad),
+        Store::F16(h) => AOp::PackedHalf(h, m_pad),
+    };
     run(a.isa, a.rows, a.cols, aop, b, bias, c, par);
 }
 
@@ -563,6 +669,12 @@ unsafe fn panel(
                 };
                 let ablock: &[f32] = match aop {
                     AOp::Packed(p, m_pad) => &p[k0 * m_pad + m0 * kc..],
+                    AOp::PackedHalf(h, m_pad) => {
+                        let len = m_sl * mr * kc;
+                        let start = k0 * m_pad + m0 * kc;
+                        h[start..start + len].convert_to_f32_slice(&mut ap[..len]);
+                        ap
+                    }
                     AOp::Raw(a) => {
                         pack_a(a, m0, rows, k0, kc, mr, ap);
                         ap
@@ -842,6 +954,73 @@ mod tests {
                     }
                     let rel = (num / den.max(1e-30)).sqrt();
                     assert!(rel < 1e-5, "{isa:?} {m}x{k}x{n} #{which}: rel {rel}");
+                }
+            }
+        }
+    }
+
+    /// f16-held operands must give the product of the f16-rounded values, computed in f32:
+    /// against an f64 reference on the rounded inputs the error is f32 rounding (< 1e-5), and
+    /// against the unrounded f32 product it is f16 input rounding (2⁻¹¹ relative per value,
+    /// ≈ 2⁻¹¹ overall for random signs, so < 1e-3).
+    #[test]
+    fn half_packed_operands_every_isa() {
+        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+            if !isa.available() {
+                continue;
+            }
+            for &(m, k, n) in &[(1, 1, 1), (37, 257, 70), (50, 800, 1100), (13, 385, 512)] {
+                let ad = rand_vec(m * k, 7);
+                let bd = rand_vec(k * n, 8);
+                let round = |v: &[f32]| -> Vec<f32> {
+                    v.iter().map(|x| f16::from_f32(*x).to_f32()).collect()
+                };
+                let (ah, bh) = (round(&ad), round(&bd));
+                let a = Strided::row_major(&ad, m, k);
+                let b = Strided::transposed(&bd, k, n);
+                let pb = PackedB::new(isa, &b).into_half();
+                let pa = PackedA::new(isa, &a, Par::Rayon).into_half();
+                assert!(pb.is_half() && pa.is_half());
+                assert_eq!(pb.bytes(), PackedB::new(isa, &b).bytes() / 2);
+                let (a_r, b_r) = (
+                    Strided::row_major(&ah, m, k),
+                    Strided::transposed(&bh, k, n),
+                );
+                for (r, c) in [(0, 0), (k - 1, n - 1), (k / 2, n / 3)] {
+                    assert_eq!(pb.at(r, c), b_r.at(r, c));
+                }
+                for (r, c) in [(0, 0), (m - 1, k - 1), (m / 2, k / 3)] {
+                    assert_eq!(pa.at(r, c), a_r.at(r, c));
+                }
+                let exact_rounded = reference(&a_r, &b_r, Bias::None);
+                let exact = reference(&a, &b, Bias::None);
+                let rel = |c: &[f32], r: &[f64]| {
+                    let (mut num, mut den) = (0f64, 0f64);
+                    for (x, y) in c.iter().zip(r) {
+                        num += (*x as f64 - y).powi(2);
+                        den += y * y;
+                    }
+                    (num / den.max(1e-30)).sqrt()
+                };
+                for which in 0..3 {
+                    let mut c = vec![f32::NAN; m * n];
+                    match which {
+                        0 => gemm(isa, &a_r, &pb, Bias::None, &mut c, Par::Rayon),
+                        1 => gemm_packed(&pa, &pb, Bias::None, &mut c, Par::Sequential),
+                        _ => gemm_packed(&pa, &b_r, Bias::None, &mut c, Par::Rayon),
+                    }
+                    let e = rel(&c, &exact_rounded);
+                    assert!(e < 1e-5, "{isa:?} {m}x{k}x{n} #{which}: rel {e}");
+                    let e = rel(&c, &exact);
+                    assert!(e < 1e-3, "{isa:?} {m}x{k}x{n} #{which} vs f32: rel {e}");
+                }
+                // Blocks read outside the stored grid (the generic `pack`) widen too.
+                if k > 4 {
+                    let mut out = vec![0f32; 16 * 3];
+                    pb.pack(1, 3, 0, n.min(5), 16, &mut out);
+                    for kk in 0..3 {
+                        assert_eq!(out[kk * 16], b_r.at(1 + kk, 0));
+                    }
                 }
             }
         }
