@@ -1,5 +1,6 @@
 //! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
-//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--no-candle]`
+//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--no-candle] [--whole]
+//! [--half-weights]`
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
 //! latents) with our kernels and with candle's own ops, then, when configs are given, whole
@@ -25,6 +26,7 @@ struct Options {
     text_config: Option<PathBuf>,
     candle: bool,
     whole: bool,
+    half_weights: bool,
 }
 
 fn parse_args() -> Result<Options> {
@@ -37,6 +39,7 @@ fn parse_args() -> Result<Options> {
         text_config: None,
         candle: true,
         whole: false,
+        half_weights: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -50,6 +53,7 @@ fn parse_args() -> Result<Options> {
             "--text-config" => o.text_config = Some(value()?.into()),
             "--no-candle" => o.candle = false,
             "--whole" => o.whole = true,
+            "--half-weights" => o.half_weights = true,
             "-h" | "--help" => {
                 println!("see the header of src/bin/bench.rs and BENCHMARKS.md");
                 std::process::exit(0);
@@ -331,9 +335,12 @@ fn whole_image(
     let tcfg: reportfig::model::config::ClipTextConfig = read_json(text, "text encoder config")?;
     let ucfg: UNetConfig = read_json(unet, "UNet config")?;
     let vcfg: VaeConfig = read_json(vae, "VAE config")?;
+    // `--half-weights`: what `--dtype f16` does on the CPU (f16 packed weights, f32 compute).
+    let half = reportfig::pipeline::layers::HalfWeights::enable(b.opts.half_weights);
     let enc = reportfig::pipeline::text::clip::ClipTextModel::load(vb(), &tcfg)?;
     let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &ucfg)?;
     let dec = reportfig::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg)?;
+    drop(half);
     kernels::release_free_memory();
     let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
     let latents = randn(&[1, ucfg.in_channels, 64, 64])?;

@@ -213,7 +213,12 @@ impl Pipeline {
     pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
         let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
         let device = opts.device.clone();
-        let dtype = opts.dtype;
+        // On the CPU, f16 means f16 weights with f32 arithmetic: candle's f16 ops there are
+        // slow and our kernels are f32, so the weights load as f32, are packed into f16, and
+        // the activations stay f32 (see `layers::HalfWeights`).
+        let half = device.is_cpu() && opts.dtype == DType::F16;
+        let dtype = if half { DType::F32 } else { opts.dtype };
+        let _half_weights = crate::pipeline::layers::HalfWeights::enable(half);
 
         let part = |name: &'static str, c: &Component, tok: &Path| {
             let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;

@@ -4,6 +4,7 @@
 //! The networks (text encoder, UNet, VAE) call only these, never candle-nn's layers directly,
 //! so that the CPU hot paths can be replaced in one place without touching the model code.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use candle_core::{DType, Module, Result, Tensor, D};
@@ -25,6 +26,40 @@ impl<P> std::fmt::Debug for Weight<P> {
             Weight::Plain(t) => write!(f, "Plain({:?})", t.shape()),
             Weight::Packed(_) => write!(f, "Packed"),
         }
+    }
+}
+
+thread_local! {
+    static HALF_WEIGHTS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// While alive, every [`Conv2d`] and [`Linear`] loaded on this thread from f32 CPU weights
+/// keeps its packed weights in f16: half their memory, widened back to f32 block by block
+/// inside the matrix product, so activations and sums stay f32 (biases, norms and embeddings
+/// stay f32 too). This is what `--dtype f16` means on the CPU. A guard rather than a load
+/// argument so the networks' `load(vb, config)` signatures stay as they are.
+#[must_use = "half-precision weights apply only while the guard is alive"]
+pub struct HalfWeights {
+    previous: bool,
+}
+
+impl HalfWeights {
+    /// Turns f16 weight storage on (or off, with `false`) until the guard is dropped.
+    pub fn enable(on: bool) -> Self {
+        Self {
+            previous: HALF_WEIGHTS.replace(on),
+        }
+    }
+
+    /// Whether layers loaded now on this thread keep f16 weights.
+    pub fn active() -> bool {
+        HALF_WEIGHTS.get()
+    }
+}
+
+impl Drop for HalfWeights {
+    fn drop(&mut self) {
+        HALF_WEIGHTS.set(self.previous);
     }
 }
 
@@ -67,7 +102,12 @@ impl Conv2d {
         )?;
         let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
         let weight = if kernels::applies(&[&weight]) {
-            Weight::Packed(Arc::new(kernels::pack_conv_weight(&weight)?))
+            let p = kernels::pack_conv_weight(&weight)?;
+            Weight::Packed(Arc::new(if HalfWeights::active() {
+                p.into_half()
+            } else {
+                p
+            }))
         } else {
             Weight::Plain(weight)
         };
@@ -132,7 +172,12 @@ impl Linear {
 
     fn new(weight: Tensor, bias: Option<Tensor>, out_dim: usize) -> Result<Self> {
         let weight = if kernels::applies(&[&weight]) {
-            Weight::Packed(Arc::new(kernels::pack_linear_weight(&weight)?))
+            let p = kernels::pack_linear_weight(&weight)?;
+            Weight::Packed(Arc::new(if HalfWeights::active() {
+                p.into_half()
+            } else {
+                p
+            }))
         } else {
             Weight::Plain(weight)
         };
