@@ -319,6 +319,36 @@ fn network_rows(
     Ok(())
 }
 
+/// The same values as `RecordingBackend::new(seed)`, but every tensor is forgotten once
+/// handed out.
+struct Forgetful(u64);
+
+impl candle_nn::var_builder::SimpleBackend for Forgetful {
+    fn get(
+        &self,
+        s: candle_core::Shape,
+        name: &str,
+        h: candle_nn::Init,
+        dtype: candle_core::DType,
+        dev: &Device,
+    ) -> candle_core::Result<Tensor> {
+        reportfig::fixtures::recording::RecordingBackend::new(self.0).get(s, name, h, dtype, dev)
+    }
+
+    fn get_unchecked(
+        &self,
+        name: &str,
+        _dtype: candle_core::DType,
+        _dev: &Device,
+    ) -> candle_core::Result<Tensor> {
+        candle_core::bail!("bench weights: {name} must be asked for with a shape")
+    }
+
+    fn contains_tensor(&self, _name: &str) -> bool {
+        true
+    }
+}
+
 /// A whole SD-Turbo image with the three networks loaded: text encoder, one UNet step at
 /// batch 1 (no classifier-free guidance), VAE decode. Run alone (`--whole`) so the process
 /// peak printed afterwards is this job's, weights included.
@@ -331,7 +361,16 @@ fn whole_image(
     let (Some(text), Some(unet), Some(vae)) = (text, unet, vae) else {
         bail!("--whole needs --text-config, --unet-config and --vae-config");
     };
-    let vb = || reportfig::fixtures::recording::RecordingBackend::new(7).var_builder();
+    // Random weights that are not kept after each `get` (RecordingBackend keeps every tensor
+    // for as long as the network loads, which a real checkpoint read does not): the peak is
+    // then the networks' own, as in `Pipeline::load`.
+    let vb = || {
+        candle_nn::VarBuilder::from_backend(
+            Box::new(Forgetful(7)),
+            candle_core::DType::F32,
+            Device::Cpu,
+        )
+    };
     let tcfg: reportfig::model::config::ClipTextConfig = read_json(text, "text encoder config")?;
     let ucfg: UNetConfig = read_json(unet, "UNet config")?;
     let vcfg: VaeConfig = read_json(vae, "VAE config")?;
