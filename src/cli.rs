@@ -129,10 +129,8 @@ pub struct ModelArgs {
     /// Where to compute.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceArg,
-    /// Precision of the weights in memory. f32 is exact. f16 halves the memory of the
-    /// weights: on the CPU they are stored in f16 and every calculation still runs in f32
-    /// (images differ slightly from f32 ones, usually invisibly); on a GPU everything runs in
-    /// f16. bf16 is for GPUs (on the CPU it is slow).
+    /// Precision of the weights in memory: f32 (exact) or f16 (half the weight memory; on the
+    /// CPU the calculations stay f32, so images change only slightly). bf16 is for GPUs.
     #[arg(long, value_enum, default_value = "f32")]
     pub dtype: DTypeArg,
     /// Extra folder of user styles (besides the user config folder).
