@@ -125,6 +125,32 @@ fn writes_a_png_of_the_requested_size_with_metadata() {
     assert_eq!(files(dir.path()), ["figure.png"], "no temporary file left");
 }
 
+/// `--dtype f16` on the CPU (f16 weights, f32 arithmetic) makes the same image as f32 up to
+/// the weights' rounding: a few 8-bit levels at most (the parity tests measure 1).
+#[test]
+fn dtype_f16_on_the_cpu_gives_nearly_the_f32_image() {
+    let dir = tempfile::tempdir().unwrap();
+    for (out, dtype) in [("f32.png", "f32"), ("f16.png", "f16")] {
+        let r = run(&mut generate(
+            dir.path(),
+            out,
+            &["--seed", "3", "--dtype", dtype],
+        ));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let pixels = |f: &str| image::open(dir.path().join(f)).unwrap().to_rgb8();
+    let (a, b) = (pixels("f32.png"), pixels("f16.png"));
+    assert_eq!(a.dimensions(), b.dimensions());
+    let worst = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| (*x as i16 - *y as i16).abs())
+        .max()
+        .unwrap_or(0);
+    assert!(worst <= 4, "f16 weights moved a pixel by {worst} levels");
+}
+
 #[test]
 fn same_seed_same_bytes_other_seed_other_image() {
     let dir = tempfile::tempdir().unwrap();
