@@ -10,6 +10,7 @@ pub mod conv;
 pub mod gemm;
 pub mod norm;
 mod simd;
+pub mod winograd;
 
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Storage, Tensor};
 
