@@ -206,7 +206,16 @@ pub fn winograd_pays(
     stride: usize,
     padding: usize,
 ) -> bool {
-    kernel == 3 && stride == 1 && padding <= 2 && in_channels >= 256 && height * width >= 128 * 128
+    // `REPORTFIG_NO_WINOGRAD=1` keeps every convolution on the implicit GEMM, for
+    // before/after benchmarks in one machine state.
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let off =
+        *OFF.get_or_init(|| std::env::var_os("REPORTFIG_NO_WINOGRAD").is_some_and(|v| v == "1"));
+    !off && kernel == 3
+        && stride == 1
+        && padding <= 2
+        && in_channels >= 256
+        && height * width >= 128 * 128
 }
 
 /// The Winograd form of a 3×3 weight packed by [`pack_conv_weight`] (`[out, in·9]`).
