@@ -90,6 +90,13 @@ struct SharedMut(*mut f32);
 unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
+impl SharedMut {
+    /// Through a method, so closures capture the `Sync` wrapper, not the bare pointer.
+    fn ptr(self) -> *mut f32 {
+        self.0
+    }
+}
+
 /// Same as `conv2d` for a 3×3 stride-1 kernel.
 ///
 /// x: `[batch, in, h, w]`, bias: `[out]`, out: `[batch, out, h', w']`, all contiguous.
@@ -162,7 +169,6 @@ fn input_transform(g: &ConvGeometry, x: &[f32], r0: usize, rows: usize, tw: usiz
     let vp = SharedMut(v.as_mut_ptr());
     let plane_len = h * wd;
     (0..ci).into_par_iter().for_each(|c| {
-        let vp = vp;
         let plane = &x[c * plane_len..(c + 1) * plane_len];
         // Padded column j holds image column j − p; even[k] = column 2k, odd[k] = 2k + 1.
         let half = tw + 1;
@@ -210,7 +216,7 @@ fn input_transform(g: &ConvGeometry, x: &[f32], r0: usize, rows: usize, tw: usiz
                 // SAFETY: (t, c, tile row r) is written by channel c's task only, and
                 // t·ci·n + base + tw ≤ 16·ci·n = v.len().
                 let dst = |t: usize| unsafe {
-                    std::slice::from_raw_parts_mut(vp.0.add(t * ci * n + base), tw)
+                    std::slice::from_raw_parts_mut(vp.ptr().add(t * ci * n + base), tw)
                 };
                 let (v0, v1, v2, v3) = (dst(j), dst(4 + j), dst(8 + j), dst(12 + j));
                 for k in 0..tw {
