@@ -1,5 +1,5 @@
 //! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
-//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--no-candle] [--whole]
+//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--no-candle] [--no-winograd] [--whole]
 //! [--half-weights]`
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
@@ -52,6 +52,7 @@ fn parse_args() -> Result<Options> {
             "--vae-config" => o.vae_config = Some(value()?.into()),
             "--text-config" => o.text_config = Some(value()?.into()),
             "--no-candle" => o.candle = false,
+            "--no-winograd" => reportfig::pipeline::kernels::set_winograd(false),
             "--whole" => o.whole = true,
             "--half-weights" => o.half_weights = true,
             "-h" | "--help" => {
@@ -139,7 +140,13 @@ impl Bench {
         let rss = r.rss.map_or("-".into(), |g| format!("{g:.2}"));
         let ratio = self
             .torch
-            .get(r.name.trim_end_matches(" ours").trim_end_matches(" candle"))
+            .get(
+                r.name
+                    .trim_end_matches(" ours")
+                    .trim_end_matches(" candle")
+                    .trim_end_matches(" wino")
+                    .trim_end_matches(" prepacked"),
+            )
             .map_or("-".into(), |t| format!("{:.2}", r.seconds / t));
         println!(
             "{:<46} {:>9.3} {:>8} {:>9} {:>9}",
@@ -199,6 +206,33 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
             kernels::conv2d(&x, &w, Some(&bias), stride, 1)?;
             Ok(())
         })?;
+        if stride == 1 && b.wanted(&format!("{label} wino")) {
+            let ws = w.flatten_all()?.to_vec1::<f32>()?;
+            let bs = bias.to_vec1::<f32>()?;
+            let xs = x.flatten_all()?.to_vec1::<f32>()?;
+            let pa = kernels::pack_conv_weight(&w)?;
+            b.time(&format!("{label} prepacked"), Some(gf), || {
+                kernels::conv2d_prepacked(&x, &pa, (3, 3), Some(&bias), 1, 1)?;
+                Ok(())
+            })?;
+            let ww = kernels::winograd::WinogradWeights::new(kernels::Isa::detect(), &ws, co, ci);
+            let g = kernels::conv::ConvGeometry {
+                batch: 1,
+                in_channels: ci,
+                height: s,
+                width: s,
+                out_channels: co,
+                kernel_h: 3,
+                kernel_w: 3,
+                stride: 1,
+                padding: 1,
+            };
+            let mut out = vec![0f32; co * s * s];
+            b.time(&format!("{label} wino"), Some(gf), || {
+                kernels::winograd::conv3x3_winograd(&g, &xs, &ww, Some(&bs), &mut out);
+                Ok(())
+            })?;
+        }
         // candle's im2col at 512² needs 1.2 GB per call and minutes per row: skip the largest.
         if b.opts.candle && s * s * ci <= 256 * 256 * 256 {
             b.time(&cand, Some(gf), || {

@@ -5,7 +5,7 @@
 //! so that the CPU hot paths can be replaced in one place without touching the model code.
 
 use std::cell::Cell;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
@@ -79,6 +79,9 @@ fn in_f32(x: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tenso
 #[derive(Debug, Clone)]
 pub struct Conv2d {
     weight: Weight<kernels::PackedA>,
+    /// The Winograd form of a packed 3×3 weight, built on the first input large enough for
+    /// it to pay (the VAE decoder's), so networks that never see one (the UNet) keep no copy.
+    winograd: Arc<OnceLock<kernels::winograd::WinogradWeights>>,
     bias: Option<Tensor>,
     out_channels: usize,
     kernel: usize,
@@ -113,6 +116,7 @@ impl Conv2d {
         };
         Ok(Self {
             weight,
+            winograd: Arc::new(OnceLock::new()),
             bias,
             out_channels,
             kernel,
@@ -133,6 +137,17 @@ impl Module for Conv2d {
             Weight::Packed(p) => {
                 let k = (self.kernel, self.kernel);
                 let b = self.bias.as_ref();
+                let (_, c, h, w) = x.dims4()?;
+                if kernels::winograd_pays(c, (h, w), self.kernel, self.stride, self.padding) {
+                    let ww = match self.winograd.get() {
+                        Some(ww) => ww,
+                        None => {
+                            let built = kernels::winograd_from_packed(p)?;
+                            self.winograd.get_or_init(|| built)
+                        }
+                    };
+                    return in_f32(x, |x| kernels::conv3x3_winograd(x, ww, b, self.padding));
+                }
                 return in_f32(x, |x| {
                     kernels::conv2d_prepacked(x, p, k, b, self.stride, self.padding)
                 });

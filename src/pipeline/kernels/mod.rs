@@ -10,6 +10,7 @@ pub mod conv;
 pub mod gemm;
 pub mod norm;
 mod simd;
+pub mod winograd;
 
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Storage, Tensor};
 
@@ -188,6 +189,96 @@ pub fn conv2d_prepacked(
         }),
         None => {
             conv::conv2d_prepacked(&g, xs, weight, None, &mut out);
+            Ok(())
+        }
+    })??;
+    from_vec(out, &[batch, out_channels, ho, wo])
+}
+
+static WINOGRAD_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the Winograd path off (or back on) for the whole process: the bench's
+/// `--no-winograd` uses it for before/after figures in one machine state.
+pub fn set_winograd(on: bool) {
+    WINOGRAD_ON.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether a convolution on this input should go through Winograd F(2,3) rather than the
+/// implicit GEMM. Measured (BENCHMARKS.md, "Winograd"): it wins from 128² maps at ≥ 256
+/// input channels, and loses at 64² (too few tiles per product) and at 128 input channels
+/// (the products are too shallow to outrun the transforms).
+pub fn winograd_pays(
+    in_channels: usize,
+    (height, width): (usize, usize),
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+) -> bool {
+    WINOGRAD_ON.load(std::sync::atomic::Ordering::Relaxed)
+        && kernel == 3
+        && stride == 1
+        && padding <= 2
+        && in_channels >= 256
+        && height * width >= 128 * 128
+}
+
+/// The Winograd form of a 3×3 weight packed by [`pack_conv_weight`] (`[out, in·9]`).
+pub fn winograd_from_packed(weight: &PackedA) -> Result<winograd::WinogradWeights> {
+    let (out, k) = (weight.rows(), weight.cols());
+    if k % 9 != 0 {
+        bail!("winograd: the weight has {k} columns, not in·3·3");
+    }
+    let mut w = vec![0f32; out * k];
+    for (r, row) in w.chunks_exact_mut(k).enumerate() {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = weight.at(r, c);
+        }
+    }
+    Ok(winograd::WinogradWeights::new(weight.isa(), &w, out, k / 9))
+}
+
+/// [`conv2d`] for a 3×3 stride-1 kernel through Winograd F(2,3).
+///
+/// x: `[batch, in, h, w]`, bias: `[out]` -> `[batch, out, h + 2p − 2, w + 2p − 2]`.
+pub fn conv3x3_winograd(
+    x: &Tensor,
+    weight: &winograd::WinogradWeights,
+    bias: Option<&Tensor>,
+    padding: usize,
+) -> Result<Tensor> {
+    let (batch, in_channels, height, width) = x.dims4()?;
+    let out_channels = weight.out_channels();
+    if weight.in_channels() != in_channels {
+        bail!(
+            "conv2d: input has {in_channels} channels but the weight expects {}",
+            weight.in_channels()
+        );
+    }
+    let g = conv::ConvGeometry {
+        batch,
+        in_channels,
+        height,
+        width,
+        out_channels,
+        kernel_h: 3,
+        kernel_w: 3,
+        stride: 1,
+        padding,
+    };
+    if !winograd::supports(&g) {
+        bail!("conv2d: Winograd needs a 3×3 kernel, stride 1, padding ≤ 2 and an input of at least 3×3 after padding, got {height}×{width} padded by {padding}");
+    }
+    let (ho, wo) = g.out_size().expect("checked by supports");
+    if bias.is_some_and(|b| b.elem_count() != out_channels) {
+        bail!("conv2d: the bias needs {out_channels} values, one per output channel");
+    }
+    let mut out = zeroed(batch * out_channels * ho * wo);
+    with_slice(x, |xs| match bias {
+        Some(b) => with_slice(b, |bs| {
+            winograd::conv3x3_winograd(&g, xs, weight, Some(bs), &mut out)
+        }),
+        None => {
+            winograd::conv3x3_winograd(&g, xs, weight, None, &mut out);
             Ok(())
         }
     })??;
