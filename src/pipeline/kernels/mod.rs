@@ -100,6 +100,37 @@ pub fn conv2d(
     if w_in != in_channels {
         bail!("conv2d: input has {in_channels} channels but the weight expects {w_in}");
     }
+    let (g, ho, wo) = conv_geometry(
+        (batch, in_channels, height, width),
+        (out_channels, kernel_h, kernel_w),
+        stride,
+        padding,
+        bias,
+    )?;
+    let mut out = zeroed(batch * out_channels * ho * wo);
+    with_slice(x, |xs| {
+        with_slice(weight, |ws| match bias {
+            Some(b) => with_slice(b, |bs| {
+                conv::conv2d(Isa::detect(), &g, xs, ws, Some(bs), &mut out)
+            }),
+            None => {
+                conv::conv2d(Isa::detect(), &g, xs, ws, None, &mut out);
+                Ok(())
+            }
+        })
+    })???;
+    from_vec(out, &[batch, out_channels, ho, wo])
+}
+
+/// The geometry of one convolution, with the checks both convolution entry points need:
+/// the kernel fits the input and the bias has one value per output channel.
+fn conv_geometry(
+    (batch, in_channels, height, width): (usize, usize, usize, usize),
+    (out_channels, kernel_h, kernel_w): (usize, usize, usize),
+    stride: usize,
+    padding: usize,
+    bias: Option<&Tensor>,
+) -> Result<(conv::ConvGeometry, usize, usize)> {
     let g = conv::ConvGeometry {
         batch,
         in_channels,
@@ -117,19 +148,7 @@ pub fn conv2d(
     if bias.is_some_and(|b| b.elem_count() != out_channels) {
         bail!("conv2d: the bias needs {out_channels} values, one per output channel");
     }
-    let mut out = zeroed(batch * out_channels * ho * wo);
-    with_slice(x, |xs| {
-        with_slice(weight, |ws| match bias {
-            Some(b) => with_slice(b, |bs| {
-                conv::conv2d(Isa::detect(), &g, xs, ws, Some(bs), &mut out)
-            }),
-            None => {
-                conv::conv2d(Isa::detect(), &g, xs, ws, None, &mut out);
-                Ok(())
-            }
-        })
-    })???;
-    from_vec(out, &[batch, out_channels, ho, wo])
+    Ok((g, ho, wo))
 }
 
 /// A convolution weight `[out, in, kh, kw]` packed for [`conv2d_prepacked`] (done once, at
@@ -165,23 +184,13 @@ pub fn conv2d_prepacked(
             weight.cols() / (kernel_h * kernel_w).max(1)
         );
     }
-    let g = conv::ConvGeometry {
-        batch,
-        in_channels,
-        height,
-        width,
-        out_channels,
-        kernel_h,
-        kernel_w,
+    let (g, ho, wo) = conv_geometry(
+        (batch, in_channels, height, width),
+        (out_channels, kernel_h, kernel_w),
         stride,
         padding,
-    };
-    let Some((ho, wo)) = g.out_size() else {
-        bail!("conv2d: a {kernel_h}×{kernel_w} kernel does not fit a {height}×{width} input")
-    };
-    if bias.is_some_and(|b| b.elem_count() != out_channels) {
-        bail!("conv2d: the bias needs {out_channels} values, one per output channel");
-    }
+        bias,
+    )?;
     let mut out = zeroed(batch * out_channels * ho * wo);
     with_slice(x, |xs| match bias {
         Some(b) => with_slice(b, |bs| {
