@@ -73,6 +73,22 @@ fn peak_rss_gib() -> Option<f64> {
     Some(kb / (1024.0 * 1024.0))
 }
 
+/// User plus system CPU time of the whole process so far (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let usage = unsafe {
+            let mut u: libc::rusage = std::mem::zeroed();
+            (libc::getrusage(libc::RUSAGE_SELF, &mut u) == 0).then_some(u)?
+        };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        Some(secs(usage.ru_utime) + secs(usage.ru_stime))
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
 /// Makes the next `peak_rss_gib` report the peak of what follows only.
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -83,6 +99,9 @@ struct Row {
     seconds: f64,
     gflop: Option<f64>,
     rss: Option<f64>,
+    /// Process CPU time (user + system) over wall time across the timed runs: how many of
+    /// the cores were busy on average.
+    cores: Option<f64>,
 }
 
 struct Bench {
@@ -108,18 +127,23 @@ impl Bench {
         }
         reset_peak_rss();
         f()?;
+        let cpu_before = cpu_seconds();
+        let wall = Instant::now();
         let mut t: Vec<f64> = (0..self.opts.runs.max(1))
             .map(|_| {
                 let s = Instant::now();
                 f().map(|_| s.elapsed().as_secs_f64())
             })
             .collect::<Result<_>>()?;
+        let wall = wall.elapsed().as_secs_f64();
+        let cores = cpu_before.zip(cpu_seconds()).map(|(a, b)| (b - a) / wall);
         t.sort_by(f64::total_cmp);
         let row = Row {
             name: name.to_string(),
             seconds: t[t.len() / 2],
             gflop,
             rss: peak_rss_gib(),
+            cores,
         };
         self.print(&row);
         self.rows.push(row);
@@ -128,8 +152,8 @@ impl Bench {
 
     fn print_header(&self) {
         println!(
-            "{:<46} {:>9} {:>8} {:>9} {:>9}",
-            "stage", "median s", "GFLOP/s", "peak GiB", "÷ torch"
+            "{:<46} {:>9} {:>8} {:>9} {:>6} {:>9}",
+            "stage", "median s", "GFLOP/s", "peak GiB", "cores", "÷ torch"
         );
     }
 
@@ -138,6 +162,7 @@ impl Bench {
             .gflop
             .map_or("-".into(), |g| format!("{:.1}", g / r.seconds));
         let rss = r.rss.map_or("-".into(), |g| format!("{g:.2}"));
+        let cores = r.cores.map_or("-".into(), |c| format!("{c:.2}"));
         let ratio = self
             .torch
             .get(
@@ -149,8 +174,8 @@ impl Bench {
             )
             .map_or("-".into(), |t| format!("{:.2}", r.seconds / t));
         println!(
-            "{:<46} {:>9.3} {:>8} {:>9} {:>9}",
-            r.name, r.seconds, gf, rss, ratio
+            "{:<46} {:>9.3} {:>8} {:>9} {:>6} {:>9}",
+            r.name, r.seconds, gf, rss, cores, ratio
         );
     }
 }
@@ -436,6 +461,7 @@ fn whole_image(
 
 fn main() -> Result<()> {
     let opts = parse_args()?;
+    kernels::keep_freed_memory_for_reuse();
     let torch = match &opts.torch {
         Some(p) => {
             let text =

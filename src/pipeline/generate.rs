@@ -213,6 +213,9 @@ impl Pipeline {
     pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
         let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
         let device = opts.device.clone();
+        if device.is_cpu() {
+            crate::pipeline::kernels::keep_freed_memory_for_reuse();
+        }
         // On the CPU, f16 means f16 weights with f32 arithmetic: candle's f16 ops there are
         // slow and our kernels are f32, so the weights load as f32, are packed into f16, and
         // the activations stay f32 (see `layers::HalfWeights`).
