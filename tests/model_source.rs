@@ -988,3 +988,75 @@ fn hub_refusals_and_network_failures_are_plain_messages() {
     );
     assert!(!msg.contains("Transport") && !msg.contains("ureq"), "{msg}");
 }
+
+/// Every file of a real tiny model (`write_tiny_model`), keyed by its path in the repo.
+fn tiny_model_files(family: TinyFamily) -> Files {
+    let dir = tempfile::tempdir().unwrap();
+    reportfig::fixtures::write_tiny_model(dir.path(), family).unwrap();
+    let mut files = Files::new();
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.insert(rel(dir.path(), &p), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn licence_notice_shows_until_a_run_succeeds() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("hub");
+    let generate = |name: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reportfig"))
+            .current_dir(home.path())
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("HF_HUB_CACHE", &cache)
+            .env("HF_HUB_OFFLINE", "1")
+            .args([
+                "generate",
+                "a bar chart",
+                "--model",
+                "sd-turbo",
+                "--seed",
+                "1",
+            ])
+            .args(["--size", "64x64", "-o", name])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        (
+            out.status.code(),
+            stderr.contains("sai-nc-community"),
+            stderr,
+        )
+    };
+    // Nothing in the cache: the run fails after the notice, so the notice is still due.
+    let (code, noticed, stderr) = generate("a.png");
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(noticed, "{stderr}");
+    let (_, noticed, stderr) = generate("a.png");
+    assert!(noticed, "a failed run must not use up the notice: {stderr}");
+
+    // With the model in the cache the run succeeds and shows the notice a last time.
+    write_cache(
+        &cache,
+        "stabilityai/sd-turbo",
+        "main",
+        SHA,
+        &tiny_model_files(TinyFamily::Turbo),
+    );
+    let (code, noticed, stderr) = generate("b.png");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(noticed, "{stderr}");
+    let (code, noticed, stderr) = generate("c.png");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!noticed, "shown once a run succeeded: {stderr}");
+}

@@ -246,6 +246,9 @@ pub fn run(
         reporter.event(batch_event(e));
     })
     .map_err(|e| anyhow::anyhow!(e))?;
+    if !summary.generated.is_empty() {
+        session::record_licence_notice(&opts.model, &model);
+    }
     if let Some(r) = &pipeline_renderer {
         for (caption, words) in &r.dropped {
             let file = plan

@@ -584,6 +584,9 @@ pub fn run(
         .unwrap_or_default();
     let html = sheet::render_index_html(&contact, Some(&format!("../{sheet_name}")));
     output::write_atomic(&index_path, html.as_bytes(), true)?;
+    for (_, model) in &models {
+        session::record_licence_notice(&opts.model, model);
+    }
     reporter.event(Event::Finished);
     Ok(CompareOutcome {
         sheet: sheet_path,

@@ -72,6 +72,7 @@ pub fn run(
     }
     let image = session::apply_crop(made.image, &request);
     output::save_generated(&path, &image, &request, opts.force)?;
+    session::record_licence_notice(&opts.model, &model);
     reporter.event(Event::Finished);
     Ok(GenerateOutcome {
         path,

@@ -46,7 +46,8 @@ pub struct ResolvedModel {
     tokenizer: Option<ClipTokenizer>,
 }
 
-/// Parses `--model` and prints the licence notice of a non-commercial preset once.
+/// Parses `--model` and prints the licence notice of a non-commercial preset if it is due
+/// (see [`record_licence_notice`]).
 pub fn parse_model(
     opts: &ModelOptions,
     reporter: &mut dyn Reporter,
@@ -54,7 +55,7 @@ pub fn parse_model(
     let source = ModelSource::parse(&opts.model).map_err(|e| BadInput(e.to_string()))?;
     if let Some(p) = source.preset() {
         let notice = match &opts.state_dir {
-            Some(dir) => presets::take_licence_notice(p, dir),
+            Some(dir) => presets::due_licence_notice(p, dir),
             None => p.licence_notice(),
         };
         if let Some(n) = notice {
@@ -62,6 +63,14 @@ pub fn parse_model(
         }
     }
     Ok(source)
+}
+
+/// Records that the licence notice of `model`'s preset has been seen, once a run that showed
+/// it has succeeded, so it is not printed again.
+pub fn record_licence_notice(opts: &ModelOptions, model: &ResolvedModel) {
+    if let (Some(p), Some(dir)) = (model.preset, &opts.state_dir) {
+        presets::record_licence_notice_shown(p, dir);
+    }
 }
 
 /// Finds every file of the model (downloading what is missing unless offline) and works out

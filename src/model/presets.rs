@@ -126,23 +126,29 @@ fn marker_path(preset: &Preset, state_dir: &Path) -> PathBuf {
         .join(format!("{}.shown", preset.name))
 }
 
-/// The licence notice for `preset` if it is due (non-commercial licence, not shown before),
-/// and records in `state_dir` that it has been shown so it appears only once.
+/// The licence notice for `preset` if it is due: a non-commercial licence whose notice has
+/// not been recorded as shown in `state_dir` (the platform data dir in the binary).
 ///
-/// `state_dir` is the caller's data folder (the platform data dir in the binary). If the
-/// marker cannot be written the notice is still returned: showing it again next time is
-/// better than never showing it.
-pub fn take_licence_notice(preset: &Preset, state_dir: &Path) -> Option<String> {
+/// Showing does not record it: [`record_licence_notice_shown`] does, once the run that showed
+/// it has succeeded, so a notice printed above an error (a typo in the next argument, a failed
+/// download) appears again on the run that works.
+pub fn due_licence_notice(preset: &Preset, state_dir: &Path) -> Option<String> {
     let notice = preset.licence_notice()?;
-    let marker = marker_path(preset, state_dir);
-    if marker.exists() {
-        return None;
+    (!marker_path(preset, state_dir).exists()).then_some(notice)
+}
+
+/// Records that `preset`'s licence notice has been shown, so it does not appear again. If the
+/// marker cannot be written nothing is lost: the notice shows again next time, which is better
+/// than never showing it.
+pub fn record_licence_notice_shown(preset: &Preset, state_dir: &Path) {
+    if preset.licence_notice().is_none() {
+        return;
     }
+    let marker = marker_path(preset, state_dir);
     if let Some(parent) = marker.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
     let _ = std::fs::write(&marker, format!("{}\n", preset.licence));
-    Some(notice)
 }
 
 #[cfg(test)]
@@ -182,15 +188,21 @@ mod tests {
     }
 
     #[test]
-    fn notice_shows_once_per_state_dir() {
+    fn notice_is_due_until_a_run_records_it() {
         let dir = tempfile::tempdir().unwrap();
         let turbo = find("sd-turbo").unwrap();
-        let first = take_licence_notice(turbo, dir.path()).unwrap();
+        let first = due_licence_notice(turbo, dir.path()).unwrap();
         assert!(first.contains("sai-nc-community"), "{first}");
         assert!(!first.contains('\n'));
-        assert_eq!(take_licence_notice(turbo, dir.path()), None);
-        // Each preset has its own marker, and open licences never show one.
-        assert!(take_licence_notice(find("sdxl-turbo").unwrap(), dir.path()).is_some());
-        assert_eq!(take_licence_notice(find("sd15").unwrap(), dir.path()), None);
+        // Shown but not recorded (the run failed): still due.
+        assert_eq!(due_licence_notice(turbo, dir.path()), Some(first));
+        record_licence_notice_shown(turbo, dir.path());
+        assert_eq!(due_licence_notice(turbo, dir.path()), None);
+        // Each preset has its own marker, and open licences never show one or leave one.
+        assert!(due_licence_notice(find("sdxl-turbo").unwrap(), dir.path()).is_some());
+        let sd15 = find("sd15").unwrap();
+        assert_eq!(due_licence_notice(sd15, dir.path()), None);
+        record_licence_notice_shown(sd15, dir.path());
+        assert!(!marker_path(sd15, dir.path()).exists());
     }
 }
