@@ -170,6 +170,7 @@ impl Bench {
                     .trim_end_matches(" ours")
                     .trim_end_matches(" candle")
                     .trim_end_matches(" wino")
+                    .trim_end_matches(" wino4")
                     .trim_end_matches(" prepacked"),
             )
             .map_or("-".into(), |t| format!("{:.2}", r.seconds / t));
@@ -240,7 +241,6 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
                 kernels::conv2d_prepacked(&x, &pa, (3, 3), Some(&bias), 1, 1)?;
                 Ok(())
             })?;
-            let ww = kernels::winograd::WinogradWeights::new(kernels::Isa::detect(), &ws, co, ci);
             let g = kernels::conv::ConvGeometry {
                 batch: 1,
                 in_channels: ci,
@@ -253,10 +253,14 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
                 padding: 1,
             };
             let mut out = vec![0f32; co * s * s];
-            b.time(&format!("{label} wino"), Some(gf), || {
-                kernels::winograd::conv3x3_winograd(&g, &xs, &ww, Some(&bs), &mut out);
-                Ok(())
-            })?;
+            use kernels::winograd::{WinogradWeights, F2, F4};
+            for (tag, tiling) in [("wino", &F2), ("wino4", &F4)] {
+                let ww = WinogradWeights::new(kernels::Isa::detect(), tiling, &ws, co, ci);
+                b.time(&format!("{label} {tag}"), Some(gf), || {
+                    kernels::winograd::conv3x3_winograd(&g, &xs, &ww, Some(&bs), &mut out);
+                    Ok(())
+                })?;
+            }
         }
         // candle's im2col at 512² needs 1.2 GB per call and minutes per row: skip the largest.
         if b.opts.candle && s * s * ci <= 256 * 256 * 256 {

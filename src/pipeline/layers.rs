@@ -5,7 +5,7 @@
 //! so that the CPU hot paths can be replaced in one place without touching the model code.
 
 use std::cell::Cell;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 
 use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
@@ -14,10 +14,19 @@ use super::kernels;
 
 /// Weights either as loaded, or (f32 on the CPU) packed once at load time into the layout the
 /// matrix product reads, replacing the loaded tensor so only one copy stays resident.
-#[derive(Clone)]
 enum Weight<P> {
     Plain(Tensor),
     Packed(Arc<P>),
+}
+
+// By hand: the derive would ask `P: Clone`, but clones share the packed weight.
+impl<P> Clone for Weight<P> {
+    fn clone(&self) -> Self {
+        match self {
+            Weight::Plain(t) => Weight::Plain(t.clone()),
+            Weight::Packed(p) => Weight::Packed(Arc::clone(p)),
+        }
+    }
 }
 
 impl<P> std::fmt::Debug for Weight<P> {
@@ -75,13 +84,29 @@ fn in_f32(x: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tenso
     .to_device(x.device())
 }
 
+/// A packed convolution weight in the form its inputs call for.
+#[derive(Debug)]
+enum ConvForm {
+    /// For the implicit GEMM (`[out, in·k·k]`).
+    Direct(kernels::PackedA),
+    /// Winograd's transformed matrices, which replace the direct form on the first input
+    /// large enough for them to pay (the VAE decoder's 3×3 convolutions from 128²): networks
+    /// that never see one (the UNet) keep the direct form, and none keeps both, since the
+    /// Winograd form alone is 4× the weight. Later inputs of any size use it (it is exact
+    /// for all of them, just not faster on small maps).
+    Winograd(kernels::winograd::WinogradWeights),
+}
+
+/// Reads a lock that a panicking writer cannot have left half-written (it only ever swaps in
+/// a complete value).
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A 2-D convolution with diffusers' parameter names (`weight` `[out, in, k, k]`, `bias`).
 #[derive(Debug, Clone)]
 pub struct Conv2d {
-    weight: Weight<kernels::PackedA>,
-    /// The Winograd form of a packed 3×3 weight, built on the first input large enough for
-    /// it to pay (the VAE decoder's), so networks that never see one (the UNet) keep no copy.
-    winograd: Arc<OnceLock<kernels::winograd::WinogradWeights>>,
+    weight: Weight<RwLock<ConvForm>>,
     bias: Option<Tensor>,
     out_channels: usize,
     kernel: usize,
@@ -106,17 +131,17 @@ impl Conv2d {
         let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
         let weight = if kernels::applies(&[&weight]) {
             let p = kernels::pack_conv_weight(&weight)?;
-            Weight::Packed(Arc::new(if HalfWeights::active() {
+            let p = if HalfWeights::active() {
                 p.into_half()
             } else {
                 p
-            }))
+            };
+            Weight::Packed(Arc::new(RwLock::new(ConvForm::Direct(p))))
         } else {
             Weight::Plain(weight)
         };
         Ok(Self {
             weight,
-            winograd: Arc::new(OnceLock::new()),
             bias,
             out_channels,
             kernel,
@@ -134,23 +159,26 @@ impl Module for Conv2d {
     /// x: `[batch, in, h, w]` -> `[batch, out, h', w']`
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let weight = match &self.weight {
-            Weight::Packed(p) => {
+            Weight::Packed(form) => {
                 let k = (self.kernel, self.kernel);
                 let b = self.bias.as_ref();
                 let (_, c, h, w) = x.dims4()?;
-                if kernels::winograd_pays(c, (h, w), self.kernel, self.stride, self.padding) {
-                    let ww = match self.winograd.get() {
-                        Some(ww) => ww,
-                        None => {
-                            let built = kernels::winograd_from_packed(p)?;
-                            self.winograd.get_or_init(|| built)
-                        }
-                    };
-                    return in_f32(x, |x| kernels::conv3x3_winograd(x, ww, b, self.padding));
+                let pays =
+                    kernels::winograd_pays(c, (h, w), self.kernel, self.stride, self.padding);
+                if pays && matches!(*read(form), ConvForm::Direct(_)) {
+                    let mut f = form.write().unwrap_or_else(|e| e.into_inner());
+                    if let ConvForm::Direct(p) = &*f {
+                        *f = ConvForm::Winograd(kernels::winograd_from_packed(p)?);
+                    }
                 }
-                return in_f32(x, |x| {
-                    kernels::conv2d_prepacked(x, p, k, b, self.stride, self.padding)
-                });
+                return match &*read(form) {
+                    ConvForm::Winograd(ww) => {
+                        in_f32(x, |x| kernels::conv3x3_winograd(x, ww, b, self.padding))
+                    }
+                    ConvForm::Direct(p) => in_f32(x, |x| {
+                        kernels::conv2d_prepacked(x, p, k, b, self.stride, self.padding)
+                    }),
+                };
             }
             Weight::Plain(w) => w,
         };

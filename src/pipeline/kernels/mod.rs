@@ -233,15 +233,20 @@ pub fn conv2d_prepacked(
 static WINOGRAD_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// Turns the Winograd path off (or back on) for the whole process: the bench's
-/// `--no-winograd` uses it for before/after figures in one machine state.
+/// `--no-winograd` uses it for before/after figures in one machine state. Convolutions that
+/// already switched to their Winograd form (see `layers::Conv2d`) keep it.
 pub fn set_winograd(on: bool) {
     WINOGRAD_ON.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Whether a convolution on this input should go through Winograd F(2,3) rather than the
-/// implicit GEMM. Measured (BENCHMARKS.md, "Winograd"): it wins from 128² maps at ≥ 256
-/// input channels, and loses at 64² (too few tiles per product) and at 128 input channels
-/// (the products are too shallow to outrun the transforms).
+/// Whether a convolution on this input should go through Winograd F(4,3) rather than the
+/// implicit GEMM. Measured (BENCHMARKS.md, "Winograd"): from 128² maps at ≥ 256 input channels
+/// it takes 0.51-0.64× of the direct convolution's time; at 128 input channels it barely wins
+/// (0.96×: the products are too shallow to outrun the transforms), and below 32² it loses (too
+/// few tiles per product). At 64² it would win too (0.58×), but the only 3×3 convolutions
+/// there with ≥ 256 channels are the UNet's and the VAE's first blocks: their Winograd form is
+/// 4× the weight (≈ +0.3 GB for the SD UNet's, held for every step), which the peak-memory
+/// budget does not allow.
 pub fn winograd_pays(
     in_channels: usize,
     (height, width): (usize, usize),
@@ -257,7 +262,10 @@ pub fn winograd_pays(
         && height * width >= 128 * 128
 }
 
-/// The Winograd form of a 3×3 weight packed by [`pack_conv_weight`] (`[out, in·9]`).
+/// The Winograd form of a 3×3 weight packed by [`pack_conv_weight`] (`[out, in·9]`): F(4,3)
+/// in f32, or for f16-held weights (the half-precision-weights mode) F(2,3) held in f16.
+/// F(4,3)'s transforms magnify the weights' rounding about tenfold, which f32 absorbs
+/// (~3e-6) but f16 does not (2.2e-3 per convolution against 2.1e-4 direct; F(2,3): 3.8e-4).
 pub fn winograd_from_packed(weight: &PackedA) -> Result<winograd::WinogradWeights> {
     let (out, k) = (weight.rows(), weight.cols());
     if k % 9 != 0 {
@@ -269,10 +277,14 @@ pub fn winograd_from_packed(weight: &PackedA) -> Result<winograd::WinogradWeight
             *v = weight.at(r, c);
         }
     }
-    Ok(winograd::WinogradWeights::new(weight.isa(), &w, out, k / 9))
+    Ok(if weight.is_half() {
+        winograd::WinogradWeights::new(weight.isa(), &winograd::F2, &w, out, k / 9).into_half()
+    } else {
+        winograd::WinogradWeights::new(weight.isa(), &winograd::F4, &w, out, k / 9)
+    })
 }
 
-/// [`conv2d`] for a 3×3 stride-1 kernel through Winograd F(2,3).
+/// [`conv2d`] for a 3×3 stride-1 kernel through Winograd (the tiling `weight` was built for).
 ///
 /// x: `[batch, in, h, w]`, bias: `[out]` -> `[batch, out, h + 2p − 2, w + 2p − 2]`.
 pub fn conv3x3_winograd(

@@ -322,7 +322,7 @@ fn winograd_from_packed_matches_conv2d() {
 }
 
 /// Winograd at a VAE decoder shape (256 channels, 128², weights at kaiming scale), where its
-/// extra additions accumulate most: far inside the 1e-4 parity bar.
+/// extra additions accumulate most: far inside the 1e-4 parity bar (F(4,3): 3.2e-6).
 #[test]
 fn winograd_at_vae_size() {
     let x = randn(&[1, 256, 128, 128], 10);
@@ -332,5 +332,22 @@ fn winograd_at_vae_size() {
     let got = conv3x3_winograd(&x, &ww, None, 1).unwrap();
     let e = rel_err(&got, &want);
     println!("winograd at 256×128²: rel {e:e}");
-    assert!(e < 2e-6, "rel {e}");
+    assert!(e < 1e-5, "rel {e}");
+}
+
+/// In the half-precision-weights mode the Winograd matrices are held in f16 too, as F(2,3)
+/// (16 matrices, not 36), and the result stays within f16 rounding of the direct convolution:
+/// measured 3.8e-4 here against 2.1e-4 for the direct convolution with f16 weights (F(4,3)
+/// in f16 would be 2.2e-3: its transforms magnify the weights' rounding).
+#[test]
+fn winograd_from_half_weights_is_half() {
+    let x = randn(&[1, 32, 20, 20], 12);
+    let wt = (randn(&[24, 32, 3, 3], 13) * 0.05).unwrap();
+    let want = conv2d(&x, &wt, None, 1, 1).unwrap();
+    let packed = pack_conv_weight(&wt).unwrap();
+    let full = winograd_from_packed(&packed).unwrap();
+    let half = winograd_from_packed(&packed.into_half()).unwrap();
+    assert_eq!(half.bytes() * 2 * 36, full.bytes() * 16);
+    let e = rel_err(&conv3x3_winograd(&x, &half, None, 1).unwrap(), &want);
+    assert!(e > 1e-6 && e < 6e-4, "rel {e}");
 }

@@ -1,29 +1,135 @@
-//! 3×3 stride-1 convolution by Winograd F(2×2, 3×3): each 2×2 output tile costs 16
-//! multiplies per (in, out) channel pair instead of 36, i.e. 2.25× fewer than the implicit
-//! GEMM in `conv.rs`. The work becomes 16 independent matrix products
-//! `M_t[out, tiles] = U_t[out, in] · V_t[in, tiles]` (one per position `t` of the 4×4
-//! transformed tile) run on the existing GEMM, with the weights `U_t` transformed and packed
-//! once at load time and the image transformed a band of tile rows at a time so the
-//! transformed copy stays small.
+//! 3×3 stride-1 convolution by Winograd F(m×m, 3×3), for m = 2 or 4: each m×m output tile
+//! costs (m+2)² multiplies per (in, out) channel pair instead of 9m², i.e. 2.25× (F(2,3)) or
+//! 4× (F(4,3)) fewer than the implicit GEMM in `conv.rs`. The work becomes (m+2)² independent
+//! matrix products `M_t[out, tiles] = U_t[out, in] · V_t[in, tiles]` (one per position `t` of
+//! the transformed tile) run on the existing GEMM, with the weights `U_t` transformed and
+//! packed once and the image transformed a band of tile rows at a time so the transformed copy
+//! stays small.
 //!
-//! Rounding: the transforms only add and halve (exact in the weights' `G`, a few extra
-//! additions per value in the image and output), which keeps results within ~1e-6 relative
-//! of the direct convolution for the VAE's value ranges.
+//! Rounding: F(2,3)'s transforms only add and halve, which keeps results within ~1e-6
+//! relative of the direct convolution; F(4,3)'s use the points 0, ±1, ±2 (factors up to 8 and
+//! 1/24), measured at 1-3e-6 relative at the VAE's sizes, still far inside the 1e-4 parity bar.
 
 use super::conv::ConvGeometry;
 use super::gemm::{gemm_packed, Bias, Isa, PackedA, Par, Strided};
 use rayon::prelude::*;
 
-/// Number of positions in a transformed 4×4 tile.
-const T: usize = 16;
-/// Bytes budget for one transformed band (`16 × channels × tiles` floats), so the image's
+/// Largest input patch side (F(4,3): 6).
+const A_MAX: usize = 6;
+/// Largest output tile side.
+const M_MAX: usize = 4;
+/// Bytes budget for one transformed band (`(m+2)² × channels × tiles` floats), so the image's
 /// and the products' transformed copies together stay a few tens of MiB at any size.
 const BAND_BYTES: usize = 32 << 20;
 
-/// A 3×3 convolution weight `[out, in, 3, 3]` transformed to the 16 matrices
+/// One Winograd algorithm F(m×m, 3×3): `Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` for an `a × a` input
+/// patch `d` (`a = m + 2`) and an `m × m` output tile `Y` (Lavin & Gray's matrices).
+#[derive(Debug)]
+pub struct Tiling {
+    m: usize,
+    a: usize,
+    /// `Bᵀ`, `a × a`.
+    bt: [[f64; A_MAX]; A_MAX],
+    /// `G`, `a × 3`.
+    g: [[f64; 3]; A_MAX],
+    /// `Aᵀ`, `m × a`.
+    at: [[f64; A_MAX]; M_MAX],
+}
+
+/// F(2×2, 3×3): 16 products, transforms of ±1 and ½ only.
+pub static F2: Tiling = Tiling {
+    m: 2,
+    a: 4,
+    bt: [
+        [1., 0., -1., 0., 0., 0.],
+        [0., 1., 1., 0., 0., 0.],
+        [0., -1., 1., 0., 0., 0.],
+        [0., 1., 0., -1., 0., 0.],
+        [0.; 6],
+        [0.; 6],
+    ],
+    g: [
+        [1., 0., 0.],
+        [0.5, 0.5, 0.5],
+        [0.5, -0.5, 0.5],
+        [0., 0., 1.],
+        [0.; 3],
+        [0.; 3],
+    ],
+    at: [
+        [1., 1., 1., 0., 0., 0.],
+        [0., 1., -1., -1., 0., 0.],
+        [0.; 6],
+        [0.; 6],
+    ],
+};
+
+/// F(4×4, 3×3): 36 products for 16 outputs (2.25 multiplies per output against F(2,3)'s 4),
+/// so the products shrink by 44% and the transformed copies by 44% as well.
+pub static F4: Tiling = Tiling {
+    m: 4,
+    a: 6,
+    bt: [
+        [4., 0., -5., 0., 1., 0.],
+        [0., -4., -4., 1., 1., 0.],
+        [0., 4., -4., -1., 1., 0.],
+        [0., -2., -1., 2., 1., 0.],
+        [0., 2., -1., -2., 1., 0.],
+        [0., 4., 0., -5., 0., 1.],
+    ],
+    g: [
+        [1. / 4., 0., 0.],
+        [-1. / 6., -1. / 6., -1. / 6.],
+        [-1. / 6., 1. / 6., -1. / 6.],
+        [1. / 24., 1. / 12., 1. / 6.],
+        [1. / 24., -1. / 12., 1. / 6.],
+        [0., 0., 1.],
+    ],
+    at: [
+        [1., 1., 1., 1., 1., 0.],
+        [0., 1., -1., 2., -2., 0.],
+        [0., 1., 1., 4., 4., 0.],
+        [0., 1., -1., 8., -8., 1.],
+    ],
+};
+
+impl Tiling {
+    /// Positions in a transformed tile: the number of products.
+    fn positions(&self) -> usize {
+        self.a * self.a
+    }
+}
+
+/// `dst = Σ_k coef[k] · src(k)` over whole tile rows; zero coefficients are skipped, and the
+/// first term assigns so `dst` needs no clearing. Rows are contiguous, so this vectorises.
+fn combine<'s>(dst: &mut [f32], coef: &[f64], src: impl Fn(usize) -> &'s [f32]) {
+    let mut first = true;
+    for (k, &c) in coef.iter().enumerate() {
+        if c == 0.0 {
+            continue;
+        }
+        let (c, s) = (c as f32, src(k));
+        if first {
+            for (d, v) in dst.iter_mut().zip(s) {
+                *d = c * v;
+            }
+            first = false;
+        } else {
+            for (d, v) in dst.iter_mut().zip(s) {
+                *d += c * v;
+            }
+        }
+    }
+    if first {
+        dst.fill(0.0);
+    }
+}
+
+/// A 3×3 convolution weight `[out, in, 3, 3]` transformed to the `(m+2)²` matrices
 /// `U_t = (G g Gᵀ)_t` `[out, in]`, each packed for the GEMM.
 #[derive(Debug)]
 pub struct WinogradWeights {
+    tiling: &'static Tiling,
     u: Vec<PackedA>,
     out_channels: usize,
     in_channels: usize,
@@ -31,25 +137,29 @@ pub struct WinogradWeights {
 
 impl WinogradWeights {
     /// weight: `[out, in, 3, 3]`, contiguous.
-    pub fn new(isa: Isa, weight: &[f32], out_channels: usize, in_channels: usize) -> Self {
+    pub fn new(
+        isa: Isa,
+        tiling: &'static Tiling,
+        weight: &[f32],
+        out_channels: usize,
+        in_channels: usize,
+    ) -> Self {
         assert_eq!(weight.len(), out_channels * in_channels * 9);
+        let (a, t) = (tiling.a, tiling.positions());
         let oc = out_channels * in_channels;
-        let mut u = vec![0f32; T * oc];
+        let mut u = vec![0f32; t * oc];
         for (idx, g) in weight.chunks_exact(9).enumerate() {
-            // G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]; first G g (4×3), then (G g) Gᵀ.
-            let mut gg = [[0f32; 3]; 4];
-            for j in 0..3 {
-                let (a, b, c) = (g[j], g[3 + j], g[6 + j]);
-                gg[0][j] = a;
-                gg[1][j] = 0.5 * (a + b + c);
-                gg[2][j] = 0.5 * (a - b + c);
-                gg[3][j] = c;
+            // In f64, so F(4,3)'s sixths and twenty-fourths round once, at the end.
+            let mut gg = [[0f64; 3]; A_MAX];
+            for (i, row) in gg.iter_mut().enumerate().take(a) {
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = (0..3).map(|k| tiling.g[i][k] * g[3 * k + j] as f64).sum();
+                }
             }
-            for (i, r) in gg.iter().enumerate() {
-                let (a, b, c) = (r[0], r[1], r[2]);
-                let row = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c];
-                for (j, v) in row.into_iter().enumerate() {
-                    u[(i * 4 + j) * oc + idx] = v;
+            for (i, row) in gg.iter().enumerate().take(a) {
+                for j in 0..a {
+                    let v: f64 = (0..3).map(|k| row[k] * tiling.g[j][k]).sum();
+                    u[(i * a + j) * oc + idx] = v as f32;
                 }
             }
         }
@@ -64,10 +174,25 @@ impl WinogradWeights {
             })
             .collect();
         Self {
+            tiling,
             u,
             out_channels,
             in_channels,
         }
+    }
+
+    /// The same matrices held in f16 (widened block by block in the product), as
+    /// `PackedA::into_half` does for the direct weights in the half-precision-weights mode.
+    pub fn into_half(self) -> Self {
+        Self {
+            u: self.u.into_iter().map(PackedA::into_half).collect(),
+            ..self
+        }
+    }
+
+    /// Bytes the transformed matrices occupy.
+    pub fn bytes(&self) -> usize {
+        self.u.iter().map(PackedA::bytes).sum()
     }
 
     pub fn out_channels(&self) -> usize {
@@ -129,19 +254,21 @@ fn banded(
     if let Some(b) = bias {
         assert_eq!(b.len(), co);
     }
-    let (th, tw) = (ho.div_ceil(2), wo.div_ceil(2));
-    let per_row = T * ci.max(co) * tw * 4;
+    let tl = w.tiling;
+    let t_n = tl.positions();
+    let (th, tw) = (ho.div_ceil(tl.m), wo.div_ceil(tl.m));
+    let per_row = t_n * ci.max(co) * tw * 4;
     let band = (band_bytes / per_row).clamp(1, th);
     let cap = band * tw;
-    let mut v = vec![0f32; T * ci * cap];
-    let mut m = vec![0f32; T * co * cap];
+    let mut v = vec![0f32; t_n * ci * cap];
+    let mut m = vec![0f32; t_n * co * cap];
     for (xi, oi) in x.chunks_exact(in_img).zip(out.chunks_exact_mut(out_img)) {
         let mut r0 = 0;
         while r0 < th {
             let rows = band.min(th - r0);
             let n = rows * tw;
-            input_transform(g, xi, r0, rows, tw, &mut v[..T * ci * n]);
-            for t in 0..T {
+            input_transform(tl, g, xi, r0, rows, tw, &mut v[..t_n * ci * n]);
+            for t in 0..t_n {
                 let b = Strided::row_major(&v[t * ci * n..(t + 1) * ci * n], ci, n);
                 gemm_packed(
                     &w.u[t],
@@ -151,139 +278,131 @@ fn banded(
                     Par::Rayon,
                 );
             }
-            output_transform(&m[..T * co * n], co, r0, rows, tw, ho, wo, bias, oi);
+            let tiles = TileRows { r0, rows, tw };
+            output_transform(tl, &m[..t_n * co * n], co, tiles, (ho, wo), bias, oi);
             r0 += rows;
         }
     }
 }
 
-/// `v[t][c][tile] = (Bᵀ d B)_t` for the 4×4 patch `d` of tile row `r0 + r`, column `tx`,
-/// `Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]]`.
+/// `v[t][c][tile] = (Bᵀ d B)_t` for the `a × a` patch `d` of tile row `r0 + r`, column `tx`.
 ///
-/// Every step runs on whole tile rows of contiguous vectors (padded input rows split into
-/// even and odd columns), so the compiler vectorises it: the scalar per-tile version cost
-/// more than the 16 products themselves.
-fn input_transform(g: &ConvGeometry, x: &[f32], r0: usize, rows: usize, tw: usize, v: &mut [f32]) {
+/// Every step runs on whole tile rows of contiguous vectors (each padded input row split by
+/// column residue mod m), so the compiler vectorises it: the scalar per-tile version cost
+/// more than the products themselves.
+fn input_transform(
+    tl: &Tiling,
+    g: &ConvGeometry,
+    x: &[f32],
+    r0: usize,
+    rows: usize,
+    tw: usize,
+    v: &mut [f32],
+) {
     let (h, wd, p, ci) = (g.height, g.width, g.padding, g.in_channels);
+    let (m, a) = (tl.m, tl.a);
     let n = rows * tw;
     let vp = SharedMut(v.as_mut_ptr());
     let plane_len = h * wd;
     (0..ci).into_par_iter().for_each(|c| {
         let plane = &x[c * plane_len..(c + 1) * plane_len];
-        // Padded column j holds image column j − p; even[k] = column 2k, odd[k] = 2k + 1.
-        let half = tw + 1;
-        let mut even = vec![0f32; 4 * half];
-        let mut odd = vec![0f32; 4 * half];
-        // e[i][j][tx]: row i of the tile after the row pass (d B), column j.
-        let mut e = vec![0f32; 16 * tw];
+        // Padded column j holds image column j − p; res[j % m][j / m] = padded column j.
+        // Patch column k of tile tx is padded column m·tx + k, k < m + 2 ≤ 2m.
+        let len = tw + 1;
+        let mut res = vec![0f32; m * len];
+        // e[i][j][tx]: row i of the patch after the row pass (d B), column j.
+        let mut e = vec![0f32; a * a * tw];
         for r in 0..rows {
             let ty = r0 + r;
-            for i in 0..4 {
-                let (ev, ov) = (
-                    &mut even[i * half..(i + 1) * half],
-                    &mut odd[i * half..(i + 1) * half],
-                );
-                ev.fill(0.0);
-                ov.fill(0.0);
-                let iy = (2 * ty + i) as isize - p as isize;
+            for i in 0..a {
+                res.fill(0.0);
+                let iy = (m * ty + i) as isize - p as isize;
                 if iy >= 0 && (iy as usize) < h {
                     let src = &plane[iy as usize * wd..(iy as usize + 1) * wd];
-                    for (ix, &val) in src.iter().enumerate().take(2 * half - p) {
+                    for (ix, &val) in src.iter().enumerate().take(m * len - p) {
                         let j = ix + p;
-                        if j % 2 == 0 {
-                            ev[j / 2] = val;
-                        } else {
-                            ov[j / 2] = val;
-                        }
+                        res[(j % m) * len + j / m] = val;
                     }
                 }
-                let (e0, rest) = e[i * 4 * tw..(i + 1) * 4 * tw].split_at_mut(tw);
-                let (e1, rest) = rest.split_at_mut(tw);
-                let (e2, e3) = rest.split_at_mut(tw);
-                let (a, b) = (&ev[..tw], &ev[1..]);
-                let (o, q) = (&ov[..tw], &ov[1..]);
-                for k in 0..tw {
-                    e0[k] = a[k] - b[k];
-                    e1[k] = o[k] + b[k];
-                    e2[k] = b[k] - o[k];
-                    e3[k] = o[k] - q[k];
+                let col = |k: usize| &res[(k % m) * len + k / m..][..tw];
+                for j in 0..a {
+                    combine(&mut e[(i * a + j) * tw..][..tw], &tl.bt[j][..a], col);
                 }
             }
             let base = c * n + r * tw;
-            for j in 0..4 {
-                let row = |i: usize| &e[(i * 4 + j) * tw..(i * 4 + j + 1) * tw];
-                let (a, b, cc, dd) = (row(0), row(1), row(2), row(3));
-                // SAFETY: (t, c, tile row r) is written by channel c's task only, and
-                // t·ci·n + base + tw ≤ 16·ci·n = v.len().
-                let dst = |t: usize| unsafe {
-                    std::slice::from_raw_parts_mut(vp.ptr().add(t * ci * n + base), tw)
-                };
-                let (v0, v1, v2, v3) = (dst(j), dst(4 + j), dst(8 + j), dst(12 + j));
-                for k in 0..tw {
-                    v0[k] = a[k] - cc[k];
-                    v1[k] = b[k] + cc[k];
-                    v2[k] = cc[k] - b[k];
-                    v3[k] = b[k] - dd[k];
+            for i2 in 0..a {
+                for j in 0..a {
+                    // SAFETY: (t, c, tile row r) is written by channel c's task only, and
+                    // t·ci·n + base + tw ≤ a²·ci·n = v.len().
+                    let dst = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            vp.ptr().add((i2 * a + j) * ci * n + base),
+                            tw,
+                        )
+                    };
+                    combine(dst, &tl.bt[i2][..a], |i| &e[(i * a + j) * tw..][..tw]);
                 }
             }
         }
     });
 }
 
-/// `y = Aᵀ m A` per tile, `Aᵀ = [[1,1,1,0],[0,1,−1,−1]]`, plus the bias, into NCHW `out`.
-#[allow(clippy::too_many_arguments)]
-fn output_transform(
-    m: &[f32],
-    co: usize,
+/// Which tile rows a band holds: `rows` of them from `r0`, `tw` tiles each.
+#[derive(Clone, Copy)]
+struct TileRows {
     r0: usize,
     rows: usize,
     tw: usize,
-    ho: usize,
-    wo: usize,
+}
+
+/// `y = Aᵀ m A` per tile, plus the bias, into NCHW `out` (`[co, ho, wo]`).
+fn output_transform(
+    tl: &Tiling,
+    mt: &[f32],
+    co: usize,
+    TileRows { r0, rows, tw }: TileRows,
+    (ho, wo): (usize, usize),
     bias: Option<&[f32]>,
     out: &mut [f32],
 ) {
+    let (m, a) = (tl.m, tl.a);
     let n = rows * tw;
     out.par_chunks_exact_mut(ho * wo)
         .enumerate()
         .for_each(|(o, plane)| {
             let b0 = bias.map_or(0.0, |b| b[o]);
-            // s[j], d[j]: the two rows of Aᵀ m, column j, over the tile row.
-            let mut sd = vec![0f32; 8 * tw];
-            let mut y = vec![0f32; 4 * tw];
+            // s[q][j]: row q of Aᵀ m, column j, over the tile row; y[q][p]: the outputs.
+            let mut s = vec![0f32; m * a * tw];
+            let mut y = vec![0f32; m * m * tw];
             for r in 0..rows {
-                let row = |t: usize| &m[t * co * n + o * n + r * tw..][..tw];
-                for j in 0..4 {
-                    let (m0, m1, m2, m3) = (row(j), row(4 + j), row(8 + j), row(12 + j));
-                    let (s, d) = sd[2 * j * tw..(2 * j + 2) * tw].split_at_mut(tw);
-                    for k in 0..tw {
-                        s[k] = m0[k] + m1[k] + m2[k];
-                        d[k] = m1[k] - m2[k] - m3[k];
+                let prod = |t: usize| &mt[t * co * n + o * n + r * tw..][..tw];
+                for q in 0..m {
+                    for j in 0..a {
+                        combine(&mut s[(q * a + j) * tw..][..tw], &tl.at[q][..a], |i| {
+                            prod(i * a + j)
+                        });
                     }
                 }
-                for half in 0..2 {
-                    let c = |j: usize| &sd[(2 * j + half) * tw..(2 * j + half + 1) * tw];
-                    let (c0, c1, c2, c3) = (c(0), c(1), c(2), c(3));
-                    let (ya, yb) = y[2 * half * tw..(2 * half + 2) * tw].split_at_mut(tw);
-                    for k in 0..tw {
-                        ya[k] = c0[k] + c1[k] + c2[k] + b0;
-                        yb[k] = c1[k] - c2[k] - c3[k] + b0;
+                for q in 0..m {
+                    for pc in 0..m {
+                        let yq = &mut y[(q * m + pc) * tw..][..tw];
+                        combine(yq, &tl.at[pc][..a], |j| &s[(q * a + j) * tw..][..tw]);
+                        if b0 != 0.0 {
+                            yq.iter_mut().for_each(|v| *v += b0);
+                        }
                     }
                 }
-                let oy = 2 * (r0 + r);
-                for dy in 0..2 {
-                    if oy + dy >= ho {
+                for q in 0..m {
+                    let oy = m * (r0 + r) + q;
+                    if oy >= ho {
                         break;
                     }
-                    let dst = &mut plane[(oy + dy) * wo..(oy + dy + 1) * wo];
-                    let (ya, yb) = (&y[2 * dy * tw..][..tw], &y[(2 * dy + 1) * tw..][..tw]);
-                    let mut pairs = dst.chunks_exact_mut(2);
-                    for (k, pair) in (&mut pairs).enumerate() {
-                        pair[0] = ya[k];
-                        pair[1] = yb[k];
-                    }
-                    if let [last] = pairs.into_remainder() {
-                        *last = ya[tw - 1];
+                    let dst = &mut plane[oy * wo..(oy + 1) * wo];
+                    let yq = &y[q * m * tw..(q + 1) * m * tw];
+                    for (tx, tile) in dst.chunks_mut(m).enumerate() {
+                        for (pc, d) in tile.iter_mut().enumerate() {
+                            *d = yq[pc * tw + tx];
+                        }
                     }
                 }
             }
@@ -345,18 +464,20 @@ mod tests {
                 }
                 let mut want = vec![0f32; 2 * co * ho * wo];
                 conv::conv2d(isa, &g, &x, &wt, Some(&bias), &mut want);
-                let ww = WinogradWeights::new(isa, &wt, co, ci);
-                let mut got = vec![f32::NAN; want.len()];
-                conv3x3_winograd(&g, &x, &ww, Some(&bias), &mut got);
-                let e = rel(&got, &want);
-                assert!(e < 1e-6, "{isa:?} {ci}→{co} {h}×{w} pad {p}: rel {e}");
-                let mut nob = vec![f32::NAN; want.len()];
-                conv3x3_winograd(&g, &x, &ww, None, &mut nob);
-                for (o, plane) in nob.chunks_exact(ho * wo).enumerate() {
-                    let wp = &want[o * ho * wo..(o + 1) * ho * wo];
-                    for (a, b) in plane.iter().zip(wp) {
-                        assert!((a + bias[o % co] - b).abs() < 1e-4);
+                for tiling in [&F2, &F4] {
+                    let ww = WinogradWeights::new(isa, tiling, &wt, co, ci);
+                    let mut got = vec![f32::NAN; want.len()];
+                    conv3x3_winograd(&g, &x, &ww, Some(&bias), &mut got);
+                    let e = rel(&got, &want);
+                    let m = tiling.m;
+                    assert!(e < 2e-6, "F{m} {isa:?} {ci}→{co} {h}×{w} pad {p}: rel {e}");
+                    let mut nob = vec![f32::NAN; want.len()];
+                    conv3x3_winograd(&g, &x, &ww, None, &mut nob);
+                    for (o, plane) in nob.chunks_exact_mut(ho * wo).enumerate() {
+                        plane.iter_mut().for_each(|v| *v += bias[o % co]);
                     }
+                    let e = rel(&nob, &want);
+                    assert!(e < 2e-6, "F{m} without bias: rel {e}");
                 }
             }
         }
@@ -381,13 +502,22 @@ mod tests {
         let wt = noise(co * ci * 9, 5);
         let mut want = vec![0f32; co * h * w];
         conv::conv2d(Isa::detect(), &g, &x, &wt, None, &mut want);
-        let ww = WinogradWeights::new(Isa::detect(), &wt, co, ci);
         let mut got = vec![f32::NAN; want.len()];
-        // One or two tile rows per band (8 tile rows in all, the last one half outside).
-        for rows in [1, 2, 3] {
-            got.fill(f32::NAN);
-            banded(&g, &x, &ww, None, &mut got, rows * T * ci.max(co) * 11 * 4);
-            assert!(rel(&got, &want) < 1e-6, "{rows} tile rows per band");
+        for tiling in [&F2, &F4] {
+            let ww = WinogradWeights::new(Isa::detect(), tiling, &wt, co, ci);
+            let tw = w.div_ceil(tiling.m);
+            // One to three tile rows per band (the last one partly outside).
+            for rows in [1, 2, 3] {
+                got.fill(f32::NAN);
+                let bytes = rows * tiling.positions() * ci.max(co) * tw * 4;
+                banded(&g, &x, &ww, None, &mut got, bytes);
+                let e = rel(&got, &want);
+                assert!(
+                    e < 2e-6,
+                    "F{}: {rows} tile rows per band: rel {e}",
+                    tiling.m
+                );
+            }
         }
     }
 }
