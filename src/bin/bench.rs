@@ -238,7 +238,7 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
             let xs = x.flatten_all()?.to_vec1::<f32>()?;
             let pa = kernels::pack_conv_weight(&w)?;
             b.time(&format!("{label} prepacked"), Some(gf), || {
-                kernels::conv2d_prepacked(&x, &pa, (3, 3), Some(&bias), 1, 1)?;
+                kernels::conv2d_prepacked(&x, &pa, (3, 3), Some(&bias), 1, 1, None)?;
                 Ok(())
             })?;
             let g = kernels::conv::ConvGeometry {
@@ -253,11 +253,12 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
                 padding: 1,
             };
             let mut out = vec![0f32; co * s * s];
+            use kernels::gemm::Bias;
             use kernels::winograd::{WinogradWeights, F2, F4};
             for (tag, tiling) in [("wino", &F2), ("wino4", &F4)] {
                 let ww = WinogradWeights::new(kernels::Isa::detect(), tiling, &ws, co, ci);
                 b.time(&format!("{label} {tag}"), Some(gf), || {
-                    kernels::winograd::conv3x3_winograd(&g, &xs, &ww, Some(&bs), &mut out);
+                    kernels::winograd::conv3x3_winograd(&g, &xs, &ww, Bias::PerRow(&bs), &mut out);
                     Ok(())
                 })?;
             }

@@ -277,10 +277,9 @@ impl ResnetBlock {
         let h = self.act.after_norm(&self.norm1, x)?;
         let h = self.conv1.forward(&h)?;
         let h = self.act.after_norm(&self.norm2, &h)?;
-        let h = self.conv2.forward(&h)?;
         match &self.conv_shortcut {
-            Some(s) => s.forward(x)? + h,
-            None => x + h,
+            Some(s) => self.conv2.forward_add(&h, &s.forward(x)?),
+            None => self.conv2.forward_add(&h, x),
         }
     }
 }

@@ -182,12 +182,13 @@ pub fn conv2d(
 }
 
 /// [`conv2d`] with the weights packed once beforehand (`[out, in·kh·kw]` as a [`PackedA`]),
-/// so no call packs them again.
+/// so no call packs them again. `bias` is what `out` starts from: `Bias::PerRow` a bias per
+/// output channel, `Bias::Keep` values already in `out` (a residual, bias included).
 pub fn conv2d_prepacked(
     g: &ConvGeometry,
     x: &[f32],
     weight: &PackedA,
-    bias: Option<&[f32]>,
+    bias: Bias,
     out: &mut [f32],
 ) {
     let (ho, wo) = g.out_size().expect("kernel larger than the padded image");
@@ -197,10 +198,10 @@ pub fn conv2d_prepacked(
     assert_eq!(x.len(), g.batch * in_img);
     assert_eq!((weight.rows(), weight.cols()), (g.out_channels, k));
     assert_eq!(out.len(), g.batch * out_img);
-    let bias = match bias {
-        Some(b) => Bias::PerRow(b),
-        None => Bias::None,
-    };
+    assert!(
+        !matches!(bias, Bias::PerCol(_)),
+        "a convolution's bias is per output channel"
+    );
     let pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride == 1 && g.padding == 0;
     for (xi, oi) in x.chunks_exact(in_img).zip(out.chunks_exact_mut(out_img)) {
         if pointwise {

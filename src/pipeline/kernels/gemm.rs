@@ -409,13 +409,15 @@ fn pack_a(a: &Strided, m0: usize, rows: usize, k0: usize, kc: usize, mr: usize, 
     }
 }
 
-/// What to add to every output before the products: nothing, one value per row of `C`
-/// (a convolution's bias, rows being output channels) or one per column (a linear layer's).
+/// What `C` starts from before the products are added: zero, one value per row (a
+/// convolution's bias, rows being output channels), one per column (a linear layer's), or
+/// whatever `C` already holds (a residual the caller put there, bias included).
 #[derive(Debug, Clone, Copy)]
 pub enum Bias<'a> {
     None,
     PerRow(&'a [f32]),
     PerCol(&'a [f32]),
+    Keep,
 }
 
 /// Whether a product may spread over the rayon pool (callers already running many products in
@@ -584,6 +586,7 @@ fn run(isa: Isa, m: usize, k: usize, aop: AOp, b: &dyn PackB, bias: Bias, c: &mu
                 row.copy_from_slice(v);
             }
         }
+        Bias::Keep => {}
     }
     if m == 0 || n == 0 || k == 0 {
         return;
@@ -843,6 +846,7 @@ mod tests {
                     Bias::None => 0.0,
                     Bias::PerRow(v) => v[i] as f64,
                     Bias::PerCol(v) => v[j] as f64,
+                    Bias::Keep => unreachable!("the reference starts from zero"),
                 };
                 for kk in 0..k {
                     s += a.at(i, kk) as f64 * b.at(kk, j) as f64;

@@ -191,9 +191,12 @@ pub fn pack_conv_weight(weight: &Tensor) -> Result<PackedA> {
     })
 }
 
-/// [`conv2d`] with a weight from [`pack_conv_weight`] of an `[out, in, kh, kw]` tensor.
+/// [`conv2d`] with a weight from [`pack_conv_weight`] of an `[out, in, kh, kw]` tensor, plus
+/// `residual` if given (a ResNet's skip connection, added for free: the output starts from it
+/// instead of from the bias).
 ///
-/// x: `[batch, in, h, w]`, bias: `[out]` -> `[batch, out, h', w']`.
+/// x: `[batch, in, h, w]`, bias: `[out]`, residual: `[batch, out, h', w']`
+/// -> `[batch, out, h', w']`.
 pub fn conv2d_prepacked(
     x: &Tensor,
     weight: &PackedA,
@@ -201,6 +204,7 @@ pub fn conv2d_prepacked(
     bias: Option<&Tensor>,
     stride: usize,
     padding: usize,
+    residual: Option<&Tensor>,
 ) -> Result<Tensor> {
     let (batch, in_channels, height, width) = x.dims4()?;
     let out_channels = weight.rows();
@@ -217,17 +221,66 @@ pub fn conv2d_prepacked(
         padding,
         bias,
     )?;
-    let mut out = zeroed(batch * out_channels * ho * wo);
-    with_slice(x, |xs| match bias {
-        Some(b) => with_slice(b, |bs| {
-            conv::conv2d_prepacked(&g, xs, weight, Some(bs), &mut out)
+    let dims = [batch, out_channels, ho, wo];
+    let (mut out, keep) = conv_start(dims, bias, residual)?;
+    with_slice(x, |xs| match (bias, keep) {
+        (Some(b), false) => with_slice(b, |bs| {
+            conv::conv2d_prepacked(&g, xs, weight, gemm::Bias::PerRow(bs), &mut out)
         }),
-        None => {
-            conv::conv2d_prepacked(&g, xs, weight, None, &mut out);
+        _ => {
+            let start = if keep {
+                gemm::Bias::Keep
+            } else {
+                gemm::Bias::None
+            };
+            conv::conv2d_prepacked(&g, xs, weight, start, &mut out);
             Ok(())
         }
     })??;
-    from_vec(out, &[batch, out_channels, ho, wo])
+    from_vec(out, &dims)
+}
+
+/// The buffer a convolution's output starts in, and whether it already holds its start: with
+/// a residual, residual + bias written in one pass by every thread (so the skip connection
+/// costs no separate add and no extra map); without, zeros for the kernel to fill.
+fn conv_start(
+    dims: [usize; 4],
+    bias: Option<&Tensor>,
+    residual: Option<&Tensor>,
+) -> Result<(Vec<f32>, bool)> {
+    use rayon::prelude::*;
+    let len = dims.iter().product();
+    let Some(r) = residual else {
+        return Ok((zeroed(len), false));
+    };
+    if r.dims() != dims {
+        bail!(
+            "conv2d: the residual has shape {:?}, the output {dims:?}",
+            r.dims()
+        );
+    }
+    let bias = match bias {
+        Some(b) => with_slice(b, |b| b.to_vec())?,
+        None => vec![0.0; dims[1]],
+    };
+    let plane = (dims[2] * dims[3]).max(1);
+    let mut out: Vec<f32> = Vec::with_capacity(len);
+    with_slice(r, |rs| {
+        out.spare_capacity_mut()
+            .par_chunks_mut(plane)
+            .zip(rs.par_chunks(plane))
+            .enumerate()
+            .for_each(|(i, (dst, src))| {
+                let b = bias[i % dims[1]];
+                for (d, s) in dst.iter_mut().zip(src) {
+                    d.write(s + b);
+                }
+            });
+    })?;
+    // SAFETY: the loop above wrote every one of the `len` values (`rs` has `len` of them,
+    // checked through the shape).
+    unsafe { out.set_len(len) };
+    Ok((out, true))
 }
 
 static WINOGRAD_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
@@ -284,14 +337,17 @@ pub fn winograd_from_packed(weight: &PackedA) -> Result<winograd::WinogradWeight
     })
 }
 
-/// [`conv2d`] for a 3×3 stride-1 kernel through Winograd (the tiling `weight` was built for).
+/// [`conv2d`] for a 3×3 stride-1 kernel through Winograd (the tiling `weight` was built for),
+/// plus `residual` if given, as in [`conv2d_prepacked`].
 ///
-/// x: `[batch, in, h, w]`, bias: `[out]` -> `[batch, out, h + 2p − 2, w + 2p − 2]`.
+/// x: `[batch, in, h, w]`, bias: `[out]`, residual: the output's shape
+/// -> `[batch, out, h + 2p − 2, w + 2p − 2]`.
 pub fn conv3x3_winograd(
     x: &Tensor,
     weight: &winograd::WinogradWeights,
     bias: Option<&Tensor>,
     padding: usize,
+    residual: Option<&Tensor>,
 ) -> Result<Tensor> {
     let (batch, in_channels, height, width) = x.dims4()?;
     let out_channels = weight.out_channels();
@@ -319,17 +375,23 @@ pub fn conv3x3_winograd(
     if bias.is_some_and(|b| b.elem_count() != out_channels) {
         bail!("conv2d: the bias needs {out_channels} values, one per output channel");
     }
-    let mut out = zeroed(batch * out_channels * ho * wo);
-    with_slice(x, |xs| match bias {
-        Some(b) => with_slice(b, |bs| {
-            winograd::conv3x3_winograd(&g, xs, weight, Some(bs), &mut out)
+    let dims = [batch, out_channels, ho, wo];
+    let (mut out, keep) = conv_start(dims, bias, residual)?;
+    with_slice(x, |xs| match (bias, keep) {
+        (Some(b), false) => with_slice(b, |bs| {
+            winograd::conv3x3_winograd(&g, xs, weight, gemm::Bias::PerRow(bs), &mut out)
         }),
-        None => {
-            winograd::conv3x3_winograd(&g, xs, weight, None, &mut out);
+        _ => {
+            let start = if keep {
+                gemm::Bias::Keep
+            } else {
+                gemm::Bias::None
+            };
+            winograd::conv3x3_winograd(&g, xs, weight, start, &mut out);
             Ok(())
         }
     })??;
-    from_vec(out, &[batch, out_channels, ho, wo])
+    from_vec(out, &dims)
 }
 
 /// A linear weight `[out, in]` packed as `Wᵀ` for [`linear_prepacked`] (done once, at load

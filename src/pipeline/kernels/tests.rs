@@ -313,7 +313,7 @@ fn winograd_from_packed_matches_conv2d() {
     let want = conv2d(&x, &wt, Some(&bias), 1, 1).unwrap();
     let packed = pack_conv_weight(&wt).unwrap();
     let ww = winograd_from_packed(&packed).unwrap();
-    let got = conv3x3_winograd(&x, &ww, Some(&bias), 1).unwrap();
+    let got = conv3x3_winograd(&x, &ww, Some(&bias), 1, None).unwrap();
     let e = rel_err(&got, &want);
     assert!(e < 1e-6, "rel {e}");
     assert!(winograd_pays(256, (128, 128), 3, 1, 1));
@@ -329,7 +329,7 @@ fn winograd_at_vae_size() {
     let wt = (randn(&[256, 256, 3, 3], 11) * 0.03).unwrap();
     let want = conv2d(&x, &wt, None, 1, 1).unwrap();
     let ww = winograd_from_packed(&pack_conv_weight(&wt).unwrap()).unwrap();
-    let got = conv3x3_winograd(&x, &ww, None, 1).unwrap();
+    let got = conv3x3_winograd(&x, &ww, None, 1, None).unwrap();
     let e = rel_err(&got, &want);
     println!("winograd at 256×128²: rel {e:e}");
     assert!(e < 1e-5, "rel {e}");
@@ -348,6 +348,43 @@ fn winograd_from_half_weights_is_half() {
     let full = winograd_from_packed(&packed).unwrap();
     let half = winograd_from_packed(&packed.into_half()).unwrap();
     assert_eq!(half.bytes() * 2 * 36, full.bytes() * 16);
-    let e = rel_err(&conv3x3_winograd(&x, &half, None, 1).unwrap(), &want);
+    let e = rel_err(&conv3x3_winograd(&x, &half, None, 1, None).unwrap(), &want);
     assert!(e > 1e-6 && e < 6e-4, "rel {e}");
+}
+
+/// A residual folded into the convolution (the output starts from it) equals the convolution
+/// plus the residual, on the direct path (3×3 and 1×1, batch 2) and on Winograd's.
+#[test]
+fn convolution_onto_a_residual() {
+    let x = randn(&[2, 9, 11, 13], 14);
+    let bias = randn(&[17], 15);
+    for k in [3, 1] {
+        let wt = randn(&[17, 9, k, k], 16);
+        let p = k / 2;
+        let plain = conv2d(&x, &wt, Some(&bias), 1, p).unwrap();
+        let residual = randn(plain.dims(), 17);
+        let want = (&plain + &residual).unwrap();
+        let packed = pack_conv_weight(&wt).unwrap();
+        let got =
+            conv2d_prepacked(&x, &packed, (k, k), Some(&bias), 1, p, Some(&residual)).unwrap();
+        assert!(rel_err(&got, &want) < 1e-6, "{k}×{k}");
+        let no_bias = conv2d_prepacked(&x, &packed, (k, k), None, 1, p, Some(&residual)).unwrap();
+        let want = ((&plain
+            - bias
+                .reshape((1, 17, 1, 1))
+                .unwrap()
+                .broadcast_as(plain.shape()))
+        .unwrap()
+            + &residual)
+            .unwrap();
+        assert!(rel_err(&no_bias, &want) < 1e-6, "{k}×{k} without bias");
+        if k == 3 {
+            let ww = winograd_from_packed(&packed).unwrap();
+            let got = conv3x3_winograd(&x, &ww, Some(&bias), 1, Some(&residual)).unwrap();
+            let want = (&plain + &residual).unwrap();
+            assert!(rel_err(&got, &want) < 2e-6, "Winograd");
+        }
+        let wrong = randn(&[2, 17, 3, 3], 18);
+        assert!(conv2d_prepacked(&x, &packed, (k, k), None, 1, p, Some(&wrong)).is_err());
+    }
 }

@@ -222,14 +222,15 @@ impl SharedMut {
     }
 }
 
-/// Same as `conv2d` for a 3×3 stride-1 kernel.
+/// Same as `conv2d` for a 3×3 stride-1 kernel; `bias` is what `out` starts from, as in
+/// `conv::conv2d_prepacked` (`Bias::Keep`: `out` already holds a residual to add to).
 ///
 /// x: `[batch, in, h, w]`, bias: `[out]`, out: `[batch, out, h', w']`, all contiguous.
 pub fn conv3x3_winograd(
     g: &ConvGeometry,
     x: &[f32],
     w: &WinogradWeights,
-    bias: Option<&[f32]>,
+    bias: Bias,
     out: &mut [f32],
 ) {
     banded(g, x, w, bias, out, BAND_BYTES)
@@ -239,7 +240,7 @@ fn banded(
     g: &ConvGeometry,
     x: &[f32],
     w: &WinogradWeights,
-    bias: Option<&[f32]>,
+    bias: Bias,
     out: &mut [f32],
     band_bytes: usize,
 ) {
@@ -251,8 +252,10 @@ fn banded(
     let out_img = co * ho * wo;
     assert_eq!(x.len(), g.batch * in_img);
     assert_eq!(out.len(), g.batch * out_img);
-    if let Some(b) = bias {
-        assert_eq!(b.len(), co);
+    match bias {
+        Bias::PerRow(b) => assert_eq!(b.len(), co),
+        Bias::PerCol(_) => panic!("a convolution's bias is per output channel"),
+        Bias::None | Bias::Keep => {}
     }
     let tl = w.tiling;
     let t_n = tl.positions();
@@ -355,14 +358,15 @@ struct TileRows {
     tw: usize,
 }
 
-/// `y = Aᵀ m A` per tile, plus the bias, into NCHW `out` (`[co, ho, wo]`).
+/// `y = Aᵀ m A` per tile, plus the bias (or onto what `out` holds), into NCHW `out`
+/// (`[co, ho, wo]`).
 fn output_transform(
     tl: &Tiling,
     mt: &[f32],
     co: usize,
     TileRows { r0, rows, tw }: TileRows,
     (ho, wo): (usize, usize),
-    bias: Option<&[f32]>,
+    bias: Bias,
     out: &mut [f32],
 ) {
     let (m, a) = (tl.m, tl.a);
@@ -370,7 +374,11 @@ fn output_transform(
     out.par_chunks_exact_mut(ho * wo)
         .enumerate()
         .for_each(|(o, plane)| {
-            let b0 = bias.map_or(0.0, |b| b[o]);
+            let b0 = match bias {
+                Bias::PerRow(b) => b[o],
+                _ => 0.0,
+            };
+            let onto = matches!(bias, Bias::Keep);
             // s[q][j]: row q of Aᵀ m, column j, over the tile row; y[q][p]: the outputs.
             let mut s = vec![0f32; m * a * tw];
             let mut y = vec![0f32; m * m * tw];
@@ -401,7 +409,8 @@ fn output_transform(
                     let yq = &y[q * m * tw..(q + 1) * m * tw];
                     for (tx, tile) in dst.chunks_mut(m).enumerate() {
                         for (pc, d) in tile.iter_mut().enumerate() {
-                            *d = yq[pc * tw + tx];
+                            let v = yq[pc * tw + tx];
+                            *d = if onto { *d + v } else { v };
                         }
                     }
                 }
@@ -467,12 +476,12 @@ mod tests {
                 for tiling in [&F2, &F4] {
                     let ww = WinogradWeights::new(isa, tiling, &wt, co, ci);
                     let mut got = vec![f32::NAN; want.len()];
-                    conv3x3_winograd(&g, &x, &ww, Some(&bias), &mut got);
+                    conv3x3_winograd(&g, &x, &ww, Bias::PerRow(&bias), &mut got);
                     let e = rel(&got, &want);
                     let m = tiling.m;
                     assert!(e < 2e-6, "F{m} {isa:?} {ci}→{co} {h}×{w} pad {p}: rel {e}");
                     let mut nob = vec![f32::NAN; want.len()];
-                    conv3x3_winograd(&g, &x, &ww, None, &mut nob);
+                    conv3x3_winograd(&g, &x, &ww, Bias::None, &mut nob);
                     for (o, plane) in nob.chunks_exact_mut(ho * wo).enumerate() {
                         plane.iter_mut().for_each(|v| *v += bias[o % co]);
                     }
@@ -510,7 +519,7 @@ mod tests {
             for rows in [1, 2, 3] {
                 got.fill(f32::NAN);
                 let bytes = rows * tiling.positions() * ci.max(co) * tw * 4;
-                banded(&g, &x, &ww, None, &mut got, bytes);
+                banded(&g, &x, &ww, Bias::None, &mut got, bytes);
                 let e = rel(&got, &want);
                 assert!(
                     e < 2e-6,

@@ -100,12 +100,11 @@ impl ResnetBlock2D {
         let t = self.time_emb_proj.forward(&self.act.apply(temb)?)?;
         let h = h.broadcast_add(&t.unsqueeze(2)?.unsqueeze(3)?)?;
         let h = self.act.after_norm(&self.norm2, &h)?;
-        let h = self.conv2.forward(&h)?;
         let skip = match &self.conv_shortcut {
             Some(c) => c.forward(x)?,
             None => x.clone(),
         };
-        let out = (skip + h)?;
+        let out = self.conv2.forward_add(&h, &skip)?;
         if self.output_scale_factor == 1.0 {
             Ok(out)
         } else {
