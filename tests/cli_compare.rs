@@ -200,6 +200,32 @@ fn vary_axes_make_columns_and_rows() {
     );
 }
 
+/// A warning that concerns some cells only names them: here the negative prompt is ignored
+/// where guidance is off (column 1) but used where it is on (column 2).
+#[test]
+fn warnings_name_the_cells_they_concern() {
+    let home = tempfile::tempdir().unwrap();
+    let r = ok(compare(
+        home.path(),
+        &[
+            "Bike lanes",
+            "--negative",
+            "blurry",
+            "--vary",
+            "guidance=0,3",
+            "-o",
+            "neg.png",
+        ],
+    ));
+    let warning = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("negative"))
+        .unwrap_or_else(|| panic!("no warning about the negative prompt: {}", r.stderr));
+    assert!(warning.contains("row 1, column 1 (no style)"), "{warning}");
+    assert!(!warning.contains("column 2"), "{warning}");
+}
+
 #[test]
 fn bad_vary_and_missing_glyphs_fail_before_any_work() {
     let home = tempfile::tempdir().unwrap();

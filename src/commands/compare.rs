@@ -404,7 +404,8 @@ pub fn run(
             .1
     };
 
-    let mut notes: Vec<String> = Vec::new();
+    // Each note with the cells it concerns, so a warning says which picture it is about.
+    let mut notes: Vec<(String, Vec<String>)> = Vec::new();
     let mut requests: Vec<Vec<GenerationRequest>> = Vec::with_capacity(rows);
     for (r, row) in cells.iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
@@ -417,17 +418,29 @@ pub fn run(
                 styles,
             )
             .map_err(|e| BadInput(format!("row {}, column {}: {}", r + 1, c + 1, e.0)))?;
+            let style = if req.styles.is_empty() {
+                "no style".to_string()
+            } else {
+                req.styles.join(" + ")
+            };
+            let cell_name = format!("row {}, column {} ({style})", r + 1, c + 1);
             for note in n {
-                if !notes.contains(&note) {
-                    notes.push(note);
+                match notes.iter_mut().find(|(text, _)| *text == note) {
+                    Some((_, cells)) => cells.push(cell_name.clone()),
+                    None => notes.push((note, vec![cell_name.clone()])),
                 }
             }
             out.push(req);
         }
         requests.push(out);
     }
-    for n in notes {
-        reporter.event(Event::Warning(n));
+    for (note, cells) in notes {
+        // A note about every cell is about the comparison as a whole.
+        reporter.event(Event::Warning(if cells.len() == rows * columns {
+            note
+        } else {
+            format!("{}: {note}", cells.join("; "))
+        }));
     }
 
     // Labels first, so a font that cannot draw them fails before minutes of work.
