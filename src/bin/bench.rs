@@ -353,20 +353,43 @@ fn network_rows(
         let cfg: UNetConfig = read_json(path, "UNet config")?;
         let ctx = cfg.cross_attention_dim.get(0).unwrap_or(768);
         let sd21 = ctx == 1024 && cfg.block_out_channels == [320, 640, 1280, 1280];
-        let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &cfg)?;
+        // Forgetful: SDXL's UNet is 10 GB in f32, and a recording backend would keep a
+        // second copy alive while the packed one is built.
+        let vb = candle_nn::VarBuilder::from_backend(
+            Box::new(Forgetful(7)),
+            candle_core::DType::F32,
+            Device::Cpu,
+        );
+        let net = reportfig::pipeline::unet::UNet2DConditionModel::load(vb.pp("unet"), &cfg)?;
         kernels::release_free_memory();
-        if net.needs_added_conditioning() {
-            println!("(skipping the UNet rows: SDXL's added conditioning is not wired into the bench yet)");
+        // SD at 64² latents (512², the size the SD 2.1 figures of PERF.md are for); SDXL at
+        // its native 128² (1024²) with its added conditioning (pooled text, size ids).
+        let sdxl = net.needs_added_conditioning();
+        let size = if sdxl {
+            cfg.sample_size.unwrap_or(128)
         } else {
-            for batch in [1usize, 2] {
-                let x = randn(&[batch, cfg.in_channels, 64, 64])?;
-                let text = randn(&[batch, 77, ctx])?;
-                let gf = sd21.then_some(804.0 * batch as f64);
-                b.time(&format!("unet step batch {batch} 64²"), gf, || {
-                    net.forward(&x, 999.0, &text, None)?;
-                    Ok(())
-                })?;
-            }
+            64
+        };
+        for batch in [1usize, 2] {
+            let x = randn(&[batch, cfg.in_channels, size, size])?;
+            let text = randn(&[batch, 77, ctx])?;
+            let added = if sdxl {
+                let pooled = cfg.projection_class_embeddings_input_dim.unwrap_or(2816)
+                    - 6 * cfg.addition_time_embed_dim.unwrap_or(256);
+                let px = (size * 8) as f32;
+                let ids = [px, px, 0.0, 0.0, px, px].repeat(batch);
+                Some(reportfig::pipeline::unet::AddedConditioning {
+                    text_embeds: randn(&[batch, pooled])?,
+                    time_ids: Tensor::from_vec(ids, (batch, 6), &Device::Cpu)?,
+                })
+            } else {
+                None
+            };
+            let gf = sd21.then_some(804.0 * batch as f64);
+            b.time(&format!("unet step batch {batch} {size}²"), gf, || {
+                net.forward(&x, 999.0, &text, added.as_ref())?;
+                Ok(())
+            })?;
         }
     }
     if let Some(path) = vae {

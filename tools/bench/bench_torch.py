@@ -104,11 +104,23 @@ def networks(b, text_path, unet_path, vae_path):
         ctx = cfg.get("cross_attention_dim", 768)
         ctx = ctx[0] if isinstance(ctx, list) else ctx
         sd21 = ctx == 1024 and cfg.get("block_out_channels") == [320, 640, 1280, 1280]
+        # SD at 64² latents; SDXL (text_time conditioning) at its native size with pooled
+        # text embeddings and size ids, as src/bin/bench.rs does.
+        sdxl = cfg.get("addition_embed_type") == "text_time"
+        size = cfg.get("sample_size", 128) if sdxl else 64
         for batch in (1, 2):
-            x = torch.randn(batch, cfg.get("in_channels", 4), 64, 64)
+            x = torch.randn(batch, cfg.get("in_channels", 4), size, size)
             text = torch.randn(batch, 77, ctx)
-            b.time(f"unet step batch {batch} 64²", 804.0 * batch if sd21 else None,
-                   lambda: unet(x, 999, encoder_hidden_states=text))
+            kwargs = {}
+            if sdxl:
+                pooled = cfg["projection_class_embeddings_input_dim"] - 6 * cfg["addition_time_embed_dim"]
+                px = float(size * 8)
+                kwargs["added_cond_kwargs"] = {
+                    "text_embeds": torch.randn(batch, pooled),
+                    "time_ids": torch.tensor([[px, px, 0.0, 0.0, px, px]] * batch),
+                }
+            b.time(f"unet step batch {batch} {size}²", 804.0 * batch if sd21 else None,
+                   lambda: unet(x, 999, encoder_hidden_states=text, **kwargs))
         del unet
     if vae_path:
         cfg = load_config(vae_path)
