@@ -223,21 +223,22 @@ pub fn conv2d_prepacked(
     )?;
     let dims = [batch, out_channels, ho, wo];
     let (mut out, keep) = conv_start(dims, bias, residual)?;
-    with_slice(x, |xs| match (bias, keep) {
-        (Some(b), false) => with_slice(b, |bs| {
-            conv::conv2d_prepacked(&g, xs, weight, gemm::Bias::PerRow(bs), &mut out)
-        }),
-        _ => {
-            let start = if keep {
-                gemm::Bias::Keep
-            } else {
-                gemm::Bias::None
-            };
-            conv::conv2d_prepacked(&g, xs, weight, start, &mut out);
-            Ok(())
-        }
+    with_slice(x, |xs| {
+        with_start(bias, keep, |start| {
+            conv::conv2d_prepacked(&g, xs, weight, start, &mut out)
+        })
     })??;
     from_vec(out, &dims)
+}
+
+/// Runs a convolution kernel told what its output starts from: what [`conv_start`] already
+/// put there (`keep`), else the bias or zero.
+fn with_start<R>(bias: Option<&Tensor>, keep: bool, f: impl FnOnce(gemm::Bias) -> R) -> Result<R> {
+    match (bias, keep) {
+        (_, true) => Ok(f(gemm::Bias::Keep)),
+        (Some(b), false) => with_slice(b, |bs| f(gemm::Bias::PerRow(bs))),
+        (None, false) => Ok(f(gemm::Bias::None)),
+    }
 }
 
 /// The buffer a convolution's output starts in, and whether it already holds its start: with
@@ -377,19 +378,10 @@ pub fn conv3x3_winograd(
     }
     let dims = [batch, out_channels, ho, wo];
     let (mut out, keep) = conv_start(dims, bias, residual)?;
-    with_slice(x, |xs| match (bias, keep) {
-        (Some(b), false) => with_slice(b, |bs| {
-            winograd::conv3x3_winograd(&g, xs, weight, gemm::Bias::PerRow(bs), &mut out)
-        }),
-        _ => {
-            let start = if keep {
-                gemm::Bias::Keep
-            } else {
-                gemm::Bias::None
-            };
-            winograd::conv3x3_winograd(&g, xs, weight, start, &mut out);
-            Ok(())
-        }
+    with_slice(x, |xs| {
+        with_start(bias, keep, |start| {
+            winograd::conv3x3_winograd(&g, xs, weight, start, &mut out)
+        })
     })??;
     from_vec(out, &dims)
 }
