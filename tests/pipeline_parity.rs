@@ -329,6 +329,11 @@ fn half_weights_sd15_close_to_diffusers() {
 }
 
 #[test]
+fn half_weights_sd21_close_to_diffusers() {
+    half_weights("sd21");
+}
+
+#[test]
 fn half_weights_sdxl_close_to_diffusers() {
     half_weights("sdxl");
 }
