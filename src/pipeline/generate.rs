@@ -179,7 +179,8 @@ fn var_builder(
     // folder or the hub cache and are not modified while reportfig runs. Mapping avoids
     // copying gigabytes of weights into memory.
     #[allow(unsafe_code)]
-    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&c.weights, dtype, device) };
+    let weights = unsafe { crate::pipeline::weights::MappedWeights::open(&c.weights) };
+    let vb = weights.map(|w| VarBuilder::from_backend(Box::new(w), dtype, device.clone()));
     vb.map_err(|e| PipelineError::Weights {
         component,
         path: c.weights.first().cloned().unwrap_or_default(),

@@ -8,6 +8,7 @@ pub mod scheduler;
 pub mod text;
 pub mod unet;
 pub mod vae;
+pub mod weights;
 
 pub use generate::{
     Conditioning, GeneratedImage, LoadOptions, Pipeline, PipelineError, Progress, StepState,
