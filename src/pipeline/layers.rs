@@ -182,21 +182,15 @@ impl Conv2d {
                     }
                 }
                 let (s, p) = (self.stride, self.padding);
-                let y = match &*read(form) {
-                    ConvForm::Winograd(ww) if residual.is_some() => {
-                        kernels::conv3x3_winograd(x, ww, b, p, residual)
-                    }
-                    ConvForm::Direct(pw) if residual.is_some() => {
-                        kernels::conv2d_prepacked(x, pw, k, b, s, p, residual)
-                    }
+                // With a residual, `forward_add` has checked that x is f32 already.
+                return match &*read(form) {
                     ConvForm::Winograd(ww) => {
-                        in_f32(x, |x| kernels::conv3x3_winograd(x, ww, b, p, None))
+                        in_f32(x, |x| kernels::conv3x3_winograd(x, ww, b, p, residual))
                     }
-                    ConvForm::Direct(pw) => {
-                        in_f32(x, |x| kernels::conv2d_prepacked(x, pw, k, b, s, p, None))
-                    }
+                    ConvForm::Direct(pw) => in_f32(x, |x| {
+                        kernels::conv2d_prepacked(x, pw, k, b, s, p, residual)
+                    }),
                 };
-                return y;
             }
             Weight::Plain(w) => w,
         };

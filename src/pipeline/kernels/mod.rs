@@ -90,7 +90,7 @@ fn zeroed(len: usize) -> Vec<f32> {
 /// 128-channel map at 512² is 128 MiB) was faulted in and zeroed by the kernel again:
 /// 12% of a decode's samples in `clear_page_erms` and 7-8 s of system time per decode on the
 /// 2-core bench machine. Serving them from the heap and not trimming it after each free took
-/// the decode from 7.4-8.2 s to 5.2-5.4 s for 0.12 GiB more peak RSS. (A cache of freed
+/// the decode from 7.4-8.2 s to 5.1 s for 0.12 GiB more peak RSS. (A cache of freed
 /// blocks of exactly equal size, tried first, reached only 5.5-6.2 s for 0.57 GiB more: the
 /// decode's sizes vary by stage, and glibc splits and merges free space.) The heap is still
 /// trimmed explicitly by [`release_free_memory`] after loading.
