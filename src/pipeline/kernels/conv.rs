@@ -3,7 +3,7 @@
 //! the im2col matrix (1.2 GB for one VAE convolution at 512²) never exists, and the product
 //! lands directly in NCHW order with the bias already added.
 
-use super::gemm::{gemm, gemm_packed, Bias, Isa, PackB, PackedA, Par, Strided};
+use super::gemm::{gemm_packed, Bias, Isa, PackB, PackedA, Par, Strided};
 use std::cell::RefCell;
 
 /// Geometry of one convolution (square stride and symmetric zero padding, as in diffusers).
@@ -152,33 +152,20 @@ pub fn conv2d(
     bias: Option<&[f32]>,
     out: &mut [f32],
 ) {
-    let (ho, wo) = g.out_size().expect("kernel larger than the padded image");
+    // The product packs its left operand in any case; packing it whole first costs the same
+    // and leaves one convolution loop to maintain.
     let k = g.in_channels * g.kernel_h * g.kernel_w;
-    let in_img = g.in_channels * g.height * g.width;
-    let out_img = g.out_channels * ho * wo;
-    assert_eq!(x.len(), g.batch * in_img);
     assert_eq!(weight.len(), g.out_channels * k);
-    assert_eq!(out.len(), g.batch * out_img);
-    let a = Strided::row_major(weight, g.out_channels, k);
+    let packed = PackedA::new(
+        isa,
+        &Strided::row_major(weight, g.out_channels, k),
+        Par::Rayon,
+    );
     let bias = match bias {
         Some(b) => Bias::PerRow(b),
         None => Bias::None,
     };
-    let pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride == 1 && g.padding == 0;
-    for (xi, oi) in x.chunks_exact(in_img).zip(out.chunks_exact_mut(out_img)) {
-        if pointwise {
-            let b = Strided::row_major(xi, g.in_channels, ho * wo);
-            gemm(isa, &a, &b, bias, oi, Par::Rayon);
-        } else {
-            let b = Im2Col {
-                x: xi,
-                g: *g,
-                ho,
-                wo,
-            };
-            gemm(isa, &a, &b, bias, oi, Par::Rayon);
-        }
-    }
+    conv2d_prepacked(g, x, &packed, bias, out);
 }
 
 /// [`conv2d`] with the weights packed once beforehand (`[out, in·kh·kw]` as a [`PackedA`]),

@@ -445,34 +445,9 @@ pub fn linear_prepacked(x: &Tensor, weight: &PackedB, bias: Option<&Tensor>) -> 
 ///
 /// x: `[..., in]`, weight: `[out, in]`, bias: `[out]` -> `[..., out]`.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
-    let (out_dim, in_dim) = weight.dims2()?;
-    let mut dims = x.dims().to_vec();
-    if dims.last() != Some(&in_dim) {
-        bail!("linear: input {:?} does not end in {in_dim}", x.dims());
-    }
-    if bias.is_some_and(|b| b.elem_count() != out_dim) {
-        bail!("linear: the bias needs {out_dim} values, one per output");
-    }
-    let rows = x.elem_count() / in_dim.max(1);
-    let mut out = zeroed(rows * out_dim);
-    with_slice(x, |xs| {
-        with_slice(weight, |ws| {
-            let a = gemm::Strided::row_major(xs, rows, in_dim);
-            let b = gemm::Strided::transposed(ws, in_dim, out_dim);
-            let mut run = |bias: gemm::Bias| {
-                gemm::gemm(Isa::detect(), &a, &b, bias, &mut out, gemm::Par::Rayon)
-            };
-            match bias {
-                Some(bt) => with_slice(bt, |bs| run(gemm::Bias::PerCol(bs))),
-                None => {
-                    run(gemm::Bias::None);
-                    Ok(())
-                }
-            }
-        })
-    })???;
-    *dims.last_mut().expect("checked above") = out_dim;
-    from_vec(out, &dims)
+    // The product packs `Wᵀ` in any case; packing it whole first costs the same and leaves
+    // one path to maintain.
+    linear_prepacked(x, &pack_linear_weight(weight)?, bias)
 }
 
 /// Matrix product of the last two dimensions, batched over the leading ones (which must
