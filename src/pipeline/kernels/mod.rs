@@ -232,24 +232,37 @@ pub fn conv2d_prepacked(
         padding,
         bias,
     )?;
-    let dims = [batch, out_channels, ho, wo];
-    let (mut out, keep) = conv_start(dims, bias, residual)?;
-    with_slice(x, |xs| {
-        with_start(bias, keep, |start| {
-            conv::conv2d_prepacked(&g, xs, weight, start, &mut out)
-        })
-    })??;
-    from_vec(out, &dims)
+    run_conv(
+        x,
+        [batch, out_channels, ho, wo],
+        bias,
+        residual,
+        |xs, start, out| conv::conv2d_prepacked(&g, xs, weight, start, out),
+    )
 }
 
-/// Runs a convolution kernel told what its output starts from: what [`conv_start`] already
-/// put there (`keep`), else the bias or zero.
-fn with_start<R>(bias: Option<&Tensor>, keep: bool, f: impl FnOnce(gemm::Bias) -> R) -> Result<R> {
-    match (bias, keep) {
-        (_, true) => Ok(f(gemm::Bias::Keep)),
-        (Some(b), false) => with_slice(b, |bs| f(gemm::Bias::PerRow(bs))),
-        (None, false) => Ok(f(gemm::Bias::None)),
-    }
+/// Runs a convolution kernel on `x` into a new `dims` output, telling it what the output
+/// starts from: what [`conv_start`] put there (residual + bias), else the bias or zero.
+fn run_conv(
+    x: &Tensor,
+    dims: [usize; 4],
+    bias: Option<&Tensor>,
+    residual: Option<&Tensor>,
+    kernel: impl FnOnce(&[f32], gemm::Bias, &mut [f32]),
+) -> Result<Tensor> {
+    let (mut out, keep) = conv_start(dims, bias, residual)?;
+    with_slice(x, |xs| match (bias, keep) {
+        (_, true) => {
+            kernel(xs, gemm::Bias::Keep, &mut out);
+            Ok(())
+        }
+        (Some(b), false) => with_slice(b, |bs| kernel(xs, gemm::Bias::PerRow(bs), &mut out)),
+        (None, false) => {
+            kernel(xs, gemm::Bias::None, &mut out);
+            Ok(())
+        }
+    })??;
+    from_vec(out, &dims)
 }
 
 /// The buffer a convolution's output starts in, and whether it already holds its start: with
@@ -388,14 +401,13 @@ pub fn conv3x3_winograd(
     if bias.is_some_and(|b| b.elem_count() != out_channels) {
         bail!("conv2d: the bias needs {out_channels} values, one per output channel");
     }
-    let dims = [batch, out_channels, ho, wo];
-    let (mut out, keep) = conv_start(dims, bias, residual)?;
-    with_slice(x, |xs| {
-        with_start(bias, keep, |start| {
-            winograd::conv3x3_winograd(&g, xs, weight, start, &mut out)
-        })
-    })??;
-    from_vec(out, &dims)
+    run_conv(
+        x,
+        [batch, out_channels, ho, wo],
+        bias,
+        residual,
+        |xs, start, out| winograd::conv3x3_winograd(&g, xs, weight, start, out),
+    )
 }
 
 /// A linear weight `[out, in]` packed as `Wᵀ` for [`linear_prepacked`] (done once, at load
