@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch + diffusers timings on the same shapes as `cargo run --release --bin bench`.
+"""PyTorch + diffusers timings on the same shapes as `cargo run --release -p reportfig-bench --`.
 
     /work/venv/bin/python tools/bench/bench_torch.py [--runs 3] [--threads 2] [--only TEXT]
         [--text-config configs/reference/stabilityai--sd-turbo/text_encoder/config.json]
@@ -105,7 +105,7 @@ def networks(b, text_path, unet_path, vae_path):
         ctx = ctx[0] if isinstance(ctx, list) else ctx
         sd21 = ctx == 1024 and cfg.get("block_out_channels") == [320, 640, 1280, 1280]
         # SD at 64² latents; SDXL (text_time conditioning) at its native size with pooled
-        # text embeddings and size ids, as src/bin/bench.rs does.
+        # text embeddings and size ids, as crates/bench/src/main.rs does.
         sdxl = cfg.get("addition_embed_type") == "text_time"
         size = cfg.get("sample_size", 128) if sdxl else 64
         for batch in (1, 2):

@@ -14,14 +14,14 @@ that no weight is missing or unexpected). Every case in CASES then runs with
 way reportfig's `SamplerKind` maps names, and a `callback_on_step_end` that records what the
 UNet was conditioned on and the latents after the first and the last step.
 
-Writes `tests/golden/pipeline/<family>.safetensors` with, per case `<name>`:
+Writes `crates/engine/tests/golden/pipeline/<family>.safetensors` with, per case `<name>`:
   <name>.prompt_embeds   [B, 77, D]  what the UNet is conditioned on (uncond first with CFG)
   <name>.pooled          [B, P]      SDXL only: add_text_embeds, same order
   <name>.first_latents   [1, 4, h, w] latents after the first scheduler step
   <name>.latents         [1, 4, h, w] final latents (what the VAE decodes)
   <name>.image           [H, W, 3] uint8, the PIL image diffusers returns
-and `tests/golden/pipeline/cases.json`: the cases' inputs, the library versions and the
-SHA-256 of every tiny weight file, so `tests/pipeline_parity.rs` reports a fixture change as
+and `crates/engine/tests/golden/pipeline/cases.json`: the cases' inputs, the library versions and the
+SHA-256 of every tiny weight file, so `crates/engine/tests/parity/pipeline_parity.rs` reports a fixture change as
 such.
 """
 
@@ -46,7 +46,7 @@ from safetensors.torch import save_file
 from transformers import CLIPTextModel, CLIPTextModelWithProjection
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "tests" / "golden" / "pipeline"
+OUT = ROOT / "crates" / "engine" / "tests" / "golden" / "pipeline"
 
 # sampler name -> (diffusers class, from_config overrides); mirrors SamplerKind in Rust.
 SAMPLERS = {
@@ -193,7 +193,7 @@ def main() -> None:
     else:
         fixtures = Path(tempfile.mkdtemp(prefix="reportfig-pipeline-"))
         subprocess.run(
-            ["cargo", "run", "-q", "--example", "tiny_models", "--", str(fixtures)],
+            ["cargo", "run", "-q", "-p", "reportfig-testkit", "--example", "tiny_models", "--", str(fixtures)],
             cwd=ROOT, check=True,
         )
     OUT.mkdir(parents=True, exist_ok=True)

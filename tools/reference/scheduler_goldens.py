@@ -16,7 +16,7 @@ The same generator feeds the ancestral noise, so stochastic samplers are checked
 draw. Combinations diffusers rejects are recorded with its error message.
 
 Usage:  /work/venv/bin/python tools/reference/scheduler_goldens.py
-Writes: tests/golden/schedulers/<family>.json
+Writes: crates/engine/tests/golden/schedulers/<family>.json
 """
 
 import inspect
@@ -192,7 +192,7 @@ def write(out_dir, label, cfg, steps_list):
 
 def main():
     diffusers.utils.logging.set_verbosity_error()
-    out_dir = ROOT / "tests" / "golden" / "schedulers"
+    out_dir = ROOT / "crates" / "engine" / "tests" / "golden" / "schedulers"
     out_dir.mkdir(parents=True, exist_ok=True)
     for family in FAMILIES:
         cfg_path = ROOT / "src" / "fixtures" / "tiny" / family / "scheduler" / "scheduler_config.json"

@@ -10,12 +10,12 @@ Run from the repository root with the reference virtualenv:
    temporary folder.
 2. Loads them with transformers 5.23 (`CLIPTokenizer`, `CLIPTextModel`,
    `CLIPTextModelWithProjection`), asserting no missing or unexpected weights, and writes per
-   family `tests/golden/text/tiny_<family>.json` (prompts, token ids, dropped text) and
+   family `crates/engine/tests/golden/text/tiny_<family>.json` (prompts, token ids, dropped text) and
    `tiny_<family>.safetensors` (last hidden state, hidden_states[-2], pooled / text_embeds per
    prompt, and the prompt embeddings of diffusers 0.42's own `encode_prompt`).
 3. With `--clip-bpe` (or `$REPORTFIG_CLIP_BPE`) pointing at OpenCLIP's
    `bpe_simple_vocab_16e6.txt.gz`, derives CLIP's real vocab.json / merges.txt and writes the
-   token ids transformers gives for a few prompts to `tests/golden/text/real_vocab_ids.json`.
+   token ids transformers gives for a few prompts to `crates/engine/tests/golden/text/real_vocab_ids.json`.
 """
 
 import argparse
@@ -33,7 +33,7 @@ from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokeniz
 from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "tests" / "golden" / "text"
+OUT = ROOT / "crates" / "engine" / "tests" / "golden" / "text"
 
 LONG = (
     "A detailed isometric illustration of a modern city district for the annual report of the "
@@ -84,7 +84,7 @@ def write_fixtures(dest: Path) -> None:
     # The complete tiny models; their text encoders and tokenizers are the ones the Rust
     # test regenerates.
     subprocess.run(
-        ["cargo", "run", "--quiet", "--example", "tiny_models", "--", str(dest)],
+        ["cargo", "run", "--quiet", "-p", "reportfig-testkit", "--example", "tiny_models", "--", str(dest)],
         cwd=ROOT, check=True,
     )
 

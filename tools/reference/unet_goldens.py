@@ -3,7 +3,7 @@
 
 Usage:
     cargo run --example tiny_unet -- /tmp/tiny_unet
-    /work/venv/bin/python tools/reference/unet_goldens.py /tmp/tiny_unet [tests/golden/unet]
+    /work/venv/bin/python tools/reference/unet_goldens.py /tmp/tiny_unet [crates/engine/tests/golden/unet]
 
 For each tiny family folder `<dir>/<family>/unet` (written by Rust from a fixed seed), this
 loads the UNet with `from_pretrained`, fails if any weight is missing, unexpected or of the
@@ -29,7 +29,7 @@ from diffusers import UNet2DConditionModel
 from safetensors.torch import save_file
 
 FAMILIES = ["sd15", "sd21", "turbo", "sdxl"]
-# Configs beyond the families (reportfig::fixtures::unet::VARIANTS).
+# Configs beyond the families (reportfig_testkit::unet::VARIANTS).
 VARIANTS = ["options_a", "options_b"]
 # (height, width, timestep): an int timestep is passed as a Python int, a fractional one
 # as a Python float, as schedulers do.
@@ -73,7 +73,7 @@ def main() -> None:
         print("\n".join(structure_lines(sys.argv[2])))
         return
     src = Path(sys.argv[1])
-    out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "tests/golden/unet"
+    out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "crates/engine/tests/golden/unet"
     out.mkdir(parents=True, exist_ok=True)
     torch.set_grad_enabled(False)
     write_structure(out)

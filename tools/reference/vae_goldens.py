@@ -5,7 +5,7 @@ Usage (from the repository root):
     /work/venv/bin/python tools/reference/vae_goldens.py [FIXTURE_DIR]
 
 Without FIXTURE_DIR, runs `cargo run --example tiny_vae` into a temporary folder first.
-Writes tests/golden/vae/<family>.safetensors for sd15, sd21, turbo and sdxl, and
+Writes crates/engine/tests/golden/vae/<family>.safetensors for sd15, sd21, turbo and sdxl, and
 variant.safetensors for the fixture of `variant_vae_config` (other branches of the
 architecture; only two latents), holding:
   weights_sha256 (metadata)  SHA-256 of the fixture weights file the numbers come from
@@ -71,7 +71,7 @@ def goldens(fixtures: Path, family: str, seed: int, latent_shapes, encode_shape)
             same = legacy.decode(out["latents_0"]).sample
             assert torch.equal(same, out["image_0"]), "legacy attention names decode differently"
     sha = hashlib.sha256((folder / WEIGHTS).read_bytes()).hexdigest()
-    dest = ROOT / "tests" / "golden" / "vae" / f"{family}.safetensors"
+    dest = ROOT / "crates" / "engine" / "tests" / "golden" / "vae" / f"{family}.safetensors"
     dest.parent.mkdir(parents=True, exist_ok=True)
     out = {k: v.contiguous() for k, v in out.items()}
     save_file(
@@ -98,7 +98,7 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory()
         fixtures = Path(tmp.name)
         subprocess.run(
-            ["cargo", "run", "-q", "--example", "tiny_vae", "--", str(fixtures)],
+            ["cargo", "run", "-q", "-p", "reportfig-testkit", "--example", "tiny_vae", "--", str(fixtures)],
             cwd=ROOT, check=True, env=os.environ,
         )
     for n, family in enumerate(FAMILIES):

@@ -1,0 +1,57 @@
+//! Loads a model folder and makes the same image three times in one process, printing how long
+//! each stage took: the first image pays for first-touch memory and one-time weight
+//! transforms, the later ones show the steady state a batch runs at.
+//!
+//!     cargo run --release --example stage_times -- MODEL_DIR
+//!
+//! (A full-size random model for MODEL_DIR comes from the `random_model` example.)
+
+use std::time::Instant;
+
+use reportfig::model::source::{resolve, HubOptions, ModelSource};
+use reportfig_engine::pipeline::{LoadOptions, Pipeline, Progress};
+use reportfig_engine::GenerationRequest;
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("usage: stage_times MODEL_DIR"))?;
+    let source = ModelSource::parse(&dir)?;
+    let files = resolve(&source, &HubOptions::new(std::env::temp_dir()), &mut |_| {})?;
+    let t = Instant::now();
+    let mut pipe = Pipeline::load(&files, &LoadOptions::default())?;
+    println!("load {:.2} s", t.elapsed().as_secs_f64());
+    let req = GenerationRequest {
+        caption: "City budget 2027 at a glance".into(),
+        styles: Vec::new(),
+        prompt: "City budget 2027 at a glance".into(),
+        negative_prompt: None,
+        width: 512,
+        height: 512,
+        steps: 1,
+        guidance: 0.0,
+        seed: 7,
+        sampler: None,
+        model: dir.clone(),
+        model_revision: None,
+        crop_to_ratio: None,
+    };
+    for run in 1..=3 {
+        let start = Instant::now();
+        let mut last = start;
+        let mut line = format!("image {run}:");
+        pipe.generate(&req, &mut |p| {
+            let now = Instant::now();
+            let stage = match p {
+                Progress::Encoded { .. } => "text",
+                Progress::Step { .. } => "unet",
+                Progress::Decoding => "(between)",
+                Progress::Decoded { .. } => "vae",
+            };
+            line.push_str(&format!(" {stage} {:.2}", (now - last).as_secs_f64()));
+            last = now;
+        })?;
+        println!("{line}, total {:.2} s", start.elapsed().as_secs_f64());
+    }
+    Ok(())
+}

@@ -1,0 +1,544 @@
+//! `Pipeline`: load a diffusers-layout model once, then turn requests into images, following
+//! diffusers' `StableDiffusionPipeline` / `StableDiffusionXLPipeline` step for step.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::model::config::{
+    read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig,
+};
+use crate::model::files::{Component, ModelFiles};
+use crate::pipeline::noise::TorchGenerator;
+use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
+use crate::pipeline::text::{
+    classifier_free_guidance, ClipTextModel, ClipTokenizer, PromptEncoder, PromptEncoderKind,
+    TextEncoder, TextEncoderPart,
+};
+use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
+use crate::pipeline::vae::{self, AutoencoderKL};
+use crate::request::GenerationRequest;
+
+/// Why a model could not be loaded or an image not made.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot load the {component} weights from {}: {message}\nhint: the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model", path.display())]
+    Weights {
+        component: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("the {component} in {} cannot be built: {message}", path.display())]
+    Build {
+        component: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error(transparent)]
+    Text(#[from] crate::pipeline::text::TextError),
+    #[error(transparent)]
+    Scheduler(#[from] scheduler::SchedulerError),
+    #[error("{0}")]
+    Request(String),
+    /// Not `#[source]`: candle's error may carry a backtrace, which the message leaves out.
+    #[error("the computation failed: {}", plain_message(.0))]
+    Compute(candle_core::Error),
+}
+
+impl From<candle_core::Error> for PipelineError {
+    fn from(e: candle_core::Error) -> Self {
+        PipelineError::Compute(e)
+    }
+}
+
+impl PipelineError {
+    /// Whether the user can fix this by changing the request or the model files (exit code
+    /// 2); a failed computation is a run-time failure (exit code 1).
+    pub fn is_user_input(&self) -> bool {
+        !matches!(self, PipelineError::Compute(_))
+    }
+}
+
+fn is_backtrace_frame(line: &str) -> bool {
+    let t = line.trim_start();
+    line.len() > t.len()
+        && t.split_once(": ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// candle's message without what a user cannot act on: the backtrace it attaches when
+/// `RUST_BACKTRACE` is set, and its `path: "…"` prefix (our messages name the file already).
+fn plain_message(e: &candle_core::Error) -> String {
+    match e {
+        candle_core::Error::WithBacktrace { inner, .. }
+        | candle_core::Error::WithPath { inner, .. } => plain_message(inner),
+        candle_core::Error::Context { inner, context } => {
+            format!("{context}: {}", plain_message(inner))
+        }
+        e => e.to_string(),
+    }
+}
+
+/// How to run: where, and in which precision the weights are held.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub device: Device,
+    pub dtype: DType,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            device: Device::Cpu,
+            dtype: DType::F32,
+        }
+    }
+}
+
+/// What the pipeline reports while it works; the caller decides how to show it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Progress {
+    /// Prompt encoding finished.
+    Encoded {
+        seconds: f64,
+    },
+    /// UNet call `done` of `total` finished.
+    Step {
+        done: usize,
+        total: usize,
+    },
+    /// The VAE is decoding.
+    Decoding,
+    Decoded {
+        seconds: f64,
+    },
+}
+
+/// One finished image and what it took.
+#[derive(Debug, Clone)]
+pub struct GeneratedImage {
+    pub image: image::RgbImage,
+    /// Words of the prompt that did not fit into the text encoder's window.
+    pub dropped_words: Vec<String>,
+    pub seconds: f64,
+}
+
+/// What the UNet is conditioned on for one request, as diffusers' pipelines pass it after
+/// `encode_prompt` (kept per (prompt, negative, guidance on), so batch and compare runs encode
+/// each distinct prompt once).
+#[derive(Debug, Clone)]
+pub struct Conditioning {
+    /// `[batch, 77, D]`: uncond then cond when guidance is on (batch 2), else cond alone.
+    pub hidden: Tensor,
+    /// SDXL: the pooled text embedding `[batch, P]`, in the same order as `hidden`.
+    pub pooled: Option<Tensor>,
+    /// Words of the prompt that did not fit into the text encoder's window.
+    pub dropped: Vec<String>,
+}
+
+/// The state after one call of the denoising loop, as diffusers' `callback_on_step_end` sees
+/// it; lets tests and tools look inside a run without the library printing anything.
+#[derive(Debug, Clone, Copy)]
+pub struct StepState<'a> {
+    /// 0-based index of the UNet call that just finished.
+    pub index: usize,
+    /// Number of UNet calls in the whole loop.
+    pub total: usize,
+    /// The timestep that call used.
+    pub timestep: f64,
+    /// Latents after the scheduler step, `[1, in_channels, height / f, width / f]`, f32.
+    pub latents: &'a Tensor,
+}
+
+/// A loaded model, ready to make images.
+pub struct Pipeline {
+    device: Device,
+    dtype: DType,
+    text: PromptEncoder,
+    unet: UNet2DConditionModel,
+    unet_config: UNetConfig,
+    vae: AutoencoderKL,
+    vae_config: VaeConfig,
+    scheduler_config: SchedulerConfig,
+    default_sampler: SamplerKind,
+    cache: HashMap<(String, Option<String>, bool), Conditioning>,
+}
+
+fn var_builder(
+    component: &'static str,
+    c: &Component,
+    dtype: DType,
+    device: &Device,
+) -> Result<VarBuilder<'static>, PipelineError> {
+    // SAFETY: the weights are memory-mapped read-only; the files belong to the user's model
+    // folder or the hub cache and are not modified while reportfig runs. Mapping avoids
+    // copying gigabytes of weights into memory.
+    #[allow(unsafe_code)]
+    let weights = unsafe { crate::pipeline::weights::MappedWeights::open(&c.weights) };
+    let vb = weights.map(|w| VarBuilder::from_backend(Box::new(w), dtype, device.clone()));
+    vb.map_err(|e| PipelineError::Weights {
+        component,
+        path: c.weights.first().cloned().unwrap_or_default(),
+        message: plain_message(&e),
+    })
+}
+
+fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
+    // candle's text ends in a backtrace when RUST_BACKTRACE is set (frames numbered
+    // "   0: …"); keep what comes before it.
+    let text = e.to_string();
+    let mut message = text
+        .lines()
+        .take_while(|l| !is_backtrace_frame(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if message.contains("shape mismatch") && !message.contains("config.json") {
+        message.push_str(
+            "\nhint: the weights do not match config.json; check that both come from the same model and that the download is complete",
+        );
+    }
+    PipelineError::Build {
+        component,
+        path: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
+        message,
+    }
+}
+
+impl Pipeline {
+    /// Reads every component's config and maps its weights. Nothing is downloaded here.
+    pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
+        let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
+        let device = opts.device.clone();
+        if device.is_cpu() {
+            crate::pipeline::kernels::keep_freed_memory_for_reuse();
+        }
+        // On the CPU, f16 means f16 weights with f32 arithmetic: candle's f16 ops there are
+        // slow and our kernels are f32, so the weights load as f32, are packed into f16, and
+        // the activations stay f32 (see `layers::HalfWeights`).
+        let half = device.is_cpu() && opts.dtype == DType::F16;
+        let dtype = if half { DType::F32 } else { opts.dtype };
+        let _half_weights = crate::pipeline::layers::HalfWeights::enable(half);
+
+        let part = |name: &'static str, c: &Component, tok: &Path| {
+            let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
+            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg)
+                .map_err(|e| build_error(name, c, e))?;
+            Ok::<_, PipelineError>(TextEncoderPart {
+                tokenizer: ClipTokenizer::from_dir(tok)?,
+                model,
+            })
+        };
+        let text = match (&files.text_encoder_2, &files.tokenizer_2) {
+            (Some(c2), Some(tok2)) => PromptEncoder::from_parts(
+                vec![
+                    part("text encoder", &files.text_encoder, &files.tokenizer)?,
+                    part("second text encoder", c2, tok2)?,
+                ],
+                PromptEncoderKind::PenultimateConcat {
+                    force_zeros_for_empty_prompt: index
+                        .force_zeros_for_empty_prompt
+                        .unwrap_or(true),
+                },
+                &device,
+            )?,
+            _ => PromptEncoder::from_parts(
+                vec![part("text encoder", &files.text_encoder, &files.tokenizer)?],
+                PromptEncoderKind::LastHiddenState,
+                &device,
+            )?,
+        };
+
+        let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
+        let unet = UNet2DConditionModel::load(
+            var_builder("UNet", &files.unet, dtype, &device)?,
+            &unet_config,
+        )
+        .map_err(|e| build_error("UNet", &files.unet, e))?;
+
+        let vae_config: VaeConfig = read_json(&files.vae.config, "VAE config")?;
+        let vae = AutoencoderKL::load(var_builder("VAE", &files.vae, dtype, &device)?, &vae_config)
+            .map_err(|e| build_error("VAE", &files.vae, e))?;
+
+        let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
+        let class = scheduler_config.class_name.clone().unwrap_or_default();
+        let default_sampler = SamplerKind::from_class_name(&class, &scheduler_config)?;
+
+        // Packing weights at load leaves freed tensors as heap holes; give them back so the
+        // resident size is what the model needs.
+        crate::pipeline::kernels::release_free_memory();
+        Ok(Self {
+            device,
+            dtype,
+            text,
+            unet,
+            unet_config,
+            vae,
+            vae_config,
+            scheduler_config,
+            default_sampler,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// The sampler the model's own scheduler config names.
+    pub fn default_sampler(&self) -> SamplerKind {
+        self.default_sampler
+    }
+
+    /// Pixels per latent cell along each side (8 for every published SD model).
+    pub fn pixel_stride(&self) -> usize {
+        self.vae_config.downscale()
+    }
+
+    pub fn is_sdxl(&self) -> bool {
+        matches!(
+            self.text.kind(),
+            PromptEncoderKind::PenultimateConcat { .. }
+        )
+    }
+
+    pub fn unet_config(&self) -> &UNetConfig {
+        &self.unet_config
+    }
+
+    /// Counts the tokens a text takes in the first tokenizer (for style budgets).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        self.text.parts()[0].tokenizer.count_tokens(text)
+    }
+
+    /// Encodes a request's prompt and negative prompt as the denoising loop will use them
+    /// (cached). `hidden` is `[2, 77, D]` (uncond, cond) when classifier-free guidance is on
+    /// for this request and model, else `[1, 77, D]`.
+    pub fn encode_prompt(
+        &mut self,
+        req: &GenerationRequest,
+    ) -> Result<Conditioning, PipelineError> {
+        let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
+        self.conditioning(req, cfg)
+    }
+
+    fn conditioning(
+        &mut self,
+        req: &GenerationRequest,
+        cfg: bool,
+    ) -> Result<Conditioning, PipelineError> {
+        let key = (req.prompt.clone(), req.negative_prompt.clone(), cfg);
+        if let Some(c) = self.cache.get(&key) {
+            return Ok(c.clone());
+        }
+        let enc = self
+            .text
+            .encode(&req.prompt, req.negative_prompt.as_deref(), cfg)?;
+        let hidden = match &enc.uncond {
+            Some(u) => Tensor::cat(&[u, &enc.cond], 0)?,
+            None => enc.cond.clone(),
+        };
+        let pooled = match (&enc.pooled, &enc.uncond_pooled) {
+            (Some(p), Some(u)) => Some(Tensor::cat(&[u, p], 0)?),
+            (Some(p), None) => Some(p.clone()),
+            _ => None,
+        };
+        let c = Conditioning {
+            hidden: hidden.to_dtype(self.dtype)?,
+            pooled: pooled.map(|p| p.to_dtype(self.dtype)).transpose()?,
+            dropped: enc
+                .dropped
+                .map(|d| d.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+        };
+        self.cache.insert(key, c.clone());
+        Ok(c)
+    }
+
+    /// Checks a request against this model before any work is done.
+    pub fn check(&self, req: &GenerationRequest) -> Result<SamplerKind, PipelineError> {
+        let f = self.pixel_stride() as u32;
+        for (what, v) in [("width", req.width), ("height", req.height)] {
+            if v == 0 || v % f != 0 {
+                let lo = (v / f).max(1) * f;
+                return Err(PipelineError::Request(format!(
+                    "{what} {v} is not a multiple of {f}; try {lo} or {}",
+                    lo + f
+                )));
+            }
+        }
+        if req.steps == 0 {
+            return Err(PipelineError::Request("steps must be at least 1".into()));
+        }
+        if req.guidance.is_nan() || req.guidance < 0.0 {
+            return Err(PipelineError::Request(format!(
+                "guidance {} must be zero or positive",
+                req.guidance
+            )));
+        }
+        Ok(match &req.sampler {
+            Some(name) => SamplerKind::from_name(name)?,
+            None => self.default_sampler,
+        })
+    }
+
+    /// Makes the final latents for a request (before the VAE).
+    ///
+    /// Returns latents `[1, in_channels, height / f, width / f]`.
+    pub fn denoise(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(Tensor, Vec<String>), PipelineError> {
+        self.denoise_observed(req, progress, &mut |_| {})
+    }
+
+    /// [`Pipeline::denoise`], handing the latents after every UNet call to `on_step`.
+    pub fn denoise_observed(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+        on_step: &mut dyn FnMut(StepState<'_>),
+    ) -> Result<(Tensor, Vec<String>), PipelineError> {
+        let kind = self.check(req)?;
+        let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
+        let t0 = Instant::now();
+        let cond = self.conditioning(req, cfg)?;
+        progress(Progress::Encoded {
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+
+        let mut sched = scheduler::build(kind, &self.scheduler_config, req.steps as usize)?;
+        let f = self.pixel_stride();
+        let shape = [
+            1,
+            self.unet_config.in_channels,
+            req.height as usize / f,
+            req.width as usize / f,
+        ];
+        // The noise is drawn on the CPU whatever the device, so a seed means one image.
+        let mut rng = TorchGenerator::new(req.seed);
+        let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
+        let mut latents = (noise * sched.init_noise_sigma())?.to_device(&self.device)?;
+
+        let added = match &cond.pooled {
+            Some(pooled) => {
+                // (original_size, crops_coords_top_left, target_size), all from the request
+                // as diffusers computes them when none are passed.
+                let (h, w) = (req.height as f32, req.width as f32);
+                let ids = Tensor::new(&[h, w, 0.0, 0.0, h, w], &self.device)?
+                    .unsqueeze(0)?
+                    .repeat((pooled.dim(0)?, 1))?
+                    .to_dtype(self.dtype)?;
+                Some(AddedConditioning {
+                    text_embeds: pooled.clone(),
+                    time_ids: ids,
+                })
+            }
+            None => None,
+        };
+
+        let timesteps = sched.timesteps().to_vec();
+        let total = timesteps.len();
+        for (i, &t) in timesteps.iter().enumerate() {
+            let input = if cfg {
+                Tensor::cat(&[&latents, &latents], 0)?
+            } else {
+                latents.clone()
+            };
+            let input = sched.scale_model_input(&input, i)?.to_dtype(self.dtype)?;
+            let out = self
+                .unet
+                .forward(&input, t, &cond.hidden, added.as_ref())?
+                .to_dtype(DType::F32)?;
+            let guided = if cfg {
+                let uncond = out.narrow(0, 0, 1)?;
+                let text = out.narrow(0, 1, 1)?;
+                (&uncond + ((text - &uncond)? * req.guidance)?)?
+            } else {
+                out
+            };
+            latents = sched.step(&guided, i, &latents, &mut rng)?;
+            on_step(StepState {
+                index: i,
+                total,
+                timestep: t,
+                latents: &latents,
+            });
+            progress(Progress::Step { done: i + 1, total });
+        }
+        Ok((latents, cond.dropped))
+    }
+
+    /// Latents `[b, c, h, w]` -> images, as diffusers' VAE decode and postprocess do.
+    pub fn decode(&self, latents: &Tensor) -> Result<Vec<image::RgbImage>, PipelineError> {
+        let mut z = (latents / self.vae_config.scaling_factor)?;
+        if let Some(shift) = self.vae_config.shift_factor {
+            z = (z + shift)?;
+        }
+        let decoded = self
+            .vae
+            .decode(&z.to_dtype(self.dtype)?)?
+            .to_dtype(DType::F32)?;
+        Ok(vae::to_rgb8(&decoded)?)
+    }
+
+    /// One request in, one image out.
+    pub fn generate(
+        &mut self,
+        req: &GenerationRequest,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<GeneratedImage, PipelineError> {
+        let start = Instant::now();
+        let (latents, dropped_words) = self.denoise(req, progress)?;
+        progress(Progress::Decoding);
+        let t = Instant::now();
+        let mut images = self.decode(&latents)?;
+        progress(Progress::Decoded {
+            seconds: t.elapsed().as_secs_f64(),
+        });
+        let image = images
+            .pop()
+            .ok_or_else(|| PipelineError::Request("the VAE returned no image".to_string()))?;
+        Ok(GeneratedImage {
+            image,
+            dropped_words,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compute_failures_are_not_the_users_input() {
+        let compute = PipelineError::from(candle_core::Error::Msg("out of memory".into()));
+        assert!(!compute.is_user_input());
+        assert!(PipelineError::Request("steps must be at least 1".into()).is_user_input());
+        let weights = PipelineError::Weights {
+            component: "UNet",
+            path: PathBuf::from("m/unet/w.safetensors"),
+            message: "header too large".into(),
+        };
+        assert!(weights.is_user_input());
+    }
+
+    #[test]
+    fn candle_backtraces_and_path_prefixes_stay_out_of_messages() {
+        let e = candle_core::Error::Msg("shape mismatch for conv_in.weight".into())
+            .with_path("m/unet/w.safetensors");
+        let e = candle_core::Error::WithBacktrace {
+            inner: Box::new(e),
+            backtrace: Box::new(std::backtrace::Backtrace::force_capture()),
+        };
+        let text = PipelineError::from(e).to_string();
+        assert_eq!(
+            text,
+            "the computation failed: shape mismatch for conv_in.weight"
+        );
+        assert!(is_backtrace_frame("   0: candle_core::error::Error::bt"));
+        assert!(!is_backtrace_frame("hint: 0: not a frame"));
+    }
+}

@@ -1,0 +1,10 @@
+//! The engine against Hugging Face diffusers and transformers: golden files made by
+//! `tools/reference/` on tiny random-weight models, compared stage by stage. One test binary,
+//! so the suite links candle once.
+
+mod pipeline_parity;
+mod scheduler_parity;
+mod text_parity;
+mod unet_parity;
+mod vae_parity;
+mod winograd_real_size;

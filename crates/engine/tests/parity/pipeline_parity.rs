@@ -1,0 +1,350 @@
+//! The whole pipeline against diffusers 0.42's own `StableDiffusionPipeline` /
+//! `StableDiffusionXLPipeline`, seed for seed, on the tiny fixtures (goldens from
+//! `tools/reference/pipeline_goldens.py`).
+//!
+//! Every case is compared stage by stage in pipeline order (text conditioning, latents after
+//! the first step, final latents, decoded 8-bit image) and a failure names the first stage
+//! that diverged, so it points at the module to look at.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use reportfig_engine::pipeline::{LoadOptions, Pipeline};
+use reportfig_engine::request::GenerationRequest;
+use reportfig_testkit::{write_tiny_model, TinyFamily};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// How close each stage must be to diffusers.
+#[derive(Clone, Copy)]
+struct Bars {
+    /// Relative L2 bar for float stages.
+    rel_l2: f64,
+    /// 8-bit image bar, per pixel and channel.
+    levels: i16,
+}
+
+/// f32 weights: the project's parity bar.
+const F32_BARS: Bars = Bars {
+    rel_l2: 1e-4,
+    levels: 2,
+};
+
+/// `--dtype f16` on the CPU (f16 weights, f32 arithmetic) against the same f32 goldens: every
+/// weight carries up to 2⁻¹¹ relative rounding, so each stage lands near 3e-4 to 2e-3
+/// (measured: text embeddings 2.5-2.9e-4, pooled 3.6-4.9e-4, latents worst 1.92e-3 on an
+/// SDXL case, images at most 1 level off, against 2e-7 to 3e-6 with f32 weights). The bar
+/// leaves ≈ 5× margin and still catches a real mistake (a wrong block or layout gives errors
+/// of order 1).
+const HALF_WEIGHT_BARS: Bars = Bars {
+    rel_l2: 1e-2,
+    levels: 4,
+};
+
+#[derive(Deserialize)]
+struct Golden {
+    diffusers: String,
+    torch: String,
+    weights_sha256: BTreeMap<String, BTreeMap<String, String>>,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Case {
+    name: String,
+    family: String,
+    prompt: String,
+    negative_prompt: Option<String>,
+    width: u32,
+    height: u32,
+    steps: u32,
+    guidance: f64,
+    seed: u64,
+    sampler: Option<String>,
+}
+
+impl Case {
+    fn request(&self, model: &Path) -> GenerationRequest {
+        GenerationRequest {
+            caption: self.prompt.clone(),
+            styles: Vec::new(),
+            prompt: self.prompt.clone(),
+            negative_prompt: self.negative_prompt.clone(),
+            width: self.width,
+            height: self.height,
+            steps: self.steps,
+            guidance: self.guidance,
+            seed: self.seed,
+            sampler: self.sampler.clone(),
+            model: model.display().to_string(),
+            model_revision: None,
+            crop_to_ratio: None,
+        }
+    }
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pipeline")
+}
+
+fn golden() -> Golden {
+    let text = std::fs::read_to_string(golden_dir().join("cases.json")).expect("cases.json");
+    serde_json::from_str(&text).expect("cases.json parses")
+}
+
+fn tensors(family: &str) -> HashMap<String, Tensor> {
+    let path = golden_dir().join(format!("{family}.safetensors"));
+    candle_core::safetensors::load(&path, &Device::Cpu).expect("golden tensors")
+}
+
+fn family(name: &str) -> TinyFamily {
+    TinyFamily::ALL
+        .into_iter()
+        .find(|f| f.name() == name)
+        .expect("known family")
+}
+
+/// Writes the tiny model and checks it is the one the goldens were made from.
+fn tiny_model(dir: &Path, fam: &str, golden: &Golden) -> PathBuf {
+    let root = dir.join(fam);
+    write_tiny_model(&root, family(fam)).expect("tiny model");
+    let want = &golden.weights_sha256[fam];
+    for (file, sha) in want {
+        let bytes = std::fs::read(root.join(file)).expect("fixture weights");
+        let got = format!("{:x}", Sha256::digest(&bytes));
+        assert_eq!(
+            &got, sha,
+            "the tiny {fam} fixture changed ({file}); the goldens were made from another one. \
+             If the change is intended, rerun tools/reference/pipeline_goldens.py"
+        );
+    }
+    root
+}
+
+fn rel_l2(got: &Tensor, want: &Tensor) -> Result<f64, String> {
+    if got.dims() != want.dims() {
+        return Err(format!(
+            "shape {:?}, expected {:?}",
+            got.dims(),
+            want.dims()
+        ));
+    }
+    let got = got.to_dtype(DType::F64).map_err(|e| e.to_string())?;
+    let want = want.to_dtype(DType::F64).map_err(|e| e.to_string())?;
+    let norm = |t: &Tensor| -> f64 {
+        t.sqr()
+            .and_then(|t| t.sum_all())
+            .and_then(|t| t.to_scalar::<f64>())
+            .map(f64::sqrt)
+            .unwrap_or(f64::NAN)
+    };
+    let diff = (&got - &want).map_err(|e| e.to_string())?;
+    Ok(norm(&diff) / norm(&want).max(1e-12))
+}
+
+fn check_float(bars: Bars, stage: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
+    let bar = bars.rel_l2;
+    let err = rel_l2(got, want).map_err(|e| format!("{stage}: {e}"))?;
+    // Shown with --nocapture: how close each stage is to the bar.
+    eprintln!("    {stage}: relative L2 {err:.2e}");
+    if err.is_nan() || err >= bar {
+        return Err(format!(
+            "{stage}: relative L2 error {err:.3e} (bar {bar:.0e})"
+        ));
+    }
+    Ok(())
+}
+
+fn check_image(bars: Bars, got: &image::RgbImage, want: &Tensor) -> Result<(), String> {
+    let max_levels = bars.levels;
+    let (h, w) = (want.dim(0).unwrap(), want.dim(1).unwrap());
+    if (got.width() as usize, got.height() as usize) != (w, h) {
+        return Err(format!(
+            "image: {}x{}, expected {w}x{h}",
+            got.width(),
+            got.height()
+        ));
+    }
+    let want: Vec<u8> = want.flatten_all().unwrap().to_vec1().unwrap();
+    let (mut worst, mut at) = (0i16, 0usize);
+    for (i, (&g, &w)) in got.as_raw().iter().zip(&want).enumerate() {
+        let d = (g as i16 - w as i16).abs();
+        if d > worst {
+            (worst, at) = (d, i);
+        }
+    }
+    eprintln!("    image: at most {worst} levels off");
+    if worst > max_levels {
+        let px = at / 3;
+        return Err(format!(
+            "image: {worst} levels off at pixel ({}, {}) channel {} (bar {max_levels})",
+            px % w,
+            px / w,
+            at % 3
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one case through every stage; `Err` names the first stage that diverged.
+fn run_case(
+    bars: Bars,
+    pipe: &mut Pipeline,
+    case: &Case,
+    model: &Path,
+    g: &HashMap<String, Tensor>,
+) -> Result<(), String> {
+    let want = |stage: &str| {
+        g.get(&format!("{}.{stage}", case.name))
+            .ok_or_else(|| format!("golden has no {}.{stage}", case.name))
+    };
+    let req = case.request(model);
+    let cond = pipe.encode_prompt(&req).map_err(|e| format!("text: {e}"))?;
+    check_float(
+        bars,
+        "text embeddings",
+        &cond.hidden,
+        want("prompt_embeds")?,
+    )?;
+    match (&cond.pooled, g.get(&format!("{}.pooled", case.name))) {
+        (Some(p), Some(w)) => check_float(bars, "pooled text embedding", p, w)?,
+        (None, None) => {}
+        (p, w) => {
+            return Err(format!(
+                "pooled text embedding: reportfig has one: {}, diffusers has one: {}",
+                p.is_some(),
+                w.is_some()
+            ))
+        }
+    }
+
+    let mut first: Option<Tensor> = None;
+    let mut calls = 0;
+    let (latents, _) = pipe
+        .denoise_observed(&req, &mut |_| {}, &mut |s| {
+            if s.index == 0 {
+                first = Some(s.latents.clone());
+            }
+            calls = s.total;
+        })
+        .map_err(|e| format!("denoise: {e}"))?;
+    let first = first.ok_or("denoise: no step ran")?;
+    check_float(
+        bars,
+        "latents after the first step",
+        &first,
+        want("first_latents")?,
+    )?;
+    check_float(
+        bars,
+        &format!("final latents (after {calls} UNet calls)"),
+        &latents,
+        want("latents")?,
+    )?;
+
+    let images = pipe.decode(&latents).map_err(|e| format!("decode: {e}"))?;
+    check_image(bars, &images[0], want("image")?)?;
+    // Decoding diffusers' own latents isolates the VAE from the loop.
+    Ok(())
+}
+
+fn family_parity(fam: &str) {
+    family_parity_with(fam, &LoadOptions::default(), F32_BARS);
+}
+
+fn family_parity_with(fam: &str, opts: &LoadOptions, bars: Bars) {
+    let golden = golden();
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path(), fam, &golden);
+    let files = reportfig_testkit::tiny_model_files(&model, family(fam));
+    let mut pipe = Pipeline::load(&files, opts).expect("tiny model loads");
+    let g = tensors(fam);
+
+    let cases: Vec<&Case> = golden.cases.iter().filter(|c| c.family == fam).collect();
+    assert!(!cases.is_empty(), "no golden cases for {fam}");
+    let mut failures = Vec::new();
+    for case in &cases {
+        eprintln!("{}:", case.name);
+        if let Err(e) = run_case(bars, &mut pipe, case, &model, &g) {
+            failures.push(format!("  {}: first divergence at {e}", case.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} {fam} cases differ from diffusers {} (torch {}):\n{}",
+        failures.len(),
+        cases.len(),
+        golden.diffusers,
+        golden.torch,
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn sd15_matches_diffusers() {
+    family_parity("sd15");
+}
+
+#[test]
+fn sd21_matches_diffusers() {
+    family_parity("sd21");
+}
+
+#[test]
+fn turbo_matches_diffusers() {
+    family_parity("turbo");
+}
+
+#[test]
+fn sdxl_matches_diffusers() {
+    family_parity("sdxl");
+}
+
+/// `--dtype f16` on the CPU: f16 weights, f32 arithmetic, against the f32 goldens with the
+/// looser `HALF_WEIGHT_BARS`.
+fn half_weights(fam: &str) {
+    let opts = LoadOptions {
+        dtype: DType::F16,
+        ..LoadOptions::default()
+    };
+    family_parity_with(fam, &opts, HALF_WEIGHT_BARS);
+}
+
+#[test]
+fn half_weights_turbo_close_to_diffusers() {
+    half_weights("turbo");
+}
+
+#[test]
+fn half_weights_sd15_close_to_diffusers() {
+    half_weights("sd15");
+}
+
+#[test]
+fn half_weights_sd21_close_to_diffusers() {
+    half_weights("sd21");
+}
+
+#[test]
+fn half_weights_sdxl_close_to_diffusers() {
+    half_weights("sdxl");
+}
+
+/// Every family in the goldens has a test above and every sampler is covered.
+#[test]
+fn goldens_cover_every_family_and_sampler() {
+    let golden = golden();
+    for fam in TinyFamily::ALL {
+        assert!(golden.cases.iter().any(|c| c.family == fam.name()));
+    }
+    for kind in reportfig_engine::pipeline::scheduler::SamplerKind::ALL {
+        assert!(
+            golden
+                .cases
+                .iter()
+                .any(|c| c.sampler.as_deref() == Some(kind.name())),
+            "no golden case for sampler {kind}"
+        );
+    }
+}

@@ -1,0 +1,769 @@
+//! Illustrating a whole outline: plan the figures, skip the ones already made, render the
+//! rest, and rebuild `manifest.json` and `index.html` from what is on disk.
+//!
+//! The model, the PNG writer and the request builder come in through small seams
+//! ([`FigureRenderer`], [`FigureStore`], [`RequestBuilder`]) so all of this runs in tests with
+//! fakes, and the binary plugs in the real pipeline.
+//!
+//! Seeds: figure `i` (0-based position in the whole outline) gets `base_seed + i` (wrapping),
+//! unless its line sets `seed=`. So figure 1 of a batch with `--seed 42` is the same image as
+//! `reportfig generate … --seed 42`, and a shard computes the same seeds as a whole run.
+//!
+//! Shards: `--shard I/N` makes the figures with `i % N == I - 1`; the N parts are disjoint and
+//! together the whole outline. Every run, whatever its shard, rebuilds the manifest and the
+//! gallery from the PNGs' metadata, so the last shard to finish leaves them complete.
+
+mod gallery;
+mod manifest;
+mod markdown_out;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use thiserror::Error;
+
+use crate::outline::{Outline, Overrides};
+use reportfig_engine::request::GenerationRequest;
+
+pub use gallery::render_gallery;
+pub use manifest::{build_manifest, Manifest, ManifestEntry, MANIFEST_FILE};
+pub use markdown_out::{illustrate_markdown, illustrated_path, write_illustrated_markdown};
+
+/// Name of the gallery page written next to the figures.
+pub const GALLERY_FILE: &str = "index.html";
+
+#[derive(Debug, Error)]
+pub enum BatchError {
+    #[error("--shard {value}: {problem}\nhint: write it as I/N with 1 <= I <= N, for example --shard 1/4 … --shard 4/4")]
+    BadShard { value: String, problem: String },
+    #[error("{path}:{line}: {message}")]
+    BadFigure {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: lines {first} and {second} both write {file}\nhint: give one of them a different file= name")]
+    DuplicateFile {
+        path: PathBuf,
+        first: usize,
+        second: usize,
+        file: String,
+    },
+    #[error("cannot write {path}: {reason}\nhint: check that the folder exists, is writable and the disk is not full")]
+    Write { path: PathBuf, reason: String },
+    #[error("cannot read {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+}
+
+/// The part of an outline one process makes: figures with `index % count == index_1 - 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based, as the user writes it (`--shard 2/4`), matching Slurm array task ids 1..N.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub fn contains(&self, figure_index: usize) -> bool {
+        figure_index % self.count as usize == (self.index - 1) as usize
+    }
+}
+
+impl FromStr for Shard {
+    type Err = BatchError;
+
+    fn from_str(s: &str) -> Result<Shard, BatchError> {
+        let bad = |problem: &str| BatchError::BadShard {
+            value: s.to_string(),
+            problem: problem.to_string(),
+        };
+        let (i, n) = s
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| bad("expected two numbers separated by /"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| bad(&format!("\"{}\" is not a whole number", i.trim())))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| bad(&format!("\"{}\" is not a whole number", n.trim())))?;
+        if count == 0 {
+            return Err(bad("the number of shards must be at least 1"));
+        }
+        if index == 0 {
+            return Err(bad("shards are numbered from 1, not 0"));
+        }
+        if index > count {
+            return Err(bad(&format!(
+                "shard {index} does not exist when there are {count}"
+            )));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What the request builder gets for one figure.
+#[derive(Debug, Clone, Copy)]
+pub struct FigureSpec<'a> {
+    pub caption: &'a str,
+    pub overrides: &'a Overrides,
+    /// The figure's seed, already derived (or taken from its `seed=` override).
+    pub seed: u64,
+}
+
+/// Turns one outline figure into a checked request (style composed, size resolved, batch
+/// defaults applied). The error is a plain sentence; the batch adds file and line.
+pub type RequestBuilder<'a> = &'a dyn Fn(&FigureSpec<'_>) -> Result<GenerationRequest, String>;
+
+/// One figure of the outline, ready to make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureJob {
+    /// 0-based position in the whole outline (not in the shard).
+    pub index: usize,
+    /// Line of the outline it came from.
+    pub line: usize,
+    pub caption: String,
+    pub overrides: Overrides,
+    /// `NN-slug.png`, or the `file=` override; always a plain name inside the figures folder.
+    pub file_name: String,
+    pub request: GenerationRequest,
+}
+
+/// The seed of figure `index` (0-based) in a batch with base seed `base`.
+pub fn figure_seed(base: u64, index: usize) -> u64 {
+    base.wrapping_add(index as u64)
+}
+
+/// Builds every figure's job in outline order.
+pub fn plan_jobs(
+    outline: &Outline,
+    base_seed: u64,
+    build: RequestBuilder<'_>,
+) -> Result<Vec<FigureJob>, BatchError> {
+    let width = outline.items.len().to_string().len().max(2);
+    let mut jobs: Vec<FigureJob> = Vec::with_capacity(outline.items.len());
+    for (index, item) in outline.items.iter().enumerate() {
+        let seed = item
+            .overrides
+            .seed
+            .unwrap_or_else(|| figure_seed(base_seed, index));
+        let spec = FigureSpec {
+            caption: &item.caption,
+            overrides: &item.overrides,
+            seed,
+        };
+        let request = build(&spec).map_err(|message| BatchError::BadFigure {
+            path: outline.path.clone(),
+            line: item.line,
+            message,
+        })?;
+        let file_name = match &item.overrides.file {
+            Some(f) => f.clone(),
+            None => format!("{:0width$}-{}.png", index + 1, slug(&item.caption)),
+        };
+        if let Some(other) = jobs
+            .iter()
+            .find(|j| j.file_name.eq_ignore_ascii_case(&file_name))
+        {
+            return Err(BatchError::DuplicateFile {
+                path: outline.path.clone(),
+                first: other.line,
+                second: item.line,
+                file: file_name,
+            });
+        }
+        jobs.push(FigureJob {
+            index,
+            line: item.line,
+            caption: item.caption.clone(),
+            overrides: item.overrides.clone(),
+            file_name,
+            request,
+        });
+    }
+    Ok(jobs)
+}
+
+/// Longest slug in a batch file name (`NN-slug.png`): shorter than `generate`'s so names stay
+/// readable in a gallery and well under Windows path limits inside report folders.
+pub const BATCH_SLUG_LEN: usize = 48;
+
+/// A file-name-safe slug of a caption (Hangul romanised, see [`crate::output::slug`]).
+fn slug(caption: &str) -> String {
+    crate::output::slug(caption, BATCH_SLUG_LEN)
+}
+
+/// Reads and writes finished figures. The real one is `output.rs` (PNG with metadata); tests
+/// use a fake.
+pub trait FigureStore {
+    /// The request recorded in the PNG at `path`; `None` when there is no file or it carries
+    /// no readable reportfig metadata.
+    fn existing(&self, path: &Path) -> Option<GenerationRequest>;
+    /// Writes the PNG with its metadata atomically (temporary file in the same folder, then
+    /// rename), so an interrupted run never leaves a partial file under the final name.
+    fn write_png(
+        &self,
+        path: &Path,
+        image: &image::RgbImage,
+        request: &GenerationRequest,
+    ) -> Result<(), String>;
+}
+
+/// Progress of the current image's denoising loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepProgress {
+    /// 1-based step just finished.
+    pub step: u32,
+    pub total: u32,
+}
+
+/// Makes one image; the real one wraps the loaded `Pipeline`, so the model loads once.
+pub trait FigureRenderer {
+    fn render(
+        &mut self,
+        request: &GenerationRequest,
+        progress: &mut dyn FnMut(StepProgress),
+    ) -> Result<image::RgbImage, String>;
+}
+
+/// Why a figure is (re)made or left alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Its PNG exists and records exactly this request.
+    Skip,
+    /// No PNG yet.
+    New,
+    /// A PNG exists but was made from a different request; lists what changed.
+    Changed(Vec<&'static str>),
+    /// A file is there but has no reportfig metadata we can read.
+    Unreadable,
+    /// `--force`.
+    Forced,
+    /// Belongs to another shard; not checked and not made by this run.
+    OtherShard,
+}
+
+impl Action {
+    pub fn generates(&self) -> bool {
+        matches!(
+            self,
+            Action::New | Action::Changed(_) | Action::Unreadable | Action::Forced
+        )
+    }
+
+    /// Short words for the plan and the progress messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Skip => "skip (up to date)".to_string(),
+            Action::New => "generate (new)".to_string(),
+            Action::Changed(fields) => format!("generate (changed: {})", fields.join(", ")),
+            Action::Unreadable => {
+                "generate (existing file has no reportfig metadata; it will be replaced)"
+                    .to_string()
+            }
+            Action::Forced => "generate (--force)".to_string(),
+            Action::OtherShard => "other shard".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedFigure {
+    pub job: FigureJob,
+    pub action: Action,
+}
+
+/// What a run will do, computed without touching anything (the `--dry-run` output).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub outline_path: PathBuf,
+    pub out_dir: PathBuf,
+    pub shard: Option<Shard>,
+    pub figures: Vec<PlannedFigure>,
+    /// PNGs in the folder that no figure of the outline writes (e.g. removed captions). They
+    /// are left alone and reported.
+    pub stray: Vec<PathBuf>,
+}
+
+impl Plan {
+    pub fn to_generate(&self) -> usize {
+        self.figures.iter().filter(|f| f.action.generates()).count()
+    }
+    pub fn to_skip(&self) -> usize {
+        self.figures
+            .iter()
+            .filter(|f| f.action == Action::Skip)
+            .count()
+    }
+}
+
+/// Batch-wide settings of one run.
+#[derive(Debug, Clone)]
+pub struct BatchSettings {
+    pub out_dir: PathBuf,
+    pub base_seed: u64,
+    pub force: bool,
+    pub shard: Option<Shard>,
+}
+
+/// `<report dir>/figures`, the default output folder.
+pub fn default_out_dir(outline_path: &Path) -> PathBuf {
+    outline_path
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join("figures")
+}
+
+/// Plans a run: builds every job, decides skip or generate from the PNGs already there, and
+/// lists stray PNGs. Reads only.
+pub fn plan(
+    outline: &Outline,
+    settings: &BatchSettings,
+    build: RequestBuilder<'_>,
+    store: &dyn FigureStore,
+) -> Result<Plan, BatchError> {
+    let jobs = plan_jobs(outline, settings.base_seed, build)?;
+    let mut figures = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let action = if settings.shard.is_some_and(|s| !s.contains(job.index)) {
+            Action::OtherShard
+        } else if settings.force {
+            Action::Forced
+        } else {
+            let path = settings.out_dir.join(&job.file_name);
+            match store.existing(&path) {
+                Some(old) => {
+                    let changed = changed_fields(&old, &job.request);
+                    if changed.is_empty() {
+                        Action::Skip
+                    } else {
+                        Action::Changed(changed)
+                    }
+                }
+                None if path.exists() => Action::Unreadable,
+                None => Action::New,
+            }
+        };
+        figures.push(PlannedFigure { job, action });
+    }
+    let stray = stray_pngs(&settings.out_dir, &figures)?;
+    Ok(Plan {
+        outline_path: outline.path.clone(),
+        out_dir: settings.out_dir.clone(),
+        shard: settings.shard,
+        figures,
+        stray,
+    })
+}
+
+/// The request fields that differ, in words a user recognises. Guidance is compared with a
+/// tolerance because it went through JSON text in the PNG.
+pub fn changed_fields(old: &GenerationRequest, new: &GenerationRequest) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut check = |same: bool, name: &'static str| {
+        if !same {
+            out.push(name);
+        }
+    };
+    check(old.caption == new.caption, "caption");
+    check(old.styles == new.styles, "style");
+    check(old.prompt == new.prompt, "prompt");
+    check(
+        old.negative_prompt == new.negative_prompt,
+        "negative prompt",
+    );
+    check(old.width == new.width && old.height == new.height, "size");
+    check(old.steps == new.steps, "steps");
+    check(
+        (old.guidance - new.guidance).abs() <= 1e-9 * old.guidance.abs().max(1.0),
+        "guidance",
+    );
+    check(old.seed == new.seed, "seed");
+    check(old.sampler == new.sampler, "sampler");
+    check(
+        old.model == new.model && old.model_revision == new.model_revision,
+        "model",
+    );
+    out
+}
+
+fn stray_pngs(out_dir: &Path, figures: &[PlannedFigure]) -> Result<Vec<PathBuf>, BatchError> {
+    let entries = match std::fs::read_dir(out_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(BatchError::Read {
+                path: out_dir.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let ours: BTreeSet<String> = figures
+        .iter()
+        .map(|f| f.job.file_name.to_lowercase())
+        .collect();
+    let mut stray = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        // Dot files include temporaries of a writer that is still running (another shard).
+        if name.starts_with('.') || !name.to_lowercase().ends_with(".png") {
+            continue;
+        }
+        if !ours.contains(&name.to_lowercase()) {
+            stray.push(entry.path());
+        }
+    }
+    stray.sort();
+    Ok(stray)
+}
+
+/// The plan as text for `--dry-run`: one block per figure.
+pub fn render_plan(plan: &Plan) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let shard = plan
+        .shard
+        .map(|sh| format!(", shard {sh}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{}: {} figures{}; {} to generate, {} up to date; output folder {}",
+        plan.outline_path.display(),
+        plan.figures.len(),
+        shard,
+        plan.to_generate(),
+        plan.to_skip(),
+        plan.out_dir.display()
+    );
+    for f in &plan.figures {
+        let r = &f.job.request;
+        let _ = writeln!(s);
+        let _ = writeln!(s, "{}  {}", f.job.file_name, f.action.describe());
+        let _ = writeln!(s, "  caption:  {}", f.job.caption);
+        let style = if r.styles.is_empty() {
+            "(none)".to_string()
+        } else {
+            r.styles.join("+")
+        };
+        let _ = writeln!(s, "  style:    {style}");
+        let _ = writeln!(s, "  prompt:   {}", r.prompt);
+        if let Some(neg) = &r.negative_prompt {
+            let _ = writeln!(s, "  negative: {neg}");
+        }
+        let _ = writeln!(
+            s,
+            "  size {}x{}, seed {}, steps {}, guidance {}, sampler {}, model {}",
+            r.width,
+            r.height,
+            r.seed,
+            r.steps,
+            r.guidance,
+            r.sampler.as_deref().unwrap_or("model default"),
+            r.model
+        );
+    }
+    if !plan.stray.is_empty() {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Not in the outline (left alone): {}",
+            plan.stray
+                .iter()
+                .map(|p| file_name_of(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s
+}
+
+fn file_name_of(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// Something happened during a run; the binary turns these into progress bars and messages.
+#[derive(Debug)]
+pub enum BatchEvent<'a> {
+    /// Before the first figure.
+    Planned {
+        to_generate: usize,
+        to_skip: usize,
+        total: usize,
+    },
+    Skipped {
+        job: &'a FigureJob,
+    },
+    /// `position` counts from 1 among the figures this run generates, out of `of`.
+    Started {
+        job: &'a FigureJob,
+        action: &'a Action,
+        position: usize,
+        of: usize,
+    },
+    Step {
+        job: &'a FigureJob,
+        progress: StepProgress,
+    },
+    Finished {
+        job: &'a FigureJob,
+        path: &'a Path,
+        seconds: f64,
+    },
+    Failed {
+        job: &'a FigureJob,
+        error: &'a str,
+    },
+    /// The cancel flag was seen; `remaining` figures were not started.
+    Cancelled {
+        remaining: usize,
+    },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub generated: Vec<PathBuf>,
+    pub skipped: usize,
+    pub other_shard: usize,
+    /// File name and error of each figure that failed.
+    pub failed: Vec<(String, String)>,
+    pub cancelled: bool,
+    /// Figures not started because of the cancel flag.
+    pub not_started: usize,
+    pub stray: Vec<PathBuf>,
+    pub manifest: PathBuf,
+    pub gallery: PathBuf,
+}
+
+impl RunSummary {
+    /// True when every figure this run was responsible for is on disk and up to date.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && !self.cancelled
+    }
+
+    /// A few lines for the end of the run.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "{} generated, {} up to date, {} failed",
+            self.generated.len(),
+            self.skipped,
+            self.failed.len()
+        );
+        if self.other_shard > 0 {
+            let _ = write!(s, ", {} left to other shards", self.other_shard);
+        }
+        let _ = writeln!(s);
+        for (file, error) in &self.failed {
+            let _ = writeln!(s, "failed: {file}: {error}");
+        }
+        if self.cancelled {
+            let _ = writeln!(
+                s,
+                "stopped early: {} not started; run the same command again to continue",
+                if self.not_started == 1 {
+                    "1 figure".to_string()
+                } else {
+                    format!("{} figures", self.not_started)
+                }
+            );
+        }
+        if !self.stray.is_empty() {
+            let _ = writeln!(
+                s,
+                "not in the outline (left alone): {}",
+                self.stray
+                    .iter()
+                    .map(|p| file_name_of(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let _ = writeln!(s, "manifest: {}", self.manifest.display());
+        let _ = writeln!(s, "gallery: {}", self.gallery.display());
+        s
+    }
+}
+
+/// Runs a plan: renders the figures marked to generate in order, one at a time, then rebuilds
+/// the manifest and gallery. A failing figure is reported and the run goes on. `cancel` is
+/// checked between figures: once set, the run stops after the current image is written.
+pub fn run(
+    plan: &Plan,
+    renderer: &mut dyn FigureRenderer,
+    store: &dyn FigureStore,
+    cancel: &AtomicBool,
+    events: &mut dyn FnMut(BatchEvent<'_>),
+) -> Result<RunSummary, BatchError> {
+    std::fs::create_dir_all(&plan.out_dir).map_err(|e| BatchError::Write {
+        path: plan.out_dir.clone(),
+        reason: e.to_string(),
+    })?;
+    let to_generate = plan.to_generate();
+    events(BatchEvent::Planned {
+        to_generate,
+        to_skip: plan.to_skip(),
+        total: plan.figures.len(),
+    });
+    let mut summary = RunSummary {
+        stray: plan.stray.clone(),
+        ..RunSummary::default()
+    };
+    let mut timings: Vec<(String, f64)> = Vec::new();
+    let mut position = 0;
+    for f in &plan.figures {
+        match &f.action {
+            Action::Skip => {
+                summary.skipped += 1;
+                events(BatchEvent::Skipped { job: &f.job });
+                continue;
+            }
+            Action::OtherShard => {
+                summary.other_shard += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if cancel.load(Ordering::SeqCst) {
+            summary.cancelled = true;
+            summary.not_started = to_generate - position;
+            events(BatchEvent::Cancelled {
+                remaining: summary.not_started,
+            });
+            break;
+        }
+        position += 1;
+        let job = &f.job;
+        events(BatchEvent::Started {
+            job,
+            action: &f.action,
+            position,
+            of: to_generate,
+        });
+        let start = Instant::now();
+        let rendered = renderer.render(&job.request, &mut |progress| {
+            events(BatchEvent::Step { job, progress })
+        });
+        let path = plan.out_dir.join(&job.file_name);
+        let written = rendered.and_then(|image| store.write_png(&path, &image, &job.request));
+        match written {
+            Ok(()) => {
+                let seconds = start.elapsed().as_secs_f64();
+                timings.push((job.file_name.clone(), seconds));
+                events(BatchEvent::Finished {
+                    job,
+                    path: &path,
+                    seconds,
+                });
+                summary.generated.push(path);
+            }
+            Err(error) => {
+                events(BatchEvent::Failed { job, error: &error });
+                summary.failed.push((job.file_name.clone(), error));
+            }
+        }
+    }
+    let (manifest_path, gallery_path) = write_index(plan, store, &timings)?;
+    summary.manifest = manifest_path;
+    summary.gallery = gallery_path;
+    Ok(summary)
+}
+
+/// Rebuilds `manifest.json` and `index.html` from the PNGs on disk. `timings` are this run's
+/// seconds per file; other files keep the seconds of the previous manifest when their sha256
+/// is unchanged (timing is not stored in the PNG so the same request gives the same bytes).
+pub fn write_index(
+    plan: &Plan,
+    store: &dyn FigureStore,
+    timings: &[(String, f64)],
+) -> Result<(PathBuf, PathBuf), BatchError> {
+    let manifest_path = plan.out_dir.join(MANIFEST_FILE);
+    let previous = manifest::read_previous(&manifest_path);
+    let manifest = build_manifest(plan, store, timings, previous.as_ref())?;
+    let json = manifest.to_json();
+    write_atomic(&manifest_path, json.as_bytes())?;
+    let gallery_path = plan.out_dir.join(GALLERY_FILE);
+    write_atomic(&gallery_path, render_gallery(&manifest).as_bytes())?;
+    Ok((manifest_path, gallery_path))
+}
+
+/// Writes through a temporary file in the same folder and renames it into place, so readers
+/// (and other shards) see the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
+    use std::io::Write;
+    let err = |e: std::io::Error| BatchError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".reportfig-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    // Readable like any file the user saves (tempfile makes owner-only files).
+    #[cfg(unix)]
+    tmp.as_file()
+        .set_permissions(crate::output::new_file_permissions())
+        .map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 4 }
+        );
+        for (input, expected) in [
+            ("0/4", "--shard 0/4: shards are numbered from 1, not 0"),
+            (
+                "5/4",
+                "--shard 5/4: shard 5 does not exist when there are 4",
+            ),
+            (
+                "1/0",
+                "--shard 1/0: the number of shards must be at least 1",
+            ),
+            ("a/4", "--shard a/4: \"a\" is not a whole number"),
+            ("3", "--shard 3: expected two numbers separated by /"),
+        ] {
+            let msg = input.parse::<Shard>().unwrap_err().to_string();
+            assert_eq!(msg.lines().next().unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn shards_partition() {
+        let shards: Vec<Shard> = (1..=3).map(|i| Shard { index: i, count: 3 }).collect();
+        for fig in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.contains(fig)).count(), 1);
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! `reportfig batch`: illustrate every figure of an outline with the real pipeline.
+//!
+//! The planning, resume, shard, manifest and gallery logic lives in [`crate::batch`] behind
+//! small traits; this module plugs in the real pieces: requests from
+//! [`session::build_request`], PNGs from [`crate::output`], images from one loaded
+//! [`Pipeline`] (loaded once, and only when something needs making).
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use serde_json::{json, Value};
+
+use crate::batch::{
+    self, Action, BatchError, BatchEvent, BatchSettings, FigureRenderer, FigureSpec, FigureStore,
+    Plan, Shard, StepProgress,
+};
+use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::{BadInput, Event, Reporter};
+use crate::model::source::ModelSource;
+use crate::outline::{self, OutlineFormat};
+use crate::output;
+use crate::style::StyleLibrary;
+use reportfig_engine::pipeline::{Pipeline, Progress};
+use reportfig_engine::request::GenerationRequest;
+
+/// `batch`'s checked options.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub outline: PathBuf,
+    /// Batch-wide settings; a figure's own `{style=… size=… negative=…}` wins.
+    pub image: ImageOptions,
+    pub base_seed: u64,
+    /// Figures folder; `None` is `figures/` next to the outline.
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    /// `I/N` as typed.
+    pub shard: Option<String>,
+    pub dry_run: bool,
+    /// Also write `outline.illustrated.md` (Markdown outlines only).
+    pub markdown: bool,
+    pub model: ModelOptions,
+}
+
+/// What the run did: `text` for the terminal, `json` for `--json`, and whether every figure
+/// this run was responsible for is now on disk (false: a figure failed or the run was
+/// stopped; exit code 1).
+#[derive(Debug, Clone)]
+pub struct BatchOutcome {
+    pub text: String,
+    pub json: Value,
+    pub success: bool,
+    /// The run stopped early because `cancel` was set (Ctrl-C).
+    pub cancelled: bool,
+}
+
+/// PNGs with reportfig metadata, written atomically ([`crate::output`]).
+pub struct OutputStore;
+
+impl FigureStore for OutputStore {
+    fn existing(&self, path: &std::path::Path) -> Option<GenerationRequest> {
+        // Damaged or too-new metadata counts as "no usable metadata": the plan then says the
+        // file will be replaced, which is the only way forward for the user anyway.
+        output::read_metadata(path).ok().flatten()
+    }
+
+    fn write_png(
+        &self,
+        path: &std::path::Path,
+        image: &image::RgbImage,
+        request: &GenerationRequest,
+    ) -> Result<(), String> {
+        output::save_generated(path, image, request, true)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The loaded pipeline as a batch renderer: the model loads once for the whole run.
+pub struct PipelineRenderer {
+    pipeline: Pipeline,
+    /// Prompt words the text encoder could not read, per file, reported after the run.
+    pub dropped: Vec<(String, Vec<String>)>,
+}
+
+impl PipelineRenderer {
+    pub fn new(pipeline: Pipeline) -> Self {
+        Self {
+            pipeline,
+            dropped: Vec::new(),
+        }
+    }
+}
+
+impl FigureRenderer for PipelineRenderer {
+    fn render(
+        &mut self,
+        request: &GenerationRequest,
+        progress: &mut dyn FnMut(StepProgress),
+    ) -> Result<image::RgbImage, String> {
+        let made = self
+            .pipeline
+            .generate(request, &mut |p| {
+                if let Progress::Step { done, total } = p {
+                    progress(StepProgress {
+                        step: done as u32,
+                        total: total as u32,
+                    })
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        if !made.dropped_words.is_empty() {
+            self.dropped
+                .push((request.caption.clone(), made.dropped_words.clone()));
+        }
+        Ok(session::apply_crop(made.image, request))
+    }
+}
+
+/// Stands in when nothing needs making, so an up-to-date run never loads the model.
+struct NoRenderer;
+
+impl FigureRenderer for NoRenderer {
+    fn render(
+        &mut self,
+        _: &GenerationRequest,
+        _: &mut dyn FnMut(StepProgress),
+    ) -> Result<image::RgbImage, String> {
+        Err("internal error: no model was loaded because nothing needed making".into())
+    }
+}
+
+/// The image settings of one figure: the batch's, with the figure's own overrides on top. A
+/// figure's `negative=` replaces the style's negative prompt (and `--negative`).
+pub fn figure_image_options(batch: &ImageOptions, spec: &FigureSpec<'_>) -> ImageOptions {
+    let mut image = batch.clone();
+    let o = spec.overrides;
+    if let Some(s) = &o.style {
+        image.style = Some(s.clone());
+    }
+    if let Some(s) = &o.size {
+        image.size = Some(s.clone());
+    }
+    if let Some(n) = &o.negative {
+        image.negative = Some(n.clone());
+    }
+    image
+}
+
+pub fn run(
+    opts: &BatchOptions,
+    styles: &StyleLibrary,
+    cancel: &AtomicBool,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<BatchOutcome> {
+    let shard = opts
+        .shard
+        .as_deref()
+        .map(str::parse::<Shard>)
+        .transpose()
+        .map_err(|e| BadInput(e.to_string()))?;
+    if let Some(spec) = &opts.image.style {
+        styles
+            .resolve_stack(spec)
+            .map_err(|e| BadInput(format!("--style {spec}: {e}")))?;
+    }
+    let style_check = |name: &str| {
+        styles
+            .resolve_stack(name)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let outline = outline::read_outline(&opts.outline, &style_check)?;
+    if opts.markdown && outline.format != OutlineFormat::Markdown {
+        return Err(BadInput(format!(
+            "{}: --markdown needs a Markdown outline (.md), but this is a {} outline\nhint: drop --markdown; the gallery index.html shows the figures with their captions",
+            outline.path.display(),
+            outline.format
+        ))
+        .into());
+    }
+
+    let source = session::parse_model(&opts.model, reporter)?;
+    let model = if opts.dry_run {
+        model_for_plan(source, &opts.model, reporter)?
+    } else {
+        session::resolve_model(source, &opts.model, reporter)?
+    };
+
+    // Notes are kept per figure (caption and seed identify it here) and shown with its file
+    // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
+    let notes: RefCell<Vec<(String, u64, String)>> = RefCell::new(Vec::new());
+    let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
+        let image = figure_image_options(&opts.image, spec);
+        let (request, figure_notes) =
+            session::build_request(spec.caption, &image, spec.seed, &model, styles)
+                .map_err(|e| e.0)?;
+        let mut all = notes.borrow_mut();
+        for n in figure_notes {
+            all.push((spec.caption.to_string(), spec.seed, n));
+        }
+        Ok(request)
+    };
+    let settings = BatchSettings {
+        out_dir: opts
+            .out
+            .clone()
+            .unwrap_or_else(|| batch::default_out_dir(&outline.path)),
+        base_seed: opts.base_seed,
+        force: opts.force,
+        shard,
+    };
+    let plan = batch::plan(&outline, &settings, &build, &OutputStore).map_err(plan_error)?;
+    let notes = notes.take();
+    for f in &plan.figures {
+        if !(opts.dry_run || f.action.generates()) {
+            continue;
+        }
+        for (caption, seed, note) in &notes {
+            if *caption == f.job.caption && *seed == f.job.request.seed {
+                reporter.event(Event::Warning(format!("{}: {note}", f.job.file_name)));
+            }
+        }
+    }
+
+    if opts.dry_run {
+        return Ok(BatchOutcome {
+            text: batch::render_plan(&plan),
+            json: plan_json(&plan),
+            success: true,
+            cancelled: false,
+        });
+    }
+
+    let mut pipeline_renderer = if plan.to_generate() > 0 {
+        Some(PipelineRenderer::new(model.load(&opts.model, reporter)?))
+    } else {
+        None
+    };
+    let mut no_renderer = NoRenderer;
+    let renderer: &mut dyn FigureRenderer = match pipeline_renderer.as_mut() {
+        Some(r) => r,
+        None => &mut no_renderer,
+    };
+    let summary = batch::run(&plan, renderer, &OutputStore, cancel, &mut |e| {
+        reporter.event(batch_event(e));
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    if !summary.generated.is_empty() {
+        session::record_licence_notice(&opts.model, &model);
+    }
+    if let Some(r) = &pipeline_renderer {
+        for (caption, words) in &r.dropped {
+            let file = plan
+                .figures
+                .iter()
+                .find(|f| f.job.caption == *caption)
+                .map_or_else(|| format!("\"{caption}\""), |f| f.job.file_name.clone());
+            reporter.event(Event::Warning(format!(
+                "{file}: {}",
+                session::dropped_words_warning(words)
+            )));
+        }
+    }
+    reporter.event(Event::Finished);
+
+    let mut text = summary.render();
+    let mut illustrated = None;
+    if opts.markdown {
+        let path =
+            batch::write_illustrated_markdown(&outline, &plan).map_err(|e| anyhow::anyhow!(e))?;
+        text.push_str(&format!("illustrated outline: {}\n", path.display()));
+        illustrated = Some(path);
+    }
+    let json = json!({
+        "outline": plan.outline_path,
+        "out_dir": plan.out_dir,
+        "shard": plan.shard.map(|s| s.to_string()),
+        "generated": summary.generated,
+        "skipped": summary.skipped,
+        "other_shard": summary.other_shard,
+        "failed": summary.failed.iter().map(|(file, error)| json!({"file": file, "error": error})).collect::<Vec<_>>(),
+        "cancelled": summary.cancelled,
+        "not_started": summary.not_started,
+        "stray": summary.stray,
+        "manifest": summary.manifest,
+        "gallery": summary.gallery,
+        "illustrated_markdown": illustrated,
+        "success": summary.is_success(),
+    });
+    Ok(BatchOutcome {
+        text: text.trim_end().to_string(),
+        json,
+        success: summary.is_success(),
+        cancelled: summary.cancelled,
+    })
+}
+
+/// The model for `--dry-run`: whatever is already on this machine (cache or folder), never a
+/// download; a preset that is not downloaded is planned from its own defaults and family.
+fn model_for_plan(
+    source: ModelSource,
+    opts: &ModelOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<ResolvedModel> {
+    let mut offline = opts.clone();
+    offline.hub.offline = true;
+    match session::resolve_model(source.clone(), &offline, reporter) {
+        Ok(m) => Ok(m),
+        Err(e) => match (&source, source.preset()) {
+            (ModelSource::Local(_), _) => Err(e),
+            (_, Some(p)) => {
+                reporter.event(Event::Note(format!(
+                    "{} is not downloaded yet; the plan uses its defaults (prompt lengths are estimated)",
+                    source.display_name()
+                )));
+                Ok(ResolvedModel::unresolved(source, p.family))
+            }
+            (_, None) => Err(BadInput(format!(
+                "--dry-run does not download models, and {} is not in the Hugging Face cache: {e}\nhint: run `reportfig models fetch {}` first, or plan with a preset such as --model sd-turbo",
+                source.display_name(),
+                source.display_name()
+            ))
+            .into()),
+        },
+    }
+}
+
+/// Outline mistakes found while planning are the user's to fix (exit 2).
+fn plan_error(e: BatchError) -> anyhow::Error {
+    match e {
+        BatchError::BadFigure { .. }
+        | BatchError::DuplicateFile { .. }
+        | BatchError::BadShard { .. } => BadInput(e.to_string()).into(),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+fn batch_event(e: BatchEvent<'_>) -> Event {
+    match e {
+        // The bar counts the figures this run makes; skips are one line each.
+        BatchEvent::Planned { to_generate, .. } => Event::FiguresStarted { total: to_generate },
+        BatchEvent::Skipped { job } => Event::Note(format!("{}: up to date", job.file_name)),
+        BatchEvent::Started {
+            job,
+            action,
+            position,
+            of,
+        } => {
+            let why = match action {
+                Action::Changed(fields) => format!(" (changed: {})", fields.join(", ")),
+                Action::Unreadable => " (replacing a file without reportfig metadata)".into(),
+                _ => String::new(),
+            };
+            Event::Stage(format!(
+                "[{position}/{of}] {}{why}: {}",
+                job.file_name, job.caption
+            ))
+        }
+        BatchEvent::Step { progress, .. } => Event::Pipeline(Progress::Step {
+            done: progress.step as usize,
+            total: progress.total as usize,
+        }),
+        BatchEvent::Finished { path, seconds, .. } => Event::FigureDone {
+            message: format!("wrote {} ({seconds:.1} s)", path.display()),
+        },
+        BatchEvent::Failed { job, error } => Event::FigureDone {
+            message: format!("failed {}: {error}", job.file_name),
+        },
+        // The summary on stdout says how many are left and how to continue.
+        BatchEvent::Cancelled { .. } => {
+            Event::Note("stopped; every figure made so far is saved".to_string())
+        }
+    }
+}
+
+/// The plan for `--dry-run --json`.
+fn plan_json(plan: &Plan) -> Value {
+    json!({
+        "outline": plan.outline_path,
+        "out_dir": plan.out_dir,
+        "shard": plan.shard.map(|s| s.to_string()),
+        "to_generate": plan.to_generate(),
+        "up_to_date": plan.to_skip(),
+        "figures": plan.figures.iter().map(|f| json!({
+            "file": f.job.file_name,
+            "line": f.job.line,
+            "action": f.action.describe(),
+            "generate": f.action.generates(),
+            "request": f.job.request,
+        })).collect::<Vec<_>>(),
+        "stray": plan.stray,
+    })
+}

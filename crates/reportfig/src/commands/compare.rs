@@ -1,0 +1,678 @@
+//! `reportfig compare`: one caption (or a few) in several styles or settings, side by side on
+//! one labelled contact sheet.
+//!
+//! Grid: one column per `--styles` entry (or, without styles, per value of the last `--vary`
+//! axis); one row per combination of the other axes, outermost first: model, caption, the
+//! other `--vary` axes, seed. Every cell of a row has the same seed, so differences across a
+//! row come from the compared setting alone. Models load one at a time, in the order they
+//! are named. Everything a user can get wrong (axis names and values, styles, missing glyphs,
+//! existing files) is checked before the first model loads.
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::{BadInput, Event, Reporter};
+use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
+use crate::model::source::ModelSource;
+use crate::output;
+use crate::style::StyleLibrary;
+use reportfig_engine::request::GenerationRequest;
+
+/// The settings `--vary` can compare.
+pub const VARY_AXES: [&str; 4] = ["steps", "guidance", "sampler", "model"];
+
+const VARY_HINT: &str = "hint: write --vary NAME=V1,V2 with NAME one of steps, guidance, sampler, model, e.g. --vary steps=1,2,4 or --vary sampler=euler,dpmpp-2m";
+
+/// `compare`'s checked options.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    pub captions: Vec<String>,
+    /// One column each; `a+b` stacks.
+    pub styles: Vec<String>,
+    /// One row each; every cell of a row uses the same seed.
+    pub seeds: Vec<u64>,
+    /// `NAME=V1,V2` as typed.
+    pub vary: Vec<String>,
+    pub image: ImageOptions,
+    /// The sheet PNG; `None` is `compare-<caption>.png` in the current folder.
+    pub output: Option<PathBuf>,
+    pub font: Option<PathBuf>,
+    pub force: bool,
+    pub model: ModelOptions,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareOutcome {
+    pub sheet: PathBuf,
+    pub index: PathBuf,
+    /// The single images, row by row.
+    pub cells: Vec<PathBuf>,
+    pub rows: usize,
+    pub columns: usize,
+}
+
+/// One value of a `--vary` axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisValue {
+    Steps(u32),
+    Guidance(f64),
+    Sampler(String),
+    Model(String),
+}
+
+impl AxisValue {
+    /// How the value reads in labels: `steps 2`, `guidance 1.5`, `sampler euler`, `sd-turbo`.
+    pub fn label(&self) -> String {
+        match self {
+            AxisValue::Steps(s) => format!("steps {s}"),
+            AxisValue::Guidance(g) => format!("guidance {g}"),
+            AxisValue::Sampler(s) => format!("sampler {s}"),
+            AxisValue::Model(m) => m.clone(),
+        }
+    }
+
+    fn apply(&self, cell: &mut CellSettings) {
+        match self {
+            AxisValue::Steps(s) => cell.image.steps = Some(*s),
+            AxisValue::Guidance(g) => cell.image.guidance = Some(*g),
+            AxisValue::Sampler(s) => cell.image.sampler = Some(s.clone()),
+            AxisValue::Model(m) => cell.model = m.clone(),
+        }
+    }
+}
+
+/// A parsed `--vary NAME=V1,V2`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaryAxis {
+    pub name: &'static str,
+    pub values: Vec<AxisValue>,
+}
+
+/// Parses one `--vary` argument; errors name the argument, the bad part and the valid axes.
+pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
+    let bad = |problem: String| BadInput(format!("--vary {spec}: {problem}\n{VARY_HINT}"));
+    let (name, values) = spec.split_once('=').ok_or_else(|| {
+        bad("expected NAME=V1,V2 (an axis name, =, then values separated by commas)".into())
+    })?;
+    let name = name.trim().to_ascii_lowercase();
+    let name = VARY_AXES
+        .iter()
+        .copied()
+        .find(|a| *a == name)
+        .ok_or_else(|| {
+            bad(format!(
+                "there is no axis \"{name}\"; the axes are {}",
+                VARY_AXES.join(", ")
+            ))
+        })?;
+    let raw: Vec<&str> = values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if raw.is_empty() {
+        return Err(bad(format!("no values after {name}=")));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for v in raw {
+        out.push(match name {
+            "steps" => match v.parse::<u32>() {
+                Ok(s) if (1..=1000).contains(&s) => AxisValue::Steps(s),
+                _ => return Err(bad(format!("\"{v}\" is not a number of steps from 1 to 1000"))),
+            },
+            "guidance" => match v.parse::<f64>() {
+                Ok(g) if g.is_finite() && g >= 0.0 => AxisValue::Guidance(g),
+                _ => {
+                    return Err(bad(format!(
+                        "\"{v}\" is not a guidance value (a number, 0 or more; 7.5 is usual, turbo models use 0)"
+                    )))
+                }
+            },
+            "sampler" => {
+                reportfig_engine::pipeline::scheduler::SamplerKind::from_name(v)
+                    .map_err(|e| bad(e.to_string()))?;
+                AxisValue::Sampler(v.to_string())
+            }
+            _ => {
+                ModelSource::parse(v).map_err(|e| bad(e.to_string()))?;
+                AxisValue::Model(v.to_string())
+            }
+        });
+    }
+    Ok(VaryAxis { name, values: out })
+}
+
+/// What one cell is made from, before the request is built.
+#[derive(Debug, Clone)]
+struct CellSettings {
+    caption: String,
+    seed: u64,
+    image: ImageOptions,
+    model: String,
+    /// Part of the single image's file name: the column's value.
+    column_slug: String,
+}
+
+/// A row being built: its settings and the parts of its label.
+type Row = (CellSettings, Vec<String>);
+/// Sets one column's value on a cell.
+type ColumnFn = Box<dyn Fn(&mut CellSettings)>;
+/// A request field as text, and its name in labels.
+type Field<'a> = (&'a dyn Fn(&GenerationRequest) -> String, &'a str);
+
+/// The cells, `[row][column]`, and a label per row.
+fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Vec<Vec<String>>) {
+    let base = CellSettings {
+        caption: String::new(),
+        seed: 0,
+        image: opts.image.clone(),
+        model: opts.model.model.clone(),
+        column_slug: String::new(),
+    };
+    // Columns: styles, else the innermost --vary axis, else one column.
+    let (column_axis, row_vary): (Option<&VaryAxis>, Vec<&VaryAxis>) = if opts.styles.is_empty() {
+        match axes.split_last() {
+            Some((last, rest)) => (Some(last), rest.iter().collect()),
+            None => (None, Vec::new()),
+        }
+    } else {
+        (None, axes.iter().collect())
+    };
+    // Rows: model outermost (one load per model), caption, other axes, seed innermost.
+    let mut row_order: Vec<&VaryAxis> = row_vary
+        .iter()
+        .copied()
+        .filter(|a| a.name == "model")
+        .collect();
+    row_order.extend(row_vary.iter().copied().filter(|a| a.name != "model"));
+    let many_captions = opts.captions.len() > 1;
+
+    let mut rows: Vec<Row> = vec![(base, Vec::new())];
+    let expand = |rows: Vec<Row>, f: &dyn Fn(&CellSettings, &Vec<String>) -> Vec<Row>| {
+        rows.iter().flat_map(|(c, l)| f(c, l)).collect::<Vec<_>>()
+    };
+    // One row per value of `axis` for each row so far, labelled with the value.
+    let by_axis = |rows: Vec<Row>, axis: &VaryAxis| {
+        expand(rows, &|c, l| {
+            axis.values
+                .iter()
+                .map(|v| {
+                    let mut c = c.clone();
+                    v.apply(&mut c);
+                    let mut l = l.clone();
+                    l.push(v.label());
+                    (c, l)
+                })
+                .collect()
+        })
+    };
+    for axis in row_order.iter().filter(|a| a.name == "model") {
+        rows = by_axis(rows, axis);
+    }
+    rows = expand(rows, &|c, l| {
+        opts.captions
+            .iter()
+            .map(|cap| {
+                let mut c = c.clone();
+                c.caption = cap.trim().to_string();
+                let mut l = l.clone();
+                if many_captions {
+                    l.push(cap.trim().to_string());
+                }
+                (c, l)
+            })
+            .collect()
+    });
+    for axis in row_order.iter().filter(|a| a.name != "model") {
+        rows = by_axis(rows, axis);
+    }
+    rows = expand(rows, &|c, l| {
+        opts.seeds
+            .iter()
+            .map(|s| {
+                let mut c = c.clone();
+                c.seed = *s;
+                let mut l = l.clone();
+                l.push(format!("seed {s}"));
+                (c, l)
+            })
+            .collect()
+    });
+
+    let columns: Vec<ColumnFn> = if !opts.styles.is_empty() {
+        opts.styles
+            .iter()
+            .map(|s| {
+                let s = s.trim().to_string();
+                Box::new(move |c: &mut CellSettings| {
+                    c.image.style = Some(s.clone());
+                    c.column_slug = output::slug(&s, 40);
+                }) as ColumnFn
+            })
+            .collect()
+    } else if let Some(axis) = column_axis {
+        axis.values
+            .iter()
+            .map(|v| {
+                let v = v.clone();
+                Box::new(move |c: &mut CellSettings| {
+                    v.apply(c);
+                    c.column_slug = output::slug(&v.label(), 40);
+                }) as ColumnFn
+            })
+            .collect()
+    } else {
+        vec![Box::new(|c: &mut CellSettings| {
+            c.column_slug = match &c.image.style {
+                Some(s) => output::slug(s, 40),
+                None => "image".to_string(),
+            };
+        })]
+    };
+
+    let mut cells = Vec::with_capacity(rows.len());
+    let mut labels = Vec::with_capacity(rows.len());
+    for (row, label) in rows {
+        cells.push(
+            columns
+                .iter()
+                .map(|f| {
+                    let mut c = row.clone();
+                    f(&mut c);
+                    c
+                })
+                .collect(),
+        );
+        labels.push(label);
+    }
+    (cells, labels)
+}
+
+/// `ko (en)` titles of the styles a request used, `+`-joined; `(no style)` without one.
+fn style_title(req: &GenerationRequest, styles: &StyleLibrary) -> String {
+    if req.styles.is_empty() {
+        return "(no style)".to_string();
+    }
+    req.styles
+        .iter()
+        .map(|name| match styles.get(name) {
+            Ok(l) => match &l.style.title.ko {
+                Some(ko) if !ko.trim().is_empty() => format!("{ko} ({})", l.style.title.en),
+                _ => l.style.title.en.clone(),
+            },
+            Err(_) => name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The settings that differ between the cells of one row, named for the label of `req`.
+fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> String {
+    let differs = |f: &dyn Fn(&GenerationRequest) -> String| all.iter().any(|r| f(r) != f(all[0]));
+    let fields: [Field<'_>; 6] = [
+        (&|r| r.model.clone(), "model"),
+        (&|r| format!("{}x{}", r.width, r.height), "size"),
+        (&|r| r.steps.to_string(), "steps"),
+        (&|r| r.guidance.to_string(), "guidance"),
+        (
+            &|r| r.sampler.clone().unwrap_or_else(|| "default".into()),
+            "sampler",
+        ),
+        (&|r| r.seed.to_string(), "seed"),
+    ];
+    fields
+        .iter()
+        .filter(|(f, _)| differs(*f))
+        .map(|(f, name)| match *name {
+            "model" | "size" => f(req),
+            _ => format!("{name} {}", f(req)),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub fn run(
+    opts: &CompareOptions,
+    styles: &StyleLibrary,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<CompareOutcome> {
+    let captions: Vec<&String> = opts
+        .captions
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    if captions.len() != opts.captions.len() || captions.is_empty() {
+        return Err(BadInput(
+            "a caption is empty\nhint: write what the image should show, e.g. reportfig compare \"Senior welfare centre opening\" --styles flat-vector,paper-cut".into(),
+        )
+        .into());
+    }
+    if opts.seeds.is_empty() {
+        return Err(BadInput("--seeds needs at least one seed, e.g. --seeds 1,2".into()).into());
+    }
+    let mut axes: Vec<VaryAxis> = Vec::new();
+    for spec in &opts.vary {
+        let axis = parse_vary(spec)?;
+        if axes.iter().any(|a| a.name == axis.name) {
+            return Err(BadInput(format!(
+                "--vary {} is given twice\nhint: list all its values in one --vary, e.g. --vary steps=1,2,4",
+                axis.name
+            ))
+            .into());
+        }
+        axes.push(axis);
+    }
+    for s in opts.styles.iter().chain(&opts.image.style) {
+        styles
+            .resolve_stack(s)
+            .map_err(|e| BadInput(format!("style {s}: {e}")))?;
+    }
+    let font = SheetFont::load(opts.font.as_deref()).map_err(|e| BadInput(e.to_string()))?;
+
+    let (cells, row_labels) = grid(opts, &axes);
+    let columns = cells[0].len();
+    let rows = cells.len();
+    if rows * columns > 400 {
+        return Err(BadInput(format!(
+            "the comparison has {rows} rows and {columns} columns ({} images); at most 400 fit on one sheet\nhint: compare fewer styles, seeds or values at once",
+            rows * columns
+        ))
+        .into());
+    }
+
+    // Every model is resolved (downloaded if needed) up front, but loaded one at a time later.
+    let mut models: Vec<(String, ResolvedModel)> = Vec::new();
+    for cell in cells.iter().flatten() {
+        if models.iter().any(|(n, _)| *n == cell.model) {
+            continue;
+        }
+        let mut mopts = opts.model.clone();
+        mopts.model = cell.model.clone();
+        let source = session::parse_model(&mopts, reporter)?;
+        let resolved = session::resolve_model(source, &mopts, reporter)?;
+        models.push((cell.model.clone(), resolved));
+    }
+    let model_of = |name: &str| -> &ResolvedModel {
+        &models
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("every cell's model was resolved above")
+            .1
+    };
+
+    // Each note with the cells it concerns, so a warning says which picture it is about.
+    let mut notes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut requests: Vec<Vec<GenerationRequest>> = Vec::with_capacity(rows);
+    for (r, row) in cells.iter().enumerate() {
+        let mut out = Vec::with_capacity(columns);
+        for (c, cell) in row.iter().enumerate() {
+            let (req, n) = session::build_request(
+                &cell.caption,
+                &cell.image,
+                cell.seed,
+                model_of(&cell.model),
+                styles,
+            )
+            .map_err(|e| BadInput(format!("row {}, column {}: {}", r + 1, c + 1, e.0)))?;
+            let style = if req.styles.is_empty() {
+                "no style".to_string()
+            } else {
+                req.styles.join(" + ")
+            };
+            let cell_name = format!("row {}, column {} ({style})", r + 1, c + 1);
+            for note in n {
+                match notes.iter_mut().find(|(text, _)| *text == note) {
+                    Some((_, cells)) => cells.push(cell_name.clone()),
+                    None => notes.push((note, vec![cell_name.clone()])),
+                }
+            }
+            out.push(req);
+        }
+        requests.push(out);
+    }
+    for (note, cells) in notes {
+        // A note about every cell is about the comparison as a whole.
+        reporter.event(Event::Warning(if cells.len() == rows * columns {
+            note
+        } else {
+            format!("{}: {note}", cells.join("; "))
+        }));
+    }
+
+    // Labels first, so a font that cannot draw them fails before minutes of work.
+    // A cell names only what changes along its row: the row label already says the rest
+    // (seed, caption, the outer axes), and repeating it in every cell hides the difference.
+    let labels: Vec<Vec<Vec<String>>> = requests
+        .iter()
+        .map(|row| {
+            let in_row: Vec<&GenerationRequest> = row.iter().collect();
+            row.iter()
+                .map(|req| {
+                    let mut lines = vec![style_title(req, styles)];
+                    let d = differing_settings(req, &in_row);
+                    if !d.is_empty() {
+                        lines.push(d);
+                    }
+                    lines
+                })
+                .collect()
+        })
+        .collect();
+    let header = if captions.len() == 1 {
+        captions[0].trim().to_string()
+    } else {
+        "reportfig compare".to_string()
+    };
+    let row_labels: Vec<String> = row_labels.iter().map(|l| l.join("\n")).collect();
+    let mut text = header.clone();
+    for l in row_labels.iter().chain(labels.iter().flatten().flatten()) {
+        text.push('\n');
+        text.push_str(l);
+    }
+    font.check_coverage(&text)
+        .map_err(|e| BadInput(e.to_string()))?;
+
+    // Where everything goes; nothing is overwritten without --force.
+    let default_name = format!(
+        "compare-{}.png",
+        output::slug(captions[0], output::DEFAULT_SLUG_LEN)
+    );
+    let sheet_path = session::png_output_path(opts.output.as_deref(), &default_name)?;
+    session::check_output_folder(&sheet_path)?;
+    let stem = sheet_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "compare".to_string());
+    let cell_dir = sheet_path
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(&stem);
+    let index_path = cell_dir.join("index.html");
+    let cell_names: Vec<Vec<String>> = cells
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(c, cell)| format!("r{}-c{}-{}.png", r + 1, c + 1, cell.column_slug))
+                .collect()
+        })
+        .collect();
+    if !opts.force {
+        let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
+        existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
+        if let Some(p) = existing.iter().find(|p| p.exists()) {
+            return Err(BadInput(format!(
+                "{} already exists\nhint: pass --force to replace the sheet and its images, or choose another name with -o",
+                p.display()
+            ))
+            .into());
+        }
+    }
+    std::fs::create_dir_all(&cell_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the folder {} for the single images: {e}",
+            cell_dir.display()
+        )
+    })?;
+
+    // Generate, one model loaded at a time, in the order the models were named.
+    reporter.event(Event::FiguresStarted {
+        total: rows * columns,
+    });
+    let mut images: Vec<Vec<Option<RgbImage>>> = vec![vec![None; columns]; rows];
+    let mut done = 0;
+    for (name, model) in &models {
+        let mut pipeline = model.load(&opts.model, reporter)?;
+        for r in 0..rows {
+            for c in 0..columns {
+                if cells[r][c].model != *name {
+                    continue;
+                }
+                let req = &requests[r][c];
+                done += 1;
+                reporter.event(Event::Stage(format!(
+                    "[{done}/{}] row {}, column {}: {}",
+                    rows * columns,
+                    r + 1,
+                    c + 1,
+                    labels[r][c].join(" · ")
+                )));
+                let made = pipeline.generate(req, &mut |p| reporter.event(Event::Pipeline(p)))?;
+                if !made.dropped_words.is_empty() {
+                    reporter.event(Event::Warning(session::dropped_words_warning(
+                        &made.dropped_words,
+                    )));
+                }
+                let image = session::apply_crop(made.image, req);
+                let path = cell_dir.join(&cell_names[r][c]);
+                output::save_generated(&path, &image, req, true)?;
+                reporter.event(Event::FigureDone {
+                    message: format!("wrote {} ({:.1} s)", path.display(), made.seconds),
+                });
+                images[r][c] = Some(image);
+            }
+        }
+    }
+
+    // Cells of different sizes (models with other native sizes) are fitted into one box.
+    let (w, h) = images
+        .iter()
+        .flatten()
+        .flatten()
+        .fold((0, 0), |(w, h), i| (w.max(i.width()), h.max(i.height())));
+    let mut sheet_rows = Vec::with_capacity(rows);
+    let mut cell_paths = Vec::new();
+    for (r, row) in images.into_iter().enumerate() {
+        let mut out = Vec::with_capacity(columns);
+        for (c, image) in row.into_iter().enumerate() {
+            let image = image
+                .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?;
+            cell_paths.push(cell_dir.join(&cell_names[r][c]));
+            out.push(SheetCell {
+                image: fit_into(image, w, h),
+                label_lines: labels[r][c].clone(),
+                params_json: serde_json::to_value(&requests[r][c])?,
+                file: Some(cell_names[r][c].clone()),
+            });
+        }
+        sheet_rows.push(out);
+    }
+    let contact = ContactSheet {
+        header,
+        column_labels: Vec::new(),
+        row_labels,
+        rows: sheet_rows,
+    };
+    let picture = sheet::render_sheet(&contact, &font)?;
+    output::save_png(&sheet_path, &picture, &sheet::sheet_chunks(&contact), true)?;
+    let sheet_name = sheet_path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let html = sheet::render_index_html(&contact, Some(&format!("../{sheet_name}")));
+    output::write_atomic(&index_path, html.as_bytes(), true)?;
+    for (_, model) in &models {
+        session::record_licence_notice(&opts.model, model);
+    }
+    reporter.event(Event::Finished);
+    Ok(CompareOutcome {
+        sheet: sheet_path,
+        index: index_path,
+        cells: cell_paths,
+        rows,
+        columns,
+    })
+}
+
+/// `image` scaled (keeping its shape) and centred on white in a `width`×`height` box; as it
+/// is when it already has that size.
+fn fit_into(image: RgbImage, width: u32, height: u32) -> RgbImage {
+    if image.dimensions() == (width, height) {
+        return image;
+    }
+    let scale = (width as f64 / image.width() as f64).min(height as f64 / image.height() as f64);
+    let w = ((image.width() as f64 * scale).round() as u32).clamp(1, width);
+    let h = ((image.height() as f64 * scale).round() as u32).clamp(1, height);
+    let scaled = image::imageops::resize(&image, w, h, image::imageops::FilterType::Lanczos3);
+    let mut out = RgbImage::from_pixel(width, height, image::Rgb([255, 255, 255]));
+    image::imageops::overlay(
+        &mut out,
+        &scaled,
+        i64::from((width - w) / 2),
+        i64::from((height - h) / 2),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_parsing_and_errors() {
+        assert_eq!(
+            parse_vary("steps=1,2,4").unwrap().values,
+            [
+                AxisValue::Steps(1),
+                AxisValue::Steps(2),
+                AxisValue::Steps(4)
+            ]
+        );
+        assert_eq!(
+            parse_vary("guidance=0, 1.5").unwrap().values,
+            [AxisValue::Guidance(0.0), AxisValue::Guidance(1.5)]
+        );
+        let e = parse_vary("colour=red").unwrap_err().to_string();
+        assert!(
+            e.starts_with("--vary colour=red: there is no axis \"colour\"; the axes are steps, guidance, sampler, model"),
+            "{e}"
+        );
+        for bad in [
+            "steps=0",
+            "steps=x",
+            "guidance=-1",
+            "sampler=nope",
+            "steps",
+            "steps=",
+        ] {
+            let e = parse_vary(bad).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("--vary {bad}: ")), "{e}");
+            assert!(e.contains("hint: write --vary NAME=V1,V2"), "{e}");
+        }
+    }
+
+    #[test]
+    fn fit_keeps_shape_and_centres() {
+        let img = RgbImage::from_pixel(10, 20, image::Rgb([0, 0, 0]));
+        let out = fit_into(img, 20, 20);
+        assert_eq!(out.dimensions(), (20, 20));
+        assert_eq!(out.get_pixel(0, 10), &image::Rgb([255, 255, 255]));
+        assert_eq!(out.get_pixel(10, 10), &image::Rgb([0, 0, 0]));
+    }
+}

@@ -1,0 +1,489 @@
+//! What generate, batch and compare share: turning a caption and the user's settings into a
+//! checked `GenerationRequest`, and opening a model once.
+
+use std::path::{Path, PathBuf};
+
+use crate::commands::{BadInput, Event, Reporter};
+use crate::model::presets::{self, Preset};
+use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
+use crate::page::{self, SizeSpec};
+use crate::style::{compose, StyleLibrary};
+use reportfig_engine::family::ModelFamily;
+use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
+use reportfig_engine::pipeline::text::ClipTokenizer;
+use reportfig_engine::pipeline::{LoadOptions, Pipeline};
+use reportfig_engine::request::GenerationRequest;
+
+/// Where the model comes from and how it runs.
+#[derive(Debug, Clone)]
+pub struct ModelOptions {
+    /// As typed after `--model`.
+    pub model: String,
+    pub hub: HubOptions,
+    pub load: LoadOptions,
+    /// Where "shown once" markers live (licence notices); `None` shows them every time.
+    pub state_dir: Option<PathBuf>,
+}
+
+/// The image settings a user may set; `None` falls back to the style, then the model.
+#[derive(Debug, Clone, Default)]
+pub struct ImageOptions {
+    pub style: Option<String>,
+    pub size: Option<String>,
+    pub exact_ratio: bool,
+    pub steps: Option<u32>,
+    pub guidance: Option<f64>,
+    pub sampler: Option<String>,
+    pub negative: Option<String>,
+}
+
+/// A model named by the user, resolved to files (downloaded if needed) but not yet loaded.
+pub struct ResolvedModel {
+    pub source: ModelSource,
+    pub files: ModelFiles,
+    pub family: ModelFamily,
+    pub preset: Option<&'static Preset>,
+    tokenizer: Option<ClipTokenizer>,
+}
+
+/// Parses `--model` and prints the licence notice of a non-commercial preset if it is due
+/// (see [`record_licence_notice`]).
+pub fn parse_model(
+    opts: &ModelOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<ModelSource, BadInput> {
+    let source = ModelSource::parse(&opts.model).map_err(|e| BadInput(e.to_string()))?;
+    if let Some(p) = source.preset() {
+        let notice = match &opts.state_dir {
+            Some(dir) => presets::due_licence_notice(p, dir),
+            None => p.licence_notice(),
+        };
+        if let Some(n) = notice {
+            reporter.event(Event::Note(n));
+        }
+    }
+    Ok(source)
+}
+
+/// Records that the licence notice of `model`'s preset has been seen, once a run that showed
+/// it has succeeded, so it is not printed again.
+pub fn record_licence_notice(opts: &ModelOptions, model: &ResolvedModel) {
+    if let (Some(p), Some(dir)) = (model.preset, &opts.state_dir) {
+        presets::record_licence_notice_shown(p, dir);
+    }
+}
+
+/// Finds every file of the model (downloading what is missing unless offline) and works out
+/// its family from its own configs.
+pub fn resolve_model(
+    source: ModelSource,
+    opts: &ModelOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<ResolvedModel> {
+    let files = source::resolve(
+        &source,
+        &opts.hub,
+        &mut crate::commands::models::download_reporter(reporter),
+    )?;
+    let preset = source.preset();
+    let family = match preset {
+        Some(p) => p.family,
+        None => detect_family(&files)?,
+    };
+    let tokenizer = ClipTokenizer::from_dir(&files.tokenizer).ok();
+    Ok(ResolvedModel {
+        source,
+        files,
+        family,
+        preset,
+        tokenizer,
+    })
+}
+
+/// The family from the configs alone: two text encoders make SDXL; the distilled turbo models
+/// are told by their scheduler's `trailing` spacing (and SDXL-Turbo by its 512² native size);
+/// SD 2 by its linear projections or 1024-wide cross-attention, SD 1 otherwise.
+pub fn detect_family(files: &ModelFiles) -> anyhow::Result<ModelFamily> {
+    let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
+    let unet: UNetConfig = read_json(&files.unet.config, "UNet config")?;
+    let spacing: SchedulerSpacing = read_json(&files.scheduler_config, "scheduler config")?;
+    let trailing = spacing.timestep_spacing.as_deref() == Some("trailing");
+    let sample = unet.sample_size.unwrap_or(64);
+    Ok(if index.has_text_encoder_2() {
+        if trailing && sample <= 64 {
+            ModelFamily::SdxlTurbo
+        } else {
+            ModelFamily::Sdxl
+        }
+    } else if trailing {
+        ModelFamily::Turbo
+    } else if unet.use_linear_projection || unet.cross_attention_dim.get(0).unwrap_or(768) > 768 {
+        // SD 2.x: OpenCLIP-H text (1024 wide) and linear projections in the transformers.
+        ModelFamily::Sd21
+    } else {
+        ModelFamily::Sd15
+    })
+}
+
+impl ResolvedModel {
+    /// Counts prompt tokens with the model's own tokenizer (a careful estimate without one).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        match &self.tokenizer {
+            Some(t) => t.count_tokens(text),
+            None => crate::style::estimate_clip_tokens(text),
+        }
+    }
+
+    /// The model's own name for the records: the preset or repo as typed, or the folder.
+    pub fn label(&self) -> String {
+        self.source.display_name()
+    }
+
+    /// A model known only by name, for `batch --dry-run` when its files are not in the cache:
+    /// the preset's family and a token estimate are enough to plan the requests, and nothing
+    /// is downloaded. It has no files, so [`ResolvedModel::load`] refuses it.
+    pub fn unresolved(source: ModelSource, family: ModelFamily) -> ResolvedModel {
+        let none = || Component {
+            config: PathBuf::new(),
+            weights: Vec::new(),
+        };
+        let preset = source.preset();
+        ResolvedModel {
+            source,
+            files: ModelFiles {
+                root: PathBuf::new(),
+                model_index: PathBuf::new(),
+                unet: none(),
+                vae: none(),
+                text_encoder: none(),
+                tokenizer: PathBuf::new(),
+                text_encoder_2: None,
+                tokenizer_2: None,
+                scheduler_config: PathBuf::new(),
+                revision: None,
+                files: Vec::new(),
+            },
+            family,
+            preset,
+            tokenizer: None,
+        }
+    }
+
+    pub fn load(
+        &self,
+        opts: &ModelOptions,
+        reporter: &mut dyn Reporter,
+    ) -> anyhow::Result<Pipeline> {
+        if self.files.files.is_empty() {
+            anyhow::bail!(
+                "{} is not downloaded, so it cannot be loaded\nhint: run `reportfig models fetch {}` first",
+                self.label(),
+                self.label()
+            );
+        }
+        reporter.event(Event::Stage(format!("loading {}", self.label())));
+        let t = std::time::Instant::now();
+        let p = Pipeline::load(&self.files, &opts.load)?;
+        reporter.event(Event::Note(format!(
+            "model loaded in {:.1} s",
+            t.elapsed().as_secs_f64()
+        )));
+        Ok(p)
+    }
+}
+
+/// Builds the request for one caption: style composition, then the user's flags, then the
+/// preset's (or family's) defaults. Returns the request and notes for the user.
+pub fn build_request(
+    caption: &str,
+    image: &ImageOptions,
+    seed: u64,
+    model: &ResolvedModel,
+    styles: &StyleLibrary,
+) -> Result<(GenerationRequest, Vec<String>), BadInput> {
+    check_caption(caption)?;
+    let caption = caption.trim();
+    let family = model.family;
+    let mut notes = Vec::new();
+    // The CLIP text encoders of every Stable Diffusion family were trained on English
+    // captions: Hangul comes out as byte pieces the model barely reads.
+    if caption.chars().any(is_hangul) {
+        notes.push(
+            "these models understand English far better than Korean, so the picture may not match \
+             the caption; for the best result write the caption in English"
+                .to_string(),
+        );
+    }
+    let (style_names, composed) = match &image.style {
+        Some(spec) => {
+            let stack = styles
+                .resolve_stack(spec)
+                .map_err(|e| BadInput(e.to_string()))?;
+            let names = spec.split('+').map(|s| s.trim().to_string()).collect();
+            let c = compose(caption, &stack, family, &|t| model.count_tokens(t));
+            (names, Some(c))
+        }
+        None => (Vec::new(), None),
+    };
+
+    let preset = model.preset;
+    let steps = image
+        .steps
+        .or(composed.as_ref().and_then(|c| c.steps))
+        .or(preset.map(|p| p.steps))
+        .unwrap_or(if family.is_distilled() { 1 } else { 30 });
+    if steps == 0 {
+        return Err(BadInput("--steps must be at least 1".into()));
+    }
+    if steps > 1000 {
+        return Err(BadInput(format!(
+            "--steps {steps} is more than the 1000 the models were trained with; 20 to 50 is usual"
+        )));
+    }
+    let guidance = image
+        .guidance
+        .or(composed.as_ref().and_then(|c| c.guidance))
+        .or(preset.map(|p| p.guidance))
+        .unwrap_or(if family.is_distilled() { 0.0 } else { 7.5 });
+    if !guidance.is_finite() || guidance < 0.0 {
+        return Err(BadInput(format!(
+            "--guidance {guidance} must be zero or positive (7.5 is usual; turbo models use 0)"
+        )));
+    }
+    let sampler = image
+        .sampler
+        .clone()
+        .or(composed.as_ref().and_then(|c| c.sampler.clone()))
+        .or(preset.and_then(|p| p.sampler.clone()))
+        .filter(|s| s != "default");
+    if let Some(s) = &sampler {
+        reportfig_engine::pipeline::scheduler::SamplerKind::from_name(s)
+            .map_err(|e| BadInput(e.to_string()))?;
+    }
+
+    let size_spec = match &image.size {
+        Some(s) => Some(s.parse::<SizeSpec>().map_err(|e| BadInput(e.to_string()))?),
+        None => composed.as_ref().and_then(|c| c.size),
+    };
+    let (width, height) = match size_spec {
+        Some(spec) => {
+            let s = spec.resolve(family);
+            (s.width, s.height)
+        }
+        None => match preset {
+            Some(p) => (p.width, p.height),
+            None => {
+                let side = family.native_side();
+                (side, side)
+            }
+        },
+    };
+    page::check_size(width, height).map_err(|e| BadInput(e.to_string()))?;
+    let crop_ratio = if image.exact_ratio {
+        match size_spec {
+            Some(spec) => Some(spec.ratio()),
+            None => {
+                return Err(BadInput(
+                    "--exact-ratio needs a page size (--size a4-portrait, or a style with one)"
+                        .into(),
+                ))
+            }
+        }
+    } else {
+        None
+    };
+
+    let negative = image
+        .negative
+        .clone()
+        .or(composed.as_ref().and_then(|c| c.negative_prompt.clone()));
+    notes.extend(composition_notes(composed.as_ref(), model, guidance));
+    // Only a negative prompt the user wrote is worth a note: a style's own negative prompt
+    // on a turbo model is expected, and a note on every figure would teach users to skip notes.
+    if guidance <= 1.0
+        && image
+            .negative
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty())
+    {
+        notes.push(crate::style::compose::NEGATIVE_IGNORED_NOTE.to_string());
+    }
+    notes.dedup();
+
+    let prompt = composed
+        .as_ref()
+        .map(|c| c.prompt.clone())
+        .unwrap_or_else(|| caption.to_string());
+    Ok((
+        GenerationRequest {
+            caption: caption.to_string(),
+            styles: style_names,
+            prompt,
+            negative_prompt: negative,
+            width,
+            height,
+            steps,
+            guidance,
+            seed,
+            sampler,
+            model: model.label(),
+            model_revision: model.files.revision.clone(),
+            crop_to_ratio: crop_ratio,
+        },
+        notes,
+    ))
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
+}
+
+/// A seed for when none was given: from the clock and the process, printed and recorded so
+/// the image can be made again. Kept below 2^32, as other tools show seeds.
+pub fn fresh_seed() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = nanos ^ ((std::process::id() as u64) << 32);
+    // SplitMix64 finaliser: nearby clock values give unrelated seeds.
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)) & 0xFFFF_FFFF
+}
+
+/// Crops an image to the request's exact page ratio, if it asks for one.
+pub fn apply_crop(img: image::RgbImage, req: &GenerationRequest) -> image::RgbImage {
+    match req.crop_to_ratio {
+        Some(ratio) => {
+            let r = page::exact_ratio_crop(
+                page::Size {
+                    width: img.width(),
+                    height: img.height(),
+                },
+                ratio,
+            );
+            image::imageops::crop_imm(&img, r.x, r.y, r.width, r.height).to_image()
+        }
+        None => img,
+    }
+}
+
+/// Whether a path's folder exists, so a typo in `-o` fails before minutes of work.
+pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => return Ok(()),
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(BadInput(format!(
+            "cannot write {}: {} is a file, not a folder\nhint: choose another place with -o",
+            path.display(),
+            dir.display()
+        )));
+    }
+    if !dir.is_dir() {
+        return Err(BadInput(format!(
+            "cannot write {}: the folder {} does not exist\nhint: create it first, or choose another file with -o",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Image formats users may type after `-o` that reportfig does not write.
+const OTHER_IMAGE_EXTENSIONS: [&str; 8] =
+    ["jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff", "svg"];
+
+/// The PNG file `-o` stands for: a folder (existing, or written with a trailing `/`) gets
+/// `default_name` inside it; a name without `.png` gets it added, so the file opens with a
+/// double click; another image format is refused rather than written as a PNG in disguise.
+pub fn png_output_path(given: Option<&Path>, default_name: &str) -> Result<PathBuf, BadInput> {
+    let Some(p) = given else {
+        return Ok(PathBuf::from(default_name));
+    };
+    let text = p.as_os_str().to_string_lossy();
+    if p.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+        return Ok(p.join(default_name));
+    }
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("png") => Ok(p.to_path_buf()),
+        Some(e) if OTHER_IMAGE_EXTENSIONS.contains(&e) => {
+            let mut png = p.to_path_buf();
+            png.set_extension("png");
+            Err(BadInput(format!(
+                "-o {}: reportfig writes PNG images only, not .{e}\nhint: use -o {} (Word, PowerPoint, Hangul and web pages all take PNG)",
+                p.display(),
+                png.display()
+            )))
+        }
+        _ => {
+            let mut name = p.as_os_str().to_owned();
+            name.push(".png");
+            Ok(PathBuf::from(name))
+        }
+    }
+}
+
+/// Refuses a blank caption before anything slow happens.
+pub fn check_caption(caption: &str) -> Result<(), BadInput> {
+    if caption.trim().is_empty() {
+        return Err(BadInput(
+            "the caption is empty\nhint: write what the image should show, e.g. \"Smart traffic signals at a busy city intersection\"".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The warning for prompt words past the text encoder's window, in words a user knows: the
+/// tokenizer's pieces are joined back into readable text ("maps , air" becomes "maps, air").
+pub fn dropped_words_warning(words: &[String]) -> String {
+    let mut text = words.join(" ");
+    for p in [",", ".", ";", ":", "!", "?", ")"] {
+        text = text.replace(&format!(" {p}"), p);
+    }
+    format!(
+        "the prompt is longer than the model can read (77 tokens: about 50 English words, fewer in Korean), so these words had no effect: \"{}\"\nhint: shorten the caption, or put what matters most first",
+        text.trim()
+    )
+}
+
+/// What the user should hear about how caption and style were fitted to the model, decided
+/// with the final guidance (the composer only knows the style's): one note per fact, in plain
+/// words. Notes about the negative prompt are left out when guidance is off, since it is not
+/// used at all then.
+fn composition_notes(
+    composed: Option<&crate::style::compose::ComposedPrompt>,
+    model: &ResolvedModel,
+    guidance: f64,
+) -> Vec<String> {
+    let Some(c) = composed else {
+        return Vec::new();
+    };
+    let window = model.family.token_window();
+    let name = model.family.display_name();
+    let mut notes = Vec::new();
+    if !c.dropped.is_empty() {
+        notes.push(format!(
+            "caption and style together are longer than {name} can read ({window} tokens), so these style words were left out (the caption is kept whole): {}",
+            c.dropped.join("; ")
+        ));
+    }
+    if c.tokens > window {
+        notes.push(format!(
+            "the caption alone is longer than {name} can read ({window} tokens); its last words will have no effect\nhint: shorten the caption, or put what matters most first"
+        ));
+    }
+    if guidance > 1.0 && !c.dropped_negative.is_empty() {
+        notes.push(format!(
+            "the negative prompt is longer than {name} can read ({window} tokens), so its end was left out: {}",
+            c.dropped_negative.join(", ")
+        ));
+    }
+    notes
+}

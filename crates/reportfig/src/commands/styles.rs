@@ -1,0 +1,77 @@
+//! `reportfig styles list | show | check | import`.
+//!
+//! These run without a model, so prompt lengths are counted with the style library's careful
+//! estimate of CLIP tokens (it counts high, so a style that passes here fits the real window).
+
+use std::path::Path;
+
+use crate::commands::BadInput;
+use crate::model::presets;
+use crate::style::{estimate_clip_tokens, import, render, StyleLibrary};
+use reportfig_engine::family::ModelFamily;
+
+pub fn list(lib: &StyleLibrary, json: bool) -> anyhow::Result<String> {
+    if json {
+        let rows: Vec<_> = lib
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "name": s.style.name,
+                    "title_en": s.style.title.en,
+                    "title_ko": s.style.title.ko,
+                    "category": s.style.category,
+                    "description": s.style.description,
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&rows)?);
+    }
+    let mut out = Vec::new();
+    render::render_list(lib, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The family a `--model` value stands for: a preset's, or a family name itself.
+fn family_of(model: &str) -> Result<ModelFamily, BadInput> {
+    if let Some(p) = presets::find(model) {
+        return Ok(p.family);
+    }
+    model.parse::<ModelFamily>().map_err(|_| {
+        BadInput(format!(
+            "unknown model {model:?} for `styles show`\nhint: give a preset ({}) or a family (sd15, sd21, sdxl, sd-turbo, sdxl-turbo)",
+            presets::names()
+        ))
+    })
+}
+
+pub fn show(lib: &StyleLibrary, name: &str, caption: &str, model: &str) -> anyhow::Result<String> {
+    let family = family_of(model)?;
+    let loaded = lib.get(name)?;
+    let mut out = Vec::new();
+    render::render_show(loaded, caption, family, &estimate_clip_tokens, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Returns the report and whether the file passed.
+pub fn check(file: &Path) -> anyhow::Result<(String, bool)> {
+    let (_, diags) = render::check_file(file, &estimate_clip_tokens)?;
+    let mut out = Vec::new();
+    let ok = render::render_check(&file.display().to_string(), &diags, &mut out)?;
+    Ok((String::from_utf8_lossy(&out).into_owned(), ok))
+}
+
+pub fn import(file: &Path, dir: &Path, force: bool) -> anyhow::Result<String> {
+    let styles = import::import_file(file)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| BadInput(format!("cannot create {}: {e}", dir.display())))?;
+    let written = import::write_imported(&styles, dir, force)?;
+    let mut text = format!(
+        "imported {} styles into {}:\n",
+        written.len(),
+        dir.display()
+    );
+    for p in &written {
+        text.push_str(&format!("  {}\n", p.display()));
+    }
+    Ok(text)
+}

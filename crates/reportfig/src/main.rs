@@ -1,0 +1,289 @@
+//! The `reportfig` binary: parse arguments, call one library function per subcommand, print
+//! results on stdout and messages on stderr, and turn failures into exit codes
+//! (0 success, 1 failure at run time, 2 bad usage or bad input).
+
+mod cli;
+mod progress;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, DTypeArg, DeviceArg, ModelArgs, ModelsCommand, StylesCommand};
+use reportfig::commands::session::{ImageOptions, ModelOptions};
+use reportfig::commands::{self, BadInput};
+use reportfig::model::source::{HubOptions, SourceError};
+use reportfig::style::StyleLibrary;
+use reportfig_engine::pipeline::LoadOptions;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version on stdout and usage errors on stderr with code 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut term = progress::Terminal::new(cli.quiet);
+    match run(cli, &mut term) {
+        Ok(code) => code,
+        Err(err) => {
+            report_error(&err);
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+/// Bad input (exit 2) is anything the user can fix by changing what they typed or the files
+/// they pointed at; everything else is a run-time failure (exit 1). The first cause that
+/// knows decides: a failed computation inside the pipeline is a run-time failure even though
+/// the pipeline's other errors (bad weights, configs, requests) are the user's input.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(p) = cause.downcast_ref::<reportfig_engine::pipeline::PipelineError>() {
+            return if p.is_user_input() { 2 } else { 1 };
+        }
+        if let Some(s) = cause.downcast_ref::<SourceError>() {
+            // An unreachable or failing hub is not the user's input.
+            return match s {
+                SourceError::Network { .. }
+                | SourceError::HubAnswer { .. }
+                | SourceError::Locked { .. } => 1,
+                _ => 2,
+            };
+        }
+        if cause.is::<BadInput>()
+            || cause.is::<reportfig::style::StyleError>()
+            || cause.is::<reportfig::outline::OutlineError>()
+            || cause.is::<reportfig_engine::model::config::ConfigError>()
+            || cause.is::<reportfig_engine::pipeline::text::TextError>()
+            || cause.is::<reportfig_engine::pipeline::scheduler::SchedulerError>()
+            || cause.is::<reportfig::output::OutputError>()
+        {
+            return 2;
+        }
+    }
+    1
+}
+
+/// One `error:` line (plus the message's own `hint:` lines), then each further cause whose
+/// text the message does not already include.
+fn report_error(err: &anyhow::Error) {
+    let mut stderr = std::io::stderr().lock();
+    let mut shown = err.to_string();
+    let _ = writeln!(stderr, "error: {shown}");
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            let _ = writeln!(stderr, "  because: {text}");
+            shown.push_str(&text);
+        }
+    }
+}
+
+/// Prints a result line; a closed pipe (`| head`) ends the program quietly.
+fn print_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").is_err() {
+        std::process::exit(0);
+    }
+}
+
+fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
+    let device = match args.device {
+        DeviceArg::Cpu => candle_core::Device::Cpu,
+        DeviceArg::Cuda => candle_core::Device::new_cuda(0).map_err(|e| {
+            BadInput(format!(
+                "--device cuda is not available: {e}\nhint: this reportfig was built without CUDA (cargo build --release --features cuda), or no NVIDIA GPU was found; use --device cpu"
+            ))
+        })?,
+        DeviceArg::Metal => candle_core::Device::new_metal(0).map_err(|e| {
+            BadInput(format!(
+                "--device metal is not available: {e}\nhint: build with --features metal on a Mac, or use --device cpu"
+            ))
+        })?,
+    };
+    let dtype = match args.dtype {
+        DTypeArg::F32 => candle_core::DType::F32,
+        DTypeArg::F16 => candle_core::DType::F16,
+        DTypeArg::Bf16 => candle_core::DType::BF16,
+    };
+    Ok(ModelOptions {
+        model: args.model.clone(),
+        hub: HubOptions::from_env(args.offline)?,
+        load: LoadOptions { device, dtype },
+        state_dir: directories::ProjectDirs::from("", "", "reportfig")
+            .map(|d| d.data_local_dir().to_path_buf()),
+    })
+}
+
+fn image_options(a: &cli::ImageArgs) -> ImageOptions {
+    ImageOptions {
+        style: a.style.clone(),
+        size: a.size.clone(),
+        exact_ratio: a.exact_ratio,
+        steps: a.steps,
+        guidance: a.guidance,
+        sampler: a.sampler.clone(),
+        negative: a.negative.clone(),
+    }
+}
+
+fn style_library(
+    styles_dir: Option<&std::path::Path>,
+    term: &mut progress::Terminal,
+) -> anyhow::Result<StyleLibrary> {
+    use reportfig::commands::{Event, Reporter};
+    let user_dir = reportfig::style::default_user_styles_dir();
+    let lib = StyleLibrary::load(user_dir.as_deref(), styles_dir)?;
+    for d in lib.diagnostics() {
+        term.event(Event::Warning(d.to_string()));
+    }
+    Ok(lib)
+}
+
+fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Generate(a) => {
+            let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let opts = commands::generate::GenerateOptions {
+                caption: a.caption.clone(),
+                image: image_options(&a.image),
+                seed: a.seed,
+                output: a.output.clone(),
+                force: a.force,
+                model: model_options(&a.model)?,
+            };
+            let done = commands::generate::run(&opts, &styles, term)?;
+            if a.json {
+                print_out(&serde_json::to_string_pretty(&done)?);
+            } else {
+                print_out(&done.path.display().to_string());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Batch(a) => {
+            let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let cancel = Arc::new(AtomicBool::new(false));
+            let flag = cancel.clone();
+            // First Ctrl-C: finish the image being made, write it, then stop. Second: stop now.
+            let _ = ctrlc::set_handler(move || {
+                if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                eprintln!(
+                    "\nstopping after the current figure (press Ctrl-C again to stop at once)"
+                );
+            });
+            let opts = commands::batch::BatchOptions {
+                outline: a.outline.clone(),
+                image: image_options(&a.image),
+                base_seed: a.seed,
+                out: a.out.clone(),
+                force: a.force,
+                shard: a.shard.clone(),
+                dry_run: a.dry_run,
+                markdown: a.markdown,
+                model: model_options(&a.model)?,
+            };
+            let outcome = commands::batch::run(&opts, &styles, &cancel, term)?;
+            if a.json {
+                print_out(&serde_json::to_string_pretty(&outcome.json)?);
+            } else {
+                print_out(&outcome.text);
+            }
+            Ok(if outcome.cancelled {
+                ExitCode::from(130)
+            } else if outcome.success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Compare(a) => {
+            let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let opts = commands::compare::CompareOptions {
+                captions: a.captions.clone(),
+                styles: a.styles.clone(),
+                seeds: a.seeds.clone(),
+                vary: a.vary.clone(),
+                image: image_options(&a.image),
+                output: a.output.clone(),
+                font: a.font.clone(),
+                force: a.force,
+                model: model_options(&a.model)?,
+            };
+            let done = commands::compare::run(&opts, &styles, term)?;
+            print_out(&done.sheet.display().to_string());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Styles(s) => run_styles(s, term),
+        Command::Models(ModelsCommand::List { json }) => {
+            let hub = HubOptions::from_env(false)?;
+            print_out(commands::models::list(&hub, json)?.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Fetch { name }) => {
+            let hub = HubOptions::from_env(false)?;
+            // Said before anything starts, in the words of what the user set: the only way
+            // to be offline here is the environment variable.
+            if hub.offline {
+                return Err(BadInput(format!(
+                    "cannot download {name}: HF_HUB_OFFLINE is set, which forbids downloads\nhint: run `HF_HUB_OFFLINE= reportfig models fetch {name}` on a computer with internet"
+                ))
+                .into());
+            }
+            let text = commands::models::fetch(&name, &hub, term)
+                .with_context(|| format!("could not fetch {name}"))?;
+            print_out(text.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
+    match cmd {
+        StylesCommand::List { styles_dir, json } => {
+            let lib = style_library(styles_dir.as_deref(), term)?;
+            print_out(commands::styles::list(&lib, json)?.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        StylesCommand::Show {
+            name,
+            caption,
+            model,
+            styles_dir,
+        } => {
+            let lib = style_library(styles_dir.as_deref(), term)?;
+            print_out(commands::styles::show(&lib, &name, &caption, &model)?.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        StylesCommand::Check { file } => {
+            let (text, ok) = commands::styles::check(&file)?;
+            print_out(text.trim_end());
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        StylesCommand::Import { file, out, force } => {
+            let dir = match out {
+                Some(d) => d,
+                None => reportfig::style::default_user_styles_dir().ok_or_else(|| {
+                    BadInput(
+                        "no user config folder is known on this system\nhint: pass --out DIR"
+                            .into(),
+                    )
+                })?,
+            };
+            print_out(commands::styles::import(&file, &dir, force)?.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Where a model comes from (a preset, a Hugging Face repo, a local folder) and the presets.
+
+pub mod presets;
+pub mod source;

@@ -1,0 +1,208 @@
+//! Known models: a short name for a Hugging Face repo in diffusers layout, its licence, its
+//! native size and the sampling defaults that suit it. The data lives in
+//! `configs/presets.toml`, embedded at build time.
+//!
+//! A preset chooses a repo and defaults, never the architecture: networks are always built
+//! from the repo's own config files.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+const PRESETS_TOML: &str = include_str!("../../../../configs/presets.toml");
+
+/// The model family a preset belongs to; styles pick their per-family overrides with it.
+pub use reportfig_engine::family::ModelFamily as Family;
+
+/// One known model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub name: String,
+    /// Hugging Face repo id, `org/name`.
+    pub repo: String,
+    /// Branch, tag or commit; `main` unless pinned.
+    pub revision: String,
+    pub family: Family,
+    /// Licence id as the repo card gives it (`sai-nc-community`, `openrail++`, ...).
+    pub licence: String,
+    /// One line in plain words: what the licence allows.
+    pub licence_note: String,
+    /// Non-commercial licences print a one-time notice when first used.
+    pub non_commercial: bool,
+    /// Native size in pixels: what the model was trained at.
+    pub width: u32,
+    pub height: u32,
+    pub steps: u32,
+    pub guidance: f64,
+    /// `None`: the repo's own `scheduler_config.json` decides.
+    #[serde(default)]
+    pub sampler: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresetFile {
+    default_model: String,
+    models: Vec<Preset>,
+}
+
+struct Presets {
+    default_model: usize,
+    models: Vec<Preset>,
+}
+
+fn presets() -> &'static Presets {
+    static PRESETS: OnceLock<Presets> = OnceLock::new();
+    PRESETS.get_or_init(|| {
+        // The file is embedded at build time and checked by the tests, so a failure here is a
+        // bug in the build, not something a user can cause.
+        let file: PresetFile = toml::from_str(PRESETS_TOML)
+            .unwrap_or_else(|e| panic!("configs/presets.toml is invalid: {e}"));
+        let default_model = file
+            .models
+            .iter()
+            .position(|p| p.name == file.default_model)
+            .unwrap_or_else(|| {
+                panic!(
+                    "configs/presets.toml: default_model {:?} is not a preset",
+                    file.default_model
+                )
+            });
+        Presets {
+            default_model,
+            models: file.models,
+        }
+    })
+}
+
+/// Every preset, in the order of `configs/presets.toml`.
+pub fn all() -> &'static [Preset] {
+    &presets().models
+}
+
+/// The preset `generate` uses without `--model`.
+pub fn default_preset() -> &'static Preset {
+    let p = presets();
+    &p.models[p.default_model]
+}
+
+/// A preset by name, ignoring ASCII case.
+pub fn find(name: &str) -> Option<&'static Preset> {
+    all().iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// The preset whose repo is `repo` (`org/name`, ASCII case ignored as the hub does), so a
+/// model named by repo id still gets its licence notice.
+pub fn find_by_repo(repo: &str) -> Option<&'static Preset> {
+    all().iter().find(|p| p.repo.eq_ignore_ascii_case(repo))
+}
+
+/// The preset names joined with ", ", for messages.
+pub fn names() -> String {
+    all()
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Preset {
+    /// The one-line notice shown the first time a non-commercial preset is used.
+    pub fn licence_notice(&self) -> Option<String> {
+        self.non_commercial.then(|| {
+            format!(
+                "note: {} ({}) is under the {} licence. {}",
+                self.name, self.repo, self.licence, self.licence_note
+            )
+        })
+    }
+}
+
+fn marker_path(preset: &Preset, state_dir: &Path) -> PathBuf {
+    state_dir
+        .join("licence-notices")
+        .join(format!("{}.shown", preset.name))
+}
+
+/// The licence notice for `preset` if it is due: a non-commercial licence whose notice has
+/// not been recorded as shown in `state_dir` (the platform data dir in the binary).
+///
+/// Showing does not record it: [`record_licence_notice_shown`] does, once the run that showed
+/// it has succeeded, so a notice printed above an error (a typo in the next argument, a failed
+/// download) appears again on the run that works.
+pub fn due_licence_notice(preset: &Preset, state_dir: &Path) -> Option<String> {
+    let notice = preset.licence_notice()?;
+    (!marker_path(preset, state_dir).exists()).then_some(notice)
+}
+
+/// Records that `preset`'s licence notice has been shown, so it does not appear again. If the
+/// marker cannot be written nothing is lost: the notice shows again next time, which is better
+/// than never showing it.
+pub fn record_licence_notice_shown(preset: &Preset, state_dir: &Path) {
+    if preset.licence_notice().is_none() {
+        return;
+    }
+    let marker = marker_path(preset, state_dir);
+    if let Some(parent) = marker.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let _ = std::fs::write(&marker, format!("{}\n", preset.licence));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLERS: [&str; 8] = [
+        "ddim",
+        "pndm",
+        "euler",
+        "euler-a",
+        "dpmpp-2m",
+        "dpmpp-2m-karras",
+        "lcm",
+        "ddpm",
+    ];
+
+    #[test]
+    fn embedded_presets_parse_and_are_sane() {
+        let names: Vec<_> = all().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["sd-turbo", "sdxl-turbo", "sd15", "sd21", "sdxl"]);
+        assert_eq!(default_preset().name, "sd-turbo");
+        for p in all() {
+            assert!(p.repo.split('/').count() == 2, "{}", p.repo);
+            assert!(p.width % 8 == 0 && p.height % 8 == 0);
+            assert!(p.steps > 0 && p.guidance >= 0.0);
+            if let Some(s) = &p.sampler {
+                assert!(SAMPLERS.contains(&s.as_str()), "{s}");
+            }
+            assert_eq!(p.non_commercial, p.licence == "sai-nc-community");
+        }
+        assert_eq!(find("SDXL").map(|p| p.width), Some(1024));
+        assert_eq!(
+            find_by_repo("stabilityai/SD-Turbo").map(|p| p.name.as_str()),
+            Some("sd-turbo")
+        );
+    }
+
+    #[test]
+    fn notice_is_due_until_a_run_records_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let turbo = find("sd-turbo").unwrap();
+        let first = due_licence_notice(turbo, dir.path()).unwrap();
+        assert!(first.contains("sai-nc-community"), "{first}");
+        assert!(!first.contains('\n'));
+        // Shown but not recorded (the run failed): still due.
+        assert_eq!(due_licence_notice(turbo, dir.path()), Some(first));
+        record_licence_notice_shown(turbo, dir.path());
+        assert_eq!(due_licence_notice(turbo, dir.path()), None);
+        // Each preset has its own marker, and open licences never show one or leave one.
+        assert!(due_licence_notice(find("sdxl-turbo").unwrap(), dir.path()).is_some());
+        let sd15 = find("sd15").unwrap();
+        assert_eq!(due_licence_notice(sd15, dir.path()), None);
+        record_licence_notice_shown(sd15, dir.path());
+        assert!(!marker_path(sd15, dir.path()).exists());
+    }
+}

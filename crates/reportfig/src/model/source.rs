@@ -1,0 +1,1075 @@
+//! Where the weights come from: a preset, a Hugging Face repo id (`org/name[@revision]`) or a
+//! local folder in diffusers layout, resolved to [`ModelFiles`]: the path of every file the
+//! pipeline reads.
+//!
+//! Hub downloads go through hf-hub's sync API into the standard Hugging Face cache
+//! (`models--org--name/snapshots/<commit>/...`, `refs/<revision>`), so models fetched by
+//! Python tools are reused and the other way round. Offline, only that cache is read.
+//! Environment variables are read once, in [`HubOptions::from_env`]; everything below takes
+//! the options as arguments.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use hf_hub::api::sync::{ApiBuilder, ApiError};
+use hf_hub::api::Progress;
+use hf_hub::{Cache, Repo, RepoType};
+use serde::Serialize;
+
+use super::presets::{self, Preset};
+use reportfig_engine::model::config::ModelIndex;
+pub use reportfig_engine::model::files::{Component, ModelFiles};
+
+const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+
+const LAYOUT_HELP: &str = "A diffusers-layout folder holds model_index.json, \
+scheduler/scheduler_config.json, text_encoder/ (config.json, model.safetensors), \
+tokenizer/ (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json), \
+unet/ and vae/ (config.json, diffusion_pytorch_model.safetensors), and for SDXL also \
+text_encoder_2/ and tokenizer_2/.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("--model is empty\nhint: give a preset ({presets}), a Hugging Face repo id such as stabilityai/sd-turbo, or a folder path")]
+    Empty { presets: String },
+
+    #[error("unknown model {name:?}: it is not a preset, not a Hugging Face repo id and not a folder\nhint: --model takes one of three forms:\n  a preset: {presets}\n  a Hugging Face repo in diffusers layout: org/name or org/name@revision\n  a local diffusers-layout folder: ./my-model, /data/models/sd15 or ~/models/sd15")]
+    UnknownModel { name: String, presets: String },
+
+    #[error("{value:?} is not a valid Hugging Face repo id: {reason}\nhint: write it as org/name or org/name@revision, for example stabilityai/sd-turbo@main")]
+    BadRepoId { value: String, reason: &'static str },
+
+    #[error("model folder {} does not exist\nhint: check the path, or give a preset ({presets}) or a Hugging Face repo id", path.display())]
+    FolderNotFound { path: PathBuf, presets: String },
+
+    #[error("{} is a single file, not a diffusers-layout folder\nhint: single-file checkpoints are not supported; convert it once with diffusers:\n  python -c \"from diffusers import StableDiffusionPipeline as P; P.from_single_file('{}').save_pretrained('my-model')\"\n(use StableDiffusionXLPipeline for SDXL), then pass --model ./my-model", path.display(), path.display())]
+    NotAFolder { path: PathBuf },
+
+    #[error("model folder {} is missing {file}\nhint: {LAYOUT_HELP}", folder.display())]
+    MissingInFolder { folder: PathBuf, file: String },
+
+    #[error("{} is not a valid model_index.json: {detail}\nhint: it must be the JSON file diffusers writes next to the component folders", file.display())]
+    BadModelIndex { file: PathBuf, detail: String },
+
+    #[error("{model}: {file} holds PyTorch pickle weights; only .safetensors weights are supported\nhint: convert the model once with diffusers:\n  python -c \"from diffusers import DiffusionPipeline as P; P.from_pretrained('{model}').save_pretrained('my-model', safe_serialization=True)\"\nthen pass --model ./my-model")]
+    UnsupportedWeights { model: String, file: String },
+
+    #[error("{}: {detail}\nhint: only sharded weights whose index lists .safetensors files in the same folder are supported; merge the shards with diffusers' save_pretrained(max_shard_size=\"100GB\")", file.display())]
+    BadShardIndex { file: PathBuf, detail: String },
+
+    #[error("offline: {repo}@{revision} is not downloaded, or not completely ({file} is missing from the Hugging Face cache at {})\nhint: on a machine with internet run `reportfig models fetch {fetch_name}` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)", cache_dir.display())]
+    NotInCache {
+        repo: String,
+        revision: String,
+        file: String,
+        cache_dir: PathBuf,
+        fetch_name: String,
+    },
+
+    #[error("Hugging Face repo {repo} has no revision {revision:?}, or the repo does not exist or is private\nhint: check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token")]
+    RepoNotFound { repo: String, revision: String },
+
+    #[error("Hugging Face repo {repo} is gated: access was refused\nhint: accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account")]
+    Gated { repo: String },
+
+    #[error("Hugging Face repo {repo} is not in diffusers layout: it has no {file}\nhint: {LAYOUT_HELP}")]
+    RepoMissingFile { repo: String, file: String },
+
+    #[error("could not reach the Hugging Face hub at {endpoint} to get {what}: {detail}\nhint: check the internet connection (and HF_ENDPOINT, if set), or use --offline to run from the cache")]
+    Network {
+        endpoint: String,
+        what: String,
+        detail: String,
+    },
+
+    #[error("the Hugging Face hub at {endpoint} answered {detail} for {what}\nhint: try again later; if HF_ENDPOINT is set, check that it points at a Hugging Face hub")]
+    HubAnswer {
+        endpoint: String,
+        what: String,
+        detail: String,
+    },
+
+    #[error("another download of {file} is under way (lock file {})\nhint: wait for it to finish, or delete the lock file if no other reportfig is running", lock.display())]
+    Locked { file: String, lock: PathBuf },
+
+    #[error("could not {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("--offline: `models fetch` needs the internet\nhint: run it without --offline and with HF_HUB_OFFLINE unset")]
+    FetchOffline,
+
+    #[error("{} is a local folder: there is nothing to fetch\nhint: `models fetch` takes a preset ({presets}) or a Hugging Face repo id", path.display())]
+    FetchLocal { path: PathBuf, presets: String },
+
+    #[error("cannot find the Hugging Face cache folder: no home folder is known\nhint: set HF_HOME (or HF_HUB_CACHE) to a writable folder")]
+    NoCacheDir,
+}
+
+/// Where a model comes from, as the user named it with `--model`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSource {
+    Preset(&'static Preset),
+    Hub { repo: String, revision: String },
+    Local(PathBuf),
+}
+
+impl ModelSource {
+    /// Parses `--model`: a preset name, `org/name[@revision]`, or a folder. Preset names win
+    /// over a folder of the same name (write `./sd15` for the folder); a path that starts
+    /// with `.`, `/` or `~`, exists on disk, or is a directory is a folder.
+    pub fn parse(s: &str) -> Result<Self, SourceError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(SourceError::Empty {
+                presets: presets::names(),
+            });
+        }
+        if let Some(p) = presets::find(s) {
+            return Ok(Self::Preset(p));
+        }
+        if looks_like_path(s) {
+            return Ok(Self::Local(expand_home(s)));
+        }
+        let path = Path::new(s);
+        if path.exists() {
+            return Ok(Self::Local(path.to_path_buf()));
+        }
+        let repo_part = s.split_once('@').map_or(s, |(r, _)| r);
+        if repo_part.matches('/').count() == 1 {
+            let (repo, revision) = match s.split_once('@') {
+                Some((r, rev)) => (r, rev),
+                None => (s, "main"),
+            };
+            check_repo_id(repo).map_err(|reason| SourceError::BadRepoId {
+                value: s.to_string(),
+                reason,
+            })?;
+            if revision.is_empty() || revision.chars().any(char::is_whitespace) {
+                return Err(SourceError::BadRepoId {
+                    value: s.to_string(),
+                    reason: "the revision after @ is empty or has spaces",
+                });
+            }
+            return Ok(Self::Hub {
+                repo: repo.to_string(),
+                revision: revision.to_string(),
+            });
+        }
+        if s.contains(['/', std::path::MAIN_SEPARATOR]) {
+            return Ok(Self::Local(path.to_path_buf()));
+        }
+        Err(SourceError::UnknownModel {
+            name: s.to_string(),
+            presets: presets::names(),
+        })
+    }
+
+    /// The name to show and record: the preset name, `org/name` (with `@revision` unless it
+    /// is `main`), or the folder path.
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Preset(p) => p.name.clone(),
+            Self::Hub { repo, revision } if revision == "main" => repo.clone(),
+            Self::Hub { repo, revision } => format!("{repo}@{revision}"),
+            Self::Local(path) => path.display().to_string(),
+        }
+    }
+
+    /// The preset this source is, or whose repo it names: for defaults and the licence
+    /// notice.
+    pub fn preset(&self) -> Option<&'static Preset> {
+        match self {
+            Self::Preset(p) => Some(p),
+            Self::Hub { repo, .. } => presets::find_by_repo(repo),
+            Self::Local(_) => None,
+        }
+    }
+
+    /// `(repo, revision)` for hub sources (presets included), the folder otherwise.
+    fn hub(&self) -> Result<(&str, &str), &Path> {
+        match self {
+            Self::Preset(p) => Ok((&p.repo, &p.revision)),
+            Self::Hub { repo, revision } => Ok((repo, revision)),
+            Self::Local(folder) => Err(folder),
+        }
+    }
+}
+
+fn looks_like_path(s: &str) -> bool {
+    s.starts_with('.')
+        || s.starts_with('/')
+        || s.starts_with('~')
+        || s.starts_with('\\')
+        || (s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic())
+}
+
+fn expand_home(s: &str) -> PathBuf {
+    if let Some(rest) = s.strip_prefix('~') {
+        if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') {
+            if let Some(dirs) = directories::BaseDirs::new() {
+                return dirs.home_dir().join(rest.trim_start_matches(['/', '\\']));
+            }
+        }
+    }
+    PathBuf::from(s)
+}
+
+/// The hub's rules for `org/name`, so a typo fails here rather than as a 404.
+fn check_repo_id(repo: &str) -> Result<(), &'static str> {
+    let mut parts = repo.split('/');
+    let (Some(org), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("it must have exactly one / between org and name");
+    };
+    for part in [org, name] {
+        if part.is_empty() {
+            return Err("org and name must both be given");
+        }
+        if part.len() > 96 {
+            return Err("org and name are at most 96 characters each");
+        }
+        if !part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err("only letters, digits, '-', '_' and '.' are allowed");
+        }
+        if part.starts_with(['-', '.']) || part.ends_with(['-', '.']) {
+            return Err("org and name cannot start or end with '-' or '.'");
+        }
+        if part.contains("--") || part.contains("..") {
+            return Err("'--' and '..' are not allowed");
+        }
+    }
+    Ok(())
+}
+
+/// How to reach the hub and where its cache is. Built once at the edge with
+/// [`HubOptions::from_env`]; tests build it directly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubOptions {
+    /// Use only the cache, never the network.
+    pub offline: bool,
+    /// Hub base URL, without a trailing slash.
+    pub endpoint: String,
+    /// The hub cache folder (the one holding `models--org--name/`).
+    pub cache_dir: PathBuf,
+    pub token: Option<String>,
+}
+
+impl HubOptions {
+    /// Online, the public hub, no token, cache in `cache_dir`.
+    pub fn new(cache_dir: PathBuf) -> Self {
+        Self {
+            offline: false,
+            endpoint: DEFAULT_ENDPOINT.to_string(),
+            cache_dir,
+            token: None,
+        }
+    }
+
+    /// Reads `HF_HUB_OFFLINE`, `HF_ENDPOINT`, `HF_HUB_CACHE`, `HF_HOME` and `HF_TOKEN` the way
+    /// huggingface_hub does. `offline_flag` is `--offline`.
+    pub fn from_env(offline_flag: bool) -> Result<Self, SourceError> {
+        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+        Self::from_vars(|k| std::env::var(k).ok(), home, offline_flag)
+    }
+
+    /// [`HubOptions::from_env`] with the variables and home folder passed in.
+    ///
+    /// hf-hub 0.4's own `ApiBuilder::from_env` reads only HF_HOME and HF_ENDPOINT (and panics
+    /// with no home folder), so the cache folder and token are worked out here and handed to
+    /// the builder explicitly.
+    pub fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+        home: Option<PathBuf>,
+        offline_flag: bool,
+    ) -> Result<Self, SourceError> {
+        let set = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        let offline = offline_flag
+            || set("HF_HUB_OFFLINE").is_some_and(|v| {
+                matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "1" | "true" | "yes" | "on"
+                )
+            });
+        let hf_home = match set("HF_HOME") {
+            Some(h) => Some(PathBuf::from(h)),
+            None => home.map(|h| h.join(".cache").join("huggingface")),
+        };
+        let cache_dir = match set("HF_HUB_CACHE") {
+            Some(c) => PathBuf::from(c),
+            None => hf_home.as_ref().ok_or(SourceError::NoCacheDir)?.join("hub"),
+        };
+        let token = set("HF_TOKEN").map(|t| t.trim().to_string()).or_else(|| {
+            let file = hf_home.as_ref()?.join("token");
+            let t = std::fs::read_to_string(file).ok()?;
+            let t = t.trim();
+            (!t.is_empty()).then(|| t.to_string())
+        });
+        let endpoint = set("HF_ENDPOINT")
+            .map(|e| e.trim().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+        Ok(Self {
+            offline,
+            endpoint,
+            cache_dir,
+            token,
+        })
+    }
+}
+
+/// Per-file download progress, for the caller's progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DownloadEvent<'a> {
+    /// A download begins; `bytes` is the file's size.
+    Start { file: &'a str, bytes: u64 },
+    /// `done` of `total` bytes are on disk.
+    Advance {
+        file: &'a str,
+        done: u64,
+        total: u64,
+    },
+    /// The file is complete and in the cache.
+    Finish { file: &'a str },
+}
+
+/// Resolves `source` to files on disk, downloading what is missing from the hub unless
+/// `opts.offline`. Local folders never touch the network.
+pub fn resolve(
+    source: &ModelSource,
+    opts: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, SourceError> {
+    match source.hub() {
+        Err(folder) => resolve_local(folder),
+        Ok((repo, revision)) => {
+            let hub = HubRepo {
+                repo,
+                revision,
+                fetch_name: source.display_name(),
+                opts,
+            };
+            if opts.offline {
+                resolve_cached(&hub)
+            } else {
+                resolve_online(&hub, progress)
+            }
+        }
+    }
+}
+
+/// Which files a model needs, chosen from what the folder, snapshot or repo listing holds.
+struct Layout {
+    unet: Weights,
+    vae: Weights,
+    text_encoder: Weights,
+    text_encoder_2: Option<Weights>,
+    tokenizer: Vec<String>,
+    tokenizer_2: Option<Vec<String>>,
+}
+
+struct Weights {
+    config: String,
+    /// A `.safetensors` file, or a `*.index*.json` listing shards.
+    weights: String,
+}
+
+impl Weights {
+    fn is_sharded(&self) -> bool {
+        self.weights.ends_with(".json")
+    }
+}
+
+impl Layout {
+    /// Picks each component's files. `prefer_fp16`: hub repos, where the fp16 variant halves
+    /// the download; a local folder prefers the full-precision file it was saved with.
+    fn choose(
+        listing: &BTreeSet<String>,
+        index: &ModelIndex,
+        prefer_fp16: bool,
+        model: &str,
+    ) -> Result<Self, SourceError> {
+        let weights = |folder: &str, base: &str| {
+            choose_weights(listing, folder, base, prefer_fp16, model).map(|w| Weights {
+                config: format!("{folder}/config.json"),
+                weights: w,
+            })
+        };
+        let has_tokenizer_2 = matches!(&index.tokenizer_2, Some((Some(_), Some(_))));
+        Ok(Self {
+            unet: weights("unet", "diffusion_pytorch_model")?,
+            vae: weights("vae", "diffusion_pytorch_model")?,
+            text_encoder: weights("text_encoder", "model")?,
+            text_encoder_2: if index.has_text_encoder_2() {
+                Some(weights("text_encoder_2", "model")?)
+            } else {
+                None
+            },
+            tokenizer: choose_tokenizer(listing, "tokenizer"),
+            tokenizer_2: (has_tokenizer_2 || index.has_text_encoder_2())
+                .then(|| choose_tokenizer(listing, "tokenizer_2")),
+        })
+    }
+
+    /// Every file to have, before shards are known: configs, weights or shard indexes,
+    /// tokenizer files and the scheduler config.
+    fn files(&self) -> Vec<String> {
+        let mut out = vec!["scheduler/scheduler_config.json".to_string()];
+        for w in self.weights() {
+            out.push(w.config.clone());
+            out.push(w.weights.clone());
+        }
+        out.extend(self.tokenizer.iter().cloned());
+        out.extend(self.tokenizer_2.iter().flatten().cloned());
+        out
+    }
+
+    fn weights(&self) -> impl Iterator<Item = &Weights> {
+        [&self.unet, &self.vae, &self.text_encoder]
+            .into_iter()
+            .chain(self.text_encoder_2.as_ref())
+    }
+}
+
+fn choose_weights(
+    listing: &BTreeSet<String>,
+    folder: &str,
+    base: &str,
+    prefer_fp16: bool,
+    model: &str,
+) -> Result<String, SourceError> {
+    let fp16 = [
+        format!("{folder}/{base}.fp16.safetensors"),
+        format!("{folder}/{base}.safetensors.index.fp16.json"),
+    ];
+    let full = [
+        format!("{folder}/{base}.safetensors"),
+        format!("{folder}/{base}.safetensors.index.json"),
+    ];
+    let order: Vec<&String> = if prefer_fp16 {
+        fp16.iter().chain(&full).collect()
+    } else {
+        full.iter().chain(&fp16).collect()
+    };
+    if let Some(found) = order.into_iter().find(|f| listing.contains(*f)) {
+        return Ok(found.clone());
+    }
+    let prefix = format!("{folder}/");
+    let pickle = listing.iter().find(|f| {
+        f.strip_prefix(&prefix).is_some_and(|name| {
+            !name.contains('/')
+                && [".bin", ".ckpt", ".pt", ".pth"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        })
+    });
+    if let Some(file) = pickle {
+        return Err(SourceError::UnsupportedWeights {
+            model: model.to_string(),
+            file: file.clone(),
+        });
+    }
+    // Nothing usable: name the plain file, which is what every diffusers folder has.
+    Ok(full[0].clone())
+}
+
+fn choose_tokenizer(listing: &BTreeSet<String>, folder: &str) -> Vec<String> {
+    let f = |name: &str| format!("{folder}/{name}");
+    let mut out = Vec::new();
+    if listing.contains(&f("tokenizer.json")) {
+        out.push(f("tokenizer.json"));
+        if listing.contains(&f("tokenizer_config.json")) {
+            out.push(f("tokenizer_config.json"));
+        }
+    } else {
+        out.push(f("vocab.json"));
+        out.push(f("merges.txt"));
+        out.push(f("tokenizer_config.json"));
+    }
+    if listing.contains(&f("special_tokens_map.json")) {
+        out.push(f("special_tokens_map.json"));
+    }
+    out
+}
+
+/// Shard file names (relative to the repo root) listed by a `*.index*.json`, sorted.
+fn read_shards(index_path: &Path, index_rel: &str) -> Result<Vec<String>, SourceError> {
+    let bad = |detail: String| SourceError::BadShardIndex {
+        file: index_path.to_path_buf(),
+        detail,
+    };
+    let text = std::fs::read_to_string(index_path).map_err(|source| SourceError::Io {
+        action: "read",
+        path: index_path.to_path_buf(),
+        source,
+    })?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    let map = json
+        .get("weight_map")
+        .and_then(|m| m.as_object())
+        .ok_or_else(|| bad("it has no \"weight_map\" object".into()))?;
+    let folder = index_rel.rsplit_once('/').map_or("", |(f, _)| f);
+    let mut shards = BTreeSet::new();
+    for value in map.values() {
+        let name = value
+            .as_str()
+            .ok_or_else(|| bad(format!("weight_map entry {value} is not a file name")))?;
+        if name.contains(['/', '\\']) || name.starts_with('.') || !name.ends_with(".safetensors") {
+            return Err(bad(format!(
+                "shard {name:?} is not a .safetensors file in the same folder"
+            )));
+        }
+        shards.insert(format!("{folder}/{name}"));
+    }
+    if shards.is_empty() {
+        return Err(bad("its weight_map lists no shards".into()));
+    }
+    Ok(shards.into_iter().collect())
+}
+
+fn read_model_index(path: &Path) -> Result<ModelIndex, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SourceError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| SourceError::BadModelIndex {
+        file: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+/// The shared walk: model_index.json first (it says whether there is a second text
+/// encoder), then every chosen file, then shards. `get` makes one file (relative path)
+/// available and returns its path.
+fn assemble(
+    root: &Path,
+    listing: &BTreeSet<String>,
+    prefer_fp16: bool,
+    model: &str,
+    revision: Option<String>,
+    get: &mut dyn FnMut(&str) -> Result<PathBuf, SourceError>,
+) -> Result<ModelFiles, SourceError> {
+    let model_index = get("model_index.json")?;
+    let index = read_model_index(&model_index)?;
+    let layout = Layout::choose(listing, &index, prefer_fp16, model)?;
+    let mut files = vec![model_index.clone()];
+    for rel in layout.files() {
+        files.push(get(&rel)?);
+    }
+    let mut component = |w: &Weights| -> Result<Component, SourceError> {
+        let weights = if w.is_sharded() {
+            let shards = read_shards(&root.join(&w.weights), &w.weights)?;
+            let mut paths = Vec::with_capacity(shards.len());
+            for s in &shards {
+                let p = get(s)?;
+                files.push(p.clone());
+                paths.push(p);
+            }
+            paths
+        } else {
+            vec![root.join(&w.weights)]
+        };
+        Ok(Component {
+            config: root.join(&w.config),
+            weights,
+        })
+    };
+    let unet = component(&layout.unet)?;
+    let vae = component(&layout.vae)?;
+    let text_encoder = component(&layout.text_encoder)?;
+    let text_encoder_2 = layout
+        .text_encoder_2
+        .as_ref()
+        .map(&mut component)
+        .transpose()?;
+    Ok(ModelFiles {
+        root: root.to_path_buf(),
+        model_index,
+        unet,
+        vae,
+        text_encoder,
+        tokenizer: root.join("tokenizer"),
+        text_encoder_2,
+        tokenizer_2: layout
+            .tokenizer_2
+            .as_ref()
+            .map(|_| root.join("tokenizer_2")),
+        scheduler_config: root.join("scheduler/scheduler_config.json"),
+        revision,
+        files,
+    })
+}
+
+/// Every file under `root`, as `/`-separated relative paths; symlinks are followed (the hub
+/// cache links snapshot files to blobs) and dangling ones skipped.
+fn list_files(root: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeSet<String>, depth: usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let path = entry.path();
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() && depth < 4 => walk(&path, &rel, out, depth + 1),
+                Ok(m) if m.is_file() => {
+                    out.insert(rel);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(root, "", &mut out, 0);
+    out
+}
+
+fn resolve_local(folder: &Path) -> Result<ModelFiles, SourceError> {
+    if !folder.exists() {
+        return Err(SourceError::FolderNotFound {
+            path: folder.to_path_buf(),
+            presets: presets::names(),
+        });
+    }
+    if folder.is_file() {
+        return Err(SourceError::NotAFolder {
+            path: folder.to_path_buf(),
+        });
+    }
+    let listing = list_files(folder);
+    let model = folder.display().to_string();
+    let mut get = |rel: &str| {
+        if listing.contains(rel) {
+            Ok(folder.join(rel))
+        } else {
+            Err(SourceError::MissingInFolder {
+                folder: folder.to_path_buf(),
+                file: rel.to_string(),
+            })
+        }
+    };
+    assemble(folder, &listing, false, &model, None, &mut get)
+}
+
+struct HubRepo<'a> {
+    repo: &'a str,
+    revision: &'a str,
+    fetch_name: String,
+    opts: &'a HubOptions,
+}
+
+impl HubRepo<'_> {
+    fn repo_dir(&self) -> PathBuf {
+        let folder = Repo::with_revision(
+            self.repo.to_string(),
+            RepoType::Model,
+            self.revision.to_string(),
+        )
+        .folder_name();
+        self.opts.cache_dir.join(folder)
+    }
+
+    fn not_in_cache(&self, file: &str) -> SourceError {
+        SourceError::NotInCache {
+            repo: self.repo.to_string(),
+            revision: self.revision.to_string(),
+            file: file.to_string(),
+            cache_dir: self.opts.cache_dir.clone(),
+            fetch_name: self.fetch_name.clone(),
+        }
+    }
+
+    /// The commit the cache knows for this revision: the revision itself when it is a
+    /// commit with a snapshot, else `refs/<revision>`.
+    fn cached_commit(&self) -> Option<String> {
+        let dir = self.repo_dir();
+        let is_sha =
+            self.revision.len() == 40 && self.revision.chars().all(|c| c.is_ascii_hexdigit());
+        if is_sha && dir.join("snapshots").join(self.revision).is_dir() {
+            return Some(self.revision.to_string());
+        }
+        let sha = std::fs::read_to_string(dir.join("refs").join(self.revision)).ok()?;
+        let sha = sha.trim();
+        (!sha.is_empty() && !sha.contains(['/', '\\', '.'])).then(|| sha.to_string())
+    }
+}
+
+fn resolve_cached(hub: &HubRepo) -> Result<ModelFiles, SourceError> {
+    let commit = hub
+        .cached_commit()
+        .ok_or_else(|| hub.not_in_cache("model_index.json"))?;
+    let snapshot = hub.repo_dir().join("snapshots").join(&commit);
+    let listing = list_files(&snapshot);
+    let mut get = |rel: &str| {
+        if listing.contains(rel) {
+            Ok(snapshot.join(rel))
+        } else {
+            Err(hub.not_in_cache(rel))
+        }
+    };
+    assemble(
+        &snapshot,
+        &listing,
+        true,
+        &hub.fetch_name,
+        Some(commit.clone()),
+        &mut get,
+    )
+}
+
+/// Forwards hf-hub's progress calls to the caller's callback. hf-hub calls `init` again
+/// when it starts the transfer (and when it resumes), so only the first one is a `Start`.
+struct Forward<'a> {
+    file: &'a str,
+    cb: &'a mut dyn FnMut(DownloadEvent),
+    started: bool,
+    done: u64,
+    total: u64,
+}
+
+impl Progress for Forward<'_> {
+    fn init(&mut self, size: usize, _filename: &str) {
+        self.total = size as u64;
+        self.done = 0;
+        if !self.started {
+            self.started = true;
+            (self.cb)(DownloadEvent::Start {
+                file: self.file,
+                bytes: self.total,
+            });
+        }
+    }
+
+    fn update(&mut self, size: usize) {
+        self.done += size as u64;
+        (self.cb)(DownloadEvent::Advance {
+            file: self.file,
+            done: self.done,
+            total: self.total,
+        });
+    }
+
+    fn finish(&mut self) {
+        (self.cb)(DownloadEvent::Finish { file: self.file });
+    }
+}
+
+fn hub_error(e: ApiError, hub: &HubRepo, what: &str) -> SourceError {
+    let endpoint = hub.opts.endpoint.clone();
+    match e {
+        ApiError::RequestError(err) => match *err {
+            ureq::Error::Status(401 | 404, _) if what == "the file list" => {
+                SourceError::RepoNotFound {
+                    repo: hub.repo.to_string(),
+                    revision: hub.revision.to_string(),
+                }
+            }
+            ureq::Error::Status(403, _) => SourceError::Gated {
+                repo: hub.repo.to_string(),
+            },
+            ureq::Error::Status(code, resp) => SourceError::HubAnswer {
+                endpoint,
+                what: what.to_string(),
+                detail: format!("HTTP {code} {}", resp.status_text()),
+            },
+            ureq::Error::Transport(t) => SourceError::Network {
+                endpoint,
+                what: what.to_string(),
+                detail: match t.message() {
+                    Some(m) => format!("{} ({m})", t.kind()),
+                    None => t.kind().to_string(),
+                },
+            },
+        },
+        ApiError::TooManyRetries(inner) => hub_error(*inner, hub, what),
+        ApiError::LockAcquisition(lock) => SourceError::Locked {
+            file: what.to_string(),
+            lock,
+        },
+        ApiError::IoError(source) => SourceError::Io {
+            action: "download into the cache",
+            path: hub.repo_dir(),
+            source,
+        },
+        other => SourceError::HubAnswer {
+            endpoint,
+            what: what.to_string(),
+            detail: format!("something unexpected ({other})"),
+        },
+    }
+}
+
+fn resolve_online(
+    hub: &HubRepo,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, SourceError> {
+    let opts = hub.opts;
+    let api = ApiBuilder::from_cache(Cache::new(opts.cache_dir.clone()))
+        .with_endpoint(opts.endpoint.clone())
+        .with_token(opts.token.clone())
+        .with_progress(false)
+        .build()
+        .map_err(|e| hub_error(e, hub, "a connection"))?;
+    let info = api
+        .repo(Repo::with_revision(
+            hub.repo.to_string(),
+            RepoType::Model,
+            hub.revision.to_string(),
+        ))
+        .info()
+        .map_err(|e| hub_error(e, hub, "the file list"))?;
+    let commit = info.sha.clone();
+    let listing: BTreeSet<String> = info.siblings.into_iter().map(|s| s.rfilename).collect();
+    // Download by commit, not branch, so every file lands in the one snapshot the listing
+    // describes even if the branch moves meanwhile.
+    let by_commit = api.repo(Repo::with_revision(
+        hub.repo.to_string(),
+        RepoType::Model,
+        commit.clone(),
+    ));
+    let snapshot = hub.repo_dir().join("snapshots").join(&commit);
+    let mut get = |rel: &str| -> Result<PathBuf, SourceError> {
+        if !listing.contains(rel) {
+            return Err(SourceError::RepoMissingFile {
+                repo: hub.repo.to_string(),
+                file: rel.to_string(),
+            });
+        }
+        let path = snapshot.join(rel);
+        if path.is_file() {
+            return Ok(path);
+        }
+        let forward = Forward {
+            file: rel,
+            cb: &mut *progress,
+            started: false,
+            done: 0,
+            total: 0,
+        };
+        let got = by_commit
+            .download_with_progress(rel, forward)
+            .map_err(|e| hub_error(e, hub, rel))?;
+        if got != path {
+            // hf-hub filed it under the commit the server named for this file.
+            return Err(SourceError::HubAnswer {
+                endpoint: opts.endpoint.clone(),
+                what: rel.to_string(),
+                detail: format!("commit {} where the file list said {commit}", got.display()),
+            });
+        }
+        Ok(path)
+    };
+    let files = assemble(
+        &snapshot,
+        &listing,
+        true,
+        &hub.fetch_name,
+        Some(commit.clone()),
+        &mut get,
+    )?;
+    // Record which commit the revision means, so offline runs find this snapshot.
+    let ref_path = hub.repo_dir().join("refs").join(hub.revision);
+    Cache::new(opts.cache_dir.clone())
+        .repo(Repo::with_revision(
+            hub.repo.to_string(),
+            RepoType::Model,
+            hub.revision.to_string(),
+        ))
+        .create_ref(&commit)
+        .map_err(|source| SourceError::Io {
+            action: "write",
+            path: ref_path,
+            source,
+        })?;
+    Ok(files)
+}
+
+/// One line of `models list`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelEntry {
+    pub name: String,
+    pub repo: String,
+    pub revision: String,
+    pub family: String,
+    pub licence: String,
+    pub licence_note: String,
+    pub non_commercial: bool,
+    pub width: u32,
+    pub height: u32,
+    pub steps: u32,
+    pub guidance: f64,
+    pub sampler: Option<String>,
+    /// The preset `generate` uses without `--model`.
+    pub default: bool,
+    /// Every file the model needs is in the cache (checked without the network).
+    pub in_cache: bool,
+}
+
+/// `models list`, as data (`--json`) and text ([`render_models_list`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelsList {
+    pub cache_dir: PathBuf,
+    pub models: Vec<ModelEntry>,
+}
+
+/// The presets with their licences and whether each is complete in the cache. Never uses
+/// the network.
+pub fn list_models(opts: &HubOptions) -> ModelsList {
+    let offline = HubOptions {
+        offline: true,
+        ..opts.clone()
+    };
+    let default = presets::default_preset().name.as_str();
+    let models = presets::all()
+        .iter()
+        .map(|p| ModelEntry {
+            name: p.name.clone(),
+            repo: p.repo.clone(),
+            revision: p.revision.clone(),
+            family: p.family.name().to_string(),
+            licence: p.licence.clone(),
+            licence_note: p.licence_note.clone(),
+            non_commercial: p.non_commercial,
+            width: p.width,
+            height: p.height,
+            steps: p.steps,
+            guidance: p.guidance,
+            sampler: p.sampler.clone(),
+            default: p.name == default,
+            in_cache: resolve(&ModelSource::Preset(p), &offline, &mut |_| {}).is_ok(),
+        })
+        .collect();
+    ModelsList {
+        cache_dir: opts.cache_dir.clone(),
+        models,
+    }
+}
+
+/// `models list` as a table for the terminal.
+pub fn render_models_list(list: &ModelsList) -> String {
+    let rows: Vec<[String; 5]> = list
+        .models
+        .iter()
+        .map(|m| {
+            [
+                if m.default {
+                    format!("{} (default)", m.name)
+                } else {
+                    m.name.clone()
+                },
+                m.repo.clone(),
+                m.licence.clone(),
+                format!("{}x{}", m.width, m.height),
+                if m.in_cache { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["MODEL", "REPO", "LICENCE", "SIZE", "CACHED"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    let (nc, licences): (Vec<&str>, BTreeSet<&str>) = list
+        .models
+        .iter()
+        .filter(|m| m.non_commercial)
+        .map(|m| (m.name.as_str(), m.licence.as_str()))
+        .unzip();
+    if !nc.is_empty() {
+        out.push_str(&format!(
+            "\n{} {} under non-commercial licences ({}).\n",
+            nc.join(", "),
+            if nc.len() == 1 { "is" } else { "are" },
+            licences.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "Cache: {}\nDownload ahead of time with `reportfig models fetch NAME`.\n",
+        list.cache_dir.display()
+    ));
+    out
+}
+
+/// What `models fetch` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FetchReport {
+    pub model: String,
+    pub repo: String,
+    pub revision: String,
+    pub commit: Option<String>,
+    pub folder: PathBuf,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// `models fetch NAME`: downloads everything a preset or repo needs into the cache, so later
+/// runs work offline.
+pub fn fetch(
+    source: &ModelSource,
+    opts: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<FetchReport, SourceError> {
+    let (repo, revision) = match source.hub() {
+        Ok(hub) => hub,
+        Err(path) => {
+            return Err(SourceError::FetchLocal {
+                path: path.to_path_buf(),
+                presets: presets::names(),
+            })
+        }
+    };
+    if opts.offline {
+        return Err(SourceError::FetchOffline);
+    }
+    let files = resolve(source, opts, progress)?;
+    Ok(FetchReport {
+        model: source.display_name(),
+        repo: repo.to_string(),
+        revision: revision.to_string(),
+        commit: files.revision.clone(),
+        folder: files.root.clone(),
+        files: files.files.len(),
+        bytes: files.total_bytes(),
+    })
+}
+
+/// `models fetch` result for the terminal.
+pub fn render_fetch_report(r: &FetchReport) -> String {
+    let commit = r
+        .commit
+        .as_deref()
+        .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
+        .unwrap_or_default();
+    format!(
+        "{} ({}@{}{commit}) is in the cache: {} files, {:.1} MB\n{}\n",
+        r.model,
+        r.repo,
+        r.revision,
+        r.files,
+        r.bytes as f64 / 1e6,
+        r.folder.display()
+    )
+}

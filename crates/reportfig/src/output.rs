@@ -1,0 +1,757 @@
+//! Writing finished images: PNG bytes with the metadata needed to make them again, atomic
+//! writes that never leave half a file behind, and file names derived only from the request.
+//!
+//! Two `iTXt` chunks go into every generated PNG:
+//! - `parameters`: the AUTOMATIC1111 "infotext" layout (prompt line, `Negative prompt:` line,
+//!   then `Steps: …, Sampler: …, CFG scale: …, Seed: …, Size: WxH, Model: …`), so the image
+//!   viewers and web UIs people already use show how it was made;
+//! - `reportfig`: the full [`GenerationRequest`] as JSON with a format version, which is what
+//!   `batch --resume` and manifest rebuilds read back.
+//!
+//! Encoding is deterministic: no timestamps, fixed chunk order, fixed compression settings, so
+//! the same image and request always give the same bytes.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use reportfig_engine::request::GenerationRequest;
+
+/// `iTXt` keyword of the A1111-style infotext.
+pub const PARAMETERS_KEYWORD: &str = "parameters";
+/// `iTXt` keyword of the full request as JSON.
+pub const REPORTFIG_KEYWORD: &str = "reportfig";
+/// Version of the JSON layout in the `reportfig` chunk. Raise it when a field changes meaning;
+/// readers refuse versions newer than they know instead of guessing.
+pub const METADATA_FORMAT_VERSION: u32 = 1;
+
+/// Longest slug `default_file_name` uses, so names stay well under path limits on Windows
+/// (260 characters for the whole path by default) even inside deep report folders.
+pub const DEFAULT_SLUG_LEN: usize = 60;
+
+#[derive(Debug, Error)]
+pub enum OutputError {
+    #[error("{} already exists; pass --force to replace it or choose another name with -o", .path.display())]
+    AlreadyExists { path: PathBuf },
+
+    #[error("{} is a folder, not a file; give a file name such as {} with -o", .path.display(), .path.join("figure.png").display())]
+    IsDirectory { path: PathBuf },
+
+    #[error("the folder {} does not exist; create it first or choose another place with -o", .dir.display())]
+    MissingFolder { dir: PathBuf },
+
+    #[error("{} is a file, not a folder, so nothing can be written inside it; choose another place with -o", .dir.display())]
+    ParentNotFolder { dir: PathBuf },
+
+    #[error("cannot write in the folder {}: {source}; check that you may write there, or choose another folder with -o", .dir.display())]
+    UnwritableFolder { dir: PathBuf, source: io::Error },
+
+    #[error("writing {} failed: {source}; the previous file (if any) was left as it was", .path.display())]
+    Write { path: PathBuf, source: io::Error },
+
+    #[error("could not encode the image as PNG: {message}")]
+    Encode { message: String },
+
+    #[error("the image is empty ({width}x{height}); nothing to write")]
+    EmptyImage { width: u32, height: u32 },
+
+    #[error("text chunk keyword {keyword:?} is not allowed in a PNG: it must be 1 to 79 Latin-1 characters without leading or trailing spaces")]
+    BadKeyword { keyword: String },
+
+    #[error("cannot read {}: {source}", .path.display())]
+    Read { path: PathBuf, source: io::Error },
+
+    #[error("{} is not a readable PNG file ({message}); regenerate it or remove it", .path.display())]
+    NotPng { path: PathBuf, message: String },
+
+    #[error("the reportfig metadata in {} is damaged ({message}); regenerate the image or remove it", .path.display())]
+    BadMetadata { path: PathBuf, message: String },
+
+    #[error("{} was written by a newer reportfig (metadata format {found}, this version reads up to {supported}); update reportfig", .path.display())]
+    NewerFormat {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
+}
+
+/// One `iTXt` chunk to store in a PNG: a keyword (Latin-1, 1–79 bytes) and UTF-8 text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChunk {
+    pub keyword: String,
+    pub text: String,
+}
+
+impl TextChunk {
+    pub fn new(keyword: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            keyword: keyword.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// What the `reportfig` chunk holds: the request with the format version first, flat so a
+/// person (or `jq .seed`) can read it directly.
+#[derive(Serialize, Deserialize)]
+struct StoredRequest {
+    format_version: u32,
+    #[serde(flatten)]
+    request: GenerationRequest,
+}
+
+// ---------------------------------------------------------------------------------------------
+// A1111 infotext
+
+/// The display name A1111 uses for one of our sampler names; unknown names pass through as
+/// they are so nothing is lost.
+pub fn a1111_sampler_name(sampler: &str) -> &str {
+    match sampler {
+        "euler" => "Euler",
+        "euler-a" => "Euler a",
+        "ddim" => "DDIM",
+        "pndm" => "PLMS",
+        "dpmpp-2m" => "DPM++ 2M",
+        "dpmpp-2m-karras" => "DPM++ 2M Karras",
+        "lcm" => "LCM",
+        "ddpm" => "DDPM",
+        other => other,
+    }
+}
+
+/// A1111 quotes a value only when it holds `,`, `:` or a newline, as a JSON string without
+/// ASCII escaping; its reader undoes exactly that. serde_json escapes the same characters as
+/// Python's `json.dumps(ensure_ascii=False)`.
+fn a1111_quote(value: &str) -> String {
+    if value.contains([',', ':', '\n']) {
+        serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+    } else {
+        value.to_string()
+    }
+}
+
+/// Python's `str(float)`, which is what A1111 writes for the CFG scale (`7.0`, `7.5`).
+fn python_float(value: f64) -> String {
+    if value.is_finite() && value == value.trunc() && value.abs() < 1e16 {
+        format!("{value:.1}")
+    } else {
+        format!("{value}")
+    }
+}
+
+/// The A1111 infotext for a request: prompt, optional `Negative prompt:` line, and the
+/// settings line. A1111 omits an empty negative prompt, so `Some("")` is omitted too (the
+/// `reportfig` chunk keeps the difference).
+pub fn a1111_parameters(request: &GenerationRequest) -> String {
+    let mut fields: Vec<(&str, String)> = vec![("Steps", request.steps.to_string())];
+    if let Some(sampler) = &request.sampler {
+        fields.push(("Sampler", a1111_sampler_name(sampler).to_string()));
+    }
+    fields.push(("CFG scale", python_float(request.guidance)));
+    fields.push(("Seed", request.seed.to_string()));
+    fields.push(("Size", format!("{}x{}", request.width, request.height)));
+    fields.push(("Model", request.model.clone()));
+    let settings = fields
+        .iter()
+        .map(|(key, value)| format!("{key}: {}", a1111_quote(value)))
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    let mut text = request.prompt.clone();
+    match request.negative_prompt.as_deref() {
+        Some(negative) if !negative.is_empty() => {
+            text.push_str("\nNegative prompt: ");
+            text.push_str(negative);
+        }
+        _ => {}
+    }
+    text.push('\n');
+    text.push_str(&settings);
+    // A1111 strips the whole text; do the same so a prompt-less request reads back alike.
+    text.trim().to_string()
+}
+
+/// The two chunks every generated image carries: `parameters` (A1111) and `reportfig` (JSON).
+pub fn request_chunks(request: &GenerationRequest) -> Vec<TextChunk> {
+    let stored = StoredRequest {
+        format_version: METADATA_FORMAT_VERSION,
+        request: request.clone(),
+    };
+    // Serialising plain strings and numbers cannot fail; NaN guidance becomes null, which the
+    // reader then reports as damaged rather than silently inventing a value.
+    let json = serde_json::to_string(&stored).unwrap_or_else(|_| "{}".to_string());
+    vec![
+        TextChunk::new(PARAMETERS_KEYWORD, a1111_parameters(request)),
+        TextChunk::new(REPORTFIG_KEYWORD, json),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+fn check_keyword(keyword: &str) -> Result<(), OutputError> {
+    let ok = !keyword.is_empty()
+        && keyword.chars().count() <= 79
+        && keyword.chars().all(|c| (c as u32) <= 0xff && c != '\0')
+        && !keyword.starts_with(' ')
+        && !keyword.ends_with(' ')
+        && !keyword.contains("  ");
+    if ok {
+        Ok(())
+    } else {
+        Err(OutputError::BadKeyword {
+            keyword: keyword.to_string(),
+        })
+    }
+}
+
+/// PNG bytes of an 8-bit RGB image with the given `iTXt` chunks (uncompressed, in order,
+/// before the image data so readers find them without decoding pixels). Deterministic.
+pub fn encode_png(image: &RgbImage, chunks: &[TextChunk]) -> Result<Vec<u8>, OutputError> {
+    let (width, height) = image.dimensions();
+    if width == 0 || height == 0 {
+        return Err(OutputError::EmptyImage { width, height });
+    }
+    for chunk in chunks {
+        check_keyword(&chunk.keyword)?;
+    }
+    let encode_err = |e: png::EncodingError| OutputError::Encode {
+        message: e.to_string(),
+    };
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        // Pinned rather than left to the crate's default, so output bytes only change when
+        // we decide they should.
+        encoder.set_compression(png::Compression::Balanced);
+        encoder.set_filter(png::Filter::Adaptive);
+        for chunk in chunks {
+            encoder
+                .add_itxt_chunk(chunk.keyword.clone(), chunk.text.clone())
+                .map_err(encode_err)?;
+        }
+        let mut writer = encoder.write_header().map_err(encode_err)?;
+        writer
+            .write_image_data(image.as_raw())
+            .map_err(encode_err)?;
+        writer.finish().map_err(encode_err)?;
+    }
+    Ok(bytes)
+}
+
+/// PNG bytes of a generated image with its `parameters` and `reportfig` chunks.
+pub fn encode_generated(
+    image: &RgbImage,
+    request: &GenerationRequest,
+) -> Result<Vec<u8>, OutputError> {
+    encode_png(image, &request_chunks(request))
+}
+
+/// Encode and atomically write a generated image to `path`. Returns the bytes written, so
+/// callers can hash them for the manifest without reading the file again.
+pub fn save_generated(
+    path: &Path,
+    image: &RgbImage,
+    request: &GenerationRequest,
+    overwrite: bool,
+) -> Result<Vec<u8>, OutputError> {
+    let bytes = encode_generated(image, request)?;
+    write_atomic(path, &bytes, overwrite)?;
+    Ok(bytes)
+}
+
+/// Encode and atomically write an image with arbitrary `iTXt` chunks (contact sheets).
+pub fn save_png(
+    path: &Path,
+    image: &RgbImage,
+    chunks: &[TextChunk],
+    overwrite: bool,
+) -> Result<Vec<u8>, OutputError> {
+    let bytes = encode_png(image, chunks)?;
+    write_atomic(path, &bytes, overwrite)?;
+    Ok(bytes)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atomic writes
+
+/// Write `bytes` to `path` atomically: see [`write_atomic_with`].
+pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), OutputError> {
+    write_atomic_with(path, overwrite, |file| file.write_all(bytes))
+}
+
+/// Write a file so that readers only ever see the old file or the complete new one: `fill`
+/// writes into a temporary file in the same folder, which is flushed to disk and then renamed
+/// over `path`. If `fill` fails, or anything after it, the temporary file is removed and an
+/// existing `path` is untouched. An existing `path` is only replaced when `overwrite` is true.
+pub fn write_atomic_with<F>(path: &Path, overwrite: bool, fill: F) -> Result<(), OutputError>
+where
+    F: FnOnce(&mut dyn Write) -> io::Result<()>,
+{
+    let dir = parent_dir(path);
+    if path.is_dir() {
+        return Err(OutputError::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    if !overwrite && path.symlink_metadata().is_ok() {
+        return Err(OutputError::AlreadyExists {
+            path: path.to_path_buf(),
+        });
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::ParentNotFolder { dir });
+    }
+    if !dir.is_dir() {
+        return Err(OutputError::MissingFolder { dir });
+    }
+
+    // The leading dot hides the partial file from casual listings; the name says whose it is
+    // if a crash (power loss, kill -9) ever leaves one behind.
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|source| OutputError::UnwritableFolder {
+            dir: dir.clone(),
+            source,
+        })?;
+
+    let write_err = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    {
+        let mut buffered = BufWriter::new(temp.as_file());
+        fill(&mut buffered).map_err(write_err)?;
+        buffered.flush().map_err(write_err)?;
+    }
+    // tempfile makes files only their owner may read; a finished figure, manifest or gallery
+    // must be as readable as any file the user saves (colleagues on a shared drive, a web
+    // server showing index.html).
+    #[cfg(unix)]
+    temp.as_file()
+        .set_permissions(new_file_permissions())
+        .map_err(write_err)?;
+    temp.as_file().sync_all().map_err(write_err)?;
+
+    let persisted = if overwrite {
+        temp.persist(path)
+    } else {
+        // No-clobber rename closes the gap between the existence check above and now, e.g.
+        // two shards racing for the same name.
+        temp.persist_noclobber(path)
+    };
+    match persisted {
+        Ok(_) => {}
+        Err(e) if !overwrite && e.error.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(OutputError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(_) if path.is_dir() => {
+            return Err(OutputError::IsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        // Dropping the returned temp file (inside `e`) deletes it.
+        Err(e) => return Err(write_err(e.error)),
+    }
+    sync_dir(&dir);
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Make the rename itself durable. Best effort: not every platform or filesystem can sync a
+/// directory, and the file's own data is already on disk.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading back
+
+/// All text chunks of a PNG (tEXt, zTXt, iTXt) as (keyword, text), in the order tEXt, zTXt,
+/// iTXt. Chunks after the image data are found too.
+pub fn read_text_chunks(path: &Path) -> Result<Vec<(String, String)>, OutputError> {
+    let file = File::open(path).map_err(|source| OutputError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_png = |e: png::DecodingError| OutputError::NotPng {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let decoder = png::Decoder::new(io::BufReader::new(file));
+    let mut reader = decoder.read_info().map_err(not_png)?;
+    let mut chunks = collect_text(reader.info(), path)?;
+    if chunks.is_empty() {
+        // Some writers put text after IDAT; reading on costs a decode, so only when needed.
+        reader.finish().map_err(not_png)?;
+        chunks = collect_text(reader.info(), path)?;
+    }
+    Ok(chunks)
+}
+
+fn collect_text(info: &png::Info, path: &Path) -> Result<Vec<(String, String)>, OutputError> {
+    let bad = |e: png::DecodingError| OutputError::NotPng {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut out = Vec::new();
+    for chunk in &info.uncompressed_latin1_text {
+        out.push((chunk.keyword.clone(), chunk.text.clone()));
+    }
+    for chunk in &info.compressed_latin1_text {
+        out.push((chunk.keyword.clone(), chunk.get_text().map_err(bad)?));
+    }
+    for chunk in &info.utf8_text {
+        out.push((chunk.keyword.clone(), chunk.get_text().map_err(bad)?));
+    }
+    Ok(out)
+}
+
+/// The text of the first chunk with this keyword, if any.
+pub fn read_text_chunk(path: &Path, keyword: &str) -> Result<Option<String>, OutputError> {
+    Ok(read_text_chunks(path)?
+        .into_iter()
+        .find(|(k, _)| k == keyword)
+        .map(|(_, text)| text))
+}
+
+/// The A1111 infotext (`parameters` chunk), from our files or any A1111-compatible tool.
+pub fn read_parameters(path: &Path) -> Result<Option<String>, OutputError> {
+    read_text_chunk(path, PARAMETERS_KEYWORD)
+}
+
+/// The request a PNG was made from, or `None` when it has no `reportfig` chunk (an image from
+/// another tool). A damaged or too-new chunk is an error, never silently ignored: batch resume
+/// would otherwise redo or skip the wrong work.
+pub fn read_metadata(path: &Path) -> Result<Option<GenerationRequest>, OutputError> {
+    match read_text_chunk(path, REPORTFIG_KEYWORD)? {
+        None => Ok(None),
+        Some(text) => parse_metadata(&text, path).map(Some),
+    }
+}
+
+/// Parse the JSON of a `reportfig` chunk; `path` only names the file in errors.
+pub fn parse_metadata(text: &str, path: &Path) -> Result<GenerationRequest, OutputError> {
+    let bad = |message: String| OutputError::BadMetadata {
+        path: path.to_path_buf(),
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| bad("no format_version field".to_string()))?;
+    if version > u64::from(METADATA_FORMAT_VERSION) {
+        return Err(OutputError::NewerFormat {
+            path: path.to_path_buf(),
+            found: version,
+            supported: METADATA_FORMAT_VERSION,
+        });
+    }
+    let stored: StoredRequest = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+    Ok(stored.request)
+}
+
+// ---------------------------------------------------------------------------------------------
+// File names
+
+/// The file name `generate` uses when no `-o` is given: the caption's slug and the seed, e.g.
+/// `smart-traffic-signals-at-a-busy-city-intersection-42.png`. Depends only on its inputs.
+pub fn default_file_name(caption: &str, seed: u64) -> String {
+    format!("{}-{seed}.png", slug(caption, DEFAULT_SLUG_LEN))
+}
+
+/// Names Windows refuses as file names (with any extension), compared in lower case.
+const WINDOWS_RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Smallest `max_len` honoured: room for a hash-based name.
+const MIN_SLUG_LEN: usize = 8;
+
+/// A file-name-safe slug of `text`: lower-case ASCII letters, digits and single hyphens, at
+/// most `max_len` bytes (values below 8 are raised to 8), never empty, never a Windows
+/// reserved name. Hangul is romanised (Revised Romanization); common accented Latin letters
+/// lose their accents; letters of other scripts are dropped and an 8-hex-digit hash of the
+/// text is appended so different captions still get different names. Text with nothing
+/// usable becomes `figure` (or `figure-<hash>` if it was not blank).
+pub fn slug(text: &str, max_len: usize) -> String {
+    let max_len = max_len.max(MIN_SLUG_LEN);
+    let (base, dropped_letters) = transliterate(text);
+    let needs_hash = dropped_letters || (base.is_empty() && !text.trim().is_empty());
+    let mut out = if needs_hash {
+        let hash = short_hash(text.trim());
+        let room = max_len.saturating_sub(hash.len() + 1);
+        let head = if base.is_empty() { "figure" } else { &base };
+        let head = truncate_slug(head, room);
+        if head.is_empty() {
+            hash
+        } else {
+            format!("{head}-{hash}")
+        }
+    } else if base.is_empty() {
+        "figure".to_string()
+    } else {
+        truncate_slug(&base, max_len)
+    };
+    if WINDOWS_RESERVED.contains(&out.as_str()) {
+        out.push_str("-fig");
+    }
+    out
+}
+
+fn short_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Cut an ASCII slug to at most `max_len` bytes, preferring a word boundary when one is not
+/// too far back, and never ending on a hyphen.
+fn truncate_slug(slug: &str, max_len: usize) -> String {
+    if slug.len() <= max_len {
+        return slug.to_string();
+    }
+    let cut = &slug[..max_len];
+    if slug.as_bytes()[max_len] == b'-' {
+        return cut.trim_matches('-').to_string();
+    }
+    let cut = match cut.rfind('-') {
+        Some(i) if i >= max_len / 2 => &cut[..i],
+        _ => cut,
+    };
+    cut.trim_matches('-').to_string()
+}
+
+/// Lower-case ASCII words joined by single hyphens, and whether letters or digits had to be
+/// dropped because they could not be written in ASCII.
+fn transliterate(text: &str) -> (String, bool) {
+    let mut out = String::new();
+    let mut dropped = false;
+    let mut pending_hyphen = false;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    fn push(out: &mut String, piece: &str, pending: &mut bool) {
+        if *pending && !out.is_empty() {
+            out.push('-');
+        }
+        *pending = false;
+        out.push_str(piece);
+    }
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_alphanumeric() {
+            push(
+                &mut out,
+                &c.to_ascii_lowercase().to_string(),
+                &mut pending_hyphen,
+            );
+            i += 1;
+        } else if is_hangul_syllable(c) {
+            let start = i;
+            while i < chars.len() && is_hangul_syllable(chars[i]) {
+                i += 1;
+            }
+            let word = romanize_syllables(&chars[start..i]);
+            push(&mut out, &word, &mut pending_hyphen);
+        } else if let Some(folded) = fold_latin(c) {
+            push(&mut out, folded, &mut pending_hyphen);
+            i += 1;
+        } else {
+            // Apostrophes join ("city's" -> "citys"); everything else separates words.
+            if c != '\'' && c != '\u{2019}' {
+                pending_hyphen = true;
+            }
+            if c.is_alphanumeric() {
+                dropped = true;
+            }
+            i += 1;
+        }
+    }
+    (out, dropped)
+}
+
+/// Accented Latin letters common in European words, without their accents.
+fn fold_latin(c: char) -> Option<&'static str> {
+    let folded = match c.to_lowercase().next().unwrap_or(c) {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'ğ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+        'ł' | 'ľ' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'œ' => "oe",
+        'ř' => "r",
+        'ß' => "ss",
+        'ś' | 'š' | 'ş' => "s",
+        'ť' | 'ţ' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    };
+    Some(folded)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revised Romanization of Korean
+//
+// A precomposed Hangul syllable is U+AC00 + (lead * 21 + vowel) * 28 + tail. Romanisation maps
+// each part; a tail consonant followed by a silent ㅇ lead is carried over to the next
+// syllable (한국어 -> hangugeo), and ㄹ+ㄹ is written ll. The finer sound-change rules of the
+// standard (nasalisation etc.) are left out: names only need to be readable and stable.
+
+const HANGUL_BASE: u32 = 0xAC00;
+const HANGUL_LAST: u32 = 0xD7A3;
+
+const LEADS: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
+const VOWELS: [&str; 21] = [
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "eu", "ui", "i",
+];
+/// Tail consonants as pronounced at the end of a word or before another consonant.
+const TAILS: [&str; 28] = [
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
+    "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+];
+/// Tail consonants when the next syllable starts with a silent ㅇ and takes the sound over.
+const TAILS_BEFORE_VOWEL: [&str; 28] = [
+    "", "g", "kk", "gs", "n", "nj", "nh", "d", "r", "lg", "lm", "lb", "ls", "lt", "lp", "lh", "m",
+    "b", "bs", "s", "ss", "ng", "j", "ch", "k", "t", "p", "h",
+];
+const LEAD_SILENT: usize = 11;
+const LEAD_RIEUL: usize = 5;
+const TAIL_RIEUL: usize = 8;
+
+fn is_hangul_syllable(c: char) -> bool {
+    (HANGUL_BASE..=HANGUL_LAST).contains(&(c as u32))
+}
+
+fn decompose(c: char) -> (usize, usize, usize) {
+    let index = (c as u32 - HANGUL_BASE) as usize;
+    (index / (21 * 28), (index / 28) % 21, index % 28)
+}
+
+fn romanize_syllables(syllables: &[char]) -> String {
+    let parts: Vec<(usize, usize, usize)> = syllables.iter().map(|&c| decompose(c)).collect();
+    let mut out = String::new();
+    for (i, &(lead, vowel, tail)) in parts.iter().enumerate() {
+        let prev_tail = if i > 0 { parts[i - 1].2 } else { 0 };
+        let next_lead = parts.get(i + 1).map(|p| p.0);
+        let lead_str = if lead == LEAD_RIEUL && prev_tail == TAIL_RIEUL {
+            "l"
+        } else {
+            LEADS[lead]
+        };
+        out.push_str(lead_str);
+        out.push_str(VOWELS[vowel]);
+        let tail_str = if next_lead == Some(LEAD_SILENT) {
+            TAILS_BEFORE_VOWEL[tail]
+        } else {
+            TAILS[tail]
+        };
+        out.push_str(tail_str);
+    }
+    out
+}
+
+/// Revised Romanization of the Hangul syllables in `text`; other characters are kept.
+pub fn romanize_hangul(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if is_hangul_syllable(chars[i]) {
+            let start = i;
+            while i < chars.len() && is_hangul_syllable(chars[i]) {
+                i += 1;
+            }
+            out.push_str(&romanize_syllables(&chars[start..i]));
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The permissions an ordinary new file gets here: read and write for everyone, minus the
+/// process's umask (so usually `rw-r--r--`, or group-writable where the umask says so).
+#[cfg(unix)]
+pub fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask only swaps the process's file-creation mask; it is put back at once. No
+    // other thread creates files while a figure is being written.
+    let mask = unsafe {
+        let m = libc::umask(0o022);
+        libc::umask(m);
+        m
+    };
+    std::fs::Permissions::from_mode(0o666 & !(mask as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn romanization_examples() {
+        assert_eq!(romanize_hangul("서울"), "seoul");
+        assert_eq!(romanize_hangul("한국어"), "hangugeo");
+        assert_eq!(romanize_hangul("노인복지관"), "noinbokjigwan");
+        assert_eq!(romanize_hangul("교통 신호"), "gyotong sinho");
+        assert_eq!(romanize_hangul("부산"), "busan");
+        assert_eq!(romanize_hangul("울릉도"), "ulleungdo");
+        assert_eq!(romanize_hangul("개회식"), "gaehoesik");
+    }
+
+    #[test]
+    fn python_float_matches_str() {
+        assert_eq!(python_float(7.0), "7.0");
+        assert_eq!(python_float(7.5), "7.5");
+        assert_eq!(python_float(0.0), "0.0");
+        assert_eq!(python_float(1.25), "1.25");
+    }
+
+    #[test]
+    fn quote_only_when_needed() {
+        assert_eq!(a1111_quote("sd-turbo"), "sd-turbo");
+        assert_eq!(a1111_quote("a, b"), "\"a, b\"");
+        assert_eq!(a1111_quote("C:\\m\"x"), "\"C:\\\\m\\\"x\"");
+    }
+}

@@ -1,0 +1,255 @@
+//! The style library: named looks that turn a plain caption into a prompt a given model family
+//! renders well as a report figure, plus recommended size, steps, guidance and sampler.
+//!
+//! - [`parse`]: one style file (TOML) into a [`Style`], with diagnostics that name file, line
+//!   and field.
+//! - [`library`]: built-in styles (embedded) plus user folders; user styles override built-ins.
+//! - [`compose()`](mod@compose): caption + stacked styles + family -> [`ComposedPrompt`], within the token
+//!   window, trimming the style's words before the caption's.
+//! - [`palette`]: hex colours -> colour words models understand.
+//! - [`import`]: A1111 `styles.csv` and Fooocus/InvokeAI JSON -> our TOML.
+//! - [`render`]: the text of `styles list`, `styles show` and `styles check`, written to any
+//!   `impl Write`.
+//!
+//! ## Style file format
+//!
+//! ```toml
+//! name = "flat-vector-infographic"          # kebab-case, used with --style (a+b stacks)
+//! title = { en = "Flat vector infographic", ko = "플랫 벡터 인포그래픽" }
+//! category = "infographic"                  # groups `styles list`
+//! description = "One line: when to use it."
+//! prompt = "flat vector illustration of {prompt}, clean lines"   # {prompt} = the caption
+//! negative_prompt = "text, letters, watermark, logo"
+//! size = "slide-16x9"                       # a page preset or WxH
+//! steps = 30
+//! guidance = 7.0
+//! sampler = "dpmpp-2m-karras"               # or "default": the model's own scheduler
+//! palette = ["#1f4e79", "#f4b183"]          # becomes "navy blue and peach color palette"
+//!
+//! [turbo]                                   # also [sd15], [sd21], [sdxl]
+//! prompt = "flat illustration of {prompt}"
+//! steps = 2
+//! guidance = 0.0
+//! sampler = "default"
+//! ```
+//!
+//! SDXL-Turbo applies `[sdxl]` then `[turbo]` (see [`ModelFamily::override_keys`]).
+
+pub mod builtin;
+pub mod compose;
+pub mod import;
+pub mod library;
+pub mod palette;
+pub mod parse;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::page::SizeSpec;
+pub use compose::{compose, estimate_clip_tokens, ComposedPrompt};
+pub use library::{default_user_styles_dir, LoadedStyle, StyleLibrary};
+pub use parse::parse_style;
+pub use reportfig_engine::family::ModelFamily;
+
+/// The placeholder a style's prompt uses for the caption (A1111 and Fooocus convention).
+pub const CAPTION_SLOT: &str = "{prompt}";
+
+/// Samplers a style may name; `default` means "the model's own scheduler_config.json".
+pub const SAMPLERS: [&str; 9] = [
+    "default",
+    "euler",
+    "euler-a",
+    "ddim",
+    "pndm",
+    "dpmpp-2m",
+    "dpmpp-2m-karras",
+    "lcm",
+    "ddpm",
+];
+
+/// A style's name in English and Korean.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Title {
+    pub en: String,
+    /// `None` for imported or hand-written styles that have no Korean title yet.
+    pub ko: Option<String>,
+}
+
+/// Values a family table (`[sd15]`, `[sd21]`, `[sdxl]`, `[turbo]`) replaces.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FamilyOverride {
+    pub prompt: Option<String>,
+    pub negative_prompt: Option<String>,
+    pub steps: Option<u32>,
+    pub guidance: Option<f64>,
+    pub sampler: Option<String>,
+    pub size: Option<SizeSpec>,
+}
+
+/// One style as written in its file, after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Style {
+    /// Kebab-case id used with `--style` (`flat-vector-infographic`).
+    pub name: String,
+    pub title: Title,
+    pub category: String,
+    /// One line: when to use this style.
+    pub description: String,
+    /// Template with [`CAPTION_SLOT`] where the caption goes.
+    pub prompt: String,
+    pub negative_prompt: String,
+    pub size: Option<SizeSpec>,
+    pub steps: Option<u32>,
+    pub guidance: Option<f64>,
+    /// One of [`SAMPLERS`]; `default` resolves to `None` (the model's own scheduler).
+    pub sampler: Option<String>,
+    /// `#rrggbb` colours, turned into colour words in the prompt.
+    pub palette: Vec<String>,
+    /// Keyed by `sd15`, `sd21`, `sdxl`, `turbo`.
+    pub overrides: BTreeMap<String, FamilyOverride>,
+}
+
+/// The override tables a style file may have.
+pub const OVERRIDE_KEYS: [&str; 4] = ["sd15", "sd21", "sdxl", "turbo"];
+
+/// Style values after the family's override tables are applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedStyle<'a> {
+    pub style: &'a Style,
+    pub prompt: &'a str,
+    pub negative_prompt: &'a str,
+    pub steps: Option<u32>,
+    pub guidance: Option<f64>,
+    pub sampler: Option<&'a str>,
+    pub size: Option<SizeSpec>,
+}
+
+impl Style {
+    /// The style as `family` sees it: base values, then each of the family's override tables
+    /// in order ([`ModelFamily::override_keys`]).
+    pub fn for_family(&self, family: ModelFamily) -> ResolvedStyle<'_> {
+        let mut r = ResolvedStyle {
+            style: self,
+            prompt: &self.prompt,
+            negative_prompt: &self.negative_prompt,
+            steps: self.steps,
+            guidance: self.guidance,
+            sampler: self.sampler.as_deref(),
+            size: self.size,
+        };
+        for key in family.override_keys() {
+            if let Some(o) = self.overrides.get(*key) {
+                if let Some(p) = &o.prompt {
+                    r.prompt = p;
+                }
+                if let Some(n) = &o.negative_prompt {
+                    r.negative_prompt = n;
+                }
+                r.steps = o.steps.or(r.steps);
+                r.guidance = o.guidance.or(r.guidance);
+                if let Some(s) = &o.sampler {
+                    r.sampler = Some(s);
+                }
+                r.size = o.size.or(r.size);
+            }
+        }
+        r
+    }
+}
+
+/// Where a style came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Embedded in the binary; the file name under `configs/styles/`.
+    Builtin(&'static str),
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin(name) => write!(f, "built-in {name}"),
+            Self::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// What kind of problem, so `styles check` can be stricter than loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// Not TOML at all.
+    Syntax,
+    /// A key we do not know (a typo, usually): a warning on load, an error in `styles check`.
+    UnknownKey,
+    /// A required field is missing.
+    Missing,
+    /// A field has the wrong type or an impossible value.
+    Invalid,
+    /// Legal but probably not what the author wanted (no Korean title, no `{prompt}`, ...).
+    Advice,
+    /// The composed prompt does not fit the model's token window.
+    TokenBudget,
+    /// Another style with the same name was replaced.
+    Shadowed,
+}
+
+/// One problem found in a style file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub kind: DiagnosticKind,
+    /// Path as given, or `built-in name.toml`.
+    pub file: String,
+    /// 1-based line, when the problem has a place.
+    pub line: Option<usize>,
+    /// Dotted field path (`sdxl.steps`), when the problem is about one field.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}: {}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Errors of the style library that stop an operation (bad diagnostics are collected, not
+/// raised; see [`Diagnostic`]).
+#[derive(Debug, thiserror::Error)]
+pub enum StyleError {
+    #[error("no style named `{name}`{hint}; run `reportfig styles list` to see them all")]
+    UnknownStyle { name: String, hint: String },
+    #[error("`{spec}` names no style; write one name, or several joined with `+` such as flat-vector-infographic+night-city")]
+    EmptyStack { spec: String },
+    #[error("cannot read the styles folder {}: {source}; check the path given to --styles-dir", path.display())]
+    ReadDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,512 @@
+//! `reportfig batch` end to end through the binary, on a tiny turbo model (64x64, 1 step).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use assert_cmd::Command;
+use reportfig::batch::{self, BatchSettings, FigureRenderer, FigureSpec, StepProgress};
+use reportfig::commands::batch::{figure_image_options, OutputStore, PipelineRenderer};
+use reportfig::commands::session::ImageOptions;
+use reportfig_engine::request::GenerationRequest;
+
+use crate::common;
+use common::{files, ok, reportfig_offline, run, tiny_turbo};
+
+fn batch(home: &Path, outline: &Path, extra: &[&str]) -> Command {
+    let mut cmd = reportfig_offline(home);
+    cmd.arg("batch").arg(outline).args([
+        "--model",
+        tiny_turbo().to_str().unwrap(),
+        "--size",
+        "64x64",
+        "--steps",
+        "1",
+    ]);
+    cmd.args(extra);
+    cmd
+}
+
+fn pngs(dir: &Path) -> Vec<String> {
+    files(dir)
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .collect()
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn markdown_text_and_csv_outlines_make_their_figures_and_resume() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (
+            "outline.md",
+            "# 2026 교통 보고서\n\n그림 1. 버스 전용차로 확대\n\n본문.\n\n그림 2: 자전거 도로 {style=watercolor-cityscape seed=9}\n",
+            &["01-beoseu-jeonyongcharo-hwakdae.png", "02-jajeongeo-doro.png"],
+        ),
+        (
+            "captions.txt",
+            "# comment\nSmart bus stop with arrival times\n\nNight view of city hall {style=night-city file=night.png}\n",
+            &["01-smart-bus-stop-with-arrival-times.png", "night.png"],
+        ),
+        (
+            "figures.csv",
+            "caption,style,size,seed,file,negative\n노인복지관 개관식,welfare-care,,,,\n\"Volunteers delivering meals, door to door\",community-people,64x64,77,meal.png,\"text, watermark\"\n",
+            &["01-noinbokjigwan-gaegwansik.png", "meal.png"],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let report = home.path().join(name.replace('.', "-"));
+        std::fs::create_dir_all(&report).unwrap();
+        let outline = report.join(name);
+        std::fs::write(&outline, text).unwrap();
+        let first = ok(batch(home.path(), &outline, &["--style", "isometric-city"]));
+        assert!(
+            first
+                .stdout
+                .starts_with("2 generated, 0 up to date, 0 failed"),
+            "{name}: {}",
+            first.stdout
+        );
+        let figures = report.join("figures");
+        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        want.extend(["index.html".into(), "manifest.json".into()]);
+        want.sort();
+        assert_eq!(files(&figures), want, "{name}");
+        let m = manifest(&figures);
+        assert_eq!(m["figures"].as_array().unwrap().len(), 2, "{name}: {m}");
+        let html = std::fs::read_to_string(figures.join("index.html")).unwrap();
+        for f in expected {
+            assert!(html.contains(f), "{name}: {f} not in the gallery");
+            let req = reportfig::output::read_metadata(&figures.join(f))
+                .unwrap()
+                .unwrap();
+            assert_eq!((req.width, req.height, req.steps), (64, 64, 1));
+        }
+        // A second run makes nothing and loads no model.
+        let second = ok(batch(home.path(), &outline, &["--style", "isometric-city"]));
+        assert!(
+            second
+                .stdout
+                .starts_with("0 generated, 2 up to date, 0 failed"),
+            "{name}: {}",
+            second.stdout
+        );
+        assert!(!second.stderr.contains("loading"), "{}", second.stderr);
+    }
+}
+
+#[test]
+fn per_figure_settings_reach_the_request() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(
+        &outline,
+        "Parks {style=watercolor-cityscape seed=2026 negative=\"cars\"}\nRoads\n",
+    )
+    .unwrap();
+    ok(batch(
+        home.path(),
+        &outline,
+        &[
+            "--style",
+            "isometric-city",
+            "--seed",
+            "40",
+            "--guidance",
+            "2",
+        ],
+    ));
+    let dir = home.path().join("figures");
+    let a = reportfig::output::read_metadata(&dir.join("01-parks.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.styles, ["watercolor-cityscape"]);
+    assert_eq!(a.seed, 2026);
+    assert_eq!(a.negative_prompt.as_deref(), Some("cars"));
+    let b = reportfig::output::read_metadata(&dir.join("02-roads.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.styles, ["isometric-city"]);
+    assert_eq!(b.seed, 41, "figure 2 gets base + 1");
+    assert_ne!(b.negative_prompt.as_deref(), Some("cars"));
+}
+
+#[test]
+fn editing_one_caption_regenerates_exactly_one() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("outline.txt");
+    std::fs::write(&outline, "Bus lanes\nBike lanes\nParks\n").unwrap();
+    ok(batch(home.path(), &outline, &[]));
+    let dir = home.path().join("figures");
+    let before_1 = std::fs::read(dir.join("01-bus-lanes.png")).unwrap();
+    std::fs::write(&outline, "Bus lanes\nProtected bike lanes\nParks\n").unwrap();
+    let r = ok(batch(home.path(), &outline, &[]));
+    assert!(
+        r.stdout.starts_with("1 generated, 2 up to date, 0 failed"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("not in the outline (left alone): 02-bike-lanes.png"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read(dir.join("01-bus-lanes.png")).unwrap(),
+        before_1
+    );
+    assert!(dir.join("02-protected-bike-lanes.png").exists());
+    // --force remakes everything, byte for byte the same.
+    let r = ok(batch(home.path(), &outline, &["--force"]));
+    assert!(
+        r.stdout.starts_with("3 generated, 0 up to date"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read(dir.join("01-bus-lanes.png")).unwrap(),
+        before_1
+    );
+}
+
+#[test]
+fn shards_together_equal_a_whole_run() {
+    let home = tempfile::tempdir().unwrap();
+    let text = "One\nTwo\nThree\nFour\nFive\n";
+    let whole = home.path().join("whole");
+    let split = home.path().join("split");
+    for d in [&whole, &split] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("o.txt"), text).unwrap();
+    }
+    ok(batch(home.path(), &whole.join("o.txt"), &[]));
+    let r1 = ok(batch(
+        home.path(),
+        &split.join("o.txt"),
+        &["--shard", "1/2"],
+    ));
+    assert!(
+        r1.stdout
+            .starts_with("3 generated, 0 up to date, 0 failed, 2 left to other shards"),
+        "{}",
+        r1.stdout
+    );
+    ok(batch(
+        home.path(),
+        &split.join("o.txt"),
+        &["--shard", "2/2"],
+    ));
+    let (a, b) = (whole.join("figures"), split.join("figures"));
+    assert_eq!(pngs(&a), pngs(&b));
+    assert_eq!(pngs(&a).len(), 5);
+    for f in pngs(&a) {
+        assert_eq!(
+            std::fs::read(a.join(&f)).unwrap(),
+            std::fs::read(b.join(&f)).unwrap(),
+            "{f}"
+        );
+    }
+    let strip = |mut m: serde_json::Value| {
+        for f in m["figures"].as_array_mut().unwrap() {
+            f["seconds"] = serde_json::Value::Null;
+        }
+        m
+    };
+    assert_eq!(strip(manifest(&a)), strip(manifest(&b)));
+}
+
+#[test]
+fn bad_outlines_and_options_exit_2_with_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = home.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let cases: Vec<(PathBuf, Vec<&str>, &str)> = vec![
+        (
+            home.path().join("missing.md"),
+            vec![],
+            "cannot read the outline",
+        ),
+        (
+            write("empty.txt", "# only a comment\n"),
+            vec![],
+            "the outline has no figures",
+        ),
+        (
+            write("style.txt", "Parks\nRoads {style=no-such-style}\n"),
+            vec![],
+            "style.txt:2: unknown style \"no-such-style\"",
+        ),
+        (
+            write("seed.txt", "Parks {seed=abc}\n"),
+            vec![],
+            "seed.txt:1: seed \"abc\" is not a whole number",
+        ),
+        (
+            write("size.txt", "Parks\nRoads {size=huge}\n"),
+            vec![],
+            "size.txt:2:",
+        ),
+        (
+            write("ok.txt", "Parks\n"),
+            vec!["--shard", "3/2"],
+            "--shard 3/2",
+        ),
+        (
+            write("ok2.txt", "Parks\n"),
+            vec!["--style", "nope-style"],
+            "nope-style",
+        ),
+        (
+            write("ok3.txt", "Parks\n"),
+            vec!["--markdown"],
+            "--markdown needs a Markdown outline",
+        ),
+    ];
+    for (outline, extra, expected) in cases {
+        let r = run(batch(home.path(), &outline, &extra));
+        assert_eq!(r.code, 2, "{}: {}", outline.display(), r.stderr);
+        assert!(
+            r.stderr.contains(expected),
+            "{}: expected {expected:?} in\n{}",
+            outline.display(),
+            r.stderr
+        );
+        assert!(!home.path().join("figures").exists());
+    }
+}
+
+#[test]
+fn dry_run_needs_no_model_and_writes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("outline.md");
+    std::fs::write(
+        &outline,
+        "# Bus lanes {size=slide-16x9}\n## Bike lanes {style=line-icons seed=7}\n",
+    )
+    .unwrap();
+    // An empty Hugging Face cache and --offline: nothing can be downloaded or loaded.
+    let mut cmd = reportfig_offline(home.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .args(["--model", "sd-turbo", "--offline", "--dry-run"]);
+    let r = ok(cmd);
+    assert!(
+        r.stdout
+            .contains("outline.md: 2 figures; 2 to generate, 0 up to date"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("01-bus-lanes.png  generate (new)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("seed 7"), "{}", r.stdout);
+    assert!(r.stdout.contains("model sd-turbo"), "{}", r.stdout);
+    assert!(!home.path().join("figures").exists());
+
+    // --json gives the same plan, machine-readable.
+    let mut cmd = reportfig_offline(home.path());
+    cmd.arg("batch").arg(&outline).args([
+        "--model",
+        "sd-turbo",
+        "--offline",
+        "--dry-run",
+        "--json",
+    ]);
+    let r = ok(cmd);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["to_generate"], 2);
+    assert_eq!(v["figures"][1]["request"]["seed"], 7);
+
+    // A repo that is not a preset cannot be planned without its files.
+    let mut cmd = reportfig_offline(home.path());
+    cmd.arg("batch").arg(&outline).args([
+        "--model",
+        "someone/unknown-model",
+        "--offline",
+        "--dry-run",
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--dry-run does not download"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn markdown_copy_links_every_figure() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("report.md");
+    std::fs::write(&outline, "# Report\n\nFigure: Bus lanes\n\nFigure: Parks\n").unwrap();
+    let r = ok(batch(home.path(), &outline, &["--markdown"]));
+    assert!(r.stdout.contains("illustrated outline:"), "{}", r.stdout);
+    let text = std::fs::read_to_string(home.path().join("report.illustrated.md")).unwrap();
+    assert!(text.contains("](figures/01-bus-lanes.png)"), "{text}");
+    assert!(text.contains("](figures/02-parks.png)"), "{text}");
+}
+
+/// The real pipeline and store, with a renderer that raises the cancel flag (as Ctrl-C does)
+/// after `stop_after` images.
+struct CancellingRenderer<'a> {
+    inner: PipelineRenderer,
+    flag: &'a AtomicBool,
+    made: &'a AtomicUsize,
+    stop_after: usize,
+}
+
+impl FigureRenderer for CancellingRenderer<'_> {
+    fn render(
+        &mut self,
+        request: &GenerationRequest,
+        progress: &mut dyn FnMut(StepProgress),
+    ) -> Result<image::RgbImage, String> {
+        let image = self.inner.render(request, progress)?;
+        if self.made.fetch_add(1, Ordering::SeqCst) + 1 == self.stop_after {
+            self.flag.store(true, Ordering::SeqCst);
+        }
+        Ok(image)
+    }
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
+    use reportfig::commands::session::{self, ModelOptions};
+    use reportfig::commands::Recorder;
+    use reportfig::model::source::HubOptions;
+
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "One\nTwo\nThree\nFour\n").unwrap();
+    let styles = reportfig::style::StyleLibrary::builtin();
+    let opts = ModelOptions {
+        model: tiny_turbo().display().to_string(),
+        hub: HubOptions::new(home.path().join("hf")),
+        load: Default::default(),
+        state_dir: None,
+    };
+    let mut rec = Recorder::default();
+    let source = session::parse_model(&opts, &mut rec).unwrap();
+    let model = session::resolve_model(source, &opts, &mut rec).unwrap();
+    let image = ImageOptions {
+        size: Some("64x64".into()),
+        steps: Some(1),
+        ..Default::default()
+    };
+    let build = |spec: &FigureSpec<'_>| {
+        session::build_request(
+            spec.caption,
+            &figure_image_options(&image, spec),
+            spec.seed,
+            &model,
+            &styles,
+        )
+        .map(|(r, _)| r)
+        .map_err(|e| e.0)
+    };
+    let o = reportfig::outline::read_outline(&outline, &|_| Ok(())).unwrap();
+    let settings = BatchSettings {
+        out_dir: batch::default_out_dir(&outline),
+        base_seed: 1,
+        force: false,
+        shard: None,
+    };
+    let plan = batch::plan(&o, &settings, &build, &OutputStore).unwrap();
+    let flag = AtomicBool::new(false);
+    let made = AtomicUsize::new(0);
+    let mut renderer = CancellingRenderer {
+        inner: PipelineRenderer::new(model.load(&opts, &mut rec).unwrap()),
+        flag: &flag,
+        made: &made,
+        stop_after: 2,
+    };
+    let summary = batch::run(&plan, &mut renderer, &OutputStore, &flag, &mut |_| {}).unwrap();
+    assert!(summary.cancelled);
+    assert_eq!(summary.generated.len(), 2);
+    assert_eq!(summary.not_started, 2);
+    let dir = home.path().join("figures");
+    // Only whole files: the two PNGs, the manifest and the gallery; no temporaries.
+    assert_eq!(
+        files(&dir),
+        ["01-one.png", "02-two.png", "index.html", "manifest.json"]
+    );
+
+    // The same command through the binary finishes the job.
+    let r = ok(batch(home.path(), &outline, &[]));
+    assert!(
+        r.stdout.starts_with("2 generated, 2 up to date, 0 failed"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(pngs(&dir).len(), 4);
+}
+
+/// Opens the gallery in headless Chromium (when installed; skipped otherwise) and checks every
+/// image of the page loads.
+#[test]
+fn gallery_loads_every_image_in_a_browser() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        reportfig_testkit::not_run(
+            "gallery_loads_every_image_in_a_browser",
+            "chromium on PATH (apt-get install chromium)",
+        );
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(
+        &outline,
+        "버스 전용차로 확대\nBike lanes {file=\"a b#1.png\"}\nParks\n",
+    )
+    .unwrap();
+    ok(batch(home.path(), &outline, &[]));
+    let gallery = home.path().join("figures/index.html");
+    let probe = home.path().join("probe.html");
+    std::fs::write(
+        &probe,
+        format!(
+            "<!DOCTYPE html><html><body><pre id=out>pending</pre>\
+             <iframe id=f src=\"file://{}\"></iframe><script>\
+             document.getElementById('f').onload = () => {{\
+               const imgs = [...document.getElementById('f').contentDocument.images];\
+               Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => {{ i.onload = i.onerror = r; }})))\
+               .then(() => {{ document.getElementById('out').textContent = 'RESULT ' + imgs.length + ' ' +\
+                 imgs.filter(i => i.naturalWidth > 0).length + ' END'; }});\
+             }};</script></body></html>",
+            gallery.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", probe.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("RESULT 3 3 END"), "{dom}");
+}

@@ -1,0 +1,115 @@
+//! Helpers shared by the integration tests: the tiny model, running the binary in a private
+//! home, listing folders, the samples and a fixed style list. Each test file uses a part, so
+//! unused items are expected.
+#![allow(dead_code)]
+
+use std::borrow::BorrowMut;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use reportfig_testkit::{write_tiny_model, TinyFamily};
+
+/// A tiny turbo model (64x64, 1 step), written once per test process.
+pub fn tiny_turbo() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("turbo");
+        write_tiny_model(&model, TinyFamily::Turbo).unwrap();
+        (dir, model)
+    })
+    .1
+}
+
+/// The binary with an empty, private Hugging Face cache and no network; config and data
+/// folders under `home`.
+pub fn reportfig_offline(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("reportfig").unwrap();
+    cmd.env("HF_HOME", home.join("hf"))
+        .env_remove("HF_HUB_CACHE")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"));
+    cmd
+}
+
+/// `reportfig` run in `dir`, with a private, empty Hugging Face cache, home, config and data
+/// folders under `dir/.home`, so no test can touch the network or the user's files.
+pub fn reportfig_in(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
+    let home = dir.join(".home");
+    cmd.current_dir(dir)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("HF_HOME", home.join("hf"))
+        .env("HF_HUB_CACHE", home.join("hf/hub"))
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("HF_ENDPOINT")
+        .env_remove("HF_TOKEN");
+    cmd
+}
+
+/// What one run of the binary left: exit code (-1 when killed by a signal) and its output.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(mut cmd: impl BorrowMut<Command>) -> Run {
+    let out = cmd.borrow_mut().output().expect("reportfig runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs and asserts exit code 0, showing both streams when it is not.
+pub fn ok(cmd: impl BorrowMut<Command>) -> Run {
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    r
+}
+
+/// Names of the entries in `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A file under the repository's `samples/`.
+pub fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples")
+        .join(rel)
+}
+
+/// The styles the outline tests may name, so they need no style library.
+pub const STYLES: &[&str] = &[
+    "isometric-city",
+    "welfare-care",
+    "watercolor-cityscape",
+    "green-carbon-neutral",
+    "minimal-corporate-cover",
+    "line-icons",
+    "aerial-map-view",
+    "community-people",
+    "night-city",
+    "safety-disaster-response",
+];
+
+/// A style check over [`STYLES`]; the message ends in a hint, as the real one does.
+pub fn style_check(name: &str) -> Result<(), String> {
+    if STYLES.contains(&name) {
+        Ok(())
+    } else {
+        Err("there is no such style\nhint: `reportfig styles list` shows the styles".to_string())
+    }
+}

@@ -1,0 +1,16 @@
+//! The app end to end: the binary driven as a user would (`cli_*`), and the library parts
+//! it is made of. One test binary, so the suite links candle once.
+
+mod common;
+
+mod batch_plan;
+mod cli_batch;
+mod cli_compare;
+mod cli_generate;
+mod cli_ux;
+mod compare_sheet;
+mod family_detection;
+mod model_source;
+mod outline;
+mod output;
+mod styles;

@@ -1,0 +1,16 @@
+//! Writes the four tiny random-weight models (sd15, sd21, turbo, sdxl) into DIR/<family>/,
+//! in the diffusers layout, for the reference scripts in tools/reference/.
+//!
+//!     cargo run --example tiny_models -- DIR
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("usage: tiny_models DIR"))?;
+    for family in reportfig_testkit::TinyFamily::ALL {
+        let out = std::path::Path::new(&dir).join(family.name());
+        reportfig_testkit::write_tiny_model(&out, family)?;
+        println!("{}", out.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Tiny random-weight models in the exact diffusers layout, made deterministically from a
+//! seed. The test suite, the golden-file script and the benchmarks build on these.
+
+pub mod recording;
+pub mod tokenizer;
+pub mod unet;
+pub mod vae;
+
+/// The model families the tiny fixtures imitate; their configs are the published ones of
+/// the real repos with every size shrunk (see `src/fixtures/tiny/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TinyFamily {
+    /// SD 1.5: PNDM, epsilon, quick-GELU text encoder, pads with `<|endoftext|>`.
+    Sd15,
+    /// SD 2.1: DDIM, v-prediction, linear projections, heads per block, pads with `!`.
+    Sd21,
+    /// SD-Turbo: SD 2.1's networks with Euler, trailing spacing.
+    Turbo,
+    /// SDXL: two text encoders, pooled embedding, `text_time` added conditioning.
+    Sdxl,
+}
+
+impl TinyFamily {
+    pub const ALL: [TinyFamily; 4] = [Self::Sd15, Self::Sd21, Self::Turbo, Self::Sdxl];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sd15 => "sd15",
+            Self::Sd21 => "sd21",
+            Self::Turbo => "turbo",
+            Self::Sdxl => "sdxl",
+        }
+    }
+
+    /// The tiny config of one component, as the JSON text a diffusers repo would hold.
+    /// `component` is a folder name (`unet`, `vae`, `text_encoder`, `text_encoder_2`,
+    /// `scheduler`) or `model_index`.
+    pub fn config_json(self, component: &str) -> Option<&'static str> {
+        macro_rules! tiny {
+            ($fam:literal) => {
+                match component {
+                    "model_index" => {
+                        Some(include_str!(concat!("tiny/", $fam, "/model_index.json")))
+                    }
+                    "unet" => Some(include_str!(concat!("tiny/", $fam, "/unet/config.json"))),
+                    "vae" => Some(include_str!(concat!("tiny/", $fam, "/vae/config.json"))),
+                    "text_encoder" => Some(include_str!(concat!(
+                        "tiny/",
+                        $fam,
+                        "/text_encoder/config.json"
+                    ))),
+                    "scheduler" => Some(include_str!(concat!(
+                        "tiny/",
+                        $fam,
+                        "/scheduler/scheduler_config.json"
+                    ))),
+                    _ => None,
+                }
+            };
+        }
+        match (self, component) {
+            (Self::Sdxl, "text_encoder_2") => {
+                Some(include_str!("tiny/sdxl/text_encoder_2/config.json"))
+            }
+            (Self::Sd15, _) => tiny!("sd15"),
+            (Self::Sd21, _) => tiny!("sd21"),
+            (Self::Turbo, _) => tiny!("turbo"),
+            (Self::Sdxl, _) => tiny!("sdxl"),
+        }
+    }
+}
+
+/// Writes a complete tiny model of `family` into `dir` in the diffusers layout:
+/// `model_index.json`, `scheduler/`, `text_encoder/` + `tokenizer/` (and `_2` for SDXL),
+/// `unet/` and `vae/`, every weight invented from a fixed seed, so the same call always
+/// writes the same bytes.
+pub fn write_tiny_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir.join("scheduler"))
+        .with_context(|| format!("creating {}", dir.display()))?;
+    let text = |name: &str| {
+        family
+            .config_json(name)
+            .with_context(|| format!("no tiny {name} config for {}", family.name()))
+    };
+    std::fs::write(dir.join("model_index.json"), text("model_index")?)?;
+    std::fs::write(
+        dir.join("scheduler/scheduler_config.json"),
+        text("scheduler")?,
+    )?;
+    tokenizer::write_tiny_text_encoder(dir, family, "text_encoder")?;
+    if family == TinyFamily::Sdxl {
+        tokenizer::write_tiny_text_encoder(dir, family, "text_encoder_2")?;
+    }
+    unet::write_tiny_unet(dir, family)?;
+    vae::write_tiny_vae(dir, family)?;
+    Ok(())
+}
+
+/// The [`ModelFiles`](reportfig_engine::model::files::ModelFiles) of a model that
+/// [`write_tiny_model`] wrote into `dir`, named directly from the layout it writes (the app's
+/// folder resolution is tested on its own), so engine tests need no model source.
+pub fn tiny_model_files(
+    dir: &std::path::Path,
+    family: TinyFamily,
+) -> reportfig_engine::model::files::ModelFiles {
+    use reportfig_engine::model::files::{Component, ModelFiles};
+    let component = |folder: &str, weights: &str| Component {
+        config: dir.join(folder).join("config.json"),
+        weights: vec![dir.join(folder).join(weights)],
+    };
+    let sdxl = family == TinyFamily::Sdxl;
+    let files = ModelFiles {
+        root: dir.to_path_buf(),
+        model_index: dir.join("model_index.json"),
+        unet: component("unet", "diffusion_pytorch_model.safetensors"),
+        vae: component("vae", "diffusion_pytorch_model.safetensors"),
+        text_encoder: component("text_encoder", "model.safetensors"),
+        tokenizer: dir.join("tokenizer"),
+        text_encoder_2: sdxl.then(|| component("text_encoder_2", "model.safetensors")),
+        tokenizer_2: sdxl.then(|| dir.join("tokenizer_2")),
+        scheduler_config: dir.join("scheduler/scheduler_config.json"),
+        revision: None,
+        files: Vec::new(),
+    };
+    let mut all = vec![files.model_index.clone(), files.scheduler_config.clone()];
+    for c in [&files.unet, &files.vae, &files.text_encoder]
+        .into_iter()
+        .chain(files.text_encoder_2.as_ref())
+    {
+        all.push(c.config.clone());
+        all.extend(c.weights.iter().cloned());
+    }
+    ModelFiles {
+        files: all,
+        ..files
+    }
+}
+
+/// Reports an environment-dependent check that cannot run on this machine (no browser, no
+/// vocabulary file, ...). It fails the test when `REPORTFIG_REQUIRE_ALL_CHECKS` is set, as CI
+/// sets it, so a skipped check is never counted as passed there; elsewhere it says plainly,
+/// past the test harness's capture, that the check did not run.
+pub fn not_run(check: &str, needs: &str) {
+    if std::env::var_os("REPORTFIG_REQUIRE_ALL_CHECKS").is_some() {
+        panic!("{check} could not run: it needs {needs} (REPORTFIG_REQUIRE_ALL_CHECKS is set)");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "NOT RUN: {check} needs {needs}");
+}

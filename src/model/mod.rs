@@ -1,5 +1,0 @@
-//! Where weights come from and what they are.
-
-pub mod config;
-pub mod presets;
-pub mod source;
