@@ -35,6 +35,8 @@ fn main() -> anyhow::Result<()> {
         model: dir.clone(),
         model_revision: None,
         crop_to_ratio: None,
+        caption_en: None,
+        translated_by: None,
     };
     for run in 1..=3 {
         let start = Instant::now();

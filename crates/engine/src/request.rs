@@ -9,6 +9,14 @@ use serde::{Deserialize, Serialize};
 pub struct GenerationRequest {
     /// The caption as the user wrote it, before any style was applied.
     pub caption: String,
+    /// The caption in English when the one typed was not (translated, or given by the user
+    /// with `{en=...}`): the style is composed around this instead of `caption`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption_en: Option<String>,
+    /// What made `caption_en`: a translator (`opus-mt-ko-en`, a repo or a folder, with the
+    /// glossary named when one was applied), or `given` for the user's own English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translated_by: Option<String>,
     /// Style names applied, in order (`--style a+b`), empty when the caption is the prompt.
     #[serde(default)]
     pub styles: Vec<String>,

@@ -59,6 +59,13 @@ pub enum Command {
         reportfig compare \"Flood response drill\" --styles press-photo --seeds 1,2\n  \
         reportfig compare \"Bike lanes\" --vary steps=1,2,4 --vary sampler=euler,lcm")]
     Compare(CompareArgs),
+    /// Show the English prompt each Korean caption becomes, without making images.
+    #[command(after_help = "Examples:\n  \
+        reportfig translate \"포항시 버스 정류장\" \"영일대 해수욕장의 야경\"\n  \
+        reportfig translate \"시청 앞 광장\" --json\n  \
+        reportfig translate \"행정복지센터\" --glossary my-terms.toml\n\n\
+        Batches and comparisons translate the same way; check the wording here first.")]
+    Translate(TranslateCommandArgs),
     /// Look at the style library, check or import style files.
     #[command(
         subcommand,
@@ -139,6 +146,24 @@ pub struct ModelArgs {
 }
 
 /// Settings of one image; unset values come from the style, then from the model preset.
+/// How Korean captions become the English prompts the models read.
+#[derive(Debug, Args, Clone)]
+pub struct TranslateArgs {
+    /// Translator for captions with Korean: a preset (opus-mt-ko-en, opus-mt-tc-big-ko-en),
+    /// a Hugging Face repo id or a local folder
+    #[arg(long, value_name = "MODEL", default_value = "opus-mt-ko-en")]
+    pub translator: String,
+    /// Send captions to the model as typed, without translating Korean
+    #[arg(long)]
+    pub no_translate: bool,
+    /// Your own glossary (TOML: "포항시" = "Pohang City"), on top of the built-in one
+    #[arg(long, value_name = "FILE", conflicts_with = "no_glossary")]
+    pub glossary: Option<PathBuf>,
+    /// Translate without any glossary (neither built-in nor your own)
+    #[arg(long)]
+    pub no_glossary: bool,
+}
+
 #[derive(Debug, Args, Clone, Default)]
 pub struct ImageArgs {
     /// Style name from the library, e.g. flat-vector (see `reportfig styles list`); stack
@@ -189,6 +214,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub translate: TranslateArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -223,6 +250,8 @@ pub struct BatchArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub translate: TranslateArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -253,7 +282,24 @@ pub struct CompareArgs {
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
+    pub translate: TranslateArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TranslateCommandArgs {
+    /// One or more captions (each in quotes); one English line is printed per caption
+    #[arg(required = true, value_name = "CAPTION")]
+    pub captions: Vec<String>,
+    #[command(flatten)]
+    pub translate: TranslateArgs,
+    /// Use only downloaded models, never the network
+    #[arg(long)]
+    pub offline: bool,
+    /// Print a JSON array of {caption, english, translated_by} instead of lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,7 +361,7 @@ pub enum StylesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
-    /// The presets, their licences, native sizes and whether they are downloaded.
+    /// The model and translator presets, their licences and whether they are downloaded.
     #[command(after_help = "Example:\n  \
         reportfig models list")]
     List {
@@ -323,12 +369,14 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Download a model now, for later use without internet.
+    /// Download a model or translator now, for later use without internet.
     #[command(after_help = "Examples:\n  \
         reportfig models fetch sd-turbo\n  \
+        reportfig models fetch opus-mt-ko-en      # the Korean-English translator\n  \
         reportfig models fetch stabilityai/sdxl-turbo")]
     Fetch {
-        /// A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl) or a Hugging Face repo id.
+        /// A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl; translators opus-mt-ko-en,
+        /// opus-mt-tc-big-ko-en) or a Hugging Face repo id.
         name: String,
     },
 }

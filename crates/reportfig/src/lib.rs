@@ -13,5 +13,6 @@ pub mod outline;
 pub mod output;
 pub mod page;
 pub mod style;
+pub mod translate;
 
 pub use reportfig_engine::GenerationRequest;

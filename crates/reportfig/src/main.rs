@@ -18,6 +18,7 @@ use reportfig::commands::session::{ImageOptions, ModelOptions};
 use reportfig::commands::{self, BadInput};
 use reportfig::model::source::{HubOptions, SourceError};
 use reportfig::style::StyleLibrary;
+use reportfig::translate::{Glossary, TranslateOptions};
 use reportfig_engine::pipeline::LoadOptions;
 
 fn main() -> ExitCode {
@@ -49,13 +50,10 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             return if p.is_user_input() { 2 } else { 1 };
         }
         if let Some(s) = cause.downcast_ref::<SourceError>() {
-            // An unreachable or failing hub is not the user's input.
-            return match s {
-                SourceError::Network { .. }
-                | SourceError::HubAnswer { .. }
-                | SourceError::Locked { .. } => 1,
-                _ => 2,
-            };
+            return if s.is_user_input() { 2 } else { 1 };
+        }
+        if let Some(t) = cause.downcast_ref::<reportfig::translate::source::TranslatorError>() {
+            return if t.is_user_input() { 2 } else { 1 };
         }
         if cause.is::<BadInput>()
             || cause.is::<reportfig::style::StyleError>()
@@ -64,6 +62,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             || cause.is::<reportfig_engine::pipeline::text::TextError>()
             || cause.is::<reportfig_engine::pipeline::scheduler::SchedulerError>()
             || cause.is::<reportfig::output::OutputError>()
+            || cause.is::<reportfig::translate::glossary::GlossaryError>()
         {
             return 2;
         }
@@ -122,6 +121,40 @@ fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
     })
 }
 
+/// The translation settings: glossaries are read here, once, so a bad glossary file fails
+/// before any work. The user's own glossary (config folder) and `--glossary` add to the
+/// built-in one, in that order.
+fn translate_options(
+    args: &cli::TranslateArgs,
+    hub: HubOptions,
+    device: candle_core::Device,
+) -> anyhow::Result<TranslateOptions> {
+    let glossary = if args.no_glossary {
+        None
+    } else {
+        let mut g = Glossary::builtin();
+        let dirs = directories::ProjectDirs::from("", "", "reportfig");
+        if let Some(user) = dirs.as_ref().map(|d| d.config_dir().join("glossary.toml")) {
+            if user.is_file() {
+                g = g.merged_with(Glossary::load(&user)?);
+            }
+        }
+        if let Some(file) = &args.glossary {
+            g = g.merged_with(Glossary::load(file)?);
+        }
+        Some(g)
+    };
+    Ok(TranslateOptions {
+        enabled: !args.no_translate,
+        translator: args.translator.clone(),
+        glossary,
+        hub,
+        device,
+        converted_dir: directories::ProjectDirs::from("", "", "reportfig")
+            .map(|d| d.data_local_dir().join("converted")),
+    })
+}
+
 fn image_options(a: &cli::ImageArgs) -> ImageOptions {
     ImageOptions {
         style: a.style.clone(),
@@ -151,13 +184,19 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let model = model_options(&a.model)?;
             let opts = commands::generate::GenerateOptions {
                 caption: a.caption.clone(),
                 image: image_options(&a.image),
                 seed: a.seed,
                 output: a.output.clone(),
                 force: a.force,
-                model: model_options(&a.model)?,
+                translate: translate_options(
+                    &a.translate,
+                    model.hub.clone(),
+                    model.load.device.clone(),
+                )?,
+                model,
             };
             let done = commands::generate::run(&opts, &styles, term)?;
             if a.json {
@@ -180,7 +219,13 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                     "\nstopping after the current figure (press Ctrl-C again to stop at once)"
                 );
             });
+            let model = model_options(&a.model)?;
             let opts = commands::batch::BatchOptions {
+                translate: translate_options(
+                    &a.translate,
+                    model.hub.clone(),
+                    model.load.device.clone(),
+                )?,
                 outline: a.outline.clone(),
                 image: image_options(&a.image),
                 base_seed: a.seed,
@@ -189,7 +234,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 shard: a.shard.clone(),
                 dry_run: a.dry_run,
                 markdown: a.markdown,
-                model: model_options(&a.model)?,
+                model,
             };
             let outcome = commands::batch::run(&opts, &styles, &cancel, term)?;
             if a.json {
@@ -207,7 +252,13 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         }
         Command::Compare(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let model = model_options(&a.model)?;
             let opts = commands::compare::CompareOptions {
+                translate: translate_options(
+                    &a.translate,
+                    model.hub.clone(),
+                    model.load.device.clone(),
+                )?,
                 captions: a.captions.clone(),
                 styles: a.styles.clone(),
                 seeds: a.seeds.clone(),
@@ -216,10 +267,23 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 output: a.output.clone(),
                 font: a.font.clone(),
                 force: a.force,
-                model: model_options(&a.model)?,
+                model,
             };
             let done = commands::compare::run(&opts, &styles, term)?;
             print_out(&done.sheet.display().to_string());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Translate(a) => {
+            let hub = HubOptions::from_env(a.offline)?;
+            let opts = translate_options(&a.translate, hub, candle_core::Device::Cpu)?;
+            let out = commands::translate::run(&a.captions, opts, term)?;
+            if a.json {
+                print_out(&serde_json::to_string_pretty(&out)?);
+            } else {
+                for line in &out {
+                    print_out(&line.english);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Styles(s) => run_styles(s, term),

@@ -80,6 +80,8 @@ impl Case {
             model: model.display().to_string(),
             model_revision: None,
             crop_to_ratio: None,
+            caption_en: None,
+            translated_by: None,
         }
     }
 }

@@ -47,6 +47,10 @@ pub fn render_gallery(manifest: &Manifest) -> String {
             let _ = writeln!(s, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(v));
         };
         row("file", &f.file);
+        if let Some(en) = &f.caption_en {
+            let by = f.translated_by.as_deref().unwrap_or("translator");
+            row("English", &format!("{en} ({by})"));
+        }
         if let Some(style) = &f.style {
             row("style", style);
         }

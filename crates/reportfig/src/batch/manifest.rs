@@ -28,6 +28,12 @@ pub struct ManifestEntry {
     pub figure: usize,
     pub file: String,
     pub caption: String,
+    /// The caption in English when it was translated (or given with `en=`): what the style
+    /// was composed around.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translated_by: Option<String>,
     /// Styles joined with `+`, as on the command line; `null` when none.
     pub style: Option<String>,
     pub prompt: String,
@@ -109,6 +115,8 @@ pub fn build_manifest(
             figure: f.job.index + 1,
             file: f.job.file_name.clone(),
             caption: r.caption,
+            caption_en: r.caption_en,
+            translated_by: r.translated_by,
             style: (!r.styles.is_empty()).then(|| r.styles.join("+")),
             prompt: r.prompt,
             negative_prompt: r.negative_prompt,

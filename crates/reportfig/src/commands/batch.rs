@@ -21,6 +21,7 @@ use crate::model::source::ModelSource;
 use crate::outline::{self, OutlineFormat};
 use crate::output;
 use crate::style::StyleLibrary;
+use crate::translate::{self, CaptionTranslator, English, TranslateOptions};
 use reportfig_engine::pipeline::{Pipeline, Progress};
 use reportfig_engine::request::GenerationRequest;
 
@@ -39,6 +40,7 @@ pub struct BatchOptions {
     pub dry_run: bool,
     /// Also write `outline.illustrated.md` (Markdown outlines only).
     pub markdown: bool,
+    pub translate: TranslateOptions,
     pub model: ModelOptions,
 }
 
@@ -180,7 +182,17 @@ pub fn run(
         .into());
     }
 
+    let settings = BatchSettings {
+        out_dir: opts
+            .out
+            .clone()
+            .unwrap_or_else(|| batch::default_out_dir(&outline.path)),
+        base_seed: opts.base_seed,
+        force: opts.force,
+        shard,
+    };
     let source = session::parse_model(&opts.model, reporter)?;
+    let translator = translate_captions(opts, &outline, &settings.out_dir, reporter)?;
     let model = if opts.dry_run {
         model_for_plan(source, &opts.model, reporter)?
     } else {
@@ -192,23 +204,27 @@ pub fn run(
     let notes: RefCell<Vec<(String, u64, String)>> = RefCell::new(Vec::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
         let image = figure_image_options(&opts.image, spec);
-        let (request, figure_notes) =
-            session::build_request(spec.caption, &image, spec.seed, &model, styles)
-                .map_err(|e| e.0)?;
+        let english = match &spec.overrides.en {
+            Some(en) => Some(English {
+                text: en.clone(),
+                translated_by: "given".into(),
+            }),
+            None => translator.english(spec.caption),
+        };
+        let (request, figure_notes) = session::build_request(
+            spec.caption,
+            english.as_ref(),
+            &image,
+            spec.seed,
+            &model,
+            styles,
+        )
+        .map_err(|e| e.0)?;
         let mut all = notes.borrow_mut();
         for n in figure_notes {
             all.push((spec.caption.to_string(), spec.seed, n));
         }
         Ok(request)
-    };
-    let settings = BatchSettings {
-        out_dir: opts
-            .out
-            .clone()
-            .unwrap_or_else(|| batch::default_out_dir(&outline.path)),
-        base_seed: opts.base_seed,
-        force: opts.force,
-        shard,
     };
     let plan = batch::plan(&outline, &settings, &build, &OutputStore).map_err(plan_error)?;
     let notes = notes.take();
@@ -324,6 +340,75 @@ fn model_for_plan(
             .into()),
         },
     }
+}
+
+/// The English of every Korean caption of the outline that has no `en=` of its own: first
+/// from `translations.json` in the figures folder, then from the translator, which is loaded
+/// only when a caption is new, and freed again before the image model loads. A dry run never
+/// downloads: it translates only when the translator is already on disk.
+fn translate_captions(
+    opts: &BatchOptions,
+    outline: &outline::Outline,
+    out_dir: &std::path::Path,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<CaptionTranslator> {
+    let mut topts = opts.translate.clone();
+    if opts.dry_run {
+        topts.hub.offline = true;
+    }
+    let mut translator = CaptionTranslator::new(topts)?;
+    let cache_path = out_dir.join(translate::cache::CACHE_FILE);
+    let key = translator.cache_key();
+    for (caption, outcome) in translate::cache::read(&cache_path, &key) {
+        translator.remember(&caption, outcome);
+    }
+    let captions: Vec<&str> = outline
+        .items
+        .iter()
+        .filter(|i| i.overrides.en.is_none())
+        .map(|i| i.caption.as_str())
+        .collect();
+    let result = translator.prepare(&captions, reporter);
+    match result {
+        Ok(()) => {}
+        Err(e) if opts.dry_run && is_not_downloaded(&e) => {
+            reporter.event(Event::Note(format!(
+                "the translator {} is not downloaded, so this plan shows Korean captions as typed (a dry run never downloads)\nhint: run `reportfig models fetch {}` to see the English prompts here",
+                opts.translate.translator, opts.translate.translator
+            )));
+            return Ok(translator);
+        }
+        Err(e) => return Err(e),
+    }
+    translator.unload();
+    if !opts.dry_run {
+        let made: Vec<(&str, &translate::Outcome)> = translator.known().collect();
+        if !made.is_empty() {
+            if std::fs::create_dir_all(out_dir).is_ok() {
+                // Only saves time on the next run: a failure here is not worth stopping for.
+                if let Err(e) = translate::cache::write(&cache_path, &key, made) {
+                    reporter.event(Event::Warning(format!(
+                        "the translations could not be kept for the next run: {e}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(translator)
+}
+
+fn is_not_downloaded(e: &anyhow::Error) -> bool {
+    use crate::model::source::SourceError;
+    use crate::translate::source::TranslatorError;
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<TranslatorError>(),
+            Some(TranslatorError::Source(SourceError::NotInCache { .. }))
+        ) || matches!(
+            c.downcast_ref::<SourceError>(),
+            Some(SourceError::NotInCache { .. })
+        )
+    })
 }
 
 /// Outline mistakes found while planning are the user's to fix (exit 2).

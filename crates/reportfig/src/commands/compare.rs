@@ -19,6 +19,7 @@ use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
 use crate::model::source::ModelSource;
 use crate::output;
 use crate::style::StyleLibrary;
+use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::request::GenerationRequest;
 
 /// The settings `--vary` can compare.
@@ -41,6 +42,7 @@ pub struct CompareOptions {
     pub output: Option<PathBuf>,
     pub font: Option<PathBuf>,
     pub force: bool,
+    pub translate: TranslateOptions,
     pub model: ModelOptions,
 }
 
@@ -384,6 +386,13 @@ pub fn run(
         .into());
     }
 
+    // Korean captions become English first, and the translator is freed before any image
+    // model loads.
+    let mut translator = CaptionTranslator::new(opts.translate.clone())?;
+    let captions: Vec<&str> = cells.iter().flatten().map(|c| c.caption.as_str()).collect();
+    translator.prepare(&captions, reporter)?;
+    translator.unload();
+
     // Every model is resolved (downloaded if needed) up front, but loaded one at a time later.
     let mut models: Vec<(String, ResolvedModel)> = Vec::new();
     for cell in cells.iter().flatten() {
@@ -410,8 +419,10 @@ pub fn run(
     for (r, row) in cells.iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
         for (c, cell) in row.iter().enumerate() {
+            let english = translator.english(&cell.caption);
             let (req, n) = session::build_request(
                 &cell.caption,
+                english.as_ref(),
                 &cell.image,
                 cell.seed,
                 model_of(&cell.model),

@@ -8,6 +8,7 @@ use crate::commands::session::{self, ImageOptions, ModelOptions};
 use crate::commands::{BadInput, Event, Reporter};
 use crate::output;
 use crate::style::StyleLibrary;
+use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::request::GenerationRequest;
 
 /// `generate`'s checked options.
@@ -19,6 +20,7 @@ pub struct GenerateOptions {
     pub output: Option<PathBuf>,
     /// Replace an existing output file.
     pub force: bool,
+    pub translate: TranslateOptions,
     pub model: ModelOptions,
 }
 
@@ -50,10 +52,22 @@ pub fn run(
         ))
         .into());
     }
+    let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let source = session::parse_model(&opts.model, reporter)?;
+    // Translate first and free the translator, so its memory is not held beside the image
+    // model's.
+    translator.prepare(&[opts.caption.trim()], reporter)?;
+    translator.unload();
+    let english = translator.english(&opts.caption);
     let model = session::resolve_model(source, &opts.model, reporter)?;
-    let (request, notes) =
-        session::build_request(&opts.caption, &opts.image, seed, &model, styles)?;
+    let (request, notes) = session::build_request(
+        &opts.caption,
+        english.as_ref(),
+        &opts.image,
+        seed,
+        &model,
+        styles,
+    )?;
     if opts.seed.is_none() {
         reporter.event(Event::Note(format!(
             "seed {seed} (pass --seed {seed} to make this image again)"

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod models;
 pub mod session;
 pub mod styles;
+pub mod translate;
 
 /// Something the user should hear about while a command runs. The library never prints;
 /// the binary decides how (progress bars, plain lines, nothing with `-q`).

@@ -1,24 +1,90 @@
 //! `reportfig models list` and `reportfig models fetch`.
 
+use serde::Serialize;
+
 use crate::commands::{Event, Reporter};
-use crate::model::source::{self, DownloadEvent, HubOptions, ModelSource, SourceError};
+use crate::model::presets;
+use crate::model::source::{self, DownloadEvent, HubOptions, ModelSource, ModelsList, SourceError};
+use crate::translate::source::{self as translator_source, TranslatorError, TranslatorSource};
+
+/// One translator preset in `models list`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TranslatorEntry {
+    pub name: String,
+    pub repo: String,
+    pub revision: String,
+    pub licence: String,
+    pub licence_note: String,
+    /// The translator used for Korean captions without `--translator`.
+    pub default: bool,
+    pub in_cache: bool,
+}
+
+#[derive(Serialize)]
+struct Listing {
+    #[serde(flatten)]
+    models: ModelsList,
+    translators: Vec<TranslatorEntry>,
+}
+
+/// The translator presets and whether each is in the cache (checked without the network).
+pub fn list_translators(hub: &HubOptions) -> Vec<TranslatorEntry> {
+    let offline = HubOptions {
+        offline: true,
+        ..hub.clone()
+    };
+    let default = presets::default_translator().name.as_str();
+    presets::translators()
+        .iter()
+        .map(|t| TranslatorEntry {
+            name: t.name.clone(),
+            repo: t.repo.clone(),
+            revision: t.revision.clone(),
+            licence: t.licence.clone(),
+            licence_note: t.licence_note.clone(),
+            default: t.name == default,
+            in_cache: translator_source::resolve(
+                &TranslatorSource::Preset(t),
+                &offline,
+                &mut |_| {},
+            )
+            .is_ok(),
+        })
+        .collect()
+}
 
 /// The presets and what is in the cache, as text (or JSON with `json`). Never uses the network.
 pub fn list(hub: &HubOptions, json: bool) -> Result<String, serde_json::Error> {
     let list = source::list_models(hub);
+    let translators = list_translators(hub);
     if json {
-        serde_json::to_string_pretty(&list)
+        serde_json::to_string_pretty(&Listing {
+            models: list,
+            translators,
+        })
     } else {
-        Ok(source::render_models_list(&list))
+        let mut text = source::render_models_list(&list);
+        text.push_str("\nTranslators (Korean captions into English prompts):\n");
+        for t in &translators {
+            text.push_str(&format!(
+                "  {}{}  {}  {}  cached: {}\n",
+                t.name,
+                if t.default { " (default)" } else { "" },
+                t.repo,
+                t.licence,
+                if t.in_cache { "yes" } else { "no" }
+            ));
+        }
+        Ok(text)
     }
 }
 
-/// Downloads every file a model needs into the cache, so it can later run offline.
-pub fn fetch(
-    name: &str,
-    hub: &HubOptions,
-    reporter: &mut dyn Reporter,
-) -> Result<String, SourceError> {
+/// Downloads every file a model or translator needs into the cache, so it can later run
+/// offline.
+pub fn fetch(name: &str, hub: &HubOptions, reporter: &mut dyn Reporter) -> anyhow::Result<String> {
+    if let Some(t) = presets::find_translator(name.trim()) {
+        return fetch_translator(TranslatorSource::Preset(t), hub, reporter);
+    }
     let src = ModelSource::parse(name)?;
     reporter.event(Event::Stage(format!(
         "downloading {} (this can take a while the first time)",
@@ -26,6 +92,30 @@ pub fn fetch(
     )));
     let report = source::fetch(&src, hub, &mut download_reporter(reporter))?;
     Ok(source::render_fetch_report(&report))
+}
+
+fn fetch_translator(
+    src: TranslatorSource,
+    hub: &HubOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<String> {
+    if hub.offline {
+        return Err(TranslatorError::Source(SourceError::FetchOffline).into());
+    }
+    reporter.event(Event::Stage(format!(
+        "downloading the translator {} (about {} MB the first time)",
+        src.display_name(),
+        match &src {
+            TranslatorSource::Preset(p) => p.size_mb,
+            _ => 300,
+        }
+    )));
+    let files = translator_source::resolve(&src, hub, &mut download_reporter(reporter))?;
+    Ok(format!(
+        "{} is in the cache\n{}\n",
+        src.display_name(),
+        files.dir.display()
+    ))
 }
 
 /// Turns download events into notes: one line per file as it starts and finishes.

@@ -8,6 +8,7 @@ use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
 use crate::page::{self, SizeSpec};
 use crate::style::{compose, StyleLibrary};
+use crate::translate::{has_hangul, English};
 use reportfig_engine::family::ModelFamily;
 use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
 use reportfig_engine::pipeline::text::ClipTokenizer;
@@ -196,6 +197,7 @@ impl ResolvedModel {
 /// preset's (or family's) defaults. Returns the request and notes for the user.
 pub fn build_request(
     caption: &str,
+    english: Option<&English>,
     image: &ImageOptions,
     seed: u64,
     model: &ResolvedModel,
@@ -206,13 +208,22 @@ pub fn build_request(
     let family = model.family;
     let mut notes = Vec::new();
     // The CLIP text encoders of every Stable Diffusion family were trained on English
-    // captions: Hangul comes out as byte pieces the model barely reads.
-    if caption.chars().any(is_hangul) {
-        notes.push(
-            "these models understand English far better than Korean, so the picture may not match \
-             the caption; for the best result write the caption in English"
+    // captions: Hangul comes out as byte pieces the model barely reads. With a translation
+    // the style is composed around the English; without one the user hears why it matters.
+    let text = match english {
+        Some(e) => e.text.trim(),
+        None => caption,
+    };
+    if has_hangul(text) {
+        notes.push(match english {
+            Some(_) => format!(
+                "the English prompt still has Korean letters, which these models read poorly: \"{text}\"\nhint: add the words to a glossary (--glossary), or give the English yourself ({{en=\"...\"}} in an outline)"
+            ),
+            None => "the caption goes to the model in Korean (not translated), which these models \
+                     understand far worse than English, so the picture may not match it\nhint: let \
+                     reportfig translate it (leave out --no-translate), or write the caption in English"
                 .to_string(),
-        );
+        });
     }
     let (style_names, composed) = match &image.style {
         Some(spec) => {
@@ -220,7 +231,7 @@ pub fn build_request(
                 .resolve_stack(spec)
                 .map_err(|e| BadInput(e.to_string()))?;
             let names = spec.split('+').map(|s| s.trim().to_string()).collect();
-            let c = compose(caption, &stack, family, &|t| model.count_tokens(t));
+            let c = compose(text, &stack, family, &|t| model.count_tokens(t));
             (names, Some(c))
         }
         None => (Vec::new(), None),
@@ -313,10 +324,12 @@ pub fn build_request(
     let prompt = composed
         .as_ref()
         .map(|c| c.prompt.clone())
-        .unwrap_or_else(|| caption.to_string());
+        .unwrap_or_else(|| text.to_string());
     Ok((
         GenerationRequest {
             caption: caption.to_string(),
+            caption_en: english.map(|e| e.text.trim().to_string()),
+            translated_by: english.map(|e| e.translated_by.clone()),
             styles: style_names,
             prompt,
             negative_prompt: negative,
@@ -332,10 +345,6 @@ pub fn build_request(
         },
         notes,
     ))
-}
-
-fn is_hangul(c: char) -> bool {
-    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
 
 /// A seed for when none was given: from the clock and the process, printed and recorded so

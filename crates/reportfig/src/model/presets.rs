@@ -41,16 +41,40 @@ pub struct Preset {
     pub sampler: Option<String>,
 }
 
+/// One known translator (Korean captions into English prompts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranslatorPreset {
+    pub name: String,
+    pub repo: String,
+    /// Branch, tag or commit; pinned where a revision with safetensors weights is known.
+    pub revision: String,
+    /// Tried when the hub no longer has `revision`.
+    #[serde(default)]
+    pub fallback_revision: Option<String>,
+    pub licence: String,
+    pub licence_note: String,
+    /// Printed once for licences that ask for attribution (CC BY).
+    #[serde(default)]
+    pub attribution: Option<String>,
+    /// The download in megabytes, for messages.
+    pub size_mb: u32,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PresetFile {
     default_model: String,
     models: Vec<Preset>,
+    default_translator: String,
+    translators: Vec<TranslatorPreset>,
 }
 
 struct Presets {
     default_model: usize,
     models: Vec<Preset>,
+    default_translator: usize,
+    translators: Vec<TranslatorPreset>,
 }
 
 fn presets() -> &'static Presets {
@@ -70,9 +94,21 @@ fn presets() -> &'static Presets {
                     file.default_model
                 )
             });
+        let default_translator = file
+            .translators
+            .iter()
+            .position(|t| t.name == file.default_translator)
+            .unwrap_or_else(|| {
+                panic!(
+                    "configs/presets.toml: default_translator {:?} is not a translator",
+                    file.default_translator
+                )
+            });
         Presets {
             default_model,
             models: file.models,
+            default_translator,
+            translators: file.translators,
         }
     })
 }
@@ -97,6 +133,33 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 /// model named by repo id still gets its licence notice.
 pub fn find_by_repo(repo: &str) -> Option<&'static Preset> {
     all().iter().find(|p| p.repo.eq_ignore_ascii_case(repo))
+}
+
+/// Every translator preset, in file order.
+pub fn translators() -> &'static [TranslatorPreset] {
+    &presets().translators
+}
+
+/// The translator used for Hangul captions without `--translator`.
+pub fn default_translator() -> &'static TranslatorPreset {
+    let p = presets();
+    &p.translators[p.default_translator]
+}
+
+/// A translator preset by name (ASCII case ignored).
+pub fn find_translator(name: &str) -> Option<&'static TranslatorPreset> {
+    translators()
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// The translator preset names joined with ", ", for messages.
+pub fn translator_names() -> String {
+    translators()
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The preset names joined with ", ", for messages.
@@ -181,6 +244,11 @@ mod tests {
             assert_eq!(p.non_commercial, p.licence == "sai-nc-community");
         }
         assert_eq!(find("SDXL").map(|p| p.width), Some(1024));
+        assert_eq!(default_translator().name, "opus-mt-ko-en");
+        for t in translators() {
+            assert!(t.repo.split('/').count() == 2, "{}", t.repo);
+            assert_eq!(t.attribution.is_some(), t.licence.starts_with("cc-by"));
+        }
         assert_eq!(
             find_by_repo("stabilityai/SD-Turbo").map(|p| p.name.as_str()),
             Some("sd-turbo")

@@ -109,6 +109,19 @@ pub enum SourceError {
     NoCacheDir,
 }
 
+impl SourceError {
+    /// Whether the user can fix this (exit 2); an unreachable or failing hub is not the
+    /// user's input (exit 1).
+    pub fn is_user_input(&self) -> bool {
+        !matches!(
+            self,
+            SourceError::Network { .. }
+                | SourceError::HubAnswer { .. }
+                | SourceError::Locked { .. }
+        )
+    }
+}
+
 /// Where a model comes from, as the user named it with `--model`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelSource {
@@ -199,7 +212,7 @@ impl ModelSource {
     }
 }
 
-fn looks_like_path(s: &str) -> bool {
+pub(crate) fn looks_like_path(s: &str) -> bool {
     s.starts_with('.')
         || s.starts_with('/')
         || s.starts_with('~')
@@ -207,7 +220,7 @@ fn looks_like_path(s: &str) -> bool {
         || (s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic())
 }
 
-fn expand_home(s: &str) -> PathBuf {
+pub(crate) fn expand_home(s: &str) -> PathBuf {
     if let Some(rest) = s.strip_prefix('~') {
         if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') {
             if let Some(dirs) = directories::BaseDirs::new() {
@@ -810,10 +823,20 @@ fn hub_error(e: ApiError, hub: &HubRepo, what: &str) -> SourceError {
     }
 }
 
-fn resolve_online(
-    hub: &HubRepo,
-    progress: &mut dyn FnMut(DownloadEvent),
-) -> Result<ModelFiles, SourceError> {
+/// The commit `hub.revision` names now, the repo's file listing, and a function that makes
+/// one listed file available in that commit's snapshot (downloading it when missing).
+#[allow(clippy::type_complexity)]
+fn open_online<'a>(
+    hub: &'a HubRepo<'a>,
+    progress: &'a mut dyn FnMut(DownloadEvent),
+) -> Result<
+    (
+        PathBuf,
+        BTreeSet<String>,
+        impl FnMut(&str) -> Result<PathBuf, SourceError> + 'a,
+    ),
+    SourceError,
+> {
     let opts = hub.opts;
     let api = ApiBuilder::from_cache(Cache::new(opts.cache_dir.clone()))
         .with_endpoint(opts.endpoint.clone())
@@ -839,14 +862,16 @@ fn resolve_online(
         commit.clone(),
     ));
     let snapshot = hub.repo_dir().join("snapshots").join(&commit);
-    let mut get = |rel: &str| -> Result<PathBuf, SourceError> {
-        if !listing.contains(rel) {
+    let listed = listing.clone();
+    let at = snapshot.clone();
+    let get = move |rel: &str| -> Result<PathBuf, SourceError> {
+        if !listed.contains(rel) {
             return Err(SourceError::RepoMissingFile {
                 repo: hub.repo.to_string(),
                 file: rel.to_string(),
             });
         }
-        let path = snapshot.join(rel);
+        let path = at.join(rel);
         if path.is_file() {
             return Ok(path);
         }
@@ -863,24 +888,24 @@ fn resolve_online(
         if got != path {
             // hf-hub filed it under the commit the server named for this file.
             return Err(SourceError::HubAnswer {
-                endpoint: opts.endpoint.clone(),
+                endpoint: hub.opts.endpoint.clone(),
                 what: rel.to_string(),
                 detail: format!("commit {} where the file list said {commit}", got.display()),
             });
         }
         Ok(path)
     };
-    let files = assemble(
-        &snapshot,
-        &listing,
-        true,
-        &hub.fetch_name,
-        Some(commit.clone()),
-        &mut get,
-    )?;
-    // Record which commit the revision means, so offline runs find this snapshot.
+    Ok((snapshot, listing, get))
+}
+
+/// Records which commit the revision means, so offline runs find the snapshot.
+fn record_ref(hub: &HubRepo, snapshot: &Path) -> Result<(), SourceError> {
+    let commit = snapshot
+        .file_name()
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let ref_path = hub.repo_dir().join("refs").join(hub.revision);
-    Cache::new(opts.cache_dir.clone())
+    Cache::new(hub.opts.cache_dir.clone())
         .repo(Repo::with_revision(
             hub.repo.to_string(),
             RepoType::Model,
@@ -891,8 +916,83 @@ fn resolve_online(
             action: "write",
             path: ref_path,
             source,
-        })?;
+        })
+}
+
+fn resolve_online(
+    hub: &HubRepo,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, SourceError> {
+    let (snapshot, listing, mut get) = open_online(hub, progress)?;
+    let commit = snapshot
+        .file_name()
+        .map(|c| c.to_string_lossy().into_owned());
+    let files = assemble(&snapshot, &listing, true, &hub.fetch_name, commit, &mut get)?;
+    drop(get);
+    record_ref(hub, &snapshot)?;
     Ok(files)
+}
+
+/// A repo that is not a diffusers pipeline (a translator): which files to have.
+pub struct RepoFilesRequest<'a> {
+    pub repo: &'a str,
+    pub revision: &'a str,
+    /// The name `models fetch` takes, for messages.
+    pub fetch_name: String,
+    /// What the repo is, for messages ("translator").
+    pub what: &'static str,
+    /// Every one of these.
+    pub required: &'a [&'a str],
+    /// The first of these the repo has (weights in the order they are preferred).
+    pub one_of: &'a [&'a str],
+}
+
+/// Makes the files of `req` available in the hub cache (offline: only finds them there) and
+/// returns the snapshot folder that holds them.
+pub fn resolve_repo_files(
+    req: &RepoFilesRequest,
+    opts: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<PathBuf, SourceError> {
+    let hub = HubRepo {
+        repo: req.repo,
+        revision: req.revision,
+        fetch_name: req.fetch_name.clone(),
+        opts,
+    };
+    let pick = |listing: &BTreeSet<String>| -> Result<Vec<String>, String> {
+        let mut want: Vec<String> = Vec::new();
+        for f in req.required {
+            if !listing.contains(*f) {
+                return Err(f.to_string());
+            }
+            want.push(f.to_string());
+        }
+        match req.one_of.iter().find(|f| listing.contains(**f)) {
+            Some(f) => want.push(f.to_string()),
+            None => return Err(req.one_of.join(" or ")),
+        }
+        Ok(want)
+    };
+    if opts.offline {
+        let commit = hub
+            .cached_commit()
+            .ok_or_else(|| hub.not_in_cache(req.required.first().copied().unwrap_or("")))?;
+        let snapshot = hub.repo_dir().join("snapshots").join(&commit);
+        pick(&list_files(&snapshot)).map_err(|file| hub.not_in_cache(&file))?;
+        return Ok(snapshot);
+    }
+    let (snapshot, listing, mut get) = open_online(&hub, progress)?;
+    let files = pick(&listing).map_err(|file| SourceError::RepoMissingFile {
+        repo: req.repo.to_string(),
+        file: format!("{file} (a {} needs it)", req.what),
+    })?;
+    for f in &files {
+        get(f)?;
+    }
+    drop(get);
+    record_ref(&hub, &snapshot)?;
+    Ok(snapshot)
 }
 
 /// One line of `models list`.

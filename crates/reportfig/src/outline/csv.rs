@@ -1,5 +1,6 @@
 //! CSV outlines: a header line naming the columns `caption` (required) and optionally
-//! `style`, `size`, `seed`, `file`, `negative`; one figure per row; empty cells mean "not set".
+//! `style`, `size`, `seed`, `file`, `negative`, `en` (the English caption, instead of a
+//! translation); one figure per row; empty cells mean "not set".
 
 use super::{Ctx, OutlineError, OutlineItem, OVERRIDE_KEYS};
 

@@ -10,6 +10,7 @@
 //! ```text
 //! ## Bus lanes on the ring road {style=isometric-city seed=7 size=slide-16x9}
 //! 그림: 자전거 도로 확충 계획 {negative="text, watermark"}
+//! 그림: 영일대 야경 {en="Night view of Yeongildae Beach"}
 //! ```
 
 mod csv;
@@ -26,7 +27,7 @@ use thiserror::Error;
 pub const MAX_CAPTION_CHARS: usize = 300;
 
 /// Setting names accepted in an attribute block and as CSV columns (besides `caption`).
-pub const OVERRIDE_KEYS: [&str; 5] = ["style", "size", "seed", "file", "negative"];
+pub const OVERRIDE_KEYS: [&str; 6] = ["style", "size", "seed", "file", "negative", "en"];
 
 /// Checks a style name (possibly `a+b`); the error says what is wrong and how to fix it.
 pub type StyleCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
@@ -41,6 +42,8 @@ pub struct Overrides {
     /// Output file name instead of `NN-slug.png`; a plain name inside the figures folder.
     pub file: Option<String>,
     pub negative: Option<String>,
+    /// The caption in English, written by the user: used instead of a translation.
+    pub en: Option<String>,
 }
 
 impl Overrides {
@@ -116,6 +119,12 @@ pub enum OutlineError {
         what: &'static str,
         hint: &'static str,
     },
+    #[error("{path}:{line}: en=\"{value}\" is not an English caption\nhint: en= gives the English the model reads instead of a translation, e.g. {{en=\"Bus stop in front of Pohang City Hall\"}}")]
+    BadEnglish {
+        path: PathBuf,
+        line: usize,
+        value: String,
+    },
     #[error("{path}:{line}: seed \"{value}\" is not a whole number from 0 to 18446744073709551615\nhint: write it like seed=7")]
     BadSeed {
         path: PathBuf,
@@ -150,7 +159,7 @@ pub enum OutlineError {
         value: String,
         problem: &'static str,
     },
-    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative (only caption is required)")]
+    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en (only caption is required)")]
     UnknownColumn { path: PathBuf, column: String },
     #[error("{path}:1: the header has no \"caption\" column\nhint: the first line must name the columns, for example: caption,style,seed")]
     NoCaptionColumn { path: PathBuf },
@@ -295,6 +304,16 @@ impl Ctx<'_> {
                 }
                 "file" => overrides.file = Some(self.check_file(line, value)?),
                 "negative" => overrides.negative = Some(value),
+                "en" => {
+                    if value.is_empty() || crate::translate::has_hangul(&value) {
+                        return Err(OutlineError::BadEnglish {
+                            path: self.path.to_path_buf(),
+                            line,
+                            value,
+                        });
+                    }
+                    overrides.en = Some(value);
+                }
                 _ => {
                     return Err(OutlineError::UnknownSetting {
                         path: self.path.to_path_buf(),

@@ -143,6 +143,8 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         model: "tiny-sd15".into(),
         model_revision: Some("0123abc".into()),
         crop_to_ratio: None,
+        caption_en: None,
+        translated_by: None,
     })
 }
 

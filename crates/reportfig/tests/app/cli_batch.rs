@@ -405,6 +405,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     let build = |spec: &FigureSpec<'_>| {
         session::build_request(
             spec.caption,
+            None,
             &figure_image_options(&image, spec),
             spec.seed,
             &model,

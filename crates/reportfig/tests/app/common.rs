@@ -113,3 +113,9 @@ pub fn style_check(name: &str) -> Result<(), String> {
         Err("there is no such style\nhint: `reportfig styles list` shows the styles".to_string())
     }
 }
+
+/// The tiny random-weight Marian translator in the Hugging Face layout that
+/// `tools/reference/translate_goldens.py` made (committed with the engine's goldens).
+pub fn tiny_translator() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/marian-tiny")
+}

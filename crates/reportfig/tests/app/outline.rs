@@ -113,6 +113,7 @@ fn csv_sample() {
             seed: Some(77),
             file: Some("meal-delivery.png".into()),
             negative: None,
+            en: None,
         }
     );
     assert_eq!(o.items[1].overrides.size.as_deref(), Some("square"));
