@@ -717,7 +717,7 @@ fn storage_keys(root: &Value) -> Vec<String> {
 fn storage_element_sizes(root: &Value) -> HashMap<String, usize> {
     tensors_of(root)
         .iter()
-        .map(|t| (t.storage.key.clone(), t.storage.dtype.size()))
+        .map(|t| (t.storage.key.clone(), t.storage.dtype.bitsize() / 8))
         .collect()
 }
 
@@ -756,7 +756,7 @@ fn build_state_dict(
 
 /// Copies a (possibly strided) view out of its storage into row-major bytes.
 fn copy_strided(cx: &Cx, name: &str, t: &TensorRef, data: &[u8]) -> Result<RawTensor, PickleError> {
-    let es = t.storage.dtype.size();
+    let es = t.storage.dtype.bitsize() / 8;
     let numel: usize = t.shape.iter().product();
     let start = t.storage.offset + t.offset;
     let last = t

@@ -383,14 +383,12 @@ fn translate_captions(
     translator.unload();
     if !opts.dry_run {
         let made: Vec<(&str, &translate::Outcome)> = translator.known().collect();
-        if !made.is_empty() {
-            if std::fs::create_dir_all(out_dir).is_ok() {
-                // Only saves time on the next run: a failure here is not worth stopping for.
-                if let Err(e) = translate::cache::write(&cache_path, &key, made) {
-                    reporter.event(Event::Warning(format!(
-                        "the translations could not be kept for the next run: {e}"
-                    )));
-                }
+        // Only saves time on the next run: a failure here is not worth stopping for.
+        if !made.is_empty() && std::fs::create_dir_all(out_dir).is_ok() {
+            if let Err(e) = translate::cache::write(&cache_path, &key, made) {
+                reporter.event(Event::Warning(format!(
+                    "the translations could not be kept for the next run: {e}"
+                )));
             }
         }
     }
