@@ -796,7 +796,7 @@ impl MarianTokenizer {
         for segment in self.split_special(text) {
             match segment {
                 Segment::Special(token) => tokens.push(token.to_string()),
-                Segment::Text(text) if text.is_empty() => {}
+                Segment::Text("") => {}
                 Segment::Text(mut text) => {
                     // `remove_language_code`: a leading `>>xx<<` is one token.
                     if text.starts_with(">>") {
