@@ -236,6 +236,13 @@ impl Linear {
         Self::new(lin.weight().clone(), None, out_dim)
     }
 
+    /// A layer from a weight `[out, in]` and bias `[out]` already in memory (tied or fused
+    /// weights), packed as a loaded one is.
+    pub fn from_parts(weight: Tensor, bias: Option<Tensor>) -> Result<Self> {
+        let out_dim = weight.dim(0)?;
+        Self::new(weight, bias, out_dim)
+    }
+
     fn new(weight: Tensor, bias: Option<Tensor>, out_dim: usize) -> Result<Self> {
         let weight = if kernels::applies(&[&weight]) {
             let p = kernels::pack_linear_weight(&weight)?;
