@@ -5,6 +5,7 @@
         [--text-config configs/reference/stabilityai--sd-turbo/text_encoder/config.json]
         [--unet-config configs/reference/stabilityai--sd-turbo/unet/config.json]
         [--vae-config configs/reference/stabilityai--sd-turbo/vae/config.json]
+        [--translator-config configs/reference/Helsinki-NLP--opus-mt-ko-en]
         [--json torch.json]
 
 Prints the same table (median seconds after one warm-up, GFLOP/s, peak RSS of the process so
@@ -151,6 +152,32 @@ def whole_image(b, text_path, unet_path, vae_path):
     print(f"process peak over the whole run: {peak_rss_gib():.2f} GiB")
 
 
+def translator(b, folder):
+    """transformers' MarianMTModel.generate on a 20-token input, random weights, with the
+    repo's generation_config.json but max_length 32 / min_length 31, so that both sides run
+    exactly 31 decoder steps (see translator_rows in crates/bench/src/main.rs)."""
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+
+    cfg = MarianConfig(**load_config(f"{folder}/config.json"))
+    model = MarianMTModel(cfg).eval()
+    gen = load_config(f"{folder}/generation_config.json")
+    gen.pop("transformers_version", None)
+    vocab = cfg.vocab_size
+    ids = torch.tensor([[(i * 3251) % (vocab - 2) + 1 for i in range(1, 20)] + [0]])
+    mask = torch.ones_like(ids)
+    for label, beams in [("4 beams", None), ("greedy", 1)]:
+        g = dict(gen, max_length=32, min_length=31)
+        if beams is not None:
+            g["num_beams"] = beams
+        gc = GenerationConfig(**g)
+
+        def run():
+            out = model.generate(input_ids=ids, attention_mask=mask, generation_config=gc)
+            assert out.shape[1] == 32, out.shape
+
+        b.time(f"translate 20 tokens ko→en {label}", None, run)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -159,6 +186,7 @@ def main():
     ap.add_argument("--text-config")
     ap.add_argument("--unet-config")
     ap.add_argument("--vae-config")
+    ap.add_argument("--translator-config", help="a Marian folder with config.json and generation_config.json")
     ap.add_argument("--no-kernels", action="store_true", help="only the whole networks")
     ap.add_argument("--json", help="write {stage: median seconds} here")
     ap.add_argument("--whole", action="store_true",
@@ -174,6 +202,8 @@ def main():
         if not a.no_kernels:
             kernels(b)
         networks(b, a.text_config, a.unet_config, a.vae_config)
+        if a.translator_config:
+            translator(b, a.translator_config)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(b.rows, f, indent=1, ensure_ascii=False)

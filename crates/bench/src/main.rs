@@ -1,5 +1,6 @@
 //! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
-//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--no-candle] [--no-winograd] [--whole]
+//! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--translator-config DIR]
+//! [--no-candle] [--no-winograd] [--whole]
 //! [--half-weights]`
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
@@ -24,6 +25,7 @@ struct Options {
     unet_config: Option<PathBuf>,
     vae_config: Option<PathBuf>,
     text_config: Option<PathBuf>,
+    translator_config: Option<PathBuf>,
     candle: bool,
     whole: bool,
     half_weights: bool,
@@ -37,6 +39,7 @@ fn parse_args() -> Result<Options> {
         unet_config: None,
         vae_config: None,
         text_config: None,
+        translator_config: None,
         candle: true,
         whole: false,
         half_weights: false,
@@ -51,6 +54,7 @@ fn parse_args() -> Result<Options> {
             "--unet-config" => o.unet_config = Some(value()?.into()),
             "--vae-config" => o.vae_config = Some(value()?.into()),
             "--text-config" => o.text_config = Some(value()?.into()),
+            "--translator-config" => o.translator_config = Some(value()?.into()),
             "--no-candle" => o.candle = false,
             "--no-winograd" => reportfig_engine::pipeline::kernels::set_winograd(false),
             "--whole" => o.whole = true,
@@ -527,5 +531,57 @@ fn main() -> Result<()> {
     attention_rows(&mut b)?;
     norm_rows(&mut b)?;
     network_rows(&mut b, text.as_deref(), unet.as_deref(), vae.as_deref())?;
+    if let Some(dir) = b.opts.translator_config.clone() {
+        translator_rows(&mut b, &dir)?;
+    }
+    Ok(())
+}
+
+/// The input both sides translate: 19 source tokens and `</s>` (id 0), ids spread over the
+/// vocabulary (their values do not change the work).
+pub const TRANSLATE_INPUT: usize = 20;
+
+/// A Marian translator from its `config.json` and `generation_config.json` (the folder of
+/// `configs/reference/Helsinki-NLP--opus-mt-ko-en`), random weights, translating a 20-token
+/// input as `generate()` does with the repo's settings, against transformers in
+/// `tools/bench/bench_torch.py`. Random weights would decode to `max_length` (512): both
+/// sides take `max_length` 32 and `min_length` 31, so every run is exactly 31 decoder steps
+/// (the last one the forced EOS), the length of a long caption's translation.
+fn translator_rows(b: &mut Bench, dir: &Path) -> Result<()> {
+    use reportfig_engine::translate::config::{GenerationConfig, MarianConfig};
+    use reportfig_engine::translate::generate::generate;
+    use reportfig_engine::translate::marian::{Encoded, MarianMTModel};
+    let labels = [("4 beams", None), ("greedy", Some(1))];
+    let name = |label: &str| format!("translate 20 tokens ko→en {label}");
+    if !labels.iter().any(|(l, _)| b.wanted(&name(l))) {
+        return Ok(());
+    }
+    let cfg = MarianConfig::from_file(&dir.join("config.json"))?;
+    let gpath = dir.join("generation_config.json");
+    let mut gen = GenerationConfig::from_file(&gpath)?;
+    gen.max_length = Some(32);
+    gen.min_length = Some(31);
+    let vb = reportfig_testkit::recording::RecordingBackend::new(7).var_builder();
+    let net = MarianMTModel::load(vb, &cfg)?;
+    kernels::release_free_memory();
+    let vocab = cfg.vocab_size as u32;
+    let ids: Vec<u32> = (1..TRANSLATE_INPUT as u32)
+        .map(|i| (i * 3251) % (vocab - 2) + 1)
+        .chain([0])
+        .collect();
+    let input = Tensor::new(ids.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
+    for (label, beams) in labels {
+        let mut g = gen.clone();
+        if beams.is_some() {
+            g.num_beams = beams;
+        }
+        let params = g.resolve(&cfg, &gpath)?;
+        b.time(&name(label), None, || {
+            let enc = Encoded::stack(&[net.encode(&input)?])?;
+            let out = generate(&net, &enc, &params, None)?;
+            anyhow::ensure!(out[0].ids.len() == 32, "decoded {} tokens", out[0].ids.len());
+            Ok(())
+        })?;
+    }
     Ok(())
 }

@@ -31,6 +31,9 @@ pub struct Hypothesis {
     /// Whether the sequence reached `max_length` (with `forced_eos_token_id` its last token is
     /// then the forced EOS).
     pub hit_max_length: bool,
+    /// Beam search's `sequences_scores`: the summed log-probabilities over
+    /// `generated_len^length_penalty`. `None` for greedy decoding.
+    pub score: Option<f32>,
 }
 
 /// Sees each step's raw logits (`[rows, vocab]`, the running beams of every input still in
@@ -198,6 +201,7 @@ fn greedy(
         .map(|ids| Hypothesis {
             hit_max_length: ids.len() >= p.max_length,
             ids,
+            score: None,
         })
         .collect())
 }
@@ -331,8 +335,8 @@ impl Beams {
     }
 
     /// The best finished hypothesis (`sequences[:, 0]`).
-    fn best(&self) -> Vec<u32> {
-        self.finished[0].clone()
+    fn best(&self) -> (Vec<u32>, f32) {
+        (self.finished[0].clone(), self.finished_scores[0])
     }
 }
 
@@ -348,7 +352,7 @@ fn beam_search(
     let mut states: Vec<Beams> = (0..items)
         .map(|_| Beams::new(p.decoder_start_token_id, nb))
         .collect();
-    let mut results: Vec<Option<Vec<u32>>> = vec![None; items];
+    let mut results: Vec<Option<(Vec<u32>, f32)>> = vec![None; items];
     let mut active: Vec<usize> = (0..items).collect();
     let mut cur_len = 1;
     let mut step = 0;
@@ -388,11 +392,12 @@ fn beam_search(
     }
     Ok(results
         .into_iter()
-        .map(|ids| {
-            let ids = ids.expect("every input finishes");
+        .map(|r| {
+            let (ids, score) = r.expect("every input finishes");
             Hypothesis {
                 hit_max_length: ids.len() >= p.max_length,
                 ids,
+                score: Some(score),
             }
         })
         .collect())
@@ -477,7 +482,9 @@ mod tests {
         let mut s = vec![1.0f32, -1.0, 1.0, 0.5, 0.5, 0.5];
         process(&[5, 1, 2], &mut s, &p);
         assert_eq!(s[0], f32::NEG_INFINITY);
-        assert_eq!((s[1], s[2], s[3]), (-2.0, 0.5, 0.5));
+        assert_eq!((s[1], s[2], s[4]), (-2.0, 0.5, 0.5));
+        // ...and "2 3" stays banned after a 2.
+        assert_eq!(s[3], f32::NEG_INFINITY);
     }
 
     /// A hand-worked search over a fixed distribution, independent of the network: beam 0's
@@ -514,7 +521,7 @@ mod tests {
         ];
         let (_, done) = b.advance(&[row.clone(), row], &p, 2);
         assert!(done);
-        assert_eq!(b.best(), vec![5, 0]);
+        assert_eq!(b.best().0, vec![5, 0]);
         // The runner-up is "5 1 0" at ln(0.3·0.5)/2.
         assert_eq!(b.finished[1], vec![5, 1, 0]);
         assert!((b.finished_scores[1] - (0.15f32).ln() / 2.0).abs() < 1e-6);

@@ -187,9 +187,7 @@ impl Translator {
         if device.is_cpu() {
             crate::pipeline::kernels::release_free_memory();
         }
-        let max_input_tokens = tokenizer
-            .model_max_length()
-            .map_or(model.max_positions(), |m| m.min(model.max_positions()));
+        let max_input_tokens = tokenizer.max_len().min(model.max_positions());
         Ok(Self {
             model,
             tokenizer,
@@ -206,9 +204,7 @@ impl Translator {
         generation: GenerationParams,
         device: &Device,
     ) -> Self {
-        let max_input_tokens = tokenizer
-            .model_max_length()
-            .map_or(model.max_positions(), |m| m.min(model.max_positions()));
+        let max_input_tokens = tokenizer.max_len().min(model.max_positions());
         Self {
             model,
             tokenizer,
@@ -259,7 +255,7 @@ impl Translator {
             .into_iter()
             .zip(hyps)
             .map(|((ids, truncated_input), h)| {
-                Ok(Translation {
+                Ok::<_, TranslateError>(Translation {
                     text: self.tokenizer.decode(&h.ids),
                     input_tokens: ids.len(),
                     truncated_input,

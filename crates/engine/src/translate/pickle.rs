@@ -123,11 +123,21 @@ pub fn convert_to_safetensors(
     };
     let dir = out.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(e.to_string()))?;
+    // A name of this process's own beside the target, so two processes converting at once
+    // never write into the same file; the rename is atomic on one file system.
+    let tmp = dir.join(format!(
+        ".{}.{}.partial",
+        out.file_name().map_or("converted".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
     let views = dict.tensors.iter().map(|(n, t)| (n.as_str(), t));
-    safetensors::serialize_to_file(views, Some(metadata), tmp.path())
-        .map_err(|e| fail(e.to_string()))?;
-    tmp.persist(out).map_err(|e| fail(e.to_string()))?;
+    let written = safetensors::serialize_to_file(views, Some(metadata), &tmp)
+        .map_err(|e| fail(e.to_string()))
+        .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| fail(e.to_string())));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
     Ok(dict)
 }
 
@@ -149,8 +159,9 @@ fn read_zip(cx: &Cx, bytes: &[u8]) -> Result<StateDict, PickleError> {
         .map_err(|e| cx.malformed(format!("unreadable zip archive: {e}")))?;
     let names: Vec<String> = zip
         .file_names()
-        .filter_map(|n| n.ok().map(|n| n.to_string()))
-        .collect();
+        .map(|n| n.map(|n| n.into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| cx.malformed(format!("unreadable zip archive: {e}")))?;
     let pkl = names
         .iter()
         .find(|n| n.ends_with("/data.pkl") && n.matches('/').count() == 1)
@@ -238,6 +249,11 @@ fn take<'a>(cx: &Cx, bytes: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [
     let s = &bytes[*pos..end];
     *pos = end;
     Ok(s)
+}
+
+/// Bytes per element (every storage type a state dict uses is whole bytes wide).
+fn elem_size(d: Dtype) -> usize {
+    d.bitsize().div_ceil(8)
 }
 
 /// The storage element types a state dict's persistent ids name.
@@ -717,7 +733,7 @@ fn storage_keys(root: &Value) -> Vec<String> {
 fn storage_element_sizes(root: &Value) -> HashMap<String, usize> {
     tensors_of(root)
         .iter()
-        .map(|t| (t.storage.key.clone(), t.storage.dtype.bitsize() / 8))
+        .map(|t| (t.storage.key.clone(), elem_size(t.storage.dtype)))
         .collect()
 }
 
@@ -756,7 +772,7 @@ fn build_state_dict(
 
 /// Copies a (possibly strided) view out of its storage into row-major bytes.
 fn copy_strided(cx: &Cx, name: &str, t: &TensorRef, data: &[u8]) -> Result<RawTensor, PickleError> {
-    let es = t.storage.dtype.bitsize() / 8;
+    let es = elem_size(t.storage.dtype);
     let numel: usize = t.shape.iter().product();
     let start = t.storage.offset + t.offset;
     let last = t

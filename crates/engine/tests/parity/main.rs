@@ -5,6 +5,7 @@
 mod pipeline_parity;
 mod scheduler_parity;
 mod text_parity;
+mod translate_parity;
 mod translate_tokenizer;
 mod unet_parity;
 mod vae_parity;
