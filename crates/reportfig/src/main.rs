@@ -53,6 +53,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             return match s {
                 SourceError::Network { .. }
                 | SourceError::HubAnswer { .. }
+                | SourceError::HubLied { .. }
                 | SourceError::Locked { .. } => 1,
                 _ => 2,
             };
