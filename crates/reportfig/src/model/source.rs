@@ -12,10 +12,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use hf_hub::api::sync::{ApiBuilder, ApiError};
-use hf_hub::api::Progress;
 use hf_hub::{Cache, Repo, RepoType};
 use serde::Serialize;
 
+use super::hub_cache::{self, check_revision, is_commit, plain, redact, shown, Failure, HubFiles};
 use super::presets::{self, Preset};
 use reportfig_engine::model::config::ModelIndex;
 pub use reportfig_engine::model::files::{Component, ModelFiles};
@@ -89,6 +89,9 @@ pub enum SourceError {
         detail: String,
     },
 
+    #[error("the Hugging Face hub at {endpoint} sent {detail}\nhint: nothing was written outside the cache and no partial file was kept; if HF_ENDPOINT is set, point it at a hub you trust, or unset it to use huggingface.co")]
+    HubLied { endpoint: String, detail: String },
+
     #[error("another download of {file} is under way (lock file {})\nhint: wait for it to finish, or delete the lock file if no other reportfig is running", lock.display())]
     Locked { file: String, lock: PathBuf },
 
@@ -161,12 +164,10 @@ impl ModelSource {
                 value: s.to_string(),
                 reason,
             })?;
-            if revision.is_empty() || revision.chars().any(char::is_whitespace) {
-                return Err(SourceError::BadRepoId {
-                    value: s.to_string(),
-                    reason: "the revision after @ is empty or has spaces",
-                });
-            }
+            check_revision(revision).map_err(|reason| SourceError::BadRepoId {
+                value: s.to_string(),
+                reason,
+            })?;
             return Ok(Self::Hub {
                 repo: repo.to_string(),
                 revision: revision.to_string(),
@@ -261,8 +262,8 @@ fn check_repo_id(repo: &str) -> Result<(), &'static str> {
 }
 
 /// How to reach the hub and where its cache is. Built once at the edge with
-/// [`HubOptions::from_env`]; tests build it directly.
-#[derive(Debug, Clone, PartialEq)]
+/// [`HubOptions::from_env`]; tests build it directly. Its `Debug` hides the token.
+#[derive(Clone, PartialEq)]
 pub struct HubOptions {
     /// Use only the cache, never the network.
     pub offline: bool,
@@ -271,6 +272,17 @@ pub struct HubOptions {
     /// The hub cache folder (the one holding `models--org--name/`).
     pub cache_dir: PathBuf,
     pub token: Option<String>,
+}
+
+impl std::fmt::Debug for HubOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubOptions")
+            .field("offline", &self.offline)
+            .field("endpoint", &self.endpoint)
+            .field("cache_dir", &self.cache_dir)
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .finish()
+    }
 }
 
 impl HubOptions {
@@ -360,6 +372,13 @@ pub fn resolve(
     match source.hub() {
         Err(folder) => resolve_local(folder),
         Ok((repo, revision)) => {
+            // Sources built in code skip `ModelSource::parse`; both names become paths.
+            let bad = |reason| SourceError::BadRepoId {
+                value: source.display_name(),
+                reason,
+            };
+            check_repo_id(repo).map_err(bad)?;
+            check_revision(revision).map_err(bad)?;
             let hub = HubRepo {
                 repo,
                 revision,
@@ -707,14 +726,12 @@ impl HubRepo<'_> {
     /// commit with a snapshot, else `refs/<revision>`.
     fn cached_commit(&self) -> Option<String> {
         let dir = self.repo_dir();
-        let is_sha =
-            self.revision.len() == 40 && self.revision.chars().all(|c| c.is_ascii_hexdigit());
-        if is_sha && dir.join("snapshots").join(self.revision).is_dir() {
+        if is_commit(self.revision) && dir.join("snapshots").join(self.revision).is_dir() {
             return Some(self.revision.to_string());
         }
         let sha = std::fs::read_to_string(dir.join("refs").join(self.revision)).ok()?;
         let sha = sha.trim();
-        (!sha.is_empty() && !sha.contains(['/', '\\', '.'])).then(|| sha.to_string())
+        is_commit(sha).then(|| sha.to_string())
     }
 }
 
@@ -741,88 +758,99 @@ fn resolve_cached(hub: &HubRepo) -> Result<ModelFiles, SourceError> {
     )
 }
 
-/// Forwards hf-hub's progress calls to the caller's callback. hf-hub calls `init` again
-/// when it starts the transfer (and when it resumes), so only the first one is a `Start`.
-struct Forward<'a> {
-    file: &'a str,
-    cb: &'a mut dyn FnMut(DownloadEvent),
-    started: bool,
-    done: u64,
-    total: u64,
-}
-
-impl Progress for Forward<'_> {
-    fn init(&mut self, size: usize, _filename: &str) {
-        self.total = size as u64;
-        self.done = 0;
-        if !self.started {
-            self.started = true;
-            (self.cb)(DownloadEvent::Start {
-                file: self.file,
-                bytes: self.total,
-            });
-        }
-    }
-
-    fn update(&mut self, size: usize) {
-        self.done += size as u64;
-        (self.cb)(DownloadEvent::Advance {
-            file: self.file,
-            done: self.done,
-            total: self.total,
-        });
-    }
-
-    fn finish(&mut self) {
-        (self.cb)(DownloadEvent::Finish { file: self.file });
+fn request_error(e: ureq::Error, hub: &HubRepo, what: &str) -> SourceError {
+    let endpoint = hub.opts.endpoint.clone();
+    let token = hub.opts.token.as_deref();
+    match e {
+        ureq::Error::Status(401 | 404, _) if what == "the file list" => SourceError::RepoNotFound {
+            repo: hub.repo.to_string(),
+            revision: hub.revision.to_string(),
+        },
+        ureq::Error::Status(403, _) => SourceError::Gated {
+            repo: hub.repo.to_string(),
+        },
+        ureq::Error::Status(code, resp) => SourceError::HubAnswer {
+            endpoint,
+            what: what.to_string(),
+            detail: format!("HTTP {code} {}", plain(&redact(resp.status_text(), token))),
+        },
+        ureq::Error::Transport(t) => SourceError::Network {
+            endpoint,
+            what: what.to_string(),
+            detail: redact(
+                &match t.message() {
+                    Some(m) => format!("{} ({m})", t.kind()),
+                    None => t.kind().to_string(),
+                },
+                token,
+            ),
+        },
     }
 }
 
 fn hub_error(e: ApiError, hub: &HubRepo, what: &str) -> SourceError {
-    let endpoint = hub.opts.endpoint.clone();
     match e {
-        ApiError::RequestError(err) => match *err {
-            ureq::Error::Status(401 | 404, _) if what == "the file list" => {
-                SourceError::RepoNotFound {
-                    repo: hub.repo.to_string(),
-                    revision: hub.revision.to_string(),
-                }
-            }
-            ureq::Error::Status(403, _) => SourceError::Gated {
-                repo: hub.repo.to_string(),
-            },
-            ureq::Error::Status(code, resp) => SourceError::HubAnswer {
-                endpoint,
-                what: what.to_string(),
-                detail: format!("HTTP {code} {}", resp.status_text()),
-            },
-            ureq::Error::Transport(t) => SourceError::Network {
-                endpoint,
-                what: what.to_string(),
-                detail: match t.message() {
-                    Some(m) => format!("{} ({m})", t.kind()),
-                    None => t.kind().to_string(),
-                },
-            },
-        },
+        ApiError::RequestError(err) => request_error(*err, hub, what),
         ApiError::TooManyRetries(inner) => hub_error(*inner, hub, what),
         ApiError::LockAcquisition(lock) => SourceError::Locked {
             file: what.to_string(),
             lock,
         },
+        ApiError::IoError(source) if source.kind() == std::io::ErrorKind::InvalidData => {
+            SourceError::HubLied {
+                endpoint: hub.opts.endpoint.clone(),
+                detail: redact(
+                    &format!("{what}, but not as the JSON a hub sends ({source})"),
+                    hub.opts.token.as_deref(),
+                ),
+            }
+        }
         ApiError::IoError(source) => SourceError::Io {
             action: "download into the cache",
             path: hub.repo_dir(),
             source,
         },
         other => SourceError::HubAnswer {
-            endpoint,
+            endpoint: hub.opts.endpoint.clone(),
             what: what.to_string(),
-            detail: format!("something unexpected ({other})"),
+            detail: redact(
+                &format!("something unexpected ({other})"),
+                hub.opts.token.as_deref(),
+            ),
         },
     }
 }
 
+fn download_error(f: Failure, hub: &HubRepo, file: &str) -> SourceError {
+    match f {
+        Failure::Request(e) => request_error(*e, hub, file),
+        Failure::Lied(detail) => SourceError::HubLied {
+            endpoint: hub.opts.endpoint.clone(),
+            detail: redact(&detail, hub.opts.token.as_deref()),
+        },
+        Failure::Short { got, want } => SourceError::Network {
+            endpoint: hub.opts.endpoint.clone(),
+            what: file.to_string(),
+            detail: format!("the connection closed after {got} of {want} bytes"),
+        },
+        Failure::Locked(lock) => SourceError::Locked {
+            file: file.to_string(),
+            lock,
+        },
+        Failure::Io {
+            action,
+            path,
+            source,
+        } => SourceError::Io {
+            action,
+            path,
+            source,
+        },
+    }
+}
+
+/// The file list comes through hf-hub; the files come through [`hub_cache`], which checks
+/// every name the hub's answers put into a path (hf-hub's own download does not).
 /// The commit `hub.revision` names now, the repo's file listing, and a function that makes
 /// one listed file available in that commit's snapshot (downloading it when missing).
 #[allow(clippy::type_complexity)]
@@ -852,15 +880,24 @@ fn open_online<'a>(
         ))
         .info()
         .map_err(|e| hub_error(e, hub, "the file list"))?;
+    if !is_commit(&info.sha) {
+        return Err(SourceError::HubLied {
+            endpoint: opts.endpoint.clone(),
+            detail: redact(
+                &format!(
+                    "the commit {} in the file list of {}@{}, which is not a commit id (40 hex digits)",
+                    shown(&redact(&info.sha, opts.token.as_deref())),
+                    hub.repo,
+                    hub.revision
+                ),
+                opts.token.as_deref(),
+            ),
+        });
+    }
     let commit = info.sha.clone();
     let listing: BTreeSet<String> = info.siblings.into_iter().map(|s| s.rfilename).collect();
     // Download by commit, not branch, so every file lands in the one snapshot the listing
     // describes even if the branch moves meanwhile.
-    let by_commit = api.repo(Repo::with_revision(
-        hub.repo.to_string(),
-        RepoType::Model,
-        commit.clone(),
-    ));
     let snapshot = hub.repo_dir().join("snapshots").join(&commit);
     let listed = listing.clone();
     let at = snapshot.clone();
@@ -875,48 +912,32 @@ fn open_online<'a>(
         if path.is_file() {
             return Ok(path);
         }
-        let forward = Forward {
-            file: rel,
-            cb: &mut *progress,
-            started: false,
-            done: 0,
-            total: 0,
+        let files_at = HubFiles {
+            endpoint: &hub.opts.endpoint,
+            token: hub.opts.token.as_deref(),
+            repo: hub.repo,
+            commit: &commit,
+            repo_dir: hub.repo_dir(),
         };
-        let got = by_commit
-            .download_with_progress(rel, forward)
-            .map_err(|e| hub_error(e, hub, rel))?;
-        if got != path {
-            // hf-hub filed it under the commit the server named for this file.
-            return Err(SourceError::HubAnswer {
-                endpoint: hub.opts.endpoint.clone(),
-                what: rel.to_string(),
-                detail: format!("commit {} where the file list said {commit}", got.display()),
-            });
-        }
-        Ok(path)
+        files_at
+            .fetch(rel, &mut *progress)
+            .map_err(|f| download_error(f, hub, rel))
     };
     Ok((snapshot, listing, get))
 }
 
-/// Records which commit the revision means, so offline runs find the snapshot.
+/// Records which commit the revision means, so offline runs find the snapshot; a commit
+/// needs no ref, as in huggingface_hub's cache.
 fn record_ref(hub: &HubRepo, snapshot: &Path) -> Result<(), SourceError> {
     let commit = snapshot
         .file_name()
         .map(|c| c.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let ref_path = hub.repo_dir().join("refs").join(hub.revision);
-    Cache::new(hub.opts.cache_dir.clone())
-        .repo(Repo::with_revision(
-            hub.repo.to_string(),
-            RepoType::Model,
-            hub.revision.to_string(),
-        ))
-        .create_ref(&commit)
-        .map_err(|source| SourceError::Io {
-            action: "write",
-            path: ref_path,
-            source,
-        })
+    if hub.revision != commit {
+        hub_cache::write_ref(&hub.repo_dir(), hub.revision, &commit)
+            .map_err(|f| download_error(f, hub, "the revision's ref"))?;
+    }
+    Ok(())
 }
 
 fn resolve_online(

@@ -679,14 +679,37 @@ fn hub_options_read_the_huggingface_variables() {
 
 // ---------------------------------------------------------------- online, against a local hub
 
-/// A tiny Hugging Face hub on 127.0.0.1 serving one repo: the API info endpoint and
-/// `resolve/` with the headers hf-hub 0.4 reads (etag, x-repo-commit, content-range) and
-/// byte ranges. It stops when dropped, after 60 s, or after 500 connections.
+/// A tiny Hugging Face hub on 127.0.0.1 serving one repo the way huggingface.co does: the API
+/// info endpoint, `resolve/` answering small files itself (ETag = git blob id) and sending
+/// `.safetensors` files, as LFS files, by a 302 to a CDN on another host name (`localhost`)
+/// with `X-Linked-Etag` = sha256 and `X-Linked-Size`; byte ranges on both. [`Behaviour`] makes
+/// it lie. It stops when dropped, after 60 s, or after 500 connections.
 struct FakeHub {
     endpoint: String,
     stop: Arc<AtomicBool>,
     log: Arc<Mutex<Vec<String>>>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the fake hub says; `Default` is an honest hub.
+#[derive(Clone, Default)]
+struct Behaviour {
+    /// Every request gets this status and a JSON error body.
+    status: Option<u16>,
+    /// The `sha` of the API's file list instead of the real commit.
+    api_sha: Option<String>,
+    /// The raw ETag (`X-Linked-Etag` for LFS files) of every file.
+    etag: Option<String>,
+    /// The `X-Repo-Commit` of every file.
+    commit: Option<String>,
+    /// What the CDN sends for LFS files, whatever the hub announced.
+    cdn_body: Option<Vec<u8>>,
+    /// The lies start after this many honest `resolve/` answers, so a check made on an
+    /// earlier answer would not see them.
+    honest_answers: usize,
+    /// The Authorization header it was sent becomes the reason phrase of `status`, and the
+    /// end of the lying ETag: a hub that tries to get the token printed.
+    echo_token: bool,
 }
 
 impl Drop for FakeHub {
@@ -700,20 +723,41 @@ impl Drop for FakeHub {
 
 impl FakeHub {
     fn start(repo: &'static str, sha: &'static str, files: Files, status: Option<u16>) -> Self {
+        Self::with(
+            repo,
+            sha,
+            files,
+            Behaviour {
+                status,
+                ..Behaviour::default()
+            },
+        )
+    }
+
+    fn with(repo: &'static str, sha: &'static str, files: Files, lies: Behaviour) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
+        let endpoint = format!("http://127.0.0.1:{port}");
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
         let (stop2, log2) = (stop.clone(), log.clone());
         let thread = std::thread::spawn(move || {
+            let mut hub = Served {
+                repo,
+                sha,
+                files,
+                lies,
+                cdn: format!("http://localhost:{port}/cdn"),
+                answers: 0,
+            };
             let deadline = Instant::now() + Duration::from_secs(60);
             let mut served = 0;
             while !stop2.load(Ordering::SeqCst) && Instant::now() < deadline && served < 500 {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         served += 1;
-                        let _ = serve(stream, repo, sha, &files, status, &log2);
+                        let _ = hub.serve(stream, &log2);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
@@ -727,97 +771,193 @@ impl FakeHub {
         }
     }
 
+    /// `path range auth=yes|no` per request.
     fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    repo: &str,
-    sha: &str,
-    files: &Files,
-    status: Option<u16>,
-    log: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-    let mut range = None;
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("range") {
-                range = v.trim().strip_prefix("bytes=").map(str::to_string);
+struct Served {
+    repo: &'static str,
+    sha: &'static str,
+    files: Files,
+    lies: Behaviour,
+    cdn: String,
+    answers: usize,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// The id git gives the file's contents, which the hub sends as the ETag of non-LFS files.
+fn git_blob_id(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    let mut h = sha1::Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    hex(&h.finalize())
+}
+
+fn is_lfs(file: &str) -> bool {
+    file.ends_with(".safetensors")
+}
+
+impl Served {
+    fn serve(&mut self, stream: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+        stream.set_nonblocking(false)?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+        let (mut range, mut auth) = (None, String::new());
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h)? == 0 || h == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("range") {
+                    range = v.trim().strip_prefix("bytes=").map(str::to_string);
+                }
+                if k.eq_ignore_ascii_case("authorization") {
+                    auth = v.trim().to_string();
+                }
             }
         }
-    }
-    log.lock()
-        .unwrap()
-        .push(format!("{path} {}", range.clone().unwrap_or_default()));
-    let mut out = stream;
-    let respond = |out: &mut TcpStream, code: u16, headers: &[(String, String)], body: &[u8]| {
-        let mut head = format!(
-            "HTTP/1.1 {code} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
+        log.lock().unwrap().push(format!(
+            "{path} {} auth={}",
+            range.clone().unwrap_or_default(),
+            if auth.is_empty() { "no" } else { "yes" }
+        ));
+        let mut out = stream;
+        let lies = self.lies.clone();
+        if let Some(code) = lies.status {
+            let reason = if lies.echo_token { auth.as_str() } else { "X" };
+            return respond(&mut out, code, reason, &[], b"{\"error\": \"nope\"}");
         }
-        head.push_str("\r\n");
-        out.write_all(head.as_bytes())?;
-        out.write_all(body)
-    };
-    if let Some(code) = status {
-        return respond(&mut out, code, &[], b"{\"error\": \"nope\"}");
-    }
-    if path == format!("/api/models/{repo}/revision/main") {
-        let siblings: Vec<_> = files
-            .keys()
-            .map(|k| serde_json::json!({ "rfilename": k }))
-            .collect();
-        let body = serde_json::json!({ "sha": sha, "siblings": siblings }).to_string();
-        return respond(
-            &mut out,
-            200,
-            &[("Content-Type".into(), "application/json".into())],
-            body.as_bytes(),
+        let repo = self.repo;
+        if path == format!("/api/models/{repo}/revision/main") {
+            let siblings: Vec<_> = self
+                .files
+                .keys()
+                .map(|k| serde_json::json!({ "rfilename": k }))
+                .collect();
+            let sha = lies.api_sha.as_deref().unwrap_or(self.sha);
+            let body = serde_json::json!({ "sha": sha, "siblings": siblings }).to_string();
+            let json = [("Content-Type".into(), "application/json".into())];
+            return respond(&mut out, 200, "OK", &json, body.as_bytes());
+        }
+        if let Some(tag) = path.strip_prefix("/cdn/") {
+            let Some(bytes) = self.files.values().find(|b| sha256_hex(b) == tag) else {
+                return respond(&mut out, 404, "X", &[], b"not found");
+            };
+            let bytes = match (&lies.cdn_body, self.answers > lies.honest_answers) {
+                (Some(other), true) => other.clone(),
+                _ => bytes.clone(),
+            };
+            return send_range(&mut out, &bytes, range.as_deref(), Vec::new());
+        }
+        let prefix = format!("/{repo}/resolve/");
+        let Some((rev, file)) = path.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else {
+            return respond(&mut out, 404, "X", &[], b"not found");
+        };
+        let Some(bytes) = self
+            .files
+            .get(file)
+            .filter(|_| rev == self.sha || rev == "main")
+            .cloned()
+        else {
+            return respond(&mut out, 404, "X", &[], b"not found");
+        };
+        self.answers += 1;
+        let lying = self.answers > lies.honest_answers;
+        let mut etag = format!(
+            "\"{}\"",
+            if is_lfs(file) {
+                sha256_hex(&bytes)
+            } else {
+                git_blob_id(&bytes)
+            }
         );
+        let mut commit = self.sha.to_string();
+        if lying {
+            if let Some(e) = &lies.etag {
+                etag = if lies.echo_token {
+                    format!("{e}{auth}")
+                } else {
+                    e.clone()
+                };
+            }
+            if let Some(c) = &lies.commit {
+                commit = c.clone();
+            }
+        }
+        let mut headers = vec![("X-Repo-Commit".to_string(), commit)];
+        if is_lfs(file) {
+            headers.extend([
+                ("X-Linked-Etag".to_string(), etag),
+                ("X-Linked-Size".to_string(), bytes.len().to_string()),
+                ("ETag".to_string(), "\"lfs-pointer\"".to_string()),
+                (
+                    "Location".to_string(),
+                    format!("{}/{}", self.cdn, sha256_hex(&bytes)),
+                ),
+            ]);
+            return respond(&mut out, 302, "Found", &headers, b"");
+        }
+        headers.push(("ETag".to_string(), etag));
+        send_range(&mut out, &bytes, range.as_deref(), headers)
     }
-    let prefix = format!("/{repo}/resolve/");
-    let Some(rest) = path.strip_prefix(&prefix) else {
-        return respond(&mut out, 404, &[], b"not found");
-    };
-    let Some((rev, file)) = rest.split_once('/') else {
-        return respond(&mut out, 404, &[], b"not found");
-    };
-    let Some(bytes) = files.get(file).filter(|_| rev == sha || rev == "main") else {
-        return respond(&mut out, 404, &[], b"not found");
-    };
+}
+
+fn respond(
+    out: &mut TcpStream,
+    code: u16,
+    reason: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {code} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    out.write_all(body)
+}
+
+/// The whole file (200), or from the requested offset on (206 with Content-Range).
+fn send_range(
+    out: &mut TcpStream,
+    bytes: &[u8],
+    range: Option<&str>,
+    mut headers: Vec<(String, String)>,
+) -> std::io::Result<()> {
     let len = bytes.len();
-    let (start, end) = match range.as_deref().and_then(|r| r.split_once('-')) {
-        Some((s, e)) => {
-            let s: usize = s.parse().unwrap_or(0);
-            let e: usize = e.parse().unwrap_or(len - 1).min(len - 1);
-            (s, e)
-        }
-        None => (0, len - 1),
+    let Some((s, e)) = range.and_then(|r| r.split_once('-')) else {
+        return respond(out, 200, "OK", &headers, bytes);
     };
-    let headers = [
-        ("ETag".to_string(), format!("\"{}\"", etag(bytes))),
-        ("X-Repo-Commit".to_string(), sha.to_string()),
-        (
-            "Content-Range".to_string(),
-            format!("bytes {start}-{end}/{len}"),
-        ),
-    ];
-    respond(&mut out, 206, &headers, &bytes[start..=end])
+    let start: usize = s.parse().unwrap_or(0).min(len);
+    let end: usize = e
+        .parse()
+        .unwrap_or(len.saturating_sub(1))
+        .min(len.saturating_sub(1));
+    headers.push((
+        "Content-Range".to_string(),
+        format!("bytes {start}-{end}/{len}"),
+    ));
+    let body = bytes.get(start..=end).unwrap_or_default();
+    respond(out, 206, "Partial Content", &headers, body)
 }
 
 fn online(cache: &Path, hub: &FakeHub) -> HubOptions {
@@ -866,9 +1006,17 @@ fn online_downloads_into_the_cache_then_resolves_offline() {
     );
     // model_index + scheduler + 4 x (config + weights) + 2 x 4 tokenizer files.
     assert_eq!(got.files.len(), 18);
+    // Files with the same contents share one blob, downloaded once (the two tokenizers
+    // here are the same), as in huggingface_hub's cache.
+    let contents: std::collections::BTreeSet<Vec<u8>> = got
+        .files
+        .iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .collect();
+    assert_eq!(contents.len(), 13);
     let starts = events.iter().filter(|e| e.starts_with("Start")).count();
     let finishes = events.iter().filter(|e| e.starts_with("Finish")).count();
-    assert_eq!((starts, finishes), (18, 18), "{events:?}");
+    assert_eq!((starts, finishes), (13, 13), "{events:?}");
     assert!(events.iter().any(|e| e.contains("Advance")));
     let requests = hub.requests();
     for skipped in [
@@ -1059,4 +1207,466 @@ fn licence_notice_shows_until_a_run_succeeds() {
     let (code, noticed, stderr) = generate("c.png");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!noticed, "shown once a run succeeded: {stderr}");
+}
+
+// ---------------------------------------------------------------- a hub that lies
+
+/// A cache four folders down a temporary folder, so a path that climbs out of the cache
+/// still lands where the test looks for it.
+struct Sandbox {
+    root: tempfile::TempDir,
+    cache: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let cache = root.path().join("a/b/c/d/hub");
+        std::fs::create_dir_all(&cache).unwrap();
+        Self { root, cache }
+    }
+
+    /// Everything under the temporary folder that is neither the cache, in it, nor one of
+    /// the folders holding it.
+    fn outside_the_cache(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.root.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let p = entry.unwrap().path();
+                if p.starts_with(&self.cache) {
+                    continue;
+                }
+                if self.cache.starts_with(&p) && p.is_dir() {
+                    stack.push(p);
+                } else {
+                    found.push(p);
+                }
+            }
+        }
+        found
+    }
+
+    /// Every file and symlink in the cache, relative to it, lock files aside (hf-hub's and
+    /// ours stay, empty, so that waiting downloads keep locking the same file).
+    fn cache_files(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.cache.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let p = entry.unwrap().path();
+                let meta = std::fs::symlink_metadata(&p).unwrap();
+                if meta.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_none_or(|e| e != "lock") {
+                    found.push(rel(&self.cache, &p));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    fn options(&self, hub: &FakeHub) -> HubOptions {
+        online(&self.cache, hub)
+    }
+}
+
+/// Fetches `org/evil` from a hub behaving as `lies`, into a fresh sandbox.
+fn fetch_from_liar(lies: Behaviour) -> (FakeHub, Sandbox, Result<ModelFiles, SourceError>) {
+    let hub = FakeHub::with(
+        "org/evil",
+        SHA,
+        diffusers_files(TinyFamily::Sd15, true),
+        lies,
+    );
+    let sandbox = Sandbox::new();
+    let got = resolve(
+        &ModelSource::parse("org/evil").unwrap(),
+        &sandbox.options(&hub),
+        &mut quiet(),
+    );
+    (hub, sandbox, got)
+}
+
+/// The refusal every lie must end in: the run-time error naming the hub and the value,
+/// nothing outside the cache, nothing partial in it.
+fn assert_refused(
+    case: &str,
+    hub: &FakeHub,
+    sandbox: &Sandbox,
+    got: Result<ModelFiles, SourceError>,
+    value: &str,
+) {
+    let err = match got {
+        Ok(files) => panic!("{case}: accepted, files in {}", files.root.display()),
+        Err(e) => e,
+    };
+    let msg = err.to_string();
+    assert!(matches!(err, SourceError::HubLied { .. }), "{case}: {msg}");
+    let first = msg.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("the Hugging Face hub at {} sent ", hub.endpoint)),
+        "{case}: {msg}"
+    );
+    assert!(first.contains(value), "{case}: {value} not in {first}");
+    assert!(
+        first.len() < 400,
+        "{case}: a long value is cut short: {first}"
+    );
+    assert!(msg.contains("HF_ENDPOINT"), "{case}: {msg}");
+    assert_eq!(sandbox.outside_the_cache(), Vec::<PathBuf>::new(), "{case}");
+    let partial: Vec<_> = sandbox
+        .cache_files()
+        .into_iter()
+        .filter(|f| f.ends_with(".part") || f.contains(".tmp") || f.ends_with(".link"))
+        .collect();
+    assert_eq!(partial, Vec::<String>::new(), "{case}");
+}
+
+#[test]
+fn an_etag_that_climbs_out_of_the_cache_is_refused() {
+    let abs = std::env::temp_dir().join(format!("reportfig-etag-{}", std::process::id()));
+    let cases = [
+        (r#""../../../../x""#.to_string(), "../../../../x"),
+        ("../../../../x".to_string(), "../../../../x"),
+        (r#"W/"../../x""#.to_string(), "../../x"),
+        (r#""..\..\x""#.to_string(), r"..\\..\\x"),
+        (format!("\"{}\"", abs.display()), "reportfig-etag-"),
+        (format!("\"{}x\"", "../".repeat(3000)), "(9003 characters)"),
+    ];
+    for (etag, shown) in cases {
+        let (hub, sandbox, got) = fetch_from_liar(Behaviour {
+            etag: Some(etag.clone()),
+            ..Behaviour::default()
+        });
+        assert_refused(&etag, &hub, &sandbox, got, shown);
+        assert!(!abs.exists(), "{etag}");
+        // Refused from the first answer's headers: no blob, no link, no ref.
+        assert_eq!(sandbox.cache_files(), Vec::<String>::new(), "{etag}");
+    }
+}
+
+#[test]
+fn a_commit_header_that_is_not_the_listed_commit_is_refused() {
+    let abs = std::env::temp_dir().join(format!("reportfig-commit-{}", std::process::id()));
+    for commit in [
+        "../../../../x".to_string(),
+        format!("{SHA}/../../../../x"),
+        abs.display().to_string(),
+        // A real-looking commit, but another one: the file would land in another snapshot.
+        SHA2.to_string(),
+        "0".repeat(10_000),
+    ] {
+        let (hub, sandbox, got) = fetch_from_liar(Behaviour {
+            commit: Some(commit.clone()),
+            ..Behaviour::default()
+        });
+        let shown = if commit.len() > 80 {
+            "(10000 characters)"
+        } else {
+            commit.as_str()
+        };
+        assert_refused(&commit[..commit.len().min(40)], &hub, &sandbox, got, shown);
+        assert!(!abs.exists());
+        assert_eq!(sandbox.cache_files(), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_file_list_sha_that_is_not_a_commit_is_refused_before_any_download() {
+    for sha in [
+        "../../../../x".to_string(),
+        "/tmp/reportfig-sha".to_string(),
+        format!("{SHA}/.."),
+        SHA.to_uppercase(),
+        String::new(),
+        "a".repeat(50_000),
+    ] {
+        let (hub, sandbox, got) = fetch_from_liar(Behaviour {
+            api_sha: Some(sha.clone()),
+            ..Behaviour::default()
+        });
+        let shown = if sha.len() > 80 {
+            "(50000 characters)".to_string()
+        } else {
+            format!("{sha:?}")
+        };
+        assert_refused(&sha[..sha.len().min(40)], &hub, &sandbox, got, &shown);
+        let requests = hub.requests();
+        assert_eq!(requests.len(), 1, "only the file list: {requests:?}");
+        assert_eq!(sandbox.cache_files(), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_hub_that_lies_only_later_gets_no_file_from_the_lie() {
+    // Honest for the first two files, then it names another place: the honest files stay,
+    // complete; nothing else is written.
+    let (hub, sandbox, got) = fetch_from_liar(Behaviour {
+        etag: Some("\"../../../../x\"".into()),
+        honest_answers: 2,
+        ..Behaviour::default()
+    });
+    assert_refused("later etag", &hub, &sandbox, got, "../../../../x");
+    let kept = sandbox.cache_files();
+    let links: Vec<_> = kept.iter().filter(|f| f.contains("/snapshots/")).collect();
+    assert_eq!(links.len(), 2, "{kept:?}");
+    for link in links {
+        let served = &diffusers_files(TinyFamily::Sd15, true)
+            [link.split(SHA).nth(1).unwrap().trim_start_matches('/')];
+        assert_eq!(&std::fs::read(sandbox.cache.join(link)).unwrap(), served);
+    }
+
+    // The hub's answer names an honest blob, then its CDN sends other bytes: the blob name
+    // would lie about its contents, so nothing is kept.
+    let (hub, sandbox, got) = fetch_from_liar(Behaviour {
+        // As long as the real file, so only its hash tells.
+        cdn_body: Some(b"f16 weights of UNET".to_vec()),
+        ..Behaviour::default()
+    });
+    assert_refused("cdn body", &hub, &sandbox, got, "do not match its ETag");
+    assert!(
+        !sandbox
+            .cache_files()
+            .iter()
+            .any(|f| f.ends_with(".safetensors")),
+        "{:?}",
+        sandbox.cache_files()
+    );
+
+    // Longer than announced: stopped at the announced size, nothing kept.
+    let (hub, sandbox, got) = fetch_from_liar(Behaviour {
+        cdn_body: Some(vec![7u8; 100_000]),
+        ..Behaviour::default()
+    });
+    assert_refused("cdn size", &hub, &sandbox, got, "bytes after announcing");
+    assert!(!sandbox
+        .cache_files()
+        .iter()
+        .any(|f| f.ends_with(".safetensors")));
+}
+
+#[test]
+fn a_revision_that_names_a_path_is_bad_input_and_never_sent() {
+    for bad in [
+        "org/evil@../../x",
+        "org/evil@refs/../../../x",
+        "org/evil@/etc/passwd",
+        "org/evil@..\\..\\x",
+        "org/evil@.hidden",
+        "org/evil@a//b",
+    ] {
+        let err = ModelSource::parse(bad).unwrap_err();
+        assert!(matches!(err, SourceError::BadRepoId { .. }), "{bad}: {err}");
+        assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
+    }
+    assert!(ModelSource::parse("org/evil@refs/pr/3").is_ok());
+
+    // Built in code, past `parse`: refused the same way, online and offline, before any
+    // request.
+    let hub = FakeHub::start(
+        "org/evil",
+        SHA,
+        diffusers_files(TinyFamily::Sd15, false),
+        None,
+    );
+    let sandbox = Sandbox::new();
+    for revision in ["../../x", "/abs", "a\\b"] {
+        let src = ModelSource::Hub {
+            repo: "org/evil".into(),
+            revision: revision.into(),
+        };
+        for opts in [sandbox.options(&hub), offline(&sandbox.cache)] {
+            let err = resolve(&src, &opts, &mut quiet()).unwrap_err();
+            assert!(matches!(err, SourceError::BadRepoId { .. }), "{err}");
+        }
+    }
+    let src = ModelSource::Hub {
+        repo: "../evil".into(),
+        revision: "main".into(),
+    };
+    assert!(matches!(
+        resolve(&src, &sandbox.options(&hub), &mut quiet()),
+        Err(SourceError::BadRepoId { .. })
+    ));
+    assert_eq!(hub.requests(), Vec::<String>::new());
+    assert_eq!(sandbox.outside_the_cache(), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn the_token_is_sent_to_the_hub_only_and_never_shown() {
+    const TOKEN: &str = "hf_SecretToken1234567890";
+    let hub = FakeHub::start(
+        "org/evil",
+        SHA,
+        diffusers_files(TinyFamily::Sd15, true),
+        None,
+    );
+    let sandbox = Sandbox::new();
+    let opts = HubOptions {
+        token: Some(TOKEN.into()),
+        ..sandbox.options(&hub)
+    };
+    resolve(
+        &ModelSource::parse("org/evil").unwrap(),
+        &opts,
+        &mut quiet(),
+    )
+    .unwrap();
+    let requests = hub.requests();
+    let cdn: Vec<_> = requests.iter().filter(|r| r.starts_with("/cdn/")).collect();
+    assert!(!cdn.is_empty(), "{requests:?}");
+    assert!(cdn.iter().all(|r| r.ends_with("auth=no")), "{requests:?}");
+    assert!(
+        requests
+            .iter()
+            .filter(|r| !r.starts_with("/cdn/"))
+            .all(|r| r.ends_with("auth=yes")),
+        "{requests:?}"
+    );
+    assert!(!format!("{opts:?}").contains(TOKEN));
+
+    // A hub that sends the token back, in an ETag or a status line.
+    for lies in [
+        Behaviour {
+            etag: Some("\"../".into()),
+            echo_token: true,
+            ..Behaviour::default()
+        },
+        Behaviour {
+            status: Some(500),
+            echo_token: true,
+            ..Behaviour::default()
+        },
+    ] {
+        let hub = FakeHub::with(
+            "org/evil",
+            SHA,
+            diffusers_files(TinyFamily::Sd15, true),
+            lies,
+        );
+        let sandbox = Sandbox::new();
+        let opts = HubOptions {
+            token: Some(TOKEN.into()),
+            ..sandbox.options(&hub)
+        };
+        let err = resolve(
+            &ModelSource::parse("org/evil").unwrap(),
+            &opts,
+            &mut quiet(),
+        )
+        .unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains(TOKEN), "{shown}");
+            assert!(shown.contains("(token hidden)"), "{shown}");
+        }
+    }
+}
+
+#[test]
+fn an_interrupted_lfs_download_resumes_and_is_checked() {
+    let files = diffusers_files(TinyFamily::Sd15, true);
+    let unet = "unet/diffusion_pytorch_model.fp16.safetensors";
+    let tag = sha256_hex(&files[unet]);
+    let hub = FakeHub::start("org/evil", SHA, files.clone(), None);
+    let sandbox = Sandbox::new();
+    let blobs = sandbox.cache.join("models--org--evil/blobs");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(blobs.join(format!("{tag}.part")), &files[unet][..5]).unwrap();
+    let got = resolve(
+        &ModelSource::parse("org/evil").unwrap(),
+        &sandbox.options(&hub),
+        &mut quiet(),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&got.unet.weights[0]).unwrap(), files[unet]);
+    assert!(hub
+        .requests()
+        .iter()
+        .any(|r| r.starts_with(&format!("/cdn/{tag} 5-"))));
+
+    // A part file from somewhere else: the resumed result does not match, so it starts over.
+    let sandbox = Sandbox::new();
+    let blobs = sandbox.cache.join("models--org--evil/blobs");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(blobs.join(format!("{tag}.part")), b"junk!").unwrap();
+    let got = resolve(
+        &ModelSource::parse("org/evil").unwrap(),
+        &sandbox.options(&hub),
+        &mut quiet(),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&got.unet.weights[0]).unwrap(), files[unet]);
+    assert!(!sandbox.cache_files().iter().any(|f| f.ends_with(".part")));
+}
+
+#[test]
+fn the_binary_refuses_a_lying_hub_with_one_line_and_exit_1() {
+    const TOKEN: &str = "hf_SecretToken1234567890";
+    let hub = FakeHub::with(
+        "org/evil",
+        SHA,
+        diffusers_files(TinyFamily::Sd15, true),
+        Behaviour {
+            etag: Some("\"../../../../x".into()),
+            echo_token: true,
+            ..Behaviour::default()
+        },
+    );
+    let sandbox = Sandbox::new();
+    let home = sandbox.root.path().join("a/home");
+    let reportfig = |model: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reportfig"))
+            .current_dir(&home)
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("HF_HUB_CACHE", &sandbox.cache)
+            .env("HF_ENDPOINT", &hub.endpoint)
+            .env("HF_TOKEN", TOKEN)
+            .env_remove("HF_HUB_OFFLINE")
+            .env_remove("RUST_BACKTRACE")
+            .args(["models", "fetch", model])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    std::fs::create_dir_all(&home).unwrap();
+    let (code, stdout, stderr) = reportfig("org/evil");
+    assert_eq!(code, Some(1), "{stderr}");
+    // The binary's one `error:` line says what failed; the line under it names the hub
+    // and the value.
+    let errors: Vec<_> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors, ["error: could not fetch org/evil"], "{stderr}");
+    let hub_line = format!(
+        "  because: the Hugging Face hub at {} sent the ETag \"\\\"../../../../x",
+        hub.endpoint
+    );
+    assert!(stderr.lines().any(|l| l.starts_with(&hub_line)), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(TOKEN) && !stdout.contains(TOKEN),
+        "{stderr}{stdout}"
+    );
+    std::fs::remove_dir_all(&home).unwrap();
+    assert_eq!(sandbox.outside_the_cache(), Vec::<PathBuf>::new());
+
+    // A revision that names a path is the user's input: exit 2, and the hub hears nothing.
+    std::fs::create_dir_all(&home).unwrap();
+    let before = hub.requests().len();
+    let (code, _, stderr) = reportfig("org/evil@../../x");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("\"org/evil@../../x\" is not a valid Hugging Face repo id: no part of the revision after @ can be '..'"),
+        "{stderr}"
+    );
+    assert_eq!(hub.requests().len(), before);
 }
