@@ -120,6 +120,7 @@ impl SourceError {
             self,
             SourceError::Network { .. }
                 | SourceError::HubAnswer { .. }
+                | SourceError::HubLied { .. }
                 | SourceError::Locked { .. }
         )
     }
