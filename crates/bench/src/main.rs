@@ -579,7 +579,11 @@ fn translator_rows(b: &mut Bench, dir: &Path) -> Result<()> {
         b.time(&name(label), None, || {
             let enc = Encoded::stack(&[net.encode(&input)?])?;
             let out = generate(&net, &enc, &params, None)?;
-            anyhow::ensure!(out[0].ids.len() == 32, "decoded {} tokens", out[0].ids.len());
+            anyhow::ensure!(
+                out[0].ids.len() == 32,
+                "decoded {} tokens",
+                out[0].ids.len()
+            );
             Ok(())
         })?;
     }

@@ -127,7 +127,8 @@ pub fn convert_to_safetensors(
     // never write into the same file; the rename is atomic on one file system.
     let tmp = dir.join(format!(
         ".{}.{}.partial",
-        out.file_name().map_or("converted".into(), |n| n.to_string_lossy()),
+        out.file_name()
+            .map_or("converted".into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
     let views = dict.tensors.iter().map(|(n, t)| (n.as_str(), t));
