@@ -389,8 +389,8 @@ pub fn run(
     // Korean captions become English first, and the translator is freed before any image
     // model loads.
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
-    let captions: Vec<&str> = cells.iter().flatten().map(|c| c.caption.as_str()).collect();
-    translator.prepare(&captions, reporter)?;
+    let cell_captions: Vec<&str> = cells.iter().flatten().map(|c| c.caption.as_str()).collect();
+    translator.prepare(&cell_captions, reporter)?;
     translator.unload();
 
     // Every model is resolved (downloaded if needed) up front, but loaded one at a time later.

@@ -21,6 +21,8 @@ fn batch(home: &Path, outline: &Path, extra: &[&str]) -> Command {
         "64x64",
         "--steps",
         "1",
+        // Korean as typed: translation has its own tests (cli_translate.rs).
+        "--no-translate",
     ]);
     cmd.args(extra);
     cmd

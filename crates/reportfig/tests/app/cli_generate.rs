@@ -94,11 +94,16 @@ fn files(dir: &Path) -> Vec<String> {
 fn writes_a_png_of_the_requested_size_with_metadata() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = reportfig(dir.path());
-    cmd.args(["generate", "스마트 교통 신호 at a crossing", "--model"])
-        .arg(model("sd15"))
-        .args(["--size", "64x96", "--steps", "2", "--seed", "7"])
-        .args(["--negative", "blurry", "--sampler", "euler-a"])
-        .args(["-o", "figure.png"]);
+    cmd.args([
+        "generate",
+        "스마트 교통 신호 at a crossing",
+        "--no-translate",
+        "--model",
+    ])
+    .arg(model("sd15"))
+    .args(["--size", "64x96", "--steps", "2", "--seed", "7"])
+    .args(["--negative", "blurry", "--sampler", "euler-a"])
+    .args(["-o", "figure.png"]);
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let path = dir.path().join("figure.png");
