@@ -837,11 +837,10 @@ mod tests {
         // (('storage', torch.FloatStorage, '0', 'cpu', 6), 0, (2, 3), (1, 2), False, OrderedDict())
         p.push(b'(');
         p.push(b'(');
-        for s in ["storage"] {
-            p.push(b'X');
-            p.extend((s.len() as u32).to_le_bytes());
-            p.extend(s.as_bytes());
-        }
+        let s = "storage";
+        p.push(b'X');
+        p.extend((s.len() as u32).to_le_bytes());
+        p.extend(s.as_bytes());
         p.extend(b"ctorch\nFloatStorage\n");
         for s in ["0", "cpu"] {
             p.push(b'X');
