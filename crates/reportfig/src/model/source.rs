@@ -214,7 +214,7 @@ impl ModelSource {
     }
 }
 
-pub(crate) fn looks_like_path(s: &str) -> bool {
+fn looks_like_path(s: &str) -> bool {
     s.starts_with('.')
         || s.starts_with('/')
         || s.starts_with('~')
@@ -222,7 +222,7 @@ pub(crate) fn looks_like_path(s: &str) -> bool {
         || (s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic())
 }
 
-pub(crate) fn expand_home(s: &str) -> PathBuf {
+fn expand_home(s: &str) -> PathBuf {
     if let Some(rest) = s.strip_prefix('~') {
         if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') {
             if let Some(dirs) = directories::BaseDirs::new() {

@@ -123,20 +123,6 @@ impl CaptionTranslator {
         self.results.iter().map(|(k, v)| (k.as_str(), v))
     }
 
-    /// Whether a caption still needs the translator network (not as typed, not known, not
-    /// turned into English by the glossary alone).
-    pub fn needs_network(&self, caption: &str) -> bool {
-        let caption = caption.trim();
-        if !self.opts.enabled || !has_hangul(caption) || self.results.contains_key(caption) {
-            return false;
-        }
-        let text = match &self.opts.glossary {
-            Some(g) => g.apply(caption).0,
-            None => caption.to_string(),
-        };
-        has_hangul(&text)
-    }
-
     /// Translates every caption not yet known; the translator is resolved and loaded only if
     /// one of them needs it. Reports `caption → English` for each.
     pub fn prepare(
