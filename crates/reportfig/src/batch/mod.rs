@@ -703,32 +703,33 @@ pub fn write_index(
     Ok((manifest_path, gallery_path))
 }
 
-/// Writes through a temporary file in the same folder and renames it into place, so readers
-/// (and other shards) see the old file or the new one, never half of one.
+/// Writes a manifest, gallery or illustrated outline through the app's one atomic writer
+/// ([`crate::output::write_atomic`]): readers (and other shards) see the old file or the new
+/// one, never half of one. These files are ours to replace, so an existing one is overwritten.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
-    use std::io::Write;
-    let err = |e: std::io::Error| BatchError::Write {
+    crate::output::write_atomic(path, bytes, true).map_err(|e| BatchError::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".reportfig-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    // Readable like any file the user saves (tempfile makes owner-only files).
-    #[cfg(unix)]
-    tmp.as_file()
-        .set_permissions(crate::output::new_file_permissions())
-        .map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+        reason: write_reason(e),
+    })
+}
+
+/// The cause of a failed write without the writer's own hints, which name `generate`'s flags;
+/// [`BatchError::Write`] brings its own.
+fn write_reason(err: crate::output::OutputError) -> String {
+    use crate::output::OutputError;
+    match err {
+        OutputError::Write { source, .. } | OutputError::UnwritableFolder { source, .. } => {
+            source.to_string()
+        }
+        OutputError::MissingFolder { dir } => {
+            format!("the folder {} does not exist", dir.display())
+        }
+        OutputError::ParentNotFolder { dir } => {
+            format!("{} is a file, not a folder", dir.display())
+        }
+        OutputError::IsDirectory { .. } => "a folder of that name is in the way".to_string(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -304,6 +304,49 @@ fn missing_or_unusable_folder_is_named() {
     );
 }
 
+/// Batch's manifest, gallery and Markdown writes go through the same writer: they replace an
+/// existing file whole, leave no temporary file, and a failure keeps the old file.
+#[test]
+fn batch_writes_replace_whole_files_through_the_same_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("manifest.json");
+    fs::write(&path, b"{\"old\": true}").unwrap();
+    reportfig::batch::write_atomic(&path, b"{\"new\": true}").unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"{\"new\": true}");
+    assert_eq!(dir_entries(dir.path()), ["manifest.json"]);
+
+    // A folder where the file should go: the write fails, names the file, and the folder with
+    // its contents stays as it was.
+    let blocked = dir.path().join("index.html");
+    fs::create_dir(&blocked).unwrap();
+    fs::write(blocked.join("keep.txt"), b"x").unwrap();
+    let err = reportfig::batch::write_atomic(&blocked, b"<html>").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains(&blocked.display().to_string()), "{msg}");
+    assert!(!msg.contains("-o"), "batch has no -o flag: {msg}");
+    assert_eq!(dir_entries(dir.path()), ["index.html", "manifest.json"]);
+    assert_eq!(dir_entries(&blocked), ["keep.txt"]);
+}
+
+/// Both writers used to differ in who may read the result; now one policy: what the umask
+/// allows for any new file, as `generate -o` has always done.
+#[cfg(unix)]
+#[test]
+fn figures_and_batch_files_get_the_same_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let figure = dir.path().join("a.png");
+    let manifest = dir.path().join("manifest.json");
+    write_atomic(&figure, b"png", false).unwrap();
+    reportfig::batch::write_atomic(&manifest, b"{}").unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&figure), mode(&manifest));
+    assert_eq!(
+        mode(&figure),
+        reportfig::output::new_file_permissions().mode() & 0o777
+    );
+}
+
 #[test]
 fn default_file_names() {
     assert_eq!(
