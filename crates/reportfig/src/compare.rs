@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use thiserror::Error;
 
 use crate::output::TextChunk;
+use crate::text::{escape_html, url_path};
 
 /// `iTXt` keyword under which a sheet PNG stores [`sheet_metadata`].
 pub const SHEET_KEYWORD: &str = "reportfig-sheet";
@@ -852,36 +853,6 @@ pub fn sheet_chunks(sheet: &ContactSheet) -> Vec<TextChunk> {
     )]
 }
 
-/// Escape text for HTML element content and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A relative file path as a URL path: `/` separators, everything but unreserved characters
-/// percent-encoded (so spaces, `#` and `?` in names cannot break the link).
-fn url_path(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 /// A self-contained `index.html` showing the grid at full resolution: header, column and row
 /// labels, each single image (by relative path) with its label and parameters. `sheet_file`
 /// is the contact sheet PNG's path relative to the page, linked at the top when given.
@@ -999,11 +970,5 @@ mod tests {
         assert!(long.len() > 1);
         assert_eq!(long.concat(), "w".repeat(40));
         assert_eq!(font.wrap(16.0, "a\n\nb", 500.0), ["a", "", "b"]);
-    }
-
-    #[test]
-    fn url_paths_are_encoded() {
-        assert_eq!(url_path("cells\\a b#1.png"), "cells/a%20b%231.png");
-        assert_eq!(url_path("한.png"), "%ED%95%9C.png");
     }
 }

@@ -13,6 +13,7 @@ pub mod outline;
 pub mod output;
 pub mod page;
 pub mod style;
+pub mod text;
 pub mod translate;
 
 pub use reportfig_engine::GenerationRequest;

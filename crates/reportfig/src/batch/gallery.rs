@@ -4,15 +4,14 @@
 use std::fmt::Write;
 
 use super::Manifest;
-// The contact sheet page escapes the same five characters; one escaper serves both pages.
-use crate::compare::escape_html as escape;
+use crate::text::{escape_html as escape, has_hangul, url_path};
 
 /// Renders the gallery for a manifest. Deterministic: same manifest, same bytes.
 pub fn render_gallery(manifest: &Manifest) -> String {
     let korean = manifest
         .figures
         .iter()
-        .any(|f| f.caption.chars().any(is_hangul));
+        .any(|f| has_hangul(&f.caption));
     let lang = if korean { "ko" } else { "en" };
     let title = format!("Figures: {}", manifest.outline);
     let mut s = String::new();
@@ -102,21 +101,3 @@ table { font-size: 0.8rem; border-collapse: collapse; }
 th { text-align: left; vertical-align: top; padding-right: 0.6rem; color: #666; font-weight: normal; }
 td { word-break: break-word; }
 ";
-
-fn is_hangul(c: char) -> bool {
-    matches!(c, '\u{ac00}'..='\u{d7a3}' | '\u{1100}'..='\u{11ff}' | '\u{3130}'..='\u{318f}')
-}
-
-/// A relative URL for a file name: percent-encodes everything but unreserved ASCII, so
-/// spaces, `#`, `?` and Korean names all load from disk.
-pub(crate) fn url_path(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}

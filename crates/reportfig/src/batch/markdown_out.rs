@@ -3,9 +3,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::gallery::url_path;
 use super::{write_atomic, BatchError, Plan};
 use crate::outline::{Outline, OutlineFormat};
+use crate::text::url_path;
 
 /// `outline.md` -> `outline.illustrated.md`, next to the outline.
 pub fn illustrated_path(outline_path: &Path) -> PathBuf {

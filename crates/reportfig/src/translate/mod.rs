@@ -21,14 +21,7 @@ use crate::model::source::HubOptions;
 pub use glossary::Glossary;
 pub use source::TranslatorSource;
 
-/// Hangul syllables, jamo and compatibility jamo: what makes a caption Korean.
-pub fn is_hangul(c: char) -> bool {
-    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
-}
-
-pub fn has_hangul(text: &str) -> bool {
-    text.chars().any(is_hangul)
-}
+pub use crate::text::{has_hangul, is_hangul};
 
 /// How captions become English, as the user chose.
 #[derive(Debug, Clone)]

@@ -3,10 +3,10 @@
 
 use image::{Rgb, RgbImage};
 use reportfig::compare::{
-    escape_html, layout_sheet, render_index_html, render_sheet, render_sheet_with_layout,
-    sheet_chunks, sheet_metadata, CompareError, ContactSheet, Rect, SheetCell, SheetFont,
-    SHEET_KEYWORD,
+    layout_sheet, render_index_html, render_sheet, render_sheet_with_layout, sheet_chunks,
+    sheet_metadata, CompareError, ContactSheet, Rect, SheetCell, SheetFont, SHEET_KEYWORD,
 };
+use reportfig::text::escape_html;
 use serde_json::json;
 
 const BACKGROUND: Rgb<u8> = Rgb([255, 255, 255]);
