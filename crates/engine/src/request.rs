@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::pipeline::scheduler::SamplerKind;
+
 /// One image to make. Every field is already validated (sizes are multiples of the model's
 /// pixel stride, steps > 0, guidance >= 0) by whoever built it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,9 +32,8 @@ pub struct GenerationRequest {
     pub steps: u32,
     pub guidance: f64,
     pub seed: u64,
-    /// Sampler name (`euler`, `euler-a`, `ddim`, `pndm`, `dpmpp-2m`, `dpmpp-2m-karras`, `lcm`,
-    /// `ddpm`); `None` uses the model's own `scheduler_config.json`.
-    pub sampler: Option<String>,
+    /// Stored by name (`euler-a`); `None` uses the model's own `scheduler_config.json`.
+    pub sampler: Option<SamplerKind>,
     /// The model as the user named it: a preset, `org/name[@revision]` or a folder.
     pub model: String,
     /// The exact revision (commit) the weights came from, when known.

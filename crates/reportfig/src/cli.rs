@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use reportfig::style::SamplerChoice;
+use reportfig_engine::pipeline::scheduler::SchedulerError;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "reportfig",
@@ -123,6 +126,11 @@ pub fn parse_guidance(s: &str) -> Result<f64, String> {
         .map_err(|_| "guidance is a number, e.g. --guidance 7.5 (turbo models use 0)".to_string())
 }
 
+/// `--sampler`: the engine's names (and aliases), or `default` for the model's own.
+pub fn parse_sampler(s: &str) -> Result<SamplerChoice, String> {
+    s.parse().map_err(|e: SchedulerError| e.to_string())
+}
+
 /// Where the model comes from and how it runs; shared by generate, batch and compare.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
@@ -185,8 +193,8 @@ pub struct ImageArgs {
     #[arg(long, value_name = "NUMBER", value_parser = parse_guidance, allow_negative_numbers = true)]
     pub guidance: Option<f64>,
     /// Sampler: euler, euler-a, ddim, pndm, dpmpp-2m, dpmpp-2m-karras, lcm, ddpm.
-    #[arg(long, value_name = "NAME")]
-    pub sampler: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = parse_sampler)]
+    pub sampler: Option<SamplerChoice>,
     /// What to keep out of the image, e.g. "text, watermark, crowds" (no effect on turbo
     /// models).
     #[arg(long, value_name = "TEXT")]

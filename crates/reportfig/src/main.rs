@@ -162,7 +162,7 @@ fn image_options(a: &cli::ImageArgs) -> ImageOptions {
         exact_ratio: a.exact_ratio,
         steps: a.steps,
         guidance: a.guidance,
-        sampler: a.sampler.clone(),
+        sampler: a.sampler,
         negative: a.negative.clone(),
     }
 }

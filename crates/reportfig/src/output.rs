@@ -108,22 +108,6 @@ struct StoredRequest {
 // ---------------------------------------------------------------------------------------------
 // A1111 infotext
 
-/// The display name A1111 uses for one of our sampler names; unknown names pass through as
-/// they are so nothing is lost.
-pub fn a1111_sampler_name(sampler: &str) -> &str {
-    match sampler {
-        "euler" => "Euler",
-        "euler-a" => "Euler a",
-        "ddim" => "DDIM",
-        "pndm" => "PLMS",
-        "dpmpp-2m" => "DPM++ 2M",
-        "dpmpp-2m-karras" => "DPM++ 2M Karras",
-        "lcm" => "LCM",
-        "ddpm" => "DDPM",
-        other => other,
-    }
-}
-
 /// A1111 quotes a value only when it holds `,`, `:` or a newline, as a JSON string without
 /// ASCII escaping; its reader undoes exactly that. serde_json escapes the same characters as
 /// Python's `json.dumps(ensure_ascii=False)`.
@@ -149,8 +133,8 @@ fn python_float(value: f64) -> String {
 /// `reportfig` chunk keeps the difference).
 pub fn a1111_parameters(request: &GenerationRequest) -> String {
     let mut fields: Vec<(&str, String)> = vec![("Steps", request.steps.to_string())];
-    if let Some(sampler) = &request.sampler {
-        fields.push(("Sampler", a1111_sampler_name(sampler).to_string()));
+    if let Some(sampler) = request.sampler {
+        fields.push(("Sampler", sampler.a1111_name().to_string()));
     }
     fields.push(("CFG scale", python_float(request.guidance)));
     fields.push(("Seed", request.seed.to_string()));

@@ -376,10 +376,7 @@ impl Pipeline {
                 req.guidance
             )));
         }
-        Ok(match &req.sampler {
-            Some(name) => SamplerKind::from_name(name)?,
-            None => self.default_sampler,
-        })
+        Ok(req.sampler.unwrap_or(self.default_sampler))
     }
 
     /// Makes the final latents for a request (before the VAE).

@@ -76,7 +76,7 @@ impl Case {
             steps: self.steps,
             guidance: self.guidance,
             seed: self.seed,
-            sampler: self.sampler.clone(),
+            sampler: self.sampler.as_deref().map(|s| s.parse().unwrap()),
             model: model.display().to_string(),
             model_revision: None,
             crop_to_ratio: None,

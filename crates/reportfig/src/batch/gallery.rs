@@ -65,7 +65,7 @@ pub fn render_gallery(manifest: &Manifest) -> String {
                 f.seed,
                 f.steps,
                 f.guidance,
-                f.sampler.as_deref().unwrap_or("model's sampler")
+                f.sampler.map_or("model's sampler", |k| k.name())
             ),
         );
         let model = match &f.model_revision {

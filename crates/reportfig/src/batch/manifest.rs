@@ -6,6 +6,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use reportfig_engine::pipeline::scheduler::SamplerKind;
+
 use super::{changed_fields, BatchError, FigureStore, Plan};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -46,7 +48,7 @@ pub struct ManifestEntry {
     pub steps: u32,
     pub guidance: f64,
     /// `null`: the model's own scheduler config.
-    pub sampler: Option<String>,
+    pub sampler: Option<SamplerKind>,
     pub sha256: String,
     /// Wall time to make the image, when known (made by this run, or carried over from the
     /// previous manifest while the file is unchanged).

@@ -470,7 +470,7 @@ pub fn render_plan(plan: &Plan) -> String {
             r.seed,
             r.steps,
             r.guidance,
-            r.sampler.as_deref().unwrap_or("model default"),
+            r.sampler.map_or("model default", |k| k.name()),
             r.model
         );
     }

@@ -18,8 +18,9 @@ use crate::commands::{BadInput, Event, Reporter};
 use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
 use crate::model::source::ModelSource;
 use crate::output;
-use crate::style::StyleLibrary;
+use crate::style::{SamplerChoice, StyleLibrary};
 use crate::translate::{CaptionTranslator, TranslateOptions};
+use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::request::GenerationRequest;
 
 /// The settings `--vary` can compare.
@@ -62,7 +63,7 @@ pub struct CompareOutcome {
 pub enum AxisValue {
     Steps(u32),
     Guidance(f64),
-    Sampler(String),
+    Sampler(SamplerKind),
     Model(String),
 }
 
@@ -81,7 +82,7 @@ impl AxisValue {
         match self {
             AxisValue::Steps(s) => cell.image.steps = Some(*s),
             AxisValue::Guidance(g) => cell.image.guidance = Some(*g),
-            AxisValue::Sampler(s) => cell.image.sampler = Some(s.clone()),
+            AxisValue::Sampler(s) => cell.image.sampler = Some(SamplerChoice::Kind(*s)),
             AxisValue::Model(m) => cell.model = m.clone(),
         }
     }
@@ -134,11 +135,7 @@ pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
                     )))
                 }
             },
-            "sampler" => {
-                reportfig_engine::pipeline::scheduler::SamplerKind::from_name(v)
-                    .map_err(|e| bad(e.to_string()))?;
-                AxisValue::Sampler(v.to_string())
-            }
+            "sampler" => AxisValue::Sampler(v.parse().map_err(|e: SchedulerError| bad(e.to_string()))?),
             _ => {
                 ModelSource::parse(v).map_err(|e| bad(e.to_string()))?;
                 AxisValue::Model(v.to_string())
@@ -321,7 +318,7 @@ fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> St
         (&|r| r.steps.to_string(), "steps"),
         (&|r| r.guidance.to_string(), "guidance"),
         (
-            &|r| r.sampler.clone().unwrap_or_else(|| "default".into()),
+            &|r| r.sampler.map_or("default", |k| k.name()).to_string(),
             "sampler",
         ),
         (&|r| r.seed.to_string(), "seed"),

@@ -7,7 +7,7 @@ use crate::commands::{BadInput, Event, Reporter};
 use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
 use crate::page::{self, SizeSpec};
-use crate::style::{compose, StyleLibrary};
+use crate::style::{compose, SamplerChoice, StyleLibrary};
 use crate::translate::{has_hangul, English};
 use reportfig_engine::family::ModelFamily;
 use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
@@ -34,7 +34,8 @@ pub struct ImageOptions {
     pub exact_ratio: bool,
     pub steps: Option<u32>,
     pub guidance: Option<f64>,
-    pub sampler: Option<String>,
+    /// `default` here beats a style's or preset's sampler: the model's own config decides.
+    pub sampler: Option<SamplerChoice>,
     pub negative: Option<String>,
 }
 
@@ -261,16 +262,13 @@ pub fn build_request(
             "--guidance {guidance} must be zero or positive (7.5 is usual; turbo models use 0)"
         )));
     }
-    let sampler = image
-        .sampler
-        .clone()
-        .or(composed.as_ref().and_then(|c| c.sampler.clone()))
-        .or(preset.and_then(|p| p.sampler.clone()))
-        .filter(|s| s != "default");
-    if let Some(s) = &sampler {
-        reportfig_engine::pipeline::scheduler::SamplerKind::from_name(s)
-            .map_err(|e| BadInput(e.to_string()))?;
-    }
+    let sampler = match image.sampler {
+        Some(choice) => choice.kind(),
+        None => composed
+            .as_ref()
+            .and_then(|c| c.sampler)
+            .or(preset.and_then(|p| p.sampler)),
+    };
 
     let size_spec = match &image.size {
         Some(s) => Some(s.parse::<SizeSpec>().map_err(|e| BadInput(e.to_string()))?),

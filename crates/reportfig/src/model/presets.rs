@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use reportfig_engine::pipeline::scheduler::SamplerKind;
+
 const PRESETS_TOML: &str = include_str!("../../../../configs/presets.toml");
 
 /// The model family a preset belongs to; styles pick their per-family overrides with it.
@@ -38,7 +40,7 @@ pub struct Preset {
     pub guidance: f64,
     /// `None`: the repo's own `scheduler_config.json` decides.
     #[serde(default)]
-    pub sampler: Option<String>,
+    pub sampler: Option<SamplerKind>,
 }
 
 /// One known translator (Korean captions into English prompts).
@@ -218,17 +220,6 @@ pub fn record_licence_notice_shown(preset: &Preset, state_dir: &Path) {
 mod tests {
     use super::*;
 
-    const SAMPLERS: [&str; 8] = [
-        "ddim",
-        "pndm",
-        "euler",
-        "euler-a",
-        "dpmpp-2m",
-        "dpmpp-2m-karras",
-        "lcm",
-        "ddpm",
-    ];
-
     #[test]
     fn embedded_presets_parse_and_are_sane() {
         let names: Vec<_> = all().iter().map(|p| p.name.as_str()).collect();
@@ -238,8 +229,10 @@ mod tests {
             assert!(p.repo.split('/').count() == 2, "{}", p.repo);
             assert!(p.width % 8 == 0 && p.height % 8 == 0);
             assert!(p.steps > 0 && p.guidance >= 0.0);
-            if let Some(s) = &p.sampler {
-                assert!(SAMPLERS.contains(&s.as_str()), "{s}");
+            // presets.toml must spell its samplers exactly, as style files must.
+            if let Some(s) = p.sampler {
+                let raw = PRESETS_TOML.contains(&format!("sampler = \"{s}\""));
+                assert!(raw, "{}: sampler {s} is not written by its name", p.name);
             }
             assert_eq!(p.non_commercial, p.licence == "sai-nc-community");
         }

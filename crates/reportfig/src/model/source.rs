@@ -1067,7 +1067,7 @@ pub fn list_models(opts: &HubOptions) -> ModelsList {
             height: p.height,
             steps: p.steps,
             guidance: p.guidance,
-            sampler: p.sampler.clone(),
+            sampler: p.sampler.map(|k| k.name().to_string()),
             default: p.name == default,
             in_cache: resolve(&ModelSource::Preset(p), &offline, &mut |_| {}).is_ok(),
         })

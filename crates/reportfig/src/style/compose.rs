@@ -12,8 +12,9 @@
 //!   around the caption, and everything dropped is reported.
 
 use super::palette::palette_phrase;
-use super::{ModelFamily, Style, CAPTION_SLOT};
+use super::{ModelFamily, SamplerChoice, Style, CAPTION_SLOT};
 use crate::page::SizeSpec;
+use reportfig_engine::pipeline::scheduler::SamplerKind;
 
 /// The prompt and settings for one image, before the CLI's own flags override them.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +25,7 @@ pub struct ComposedPrompt {
     pub steps: Option<u32>,
     pub guidance: Option<f64>,
     /// `None`: the model's own scheduler.
-    pub sampler: Option<String>,
+    pub sampler: Option<SamplerKind>,
     pub size: Option<SizeSpec>,
     /// Style phrases removed from the prompt to fit the token window, in the order they were
     /// removed; the CLI warns with them.
@@ -306,8 +307,7 @@ pub fn compose(
     let sampler = resolved
         .iter()
         .find_map(|r| r.sampler)
-        .filter(|s| *s != "default")
-        .map(str::to_string);
+        .and_then(SamplerChoice::kind);
     let size = resolved.iter().find_map(|r| r.size);
     let negative_has_no_effect = match guidance {
         Some(g) => negative_has_no_effect(g),

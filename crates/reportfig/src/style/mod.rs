@@ -46,28 +46,69 @@ pub mod render;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use crate::page::SizeSpec;
 pub use compose::{compose, estimate_clip_tokens, ComposedPrompt};
 pub use library::{default_user_styles_dir, LoadedStyle, StyleLibrary};
 pub use parse::parse_style;
 pub use reportfig_engine::family::ModelFamily;
+use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 
 /// The placeholder a style's prompt uses for the caption (A1111 and Fooocus convention).
 pub const CAPTION_SLOT: &str = "{prompt}";
 
-/// Samplers a style may name; `default` means "the model's own scheduler_config.json".
-pub const SAMPLERS: [&str; 9] = [
-    "default",
-    "euler",
-    "euler-a",
-    "ddim",
-    "pndm",
-    "dpmpp-2m",
-    "dpmpp-2m-karras",
-    "lcm",
-    "ddpm",
-];
+/// A sampler as a style or `--sampler` names it: one of the engine's samplers, or `default`,
+/// the model's own `scheduler_config.json` (which also overrides a preset's sampler).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplerChoice {
+    ModelDefault,
+    Kind(SamplerKind),
+}
+
+impl SamplerChoice {
+    /// The word for the model's own scheduler.
+    pub const DEFAULT: &'static str = "default";
+
+    /// The sampler to ask for; `None` lets the model's config decide.
+    pub fn kind(self) -> Option<SamplerKind> {
+        match self {
+            SamplerChoice::ModelDefault => None,
+            SamplerChoice::Kind(k) => Some(k),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SamplerChoice::ModelDefault => Self::DEFAULT,
+            SamplerChoice::Kind(k) => k.name(),
+        }
+    }
+
+    /// Every name a style may use, `default` first.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        std::iter::once(Self::DEFAULT).chain(SamplerKind::ALL.iter().map(|k| k.name()))
+    }
+}
+
+impl fmt::Display for SamplerChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SamplerChoice {
+    type Err = SchedulerError;
+
+    /// `default`, or a sampler name with the engine's aliases (`--sampler`).
+    fn from_str(s: &str) -> Result<Self, SchedulerError> {
+        if s == Self::DEFAULT {
+            Ok(SamplerChoice::ModelDefault)
+        } else {
+            s.parse().map(SamplerChoice::Kind)
+        }
+    }
+}
 
 /// A style's name in English and Korean.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -84,7 +125,7 @@ pub struct FamilyOverride {
     pub negative_prompt: Option<String>,
     pub steps: Option<u32>,
     pub guidance: Option<f64>,
-    pub sampler: Option<String>,
+    pub sampler: Option<SamplerChoice>,
     pub size: Option<SizeSpec>,
 }
 
@@ -103,8 +144,7 @@ pub struct Style {
     pub size: Option<SizeSpec>,
     pub steps: Option<u32>,
     pub guidance: Option<f64>,
-    /// One of [`SAMPLERS`]; `default` resolves to `None` (the model's own scheduler).
-    pub sampler: Option<String>,
+    pub sampler: Option<SamplerChoice>,
     /// `#rrggbb` colours, turned into colour words in the prompt.
     pub palette: Vec<String>,
     /// Keyed by `sd15`, `sd21`, `sdxl`, `turbo`.
@@ -122,7 +162,7 @@ pub struct ResolvedStyle<'a> {
     pub negative_prompt: &'a str,
     pub steps: Option<u32>,
     pub guidance: Option<f64>,
-    pub sampler: Option<&'a str>,
+    pub sampler: Option<SamplerChoice>,
     pub size: Option<SizeSpec>,
 }
 
@@ -136,7 +176,7 @@ impl Style {
             negative_prompt: &self.negative_prompt,
             steps: self.steps,
             guidance: self.guidance,
-            sampler: self.sampler.as_deref(),
+            sampler: self.sampler,
             size: self.size,
         };
         for key in family.override_keys() {
@@ -149,9 +189,7 @@ impl Style {
                 }
                 r.steps = o.steps.or(r.steps);
                 r.guidance = o.guidance.or(r.guidance);
-                if let Some(s) = &o.sampler {
-                    r.sampler = Some(s);
-                }
+                r.sampler = o.sampler.or(r.sampler);
                 r.size = o.size.or(r.size);
             }
         }

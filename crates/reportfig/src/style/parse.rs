@@ -10,10 +10,11 @@ use toml::Spanned;
 
 use super::palette::parse_hex;
 use super::{
-    Diagnostic, DiagnosticKind, FamilyOverride, Severity, Style, Title, CAPTION_SLOT,
-    OVERRIDE_KEYS, SAMPLERS,
+    Diagnostic, DiagnosticKind, FamilyOverride, SamplerChoice, Severity, Style, Title,
+    CAPTION_SLOT, OVERRIDE_KEYS,
 };
 use crate::page::SizeSpec;
+use reportfig_engine::pipeline::scheduler::SamplerKind;
 
 const TOP_KEYS: [&str; 15] = [
     "name",
@@ -231,18 +232,22 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn sampler(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
+    fn sampler(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<SamplerChoice> {
         let s = self.string(field, v)?;
         let norm = s.trim().to_ascii_lowercase();
-        if SAMPLERS.contains(&norm.as_str()) {
-            Some(norm)
+        // Exact names only (no aliases): a style file is a document others read, so it says
+        // one thing one way.
+        if norm == SamplerChoice::DEFAULT {
+            Some(SamplerChoice::ModelDefault)
+        } else if let Some(kind) = SamplerKind::from_exact_name(&norm) {
+            Some(SamplerChoice::Kind(kind))
         } else {
             self.invalid(
                 v.span(),
                 field,
                 format!(
                     "unknown sampler `{s}`; use one of {} (`default` keeps the model's own)",
-                    SAMPLERS.join(", ")
+                    SamplerChoice::names().collect::<Vec<_>>().join(", ")
                 ),
             );
             None

@@ -104,7 +104,7 @@ pub fn render_show(
         "  size: {size}   steps: {}   guidance: {}   sampler: {}",
         opt(c.steps),
         opt(c.guidance.map(|g| format!("{g:?}"))),
-        opt(c.sampler.as_deref())
+        opt(c.sampler.map(|k| k.name()))
     )?;
     writeln!(w, "  tokens: {} of {}", c.tokens, family.token_window())?;
     for note in &c.notes {

@@ -139,7 +139,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         steps: 3,
         guidance: 7.5,
         seed: spec.seed,
-        sampler: Some("euler".into()),
+        sampler: Some("euler".parse().unwrap()),
         model: "tiny-sd15".into(),
         model_revision: Some("0123abc".into()),
         crop_to_ratio: None,

@@ -10,6 +10,7 @@ use reportfig::output::{
     read_text_chunk, save_generated, save_png, slug, write_atomic, write_atomic_with, OutputError,
     TextChunk,
 };
+use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::GenerationRequest;
 
 fn request() -> GenerationRequest {
@@ -24,7 +25,7 @@ fn request() -> GenerationRequest {
         steps: 4,
         guidance: 7.5,
         seed: 42,
-        sampler: Some("euler-a".to_string()),
+        sampler: Some(SamplerKind::EulerAncestral),
         model: "sd-turbo".to_string(),
         model_revision: Some("b261bac6fd2cf515557d5d0707481eafa0485ec2".to_string()),
         crop_to_ratio: None,
@@ -111,8 +112,11 @@ fn sampler_display_names() {
     ];
     for (ours, theirs) in names {
         let mut req = request();
-        req.sampler = Some(ours.to_string());
+        req.sampler = Some(ours.parse().unwrap());
         let text = a1111_parameters(&req);
+        // The `reportfig` chunk keeps the strings it had when samplers were plain strings.
+        let json = serde_json::to_string(&req).unwrap();
+        assert!(json.contains(&format!(r#""sampler":"{ours}""#)), "{json}");
         assert!(
             text.contains(&format!(", Sampler: {theirs}, CFG scale:")),
             "{ours}: {text}"

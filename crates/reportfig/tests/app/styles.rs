@@ -201,7 +201,7 @@ fn caption_replaces_the_slot() {
     );
     assert_eq!(c.steps, Some(30));
     assert_eq!(c.guidance, Some(7.0));
-    assert_eq!(c.sampler.as_deref(), Some("dpmpp-2m-karras"));
+    assert_eq!(c.sampler.map(|k| k.name()), Some("dpmpp-2m-karras"));
     assert_eq!(c.size, Some(SizeSpec::Preset(PagePreset::A4Portrait)));
     assert!(c.notes.is_empty(), "{:?}", c.notes);
 }
@@ -237,7 +237,7 @@ fn family_overrides_apply() {
     let c = compose("a park", &[&s], ModelFamily::Turbo, &count);
     assert_eq!(c.prompt, "quick flat a park");
     assert_eq!(
-        (c.steps, c.guidance, c.sampler.as_deref()),
+        (c.steps, c.guidance, c.sampler.map(|k| k.name())),
         (Some(2), Some(0.0), None)
     );
     assert!(c.negative_has_no_effect);

@@ -78,11 +78,12 @@ pub enum SamplerKind {
 }
 
 impl SamplerKind {
+    /// Every sampler, in the order help texts and error messages list them.
     pub const ALL: [SamplerKind; 8] = [
-        SamplerKind::Ddim,
-        SamplerKind::Pndm,
         SamplerKind::Euler,
         SamplerKind::EulerAncestral,
+        SamplerKind::Ddim,
+        SamplerKind::Pndm,
         SamplerKind::DpmPp2m,
         SamplerKind::DpmPp2mKarras,
         SamplerKind::Lcm,
@@ -101,6 +102,26 @@ impl SamplerKind {
             SamplerKind::Lcm => "lcm",
             SamplerKind::Ddpm => "ddpm",
         }
+    }
+
+    /// The name AUTOMATIC1111 shows for this sampler (its infotext `Sampler:` field), so the
+    /// image viewers and web UIs people already use read our PNGs.
+    pub fn a1111_name(&self) -> &'static str {
+        match self {
+            SamplerKind::Euler => "Euler",
+            SamplerKind::EulerAncestral => "Euler a",
+            SamplerKind::Ddim => "DDIM",
+            SamplerKind::Pndm => "PLMS",
+            SamplerKind::DpmPp2m => "DPM++ 2M",
+            SamplerKind::DpmPp2mKarras => "DPM++ 2M Karras",
+            SamplerKind::Lcm => "LCM",
+            SamplerKind::Ddpm => "DDPM",
+        }
+    }
+
+    /// The exact name, no aliases: for files (styles) whose contents are checked strictly.
+    pub fn from_exact_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
     }
 
     /// The diffusers class this sampler runs.
@@ -167,6 +188,30 @@ impl SamplerKind {
 impl std::fmt::Display for SamplerKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for SamplerKind {
+    type Err = SchedulerError;
+
+    /// [`SamplerKind::from_name`]: case-insensitive, with the common aliases.
+    fn from_str(s: &str) -> std::result::Result<Self, SchedulerError> {
+        Self::from_name(s)
+    }
+}
+
+// As its name (`euler-a`), so a request's JSON (the PNG's `reportfig` chunk, manifests) holds
+// the same strings whether a sampler was typed or read back.
+impl serde::Serialize for SamplerKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SamplerKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        Self::from_name(&name).map_err(serde::de::Error::custom)
     }
 }
 
@@ -274,6 +319,49 @@ mod tests {
         assert!(
             err.contains("heun") && err.contains("dpmpp-2m-karras"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn serde_uses_the_names_and_accepts_the_aliases() {
+        let names: Vec<String> = SamplerKind::ALL
+            .iter()
+            .map(|k| serde_json::to_string(k).unwrap())
+            .collect();
+        assert_eq!(
+            names.join(","),
+            r#""euler","euler-a","ddim","pndm","dpmpp-2m","dpmpp-2m-karras","lcm","ddpm""#
+        );
+        for k in SamplerKind::ALL {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(serde_json::from_str::<SamplerKind>(&json).unwrap(), k);
+            assert_eq!(k.to_string().parse::<SamplerKind>().unwrap(), k);
+            assert_eq!(SamplerKind::from_exact_name(k.name()), Some(k));
+        }
+        assert_eq!(
+            serde_json::from_str::<SamplerKind>(r#""DPM++_2M""#).unwrap(),
+            SamplerKind::DpmPp2m
+        );
+        assert_eq!(SamplerKind::from_exact_name("euler-ancestral"), None);
+        let err = serde_json::from_str::<SamplerKind>(r#""heun""#).unwrap_err();
+        assert!(err.to_string().contains("unknown sampler"), "{err}");
+    }
+
+    #[test]
+    fn a1111_names() {
+        let names: Vec<&str> = SamplerKind::ALL.iter().map(|k| k.a1111_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "Euler",
+                "Euler a",
+                "DDIM",
+                "PLMS",
+                "DPM++ 2M",
+                "DPM++ 2M Karras",
+                "LCM",
+                "DDPM"
+            ]
         );
     }
 
