@@ -1,11 +1,12 @@
 //! Page sizes: named presets for the shapes reports need, resolved per model family to a
-//! pixel size the model renders well, `WxH` parsing, and the crop to an exact page ratio.
+//! pixel size the model renders well, `WxH` parsing, and the exact ratio a page asks for.
 //!
 //! Models draw best near the area they were trained on; far from it they repeat subjects
 //! (too large) or lose detail (too small). So a preset fixes the *shape* and the family fixes
 //! the *area*: SD 1.5 and the turbo models near 512², SD 2.x near 768², SDXL on its training
 //! buckets near 1024². Sides are multiples of 8 (the VAE's stride), so the ratio is only as
-//! close as that allows; `--exact-ratio` crops the result afterwards (see [`exact_ratio_crop`]).
+//! close as that allows; `--exact-ratio` crops the result afterwards
+//! ([`reportfig_engine::pipeline::crop::exact_ratio_crop`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -339,38 +340,6 @@ pub fn check_size(width: u32, height: u32) -> Result<Size, SizeError> {
     Ok(Size { width, height })
 }
 
-/// A rectangle inside an image, in pixels from the top-left corner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CropRect {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// The largest centred rectangle of `image` whose ratio is `ratio` (width, height) as
-/// closely as whole pixels allow: one side keeps the image's full length and the other is
-/// rounded to the nearest pixel, so the ratio is off by less than one pixel's worth.
-/// Odd leftovers go to the right and bottom edges.
-pub fn exact_ratio_crop(image: Size, ratio: (u32, u32)) -> CropRect {
-    let (rw, rh) = (ratio.0.max(1) as u64, ratio.1.max(1) as u64);
-    let (w, h) = (image.width as u64, image.height as u64);
-    // Compare w/h with rw/rh without floating point.
-    let (cw, ch) = if w * rh > h * rw {
-        // Too wide: keep the height.
-        (((h * rw * 2 + rh) / (rh * 2)).clamp(1, w), h)
-    } else {
-        // Too tall (or exact): keep the width.
-        (w, ((w * rh * 2 + rw) / (rw * 2)).clamp(1, h))
-    };
-    CropRect {
-        x: ((w - cw) / 2) as u32,
-        y: ((h - ch) / 2) as u32,
-        width: cw as u32,
-        height: ch as u32,
-    }
-}
-
 /// Levenshtein distance, for "did you mean" hints on short names.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -471,42 +440,5 @@ mod tests {
             "8192x512".parse::<SizeSpec>(),
             Err(SizeError::TooLarge { .. })
         ));
-    }
-
-    #[test]
-    fn crops_to_the_exact_ratio() {
-        let r = exact_ratio_crop(
-            Size {
-                width: 432,
-                height: 608,
-            },
-            (210, 297),
-        );
-        // 608 * 210 / 297 = 429.9 -> 430, centred in 432.
-        assert_eq!(
-            r,
-            CropRect {
-                x: 1,
-                y: 0,
-                width: 430,
-                height: 608
-            }
-        );
-        let r = exact_ratio_crop(
-            Size {
-                width: 1344,
-                height: 768,
-            },
-            (16, 9),
-        );
-        assert_eq!((r.width, r.height, r.x, r.y), (1344, 756, 0, 6));
-        let r = exact_ratio_crop(
-            Size {
-                width: 512,
-                height: 512,
-            },
-            (1, 1),
-        );
-        assert_eq!((r.width, r.height, r.x, r.y), (512, 512, 0, 0));
     }
 }

@@ -12,6 +12,7 @@ use crate::model::config::{
     read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig,
 };
 use crate::model::files::{Component, ModelFiles};
+use crate::pipeline::crop;
 use crate::pipeline::noise::TorchGenerator;
 use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
 use crate::pipeline::text::{
@@ -480,7 +481,8 @@ impl Pipeline {
         Ok(vae::to_rgb8(&decoded)?)
     }
 
-    /// One request in, one image out.
+    /// One request in, one image out: `req.width`×`req.height`, or cropped (centred) to
+    /// `req.crop_to_ratio` when the request asks for an exact ratio.
     pub fn generate(
         &mut self,
         req: &GenerationRequest,
@@ -494,9 +496,12 @@ impl Pipeline {
         progress(Progress::Decoded {
             seconds: t.elapsed().as_secs_f64(),
         });
-        let image = images
+        let mut image = images
             .pop()
             .ok_or_else(|| PipelineError::Request("the VAE returned no image".to_string()))?;
+        if let Some(ratio) = req.crop_to_ratio {
+            image = crop::crop_to_ratio(image, ratio);
+        }
         Ok(GeneratedImage {
             image,
             dropped_words,

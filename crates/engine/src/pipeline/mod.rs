@@ -1,5 +1,6 @@
 //! The diffusion pipeline on candle.
 
+pub mod crop;
 mod generate;
 pub mod kernels;
 pub mod layers;

@@ -115,7 +115,7 @@ impl FigureRenderer for PipelineRenderer {
             self.dropped
                 .push((request.caption.clone(), made.dropped_words.clone()));
         }
-        Ok(session::apply_crop(made.image, request))
+        Ok(made.image)
     }
 }
 

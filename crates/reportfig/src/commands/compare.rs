@@ -557,7 +557,7 @@ pub fn run(
                         &made.dropped_words,
                     )));
                 }
-                let image = session::apply_crop(made.image, req);
+                let image = made.image;
                 let path = cell_dir.join(&cell_names[r][c]);
                 output::save_generated(&path, &image, req, true)?;
                 reporter.event(Event::FigureDone {

@@ -84,7 +84,7 @@ pub fn run(
             &made.dropped_words,
         )));
     }
-    let image = session::apply_crop(made.image, &request);
+    let image = made.image;
     output::save_generated(&path, &image, &request, opts.force)?;
     session::record_licence_notice(&opts.model, &model);
     reporter.event(Event::Finished);

@@ -360,23 +360,6 @@ pub fn fresh_seed() -> u64 {
     (x ^ (x >> 31)) & 0xFFFF_FFFF
 }
 
-/// Crops an image to the request's exact page ratio, if it asks for one.
-pub fn apply_crop(img: image::RgbImage, req: &GenerationRequest) -> image::RgbImage {
-    match req.crop_to_ratio {
-        Some(ratio) => {
-            let r = page::exact_ratio_crop(
-                page::Size {
-                    width: img.width(),
-                    height: img.height(),
-                },
-                ratio,
-            );
-            image::imageops::crop_imm(&img, r.x, r.y, r.width, r.height).to_image()
-        }
-        None => img,
-    }
-}
-
 /// Whether a path's folder exists, so a typo in `-o` fails before minutes of work.
 pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
     let dir = match path.parent() {

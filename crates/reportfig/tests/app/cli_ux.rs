@@ -349,3 +349,34 @@ fn an_unreachable_hub_is_a_run_time_failure_not_bad_input() {
         .stderr(predicate::str::contains("could not reach"))
         .stderr(predicate::str::contains("--offline"));
 }
+
+/// `--exact-ratio`: the pipeline crops the finished image to the page's ratio; the request in
+/// the PNG keeps the generated size and the ratio, so the image can be made again.
+#[test]
+fn exact_ratio_crops_to_the_page_shape() {
+    let dir = TempDir::new().unwrap();
+    reportfig(dir.path())
+        .args([
+            "generate",
+            "Park",
+            "--model",
+            &turbo(),
+            "--size",
+            "a4-portrait",
+        ])
+        .args(["--exact-ratio", "-o", "a4.png", "--steps", "1"])
+        .assert()
+        .success();
+    let path = dir.path().join("a4.png");
+    let image = image::open(&path).unwrap();
+    let req = reportfig::output::read_metadata(&path).unwrap().unwrap();
+    assert_eq!(req.crop_to_ratio, Some((210, 297)));
+    let (w, h) = (image.width(), image.height());
+    assert!(w < req.width || h < req.height, "{w}x{h} was not cropped");
+    assert!(w <= req.width && h <= req.height);
+    // Within a pixel of 210:297.
+    assert!(
+        (w as f64 - h as f64 * 210.0 / 297.0).abs() <= 1.0,
+        "{w}x{h}"
+    );
+}
