@@ -8,10 +8,7 @@ use crate::text::{escape_html as escape, has_hangul, url_path};
 
 /// Renders the gallery for a manifest. Deterministic: same manifest, same bytes.
 pub fn render_gallery(manifest: &Manifest) -> String {
-    let korean = manifest
-        .figures
-        .iter()
-        .any(|f| has_hangul(&f.caption));
+    let korean = manifest.figures.iter().any(|f| has_hangul(&f.caption));
     let lang = if korean { "ko" } else { "en" };
     let title = format!("Figures: {}", manifest.outline);
     let mut s = String::new();

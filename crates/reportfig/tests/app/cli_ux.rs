@@ -379,6 +379,8 @@ fn the_pipeline_crops_to_the_requested_ratio() {
         model: "tiny".into(),
         model_revision: None,
         crop_to_ratio: None,
+        caption_en: None,
+        translated_by: None,
     };
     let whole = pipeline.generate(&req, &mut |_| {}).unwrap().image;
     assert_eq!(whole.dimensions(), (64, 48));
