@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::pipeline::scheduler::SamplerKind;
 
+/// The largest classifier-free guidance scale a request may ask for. Models are used at 0-15;
+/// far beyond, the guided noise estimate overflows f16 and f32 alike (1e308 gives an
+/// all-black picture), so a larger value is a typing mistake, not a setting.
+pub const MAX_GUIDANCE: f64 = 30.0;
+
 /// One image to make. Every field is already validated (sizes are multiples of the model's
 /// pixel stride, steps > 0, guidance >= 0) by whoever built it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

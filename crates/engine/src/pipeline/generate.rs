@@ -21,7 +21,7 @@ use crate::pipeline::text::{
 };
 use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
-use crate::request::GenerationRequest;
+use crate::request::{GenerationRequest, MAX_GUIDANCE};
 
 /// Why a model could not be loaded or an image not made.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,44 @@ pub enum PipelineError {
     /// Not `#[source]`: candle's error may carry a backtrace, which the message leaves out.
     #[error("the computation failed: {}", plain_message(.0))]
     Compute(candle_core::Error),
+    /// A stage produced NaN or infinity. Left unchecked this becomes an all-black or flat
+    /// picture written as if it were fine; it comes from damaged weights (a bad download, a
+    /// NaN bias) or from f16 overflowing, never from the request, which `check` bounds.
+    #[error("the {stage} produced values that are not numbers (NaN or infinity), so the picture would be blank\nhint: the model's weights may be damaged: download the model again; if it uses f16, try f32")]
+    NotFinite { stage: NumericStage },
+}
+
+/// Where in the pipeline a non-finite value was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericStage {
+    TextEncoder,
+    /// The UNet's step `step` of `total` (1-based).
+    UNet {
+        step: usize,
+        total: usize,
+    },
+    Vae,
+}
+
+impl std::fmt::Display for NumericStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NumericStage::TextEncoder => f.write_str("text encoder"),
+            NumericStage::UNet { step, total } => write!(f, "UNet (step {step} of {total})"),
+            NumericStage::Vae => f.write_str("VAE decoder"),
+        }
+    }
+}
+
+/// Fails with [`PipelineError::NotFinite`] when any element of `t` is NaN or infinite. One
+/// pass over the tensor: the latents are tiny next to what produced them.
+fn ensure_finite(t: &Tensor, stage: NumericStage) -> Result<(), PipelineError> {
+    let values = t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(PipelineError::NotFinite { stage })
+    }
 }
 
 impl From<candle_core::Error> for PipelineError {
@@ -61,7 +99,10 @@ impl PipelineError {
     /// Whether the user can fix this by changing the request or the model files (exit code
     /// 2); a failed computation is a run-time failure (exit code 1).
     pub fn is_user_input(&self) -> bool {
-        !matches!(self, PipelineError::Compute(_))
+        !matches!(
+            self,
+            PipelineError::Compute(_) | PipelineError::NotFinite { .. }
+        )
     }
 }
 
@@ -371,9 +412,9 @@ impl Pipeline {
         if req.steps == 0 {
             return Err(PipelineError::Request("steps must be at least 1".into()));
         }
-        if req.guidance.is_nan() || req.guidance < 0.0 {
+        if !(0.0..=MAX_GUIDANCE).contains(&req.guidance) {
             return Err(PipelineError::Request(format!(
-                "guidance {} must be zero or positive",
+                "guidance {} must be between 0 and {MAX_GUIDANCE}",
                 req.guidance
             )));
         }
@@ -402,6 +443,7 @@ impl Pipeline {
         let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         let t0 = Instant::now();
         let cond = self.conditioning(req, cfg)?;
+        ensure_finite(&cond.hidden, NumericStage::TextEncoder)?;
         progress(Progress::Encoded {
             seconds: t0.elapsed().as_secs_f64(),
         });
@@ -457,6 +499,7 @@ impl Pipeline {
                 out
             };
             latents = sched.step(&guided, i, &latents, &mut rng)?;
+            ensure_finite(&latents, NumericStage::UNet { step: i + 1, total })?;
             on_step(StepState {
                 index: i,
                 total,
@@ -478,6 +521,7 @@ impl Pipeline {
             .vae
             .decode(&z.to_dtype(self.dtype)?)?
             .to_dtype(DType::F32)?;
+        ensure_finite(&decoded, NumericStage::Vae)?;
         Ok(vae::to_rgb8(&decoded)?)
     }
 
@@ -513,6 +557,27 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_finite_values_are_caught_and_named() {
+        let stage = NumericStage::UNet { step: 2, total: 4 };
+        let fine = Tensor::new(&[0.5f32, -3.0, 1e30], &Device::Cpu).unwrap();
+        assert!(ensure_finite(&fine, stage).is_ok());
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let t = Tensor::new(&[[0.5f32, bad], [1.0, 2.0]], &Device::Cpu).unwrap();
+            let err = ensure_finite(&t, stage).unwrap_err();
+            assert!(matches!(err, PipelineError::NotFinite { stage: s } if s == stage));
+            // A run-time failure (exit 1), not the user's input: the request was fine.
+            assert!(!err.is_user_input());
+            assert!(err.to_string().contains("UNet (step 2 of 4)"), "{err}");
+        }
+        // f16 latents overflow to infinity: checked in their own dtype's values.
+        let half = Tensor::new(&[70000f32], &Device::Cpu)
+            .unwrap()
+            .to_dtype(DType::F16)
+            .unwrap();
+        assert!(ensure_finite(&half, NumericStage::Vae).is_err());
+    }
 
     #[test]
     fn compute_failures_are_not_the_users_input() {

@@ -12,5 +12,6 @@ pub mod vae;
 pub mod weights;
 
 pub use generate::{
-    Conditioning, GeneratedImage, LoadOptions, Pipeline, PipelineError, Progress, StepState,
+    Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError, Progress,
+    StepState,
 };

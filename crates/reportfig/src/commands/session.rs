@@ -14,6 +14,7 @@ use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, U
 use reportfig_engine::pipeline::text::ClipTokenizer;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline};
 use reportfig_engine::request::GenerationRequest;
+use reportfig_engine::request::MAX_GUIDANCE;
 
 /// Where the model comes from and how it runs.
 #[derive(Debug, Clone)]
@@ -257,9 +258,20 @@ pub fn build_request(
         .or(composed.as_ref().and_then(|c| c.guidance))
         .or(preset.map(|p| p.guidance))
         .unwrap_or(if family.is_distilled() { 0.0 } else { 7.5 });
-    if !guidance.is_finite() || guidance < 0.0 {
+    if guidance < 0.0 || guidance.is_nan() {
         return Err(BadInput(format!(
             "--guidance {guidance} must be zero or positive (7.5 is usual; turbo models use 0)"
+        )));
+    }
+    if guidance > MAX_GUIDANCE {
+        // 1e308 would otherwise print as 309 digits.
+        let shown = if guidance >= 1e6 {
+            format!("{guidance:e}")
+        } else {
+            guidance.to_string()
+        };
+        return Err(BadInput(format!(
+            "--guidance {shown} is more than {MAX_GUIDANCE}, where pictures turn blank (7.5 is usual; turbo models use 0)"
         )));
     }
     let sampler = match image.sampler {

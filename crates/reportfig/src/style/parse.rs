@@ -15,6 +15,7 @@ use super::{
 };
 use crate::page::SizeSpec;
 use reportfig_engine::pipeline::scheduler::SamplerKind;
+use reportfig_engine::request::MAX_GUIDANCE;
 
 const TOP_KEYS: [&str; 15] = [
     "name",
@@ -42,7 +43,6 @@ const FAMILY_KEYS: [&str; 6] = [
     "size",
 ];
 const MAX_STEPS: i64 = 150;
-const MAX_GUIDANCE: f64 = 30.0;
 
 /// Parses one style file.
 ///

@@ -11,6 +11,7 @@ mod cli_translate;
 mod cli_ux;
 mod compare_sheet;
 mod family_detection;
+mod hostile_models;
 mod model_source;
 mod outline;
 mod output;

@@ -1,0 +1,103 @@
+//! Models that load but compute garbage, and requests that would: the run must fail loudly
+//! naming the stage, never write a blank picture with exit code 0.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{files, reportfig_in, run, tiny_turbo};
+
+/// A copy of the tiny turbo model in `dir`, for damaging.
+fn model_copy(dir: &Path) -> PathBuf {
+    let to = dir.join("model-copy");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(tiny_turbo())
+        .arg(&to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    to
+}
+
+/// Overwrites every element of the f32 tensor `name` in a .safetensors file with `value`,
+/// as a damaged download or a broken fine-tune would leave it.
+fn poison(file: &Path, name: &str, value: f32) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let entry = &header[name];
+    assert_eq!(entry["dtype"], "F32", "{name}");
+    let start = 8 + header_len + entry["data_offsets"][0].as_u64().unwrap() as usize;
+    let end = 8 + header_len + entry["data_offsets"][1].as_u64().unwrap() as usize;
+    for chunk in bytes[start..end].chunks_exact_mut(4) {
+        chunk.copy_from_slice(&value.to_le_bytes());
+    }
+    std::fs::write(file, bytes).unwrap();
+}
+
+fn generate(dir: &Path, model: &Path, extra: &[&str]) -> crate::common::Run {
+    let mut cmd = reportfig_in(dir);
+    cmd.args([
+        "generate",
+        "A park",
+        "--no-translate",
+        "-q",
+        "-o",
+        "out.png",
+    ])
+    .arg("--model")
+    .arg(model)
+    .args(extra);
+    run(cmd)
+}
+
+fn assert_failed_at(dir: &Path, r: &crate::common::Run, stage: &str) {
+    assert_eq!(r.code, 1, "stderr:\n{}", r.stderr);
+    assert!(r.stderr.contains(stage), "{stage:?} not in:\n{}", r.stderr);
+    assert!(r.stderr.contains("weights may be damaged"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        !files(dir).iter().any(|f| f.ends_with(".png")),
+        "a picture was written: {:?}",
+        files(dir)
+    );
+}
+
+#[test]
+fn a_nan_in_the_unet_fails_at_the_unet_step_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model_copy(dir.path());
+    poison(
+        &model.join("unet/diffusion_pytorch_model.safetensors"),
+        "conv_out.bias",
+        f32::NAN,
+    );
+    let r = generate(dir.path(), &model, &["--steps", "2"]);
+    assert_failed_at(dir.path(), &r, "UNet (step 1 of 2)");
+}
+
+#[test]
+fn an_infinite_vae_weight_fails_at_the_decoder_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model_copy(dir.path());
+    poison(
+        &model.join("vae/diffusion_pytorch_model.safetensors"),
+        "decoder.conv_out.bias",
+        f32::INFINITY,
+    );
+    let r = generate(dir.path(), &model, &[]);
+    assert_failed_at(dir.path(), &r, "VAE decoder");
+}
+
+#[test]
+fn guidance_beyond_the_cap_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["1e308", "31", "inf"] {
+        let r = generate(dir.path(), tiny_turbo(), &["--guidance", value]);
+        assert_eq!(r.code, 2, "{value}: {}", r.stderr);
+        assert!(r.stderr.contains("more than 30"), "{value}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+    // The cap itself is allowed.
+    let r = generate(dir.path(), tiny_turbo(), &["--guidance", "30"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
