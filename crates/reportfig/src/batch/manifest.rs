@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use reportfig_engine::pipeline::scheduler::SamplerKind;
 
-use super::{changed_fields, BatchError, FigureStore, Plan};
+use super::{changed_fields, BatchError, Existing, FigureStore, Plan};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -67,6 +67,14 @@ impl Manifest {
     }
 }
 
+/// A file's SHA-256 as lower-case hex, as the manifest records it.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub(crate) fn read_previous(path: &Path) -> Option<Manifest> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
@@ -83,7 +91,7 @@ pub fn build_manifest(
     let mut missing = Vec::new();
     for f in &plan.figures {
         let path = plan.out_dir.join(&f.job.file_name);
-        let Some(r) = store.existing(&path) else {
+        let Existing::Made(r) = store.existing(&path) else {
             missing.push(f.job.file_name.clone());
             continue;
         };
@@ -96,10 +104,7 @@ pub fn build_manifest(
                 })
             }
         };
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = sha256_hex(&bytes);
         let seconds = timings
             .iter()
             .find(|(file, _)| *file == f.job.file_name)

@@ -57,6 +57,10 @@ pub enum BatchError {
     Write { path: PathBuf, reason: String },
     #[error("cannot read {path}: {reason}")]
     Read { path: PathBuf, reason: String },
+    /// A file under a name the batch writes that reportfig did not make: replacing it would
+    /// lose the user's work.
+    #[error("{path} was not made by reportfig ({what}), so the batch will not replace it\nhint: move or rename that file, choose another folder with --out, or add --force to replace it")]
+    NotOurs { path: PathBuf, what: &'static str },
 }
 
 /// The part of an outline one process makes: figures with `index % count == index_1 - 1`.
@@ -205,12 +209,27 @@ fn slug(caption: &str) -> String {
     crate::output::slug(caption, BATCH_SLUG_LEN)
 }
 
+/// What is under a figure's file name before a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Existing {
+    Missing,
+    /// A complete picture reportfig made, from this request.
+    Made(GenerationRequest),
+    /// A file of ours that cannot be trusted (it no longer decodes, its metadata is damaged or
+    /// from a newer version): made again.
+    Unusable {
+        reason: String,
+    },
+    /// Not ours (no reportfig metadata): never replaced without `--force`.
+    Foreign,
+}
+
 /// Reads and writes finished figures. The real one is `output.rs` (PNG with metadata); tests
 /// use a fake.
 pub trait FigureStore {
-    /// The request recorded in the PNG at `path`; `None` when there is no file or it carries
-    /// no readable reportfig metadata.
-    fn existing(&self, path: &Path) -> Option<GenerationRequest>;
+    /// What is at `path`. A file only counts as [`Existing::Made`] when it decodes completely:
+    /// metadata alone survives a truncated or bit-flipped image.
+    fn existing(&self, path: &Path) -> Existing;
     /// Writes the PNG with its metadata atomically (temporary file in the same folder, then
     /// rename), so an interrupted run never leaves a partial file under the final name.
     fn write_png(
@@ -247,8 +266,9 @@ pub enum Action {
     New,
     /// A PNG exists but was made from a different request; lists what changed.
     Changed(Vec<&'static str>),
-    /// A file is there but has no reportfig metadata we can read.
-    Unreadable,
+    /// A file of ours is there but cannot be used (damaged, truncated, changed since it was
+    /// written, or from a newer version); says why.
+    Unusable(String),
     /// `--force`.
     Forced,
     /// Belongs to another shard; not checked and not made by this run.
@@ -259,7 +279,7 @@ impl Action {
     pub fn generates(&self) -> bool {
         matches!(
             self,
-            Action::New | Action::Changed(_) | Action::Unreadable | Action::Forced
+            Action::New | Action::Changed(_) | Action::Unusable(_) | Action::Forced
         )
     }
 
@@ -269,10 +289,7 @@ impl Action {
             Action::Skip => "skip (up to date)".to_string(),
             Action::New => "generate (new)".to_string(),
             Action::Changed(fields) => format!("generate (changed: {})", fields.join(", ")),
-            Action::Unreadable => {
-                "generate (existing file has no reportfig metadata; it will be replaced)"
-                    .to_string()
-            }
+            Action::Unusable(reason) => format!("generate (the file there is unusable: {reason})"),
             Action::Forced => "generate (--force)".to_string(),
             Action::OtherShard => "other shard".to_string(),
         }
@@ -335,25 +352,39 @@ pub fn plan(
     store: &dyn FigureStore,
 ) -> Result<Plan, BatchError> {
     let jobs = plan_jobs(outline, settings.base_seed, build)?;
+    if !settings.force {
+        refuse_foreign_index(&settings.out_dir)?;
+    }
+    let previous = manifest::read_previous(&settings.out_dir.join(MANIFEST_FILE));
     let mut figures = Vec::with_capacity(jobs.len());
     for job in jobs {
+        let path = settings.out_dir.join(&job.file_name);
         let action = if settings.shard.is_some_and(|s| !s.contains(job.index)) {
             Action::OtherShard
         } else if settings.force {
             Action::Forced
         } else {
-            let path = settings.out_dir.join(&job.file_name);
             match store.existing(&path) {
-                Some(old) => {
+                Existing::Made(old) => {
                     let changed = changed_fields(&old, &job.request);
-                    if changed.is_empty() {
-                        Action::Skip
-                    } else {
+                    if !changed.is_empty() {
                         Action::Changed(changed)
+                    } else if let Some(reason) =
+                        changed_since_recorded(&path, &old, previous.as_ref())?
+                    {
+                        Action::Unusable(reason)
+                    } else {
+                        Action::Skip
                     }
                 }
-                None if path.exists() => Action::Unreadable,
-                None => Action::New,
+                Existing::Unusable { reason } => Action::Unusable(reason),
+                Existing::Foreign => {
+                    return Err(BatchError::NotOurs {
+                        path,
+                        what: "it has no reportfig metadata",
+                    })
+                }
+                Existing::Missing => Action::New,
             }
         };
         figures.push(PlannedFigure { job, action });
@@ -366,6 +397,60 @@ pub fn plan(
         figures,
         stray,
     })
+}
+
+/// `manifest.json` and `index.html` are rewritten by every run; refuse when they are the
+/// user's own. A manifest is ours when it parses as one; an `index.html` is ours only beside a
+/// manifest of ours, since every run writes the manifest before the page.
+fn refuse_foreign_index(out_dir: &Path) -> Result<(), BatchError> {
+    let manifest_path = out_dir.join(MANIFEST_FILE);
+    let ours = manifest::read_previous(&manifest_path).is_some();
+    if !ours && manifest_path.exists() {
+        return Err(BatchError::NotOurs {
+            path: manifest_path,
+            what: "it is not a reportfig manifest",
+        });
+    }
+    let gallery_path = out_dir.join(GALLERY_FILE);
+    if !ours && gallery_path.exists() {
+        return Err(BatchError::NotOurs {
+            path: gallery_path,
+            what: "there is no reportfig manifest.json beside it",
+        });
+    }
+    Ok(())
+}
+
+/// Why a decodable figure of ours is not the file the last run recorded, if it is not: the
+/// manifest keeps each file's SHA-256, so a change that still decodes (an edit, a flipped bit
+/// in a filtered row) is found too. Only an entry for the same request counts, since a run
+/// that remade a figure may have been stopped before it rewrote the manifest.
+fn changed_since_recorded(
+    path: &Path,
+    made: &GenerationRequest,
+    previous: Option<&Manifest>,
+) -> Result<Option<String>, BatchError> {
+    let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Ok(None);
+    };
+    let Some(entry) = previous.and_then(|m| {
+        m.figures.iter().find(|e| {
+            e.file == file_name
+                && e.prompt == made.prompt
+                && e.seed == made.seed
+                && e.steps == made.steps
+                && e.model == made.model
+                && e.size == format!("{}x{}", made.width, made.height)
+        })
+    }) else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(path).map_err(|e| BatchError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((manifest::sha256_hex(&bytes) != entry.sha256)
+        .then(|| "its contents differ from what manifest.json recorded".to_string()))
 }
 
 /// The request fields that differ, in words a user recognises. Guidance is compared with a

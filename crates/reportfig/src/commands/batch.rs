@@ -12,14 +12,14 @@ use std::sync::atomic::AtomicBool;
 use serde_json::{json, Value};
 
 use crate::batch::{
-    self, Action, BatchError, BatchEvent, BatchSettings, FigureRenderer, FigureSpec, FigureStore,
-    Plan, Shard, StepProgress,
+    self, Action, BatchError, BatchEvent, BatchSettings, Existing, FigureRenderer, FigureSpec,
+    FigureStore, Plan, Shard, StepProgress,
 };
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Event, Reporter};
 use crate::model::source::ModelSource;
 use crate::outline::{self, OutlineFormat};
-use crate::output;
+use crate::output::{self, OutputError};
 use crate::style::StyleLibrary;
 use crate::translate::{self, CaptionTranslator, English, TranslateOptions};
 use reportfig_engine::pipeline::{Pipeline, Progress};
@@ -60,10 +60,27 @@ pub struct BatchOutcome {
 pub struct OutputStore;
 
 impl FigureStore for OutputStore {
-    fn existing(&self, path: &std::path::Path) -> Option<GenerationRequest> {
-        // Damaged or too-new metadata counts as "no usable metadata": the plan then says the
-        // file will be replaced, which is the only way forward for the user anyway.
-        output::read_metadata(path).ok().flatten()
+    fn existing(&self, path: &std::path::Path) -> Existing {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Existing::Missing;
+        }
+        match output::read_metadata(path) {
+            // Our chunk sits before the pixels, so it outlives a truncation: decode it all.
+            Ok(Some(request)) => match image::open(path) {
+                Ok(_) => Existing::Made(request),
+                Err(e) => Existing::Unusable {
+                    reason: format!("the picture is damaged ({e})"),
+                },
+            },
+            Ok(None) => Existing::Foreign,
+            Err(e @ (OutputError::BadMetadata { .. } | OutputError::NewerFormat { .. })) => {
+                Existing::Unusable {
+                    reason: e.to_string(),
+                }
+            }
+            // Not a PNG at all, or unreadable: nothing says it is ours.
+            Err(_) => Existing::Foreign,
+        }
     }
 
     fn write_png(
@@ -409,12 +426,14 @@ fn is_not_downloaded(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Outline mistakes found while planning are the user's to fix (exit 2).
+/// Outline mistakes and files in the way, found while planning, are the user's to fix
+/// (exit 2).
 fn plan_error(e: BatchError) -> anyhow::Error {
     match e {
         BatchError::BadFigure { .. }
         | BatchError::DuplicateFile { .. }
-        | BatchError::BadShard { .. } => BadInput(e.to_string()).into(),
+        | BatchError::BadShard { .. }
+        | BatchError::NotOurs { .. } => BadInput(e.to_string()).into(),
         other => anyhow::anyhow!(other),
     }
 }
@@ -432,7 +451,7 @@ fn batch_event(e: BatchEvent<'_>) -> Event {
         } => {
             let why = match action {
                 Action::Changed(fields) => format!(" (changed: {})", fields.join(", ")),
-                Action::Unreadable => " (replacing a file without reportfig metadata)".into(),
+                Action::Unusable(reason) => format!(" (made again: {reason})"),
                 _ => String::new(),
             };
             Event::Stage(format!(

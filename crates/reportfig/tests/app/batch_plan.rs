@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use reportfig::batch::{
-    self, illustrated_path, plan, render_plan, run, write_illustrated_markdown, Action, BatchEvent,
-    BatchSettings, FigureRenderer, FigureSpec, FigureStore, Manifest, Plan, RunSummary, Shard,
-    StepProgress,
+    self, illustrated_path, plan, render_plan, run, write_illustrated_markdown, Action, BatchError,
+    BatchEvent, BatchSettings, Existing, FigureRenderer, FigureSpec, FigureStore, Manifest, Plan,
+    RunSummary, Shard, StepProgress,
 };
 use reportfig::outline::{read_outline, Outline};
 use reportfig_engine::GenerationRequest;
@@ -22,17 +22,28 @@ use common::{files, sample, style_check};
 struct PngStore;
 
 impl FigureStore for PngStore {
-    fn existing(&self, path: &Path) -> Option<GenerationRequest> {
-        let file = std::fs::File::open(path).ok()?;
+    fn existing(&self, path: &Path) -> Existing {
+        let Ok(file) = std::fs::File::open(path) else {
+            return Existing::Missing;
+        };
         let mut decoder = png::Decoder::new(BufReader::new(file));
         decoder.set_ignore_text_chunk(false);
-        let reader = decoder.read_info().ok()?;
-        let chunk = reader
+        let Ok(reader) = decoder.read_info() else {
+            return Existing::Foreign;
+        };
+        let request: Option<GenerationRequest> = reader
             .info()
             .utf8_text
             .iter()
-            .find(|c| c.keyword == "reportfig")?;
-        serde_json::from_str(&chunk.get_text().ok()?).ok()
+            .find(|c| c.keyword == "reportfig")
+            .and_then(|c| serde_json::from_str(&c.get_text().ok()?).ok());
+        match (request, image::open(path)) {
+            (None, _) => Existing::Foreign,
+            (Some(r), Ok(_)) => Existing::Made(r),
+            (Some(_), Err(e)) => Existing::Unusable {
+                reason: e.to_string(),
+            },
+        }
     }
 
     fn write_png(
@@ -282,7 +293,10 @@ fn each_outline_format_produces_its_figures() {
         let html = std::fs::read_to_string(out.join("index.html")).unwrap();
         for (f, entry) in p.figures.iter().zip(&m.figures) {
             let path = out.join(&f.job.file_name);
-            assert_eq!(PngStore.existing(&path).as_ref(), Some(&f.job.request));
+            assert_eq!(
+                PngStore.existing(&path),
+                Existing::Made(f.job.request.clone())
+            );
             assert_eq!(entry.file, f.job.file_name);
             assert_eq!(entry.caption, f.job.caption);
             assert_eq!(entry.seed, f.job.request.seed);
@@ -458,7 +472,10 @@ fn a_crash_mid_run_leaves_no_partial_file_and_the_next_run_resumes() {
     let names = files(&s.out_dir);
     assert_eq!(names.len(), 3, "{names:?}");
     for n in &names {
-        assert!(PngStore.existing(&s.out_dir.join(n)).is_some(), "{n}");
+        assert!(
+            matches!(PngStore.existing(&s.out_dir.join(n)), Existing::Made(_)),
+            "{n}"
+        );
     }
 
     let mut r = FakeRenderer::default();
@@ -659,4 +676,116 @@ fn planning_errors_name_the_line() {
             outline.display()
         )
     );
+}
+
+/// The manifest's record of one file, and the file's own SHA-256 now.
+fn recorded_and_actual_hash(dir: &Path, file: &str) -> (String, String) {
+    use sha2::Digest;
+    let recorded = manifest(dir)
+        .figures
+        .into_iter()
+        .find(|f| f.file == file)
+        .unwrap()
+        .sha256;
+    let bytes = std::fs::read(dir.join(file)).unwrap();
+    let actual = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (recorded, actual)
+}
+
+#[test]
+fn a_truncated_or_altered_figure_is_made_again_and_the_manifest_records_the_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", dir.path());
+    let s = settings(&outline, false, None);
+    simple_run(&outline, &s);
+    let names: Vec<String> = files(&s.out_dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    let good = std::fs::read(s.out_dir.join(&names[0])).unwrap();
+
+    // Truncated in the pixels (the end of IDAT and IEND): the metadata before them survives.
+    std::fs::write(s.out_dir.join(&names[0]), &good[..good.len() - 16]).unwrap();
+    // Altered but whole: same request in the metadata, different pixels.
+    let (o, p) = make_plan(&outline, &s);
+    let job = &p.figures[1].job;
+    let other = image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3]));
+    PngStore
+        .write_png(&s.out_dir.join(&job.file_name), &other, &job.request)
+        .unwrap();
+    drop(o);
+
+    let (_, p) = make_plan(&outline, &s);
+    let unusable: Vec<_> = p
+        .figures
+        .iter()
+        .filter(|f| matches!(f.action, Action::Unusable(_)))
+        .map(|f| f.job.file_name.clone())
+        .collect();
+    assert_eq!(unusable, vec![names[0].clone(), job.file_name.clone()]);
+    let (summary, _) = simple_run(&outline, &s);
+    assert_eq!(summary.generated.len(), 2);
+    assert_eq!(summary.skipped, 4);
+    assert_eq!(std::fs::read(s.out_dir.join(&names[0])).unwrap(), good);
+    for n in [&names[0], &job.file_name] {
+        let (recorded, actual) = recorded_and_actual_hash(&s.out_dir, n);
+        assert_eq!(recorded, actual, "{n}");
+    }
+    // And now all is well again.
+    let (again, _) = simple_run(&outline, &s);
+    assert_eq!(again.generated.len(), 0);
+}
+
+#[test]
+fn files_the_batch_did_not_make_are_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", dir.path());
+    let s = settings(&outline, false, None);
+    let (_, p) = make_plan(&outline, &s);
+    let first = p.figures[0].job.file_name.clone();
+    std::fs::create_dir_all(&s.out_dir).unwrap();
+    let o = read_outline(&outline, &style_check).unwrap();
+
+    // A picture of the user's own (no reportfig metadata) under a figure's name.
+    let mine = image::RgbImage::from_pixel(4, 4, image::Rgb([9, 9, 9]));
+    mine.save(s.out_dir.join(&first)).unwrap();
+    let mine_bytes = std::fs::read(s.out_dir.join(&first)).unwrap();
+    let err = plan(&o, &s, &build, &PngStore).unwrap_err();
+    assert!(
+        matches!(&err, BatchError::NotOurs { path, .. } if path.ends_with(&first)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--force"), "{err}");
+    assert_eq!(std::fs::read(s.out_dir.join(&first)).unwrap(), mine_bytes);
+    std::fs::remove_file(s.out_dir.join(&first)).unwrap();
+
+    // The user's own index.html or manifest.json in the folder.
+    for (file, text) in [
+        ("index.html", "<html>my page</html>"),
+        ("manifest.json", "{\"mine\": true}"),
+    ] {
+        std::fs::write(s.out_dir.join(file), text).unwrap();
+        let err = plan(&o, &s, &build, &PngStore).unwrap_err();
+        assert!(
+            matches!(&err, BatchError::NotOurs { path, .. } if path.ends_with(file)),
+            "{file}: {err}"
+        );
+        assert_eq!(std::fs::read_to_string(s.out_dir.join(file)).unwrap(), text);
+        std::fs::remove_file(s.out_dir.join(file)).unwrap();
+    }
+
+    // Our own index.html beside our manifest is ours to rewrite; --force replaces the rest.
+    simple_run(&outline, &s);
+    let (again, _) = simple_run(&outline, &s);
+    assert_eq!(again.skipped, 6);
+    mine.save(s.out_dir.join(&first)).unwrap();
+    let (forced, _) = simple_run(&outline, &settings(&outline, true, None));
+    assert_eq!(forced.generated.len(), 6);
+    assert!(matches!(
+        PngStore.existing(&s.out_dir.join(&first)),
+        Existing::Made(_)
+    ));
 }

@@ -513,3 +513,50 @@ fn gallery_loads_every_image_in_a_browser() {
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(dom.contains("RESULT 3 3 END"), "{dom}");
 }
+
+#[test]
+fn a_damaged_figure_is_made_again_and_a_foreign_file_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let report = tempfile::tempdir().unwrap();
+    let outline = report.path().join("outline.txt");
+    std::fs::write(&outline, "Smart bus stop\nCity hall at night\n").unwrap();
+    let out = report.path().join("figures");
+    ok(batch(home.path(), &outline, &["-q"]));
+    let first = out.join("01-smart-bus-stop.png");
+    let good = std::fs::read(&first).unwrap();
+
+    // A copy cut short in the pixels: reportfig's metadata is still readable, the picture
+    // is not. The next run says so and makes it again.
+    std::fs::write(&first, &good[..good.len() - 40]).unwrap();
+    let r = ok(batch(home.path(), &outline, &[]));
+    assert!(r.stderr.contains("made again"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&first).unwrap(), good);
+    let m = manifest(&out);
+    let entry = &m["figures"][0];
+    assert_eq!(entry["file"], "01-smart-bus-stop.png");
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(&good)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(entry["sha256"], hash);
+
+    // The user's own picture under the second figure's name: refused, kept, named.
+    let second = out.join("02-city-hall-at-night.png");
+    image::RgbImage::from_pixel(4, 4, image::Rgb([200, 10, 10]))
+        .save(&second)
+        .unwrap();
+    let mine = std::fs::read(&second).unwrap();
+    let r = run(batch(home.path(), &outline, &["-q"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("02-city-hall-at-night.png"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&second).unwrap(), mine);
+    // --force replaces it.
+    ok(batch(home.path(), &outline, &["-q", "--force"]));
+    assert_ne!(std::fs::read(&second).unwrap(), mine);
+}
