@@ -95,6 +95,7 @@ pub fn build_manifest(
             missing.push(f.job.file_name.clone());
             continue;
         };
+        let r = *r;
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {

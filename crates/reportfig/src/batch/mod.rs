@@ -214,7 +214,7 @@ fn slug(caption: &str) -> String {
 pub enum Existing {
     Missing,
     /// A complete picture reportfig made, from this request.
-    Made(GenerationRequest),
+    Made(Box<GenerationRequest>),
     /// A file of ours that cannot be trusted (it no longer decodes, its metadata is damaged or
     /// from a newer version): made again.
     Unusable {

@@ -67,7 +67,7 @@ impl FigureStore for OutputStore {
         match output::read_metadata(path) {
             // Our chunk sits before the pixels, so it outlives a truncation: decode it all.
             Ok(Some(request)) => match image::open(path) {
-                Ok(_) => Existing::Made(request),
+                Ok(_) => Existing::Made(Box::new(request)),
                 Err(e) => Existing::Unusable {
                     reason: format!("the picture is damaged ({e})"),
                 },

@@ -39,7 +39,7 @@ impl FigureStore for PngStore {
             .and_then(|c| serde_json::from_str(&c.get_text().ok()?).ok());
         match (request, image::open(path)) {
             (None, _) => Existing::Foreign,
-            (Some(r), Ok(_)) => Existing::Made(r),
+            (Some(r), Ok(_)) => Existing::Made(Box::new(r)),
             (Some(_), Err(e)) => Existing::Unusable {
                 reason: e.to_string(),
             },
@@ -295,7 +295,7 @@ fn each_outline_format_produces_its_figures() {
             let path = out.join(&f.job.file_name);
             assert_eq!(
                 PngStore.existing(&path),
-                Existing::Made(f.job.request.clone())
+                Existing::Made(Box::new(f.job.request.clone()))
             );
             assert_eq!(entry.file, f.job.file_name);
             assert_eq!(entry.caption, f.job.caption);
