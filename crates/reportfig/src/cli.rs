@@ -103,6 +103,16 @@ pub enum DTypeArg {
     Bf16,
 }
 
+/// `--names`: how file names write Korean words.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum NamesArg {
+    /// Hangul as typed (버스-전용차로.png).
+    #[default]
+    Korean,
+    /// Revised Romanization, ASCII only (beoseu-jeonyongcharo.png).
+    Roman,
+}
+
 /// `--seed`: clap's own message ("invalid digit found in string") means nothing to a user.
 pub fn parse_seed(s: &str) -> Result<u64, String> {
     s.trim().parse::<u64>().map_err(|_| {
@@ -221,6 +231,15 @@ pub struct GenerateArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// How file names write Korean words: korean keeps Hangul (works in Windows, HWP and
+    /// Word), roman writes it in Latin letters for tools that only take ASCII names.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "korean|roman",
+        default_value = "korean"
+    )]
+    pub names: NamesArg,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]
@@ -257,6 +276,15 @@ pub struct BatchArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// How file names write Korean words: korean keeps Hangul (works in Windows, HWP and
+    /// Word), roman writes it in Latin letters for tools that only take ASCII names.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "korean|roman",
+        default_value = "korean"
+    )]
+    pub names: NamesArg,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]
@@ -289,6 +317,15 @@ pub struct CompareArgs {
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
+    /// How file names write Korean words: korean keeps Hangul (works in Windows, HWP and
+    /// Word), roman writes it in Latin letters for tools that only take ASCII names.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "korean|roman",
+        default_value = "korean"
+    )]
+    pub names: NamesArg,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]

@@ -18,8 +18,10 @@ use image::{Rgb, RgbImage};
 use serde_json::{json, Value};
 use thiserror::Error;
 
+use crate::i18n::Lang;
 use crate::output::TextChunk;
-use crate::text::{escape_html, url_path};
+use crate::text::{escape_html, js_string, url_path};
+use crate::tr;
 
 /// `iTXt` keyword under which a sheet PNG stores [`sheet_metadata`].
 pub const SHEET_KEYWORD: &str = "reportfig-sheet";
@@ -312,6 +314,12 @@ pub struct SheetCell {
     pub params_json: Value,
     /// The single image's file, relative to the folder of `index.html`, when it was written.
     pub file: Option<String>,
+    /// The outline settings block that makes this picture again in a batch
+    /// (`{seed=2 style=watercolor-cityscape}`), shown on the page with a copy button.
+    pub snippet: Option<String>,
+    /// What else a batch needs for this picture that an outline line cannot say
+    /// (`--steps 2`), shown under the snippet.
+    pub snippet_note: Option<String>,
 }
 
 /// A contact sheet to draw: `rows[r][c]` is the cell in row `r`, column `c`.
@@ -324,6 +332,9 @@ pub struct ContactSheet {
     /// One per row (e.g. `seed 1`), or empty for none.
     pub row_labels: Vec<String>,
     pub rows: Vec<Vec<SheetCell>>,
+    /// Printed under the grid: what the words in the labels mean ("steps: how many times
+    /// the picture is refined"), one line each.
+    pub legend: Vec<String>,
 }
 
 /// A rectangle on the sheet, in pixels.
@@ -344,6 +355,8 @@ pub struct SheetLayout {
     pub label_px: f32,
     pub header_px: f32,
     pub header: Option<Rect>,
+    /// The legend under the grid.
+    pub legend: Option<Rect>,
     /// `[row][column]`: the picture and the label band under it.
     pub images: Vec<Vec<Rect>>,
     pub labels: Vec<Vec<Rect>>,
@@ -410,7 +423,12 @@ impl ContactSheet {
     /// Every piece of text the sheet prints, one per line.
     pub fn all_text(&self) -> String {
         let mut text = self.header.clone();
-        for label in self.column_labels.iter().chain(&self.row_labels) {
+        for label in self
+            .column_labels
+            .iter()
+            .chain(&self.row_labels)
+            .chain(&self.legend)
+        {
             text.push('\n');
             text.push_str(label);
         }
@@ -475,6 +493,7 @@ fn to_u32(value: u64, width: u64, height: u64) -> Result<u32, CompareError> {
 struct Plan {
     layout: SheetLayout,
     header: Option<Block>,
+    legend: Option<Block>,
     column_labels: Vec<(Rect, Block)>,
     row_labels: Vec<(Rect, Block)>,
     cell_labels: Vec<Vec<Block>>,
@@ -583,7 +602,27 @@ fn plan(sheet: &ContactSheet, font: &SheetFont) -> Result<Plan, CompareError> {
     }
     let grid_y = y;
     let row_pitch = ch + u64::from(t.label_pad) + u64::from(label_band_h) + gap;
-    let height = grid_y + u_rows * row_pitch - gap + margin;
+    let grid_end = grid_y + u_rows * row_pitch - gap;
+    let legend = if sheet.legend.is_empty() {
+        None
+    } else {
+        let content_w = width.saturating_sub(2 * margin) as f32;
+        Some(Block {
+            lines: sheet
+                .legend
+                .iter()
+                .flat_map(|l| font.wrap(t.label_px, l, content_w))
+                .collect(),
+            px: t.label_px,
+        })
+    };
+    let legend_h = legend.as_ref().map_or(0, |b| u64::from(b.height(font)));
+    let legend_y = grid_end + 2 * gap;
+    let height = if legend_h > 0 {
+        legend_y + legend_h + margin
+    } else {
+        grid_end + margin
+    };
 
     if width > u64::from(MAX_SHEET_SIDE)
         || height > u64::from(MAX_SHEET_SIDE)
@@ -651,6 +690,11 @@ fn plan(sheet: &ContactSheet, font: &SheetFont) -> Result<Plan, CompareError> {
         Some((x, y, w, h)) => Some(r(x, y, w, h)?),
         None => None,
     };
+    let legend_rect = if legend_h > 0 {
+        Some(r(margin, legend_y, width - 2 * margin, legend_h)?)
+    } else {
+        None
+    };
     Ok(Plan {
         layout: SheetLayout {
             width: to_u32(width, width, height)?,
@@ -658,10 +702,12 @@ fn plan(sheet: &ContactSheet, font: &SheetFont) -> Result<Plan, CompareError> {
             label_px: t.label_px,
             header_px: t.header_px,
             header: header_rect,
+            legend: legend_rect,
             images,
             labels,
         },
         header,
+        legend,
         column_labels,
         row_labels,
         cell_labels,
@@ -732,6 +778,16 @@ pub fn render_sheet_with_layout(
             rect,
             Align::Centre,
             (HEADER_COLOUR, HEADER_COLOUR),
+        );
+    }
+    if let (Some(block), Some(rect)) = (&plan.legend, layout.legend) {
+        draw_block(
+            &mut canvas,
+            font,
+            block,
+            rect,
+            Align::Left,
+            (DETAIL_COLOUR, DETAIL_COLOUR),
         );
     }
     for (rect, block) in &plan.column_labels {
@@ -827,6 +883,7 @@ pub fn sheet_metadata(sheet: &ContactSheet) -> Value {
                     "column": c,
                     "label": cell.label_lines,
                     "file": cell.file,
+                    "snippet": cell.snippet,
                     "parameters": cell.params_json,
                 })
             })
@@ -838,6 +895,7 @@ pub fn sheet_metadata(sheet: &ContactSheet) -> Value {
         "header": sheet.header,
         "columns": sheet.column_labels,
         "rows": sheet.row_labels,
+        "legend": sheet.legend,
         "cell_width": cell_width,
         "cell_height": cell_height,
         "cells": cells,
@@ -854,20 +912,22 @@ pub fn sheet_chunks(sheet: &ContactSheet) -> Vec<TextChunk> {
 }
 
 /// A self-contained `index.html` showing the grid at full resolution: header, column and row
-/// labels, each single image (by relative path) with its label and parameters. `sheet_file`
-/// is the contact sheet PNG's path relative to the page, linked at the top when given.
-pub fn render_index_html(sheet: &ContactSheet, sheet_file: Option<&str>) -> String {
+/// labels, each single image (by relative path) with its label, file name, the outline
+/// snippet that makes it again (with a copy button) and its parameters, and the legend.
+/// `sheet_file` is the contact sheet PNG's path relative to the page, linked at the top when
+/// given. Text around the grid is in `lang`.
+pub fn render_index_html(sheet: &ContactSheet, sheet_file: Option<&str>, lang: Lang) -> String {
     let mut html = String::new();
     let title = if sheet.header.trim().is_empty() {
-        "Contact sheet".to_string()
+        escape_html(&tr!(lang, "compare-page-title"))
     } else {
         escape_html(sheet.header.trim())
     };
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"ko\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"generator\" content=\"reportfig\">\n<title>{title}</title>\n<style>\n\
-         body {{ font-family: \"Nanum Gothic\", \"Noto Sans KR\", \"Malgun Gothic\", sans-serif; \
+         body {{ font-family: \"Malgun Gothic\", \"Nanum Gothic\", \"Noto Sans KR\", sans-serif; \
          margin: 24px; color: #111; background: #fff; }}\n\
          .grid {{ overflow-x: auto; }}\n\
          table {{ border-collapse: separate; border-spacing: 16px; }}\n\
@@ -877,15 +937,38 @@ pub fn render_index_html(sheet: &ContactSheet, sheet_file: Option<&str>) -> Stri
          .label {{ margin-top: 8px; line-height: 1.4; }}\n\
          .label span:first-child {{ font-weight: 600; }}\n\
          .label span + span {{ color: #555; }}\n\
+         .file {{ font-family: Consolas, monospace; font-size: 0.8em; color: #555; word-break: break-all; }}\n\
+         .snippet {{ margin-top: 6px; font-size: 0.85em; }}\n\
+         .snippet code {{ background: #eef2f8; padding: 2px 6px; border-radius: 4px; }}\n\
+         .snippet button {{ font: inherit; margin-left: 4px; }}\n\
+         .note {{ font-size: 0.8em; color: #555; }}\n\
+         .legend {{ max-width: 60em; color: #333; }}\n\
          details {{ text-align: left; font-size: 0.85em; }}\n\
          pre {{ white-space: pre-wrap; word-break: break-all; }}\n\
-         </style>\n</head>\n<body>\n<h1>{title}</h1>\n"
+         </style>\n</head>\n<body>\n<h1>{title}</h1>\n",
+        code = lang.code(),
     );
     if let Some(file) = sheet_file {
         let _ = writeln!(
             html,
-            "<p><a href=\"{}\">Contact sheet image</a></p>",
-            escape_html(&url_path(file))
+            "<p><a href=\"{}\">{}</a></p>",
+            escape_html(&url_path(file)),
+            escape_html(&tr!(lang, "compare-sheet-link"))
+        );
+    }
+    if !sheet.legend.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"legend\"><p><strong>{}</strong></p>\n<ul>\n",
+            escape_html(&tr!(lang, "compare-legend-title"))
+        );
+        for line in &sheet.legend {
+            let _ = writeln!(html, "<li>{}</li>", escape_html(line));
+        }
+        let _ = writeln!(
+            html,
+            "</ul>\n<p>{}</p></div>",
+            escape_html(&tr!(lang, "compare-snippet-explain"))
         );
     }
     html.push_str("<div class=\"grid\">\n<table>\n");
@@ -930,11 +1013,27 @@ pub fn render_index_html(sheet: &ContactSheet, sheet_file: Option<&str>) -> Stri
                 .collect();
             html.push_str(&lines.join("<br>"));
             html.push_str("</div>");
+            if let Some(file) = &cell.file {
+                let _ = write!(html, "<div class=\"file\">{}</div>", escape_html(file));
+            }
+            if let Some(snippet) = &cell.snippet {
+                let code = escape_html(snippet);
+                let _ = write!(
+                    html,
+                    "<div class=\"snippet\"><code>{code}</code><button type=\"button\" \
+                     data-text=\"{code}\">{}</button></div>",
+                    escape_html(&tr!(lang, "compare-button-use-this"))
+                );
+            }
+            if let Some(note) = &cell.snippet_note {
+                let _ = write!(html, "<div class=\"note\">{}</div>", escape_html(note));
+            }
             if !cell.params_json.is_null() {
                 let pretty = serde_json::to_string_pretty(&cell.params_json).unwrap_or_default();
                 let _ = write!(
                     html,
-                    "<details><summary>Settings</summary><pre>{}</pre></details>",
+                    "<details><summary>{}</summary><pre>{}</pre></details>",
+                    escape_html(&tr!(lang, "compare-settings")),
                     escape_html(&pretty)
                 );
             }
@@ -942,9 +1041,35 @@ pub fn render_index_html(sheet: &ContactSheet, sheet_file: Option<&str>) -> Stri
         }
         html.push_str("</tr>\n");
     }
-    html.push_str("</tbody>\n</table>\n</div>\n</body>\n</html>\n");
+    html.push_str("</tbody>\n</table>\n</div>\n");
+    if sheet.rows.iter().flatten().any(|c| c.snippet.is_some()) {
+        let _ = write!(
+            html,
+            "<script>\nconst COPIED = \"{}\";\n{COPY_SCRIPT}</script>\n",
+            js_string(&tr!(lang, "compare-copied"))
+        );
+    }
+    html.push_str("</body>\n</html>\n");
     html
 }
+
+/// Copies a snippet, falling back to selecting it where the clipboard API is refused.
+const COPY_SCRIPT: &str = r#"document.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-text]');
+  if (!button) return;
+  try {
+    await navigator.clipboard.writeText(button.dataset.text);
+  } catch (e) {
+    const range = document.createRange();
+    range.selectNodeContents(button.parentElement.querySelector('code'));
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    document.execCommand && document.execCommand('copy');
+  }
+  button.textContent = COPIED;
+});
+"#;
 
 fn multiline(text: &str) -> String {
     text.lines()

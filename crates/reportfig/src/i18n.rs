@@ -109,6 +109,26 @@ impl FromStr for Lang {
 const SOURCES: &[(Lang, &str, &str)] = &[
     (Lang::En, "main.ftl", include_str!("../locales/en/main.ftl")),
     (Lang::Ko, "main.ftl", include_str!("../locales/ko/main.ftl")),
+    (
+        Lang::En,
+        "gallery.ftl",
+        include_str!("../locales/en/gallery.ftl"),
+    ),
+    (
+        Lang::Ko,
+        "gallery.ftl",
+        include_str!("../locales/ko/gallery.ftl"),
+    ),
+    (
+        Lang::En,
+        "compare.ftl",
+        include_str!("../locales/en/compare.ftl"),
+    ),
+    (
+        Lang::Ko,
+        "compare.ftl",
+        include_str!("../locales/ko/compare.ftl"),
+    ),
 ];
 
 /// One language's messages.

@@ -180,6 +180,20 @@ fn style_library(
     Ok(lib)
 }
 
+fn naming(arg: cli::NamesArg) -> reportfig::output::Naming {
+    match arg {
+        cli::NamesArg::Korean => reportfig::output::Naming::Korean,
+        cli::NamesArg::Roman => reportfig::output::Naming::Roman,
+    }
+}
+
+/// The language of the gallery and the comparison page.
+// TODO(merge): the `--lang` flag decides this once the message catalogue is wired in; until
+// then the locale variables do, read here and nowhere else.
+fn page_lang() -> reportfig::i18n::Lang {
+    reportfig::i18n::Lang::from_env()
+}
+
 fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate(a) => {
@@ -191,6 +205,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 seed: a.seed,
                 output: a.output.clone(),
                 force: a.force,
+                naming: naming(a.names),
                 translate: translate_options(
                     &a.translate,
                     model.hub.clone(),
@@ -234,6 +249,8 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 shard: a.shard.clone(),
                 dry_run: a.dry_run,
                 markdown: a.markdown,
+                naming: naming(a.names),
+                lang: page_lang(),
                 model,
             };
             let outcome = commands::batch::run(&opts, &styles, &cancel, term)?;
@@ -267,10 +284,14 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 output: a.output.clone(),
                 font: a.font.clone(),
                 force: a.force,
+                naming: naming(a.names),
+                lang: page_lang(),
                 model,
             };
             let done = commands::compare::run(&opts, &styles, term)?;
+            // The sheet to send, then the page with every single image and its snippet.
             print_out(&done.sheet.display().to_string());
+            print_out(&done.index.display().to_string());
             Ok(ExitCode::SUCCESS)
         }
         Command::Translate(a) => {

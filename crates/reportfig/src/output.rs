@@ -466,10 +466,60 @@ pub fn parse_metadata(text: &str, path: &Path) -> Result<GenerationRequest, Outp
 // ---------------------------------------------------------------------------------------------
 // File names
 
+/// How file names write Korean words.
+///
+/// `Korean` (the default) keeps Hangul as typed: Korean staff name their documents in Korean
+/// (`2026년 교통계획(안).hwp`), Windows (NTFS stores names in UTF-16), HWP, Word and Explorer
+/// handle such names, and a Korean name is what they search for. `Roman` writes Revised
+/// Romanization for places that still break on non-ASCII names: old ZIP tools that re-encode
+/// names in CP949, some web upload forms, scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Naming {
+    #[default]
+    Korean,
+    Roman,
+}
+
+impl Naming {
+    pub const ALL: [Naming; 2] = [Naming::Korean, Naming::Roman];
+
+    /// The value `--names` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Naming::Korean => "korean",
+            Naming::Roman => "roman",
+        }
+    }
+}
+
+impl std::fmt::Display for Naming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Naming {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "korean" | "ko" | "hangul" | "한글" => Ok(Naming::Korean),
+            "roman" | "romanized" | "romanised" | "ascii" | "로마자" => Ok(Naming::Roman),
+            other => Err(format!(
+                "unknown --names value \"{other}\"; use korean or roman"
+            )),
+        }
+    }
+}
+
 /// The file name `generate` uses when no `-o` is given: the caption's slug and the seed, e.g.
-/// `smart-traffic-signals-at-a-busy-city-intersection-42.png`. Depends only on its inputs.
-pub fn default_file_name(caption: &str, seed: u64) -> String {
-    format!("{}-{seed}.png", slug(caption, DEFAULT_SLUG_LEN))
+/// `smart-traffic-signals-at-a-busy-city-intersection-42.png` or `노인복지관-개관식-7.png`.
+/// Depends only on its inputs.
+pub fn default_file_name(caption: &str, seed: u64, naming: Naming) -> String {
+    format!(
+        "{}-{seed}.png",
+        name_slug(caption, DEFAULT_SLUG_LEN, naming)
+    )
 }
 
 /// Names Windows refuses as file names (with any extension), compared in lower case.
@@ -481,32 +531,53 @@ const WINDOWS_RESERVED: &[&str] = &[
 /// Smallest `max_len` honoured: room for a hash-based name.
 const MIN_SLUG_LEN: usize = 8;
 
-/// A file-name-safe slug of `text`: lower-case ASCII letters, digits and single hyphens, at
-/// most `max_len` bytes (values below 8 are raised to 8), never empty, never a Windows
-/// reserved name. Hangul is romanised (Revised Romanization); common accented Latin letters
+/// Most bytes a slug may take in UTF-8. Linux and macOS file systems allow 255 bytes per name
+/// and a Hangul syllable takes 3, so a slug of `max_len` syllables could pass that once a
+/// prefix and `.png` are added; Windows counts UTF-16 units instead (one per syllable), which
+/// `max_len` in characters already bounds.
+pub const MAX_SLUG_BYTES: usize = 180;
+
+/// [`name_slug`] with romanised Hangul: the ASCII-only names of earlier versions.
+pub fn slug(text: &str, max_len: usize) -> String {
+    name_slug(text, max_len, Naming::Roman)
+}
+
+/// A file-name-safe slug of `text`: words joined by single hyphens, lower-case ASCII letters
+/// and digits, and with [`Naming::Korean`] Hangul syllables as written (conjoining jamo, as
+/// macOS stores them, composed first); at most `max_len` characters (values below 8 are
+/// raised to 8) and [`MAX_SLUG_BYTES`] bytes; never empty, never a Windows reserved name,
+/// never a character Windows forbids (`<>:"/\|?*`, controls) nor a trailing dot or space.
+///
+/// A long text is cut after its last whole word that fits, never inside a word; only a first
+/// word longer than the whole limit is cut, and then between syllables. With
+/// [`Naming::Roman`] Hangul is romanised (Revised Romanization). Common accented Latin letters
 /// lose their accents; letters of other scripts are dropped and an 8-hex-digit hash of the
 /// text is appended so different captions still get different names. Text with nothing
 /// usable becomes `figure` (or `figure-<hash>` if it was not blank).
-pub fn slug(text: &str, max_len: usize) -> String {
+pub fn name_slug(text: &str, max_len: usize, naming: Naming) -> String {
     let max_len = max_len.max(MIN_SLUG_LEN);
-    let (base, dropped_letters) = transliterate(text);
-    let needs_hash = dropped_letters || (base.is_empty() && !text.trim().is_empty());
+    let composed = compose_jamo(text);
+    let (words, dropped_letters) = words_of(&composed, naming);
+    let needs_hash = dropped_letters || (words.is_empty() && !text.trim().is_empty());
     let mut out = if needs_hash {
         let hash = short_hash(text.trim());
         let room = max_len.saturating_sub(hash.len() + 1);
-        let head = if base.is_empty() { "figure" } else { &base };
-        let head = truncate_slug(head, room);
+        let head = if words.is_empty() {
+            "figure".to_string()
+        } else {
+            fit_words(&words, room)
+        };
         if head.is_empty() {
             hash
         } else {
             format!("{head}-{hash}")
         }
-    } else if base.is_empty() {
+    } else if words.is_empty() {
         "figure".to_string()
     } else {
-        truncate_slug(&base, max_len)
+        fit_words(&words, max_len)
     };
-    if WINDOWS_RESERVED.contains(&out.as_str()) {
+    if WINDOWS_RESERVED.contains(&out.to_ascii_lowercase().as_str()) {
         out.push_str("-fig");
     }
     out
@@ -517,61 +588,105 @@ fn short_hash(text: &str) -> String {
     digest[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Cut an ASCII slug to at most `max_len` bytes, preferring a word boundary when one is not
-/// too far back, and never ending on a hyphen.
-fn truncate_slug(slug: &str, max_len: usize) -> String {
-    if slug.len() <= max_len {
-        return slug.to_string();
-    }
-    let cut = &slug[..max_len];
-    if slug.as_bytes()[max_len] == b'-' {
-        return cut.trim_matches('-').to_string();
-    }
-    let cut = match cut.rfind('-') {
-        Some(i) if i >= max_len / 2 => &cut[..i],
-        _ => cut,
-    };
-    cut.trim_matches('-').to_string()
+/// A word of a slug as the pieces it may be cut between: letters, or Hangul syllables (in
+/// Roman, a syllable's romanisation).
+type Word = Vec<String>;
+
+/// Whether `s` fits a slug limit of `max_chars` characters.
+fn fits(s: &str, max_chars: usize) -> bool {
+    s.chars().count() <= max_chars && s.len() <= MAX_SLUG_BYTES
 }
 
-/// Lower-case ASCII words joined by single hyphens, and whether letters or digits had to be
-/// dropped because they could not be written in ASCII.
-fn transliterate(text: &str) -> (String, bool) {
+/// The longest hyphen-joined run of whole words from the start that fits; when even the first
+/// word is too long, as many of its pieces as fit.
+fn fit_words(words: &[Word], max_chars: usize) -> String {
     let mut out = String::new();
-    let mut dropped = false;
-    let mut pending_hyphen = false;
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    fn push(out: &mut String, piece: &str, pending: &mut bool) {
-        if *pending && !out.is_empty() {
-            out.push('-');
+    for word in words {
+        let joined = word.concat();
+        let candidate = if out.is_empty() {
+            joined
+        } else {
+            format!("{out}-{joined}")
+        };
+        if fits(&candidate, max_chars) {
+            out = candidate;
+        } else {
+            break;
         }
-        *pending = false;
-        out.push_str(piece);
     }
+    if out.is_empty() {
+        if let Some(first) = words.first() {
+            for piece in first {
+                let candidate = format!("{out}{piece}");
+                if !fits(&candidate, max_chars) {
+                    break;
+                }
+                out = candidate;
+            }
+        }
+    }
+    out
+}
+
+/// Conjoining jamo (leading consonant, vowel, optional trailing consonant) composed into
+/// precomposed syllables, so text copied from macOS (which stores names decomposed) gives the
+/// same name as text typed on Windows.
+fn compose_jamo(text: &str) -> String {
+    const L: std::ops::RangeInclusive<u32> = 0x1100..=0x1112;
+    const V: std::ops::RangeInclusive<u32> = 0x1161..=0x1175;
+    const T: std::ops::RangeInclusive<u32> = 0x11A8..=0x11C2;
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i] as u32;
+        let next = chars.get(i + 1).map(|&c| c as u32);
+        if let (true, Some(v)) = (L.contains(&c), next.filter(|n| V.contains(n))) {
+            let mut code = HANGUL_BASE + ((c - 0x1100) * 21 + (v - 0x1161)) * 28;
+            i += 2;
+            if let Some(t) = chars.get(i).map(|&c| c as u32).filter(|t| T.contains(t)) {
+                code += t - 0x11A7;
+                i += 1;
+            }
+            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The words of `text` for a file name, and whether letters or digits had to be dropped
+/// because they cannot be written in this naming. A word is a run of ASCII letters and
+/// digits, Hangul syllables and accent-folded Latin letters; apostrophes join
+/// ("city's" -> "citys"), everything else separates.
+fn words_of(text: &str, naming: Naming) -> (Vec<Word>, bool) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut words: Vec<Word> = Vec::new();
+    let mut current: Word = Vec::new();
+    let mut dropped = false;
+    let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if c.is_ascii_alphanumeric() {
-            push(
-                &mut out,
-                &c.to_ascii_lowercase().to_string(),
-                &mut pending_hyphen,
-            );
+            current.push(c.to_ascii_lowercase().to_string());
             i += 1;
         } else if is_hangul_syllable(c) {
             let start = i;
             while i < chars.len() && is_hangul_syllable(chars[i]) {
                 i += 1;
             }
-            let word = romanize_syllables(&chars[start..i]);
-            push(&mut out, &word, &mut pending_hyphen);
+            match naming {
+                Naming::Korean => current.extend(chars[start..i].iter().map(|c| c.to_string())),
+                Naming::Roman => current.extend(romanize_pieces(&chars[start..i])),
+            }
         } else if let Some(folded) = fold_latin(c) {
-            push(&mut out, folded, &mut pending_hyphen);
+            current.push(folded.to_string());
             i += 1;
         } else {
-            // Apostrophes join ("city's" -> "citys"); everything else separates words.
-            if c != '\'' && c != '\u{2019}' {
-                pending_hyphen = true;
+            if c != '\'' && c != '\u{2019}' && !current.is_empty() {
+                words.push(std::mem::take(&mut current));
             }
             if c.is_alphanumeric() {
                 dropped = true;
@@ -579,7 +694,10 @@ fn transliterate(text: &str) -> (String, bool) {
             i += 1;
         }
     }
-    (out, dropped)
+    if !current.is_empty() {
+        words.push(current);
+    }
+    (words, dropped)
 }
 
 /// Accented Latin letters common in European words, without their accents.
@@ -651,9 +769,11 @@ fn decompose(c: char) -> (usize, usize, usize) {
     (index / (21 * 28), (index / 28) % 21, index % 28)
 }
 
-fn romanize_syllables(syllables: &[char]) -> String {
+/// The romanisation of a run of syllables, one piece per syllable (a tail that moves to the
+/// next syllable's silent ㅇ stays with the syllable it belongs to in Hangul).
+fn romanize_pieces(syllables: &[char]) -> Vec<String> {
     let parts: Vec<(usize, usize, usize)> = syllables.iter().map(|&c| decompose(c)).collect();
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(parts.len());
     for (i, &(lead, vowel, tail)) in parts.iter().enumerate() {
         let prev_tail = if i > 0 { parts[i - 1].2 } else { 0 };
         let next_lead = parts.get(i + 1).map(|p| p.0);
@@ -662,16 +782,18 @@ fn romanize_syllables(syllables: &[char]) -> String {
         } else {
             LEADS[lead]
         };
-        out.push_str(lead_str);
-        out.push_str(VOWELS[vowel]);
         let tail_str = if next_lead == Some(LEAD_SILENT) {
             TAILS_BEFORE_VOWEL[tail]
         } else {
             TAILS[tail]
         };
-        out.push_str(tail_str);
+        out.push(format!("{lead_str}{}{tail_str}", VOWELS[vowel]));
     }
     out
+}
+
+fn romanize_syllables(syllables: &[char]) -> String {
+    romanize_pieces(syllables).concat()
 }
 
 /// Revised Romanization of the Hangul syllables in `text`; other characters are kept.
@@ -722,6 +844,88 @@ mod tests {
         assert_eq!(romanize_hangul("부산"), "busan");
         assert_eq!(romanize_hangul("울릉도"), "ulleungdo");
         assert_eq!(romanize_hangul("개회식"), "gaehoesik");
+    }
+
+    fn windows_safe(name: &str) {
+        assert!(!name.is_empty());
+        assert!(
+            !name
+                .chars()
+                .any(|c| c.is_control() || "<>:\"/\\|?*".contains(c)),
+            "{name}"
+        );
+        assert!(!name.ends_with('.') && !name.ends_with(' '), "{name}");
+        let stem = name.split('.').next().unwrap().to_ascii_lowercase();
+        assert!(!WINDOWS_RESERVED.contains(&stem.as_str()), "{name}");
+    }
+
+    #[test]
+    fn korean_names_keep_hangul_words() {
+        let k = |t: &str| name_slug(t, 48, Naming::Korean);
+        assert_eq!(k("버스 전용차로 확대"), "버스-전용차로-확대");
+        assert_eq!(
+            k("2026년 AI 행정: 시민·공무원"),
+            "2026년-ai-행정-시민-공무원"
+        );
+        assert_eq!(k("City's 공원 (안)"), "citys-공원-안");
+        // Decomposed jamo (as macOS stores names) give the same name as typed text.
+        assert_eq!(k("\u{1100}\u{1161}\u{11A8} 공원"), "각-공원");
+        // Roman is the ASCII spelling of the same words.
+        assert_eq!(
+            name_slug("버스 전용차로 확대", 48, Naming::Roman),
+            "beoseu-jeonyongcharo-hwakdae"
+        );
+        for t in ["CON", "nul.txt", "a/b\\c:d*e?f\"g<h>i|j", "끝.", "  ", "🚌"] {
+            for n in Naming::ALL {
+                windows_safe(&name_slug(t, 48, n));
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_cut_between_words_in_both_modes() {
+        let caption = "노인복지관 개관식과 지역 주민 자원봉사 활동 현장 스케치";
+        for (naming, limit) in [(Naming::Korean, 12), (Naming::Roman, 30)] {
+            let full = name_slug(caption, 200, naming);
+            let cut = name_slug(caption, limit, naming);
+            assert!(cut.chars().count() <= limit, "{cut}");
+            assert!(full.starts_with(&cut), "{cut} / {full}");
+            // The cut ends where a word ends.
+            let next = full[cut.len()..].chars().next();
+            assert_eq!(
+                next,
+                Some('-'),
+                "{naming}: {cut} cut inside a word of {full}"
+            );
+        }
+        // A first word longer than the whole limit is cut between syllables.
+        let one = "가나다라마바사아자차카타파하가나다";
+        assert_eq!(name_slug(one, 10, Naming::Korean).chars().count(), 10);
+        let roman = name_slug(one, 10, Naming::Roman);
+        assert!(roman.len() <= 10 && "ganadaramabasaajachakatapahaganada".starts_with(&roman));
+    }
+
+    #[test]
+    fn korean_names_respect_byte_and_character_limits() {
+        let long = "가".repeat(300);
+        let s = name_slug(&long, 200, Naming::Korean);
+        assert!(s.len() <= MAX_SLUG_BYTES, "{} bytes", s.len());
+        assert_eq!(s.chars().count(), MAX_SLUG_BYTES / 3);
+        // A batch name (prefix, slug, .png) stays under 255 bytes and 255 UTF-16 units.
+        let name = format!("0001-{s}.png");
+        assert!(name.len() <= 255 && name.encode_utf16().count() <= 255);
+    }
+
+    #[test]
+    fn naming_values() {
+        assert_eq!("korean".parse::<Naming>().unwrap(), Naming::Korean);
+        assert_eq!("ROMAN".parse::<Naming>().unwrap(), Naming::Roman);
+        assert!("latin".parse::<Naming>().is_err());
+        assert_eq!(Naming::default(), Naming::Korean);
+        assert_eq!(
+            default_file_name("노인복지관 개관식", 7, Naming::Korean),
+            "노인복지관-개관식-7.png"
+        );
     }
 
     #[test]

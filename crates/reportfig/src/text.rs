@@ -46,6 +46,22 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// `text` inside a JavaScript double-quoted string in an HTML `<script>` element, where HTML
+/// entities are not decoded and `</script>` would end the script early.
+pub fn js_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '<' => out.push_str("\\u003c"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +74,11 @@ mod tests {
         for c in ['a', '1', '漢', 'あ', ' '] {
             assert!(!is_hangul(c), "{c}");
         }
+    }
+
+    #[test]
+    fn script_strings_cannot_close_the_script() {
+        assert_eq!(js_string("a\"</script>\\"), "a\\\"\\u003c/script>\\\\");
     }
 
     #[test]

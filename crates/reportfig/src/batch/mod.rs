@@ -26,10 +26,11 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::outline::{Outline, Overrides};
+use crate::outline::{Heading, Outline, Overrides};
+use crate::output::Naming;
 use reportfig_engine::request::GenerationRequest;
 
-pub use gallery::render_gallery;
+pub use gallery::{render_gallery, GalleryOptions, GalleryPage, OutdatedFile};
 pub use manifest::{build_manifest, Manifest, ManifestEntry, MANIFEST_FILE};
 pub use markdown_out::{illustrate_markdown, illustrated_path, write_illustrated_markdown};
 
@@ -154,6 +155,7 @@ pub fn figure_seed(base: u64, index: usize) -> u64 {
 pub fn plan_jobs(
     outline: &Outline,
     base_seed: u64,
+    naming: Naming,
     build: RequestBuilder<'_>,
 ) -> Result<Vec<FigureJob>, BatchError> {
     let width = outline.items.len().to_string().len().max(2);
@@ -175,7 +177,7 @@ pub fn plan_jobs(
         })?;
         let file_name = match &item.overrides.file {
             Some(f) => f.clone(),
-            None => format!("{:0width$}-{}.png", index + 1, slug(&item.caption)),
+            None => format!("{:0width$}-{}.png", index + 1, slug(&item.caption, naming)),
         };
         if let Some(other) = jobs
             .iter()
@@ -204,9 +206,9 @@ pub fn plan_jobs(
 /// readable in a gallery and well under Windows path limits inside report folders.
 pub const BATCH_SLUG_LEN: usize = 48;
 
-/// A file-name-safe slug of a caption (Hangul romanised, see [`crate::output::slug`]).
-fn slug(caption: &str) -> String {
-    crate::output::slug(caption, BATCH_SLUG_LEN)
+/// A file-name-safe slug of a caption (see [`crate::output::name_slug`]).
+fn slug(caption: &str, naming: Naming) -> String {
+    crate::output::name_slug(caption, BATCH_SLUG_LEN, naming)
 }
 
 /// What is under a figure's file name before a run.
@@ -312,6 +314,10 @@ pub struct Plan {
     /// PNGs in the folder that no figure of the outline writes (e.g. removed captions). They
     /// are left alone and reported.
     pub stray: Vec<PathBuf>,
+    /// The outline's title and headings, for the gallery.
+    pub title: Option<String>,
+    pub headings: Vec<Heading>,
+    pub gallery: GalleryOptions,
 }
 
 impl Plan {
@@ -333,6 +339,10 @@ pub struct BatchSettings {
     pub base_seed: u64,
     pub force: bool,
     pub shard: Option<Shard>,
+    /// How figure file names write Korean words.
+    pub naming: Naming,
+    /// The gallery's language and style titles.
+    pub gallery: GalleryOptions,
 }
 
 /// `<report dir>/figures`, the default output folder.
@@ -351,7 +361,7 @@ pub fn plan(
     build: RequestBuilder<'_>,
     store: &dyn FigureStore,
 ) -> Result<Plan, BatchError> {
-    let jobs = plan_jobs(outline, settings.base_seed, build)?;
+    let jobs = plan_jobs(outline, settings.base_seed, settings.naming, build)?;
     if !settings.force {
         refuse_foreign_index(&settings.out_dir)?;
     }
@@ -396,6 +406,9 @@ pub fn plan(
         shard: settings.shard,
         figures,
         stray,
+        title: outline.title().map(str::to_string),
+        headings: outline.headings.clone(),
+        gallery: settings.gallery.clone(),
     })
 }
 
@@ -784,7 +797,32 @@ pub fn write_index(
     let json = manifest.to_json();
     write_atomic(&manifest_path, json.as_bytes())?;
     let gallery_path = plan.out_dir.join(GALLERY_FILE);
-    write_atomic(&gallery_path, render_gallery(&manifest).as_bytes())?;
+    let mut images = std::collections::BTreeMap::new();
+    for f in &manifest.figures {
+        // Unreadable now means it vanished since the manifest was built: linked, not embedded.
+        if let Ok(bytes) = std::fs::read(plan.out_dir.join(&f.file)) {
+            images.insert(f.file.clone(), bytes);
+        }
+    }
+    let outdated: Vec<OutdatedFile> = plan
+        .stray
+        .iter()
+        .map(|p| OutdatedFile {
+            file: file_name_of(p),
+            caption: store.existing(p).map(|r| r.caption),
+        })
+        .collect();
+    let figure_lines: Vec<usize> = plan.figures.iter().map(|f| f.job.line).collect();
+    let page = GalleryPage {
+        manifest: &manifest,
+        title: plan.title.as_deref(),
+        headings: &plan.headings,
+        figure_lines: &figure_lines,
+        outdated: &outdated,
+        images: &images,
+        options: &plan.gallery,
+    };
+    write_atomic(&gallery_path, render_gallery(&page).as_bytes())?;
     Ok((manifest_path, gallery_path))
 }
 

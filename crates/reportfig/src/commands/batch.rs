@@ -40,6 +40,10 @@ pub struct BatchOptions {
     pub dry_run: bool,
     /// Also write `outline.illustrated.md` (Markdown outlines only).
     pub markdown: bool,
+    /// How figure file names write Korean words.
+    pub naming: output::Naming,
+    /// The gallery's language.
+    pub lang: crate::i18n::Lang,
     pub translate: TranslateOptions,
     pub model: ModelOptions,
 }
@@ -207,6 +211,14 @@ pub fn run(
         base_seed: opts.base_seed,
         force: opts.force,
         shard,
+        naming: opts.naming,
+        gallery: batch::GalleryOptions {
+            lang: opts.lang,
+            style_titles: styles
+                .iter()
+                .map(|l| (l.style.name.clone(), l.style.title.clone()))
+                .collect(),
+        },
     };
     let source = session::parse_model(&opts.model, reporter)?;
     let translator = translate_captions(opts, &outline, &settings.out_dir, reporter)?;

@@ -16,9 +16,11 @@ use serde::Serialize;
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Event, Reporter};
 use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
+use crate::i18n::Lang;
 use crate::model::source::ModelSource;
 use crate::output;
 use crate::style::{SamplerChoice, StyleLibrary};
+use crate::tr;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::request::GenerationRequest;
@@ -43,6 +45,10 @@ pub struct CompareOptions {
     pub output: Option<PathBuf>,
     pub font: Option<PathBuf>,
     pub force: bool,
+    /// How file names write Korean words.
+    pub naming: output::Naming,
+    /// The language of the labels, the legend and the page.
+    pub lang: Lang,
     pub translate: TranslateOptions,
     pub model: ModelOptions,
 }
@@ -68,13 +74,38 @@ pub enum AxisValue {
 }
 
 impl AxisValue {
-    /// How the value reads in labels: `steps 2`, `guidance 1.5`, `sampler euler`, `sd-turbo`.
-    pub fn label(&self) -> String {
+    /// How the value reads in labels: `steps 2` / `단계 2`, `guidance 1.5`, `sampler euler`,
+    /// `sd-turbo`; the legend says what the words mean.
+    pub fn label(&self, lang: Lang) -> String {
         match self {
-            AxisValue::Steps(s) => format!("steps {s}"),
-            AxisValue::Guidance(g) => format!("guidance {g}"),
-            AxisValue::Sampler(s) => format!("sampler {s}"),
+            AxisValue::Steps(s) => tr!(lang, "compare-steps", steps = *s),
+            AxisValue::Guidance(g) => tr!(lang, "compare-guidance", guidance = g.to_string()),
+            AxisValue::Sampler(s) => tr!(lang, "compare-sampler", name = s.to_string()),
             AxisValue::Model(m) => m.clone(),
+        }
+    }
+
+    /// The value in a file name, in words that do not depend on the interface language, so
+    /// the same comparison always writes the same files.
+    fn file_words(&self, naming: output::Naming) -> String {
+        let korean = naming == output::Naming::Korean;
+        match self {
+            AxisValue::Steps(s) if korean => format!("단계 {s}"),
+            AxisValue::Steps(s) => format!("steps {s}"),
+            AxisValue::Guidance(g) if korean => format!("지침강도 {g}"),
+            AxisValue::Guidance(g) => format!("guidance {g}"),
+            AxisValue::Sampler(s) => s.to_string(),
+            AxisValue::Model(m) => m.clone(),
+        }
+    }
+
+    /// The `batch` flag that sets this value: an outline line cannot say it.
+    fn batch_flag(&self) -> String {
+        match self {
+            AxisValue::Steps(s) => format!("--steps {s}"),
+            AxisValue::Guidance(g) => format!("--guidance {g}"),
+            AxisValue::Sampler(s) => format!("--sampler {s}"),
+            AxisValue::Model(m) => format!("--model {m}"),
         }
     }
 
@@ -152,8 +183,10 @@ struct CellSettings {
     seed: u64,
     image: ImageOptions,
     model: String,
-    /// Part of the single image's file name: the column's value.
-    column_slug: String,
+    /// The `--vary` values this cell was given, outermost first.
+    values: Vec<AxisValue>,
+    /// Position of its caption among the captions compared.
+    caption_index: usize,
 }
 
 /// A row being built: its settings and the parts of its label.
@@ -170,8 +203,10 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
         seed: 0,
         image: opts.image.clone(),
         model: opts.model.model.clone(),
-        column_slug: String::new(),
+        values: Vec::new(),
+        caption_index: 0,
     };
+    let lang = opts.lang;
     // Columns: styles, else the innermost --vary axis, else one column.
     let (column_axis, row_vary): (Option<&VaryAxis>, Vec<&VaryAxis>) = if opts.styles.is_empty() {
         match axes.split_last() {
@@ -202,8 +237,9 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
                 .map(|v| {
                     let mut c = c.clone();
                     v.apply(&mut c);
+                    c.values.push(v.clone());
                     let mut l = l.clone();
-                    l.push(v.label());
+                    l.push(v.label(lang));
                     (c, l)
                 })
                 .collect()
@@ -215,9 +251,11 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
     rows = expand(rows, &|c, l| {
         opts.captions
             .iter()
-            .map(|cap| {
+            .enumerate()
+            .map(|(i, cap)| {
                 let mut c = c.clone();
                 c.caption = cap.trim().to_string();
+                c.caption_index = i;
                 let mut l = l.clone();
                 if many_captions {
                     l.push(cap.trim().to_string());
@@ -236,7 +274,7 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
                 let mut c = c.clone();
                 c.seed = *s;
                 let mut l = l.clone();
-                l.push(format!("seed {s}"));
+                l.push(tr!(lang, "compare-seed", seed = s.to_string()));
                 (c, l)
             })
             .collect()
@@ -249,7 +287,6 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
                 let s = s.trim().to_string();
                 Box::new(move |c: &mut CellSettings| {
                     c.image.style = Some(s.clone());
-                    c.column_slug = output::slug(&s, 40);
                 }) as ColumnFn
             })
             .collect()
@@ -260,17 +297,12 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
                 let v = v.clone();
                 Box::new(move |c: &mut CellSettings| {
                     v.apply(c);
-                    c.column_slug = output::slug(&v.label(), 40);
+                    c.values.push(v.clone());
                 }) as ColumnFn
             })
             .collect()
     } else {
-        vec![Box::new(|c: &mut CellSettings| {
-            c.column_slug = match &c.image.style {
-                Some(s) => output::slug(s, 40),
-                None => "image".to_string(),
-            };
-        })]
+        vec![Box::new(|_: &mut CellSettings| {})]
     };
 
     let mut cells = Vec::with_capacity(rows.len());
@@ -291,16 +323,22 @@ fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Ve
     (cells, labels)
 }
 
-/// `ko (en)` titles of the styles a request used, `+`-joined; `(no style)` without one.
-fn style_title(req: &GenerationRequest, styles: &StyleLibrary) -> String {
+/// Titles of the styles a request used, `+`-joined: `ko (en)` on a Korean sheet, `en (ko)`
+/// on an English one; `(no style)` without one.
+fn style_title(req: &GenerationRequest, styles: &StyleLibrary, lang: Lang) -> String {
     if req.styles.is_empty() {
-        return "(no style)".to_string();
+        return tr!(lang, "compare-no-style");
     }
     req.styles
         .iter()
         .map(|name| match styles.get(name) {
-            Ok(l) => match &l.style.title.ko {
-                Some(ko) if !ko.trim().is_empty() => format!("{ko} ({})", l.style.title.en),
+            Ok(l) => match (&l.style.title.ko, lang) {
+                (Some(ko), Lang::Ko) if !ko.trim().is_empty() => {
+                    format!("{ko} ({})", l.style.title.en)
+                }
+                (Some(ko), Lang::En) if !ko.trim().is_empty() => {
+                    format!("{} ({ko})", l.style.title.en)
+                }
                 _ => l.style.title.en.clone(),
             },
             Err(_) => name.clone(),
@@ -310,7 +348,7 @@ fn style_title(req: &GenerationRequest, styles: &StyleLibrary) -> String {
 }
 
 /// The settings that differ between the cells of one row, named for the label of `req`.
-fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> String {
+fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest], lang: Lang) -> String {
     let differs = |f: &dyn Fn(&GenerationRequest) -> String| all.iter().any(|r| f(r) != f(all[0]));
     let fields: [Field<'_>; 6] = [
         (&|r| r.model.clone(), "model"),
@@ -318,7 +356,12 @@ fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> St
         (&|r| r.steps.to_string(), "steps"),
         (&|r| r.guidance.to_string(), "guidance"),
         (
-            &|r| r.sampler.map_or("default", |k| k.name()).to_string(),
+            &|r| {
+                r.sampler.map_or_else(
+                    || tr!(lang, "compare-sampler-default"),
+                    |k| k.name().to_string(),
+                )
+            },
             "sampler",
         ),
         (&|r| r.seed.to_string(), "seed"),
@@ -327,11 +370,133 @@ fn differing_settings(req: &GenerationRequest, all: &[&GenerationRequest]) -> St
         .iter()
         .filter(|(f, _)| differs(*f))
         .map(|(f, name)| match *name {
-            "model" | "size" => f(req),
-            _ => format!("{name} {}", f(req)),
+            "steps" => tr!(lang, "compare-steps", steps = f(req)),
+            "guidance" => tr!(lang, "compare-guidance", guidance = f(req)),
+            "sampler" => tr!(lang, "compare-sampler", name = f(req)),
+            "seed" => tr!(lang, "compare-seed", seed = f(req)),
+            _ => f(req),
         })
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// One line per word the labels use (seed always, as every row has one), saying what it means.
+fn legend(axes: &[VaryAxis], labels: &[Vec<Vec<String>>], lang: Lang) -> Vec<String> {
+    // A word shows when its axis is compared, or when a cell label names it because the
+    // styles chose different values (the label with no value is the word itself).
+    let shown = |axis: &str, word: String| {
+        let word = word.trim().to_string();
+        axes.iter().any(|a| a.name == axis)
+            || labels
+                .iter()
+                .flatten()
+                .flat_map(|lines| lines.iter().skip(1))
+                .any(|l| l.contains(&word))
+    };
+    let mut out = vec![tr!(lang, "compare-legend-seed")];
+    if shown("steps", tr!(lang, "compare-steps", steps = "")) {
+        out.push(tr!(lang, "compare-legend-steps"));
+    }
+    if shown("guidance", tr!(lang, "compare-guidance", guidance = "")) {
+        out.push(tr!(lang, "compare-legend-guidance"));
+    }
+    if shown("sampler", tr!(lang, "compare-sampler", name = "")) {
+        out.push(tr!(lang, "compare-legend-sampler"));
+    }
+    if axes.iter().any(|a| a.name == "model") {
+        out.push(tr!(lang, "compare-legend-model"));
+    }
+    out
+}
+
+/// The single images' names: style, seed and the compared values, so a user who picked one
+/// on the sheet finds its file (`수채화-도시-풍경-시드-2.png`, `watercolor-cityscape-seed-2.png`).
+/// Names that would still clash (the same style twice) get `-2`, `-3`.
+fn cell_file_names(
+    cells: &[Vec<CellSettings>],
+    styles: &StyleLibrary,
+    naming: output::Naming,
+    many_captions: bool,
+) -> Vec<Vec<String>> {
+    let korean = naming == output::Naming::Korean;
+    let style_words = |spec: Option<&String>| -> String {
+        let Some(spec) = spec else {
+            return if korean { "화풍없음" } else { "no-style" }.to_string();
+        };
+        spec.split('+')
+            .map(|name| {
+                let name = name.trim();
+                match styles.get(name) {
+                    Ok(l) if korean => l
+                        .style
+                        .title
+                        .ko
+                        .clone()
+                        .filter(|t| !t.trim().is_empty())
+                        .unwrap_or_else(|| name.to_string()),
+                    Ok(l) => l.style.name.clone(),
+                    Err(_) => name.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut seen: Vec<String> = Vec::new();
+    cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| {
+                    let mut parts = Vec::new();
+                    if many_captions {
+                        parts.push(output::name_slug(&cell.caption, 24, naming));
+                    }
+                    parts.push(output::name_slug(
+                        &style_words(cell.image.style.as_ref()),
+                        40,
+                        naming,
+                    ));
+                    let seed = if korean { "시드" } else { "seed" };
+                    parts.push(format!("{seed}-{}", cell.seed));
+                    for v in &cell.values {
+                        parts.push(output::name_slug(&v.file_words(naming), 40, naming));
+                    }
+                    let stem = parts.join("-");
+                    let mut name = format!("{stem}.png");
+                    let mut n = 2;
+                    while seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                        name = format!("{stem}-{n}.png");
+                        n += 1;
+                    }
+                    seen.push(name.clone());
+                    name
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The outline settings block that makes this cell's picture in a batch.
+fn snippet(req: &GenerationRequest) -> String {
+    if req.styles.is_empty() {
+        format!("{{seed={}}}", req.seed)
+    } else {
+        format!("{{seed={} style={}}}", req.seed, req.styles.join("+"))
+    }
+}
+
+/// The batch flags this cell's compared values need, which an outline line cannot carry.
+fn batch_note(cell: &CellSettings, lang: Lang) -> Option<String> {
+    if cell.values.is_empty() {
+        return None;
+    }
+    let flags = cell
+        .values
+        .iter()
+        .map(AxisValue::batch_flag)
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(tr!(lang, "compare-note-flags", flags = flags))
 }
 
 pub fn run(
@@ -460,8 +625,8 @@ pub fn run(
             let in_row: Vec<&GenerationRequest> = row.iter().collect();
             row.iter()
                 .map(|req| {
-                    let mut lines = vec![style_title(req, styles)];
-                    let d = differing_settings(req, &in_row);
+                    let mut lines = vec![style_title(req, styles, opts.lang)];
+                    let d = differing_settings(req, &in_row, opts.lang);
                     if !d.is_empty() {
                         lines.push(d);
                     }
@@ -473,11 +638,16 @@ pub fn run(
     let header = if captions.len() == 1 {
         captions[0].trim().to_string()
     } else {
-        "reportfig compare".to_string()
+        tr!(opts.lang, "compare-header-many")
     };
     let row_labels: Vec<String> = row_labels.iter().map(|l| l.join("\n")).collect();
+    let legend = legend(&axes, &labels, opts.lang);
     let mut text = header.clone();
-    for l in row_labels.iter().chain(labels.iter().flatten().flatten()) {
+    for l in row_labels
+        .iter()
+        .chain(&legend)
+        .chain(labels.iter().flatten().flatten())
+    {
         text.push('\n');
         text.push_str(l);
     }
@@ -485,10 +655,16 @@ pub fn run(
         .map_err(|e| BadInput(e.to_string()))?;
 
     // Where everything goes; nothing is overwritten without --force.
-    let default_name = format!(
-        "compare-{}.png",
-        output::slug(captions[0], output::DEFAULT_SLUG_LEN)
-    );
+    let default_name = match opts.naming {
+        output::Naming::Korean => format!(
+            "비교-{}.png",
+            output::name_slug(captions[0], output::DEFAULT_SLUG_LEN, opts.naming)
+        ),
+        output::Naming::Roman => format!(
+            "compare-{}.png",
+            output::name_slug(captions[0], output::DEFAULT_SLUG_LEN, opts.naming)
+        ),
+    };
     let sheet_path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&sheet_path)?;
     let stem = sheet_path
@@ -501,16 +677,7 @@ pub fn run(
         .unwrap_or_else(|| Path::new(""))
         .join(&stem);
     let index_path = cell_dir.join("index.html");
-    let cell_names: Vec<Vec<String>> = cells
-        .iter()
-        .enumerate()
-        .map(|(r, row)| {
-            row.iter()
-                .enumerate()
-                .map(|(c, cell)| format!("r{}-c{}-{}.png", r + 1, c + 1, cell.column_slug))
-                .collect()
-        })
-        .collect();
+    let cell_names = cell_file_names(&cells, styles, opts.naming, captions.len() > 1);
     if !opts.force {
         let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
         existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
@@ -587,6 +754,8 @@ pub fn run(
                 label_lines: labels[r][c].clone(),
                 params_json: serde_json::to_value(&requests[r][c])?,
                 file: Some(cell_names[r][c].clone()),
+                snippet: Some(snippet(&requests[r][c])),
+                snippet_note: batch_note(&cells[r][c], opts.lang),
             });
         }
         sheet_rows.push(out);
@@ -596,6 +765,7 @@ pub fn run(
         column_labels: Vec::new(),
         row_labels,
         rows: sheet_rows,
+        legend,
     };
     let picture = sheet::render_sheet(&contact, &font)?;
     output::save_png(&sheet_path, &picture, &sheet::sheet_chunks(&contact), true)?;
@@ -603,7 +773,7 @@ pub fn run(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let html = sheet::render_index_html(&contact, Some(&format!("../{sheet_name}")));
+    let html = sheet::render_index_html(&contact, Some(&format!("../{sheet_name}")), opts.lang);
     output::write_atomic(&index_path, html.as_bytes(), true)?;
     for (_, model) in &models {
         session::record_licence_notice(&opts.model, model);

@@ -20,6 +20,8 @@ pub struct GenerateOptions {
     pub output: Option<PathBuf>,
     /// Replace an existing output file.
     pub force: bool,
+    /// How the default file name writes Korean words.
+    pub naming: output::Naming,
     pub translate: TranslateOptions,
     pub model: ModelOptions,
 }
@@ -42,7 +44,7 @@ pub fn run(
     // is known to be good, so an error is never preceded by a misleading "seed …" line.
     session::check_caption(&opts.caption)?;
     let seed = opts.seed.unwrap_or_else(session::fresh_seed);
-    let default_name = output::default_file_name(opts.caption.trim(), seed);
+    let default_name = output::default_file_name(opts.caption.trim(), seed, opts.naming);
     let path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&path)?;
     if path.exists() && !opts.force {

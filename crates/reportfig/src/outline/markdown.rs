@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-use super::{split_settings, Ctx, OutlineError, OutlineItem};
+use super::{split_settings, Ctx, Heading, OutlineError, OutlineItem};
 
 /// One candidate figure as found in the source, before its settings are read.
 struct Found {
@@ -22,7 +22,11 @@ struct Found {
     end: usize,
 }
 
-pub(crate) fn parse(ctx: &Ctx<'_>, src: &str) -> Result<Vec<OutlineItem>, OutlineError> {
+/// The figures, and every heading (for the gallery's title and sections).
+pub(crate) fn parse(
+    ctx: &Ctx<'_>,
+    src: &str,
+) -> Result<(Vec<OutlineItem>, Vec<Heading>), OutlineError> {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(src.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
@@ -31,14 +35,16 @@ pub(crate) fn parse(ctx: &Ctx<'_>, src: &str) -> Result<Vec<OutlineItem>, Outlin
     let mut headings: Vec<Found> = Vec::new();
     let mut figure_lines: Vec<Found> = Vec::new();
     let mut heading: Option<Found> = None;
+    let mut levels: Vec<u8> = Vec::new();
     let mut lines: Vec<Found> = Vec::new();
     let mut in_code = false;
 
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(src, options).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { .. }) => {
+            Event::Start(Tag::Heading { level, .. }) => {
                 flush(&mut lines, &mut figure_lines);
+                levels.push(level as u8);
                 heading = Some(Found {
                     text: String::new(),
                     start: range.start,
@@ -78,6 +84,23 @@ pub(crate) fn parse(ctx: &Ctx<'_>, src: &str) -> Result<Vec<OutlineItem>, Outlin
     }
     flush(&mut lines, &mut figure_lines);
 
+    let heading_list: Vec<Heading> = headings
+        .iter()
+        .zip(&levels)
+        .map(|(h, &level)| {
+            let line = line_of(h.start);
+            // A section heading may carry Pandoc attributes of its own; they are not shown.
+            let text = split_settings(ctx, line, &h.text)
+                .map(|(t, _)| t)
+                .unwrap_or_else(|_| h.text.clone());
+            Heading {
+                level,
+                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                line,
+            }
+        })
+        .filter(|h| !h.text.is_empty())
+        .collect();
     let mut items = Vec::new();
     if figure_lines.is_empty() {
         for h in headings {
@@ -106,7 +129,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, src: &str) -> Result<Vec<OutlineItem>, Outlin
             items.push(ctx.item(line, &caption, settings, Some(f.end))?);
         }
     }
-    Ok(items)
+    Ok((items, heading_list))
 }
 
 fn new_line(src: &str, range: &Range<usize>) -> Found {

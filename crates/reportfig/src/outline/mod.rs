@@ -94,6 +94,27 @@ pub struct Outline {
     /// The text as read (BOM removed); kept so `--markdown` can write an illustrated copy.
     pub source: String,
     pub items: Vec<OutlineItem>,
+    /// Markdown only: every heading, in order, for the gallery's title and sections. In an
+    /// outline whose headings are its figures these are the figures' lines too.
+    pub headings: Vec<Heading>,
+}
+
+/// A Markdown heading of the outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 for `#`, 2 for `##`, …
+    pub level: u8,
+    /// Its text, without a trailing `{…}` block.
+    pub text: String,
+    /// 1-based line in the outline file.
+    pub line: usize,
+}
+
+impl Outline {
+    /// The report's title: the outline's first heading, if it has one.
+    pub fn title(&self) -> Option<&str> {
+        self.headings.first().map(|h| h.text.as_str())
+    }
 }
 
 #[derive(Debug, Error)]
@@ -196,10 +217,10 @@ pub fn parse_outline(
         None => text,
     };
     let ctx = Ctx { path, style_check };
-    let items = match format {
+    let (items, headings) = match format {
         OutlineFormat::Markdown => markdown::parse(&ctx, &text)?,
-        OutlineFormat::Text => text::parse(&ctx, &text)?,
-        OutlineFormat::Csv => csv::parse(&ctx, &text)?,
+        OutlineFormat::Text => (text::parse(&ctx, &text)?, Vec::new()),
+        OutlineFormat::Csv => (csv::parse(&ctx, &text)?, Vec::new()),
     };
     if items.is_empty() {
         let hint = match format {
@@ -221,6 +242,7 @@ pub fn parse_outline(
         format,
         source: text,
         items,
+        headings,
     })
 }
 
