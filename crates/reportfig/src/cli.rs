@@ -106,10 +106,9 @@ pub enum DTypeArg {
 /// `--names`: how file names write Korean words.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
 pub enum NamesArg {
-    /// Hangul as typed (버스-전용차로.png).
+    // No doc comments here: clap would switch every help page to its long layout.
     #[default]
     Korean,
-    /// Revised Romanization, ASCII only (beoseu-jeonyongcharo.png).
     Roman,
 }
 
@@ -233,12 +232,7 @@ pub struct GenerateArgs {
     pub json: bool,
     /// How file names write Korean words: korean keeps Hangul (works in Windows, HWP and
     /// Word), roman writes it in Latin letters for tools that only take ASCII names.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "korean|roman",
-        default_value = "korean"
-    )]
+    #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
     #[command(flatten)]
     pub translate: TranslateArgs,
@@ -278,12 +272,7 @@ pub struct BatchArgs {
     pub json: bool,
     /// How file names write Korean words: korean keeps Hangul (works in Windows, HWP and
     /// Word), roman writes it in Latin letters for tools that only take ASCII names.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "korean|roman",
-        default_value = "korean"
-    )]
+    #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
     #[command(flatten)]
     pub translate: TranslateArgs,
@@ -308,7 +297,7 @@ pub struct CompareArgs {
     pub vary: Vec<String>,
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Output sheet PNG (default: compare-<caption>.png); single images go next to it.
+    /// Output sheet PNG (default: named after the caption); single images go next to it.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// A TTF/OTF font for the labels (default: the bundled Nanum Gothic, which covers Korean).
@@ -319,12 +308,7 @@ pub struct CompareArgs {
     pub force: bool,
     /// How file names write Korean words: korean keeps Hangul (works in Windows, HWP and
     /// Word), roman writes it in Latin letters for tools that only take ASCII names.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "korean|roman",
-        default_value = "korean"
-    )]
+    #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
     #[command(flatten)]
     pub translate: TranslateArgs,

@@ -174,6 +174,8 @@ fn settings(outline: &Path, force: bool, shard: Option<Shard>) -> BatchSettings 
         base_seed: 100,
         force,
         shard,
+        naming: reportfig::output::Naming::Roman,
+        gallery: Default::default(),
     }
 }
 
@@ -303,7 +305,7 @@ fn each_outline_format_produces_its_figures() {
             assert!(entry.up_to_date);
             assert!(entry.seconds.is_some());
             assert_eq!(entry.sha256.len(), 64);
-            assert!(html.contains(&format!("src=\"{}\"", url(&f.job.file_name))));
+            assert!(html.contains(&format!("href=\"{}\"", url(&f.job.file_name))));
         }
     }
 }
@@ -642,9 +644,11 @@ fn gallery_escapes_captions() {
     let s = settings(&outline, false, None);
     simple_run(&outline, &s);
     let html = std::fs::read_to_string(s.out_dir.join("index.html")).unwrap();
-    assert!(!html.contains("<script>"));
+    // The page's own script only.
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(!html.contains("<script>alert"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"));
-    assert!(html.contains("src=\"a%20b%23.png\""));
+    assert!(html.contains("href=\"a%20b%23.png\""));
 }
 
 #[test]

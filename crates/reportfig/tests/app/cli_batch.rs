@@ -46,7 +46,7 @@ fn markdown_text_and_csv_outlines_make_their_figures_and_resume() {
         (
             "outline.md",
             "# 2026 교통 보고서\n\n그림 1. 버스 전용차로 확대\n\n본문.\n\n그림 2: 자전거 도로 {style=watercolor-cityscape seed=9}\n",
-            &["01-beoseu-jeonyongcharo-hwakdae.png", "02-jajeongeo-doro.png"],
+            &["01-버스-전용차로-확대.png", "02-자전거-도로.png"],
         ),
         (
             "captions.txt",
@@ -56,7 +56,7 @@ fn markdown_text_and_csv_outlines_make_their_figures_and_resume() {
         (
             "figures.csv",
             "caption,style,size,seed,file,negative\n노인복지관 개관식,welfare-care,,,,\n\"Volunteers delivering meals, door to door\",community-people,64x64,77,meal.png,\"text, watermark\"\n",
-            &["01-noinbokjigwan-gaegwansik.png", "meal.png"],
+            &["01-노인복지관-개관식.png", "meal.png"],
         ),
     ];
     for (name, text, expected) in cases {
@@ -422,6 +422,8 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
         base_seed: 1,
         force: false,
         shard: None,
+        naming: reportfig::output::Naming::Roman,
+        gallery: Default::default(),
     };
     let plan = batch::plan(&o, &settings, &build, &OutputStore).unwrap();
     let flag = AtomicBool::new(false);

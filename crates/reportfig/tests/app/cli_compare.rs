@@ -59,6 +59,8 @@ fn sheet_from_files(sheet_png: &Path) -> (ContactSheet, serde_json::Value) {
             label_lines: strings(&cell["label"]),
             params_json: cell["parameters"].clone(),
             file: Some(file),
+            snippet: cell["snippet"].as_str().map(str::to_string),
+            snippet_note: None,
         });
     }
     let sheet = ContactSheet {
@@ -66,6 +68,7 @@ fn sheet_from_files(sheet_png: &Path) -> (ContactSheet, serde_json::Value) {
         column_labels: strings(&meta["columns"]),
         row_labels: strings(&meta["rows"]),
         rows,
+        legend: strings(&meta["legend"]),
     };
     (sheet, meta)
 }
@@ -94,10 +97,16 @@ fn styles_by_seeds_sheet_with_korean_labels() {
             "1",
         ],
     ));
-    let sheet_png = home.path().join(r.stdout.trim());
+    // The sheet, then its page.
+    let printed: Vec<&str> = r.stdout.lines().collect();
+    let sheet_png = home.path().join(printed[0]);
     assert_eq!(
         sheet_png.file_name().unwrap(),
-        "compare-beoseu-jeonyongcharo-hwakdae.png"
+        "비교-버스-전용차로-확대.png"
+    );
+    assert_eq!(
+        home.path().join(printed[1]),
+        home.path().join("비교-버스-전용차로-확대/index.html")
     );
     let (sheet, meta) = sheet_from_files(&sheet_png);
     assert_eq!(sheet.dimensions().unwrap(), (2, 3));
@@ -131,11 +140,17 @@ fn styles_by_seeds_sheet_with_korean_labels() {
     }
     let dir = sheet_png.with_extension("");
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    assert!(html.contains("href=\"../compare-beoseu-jeonyongcharo-hwakdae.png\""));
+    assert!(html.contains(&format!(
+        "href=\"../{}\"",
+        reportfig::text::url_path("비교-버스-전용차로-확대.png")
+    )));
     for row in &sheet.rows {
         for cell in row {
             let f = cell.file.as_deref().unwrap();
-            assert!(html.contains(&format!("src=\"{f}\"")), "{f}");
+            assert!(
+                html.contains(&format!("src=\"{}\"", reportfig::text::url_path(f))),
+                "{f}"
+            );
             assert!(dir.join(f).exists());
         }
     }
@@ -172,7 +187,7 @@ fn vary_axes_make_columns_and_rows() {
             "grid.png",
         ],
     ));
-    assert_eq!(r.stdout.trim(), "grid.png");
+    assert_eq!(r.stdout.trim(), "grid.png\ngrid/index.html");
     let (sheet, _) = sheet_from_files(&home.path().join("grid.png"));
     assert_eq!(sheet.dimensions().unwrap(), (2, 2));
     assert_eq!(sheet.row_labels, ["steps 1\nseed 1", "steps 2\nseed 1"]);
@@ -194,10 +209,10 @@ fn vary_axes_make_columns_and_rows() {
     assert_eq!(
         names,
         [
-            "r1-c1-guidance-0.png",
-            "r1-c2-guidance-1.png",
-            "r2-c1-guidance-0.png",
-            "r2-c2-guidance-1.png"
+            "화풍없음-시드-1-단계-1-지침강도-0.png",
+            "화풍없음-시드-1-단계-1-지침강도-1.png",
+            "화풍없음-시드-1-단계-2-지침강도-0.png",
+            "화풍없음-시드-1-단계-2-지침강도-1.png"
         ]
     );
 }

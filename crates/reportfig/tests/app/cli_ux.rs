@@ -297,7 +297,7 @@ fn batch_notes_name_the_figure_and_a_rerun_is_quiet() {
     let first = run();
     assert!(
         first.contains(
-            "warning: 01-chultoegeun-sigan-beoseuwa-seungyongchaga.png: caption and style"
+            "warning: 01-출퇴근-시간-버스와-승용차가-뒤섞인-도심-간선도로.png: caption and style"
         ),
         "{first}"
     );

@@ -31,7 +31,15 @@ pub fn reportfig_offline(home: &Path) -> Command {
         .env("HF_HUB_OFFLINE", "1")
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"));
+    english_locale(&mut cmd);
     cmd
+}
+
+/// Pages and labels in English whatever the machine's locale, unless a test sets its own.
+pub fn english_locale(cmd: &mut Command) {
+    cmd.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
 }
 
 /// `reportfig` run in `dir`, with a private, empty Hugging Face cache, home, config and data

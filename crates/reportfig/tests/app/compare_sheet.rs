@@ -6,6 +6,7 @@ use reportfig::compare::{
     layout_sheet, render_index_html, render_sheet, render_sheet_with_layout, sheet_chunks,
     sheet_metadata, CompareError, ContactSheet, Rect, SheetCell, SheetFont, SHEET_KEYWORD,
 };
+use reportfig::i18n::Lang;
 use reportfig::text::escape_html;
 use serde_json::json;
 
@@ -17,6 +18,8 @@ fn cell(w: u32, h: u32, shade: u8, lines: &[&str], seed: u64) -> SheetCell {
         label_lines: lines.iter().map(|s| s.to_string()).collect(),
         params_json: json!({ "seed": seed, "style": lines.first().copied().unwrap_or("") }),
         file: Some(format!("cells/{shade}-{seed}.png")),
+        snippet: Some(format!("{{seed={seed}}}")),
+        snippet_note: None,
     }
 }
 
@@ -49,6 +52,7 @@ fn korean_sheet(rows: usize, columns: usize, w: u32, h: u32) -> ContactSheet {
                     .collect()
             })
             .collect(),
+        legend: Vec::new(),
     }
 }
 
@@ -263,6 +267,32 @@ fn rendering_is_deterministic_and_works_without_axis_labels() {
 }
 
 #[test]
+fn legend_is_drawn_under_the_grid_and_listed_on_the_page() {
+    let font = SheetFont::bundled();
+    let mut sheet = korean_sheet(2, 2, 48, 48);
+    let (_, plain) = render_sheet_with_layout(&sheet, &font).unwrap();
+    assert!(plain.legend.is_none());
+    sheet.legend = vec![
+        "시드: 그림을 처음 그리기 시작하는 번호입니다.".to_string(),
+        "단계: 그림을 다듬는 횟수입니다.".to_string(),
+    ];
+    let (image, layout) = render_sheet_with_layout(&sheet, &font).unwrap();
+    let legend = layout.legend.expect("a legend rectangle");
+    let last_label = layout.labels[1][1];
+    assert!(legend.y >= last_label.y + last_label.height, "{legend:?}");
+    assert!(legend.y + legend.height <= layout.height);
+    assert!(layout.height > plain.height);
+    assert!(has_ink(&image, legend));
+    let html = render_index_html(&sheet, None, Lang::Ko);
+    assert!(
+        html.contains("<li>단계: 그림을 다듬는 횟수입니다.</li>"),
+        "{html}"
+    );
+    assert!(html.contains("<html lang=\"ko\">"));
+    assert!(html.contains("<code>{seed=1}</code>"), "{html}");
+}
+
+#[test]
 fn metadata_lists_every_cell() {
     let sheet = korean_sheet(2, 3, 16, 16);
     let meta = sheet_metadata(&sheet);
@@ -310,8 +340,10 @@ fn html_escapes() {
     sheet.rows[0][0].label_lines = vec!["\"quoted\" <title>".to_string()];
     sheet.rows[0][0].file = Some("cells/a b\"<c>.png".to_string());
     sheet.rows[0][1].params_json = json!({ "prompt": "</pre><script>" });
-    let html = render_index_html(&sheet, Some("sheet.png"));
-    assert!(!html.contains("<script>"), "{html}");
+    let html = render_index_html(&sheet, Some("sheet.png"), Lang::En);
+    // The page's own copy script only.
+    assert_eq!(html.matches("<script>").count(), 1, "{html}");
+    assert!(!html.contains("<script>alert"), "{html}");
     assert!(!html.contains("<b>"), "{html}");
     assert!(!html.contains("<title>\""), "{html}");
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; 시청"));
@@ -324,7 +356,7 @@ fn html_escapes() {
 #[test]
 fn html_shows_the_full_grid() {
     let sheet = korean_sheet(2, 3, 40, 30);
-    let html = render_index_html(&sheet, None);
+    let html = render_index_html(&sheet, None, Lang::En);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<meta charset=\"utf-8\">"));
     assert_eq!(html.matches("<img ").count(), 6);

@@ -7,8 +7,8 @@ use std::path::Path;
 use image::{Rgb, RgbImage};
 use reportfig::output::{
     a1111_parameters, default_file_name, encode_generated, read_metadata, read_parameters,
-    read_text_chunk, save_generated, save_png, slug, write_atomic, write_atomic_with, OutputError,
-    TextChunk,
+    read_text_chunk, save_generated, save_png, slug, write_atomic, write_atomic_with, Naming,
+    OutputError, TextChunk,
 };
 use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::GenerationRequest;
@@ -354,11 +354,15 @@ fn figures_and_batch_files_get_the_same_permissions() {
 #[test]
 fn default_file_names() {
     assert_eq!(
-        default_file_name("Smart traffic signals at a busy city intersection", 42),
+        default_file_name(
+            "Smart traffic signals at a busy city intersection",
+            42,
+            Naming::Roman
+        ),
         "smart-traffic-signals-at-a-busy-city-intersection-42.png"
     );
     assert_eq!(
-        default_file_name("노인복지관 개관식", 7),
+        default_file_name("노인복지관 개관식", 7, Naming::Roman),
         "noinbokjigwan-gaegwansik-7.png"
     );
 }
@@ -399,7 +403,7 @@ fn slugs_are_length_limited_at_word_boundaries() {
     assert_eq!(s, "a-very-long-caption-about-the-renovation");
     let word = "x".repeat(200);
     assert_eq!(slug(&word, 30), "x".repeat(30));
-    let name = default_file_name(long, 123456789);
+    let name = default_file_name(long, 123456789, Naming::Roman);
     assert!(name.len() <= 60 + "-123456789.png".len(), "{name}");
     // A hash suffix survives truncation.
     let mixed = slug(&format!("{long} 東京"), 30);
