@@ -932,6 +932,7 @@ pub fn render_index_html(sheet: &ContactSheet, sheet_file: Option<&str>, lang: L
          .grid {{ overflow-x: auto; }}\n\
          table {{ border-collapse: separate; border-spacing: 16px; }}\n\
          th {{ font-weight: 600; vertical-align: middle; }}\n\
+         th[scope=row] {{ white-space: nowrap; text-align: left; }}\n\
          td {{ vertical-align: top; text-align: center; }}\n\
          img {{ display: block; max-width: none; border: 1px solid #d2d2d2; }}\n\
          .label {{ margin-top: 8px; line-height: 1.4; }}\n\

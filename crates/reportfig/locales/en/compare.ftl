@@ -19,5 +19,5 @@ compare-snippet-explain = Under each picture: its file, and a block for the repo
 compare-button-use-this = Use this (copy)
 compare-copied = Copied
 compare-settings = All settings
-compare-note-flags = also run the batch with { $flags }
+compare-note-flags = the batch command also needs: { $flags }
 help-compare-names = How file names write Korean words: korean keeps Hangul (works in Windows, HWP and Word), roman writes it in Latin letters for tools that only take ASCII names.

@@ -1,7 +1,7 @@
 # The batch gallery (index.html next to the figures): a review page for the person who puts
 # the figures into the report.
 
-gallery-kicker = Figures for the outline { $outline }
+gallery-kicker = Figures made from { $outline }
 gallery-summary = { $count ->
     [one] 1 figure.
    *[other] { $count } figures.

@@ -19,5 +19,5 @@ compare-snippet-explain = 그림마다 아래에 파일 이름과 개요용 설�
 compare-button-use-this = 이 그림 쓰기 (복사)
 compare-copied = 복사했습니다
 compare-settings = 설정 전체
-compare-note-flags = 일괄 작업 명령에 { $flags }도 함께 주세요
+compare-note-flags = 일괄 작업 명령에 함께 쓸 설정: { $flags }
 help-compare-names = 파일 이름에 한글을 어떻게 쓸지 정합니다: korean은 한글 그대로(윈도우, 한글(HWP), 워드에서 열림), roman은 한글을 쓸 수 없는 프로그램을 위해 로마자로 씁니다.

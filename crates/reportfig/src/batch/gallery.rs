@@ -362,7 +362,7 @@ h3.section { font-size: 1.15rem; margin: 1.5rem 0 0.6rem; }
 .n { color: #666; font-weight: normal; margin-right: 0.2rem; }
 .info dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 0.8rem; margin: 0 0 0.7rem; font-size: 0.92rem; }
 .info dt { color: #666; }
-.info dd { margin: 0; word-break: break-word; }
+.info dd { margin: 0; overflow-wrap: anywhere; }
 .by, .slug { color: #777; font-size: 0.85em; }
 .slug { font-family: Consolas, monospace; }
 .buttons, .snippet { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0.4rem 0; }
@@ -378,9 +378,9 @@ details.full, .info details { font-size: 0.85rem; }
 .outdated { margin-top: 2.5rem; padding: 1rem; border: 2px dashed #b00; border-radius: 8px; background: #fff4f4; }
 .outdated h2 { margin-top: 0; color: #b00; font-size: 1.2rem; }
 .outdated ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 1rem; }
-.outdated li { display: flex; flex-direction: column; width: 160px; font-size: 0.85rem; }
+.outdated li { display: flex; flex-direction: column; width: 200px; font-size: 0.85rem; }
 .outdated img { width: 96px; height: auto; opacity: 0.45; filter: grayscale(100%); border: 1px solid #ccc; }
-.old-file { font-family: Consolas, monospace; word-break: break-all; }
+.old-file { font-family: Consolas, monospace; overflow-wrap: anywhere; }
 .old-caption { color: #555; }
 #status { position: fixed; bottom: 1rem; left: 50%; transform: translateX(-50%); margin: 0; padding: 0.5rem 1rem; border-radius: 4px; background: #1d1d1f; color: #fff; opacity: 0; transition: opacity 0.2s; }
 #status.show { opacity: 0.92; }

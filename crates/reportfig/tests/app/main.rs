@@ -7,6 +7,7 @@ mod batch_plan;
 mod cli_batch;
 mod cli_compare;
 mod cli_generate;
+mod cli_korean;
 mod cli_translate;
 mod cli_ux;
 mod compare_sheet;
