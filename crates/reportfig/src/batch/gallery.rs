@@ -592,6 +592,18 @@ mod tests {
         assert!(html.contains("03-자전거.png"));
     }
 
+    /// The page's content (not its style sheet and script) in both languages, pinned so a
+    /// change of wording or structure is reviewed.
+    #[test]
+    fn page_content_snapshots() {
+        for lang in Lang::ALL {
+            let html = render(&fixture(lang));
+            let start = html.find("<body>").unwrap();
+            let end = html.find("<p id=\"status\"").unwrap();
+            insta::assert_snapshot!(format!("gallery_body_{lang}"), &html[start..end]);
+        }
+    }
+
     #[test]
     fn english_page_and_determinism() {
         let f = fixture(Lang::En);

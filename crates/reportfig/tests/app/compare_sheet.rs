@@ -353,6 +353,20 @@ fn html_escapes() {
     assert!(html.contains("<a href=\"sheet.png\">"));
 }
 
+/// The comparison page's content in both languages, with a legend and snippets, pinned.
+#[test]
+fn html_page_snapshots() {
+    let mut sheet = korean_sheet(1, 2, 8, 8);
+    sheet.legend = vec!["시드: 그림을 처음 그리기 시작하는 번호입니다.".to_string()];
+    sheet.rows[0][1].snippet_note = Some("일괄 작업 명령에 함께 쓸 설정: --steps 2".to_string());
+    for lang in Lang::ALL {
+        let html = render_index_html(&sheet, Some("../sheet.png"), lang);
+        let start = html.find("<body>").unwrap();
+        let end = html.find("<script>").unwrap();
+        insta::assert_snapshot!(format!("compare_page_body_{lang}"), &html[start..end]);
+    }
+}
+
 #[test]
 fn html_shows_the_full_grid() {
     let sheet = korean_sheet(2, 3, 40, 30);
