@@ -592,6 +592,20 @@ mod tests {
         assert!(html.contains("03-자전거.png"));
     }
 
+    #[test]
+    fn headings_that_are_figures_are_not_sections_and_stale_figures_say_so() {
+        let mut f = fixture(Lang::Ko);
+        // An outline whose every heading is a figure: figures 1 and 2 are lines 3 and 7.
+        f.lines = vec![3, 7];
+        f.manifest.figures[1].up_to_date = false;
+        let html = render(&f);
+        assert!(!html.contains("class=\"section\""), "{html}");
+        let second = &html[html.find("id=\"figure-2\"").unwrap()..];
+        assert!(html.contains("<article class=\"figure stale\" id=\"figure-2\""));
+        assert!(second.contains("예전 설정으로 만든 그림입니다"));
+        assert!(!html[..html.find("id=\"figure-2\"").unwrap()].contains("예전 설정"));
+    }
+
     /// The page's content (not its style sheet and script) in both languages, pinned so a
     /// change of wording or structure is reviewed.
     #[test]
