@@ -809,7 +809,10 @@ pub fn write_index(
         .iter()
         .map(|p| OutdatedFile {
             file: file_name_of(p),
-            caption: store.existing(p).map(|r| r.caption),
+            caption: match store.existing(p) {
+                Existing::Made(r) => Some(r.caption),
+                _ => None,
+            },
         })
         .collect();
     let figure_lines: Vec<usize> = plan.figures.iter().map(|f| f.job.line).collect();
