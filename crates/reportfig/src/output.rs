@@ -271,6 +271,51 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Ou
     write_atomic_with(path, overwrite, |file| file.write_all(bytes))
 }
 
+/// How old a temporary file of ours must be before it counts as left behind: a live write
+/// (another shard's, on a slow network drive) lasts seconds, so ten minutes cannot catch one.
+pub const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes temporary files [`write_atomic_with`] left in `dir` when a process was killed
+/// mid-write (`.NAME.XXXXXX.tmp`) and that are older than `older_than`; returns what it
+/// removed. Only names of exactly that shape are touched, never anything else in the folder.
+pub fn remove_stale_temporaries(dir: &Path, older_than: std::time::Duration) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !is_our_temporary_name(name) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .unwrap_or_default();
+        if meta.is_file() && age >= older_than && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// `.NAME.XXXXXX.tmp`, as `write_atomic_with` names its temporary files (tempfile's six
+/// random alphanumerics).
+fn is_our_temporary_name(name: &str) -> bool {
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((target, random)) = inner.rsplit_once('.') else {
+        return false;
+    };
+    !target.is_empty() && random.len() == 6 && random.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// Write a file so that readers only ever see the old file or the complete new one: `fill`
 /// writes into a temporary file in the same folder, which is flushed to disk and then renamed
 /// over `path`. If `fill` fails, or anything after it, the temporary file is removed and an
@@ -834,6 +879,61 @@ pub fn new_file_permissions() -> std::fs::Permissions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_old_temporaries_of_our_own_naming_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let names = [
+            ".01-bus-stop.png.Ab3xZ9.tmp",   // ours, old: removed
+            ".manifest.json.q1w2e3.tmp",     // ours, old: removed
+            ".02-park.png.Zz9Yy8.tmp",       // ours, fresh (a live write): kept
+            "notes.tmp",                     // the user's: kept
+            ".hidden.tmp",                   // no random part: kept
+            ".01-bus-stop.png.toolong7.tmp", // not tempfile's six characters: kept
+            "01-bus-stop.png",               // a figure: kept
+        ];
+        for n in names {
+            std::fs::write(d.join(n), b"x").unwrap();
+        }
+        for n in [names[0], names[1], names[3], names[4], names[5], names[6]] {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(d.join(n))
+                .unwrap();
+            f.set_modified(old).unwrap();
+        }
+        let removed = remove_stale_temporaries(d, STALE_TEMPORARY_AGE);
+        let removed: Vec<_> = removed
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+            .collect();
+        assert_eq!(removed, vec![names[0], names[1]]);
+        for n in &names[2..] {
+            assert!(d.join(n).exists(), "{n}");
+        }
+        // A folder that does not exist is no error: there is nothing to clean.
+        assert!(remove_stale_temporaries(&d.join("none"), STALE_TEMPORARY_AGE).is_empty());
+    }
+
+    #[test]
+    fn the_atomic_writer_names_its_temporaries_as_the_cleaner_expects() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("03-city-hall.png");
+        let mut seen = None;
+        write_atomic_with(&target, false, |_| {
+            seen = std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .find(|n| n.ends_with(".tmp"));
+            Ok(())
+        })
+        .unwrap();
+        let name = seen.expect("a temporary file during the write");
+        assert!(is_our_temporary_name(&name), "{name}");
+    }
 
     #[test]
     fn romanization_examples() {

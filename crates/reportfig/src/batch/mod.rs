@@ -713,6 +713,9 @@ pub fn run(
         path: plan.out_dir.clone(),
         reason: e.to_string(),
     })?;
+    // A run killed mid-write (kill -9, power loss) leaves its temporary file; nobody else
+    // ever removes it.
+    crate::output::remove_stale_temporaries(&plan.out_dir, crate::output::STALE_TEMPORARY_AGE);
     let to_generate = plan.to_generate();
     events(BatchEvent::Planned {
         to_generate,

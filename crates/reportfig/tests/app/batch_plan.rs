@@ -793,3 +793,23 @@ fn files_the_batch_did_not_make_are_refused_unless_forced() {
         Existing::Made(_)
     ));
 }
+
+#[test]
+fn a_run_removes_temporary_files_a_killed_run_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", dir.path());
+    let s = settings(&outline, false, None);
+    std::fs::create_dir_all(&s.out_dir).unwrap();
+    let left = s.out_dir.join(".01-green-city.png.k9Xq2Z.tmp");
+    std::fs::write(&left, b"half a picture").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&left)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    simple_run(&outline, &s);
+    assert!(!left.exists());
+    assert!(!files(&s.out_dir).iter().any(|n| n.ends_with(".tmp")));
+}
