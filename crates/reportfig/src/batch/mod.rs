@@ -160,6 +160,10 @@ pub fn plan_jobs(
 ) -> Result<Vec<FigureJob>, BatchError> {
     let width = outline.items.len().to_string().len().max(2);
     let mut jobs: Vec<FigureJob> = Vec::with_capacity(outline.items.len());
+    // File name (lower case: Windows and macOS folders ignore case) -> its line, so that
+    // checking for clashes stays linear in the length of the outline.
+    let mut taken: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(outline.items.len());
     for (index, item) in outline.items.iter().enumerate() {
         let seed = item
             .overrides
@@ -179,17 +183,15 @@ pub fn plan_jobs(
             Some(f) => f.clone(),
             None => format!("{:0width$}-{}.png", index + 1, slug(&item.caption, naming)),
         };
-        if let Some(other) = jobs
-            .iter()
-            .find(|j| j.file_name.eq_ignore_ascii_case(&file_name))
-        {
+        if let Some(&first) = taken.get(&file_name.to_lowercase()) {
             return Err(BatchError::DuplicateFile {
                 path: outline.path.clone(),
-                first: other.line,
+                first,
                 second: item.line,
                 file: file_name,
             });
         }
+        taken.insert(file_name.to_lowercase(), item.line);
         jobs.push(FigureJob {
             index,
             line: item.line,

@@ -121,6 +121,8 @@ impl Outline {
 pub enum OutlineError {
     #[error("cannot read the outline {path}: {reason}\nhint: check the path and that the file exists and is readable")]
     Unreadable { path: PathBuf, reason: String },
+    #[error("the outline {path} is larger than {limit_mb} MB, far more than any report needs\nhint: check that this is the outline you meant; split a very long list into several outlines")]
+    TooLarge { path: PathBuf, limit_mb: u64 },
     #[error("{path}:{line}: the outline is not UTF-8 text\nhint: save it as UTF-8 (in Excel: \"CSV UTF-8\"; in Notepad: Encoding \"UTF-8\")")]
     NotUtf8 { path: PathBuf, line: usize },
     #[error("{path}: the outline has no figures\nhint: {hint}")]
@@ -194,13 +196,32 @@ pub enum OutlineError {
     },
 }
 
+/// The largest outline file read: a year of reports is a few hundred kilobytes; 16 MB is
+/// about 300,000 captions, weeks of work on one machine.
+pub const MAX_OUTLINE_BYTES: u64 = 16 << 20;
+
 /// Reads and parses an outline; the format comes from the extension (see
 /// [`OutlineFormat::from_path`]).
 pub fn read_outline(path: &Path, style_check: StyleCheck<'_>) -> Result<Outline, OutlineError> {
-    let bytes = std::fs::read(path).map_err(|e| OutlineError::Unreadable {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| OutlineError::Unreadable {
         path: path.to_path_buf(),
         reason: io_reason(&e),
-    })?;
+    };
+    // Read at most one byte past the limit, so `/dev/zero` or a multi-gigabyte log given by
+    // mistake is refused at once instead of filling memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(MAX_OUTLINE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_OUTLINE_BYTES {
+        return Err(OutlineError::TooLarge {
+            path: path.to_path_buf(),
+            limit_mb: MAX_OUTLINE_BYTES >> 20,
+        });
+    }
     let text = decode_utf8(path, bytes)?;
     parse_outline(path, OutlineFormat::from_path(path), text, style_check)
 }

@@ -303,3 +303,22 @@ fn file_errors() {
         )
     );
 }
+
+#[test]
+fn an_outline_beyond_the_size_limit_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    // Sparse: the size of a runaway log without writing it.
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(reportfig::outline::MAX_OUTLINE_BYTES + 1)
+        .unwrap();
+    let err = reportfig::outline::read_outline(&path, &style_check).unwrap_err();
+    assert!(matches!(err, OutlineError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("huge.txt"), "{err}");
+    assert!(err.to_string().contains("16 MB"), "{err}");
+    // Exactly at the limit is read (and then judged on its content).
+    f.set_len(reportfig::outline::MAX_OUTLINE_BYTES).unwrap();
+    if let Err(err) = reportfig::outline::read_outline(&path, &style_check) {
+        assert!(!matches!(err, OutlineError::TooLarge { .. }), "{err}");
+    }
+}
