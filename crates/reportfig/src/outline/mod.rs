@@ -123,6 +123,12 @@ pub enum OutlineError {
     Unreadable { path: PathBuf, reason: String },
     #[error("the outline {path} is larger than {limit_mb} MB, far more than any report needs\nhint: check that this is the outline you meant; split a very long list into several outlines")]
     TooLarge { path: PathBuf, limit_mb: u64 },
+    #[error("{path}:{line}: the line contains an invisible control character ({code}), which would reach the terminal and the gallery page\nhint: delete it or retype the line (it usually comes from copying out of another program)")]
+    ControlCharacter {
+        path: PathBuf,
+        line: usize,
+        code: String,
+    },
     #[error("{path}:{line}: the outline is not UTF-8 text\nhint: save it as UTF-8 (in Excel: \"CSV UTF-8\"; in Notepad: Encoding \"UTF-8\")")]
     NotUtf8 { path: PathBuf, line: usize },
     #[error("{path}: the outline has no figures\nhint: {hint}")]
@@ -226,6 +232,24 @@ pub fn read_outline(path: &Path, style_check: StyleCheck<'_>) -> Result<Outline,
     parse_outline(path, OutlineFormat::from_path(path), text, style_check)
 }
 
+/// Control characters (NUL, ESC, BEL, …) would be printed to the terminal as commands and
+/// written into the gallery; a report never needs them. Tabs and line ends are text.
+fn refuse_control_characters(path: &Path, text: &str) -> Result<(), OutlineError> {
+    for (i, line) in text.lines().enumerate() {
+        if let Some(c) = line
+            .chars()
+            .find(|&c| c.is_control() && c != '\t' && c != '\r')
+        {
+            return Err(OutlineError::ControlCharacter {
+                path: path.to_path_buf(),
+                line: i + 1,
+                code: format!("U+{:04X}", c as u32),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Parses outline text already in memory; `path` is used in messages and kept in the result.
 pub fn parse_outline(
     path: &Path,
@@ -237,6 +261,7 @@ pub fn parse_outline(
         Some(rest) => rest.to_string(),
         None => text,
     };
+    refuse_control_characters(path, &text)?;
     let ctx = Ctx { path, style_check };
     let (items, headings) = match format {
         OutlineFormat::Markdown => markdown::parse(&ctx, &text)?,

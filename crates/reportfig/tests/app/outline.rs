@@ -322,3 +322,26 @@ fn an_outline_beyond_the_size_limit_is_refused_without_reading_it_all() {
         assert!(!matches!(err, OutlineError::TooLarge { .. }), "{err}");
     }
 }
+
+#[test]
+fn control_characters_are_refused_with_their_line() {
+    for (c, code) in [('\0', "U+0000"), ('\u{1b}', "U+001B"), ('\u{7}', "U+0007")] {
+        for name in ["o.md", "o.txt", "o.csv"] {
+            let text = format!("caption\nA bus stop\nCity {c}hall\n");
+            let text = if name.ends_with(".md") {
+                text.replacen("caption\n", "# Report\n", 1)
+                    .replace("A bus", "## A bus")
+                    .replace("City", "## City")
+            } else {
+                text
+            };
+            let err = parse(name, &text).unwrap_err();
+            assert!(
+                matches!(&err, OutlineError::ControlCharacter { line: 3, code: got, .. } if got == code),
+                "{name} {code}: {err}"
+            );
+        }
+    }
+    // Tabs and Windows line ends are ordinary text.
+    assert!(parse("o.txt", "A bus\tstop\r\nCity hall\r\n").is_ok());
+}
