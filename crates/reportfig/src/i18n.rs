@@ -129,6 +129,28 @@ const SOURCES: &[(Lang, &str, &str)] = &[
         "compare.ftl",
         include_str!("../locales/ko/compare.ftl"),
     ),
+    (Lang::En, "cli.ftl", include_str!("../locales/en/cli.ftl")),
+    (Lang::Ko, "cli.ftl", include_str!("../locales/ko/cli.ftl")),
+    (
+        Lang::En,
+        "errors.ftl",
+        include_str!("../locales/en/errors.ftl"),
+    ),
+    (
+        Lang::Ko,
+        "errors.ftl",
+        include_str!("../locales/ko/errors.ftl"),
+    ),
+    (
+        Lang::En,
+        "progress.ftl",
+        include_str!("../locales/en/progress.ftl"),
+    ),
+    (
+        Lang::Ko,
+        "progress.ftl",
+        include_str!("../locales/ko/progress.ftl"),
+    ),
 ];
 
 /// One language's messages.
@@ -212,6 +234,136 @@ macro_rules! tr {
         $crate::i18n::Lang::messages($lang).format(
             $id,
             &[$((stringify!($name), ::fluent_bundle::FluentValue::from($value))),*],
+        )
+    };
+}
+
+/// A value in a [`Message`]. Numbers are kept as numbers so Fluent can choose plural forms;
+/// seeds and other 64-bit values travel as text, since Fluent's numbers are `f64`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Number(f64),
+    /// A sentence inside a sentence ("01-cover.png: <warning>"), rendered in the same language.
+    Message(Box<Message>),
+}
+
+impl From<Message> for Arg {
+    fn from(v: Message) -> Self {
+        Arg::Message(Box::new(v))
+    }
+}
+impl From<&Message> for Arg {
+    fn from(v: &Message) -> Self {
+        Arg::Message(Box::new(v.clone()))
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<u64> for Arg {
+    fn from(v: u64) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Arg::Number(v)
+    }
+}
+macro_rules! number_arg {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Self {
+                Arg::Number(v as f64)
+            }
+        }
+    )*};
+}
+number_arg!(u32, i32, usize, u16, u8);
+
+/// A sentence for the user, not yet in any language: a catalogue id and its values. Library
+/// code returns these (in errors and events) and the binary renders them in the user's
+/// language, so nothing below the binary needs to know which language that is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    id: &'static str,
+    args: Vec<(&'static str, Arg)>,
+}
+
+impl Message {
+    pub fn new(id: &'static str, args: Vec<(&'static str, Arg)>) -> Self {
+        Message { id, args }
+    }
+
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The value of one argument, for tests and for callers that act on it.
+    pub fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// The message in `lang`: its text, then its `.hint` attribute (if it has one) on a line
+    /// of its own after the language's word for "hint:".
+    pub fn render(&self, lang: Lang) -> String {
+        let args: Vec<(&str, FluentValue<'_>)> = self
+            .args
+            .iter()
+            .map(|(n, v)| {
+                let value = match v {
+                    Arg::Text(t) => FluentValue::from(t.as_str()),
+                    Arg::Number(x) => FluentValue::from(*x),
+                    Arg::Message(m) => FluentValue::from(m.render(lang)),
+                };
+                (*n, value)
+            })
+            .collect();
+        let messages = lang.messages();
+        let mut text = messages.format(self.id, &args);
+        let hint_id = format!("{}.hint", self.id);
+        if messages.has(&hint_id) {
+            text.push('\n');
+            text.push_str(&messages.format("label-hint", &[]));
+            text.push(' ');
+            text.push_str(&messages.format(&hint_id, &args));
+        }
+        text
+    }
+}
+
+/// English, for logs, `Debug`-like uses and tests that read errors without a language.
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+/// A message is an error in its own right where a library check fails with nothing more to
+/// say (a bad `--seed` value) and a caller needs an `Error`.
+impl std::error::Error for Message {}
+
+/// A [`Message`]: `msg!("style-not-found", name = name)`. Values are anything [`Arg`] takes.
+#[macro_export]
+macro_rules! msg {
+    ($id:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::i18n::Message::new(
+            $id,
+            vec![$((stringify!($name), $crate::i18n::Arg::from($value))),*],
         )
     };
 }
@@ -345,12 +497,12 @@ mod tests {
     /// The literal ids of `tr!(lang, "id"` and `.format("id"` calls.
     fn requested_ids(text: &str) -> Vec<String> {
         let mut ids = Vec::new();
-        for marker in ["tr!(", ".format(\""] {
+        for marker in ["tr!(", "msg!(", ".format(\""] {
             for (at, _) in text.match_indices(marker) {
                 let rest = &text[at + marker.len()..];
                 let Some(open) = rest.find('"') else { continue };
                 // Only the first argument list of this call: stop at the closing quote.
-                if marker == "tr!(" && rest[..open].contains(')') {
+                if marker != ".format(\"" && rest[..open].contains(')') {
                     continue;
                 }
                 let rest = &rest[open + 1..];

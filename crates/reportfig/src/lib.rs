@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod commands;
 pub mod compare;
+pub mod explain;
 pub mod i18n;
 pub mod model;
 pub mod outline;

@@ -4,37 +4,52 @@
 
 mod cli;
 mod progress;
+mod usage;
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Parser;
 
 use cli::{Cli, Command, DTypeArg, DeviceArg, ModelArgs, ModelsCommand, StylesCommand};
 use reportfig::commands::session::{ImageOptions, ModelOptions};
 use reportfig::commands::{self, BadInput};
+use reportfig::i18n::Lang;
 use reportfig::model::source::{HubOptions, SourceError};
 use reportfig::style::StyleLibrary;
 use reportfig::translate::{Glossary, TranslateOptions};
+use reportfig::{explain, msg, tr};
 use reportfig_engine::pipeline::LoadOptions;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // The one place the language is decided: `--lang`, else the locale, else English.
+    let lang = cli::lang_in_args(&args).unwrap_or_else(Lang::from_env);
+    let cli = match cli::parse(lang, args.clone()) {
         Ok(c) => c,
         Err(e) => {
             // clap prints help/version on stdout and usage errors on stderr with code 2.
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let _ = write!(
+                std::io::stderr().lock(),
+                "{}",
+                usage::render(&e, lang, &args)
+            );
+            return ExitCode::from(2);
         }
     };
-    let mut term = progress::Terminal::new(cli.quiet);
+    let lang = cli.lang.unwrap_or(lang);
+    let mut term = progress::Terminal::new(cli.quiet, lang);
     match run(cli, &mut term) {
         Ok(code) => code,
         Err(err) => {
-            report_error(&err);
+            report_error(&err, lang);
             ExitCode::from(exit_code(&err))
         }
     }
@@ -72,15 +87,15 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// One `error:` line (plus the message's own `hint:` lines), then each further cause whose
 /// text the message does not already include.
-fn report_error(err: &anyhow::Error) {
+fn report_error(err: &anyhow::Error, lang: Lang) {
     let mut stderr = std::io::stderr().lock();
-    let mut shown = err.to_string();
-    let _ = writeln!(stderr, "error: {shown}");
-    for cause in err.chain().skip(1) {
-        let text = cause.to_string();
-        if !shown.contains(&text) {
-            let _ = writeln!(stderr, "  because: {text}");
-            shown.push_str(&text);
+    let texts = explain::error_chain(err, lang);
+    let mut shown = texts[0].clone();
+    let _ = writeln!(stderr, "{} {shown}", tr!(lang, "label-error"));
+    for text in texts.iter().skip(1) {
+        if !shown.contains(text.as_str()) {
+            let _ = writeln!(stderr, "  {} {text}", tr!(lang, "label-because"));
+            shown.push_str(text);
         }
     }
 }
@@ -96,16 +111,10 @@ fn print_out(text: &str) {
 fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
     let device = match args.device {
         DeviceArg::Cpu => candle_core::Device::Cpu,
-        DeviceArg::Cuda => candle_core::Device::new_cuda(0).map_err(|e| {
-            BadInput(format!(
-                "--device cuda is not available: {e}\nhint: this reportfig was built without CUDA (cargo build --release --features cuda), or no NVIDIA GPU was found; use --device cpu"
-            ))
-        })?,
-        DeviceArg::Metal => candle_core::Device::new_metal(0).map_err(|e| {
-            BadInput(format!(
-                "--device metal is not available: {e}\nhint: build with --features metal on a Mac, or use --device cpu"
-            ))
-        })?,
+        DeviceArg::Cuda => candle_core::Device::new_cuda(0)
+            .map_err(|e| BadInput(msg!("device-cuda-unavailable", reason = e.to_string())))?,
+        DeviceArg::Metal => candle_core::Device::new_metal(0)
+            .map_err(|e| BadInput(msg!("device-metal-unavailable", reason = e.to_string())))?,
     };
     let dtype = match args.dtype {
         DTypeArg::F32 => candle_core::DType::F32,
@@ -175,7 +184,8 @@ fn style_library(
     let user_dir = reportfig::style::default_user_styles_dir();
     let lib = StyleLibrary::load(user_dir.as_deref(), styles_dir)?;
     for d in lib.diagnostics() {
-        term.event(Event::Warning(d.to_string()));
+        // A style file's diagnostics quote the file and field; their wording is English.
+        term.event(Event::Warning(msg!("untranslated", text = d.to_string())));
     }
     Ok(lib)
 }
@@ -185,13 +195,6 @@ fn naming(arg: cli::NamesArg) -> reportfig::output::Naming {
         cli::NamesArg::Korean => reportfig::output::Naming::Korean,
         cli::NamesArg::Roman => reportfig::output::Naming::Roman,
     }
-}
-
-/// The language of the gallery and the comparison page.
-// TODO(merge): the `--lang` flag decides this once the message catalogue is wired in; until
-// then the locale variables do, read here and nowhere else.
-fn page_lang() -> reportfig::i18n::Lang {
-    reportfig::i18n::Lang::from_env()
 }
 
 fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
@@ -225,14 +228,13 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
             let cancel = Arc::new(AtomicBool::new(false));
             let flag = cancel.clone();
+            let stopping = tr!(term.lang(), "note-batch-stopping");
             // First Ctrl-C: finish the image being made, write it, then stop. Second: stop now.
             let _ = ctrlc::set_handler(move || {
                 if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
                     std::process::exit(130);
                 }
-                eprintln!(
-                    "\nstopping after the current figure (press Ctrl-C again to stop at once)"
-                );
+                eprintln!("\n{stopping}");
             });
             let model = model_options(&a.model)?;
             let opts = commands::batch::BatchOptions {
@@ -250,14 +252,15 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 dry_run: a.dry_run,
                 markdown: a.markdown,
                 naming: naming(a.names),
-                lang: page_lang(),
+                lang: term.lang(),
                 model,
             };
             let outcome = commands::batch::run(&opts, &styles, &cancel, term)?;
             if a.json {
                 print_out(&serde_json::to_string_pretty(&outcome.json)?);
             } else {
-                print_out(&outcome.text);
+                let text = reportfig::batch::render_lines(&outcome.lines, term.lang());
+                print_out(text.trim_end());
             }
             Ok(if outcome.cancelled {
                 ExitCode::from(130)
@@ -285,7 +288,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 font: a.font.clone(),
                 force: a.force,
                 naming: naming(a.names),
-                lang: page_lang(),
+                lang: term.lang(),
                 model,
             };
             let done = commands::compare::run(&opts, &styles, term)?;
@@ -318,13 +321,10 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             // Said before anything starts, in the words of what the user set: the only way
             // to be offline here is the environment variable.
             if hub.offline {
-                return Err(BadInput(format!(
-                    "cannot download {name}: HF_HUB_OFFLINE is set, which forbids downloads\nhint: run `HF_HUB_OFFLINE= reportfig models fetch {name}` on a computer with internet"
-                ))
-                .into());
+                return Err(BadInput(msg!("fetch-offline-env", name = &name)).into());
             }
             let text = commands::models::fetch(&name, &hub, term)
-                .with_context(|| format!("could not fetch {name}"))?;
+                .with_context(|| msg!("fetch-failed", name = &name))?;
             print_out(text.trim_end());
             Ok(ExitCode::SUCCESS)
         }
@@ -335,7 +335,7 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
     match cmd {
         StylesCommand::List { styles_dir, json } => {
             let lib = style_library(styles_dir.as_deref(), term)?;
-            print_out(commands::styles::list(&lib, json)?.trim_end());
+            print_out(commands::styles::list(&lib, json, term.lang())?.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         StylesCommand::Show {
@@ -360,12 +360,8 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
         StylesCommand::Import { file, out, force } => {
             let dir = match out {
                 Some(d) => d,
-                None => reportfig::style::default_user_styles_dir().ok_or_else(|| {
-                    BadInput(
-                        "no user config folder is known on this system\nhint: pass --out DIR"
-                            .into(),
-                    )
-                })?,
+                None => reportfig::style::default_user_styles_dir()
+                    .ok_or_else(|| BadInput(msg!("import-no-config-folder")))?,
             };
             print_out(commands::styles::import(&file, &dir, force)?.trim_end());
             Ok(ExitCode::SUCCESS)

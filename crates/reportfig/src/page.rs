@@ -243,10 +243,15 @@ impl fmt::Display for SizeSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
     #[error(
-        "unknown page size `{given}`{hint}; use one of a4-portrait, a4-landscape, slide-16x9, \
-         square, banner, icon, or WIDTHxHEIGHT in pixels such as 768x512"
+        "unknown page size `{given}`{}; use one of a4-portrait, a4-landscape, slide-16x9, \
+         square, banner, icon, or WIDTHxHEIGHT in pixels such as 768x512",
+        near.as_ref().map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default()
     )]
-    Unknown { given: String, hint: String },
+    Unknown {
+        given: String,
+        /// The nearest preset name, if one is close.
+        near: Option<String>,
+    },
     #[error("{side} {value} is not a multiple of 8; try {lower} or {upper}")]
     NotMultipleOf8 {
         side: &'static str,
@@ -279,16 +284,15 @@ impl FromStr for PagePreset {
             _ => None,
         };
         found.ok_or_else(|| {
-            let hint = PagePreset::ALL
+            let near = PagePreset::ALL
                 .iter()
                 .map(|p| (edit_distance(&norm, p.name()), p.name()))
                 .filter(|(d, _)| *d <= 3)
                 .min()
-                .map(|(_, n)| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
+                .map(|(_, n)| n.to_string());
             SizeError::Unknown {
                 given: s.to_string(),
-                hint,
+                near,
             }
         })
     }

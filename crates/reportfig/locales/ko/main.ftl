@@ -3,3 +3,22 @@
 
 lang-unknown = '{ $value }'은(는) 지원하지 않는 언어입니다
     .hint = --lang ko(한국어) 또는 --lang en(English)으로 지정해 주세요
+
+label-error = 오류:
+label-warning = 주의:
+label-hint = 도움말:
+label-because = 원인:
+
+untranslated = { $text }
+
+style-category-background = 배경 (background)
+style-category-cover = 표지 (cover)
+style-category-culture = 문화 (culture)
+style-category-icon = 아이콘 (icon)
+style-category-illustration = 일러스트 (illustration)
+style-category-infographic = 인포그래픽 (infographic)
+style-category-photo = 사진 (photo)
+style-category-technical = 기술 도면 (technical)
+style-category-theme = 주제별 (theme)
+style-mark-user = [내 화풍]
+style-mark-user-replaces = [내 화풍, 기본 화풍을 대신함]

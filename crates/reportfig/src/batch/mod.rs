@@ -26,6 +26,8 @@ use std::time::Instant;
 
 use thiserror::Error;
 
+use crate::i18n::{Lang, Message};
+use crate::msg;
 use crate::outline::{Heading, Outline, Overrides};
 use crate::output::Naming;
 use reportfig_engine::request::GenerationRequest;
@@ -655,49 +657,49 @@ impl RunSummary {
         self.failed.is_empty() && !self.cancelled
     }
 
-    /// A few lines for the end of the run.
-    pub fn render(&self) -> String {
-        use std::fmt::Write;
-        let mut s = String::new();
-        let _ = write!(
-            s,
-            "{} generated, {} up to date, {} failed",
-            self.generated.len(),
-            self.skipped,
-            self.failed.len()
+    /// A few lines for the end of the run, in no language yet.
+    pub fn lines(&self) -> Vec<Message> {
+        let mut lines = Vec::new();
+        let counts = msg!(
+            "summary-counts",
+            generated = self.generated.len(),
+            skipped = self.skipped,
+            failed = self.failed.len()
         );
-        if self.other_shard > 0 {
-            let _ = write!(s, ", {} left to other shards", self.other_shard);
-        }
-        let _ = writeln!(s);
+        lines.push(if self.other_shard > 0 {
+            msg!(
+                "summary-counts-shards",
+                counts = counts,
+                other = self.other_shard
+            )
+        } else {
+            counts
+        });
         for (file, error) in &self.failed {
-            let _ = writeln!(s, "failed: {file}: {error}");
+            // The error is kept as text in the manifest and summary JSON; English for now.
+            lines.push(msg!("summary-failed", file = file, error = error));
         }
         if self.cancelled {
-            let _ = writeln!(
-                s,
-                "stopped early: {} not started; run the same command again to continue",
-                if self.not_started == 1 {
-                    "1 figure".to_string()
-                } else {
-                    format!("{} figures", self.not_started)
-                }
-            );
+            lines.push(msg!("summary-stopped", not_started = self.not_started));
         }
         if !self.stray.is_empty() {
-            let _ = writeln!(
-                s,
-                "not in the outline (left alone): {}",
-                self.stray
-                    .iter()
-                    .map(|p| file_name_of(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let files: Vec<String> = self.stray.iter().map(|p| file_name_of(p)).collect();
+            lines.push(msg!("summary-stray", files = files.join(", ")));
         }
-        let _ = writeln!(s, "manifest: {}", self.manifest.display());
-        let _ = writeln!(s, "gallery: {}", self.gallery.display());
-        s
+        lines.push(msg!(
+            "summary-manifest",
+            path = self.manifest.display().to_string()
+        ));
+        lines.push(msg!(
+            "summary-gallery",
+            path = self.gallery.display().to_string()
+        ));
+        lines
+    }
+
+    /// The lines in English, one per line.
+    pub fn render(&self) -> String {
+        render_lines(&self.lines(), Lang::En)
     }
 }
 
@@ -861,6 +863,11 @@ fn write_reason(err: crate::output::OutputError) -> String {
         OutputError::IsDirectory { .. } => "a folder of that name is in the way".to_string(),
         other => other.to_string(),
     }
+}
+
+/// Summary lines as text in `lang`, each ending in a newline.
+pub fn render_lines(lines: &[Message], lang: Lang) -> String {
+    lines.iter().map(|l| l.render(lang) + "\n").collect()
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ use crate::batch::{
 };
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Event, Reporter};
+use crate::i18n::Message;
 use crate::model::source::ModelSource;
+use crate::msg;
 use crate::outline::{self, OutlineFormat};
 use crate::output::{self, OutputError};
 use crate::style::StyleLibrary;
@@ -48,12 +50,13 @@ pub struct BatchOptions {
     pub model: ModelOptions,
 }
 
-/// What the run did: `text` for the terminal, `json` for `--json`, and whether every figure
+/// What the run did: `lines` for the terminal (rendered by the caller in the user's
+/// language), `json` for `--json`, and whether every figure
 /// this run was responsible for is now on disk (false: a figure failed or the run was
 /// stopped; exit code 1).
 #[derive(Debug, Clone)]
 pub struct BatchOutcome {
-    pub text: String,
+    pub lines: Vec<Message>,
     pub json: Value,
     pub success: bool,
     /// The run stopped early because `cancel` was set (Ctrl-C).
@@ -181,11 +184,11 @@ pub fn run(
         .as_deref()
         .map(str::parse::<Shard>)
         .transpose()
-        .map_err(|e| BadInput(e.to_string()))?;
+        .map_err(|e| BadInput::from_error(&e))?;
     if let Some(spec) = &opts.image.style {
         styles
             .resolve_stack(spec)
-            .map_err(|e| BadInput(format!("--style {spec}: {e}")))?;
+            .map_err(|e| BadInput::from_error(&e))?;
     }
     let style_check = |name: &str| {
         styles
@@ -195,10 +198,10 @@ pub fn run(
     };
     let outline = outline::read_outline(&opts.outline, &style_check)?;
     if opts.markdown && outline.format != OutlineFormat::Markdown {
-        return Err(BadInput(format!(
-            "{}: --markdown needs a Markdown outline (.md), but this is a {} outline\nhint: drop --markdown; the gallery index.html shows the figures with their captions",
-            outline.path.display(),
-            outline.format
+        return Err(BadInput(msg!(
+            "batch-markdown-needs-md",
+            path = outline.path.display().to_string(),
+            format = outline.format.to_string()
         ))
         .into());
     }
@@ -230,7 +233,7 @@ pub fn run(
 
     // Notes are kept per figure (caption and seed identify it here) and shown with its file
     // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
-    let notes: RefCell<Vec<(String, u64, String)>> = RefCell::new(Vec::new());
+    let notes: RefCell<Vec<(String, u64, Message)>> = RefCell::new(Vec::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
         let image = figure_image_options(&opts.image, spec);
         let english = match &spec.overrides.en {
@@ -248,7 +251,8 @@ pub fn run(
             &model,
             styles,
         )
-        .map_err(|e| e.0)?;
+        // The outline's errors carry text, which stays English for now.
+        .map_err(|e| e.0.to_string())?;
         let mut all = notes.borrow_mut();
         for n in figure_notes {
             all.push((spec.caption.to_string(), spec.seed, n));
@@ -263,14 +267,22 @@ pub fn run(
         }
         for (caption, seed, note) in &notes {
             if *caption == f.job.caption && *seed == f.job.request.seed {
-                reporter.event(Event::Warning(format!("{}: {note}", f.job.file_name)));
+                reporter.event(Event::Warning(msg!(
+                    "warn-for-figure",
+                    file = &f.job.file_name,
+                    text = note
+                )));
             }
         }
     }
 
     if opts.dry_run {
         return Ok(BatchOutcome {
-            text: batch::render_plan(&plan),
+            // The plan is a listing for checking, still in English.
+            lines: vec![msg!(
+                "untranslated",
+                text = batch::render_plan(&plan).trim_end()
+            )],
             json: plan_json(&plan),
             success: true,
             cancelled: false,
@@ -301,20 +313,24 @@ pub fn run(
                 .iter()
                 .find(|f| f.job.caption == *caption)
                 .map_or_else(|| format!("\"{caption}\""), |f| f.job.file_name.clone());
-            reporter.event(Event::Warning(format!(
-                "{file}: {}",
-                session::dropped_words_warning(words)
+            reporter.event(Event::Warning(msg!(
+                "warn-for-figure",
+                file = file,
+                text = session::dropped_words_warning(words)
             )));
         }
     }
     reporter.event(Event::Finished);
 
-    let mut text = summary.render();
+    let mut lines = summary.lines();
     let mut illustrated = None;
     if opts.markdown {
         let path =
             batch::write_illustrated_markdown(&outline, &plan).map_err(|e| anyhow::anyhow!(e))?;
-        text.push_str(&format!("illustrated outline: {}\n", path.display()));
+        lines.push(msg!(
+            "summary-illustrated",
+            path = path.display().to_string()
+        ));
         illustrated = Some(path);
     }
     let json = json!({
@@ -334,7 +350,7 @@ pub fn run(
         "success": summary.is_success(),
     });
     Ok(BatchOutcome {
-        text: text.trim_end().to_string(),
+        lines,
         json,
         success: summary.is_success(),
         cancelled: summary.cancelled,
@@ -355,16 +371,16 @@ fn model_for_plan(
         Err(e) => match (&source, source.preset()) {
             (ModelSource::Local(_), _) => Err(e),
             (_, Some(p)) => {
-                reporter.event(Event::Note(format!(
-                    "{} is not downloaded yet; the plan uses its defaults (prompt lengths are estimated)",
-                    source.display_name()
+                reporter.event(Event::Note(msg!(
+                    "note-plan-model-not-downloaded",
+                    name = source.display_name()
                 )));
                 Ok(ResolvedModel::unresolved(source, p.family))
             }
-            (_, None) => Err(BadInput(format!(
-                "--dry-run does not download models, and {} is not in the Hugging Face cache: {e}\nhint: run `reportfig models fetch {}` first, or plan with a preset such as --model sd-turbo",
-                source.display_name(),
-                source.display_name()
+            (_, None) => Err(BadInput(msg!(
+                "batch-dry-run-not-in-cache",
+                name = source.display_name(),
+                reason = crate::explain::message(&*e)
             ))
             .into()),
         },
@@ -401,9 +417,9 @@ fn translate_captions(
     match result {
         Ok(()) => {}
         Err(e) if opts.dry_run && is_not_downloaded(&e) => {
-            reporter.event(Event::Note(format!(
-                "the translator {} is not downloaded, so this plan shows Korean captions as typed (a dry run never downloads)\nhint: run `reportfig models fetch {}` to see the English prompts here",
-                opts.translate.translator, opts.translate.translator
+            reporter.event(Event::Note(msg!(
+                "note-plan-translator-not-downloaded",
+                name = &opts.translate.translator
             )));
             return Ok(translator);
         }
@@ -415,8 +431,9 @@ fn translate_captions(
         // Only saves time on the next run: a failure here is not worth stopping for.
         if !made.is_empty() && std::fs::create_dir_all(out_dir).is_ok() {
             if let Err(e) = translate::cache::write(&cache_path, &key, made) {
-                reporter.event(Event::Warning(format!(
-                    "the translations could not be kept for the next run: {e}"
+                reporter.event(Event::Warning(msg!(
+                    "warn-translation-cache",
+                    reason = e.to_string()
                 )));
             }
         }
@@ -445,7 +462,7 @@ fn plan_error(e: BatchError) -> anyhow::Error {
         BatchError::BadFigure { .. }
         | BatchError::DuplicateFile { .. }
         | BatchError::BadShard { .. }
-        | BatchError::NotOurs { .. } => BadInput(e.to_string()).into(),
+        | BatchError::NotOurs { .. } => BadInput::from_error(&e).into(),
         other => anyhow::anyhow!(other),
     }
 }
@@ -454,7 +471,7 @@ fn batch_event(e: BatchEvent<'_>) -> Event {
     match e {
         // The bar counts the figures this run makes; skips are one line each.
         BatchEvent::Planned { to_generate, .. } => Event::FiguresStarted { total: to_generate },
-        BatchEvent::Skipped { job } => Event::Note(format!("{}: up to date", job.file_name)),
+        BatchEvent::Skipped { job } => Event::Note(msg!("note-up-to-date", file = &job.file_name)),
         BatchEvent::Started {
             job,
             action,
@@ -462,13 +479,17 @@ fn batch_event(e: BatchEvent<'_>) -> Event {
             of,
         } => {
             let why = match action {
-                Action::Changed(fields) => format!(" (changed: {})", fields.join(", ")),
-                Action::Unusable(reason) => format!(" (made again: {reason})"),
-                _ => String::new(),
+                Action::Changed(fields) => msg!("stage-figure-changed", fields = fields.join(", ")),
+                Action::Unusable(reason) => msg!("stage-figure-unusable", reason = reason),
+                _ => msg!("stage-figure-new"),
             };
-            Event::Stage(format!(
-                "[{position}/{of}] {}{why}: {}",
-                job.file_name, job.caption
+            Event::Stage(msg!(
+                "stage-figure",
+                position = position,
+                of = of,
+                file = &job.file_name,
+                why = why,
+                caption = &job.caption
             ))
         }
         BatchEvent::Step { progress, .. } => Event::Pipeline(Progress::Step {
@@ -476,15 +497,17 @@ fn batch_event(e: BatchEvent<'_>) -> Event {
             total: progress.total as usize,
         }),
         BatchEvent::Finished { path, seconds, .. } => Event::FigureDone {
-            message: format!("wrote {} ({seconds:.1} s)", path.display()),
+            message: msg!(
+                "note-wrote",
+                path = path.display().to_string(),
+                seconds = format!("{seconds:.1}")
+            ),
         },
         BatchEvent::Failed { job, error } => Event::FigureDone {
-            message: format!("failed {}: {error}", job.file_name),
+            message: msg!("note-figure-failed", file = &job.file_name, error = error),
         },
         // The summary on stdout says how many are left and how to continue.
-        BatchEvent::Cancelled { .. } => {
-            Event::Note("stopped; every figure made so far is saved".to_string())
-        }
+        BatchEvent::Cancelled { .. } => Event::Note(msg!("note-batch-stopped")),
     }
 }
 

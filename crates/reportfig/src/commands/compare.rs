@@ -18,6 +18,7 @@ use crate::commands::{BadInput, Event, Reporter};
 use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
 use crate::i18n::Lang;
 use crate::model::source::ModelSource;
+use crate::msg;
 use crate::output;
 use crate::style::{SamplerChoice, StyleLibrary};
 use crate::tr;
@@ -27,8 +28,6 @@ use reportfig_engine::request::GenerationRequest;
 
 /// The settings `--vary` can compare.
 pub const VARY_AXES: [&str; 4] = ["steps", "guidance", "sampler", "model"];
-
-const VARY_HINT: &str = "hint: write --vary NAME=V1,V2 with NAME one of steps, guidance, sampler, model, e.g. --vary steps=1,2,4 or --vary sampler=euler,dpmpp-2m";
 
 /// `compare`'s checked options.
 #[derive(Debug, Clone)]
@@ -128,7 +127,8 @@ pub struct VaryAxis {
 
 /// Parses one `--vary` argument; errors name the argument, the bad part and the valid axes.
 pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
-    let bad = |problem: String| BadInput(format!("--vary {spec}: {problem}\n{VARY_HINT}"));
+    // The problem's own words are still English only; the frame and hint are translated.
+    let bad = |problem: String| BadInput(msg!("compare-vary-bad", spec = spec, problem = problem));
     let (name, values) = spec.split_once('=').ok_or_else(|| {
         bad("expected NAME=V1,V2 (an axis name, =, then values separated by commas)".into())
     })?;
@@ -510,40 +510,35 @@ pub fn run(
         .filter(|c| !c.trim().is_empty())
         .collect();
     if captions.len() != opts.captions.len() || captions.is_empty() {
-        return Err(BadInput(
-            "a caption is empty\nhint: write what the image should show, e.g. reportfig compare \"Senior welfare centre opening\" --styles flat-vector,paper-cut".into(),
-        )
-        .into());
+        return Err(BadInput(msg!("compare-caption-empty")).into());
     }
     if opts.seeds.is_empty() {
-        return Err(BadInput("--seeds needs at least one seed, e.g. --seeds 1,2".into()).into());
+        return Err(BadInput(msg!("compare-no-seeds")).into());
     }
     let mut axes: Vec<VaryAxis> = Vec::new();
     for spec in &opts.vary {
         let axis = parse_vary(spec)?;
         if axes.iter().any(|a| a.name == axis.name) {
-            return Err(BadInput(format!(
-                "--vary {} is given twice\nhint: list all its values in one --vary, e.g. --vary steps=1,2,4",
-                axis.name
-            ))
-            .into());
+            return Err(BadInput(msg!("compare-vary-twice", axis = axis.name)).into());
         }
         axes.push(axis);
     }
     for s in opts.styles.iter().chain(&opts.image.style) {
         styles
             .resolve_stack(s)
-            .map_err(|e| BadInput(format!("style {s}: {e}")))?;
+            .map_err(|e| BadInput::from_error(&e))?;
     }
-    let font = SheetFont::load(opts.font.as_deref()).map_err(|e| BadInput(e.to_string()))?;
+    let font = SheetFont::load(opts.font.as_deref()).map_err(|e| BadInput::from_error(&e))?;
 
     let (cells, row_labels) = grid(opts, &axes);
     let columns = cells[0].len();
     let rows = cells.len();
     if rows * columns > 400 {
-        return Err(BadInput(format!(
-            "the comparison has {rows} rows and {columns} columns ({} images); at most 400 fit on one sheet\nhint: compare fewer styles, seeds or values at once",
-            rows * columns
+        return Err(BadInput(msg!(
+            "compare-too-many",
+            rows = rows,
+            columns = columns,
+            images = rows * columns
         ))
         .into());
     }
@@ -576,7 +571,7 @@ pub fn run(
     };
 
     // Each note with the cells it concerns, so a warning says which picture it is about.
-    let mut notes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut notes: Vec<(crate::i18n::Message, Vec<String>)> = Vec::new();
     let mut requests: Vec<Vec<GenerationRequest>> = Vec::with_capacity(rows);
     for (r, row) in cells.iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
@@ -590,7 +585,14 @@ pub fn run(
                 model_of(&cell.model),
                 styles,
             )
-            .map_err(|e| BadInput(format!("row {}, column {}: {}", r + 1, c + 1, e.0)))?;
+            .map_err(|e| {
+                BadInput(msg!(
+                    "compare-cell-error",
+                    row = r + 1,
+                    column = c + 1,
+                    text = e.0
+                ))
+            })?;
             let style = if req.styles.is_empty() {
                 "no style".to_string()
             } else {
@@ -612,7 +614,7 @@ pub fn run(
         reporter.event(Event::Warning(if cells.len() == rows * columns {
             note
         } else {
-            format!("{}: {note}", cells.join("; "))
+            msg!("warn-for-figure", file = cells.join("; "), text = note)
         }));
     }
 
@@ -652,7 +654,7 @@ pub fn run(
         text.push_str(l);
     }
     font.check_coverage(&text)
-        .map_err(|e| BadInput(e.to_string()))?;
+        .map_err(|e| BadInput::from_error(&e))?;
 
     // Where everything goes; nothing is overwritten without --force.
     let default_name = match opts.naming {
@@ -682,11 +684,9 @@ pub fn run(
         let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
         existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
         if let Some(p) = existing.iter().find(|p| p.exists()) {
-            return Err(BadInput(format!(
-                "{} already exists\nhint: pass --force to replace the sheet and its images, or choose another name with -o",
-                p.display()
-            ))
-            .into());
+            return Err(
+                BadInput(msg!("compare-file-exists", path = p.display().to_string())).into(),
+            );
         }
     }
     std::fs::create_dir_all(&cell_dir).map_err(|e| {
@@ -711,12 +711,13 @@ pub fn run(
                 }
                 let req = &requests[r][c];
                 done += 1;
-                reporter.event(Event::Stage(format!(
-                    "[{done}/{}] row {}, column {}: {}",
-                    rows * columns,
-                    r + 1,
-                    c + 1,
-                    labels[r][c].join(" · ")
+                reporter.event(Event::Stage(msg!(
+                    "stage-compare-cell",
+                    done = done,
+                    of = rows * columns,
+                    row = r + 1,
+                    column = c + 1,
+                    label = labels[r][c].join(" · ")
                 )));
                 let made = pipeline.generate(req, &mut |p| reporter.event(Event::Pipeline(p)))?;
                 if !made.dropped_words.is_empty() {
@@ -728,7 +729,11 @@ pub fn run(
                 let path = cell_dir.join(&cell_names[r][c]);
                 output::save_generated(&path, &image, req, true)?;
                 reporter.event(Event::FigureDone {
-                    message: format!("wrote {} ({:.1} s)", path.display(), made.seconds),
+                    message: msg!(
+                        "note-wrote",
+                        path = path.display().to_string(),
+                        seconds = format!("{:.1}", made.seconds)
+                    ),
                 });
                 images[r][c] = Some(image);
             }

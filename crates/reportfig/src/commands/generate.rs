@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::commands::session::{self, ImageOptions, ModelOptions};
 use crate::commands::{BadInput, Event, Reporter};
+use crate::msg;
 use crate::output;
 use crate::style::StyleLibrary;
 use crate::translate::{CaptionTranslator, TranslateOptions};
@@ -48,11 +49,7 @@ pub fn run(
     let path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&path)?;
     if path.exists() && !opts.force {
-        return Err(BadInput(format!(
-            "{} already exists\nhint: pass --force to replace it, or choose another name with -o",
-            path.display()
-        ))
-        .into());
+        return Err(BadInput(msg!("file-exists", path = path.display().to_string())).into());
     }
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let source = session::parse_model(&opts.model, reporter)?;
@@ -71,9 +68,7 @@ pub fn run(
         styles,
     )?;
     if opts.seed.is_none() {
-        reporter.event(Event::Note(format!(
-            "seed {seed} (pass --seed {seed} to make this image again)"
-        )));
+        reporter.event(Event::Note(msg!("note-random-seed", seed = seed)));
     }
     for n in notes {
         reporter.event(Event::Warning(n));

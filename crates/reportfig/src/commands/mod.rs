@@ -1,6 +1,7 @@
 //! One function per subcommand. The binary parses arguments into the option types here and
 //! shows what these functions report; all the work, and so all the testing, is here.
 
+use crate::i18n::Message;
 use reportfig_engine::pipeline::Progress;
 
 pub mod batch;
@@ -16,11 +17,11 @@ pub mod translate;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A plain note ("loading sd-turbo from the cache").
-    Note(String),
+    Note(Message),
     /// Something that may not be what the user wanted (dropped words, ignored negatives).
-    Warning(String),
+    Warning(Message),
     /// A longer piece of work starts.
-    Stage(String),
+    Stage(Message),
     Pipeline(Progress),
     /// A batch or comparison of `total` figures starts.
     FiguresStarted {
@@ -28,7 +29,7 @@ pub enum Event {
     },
     /// One figure is finished (written, skipped or failed), with a line to show.
     FigureDone {
-        message: String,
+        message: Message,
     },
     Finished,
 }
@@ -51,7 +52,15 @@ impl Reporter for Recorder {
 }
 
 /// The user gave something that cannot work (exit code 2); the message says what and how to
-/// fix it. Everything else that fails is a run-time failure (exit code 1).
+/// fix it. Everything else that fails is a run-time failure (exit code 1). The message is
+/// rendered in the user's language by the binary; `Display` gives the English.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct BadInput(pub String);
+pub struct BadInput(pub Message);
+
+impl BadInput {
+    /// Bad input whose words are those of a typed error (a size, a model name, a style).
+    pub fn from_error(e: &(dyn std::error::Error + 'static)) -> Self {
+        BadInput(crate::explain::message(e))
+    }
+}

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::commands::{Event, Reporter};
 use crate::model::presets;
 use crate::model::source::{self, DownloadEvent, HubOptions, ModelSource, ModelsList, SourceError};
+use crate::msg;
 use crate::translate::source::{self as translator_source, TranslatorError, TranslatorSource};
 
 /// One translator preset in `models list`.
@@ -86,9 +87,9 @@ pub fn fetch(name: &str, hub: &HubOptions, reporter: &mut dyn Reporter) -> anyho
         return fetch_translator(TranslatorSource::Preset(t), hub, reporter);
     }
     let src = ModelSource::parse(name)?;
-    reporter.event(Event::Stage(format!(
-        "downloading {} (this can take a while the first time)",
-        src.display_name()
+    reporter.event(Event::Stage(msg!(
+        "stage-downloading",
+        name = src.display_name()
     )));
     let report = source::fetch(&src, hub, &mut download_reporter(reporter))?;
     Ok(source::render_fetch_report(&report))
@@ -102,13 +103,14 @@ fn fetch_translator(
     if hub.offline {
         return Err(TranslatorError::Source(SourceError::FetchOffline).into());
     }
-    reporter.event(Event::Stage(format!(
-        "downloading the translator {} (about {} MB the first time)",
-        src.display_name(),
-        match &src {
-            TranslatorSource::Preset(p) => p.size_mb,
-            _ => 300,
-        }
+    let megabytes = match &src {
+        TranslatorSource::Preset(p) => p.size_mb,
+        _ => 300,
+    };
+    reporter.event(Event::Stage(msg!(
+        "stage-downloading-translator",
+        name = src.display_name(),
+        megabytes = megabytes as f64
     )));
     let files = translator_source::resolve(&src, hub, &mut download_reporter(reporter))?;
     Ok(format!(
@@ -121,9 +123,10 @@ fn fetch_translator(
 /// Turns download events into notes: one line per file as it starts and finishes.
 pub fn download_reporter(reporter: &mut dyn Reporter) -> impl FnMut(DownloadEvent) + '_ {
     move |ev| match ev {
-        DownloadEvent::Start { file, bytes } => reporter.event(Event::Note(format!(
-            "  downloading {file} ({})",
-            human_bytes(bytes)
+        DownloadEvent::Start { file, bytes } => reporter.event(Event::Note(msg!(
+            "note-downloading-file",
+            file = file,
+            size = human_bytes(bytes)
         ))),
         DownloadEvent::Advance { .. } => {}
         DownloadEvent::Finish { .. } => {}

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::commands::{BadInput, Event, Reporter};
+use crate::i18n::Message;
 use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
+use crate::msg;
 use crate::page::{self, SizeSpec};
 use crate::style::{compose, SamplerChoice, StyleLibrary};
 use crate::translate::{has_hangul, English};
@@ -55,14 +57,15 @@ pub fn parse_model(
     opts: &ModelOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<ModelSource, BadInput> {
-    let source = ModelSource::parse(&opts.model).map_err(|e| BadInput(e.to_string()))?;
+    let source = ModelSource::parse(&opts.model).map_err(|e| BadInput::from_error(&e))?;
     if let Some(p) = source.preset() {
         let notice = match &opts.state_dir {
             Some(dir) => presets::due_licence_notice(p, dir),
             None => p.licence_notice(),
         };
         if let Some(n) = notice {
-            reporter.event(Event::Note(n));
+            // The licence's own words: quoted as the licensor wrote them, in English.
+            reporter.event(Event::Note(crate::msg!("untranslated", text = n)));
         }
     }
     Ok(source)
@@ -184,12 +187,15 @@ impl ResolvedModel {
                 self.label()
             );
         }
-        reporter.event(Event::Stage(format!("loading {}", self.label())));
+        reporter.event(Event::Stage(crate::msg!(
+            "stage-loading-model",
+            name = self.label()
+        )));
         let t = std::time::Instant::now();
         let p = Pipeline::load(&self.files, &opts.load)?;
-        reporter.event(Event::Note(format!(
-            "model loaded in {:.1} s",
-            t.elapsed().as_secs_f64()
+        reporter.event(Event::Note(crate::msg!(
+            "note-model-loaded",
+            seconds = format!("{:.1}", t.elapsed().as_secs_f64())
         )));
         Ok(p)
     }
@@ -204,7 +210,7 @@ pub fn build_request(
     seed: u64,
     model: &ResolvedModel,
     styles: &StyleLibrary,
-) -> Result<(GenerationRequest, Vec<String>), BadInput> {
+) -> Result<(GenerationRequest, Vec<Message>), BadInput> {
     check_caption(caption)?;
     let caption = caption.trim();
     let family = model.family;
@@ -218,20 +224,15 @@ pub fn build_request(
     };
     if has_hangul(text) {
         notes.push(match english {
-            Some(_) => format!(
-                "the English prompt still has Korean letters, which these models read poorly: \"{text}\"\nhint: add the words to a glossary (--glossary), or give the English yourself ({{en=\"...\"}} in an outline)"
-            ),
-            None => "the caption goes to the model in Korean (not translated), which these models \
-                     understand far worse than English, so the picture may not match it\nhint: let \
-                     reportfig translate it (leave out --no-translate), or write the caption in English"
-                .to_string(),
+            Some(_) => msg!("warn-english-has-korean", text = text),
+            None => msg!("warn-caption-in-korean"),
         });
     }
     let (style_names, composed) = match &image.style {
         Some(spec) => {
             let stack = styles
                 .resolve_stack(spec)
-                .map_err(|e| BadInput(e.to_string()))?;
+                .map_err(|e| BadInput::from_error(&e))?;
             let names = spec.split('+').map(|s| s.trim().to_string()).collect();
             let c = compose(text, &stack, family, &|t| model.count_tokens(t));
             (names, Some(c))
@@ -246,12 +247,10 @@ pub fn build_request(
         .or(preset.map(|p| p.steps))
         .unwrap_or(if family.is_distilled() { 1 } else { 30 });
     if steps == 0 {
-        return Err(BadInput("--steps must be at least 1".into()));
+        return Err(BadInput(msg!("steps-zero")));
     }
     if steps > 1000 {
-        return Err(BadInput(format!(
-            "--steps {steps} is more than the 1000 the models were trained with; 20 to 50 is usual"
-        )));
+        return Err(BadInput(msg!("steps-too-many", steps = steps)));
     }
     let guidance = image
         .guidance
@@ -259,8 +258,9 @@ pub fn build_request(
         .or(preset.map(|p| p.guidance))
         .unwrap_or(if family.is_distilled() { 0.0 } else { 7.5 });
     if guidance < 0.0 || guidance.is_nan() {
-        return Err(BadInput(format!(
-            "--guidance {guidance} must be zero or positive (7.5 is usual; turbo models use 0)"
+        return Err(BadInput(msg!(
+            "guidance-negative",
+            guidance = guidance.to_string()
         )));
     }
     if guidance > MAX_GUIDANCE {
@@ -270,8 +270,10 @@ pub fn build_request(
         } else {
             guidance.to_string()
         };
-        return Err(BadInput(format!(
-            "--guidance {shown} is more than {MAX_GUIDANCE}, where pictures turn blank (7.5 is usual; turbo models use 0)"
+        return Err(BadInput(msg!(
+            "guidance-too-high",
+            guidance = shown,
+            max = MAX_GUIDANCE
         )));
     }
     let sampler = match image.sampler {
@@ -283,7 +285,10 @@ pub fn build_request(
     };
 
     let size_spec = match &image.size {
-        Some(s) => Some(s.parse::<SizeSpec>().map_err(|e| BadInput(e.to_string()))?),
+        Some(s) => Some(
+            s.parse::<SizeSpec>()
+                .map_err(|e| BadInput::from_error(&e))?,
+        ),
         None => composed.as_ref().and_then(|c| c.size),
     };
     let (width, height) = match size_spec {
@@ -299,16 +304,11 @@ pub fn build_request(
             }
         },
     };
-    page::check_size(width, height).map_err(|e| BadInput(e.to_string()))?;
+    page::check_size(width, height).map_err(|e| BadInput::from_error(&e))?;
     let crop_ratio = if image.exact_ratio {
         match size_spec {
             Some(spec) => Some(spec.ratio()),
-            None => {
-                return Err(BadInput(
-                    "--exact-ratio needs a page size (--size a4-portrait, or a style with one)"
-                        .into(),
-                ))
-            }
+            None => return Err(BadInput(msg!("exact-ratio-needs-size"))),
         }
     } else {
         None
@@ -327,7 +327,7 @@ pub fn build_request(
             .as_deref()
             .is_some_and(|n| !n.trim().is_empty())
     {
-        notes.push(crate::style::compose::NEGATIVE_IGNORED_NOTE.to_string());
+        notes.push(msg!("warn-negative-ignored"));
     }
     notes.dedup();
 
@@ -379,17 +379,17 @@ pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
         _ => return Ok(()),
     };
     if dir.exists() && !dir.is_dir() {
-        return Err(BadInput(format!(
-            "cannot write {}: {} is a file, not a folder\nhint: choose another place with -o",
-            path.display(),
-            dir.display()
+        return Err(BadInput(msg!(
+            "output-parent-is-file",
+            path = path.display().to_string(),
+            folder = dir.display().to_string()
         )));
     }
     if !dir.is_dir() {
-        return Err(BadInput(format!(
-            "cannot write {}: the folder {} does not exist\nhint: create it first, or choose another file with -o",
-            path.display(),
-            dir.display()
+        return Err(BadInput(msg!(
+            "output-folder-missing",
+            path = path.display().to_string(),
+            folder = dir.display().to_string()
         )));
     }
     Ok(())
@@ -418,10 +418,11 @@ pub fn png_output_path(given: Option<&Path>, default_name: &str) -> Result<PathB
         Some(e) if OTHER_IMAGE_EXTENSIONS.contains(&e) => {
             let mut png = p.to_path_buf();
             png.set_extension("png");
-            Err(BadInput(format!(
-                "-o {}: reportfig writes PNG images only, not .{e}\nhint: use -o {} (Word, PowerPoint, Hangul and web pages all take PNG)",
-                p.display(),
-                png.display()
+            Err(BadInput(msg!(
+                "output-not-png",
+                path = p.display().to_string(),
+                ext = e,
+                png = png.display().to_string()
             )))
         }
         _ => {
@@ -435,24 +436,19 @@ pub fn png_output_path(given: Option<&Path>, default_name: &str) -> Result<PathB
 /// Refuses a blank caption before anything slow happens.
 pub fn check_caption(caption: &str) -> Result<(), BadInput> {
     if caption.trim().is_empty() {
-        return Err(BadInput(
-            "the caption is empty\nhint: write what the image should show, e.g. \"Smart traffic signals at a busy city intersection\"".into(),
-        ));
+        return Err(BadInput(msg!("caption-empty")));
     }
     Ok(())
 }
 
 /// The warning for prompt words past the text encoder's window, in words a user knows: the
 /// tokenizer's pieces are joined back into readable text ("maps , air" becomes "maps, air").
-pub fn dropped_words_warning(words: &[String]) -> String {
+pub fn dropped_words_warning(words: &[String]) -> Message {
     let mut text = words.join(" ");
     for p in [",", ".", ";", ":", "!", "?", ")"] {
         text = text.replace(&format!(" {p}"), p);
     }
-    format!(
-        "the prompt is longer than the model can read (77 tokens: about 50 English words, fewer in Korean), so these words had no effect: \"{}\"\nhint: shorten the caption, or put what matters most first",
-        text.trim()
-    )
+    msg!("warn-dropped-words", words = text.trim())
 }
 
 /// What the user should hear about how caption and style were fitted to the model, decided
@@ -463,7 +459,7 @@ fn composition_notes(
     composed: Option<&crate::style::compose::ComposedPrompt>,
     model: &ResolvedModel,
     guidance: f64,
-) -> Vec<String> {
+) -> Vec<Message> {
     let Some(c) = composed else {
         return Vec::new();
     };
@@ -471,20 +467,22 @@ fn composition_notes(
     let name = model.family.display_name();
     let mut notes = Vec::new();
     if !c.dropped.is_empty() {
-        notes.push(format!(
-            "caption and style together are longer than {name} can read ({window} tokens), so these style words were left out (the caption is kept whole): {}",
-            c.dropped.join("; ")
+        notes.push(msg!(
+            "warn-style-words-left-out",
+            model = name,
+            window = window,
+            words = c.dropped.join("; ")
         ));
     }
     if c.tokens > window {
-        notes.push(format!(
-            "the caption alone is longer than {name} can read ({window} tokens); its last words will have no effect\nhint: shorten the caption, or put what matters most first"
-        ));
+        notes.push(msg!("warn-caption-too-long", model = name, window = window));
     }
     if guidance > 1.0 && !c.dropped_negative.is_empty() {
-        notes.push(format!(
-            "the negative prompt is longer than {name} can read ({window} tokens), so its end was left out: {}",
-            c.dropped_negative.join(", ")
+        notes.push(msg!(
+            "warn-negative-cut",
+            model = name,
+            window = window,
+            words = c.dropped_negative.join(", ")
         ));
     }
     notes

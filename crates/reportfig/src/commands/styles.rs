@@ -7,10 +7,12 @@ use std::path::Path;
 
 use crate::commands::BadInput;
 use crate::model::presets;
+use crate::msg;
 use crate::style::{estimate_clip_tokens, import, render, StyleLibrary};
 use reportfig_engine::family::ModelFamily;
 
-pub fn list(lib: &StyleLibrary, json: bool) -> anyhow::Result<String> {
+/// The list as text in `lang`, or as JSON (which is the same in every language).
+pub fn list(lib: &StyleLibrary, json: bool, lang: crate::i18n::Lang) -> anyhow::Result<String> {
     if json {
         let rows: Vec<_> = lib
             .iter()
@@ -27,7 +29,7 @@ pub fn list(lib: &StyleLibrary, json: bool) -> anyhow::Result<String> {
         return Ok(serde_json::to_string_pretty(&rows)?);
     }
     let mut out = Vec::new();
-    render::render_list(lib, &mut out)?;
+    render::render_list(lib, lang, &mut out)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
@@ -37,9 +39,10 @@ fn family_of(model: &str) -> Result<ModelFamily, BadInput> {
         return Ok(p.family);
     }
     model.parse::<ModelFamily>().map_err(|_| {
-        BadInput(format!(
-            "unknown model {model:?} for `styles show`\nhint: give a preset ({}) or a family (sd15, sd21, sdxl, sd-turbo, sdxl-turbo)",
-            presets::names()
+        BadInput(msg!(
+            "styles-show-unknown-model",
+            model = model,
+            presets = presets::names()
         ))
     })
 }
@@ -62,8 +65,13 @@ pub fn check(file: &Path) -> anyhow::Result<(String, bool)> {
 
 pub fn import(file: &Path, dir: &Path, force: bool) -> anyhow::Result<String> {
     let styles = import::import_file(file)?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| BadInput(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        BadInput(msg!(
+            "folder-cannot-create",
+            path = dir.display().to_string(),
+            reason = e.to_string()
+        ))
+    })?;
     let written = import::write_imported(&styles, dir, force)?;
     let mut text = format!(
         "imported {} styles into {}:\n",

@@ -14,7 +14,8 @@ pub struct TranslatedCaption {
     /// What made `english`: the translator (and glossary), `glossary` alone, or `as typed`
     /// for a caption without Korean or with translation off.
     pub translated_by: String,
-    /// Why the caption is used as typed although it has Korean, when it is.
+    /// Why the caption is used as typed although it has Korean, when it is. In English:
+    /// JSON is read by programs, which should not depend on the user's language.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
@@ -37,9 +38,11 @@ pub fn run(
             let (english, translated_by, warning) = match translator.outcome(c) {
                 Outcome::English(e) => (e.text, e.translated_by, None),
                 Outcome::AsTyped => (c.to_string(), "as typed".to_string(), None),
-                Outcome::Failed { warning } => {
-                    (c.to_string(), "as typed".to_string(), Some(warning))
-                }
+                Outcome::Failed { warning } => (
+                    c.to_string(),
+                    "as typed".to_string(),
+                    Some(warning.to_string()),
+                ),
             };
             TranslatedCaption {
                 caption: c.to_string(),

@@ -162,7 +162,11 @@ impl StyleLibrary {
         self.styles.is_empty()
     }
 
-    /// One style by name, or an error with the nearest names.
+    /// One style by name or by title, or an error with the nearest names.
+    ///
+    /// Office users know styles by the Korean titles `styles list` shows, so a title finds
+    /// its style too (`수묵화`), and so does a part of one (`수채화` for 수채화 도시 풍경),
+    /// as long as only one style's title has it; spaces and `·` do not count.
     pub fn get(&self, name: &str) -> Result<&LoadedStyle, StyleError> {
         let key = name.trim();
         if let Some(s) = self.styles.get(key) {
@@ -177,37 +181,86 @@ impl StyleLibrary {
         if let (Some((_, s)), None) = (starts.next(), starts.next()) {
             return Ok(s);
         }
-        self.styles.get(key).ok_or_else(|| {
-            let mut near: Vec<(usize, &str)> = self
-                .styles
-                .keys()
-                .map(|k| {
-                    let d = if k.contains(key) && key.len() >= 3 {
-                        0
-                    } else {
-                        crate::page::edit_distance(key, k)
-                    };
-                    (d, k.as_str())
-                })
-                .filter(|(d, k)| *d <= 3.max(k.len() / 4))
-                .collect();
-            near.sort();
-            let hint = match near.as_slice() {
-                [] => String::new(),
-                list => format!(
-                    " (did you mean {}?)",
-                    list.iter()
-                        .take(3)
-                        .map(|(_, k)| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            };
-            StyleError::UnknownStyle {
-                name: key.to_string(),
-                hint,
-            }
+        if let Some(found) = self.by_title(key)? {
+            return Ok(found);
+        }
+        let mut near: Vec<(usize, &str)> = self
+            .styles
+            .keys()
+            .map(|k| {
+                let d = if k.contains(key) && key.len() >= 3 {
+                    0
+                } else {
+                    crate::page::edit_distance(key, k)
+                };
+                (d, k.as_str())
+            })
+            .filter(|(d, k)| *d <= 3.max(k.len() / 4))
+            .collect();
+        near.sort();
+        Err(StyleError::UnknownStyle {
+            name: key.to_string(),
+            near: near.iter().take(3).map(|(_, k)| k.to_string()).collect(),
         })
+    }
+
+    /// The style whose Korean or English title is `key`, else the one whose Korean title
+    /// contains it; `Ok(None)` when no title matches, an error when several do.
+    fn by_title(&self, key: &str) -> Result<Option<&LoadedStyle>, StyleError> {
+        fn plain(s: &str) -> String {
+            s.chars()
+                .filter(|c| !c.is_whitespace() && *c != '·')
+                .flat_map(char::to_lowercase)
+                .collect()
+        }
+        let wanted = plain(key);
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let exact: Vec<&LoadedStyle> = self
+            .styles
+            .values()
+            .filter(|s| {
+                s.style
+                    .title
+                    .ko
+                    .as_deref()
+                    .is_some_and(|t| plain(t) == wanted)
+                    || plain(&s.style.title.en) == wanted
+            })
+            .collect();
+        let found = if exact.is_empty() {
+            // A part of a title must be a word's worth: one Hangul syllable matches too much.
+            if wanted.chars().count() < 2 {
+                return Ok(None);
+            }
+            self.styles
+                .values()
+                .filter(|s| {
+                    s.style
+                        .title
+                        .ko
+                        .as_deref()
+                        .is_some_and(|t| plain(t).contains(&wanted))
+                })
+                .collect()
+        } else {
+            exact
+        };
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            several => Err(StyleError::Ambiguous {
+                name: key.to_string(),
+                candidates: several
+                    .iter()
+                    .map(|s| {
+                        let title = s.style.title.ko.as_ref().unwrap_or(&s.style.title.en);
+                        (s.style.name.clone(), title.clone())
+                    })
+                    .collect(),
+            }),
+        }
     }
 
     /// `a+b+c` into the styles, in order. An empty spec is an error; use no `--style` for

@@ -274,8 +274,22 @@ impl fmt::Display for Diagnostic {
 /// raised; see [`Diagnostic`]).
 #[derive(Debug, thiserror::Error)]
 pub enum StyleError {
-    #[error("no style named `{name}`{hint}; run `reportfig styles list` to see them all")]
-    UnknownStyle { name: String, hint: String },
+    #[error(
+        "no style named `{name}`{}; run `reportfig styles list` to see them all",
+        did_you_mean(near)
+    )]
+    UnknownStyle {
+        name: String,
+        /// The nearest names, best first (at most three).
+        near: Vec<String>,
+    },
+    /// A Korean (or English) title that several styles' titles contain.
+    #[error("`{name}` could mean several styles: {}; write the name of one", candidates.iter().map(|(n, t)| format!("{n} ({t})")).collect::<Vec<_>>().join(", "))]
+    Ambiguous {
+        name: String,
+        /// Each style's name and its Korean title.
+        candidates: Vec<(String, String)>,
+    },
     #[error("`{spec}` names no style; write one name, or several joined with `+` such as flat-vector-infographic+night-city")]
     EmptyStack { spec: String },
     #[error("cannot read the styles folder {}: {source}; check the path given to --styles-dir", path.display())]
@@ -290,4 +304,12 @@ pub enum StyleError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn did_you_mean(near: &[String]) -> String {
+    if near.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+    format!(" (did you mean {}?)", names.join(" or "))
 }

@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::i18n::Lang;
+
 use super::compose::compose;
 use super::palette::palette_words;
 use super::parse::parse_style;
@@ -17,8 +19,10 @@ pub const SAMPLE_CAPTION_EN: &str = "opening of the new elderly welfare centre";
 /// A Korean caption of typical length; Hangul costs CLIP about three tokens a syllable.
 pub const SAMPLE_CAPTION_KO: &str = "노인 복지관 개관식";
 
-/// `styles list`: styles grouped by category, with English and Korean titles.
-pub fn render_list(lib: &StyleLibrary, w: &mut impl Write) -> io::Result<()> {
+/// `styles list`: styles grouped by category, with English and Korean titles; the category
+/// headings and marks in `lang` (a user's own category is shown as written).
+pub fn render_list(lib: &StyleLibrary, lang: Lang, w: &mut impl Write) -> io::Result<()> {
+    let m = lang.messages();
     let width = lib.iter().map(|s| s.style.name.len()).max().unwrap_or(0);
     let mut first = true;
     for (category, styles) in lib.by_category() {
@@ -26,13 +30,20 @@ pub fn render_list(lib: &StyleLibrary, w: &mut impl Write) -> io::Result<()> {
             writeln!(w)?;
         }
         first = false;
-        writeln!(w, "{category}")?;
+        let id = format!("style-category-{category}");
+        if m.has(&id) {
+            writeln!(w, "{}", m.format(&id, &[]))?;
+        } else {
+            writeln!(w, "{category}")?;
+        }
         for s in styles {
             let ko = s.style.title.ko.as_deref().unwrap_or("-");
             let mark = match (&s.origin, &s.replaces) {
                 (Origin::Builtin(_), _) => String::new(),
-                (Origin::File(_), Some(Origin::Builtin(_))) => "  [user, replaces built-in]".into(),
-                (Origin::File(_), _) => "  [user]".into(),
+                (Origin::File(_), Some(Origin::Builtin(_))) => {
+                    format!("  {}", m.format("style-mark-user-replaces", &[]))
+                }
+                (Origin::File(_), _) => format!("  {}", m.format("style-mark-user", &[])),
             };
             writeln!(
                 w,

@@ -43,7 +43,10 @@ pub fn read(path: &Path, key: &str) -> Vec<(String, Outcome)> {
         .filter(|e| e.key == key)
         .map(|e| {
             let outcome = match e.warning {
-                Some(warning) => Outcome::Failed { warning },
+                // The file keeps the warning's English words, so a replayed warning is English.
+                Some(warning) => Outcome::Failed {
+                    warning: crate::msg!("untranslated", text = warning),
+                },
                 None => Outcome::English(English {
                     text: e.english,
                     translated_by: e.translated_by,
@@ -74,7 +77,9 @@ pub fn write<'a>(
     for (caption, outcome) in made {
         let (english, translated_by, warning) = match outcome {
             Outcome::English(e) => (e.text.clone(), e.translated_by.clone(), None),
-            Outcome::Failed { warning } => (String::new(), String::new(), Some(warning.clone())),
+            Outcome::Failed { warning } => {
+                (String::new(), String::new(), Some(warning.to_string()))
+            }
             Outcome::AsTyped => continue,
         };
         let entry = Entry {
@@ -145,8 +150,9 @@ mod tests {
             ]
         );
         assert_eq!(read(&path, "b"), vec![("버스".to_string(), e("the bus"))]);
+        // The file keeps the warning's English; it comes back as that text.
         let failed = Outcome::Failed {
-            warning: "no English".into(),
+            warning: crate::msg!("untranslated", text = "no English"),
         };
         write(&path, "b", [("항구", &failed)]).unwrap();
         assert!(read(&path, "b").contains(&("항구".to_string(), failed)));

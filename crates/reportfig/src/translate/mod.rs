@@ -17,7 +17,9 @@ use candle_core::Device;
 use reportfig_engine::translate::Translator;
 
 use crate::commands::{BadInput, Event, Reporter};
+use crate::i18n::Message;
 use crate::model::source::HubOptions;
+use crate::msg;
 pub use glossary::Glossary;
 pub use source::TranslatorSource;
 
@@ -56,7 +58,7 @@ pub enum Outcome {
     /// The translator gave nothing usable; the caption is used as typed and the warning says
     /// why.
     Failed {
-        warning: String,
+        warning: Message,
     },
 }
 
@@ -68,14 +70,14 @@ pub struct CaptionTranslator {
     loaded: Option<Translator>,
     results: BTreeMap<String, Outcome>,
     /// Warnings per caption (lost glossary terms), shown with the caption's note.
-    warnings: BTreeMap<String, Vec<String>>,
+    warnings: BTreeMap<String, Vec<Message>>,
 }
 
 impl CaptionTranslator {
     /// Checks the options before anything slow: a translator named by the user must parse.
     pub fn new(opts: TranslateOptions) -> Result<Self, BadInput> {
         let source = if opts.enabled {
-            Some(TranslatorSource::parse(&opts.translator).map_err(|e| BadInput(e.to_string()))?)
+            Some(TranslatorSource::parse(&opts.translator).map_err(|e| BadInput::from_error(&e))?)
         } else {
             None
         };
@@ -150,7 +152,11 @@ impl CaptionTranslator {
                     text: text.trim().to_string(),
                     translated_by: "glossary".into(),
                 };
-                reporter.event(Event::Note(format!("{caption} → {}", english.text)));
+                reporter.event(Event::Note(msg!(
+                    "note-translated",
+                    caption = &caption,
+                    english = &english.text
+                )));
                 self.results.insert(caption, Outcome::English(english));
             }
         }
@@ -165,24 +171,21 @@ impl CaptionTranslator {
         let label = self.translator_label();
         for ((caption, _, matches), t) in for_network.into_iter().zip(out) {
             if t.truncated_input {
-                return Err(BadInput(format!(
-                    "the caption is too long for the translator ({} tokens at most): \"{caption}\"\nhint: shorten it, or give the English yourself ({{en=\"...\"}} in an outline, an en column in a CSV, or --no-translate)",
-                    max
+                return Err(BadInput(msg!(
+                    "translate-caption-too-long",
+                    caption = caption,
+                    max = max
                 ))
                 .into());
             }
             let text = t.text.trim().to_string();
             let outcome = if text.is_empty() {
                 Outcome::Failed {
-                    warning: format!(
-                        "the translator gave no English for \"{caption}\", so the caption is used as typed\nhint: give the English yourself ({{en=\"...\"}} in an outline, or --no-translate with an English caption)"
-                    ),
+                    warning: msg!("warn-translation-empty", caption = &caption),
                 }
             } else if t.hit_max_length {
                 Outcome::Failed {
-                    warning: format!(
-                        "the translation of \"{caption}\" was cut off at the translator's length limit (\"{text}\"), so the caption is used as typed\nhint: shorten the caption, or give the English yourself ({{en=\"...\"}} in an outline)"
-                    ),
+                    warning: msg!("warn-translation-cut", caption = &caption, text = &text),
                 }
             } else {
                 let lost: Vec<String> = Glossary::lost_terms(&text, &matches)
@@ -190,9 +193,10 @@ impl CaptionTranslator {
                     .map(|m| format!("{} ({})", m.korean, m.english))
                     .collect();
                 if !lost.is_empty() {
-                    self.warnings.entry(caption.clone()).or_default().push(format!(
-                        "the translation of \"{caption}\" lost glossary terms: {}\nhint: check the English below, or give it yourself ({{en=\"...\"}} in an outline)",
-                        lost.join(", ")
+                    self.warnings.entry(caption.clone()).or_default().push(msg!(
+                        "warn-translation-lost-terms",
+                        caption = &caption,
+                        terms = lost.join(", ")
                     ));
                 }
                 Outcome::English(English {
@@ -202,7 +206,11 @@ impl CaptionTranslator {
             };
             match &outcome {
                 Outcome::English(e) => {
-                    reporter.event(Event::Note(format!("{caption} → {}", e.text)));
+                    reporter.event(Event::Note(msg!(
+                        "note-translated",
+                        caption = &caption,
+                        english = &e.text
+                    )));
                     for w in self.warnings.get(&caption).into_iter().flatten() {
                         reporter.event(Event::Warning(w.clone()));
                     }
@@ -254,14 +262,11 @@ impl CaptionTranslator {
             &mut crate::commands::models::download_reporter(reporter),
         )
         .map_err(|e| {
-            anyhow::Error::new(e).context(format!(
-                "Korean captions are translated into English with the translator {}, which cannot be used here",
-                source.display_name()
-            ))
+            anyhow::Error::new(e).context(msg!("translator-unusable", name = source.display_name()))
         })?;
-        reporter.event(Event::Stage(format!(
-            "loading the translator {}",
-            source.display_name()
+        reporter.event(Event::Stage(msg!(
+            "stage-loading-translator",
+            name = source.display_name()
         )));
         let t = std::time::Instant::now();
         let converted = self
@@ -280,9 +285,9 @@ impl CaptionTranslator {
                     source: e,
                 })
             })?;
-        reporter.event(Event::Note(format!(
-            "translator loaded in {:.1} s",
-            t.elapsed().as_secs_f64()
+        reporter.event(Event::Note(msg!(
+            "note-translator-loaded",
+            seconds = format!("{:.1}", t.elapsed().as_secs_f64())
         )));
         self.loaded = Some(translator);
         Ok(())

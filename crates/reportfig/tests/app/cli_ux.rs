@@ -32,19 +32,48 @@ fn tiny_generate(dir: &Path, caption: &str, extra: &[&str]) -> Command {
 }
 
 fn help(args: &[&str]) -> String {
+    help_in("C.UTF-8", args)
+}
+
+/// The help under the locale `lang` (a `LANG` value).
+fn help_in(lang: &str, args: &[&str]) -> String {
     let dir = TempDir::new().unwrap();
-    let out = reportfig(dir.path()).args(args).output().unwrap();
+    let out = reportfig(dir.path())
+        .env("LANG", lang)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{args:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Every command's help in Korean (from `LANG=ko_KR.UTF-8`) and in English (`--lang en`
+/// wins over the locale), held to the same checks.
 #[test]
 fn help_texts() {
+    for (lang, prefix, examples_word) in [
+        ("C.UTF-8", "help", "\nExample"),
+        ("ko_KR.UTF-8", "help_ko", "\n예시:"),
+    ] {
+        check_help_texts(lang, prefix, examples_word);
+    }
+    assert_eq!(
+        help_in("ko_KR.UTF-8", &["--lang", "en", "generate", "--help"]),
+        help(&["generate", "--help"])
+    );
+    assert_eq!(
+        help_in("C.UTF-8", &["--lang=ko", "generate", "--help"]),
+        help_in("ko_KR.UTF-8", &["generate", "--help"])
+    );
+}
+
+fn check_help_texts(lang: &str, prefix: &str, examples_word: &str) {
     for (name, args) in [
         ("top", vec!["--help"]),
         ("generate", vec!["generate", "--help"]),
         ("batch", vec!["batch", "--help"]),
         ("compare", vec!["compare", "--help"]),
+        ("translate", vec!["translate", "--help"]),
         ("styles", vec!["styles", "--help"]),
         ("styles_list", vec!["styles", "list", "--help"]),
         ("styles_show", vec!["styles", "show", "--help"]),
@@ -54,7 +83,12 @@ fn help_texts() {
         ("models_list", vec!["models", "list", "--help"]),
         ("models_fetch", vec!["models", "fetch", "--help"]),
     ] {
-        let text = help(&args);
+        let text = help_in(lang, &args);
+        // No message id may show instead of its text.
+        assert!(
+            !text.contains("help-"),
+            "{name}: a help id without text:\n{text}"
+        );
         // Every option says what it is for, and every command shows examples that are not
         // broken over two lines (a wrapped example cannot be copied).
         let lines: Vec<&str> = text.lines().collect();
@@ -73,7 +107,7 @@ fn help_texts() {
                 "{name}: option without help: {t:?}"
             );
         }
-        let examples = text.split("Example").nth(1).unwrap_or_else(|| {
+        let examples = text.split(examples_word).nth(1).unwrap_or_else(|| {
             panic!("{name}: no examples in the help");
         });
         for line in examples.lines().filter(|l| l.starts_with("  ")) {
@@ -82,11 +116,15 @@ fn help_texts() {
                 "{name}: an example broken over two lines: {line:?}"
             );
             assert!(
-                line.len() <= 80,
+                // Columns, not bytes: Hangul takes two columns in a terminal.
+                line.chars()
+                    .map(|c| if c >= '\u{1100}' { 2 } else { 1 })
+                    .sum::<usize>()
+                    <= 80,
                 "{name}: example wider than 80 columns: {line:?}"
             );
         }
-        insta::assert_snapshot!(format!("help_{name}"), text);
+        insta::assert_snapshot!(format!("{prefix}_{name}"), text);
     }
 }
 

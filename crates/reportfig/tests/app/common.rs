@@ -56,6 +56,7 @@ pub fn reportfig_in(dir: &Path) -> Command {
         .env("HF_HUB_OFFLINE", "1")
         .env_remove("HF_ENDPOINT")
         .env_remove("HF_TOKEN");
+    english_locale(&mut cmd);
     cmd
 }
 

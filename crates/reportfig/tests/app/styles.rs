@@ -479,7 +479,12 @@ fn missing_config_dir_is_fine_but_missing_styles_dir_is_an_error() {
 #[test]
 fn list_is_grouped_with_korean_titles() {
     let mut out = Vec::new();
-    render_list(&StyleLibrary::builtin(), &mut out).unwrap();
+    render_list(
+        &StyleLibrary::builtin(),
+        reportfig::i18n::Lang::En,
+        &mut out,
+    )
+    .unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
 

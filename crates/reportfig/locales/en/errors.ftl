@@ -1,0 +1,113 @@
+# Errors: what went wrong, with the value, and in .hint how to fix it.
+
+file-exists = { $path } already exists
+    .hint = pass --force to replace it, or choose another name with -o
+file-cannot-read = cannot read { $path }: { $reason }
+folder-cannot-create = cannot create { $path }: { $reason }
+caption-empty = the caption is empty
+    .hint = write what the image should show, e.g. "Smart traffic signals at a busy city intersection"
+steps-zero = --steps must be at least 1
+steps-too-many = --steps { $steps } is more than the 1000 the models were trained with; 20 to 50 is usual
+guidance-negative = --guidance { $guidance } must be zero or positive (7.5 is usual; turbo models use 0)
+guidance-too-high = --guidance { $guidance } is more than { $max }, where pictures turn blank (7.5 is usual; turbo models use 0)
+exact-ratio-needs-size = --exact-ratio needs a page size (--size a4-portrait, or a style with one)
+output-parent-is-file = cannot write { $path }: { $folder } is a file, not a folder
+    .hint = choose another place with -o
+output-folder-missing = cannot write { $path }: the folder { $folder } does not exist
+    .hint = create it first, or choose another file with -o
+output-not-png = -o { $path }: reportfig writes PNG images only, not .{ $ext }
+    .hint = use -o { $png } (Word, PowerPoint, Hangul and web pages all take PNG)
+arg-bad-seed = a seed is a whole number of 0 or more, e.g. --seed 42 (leave it out for a random one)
+arg-bad-steps = steps is a whole number, e.g. --steps 4 (turbo models: 1 to 4; others: 20 to 50)
+arg-bad-guidance = guidance is a number, e.g. --guidance 7.5 (turbo models use 0)
+
+style-not-found = no style named `{ $name }`; run `reportfig styles list` to see them all
+style-not-found-near = no style named `{ $name }` (did you mean { $near }?); run `reportfig styles list` to see them all
+style-ambiguous = `{ $name }` could mean several styles: { $candidates }; write the name of one
+style-empty-stack = `{ $spec }` names no style; write one name, or several joined with `+` such as flat-vector-infographic+night-city
+style-read-dir = cannot read the styles folder { $path }: { $reason }; check the path given to --styles-dir
+styles-show-unknown-model = unknown model "{ $model }" for `styles show`
+    .hint = give a preset ({ $presets }) or a family (sd15, sd21, sdxl, sd-turbo, sdxl-turbo)
+import-no-config-folder = no user config folder is known on this system
+    .hint = pass --out DIR
+
+translate-caption-too-long = the caption is too long for the translator ({ $max } tokens at most): "{ $caption }"
+    .hint = shorten it, or give the English yourself ({"{"}en="..."{"}"} in an outline, an en column in a CSV, or --no-translate)
+translator-unusable = Korean captions are translated into English with the translator { $name }, which cannot be used here
+
+device-cuda-unavailable = --device cuda is not available: { $reason }
+    .hint = this reportfig was built without CUDA (cargo build --release --features cuda), or no NVIDIA GPU was found; use --device cpu
+device-metal-unavailable = --device metal is not available: { $reason }
+    .hint = build with --features metal on a Mac, or use --device cpu
+fetch-offline-env = cannot download { $name }: HF_HUB_OFFLINE is set, which forbids downloads
+    .hint = run `HF_HUB_OFFLINE= reportfig models fetch { $name }` on a computer with internet
+fetch-failed = could not fetch { $name }
+
+batch-markdown-needs-md = { $path }: --markdown needs a Markdown outline (.md), but this is a { $format } outline
+    .hint = drop --markdown; the gallery index.html shows the figures with their captions
+batch-dry-run-not-in-cache = --dry-run does not download models, and { $name } is not in the Hugging Face cache: { $reason }
+    .hint = run `reportfig models fetch { $name }` first, or plan with a preset such as --model sd-turbo
+
+compare-vary-bad = --vary { $spec }: { $problem }
+    .hint = write --vary NAME=V1,V2 with NAME one of steps, guidance, sampler, model, e.g. --vary steps=1,2,4 or --vary sampler=euler,dpmpp-2m
+compare-caption-empty = a caption is empty
+    .hint = write what the image should show, e.g. reportfig compare "Senior welfare centre opening" --styles flat-vector,paper-cut
+compare-no-seeds = --seeds needs at least one seed, e.g. --seeds 1,2
+compare-vary-twice = --vary { $axis } is given twice
+    .hint = list all its values in one --vary, e.g. --vary steps=1,2,4
+compare-too-many = the comparison has { $rows } rows and { $columns } columns ({ $images } images); at most 400 fit on one sheet
+    .hint = compare fewer styles, seeds or values at once
+compare-cell-error = row { $row }, column { $column }: { $text }
+compare-file-exists = { $path } already exists
+    .hint = pass --force to replace the sheet and its images, or choose another name with -o
+
+# Mistakes on the command line, found by the argument parser.
+usage-unknown-argument = unexpected argument '{ $arg }' found
+usage-invalid-value = invalid value '{ $value }' for '{ $arg }'
+usage-invalid-value-choices = invalid value '{ $value }' for '{ $arg }'; possible values: { $choices }
+usage-missing = the following required arguments were not provided: { $args }
+usage-unknown-command = unrecognized subcommand '{ $command }'
+usage-conflict = the argument '{ $arg }' cannot be used with '{ $other }'
+usage-more-help = For more information, try '--help'.
+usage-split-caption = the caption "{ $first } …" was read as separate words at its spaces: a caption with spaces must be in quotes
+    .hint = { $command }
+
+word-width = width
+word-height = height
+size-unknown = unknown page size `{ $given }`; use one of a4-portrait, a4-landscape, slide-16x9, square, banner, icon, or WIDTHxHEIGHT in pixels such as 768x512
+size-unknown-near = unknown page size `{ $given }` (did you mean `{ $near }`?); use one of a4-portrait, a4-landscape, slide-16x9, square, banner, icon, or WIDTHxHEIGHT in pixels such as 768x512
+size-not-multiple-of-8 = { $side } { $value } is not a multiple of 8; try { $lower } or { $upper }
+size-too-small = { $side } must be at least 64 pixels, not { $value }; try 512
+size-too-large = { $side } { $value } is larger than { $max } pixels; models repeat their subject at such sizes, try the model's native size and upscale
+
+model-empty = --model is empty
+    .hint = give a preset ({ $presets }), a Hugging Face repo id such as stabilityai/sd-turbo, or a folder path
+model-unknown = unknown model "{ $name }": it is not a preset, not a Hugging Face repo id and not a folder
+    .hint =
+        --model takes one of three forms:
+          a preset: { $presets }
+          a Hugging Face repo in diffusers layout: org/name or org/name@revision
+          a local diffusers-layout folder: ./my-model, /data/models/sd15 or ~/models/sd15
+model-folder-not-found = model folder { $path } does not exist
+    .hint = check the path, or give a preset ({ $presets }) or a Hugging Face repo id
+model-not-in-cache = offline: { $repo }@{ $revision } is not downloaded, or not completely ({ $file } is missing from the Hugging Face cache at { $cache })
+    .hint = on a machine with internet run `reportfig models fetch { $fetch }` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)
+model-repo-not-found = Hugging Face repo { $repo } has no revision "{ $revision }", or the repo does not exist or is private
+    .hint = check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token
+model-network = could not reach the Hugging Face hub at { $endpoint } to get { $what }: { $detail }
+    .hint = check the internet connection (and HF_ENDPOINT, if set), or use --offline to run from the cache
+model-fetch-offline = --offline: `models fetch` needs the internet
+    .hint = run it without --offline and with HF_HUB_OFFLINE unset
+
+outline-unreadable = cannot read the outline { $path }: { $reason }
+    .hint = check the path and that the file exists and is readable
+outline-not-utf8 = { $path }:{ $line }: the outline is not UTF-8 text
+    .hint = save it as UTF-8 (in Excel: "CSV UTF-8"; in Notepad: Encoding "UTF-8")
+outline-caption-too-long = { $path }:{ $line }: the caption is { $chars } characters long, over the limit of { $max }: "{ $start }…"
+    .hint = shorten it to one sentence; put longer text in the report itself
+outline-bad-english = { $path }:{ $line }: en="{ $value }" is not an English caption
+    .hint = en= gives the English the model reads instead of a translation, e.g. {"{"}en="Bus stop in front of Pohang City Hall"{"}"}
+outline-bad-seed = { $path }:{ $line }: seed "{ $value }" is not a whole number from 0 to 18446744073709551615
+    .hint = write it like seed=7
+outline-unknown-setting = { $path }:{ $line }: unknown setting "{ $key }" in {"{"}…{"}"}
+    .hint = the settings are { $known }, written like {"{"}style=isometric-city seed=7{"}"}

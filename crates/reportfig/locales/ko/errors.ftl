@@ -1,0 +1,111 @@
+# 오류: 무엇이 잘못되었는지(값과 함께), 그리고 .hint에 고치는 방법.
+
+file-exists = { $path } 파일이 이미 있습니다
+    .hint = 바꿔 쓰려면 --force를 붙이고, 아니면 -o로 다른 이름을 정해 주세요
+file-cannot-read = { $path }을(를) 읽을 수 없습니다: { $reason }
+folder-cannot-create = { $path } 폴더를 만들 수 없습니다: { $reason }
+caption-empty = 설명 문구가 비어 있습니다
+    .hint = 그림에 담을 내용을 적어 주세요. 예: "Smart traffic signals at a busy city intersection"
+steps-zero = 단계 수(--steps)는 1 이상이어야 합니다
+steps-too-many = 단계 수 --steps { $steps }은(는) 모델이 학습한 1000보다 많습니다. 보통 20~50이면 충분합니다
+guidance-negative = 충실도 --guidance { $guidance }는 0 이상이어야 합니다 (보통 7.5, 터보 모델은 0)
+guidance-too-high = 충실도 --guidance { $guidance }은(는) { $max }보다 커서 그림이 하얗게 비어 버립니다 (보통 7.5, 터보 모델은 0)
+exact-ratio-needs-size = --exact-ratio를 쓰려면 용지 크기가 필요합니다 (--size a4-portrait처럼 지정하거나, 크기가 정해진 화풍을 쓰세요)
+output-parent-is-file = { $path }에 저장할 수 없습니다: { $folder }은(는) 폴더가 아니라 파일입니다
+    .hint = -o로 다른 곳을 정해 주세요
+output-folder-missing = { $path }에 저장할 수 없습니다: { $folder } 폴더가 없습니다
+    .hint = 폴더를 먼저 만들거나, -o로 다른 파일을 정해 주세요
+output-not-png = -o { $path }: reportfig는 PNG 그림만 저장합니다 (.{ $ext } 아님)
+    .hint = -o { $png }로 지정하세요 (한글, 워드, 파워포인트, 웹 페이지 모두 PNG를 넣을 수 있습니다)
+arg-bad-seed = 시드는 0 이상의 정수입니다. 예: --seed 42 (시드는 그림의 출발점이 되는 번호이며, 빼면 임의로 정합니다)
+arg-bad-steps = 단계 수는 정수입니다. 예: --steps 4 (단계는 그림을 다듬는 횟수; 터보 모델 1~4, 그 밖의 모델 20~50)
+arg-bad-guidance = 충실도는 숫자입니다. 예: --guidance 7.5 (터보 모델은 0)
+
+style-not-found = `{ $name }`(이)라는 화풍이 없습니다. `reportfig styles list`로 전체 목록을 볼 수 있습니다
+style-not-found-near = `{ $name }`(이)라는 화풍이 없습니다 (혹시 { $near }?). `reportfig styles list`로 전체 목록을 볼 수 있습니다
+style-ambiguous = `{ $name }`에 해당하는 화풍이 여러 개입니다: { $candidates }. 이 중 하나의 이름을 적어 주세요
+style-empty-stack = `{ $spec }`에는 화풍 이름이 없습니다. 이름 하나를 적거나, flat-vector-infographic+night-city처럼 `+`로 이어 적어 주세요
+style-read-dir = 화풍 폴더 { $path }을(를) 읽을 수 없습니다: { $reason }. --styles-dir에 적은 경로를 확인해 주세요
+styles-show-unknown-model = `styles show`에 쓸 수 없는 모델 "{ $model }"입니다
+    .hint = 미리 정한 모델({ $presets })이나 모델 종류(sd15, sd21, sdxl, sd-turbo, sdxl-turbo)를 적어 주세요
+import-no-config-folder = 이 컴퓨터에서는 사용자 설정 폴더를 찾을 수 없습니다
+    .hint = --out 폴더를 지정해 주세요
+
+translate-caption-too-long = 설명이 번역 모델이 다룰 수 있는 길이(최대 { $max }토큰)보다 깁니다: "{ $caption }"
+    .hint = 설명을 줄이거나, 영어를 직접 적어 주세요 (개요에 {"{"}en="..."{"}"}, CSV에 en 열, 또는 --no-translate)
+translator-unusable = 한국어 설명은 번역 모델 { $name }(으)로 영어로 옮기는데, 지금은 이 번역 모델을 쓸 수 없습니다
+
+device-cuda-unavailable = --device cuda를 쓸 수 없습니다: { $reason }
+    .hint = 이 reportfig는 CUDA 없이 빌드되었거나(cargo build --release --features cuda), NVIDIA 그래픽 카드가 없습니다. --device cpu를 쓰세요
+device-metal-unavailable = --device metal을 쓸 수 없습니다: { $reason }
+    .hint = Mac에서 --features metal로 빌드하거나, --device cpu를 쓰세요
+fetch-offline-env = { $name }을(를) 내려받을 수 없습니다: HF_HUB_OFFLINE 설정이 내려받기를 막고 있습니다
+    .hint = 인터넷이 되는 컴퓨터에서 `HF_HUB_OFFLINE= reportfig models fetch { $name }`을 실행하세요
+fetch-failed = { $name }을(를) 내려받지 못했습니다
+
+batch-markdown-needs-md = { $path }: --markdown은 Markdown 개요(.md)에만 쓸 수 있는데, 이 파일은 { $format } 개요입니다
+    .hint = --markdown을 빼세요. 그림 목록 페이지 index.html에서 그림과 설명을 볼 수 있습니다
+batch-dry-run-not-in-cache = 미리보기(--dry-run)는 모델을 내려받지 않는데, { $name }이(가) 내려받은 모델 중에 없습니다: { $reason }
+    .hint = 먼저 `reportfig models fetch { $name }`을 실행하거나, --model sd-turbo처럼 미리 정한 모델로 계획을 보세요
+
+compare-vary-bad = --vary { $spec }: { $problem }
+    .hint = --vary 이름=값1,값2 형식으로 적어 주세요. 이름은 steps, guidance, sampler, model 중 하나입니다. 예: --vary steps=1,2,4 또는 --vary sampler=euler,dpmpp-2m
+compare-caption-empty = 비어 있는 설명 문구가 있습니다
+    .hint = 그림에 담을 내용을 적어 주세요. 예: reportfig compare "Senior welfare centre opening" --styles flat-vector,paper-cut
+compare-no-seeds = --seeds에는 시드가 하나 이상 있어야 합니다. 예: --seeds 1,2
+compare-vary-twice = --vary { $axis }이(가) 두 번 나왔습니다
+    .hint = 값을 모두 --vary 하나에 적어 주세요. 예: --vary steps=1,2,4
+compare-too-many = 비교표가 { $rows }줄 { $columns }칸(그림 { $images }장)입니다. 한 장에는 400장까지 들어갑니다
+    .hint = 화풍, 시드, 값의 수를 줄여서 비교해 주세요
+compare-cell-error = { $row }행 { $column }열: { $text }
+compare-file-exists = { $path } 파일이 이미 있습니다
+    .hint = 비교표와 낱장 그림을 바꿔 쓰려면 --force를 붙이고, 아니면 -o로 다른 이름을 정해 주세요
+
+usage-unknown-argument = '{ $arg }'은(는) 알 수 없는 인수입니다
+usage-invalid-value = '{ $arg }'에 쓸 수 없는 값 '{ $value }'입니다
+usage-invalid-value-choices = '{ $arg }'에 쓸 수 없는 값 '{ $value }'입니다. 쓸 수 있는 값: { $choices }
+usage-missing = 꼭 필요한 인수가 빠졌습니다: { $args }
+usage-unknown-command = '{ $command }'(이)라는 명령은 없습니다
+usage-conflict = '{ $arg }'와(과) '{ $other }'는 함께 쓸 수 없습니다
+usage-more-help = 자세한 설명은 '--help'로 볼 수 있습니다.
+usage-split-caption = 설명 "{ $first } …"이(가) 띄어쓰기마다 따로따로 읽혔습니다. 설명 전체를 "…"로 감싸 주세요
+    .hint = { $command }
+
+word-width = 가로
+word-height = 세로
+size-unknown = `{ $given }`(이)라는 그림 크기는 없습니다. a4-portrait, a4-landscape, slide-16x9, square, banner, icon 중 하나나, 768x512처럼 가로x세로 픽셀 수를 적어 주세요
+size-unknown-near = `{ $given }`(이)라는 그림 크기는 없습니다 (혹시 `{ $near }`?). a4-portrait, a4-landscape, slide-16x9, square, banner, icon 중 하나나, 768x512처럼 가로x세로 픽셀 수를 적어 주세요
+size-not-multiple-of-8 = { $side } { $value }은(는) 8의 배수가 아닙니다. { $lower }이나 { $upper }(으)로 해 보세요
+size-too-small = { $side }는 64픽셀 이상이어야 합니다({ $value }은(는) 너무 작음). 512를 권합니다
+size-too-large = { $side } { $value }은(는) { $max }픽셀보다 큽니다. 이렇게 크면 모델이 같은 대상을 여러 번 그립니다. 모델의 기본 크기로 만든 뒤 키우세요
+model-empty = 모델(--model)이 비어 있습니다
+    .hint = 미리 정한 모델({ $presets }), stabilityai/sd-turbo 같은 Hugging Face 저장소 아이디, 또는 폴더 경로를 적어 주세요
+model-unknown = "{ $name }"(이)라는 모델을 찾을 수 없습니다: 미리 정한 모델도, Hugging Face 저장소 아이디도, 폴더도 아닙니다
+    .hint =
+        --model에는 다음 세 가지 중 하나를 적습니다:
+          미리 정한 모델: { $presets }
+          diffusers 형식의 Hugging Face 저장소: 조직/이름 또는 조직/이름@버전
+          diffusers 형식의 내 컴퓨터 폴더: ./my-model, /data/models/sd15 또는 ~/models/sd15
+model-folder-not-found = 모델 폴더 { $path }이(가) 없습니다
+    .hint = 경로를 확인하거나, 미리 정한 모델({ $presets })이나 Hugging Face 저장소 아이디를 적어 주세요
+model-not-in-cache = 인터넷 없이 실행 중인데, { $repo }@{ $revision } 모델을 내려받지 않았거나 덜 받았습니다 (내려받은 파일 보관 폴더 { $cache }에 { $file }이(가) 없음)
+    .hint = 인터넷이 되는 컴퓨터에서 같은 HF_HOME / HF_HUB_CACHE로 `reportfig models fetch { $fetch }`을 실행하거나, --offline 없이(HF_HUB_OFFLINE도 비우고) 실행하세요
+model-repo-not-found = Hugging Face 저장소 { $repo }에 "{ $revision }" 버전이 없거나, 저장소가 없거나 비공개입니다
+    .hint = huggingface.co에서 철자를 확인하세요. 비공개 또는 승인이 필요한 저장소라면 HF_TOKEN에 접근 토큰을 넣으세요
+model-network = { $what }을(를) 받으려 했지만 Hugging Face 서버 { $endpoint }에 연결하지 못했습니다: { $detail }
+    .hint = 인터넷 연결(그리고 HF_ENDPOINT를 설정했다면 그 값)을 확인하거나, --offline으로 내려받아 둔 파일만 써서 실행하세요
+model-fetch-offline = --offline: `models fetch`는 인터넷이 필요합니다
+    .hint = --offline 없이, HF_HUB_OFFLINE도 비우고 실행하세요
+
+outline-unreadable = 보고서 개요 { $path }을(를) 읽을 수 없습니다: { $reason }
+    .hint = 경로가 맞는지, 파일이 있고 열 수 있는지 확인해 주세요
+outline-not-utf8 = { $path } { $line }번째 줄: 개요 파일이 UTF-8 글자 형식이 아닙니다
+    .hint = UTF-8로 저장해 주세요 (엑셀: "CSV UTF-8", 메모장: 인코딩 "UTF-8")
+outline-caption-too-long = { $path } { $line }번째 줄: 설명이 { $chars }자로, 한도 { $max }자를 넘습니다: "{ $start }…"
+    .hint = 한 문장으로 줄이고, 긴 내용은 보고서 본문에 써 주세요
+outline-bad-english = { $path } { $line }번째 줄: en="{ $value }"은(는) 영어 설명이 아닙니다
+    .hint = en=에는 번역 대신 모델이 읽을 영어를 적습니다. 예: {"{"}en="Bus stop in front of Pohang City Hall"{"}"}
+outline-bad-seed = { $path } { $line }번째 줄: 시드 "{ $value }"은(는) 0부터 18446744073709551615까지의 정수가 아닙니다 (시드는 그림의 출발점이 되는 번호입니다)
+    .hint = seed=7처럼 적어 주세요
+outline-unknown-setting = { $path } { $line }번째 줄: {"{"}…{"}"} 안의 "{ $key }"은(는) 알 수 없는 설정입니다
+    .hint = 쓸 수 있는 설정은 { $known }이며, {"{"}style=isometric-city seed=7{"}"}처럼 적습니다

@@ -1,0 +1,224 @@
+//! The app's and the engine's typed errors as [`Message`]s, so the binary can show them in
+//! the user's language. The engine knows no languages and no command-line flags; its errors
+//! are mapped here by variant. An error without a mapping yet keeps its English text
+//! (`untranslated`), which is better than no text at all.
+
+use std::error::Error;
+
+use crate::commands::BadInput;
+use crate::i18n::{Lang, Message};
+use crate::model::source::SourceError;
+use crate::msg;
+use crate::outline::OutlineError;
+use crate::page::SizeError;
+use crate::style::StyleError;
+
+/// The message for one error (not its causes).
+pub fn message(e: &(dyn Error + 'static)) -> Message {
+    if let Some(b) = e.downcast_ref::<BadInput>() {
+        return b.0.clone();
+    }
+    if let Some(m) = e.downcast_ref::<Message>() {
+        return m.clone();
+    }
+    if let Some(s) = e.downcast_ref::<StyleError>() {
+        return style_error(s);
+    }
+    if let Some(s) = e.downcast_ref::<SizeError>() {
+        return size_error(s);
+    }
+    if let Some(s) = e.downcast_ref::<SourceError>() {
+        if let Some(m) = source_error(s) {
+            return m;
+        }
+    }
+    if let Some(o) = e.downcast_ref::<OutlineError>() {
+        if let Some(m) = outline_error(o) {
+            return m;
+        }
+    }
+    msg!("untranslated", text = e.to_string())
+}
+
+fn style_error(e: &StyleError) -> Message {
+    match e {
+        StyleError::UnknownStyle { name, near } if near.is_empty() => {
+            msg!("style-not-found", name = name)
+        }
+        StyleError::UnknownStyle { name, near } => msg!(
+            "style-not-found-near",
+            name = name,
+            near = near
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        StyleError::Ambiguous { name, candidates } => msg!(
+            "style-ambiguous",
+            name = name,
+            candidates = candidates
+                .iter()
+                .map(|(n, t)| format!("{n} ({t})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        StyleError::EmptyStack { spec } => msg!("style-empty-stack", spec = spec),
+        StyleError::ReadDir { path, source } => msg!(
+            "style-read-dir",
+            path = path.display().to_string(),
+            reason = source.to_string()
+        ),
+        StyleError::ReadFile { path, source } => msg!(
+            "file-cannot-read",
+            path = path.display().to_string(),
+            reason = source.to_string()
+        ),
+    }
+}
+
+fn size_error(e: &SizeError) -> Message {
+    let side = |side: &str| match side {
+        "width" => msg!("word-width"),
+        _ => msg!("word-height"),
+    };
+    match e {
+        SizeError::Unknown { given, near: None } => msg!("size-unknown", given = given),
+        SizeError::Unknown {
+            given,
+            near: Some(near),
+        } => msg!("size-unknown-near", given = given, near = near),
+        SizeError::NotMultipleOf8 {
+            side: s,
+            value,
+            lower,
+            upper,
+        } => msg!(
+            "size-not-multiple-of-8",
+            side = side(s),
+            value = *value,
+            lower = *lower,
+            upper = *upper
+        ),
+        SizeError::TooSmall { side: s, value } => {
+            msg!("size-too-small", side = side(s), value = *value)
+        }
+        SizeError::TooLarge {
+            side: s,
+            value,
+            max,
+        } => msg!("size-too-large", side = side(s), value = *value, max = *max),
+    }
+}
+
+/// The model-source errors a new user meets first; the rarer ones keep their English.
+fn source_error(e: &SourceError) -> Option<Message> {
+    Some(match e {
+        SourceError::Empty { presets } => msg!("model-empty", presets = presets),
+        SourceError::UnknownModel { name, presets } => {
+            msg!("model-unknown", name = name, presets = presets)
+        }
+        SourceError::FolderNotFound { path, presets } => msg!(
+            "model-folder-not-found",
+            path = path.display().to_string(),
+            presets = presets
+        ),
+        SourceError::NotInCache {
+            repo,
+            revision,
+            file,
+            cache_dir,
+            fetch_name,
+        } => msg!(
+            "model-not-in-cache",
+            repo = repo,
+            revision = revision,
+            file = file,
+            cache = cache_dir.display().to_string(),
+            fetch = fetch_name
+        ),
+        SourceError::RepoNotFound { repo, revision } => {
+            msg!("model-repo-not-found", repo = repo, revision = revision)
+        }
+        SourceError::Network {
+            endpoint,
+            what,
+            detail,
+        } => msg!(
+            "model-network",
+            endpoint = endpoint,
+            what = what,
+            detail = detail
+        ),
+        SourceError::FetchOffline => msg!("model-fetch-offline"),
+        _ => return None,
+    })
+}
+
+/// The outline mistakes people make most; the rarer ones keep their English.
+fn outline_error(e: &OutlineError) -> Option<Message> {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    Some(match e {
+        OutlineError::Unreadable { path, reason } => {
+            msg!("outline-unreadable", path = shown(path), reason = reason)
+        }
+        OutlineError::NotUtf8 { path, line } => {
+            msg!("outline-not-utf8", path = shown(path), line = *line)
+        }
+        OutlineError::CaptionTooLong {
+            path,
+            line,
+            chars,
+            max,
+            start,
+        } => msg!(
+            "outline-caption-too-long",
+            path = shown(path),
+            line = *line,
+            chars = *chars,
+            max = *max,
+            start = start
+        ),
+        OutlineError::BadEnglish { path, line, value } => msg!(
+            "outline-bad-english",
+            path = shown(path),
+            line = *line,
+            value = value
+        ),
+        OutlineError::BadSeed { path, line, value } => msg!(
+            "outline-bad-seed",
+            path = shown(path),
+            line = *line,
+            value = value
+        ),
+        OutlineError::UnknownSetting {
+            path,
+            line,
+            key,
+            known,
+        } => msg!(
+            "outline-unknown-setting",
+            path = shown(path),
+            line = *line,
+            key = key,
+            known = known
+        ),
+        _ => return None,
+    })
+}
+
+/// The texts of an error and its causes, outermost first, in `lang`. A context added with
+/// a [`Message`] (anyhow's `context`) is found by downcasting the whole error.
+pub fn error_chain(err: &anyhow::Error, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut causes = err.chain();
+    let first = causes.next().expect("an error has itself in its chain");
+    out.push(match err.downcast_ref::<Message>() {
+        Some(m) => m.render(lang),
+        None => message(first).render(lang),
+    });
+    for cause in causes {
+        out.push(message(cause).render(lang));
+    }
+    out
+}

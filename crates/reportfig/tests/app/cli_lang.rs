@@ -1,0 +1,294 @@
+//! The Korean interface as a user on a Korean desktop meets it: messages in Korean from the
+//! locale, `--lang en` to switch back, the hint for a caption the shell split, and styles
+//! found by their Korean titles.
+
+use crate::common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn korean(dir: &Path) -> Command {
+    let mut cmd = common::reportfig_in(dir);
+    cmd.env("LANG", "ko_KR.UTF-8").env("COLUMNS", "100");
+    cmd
+}
+
+fn run(mut cmd: Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn an_unknown_style_is_explained_in_korean_and_in_english_with_lang_en() {
+    let dir = TempDir::new().unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let args = [
+        "generate",
+        "Riverside park",
+        "--style",
+        "flat-vektor-infographic",
+        "--model",
+        &model,
+    ];
+    let mut cmd = korean(dir.path());
+    cmd.args(args);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("오류: "), "{err}");
+    assert!(err.contains("화풍이 없습니다"), "{err}");
+    assert!(err.contains("`flat-vector-infographic`"), "{err}");
+
+    let mut cmd = korean(dir.path());
+    cmd.args(["--lang", "en"]).args(args);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: no style named `flat-vektor-infographic` (did you mean `flat-vector-infographic`?)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_number_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.args(["generate", "Riverside park", "--seed", "abc"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("시드는 0 이상의 정수입니다"), "{err}");
+    assert!(err.contains("'--seed <N>'"), "{err}");
+    assert!(err.contains("자세한 설명은 '--help'로"), "{err}");
+}
+
+#[test]
+fn a_caption_split_by_the_shell_gets_the_command_with_quotes() {
+    let dir = TempDir::new().unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.args(["generate", "스마트", "교통", "신호", "--seed", "7"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("'교통'은(는) 알 수 없는 인수입니다"), "{err}");
+    assert!(err.contains("\"…\"로 감싸 주세요"), "{err}");
+    assert!(
+        err.contains("  reportfig generate \"스마트 교통 신호\" --seed 7\n"),
+        "{err}"
+    );
+
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args(["generate", "Smart", "traffic", "--lang", "en"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unexpected argument 'traffic' found"), "{err}");
+    assert!(err.contains("must be in quotes"), "{err}");
+    assert!(
+        err.contains("  reportfig generate \"Smart traffic\" --lang en\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn styles_are_found_by_their_korean_titles() {
+    let dir = TempDir::new().unwrap();
+    // A part of one title.
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "show", "수채화"]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("watercolor-cityscape"), "{out}");
+    // A whole title, with its spaces left out.
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "show", "야경도시"]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("night-city"), "{out}");
+    // A word in several titles: the error lists them all.
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "show", "도시"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("여러 개입니다"), "{err}");
+    for name in ["isometric-city", "night-city", "watercolor-cityscape"] {
+        assert!(err.contains(name), "{name} missing: {err}");
+    }
+    // The list the titles come from, with its headings in Korean.
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "list"]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\n표지 (cover)\n"), "{out}");
+    assert!(out.contains("수채화 도시 풍경"), "{out}");
+    // No title at all.
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "show", "없는화풍"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`없는화풍`(이)라는 화풍이 없습니다"), "{err}");
+}
+
+#[test]
+fn a_korean_caption_warning_is_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "generate",
+        "포항시 버스 정류장",
+        "--model",
+        &model,
+        "--size",
+        "64x64",
+        "--seed",
+        "1",
+        "--no-translate",
+        "-o",
+        "out.png",
+    ]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("주의: 설명이 번역되지 않고 한국어 그대로 그림 모델에 들어갑니다"),
+        "{err}"
+    );
+    assert!(err.contains("도움말: "), "{err}");
+    assert!(dir.path().join("out.png").is_file());
+}
+
+#[test]
+fn model_and_size_errors_are_in_korean() {
+    let dir = TempDir::new().unwrap();
+    // Offline, with an empty cache: the preset is not downloaded.
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "generate",
+        "Riverside park",
+        "--model",
+        "sd-turbo",
+        "--offline",
+    ]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("모델을 내려받지 않았거나"), "{err}");
+    assert!(
+        err.contains("도움말: 인터넷이 되는 컴퓨터에서 같은 HF_HOME"),
+        "{err}"
+    );
+    assert!(err.contains("reportfig models fetch sd-turbo"), "{err}");
+
+    let model = common::tiny_turbo().display().to_string();
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "generate",
+        "Riverside park",
+        "--model",
+        &model,
+        "--size",
+        "500x512",
+    ]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("가로 500은(는) 8의 배수가 아닙니다. 496이나 504(으)로 해 보세요"),
+        "{err}"
+    );
+
+    let mut cmd = korean(dir.path());
+    cmd.args(["generate", "Riverside park", "--model", "no-such-model"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("\"no-such-model\"(이)라는 모델을 찾을 수 없습니다"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_outline_mistake_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("outline.md"),
+        "# 교통 보고서\n\n## 버스 정류장 {seed=일곱}\n",
+    )
+    .unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.args(["batch", "outline.md", "--dry-run"]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("3번째 줄: 시드 \"일곱\"은(는)"), "{err}");
+    assert!(err.contains("도움말: seed=7처럼 적어 주세요"), "{err}");
+}
+
+#[test]
+fn a_batch_under_a_korean_locale_speaks_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("outline.md"),
+        "## 버스 정류장 {en=\"Bus stop\"}\n",
+    )
+    .unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "batch",
+        "outline.md",
+        "--model",
+        &model,
+        "--size",
+        "64x64",
+        "--no-translate",
+    ]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("새로 만듦 1장, 이미 최신 0장, 실패 0장\n"),
+        "{out}"
+    );
+    assert!(out.contains("그림 모아 보기 페이지: "), "{out}");
+    assert!(err.contains("저장함: "), "{err}");
+    assert!(!err.contains("wrote "), "{err}");
+    // Run again: nothing to do, said in Korean.
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "batch",
+        "outline.md",
+        "--model",
+        &model,
+        "--size",
+        "64x64",
+        "--no-translate",
+    ]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("새로 만듦 0장, 이미 최신 1장, 실패 0장\n"),
+        "{out}"
+    );
+    assert!(err.contains(": 이미 최신입니다"), "{err}");
+    let gallery = std::fs::read_to_string(dir.path().join("figures/index.html")).unwrap();
+    assert!(gallery.contains("<html lang=\"ko\">"));
+
+    // `--lang ko` on an English desktop: the same, review page included.
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args([
+        "batch",
+        "outline.md",
+        "--model",
+        &model,
+        "--size",
+        "64x64",
+        "--no-translate",
+        "--force",
+        "--lang",
+        "ko",
+    ]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("새로 만듦 1장"), "{out}");
+    let gallery = std::fs::read_to_string(dir.path().join("figures/index.html")).unwrap();
+    assert!(gallery.contains("<html lang=\"ko\">"));
+}
