@@ -5,6 +5,7 @@
 
 use std::error::Error;
 
+use crate::batch::BatchError;
 use crate::commands::BadInput;
 use crate::i18n::{Lang, Message};
 use crate::model::source::SourceError;
@@ -12,6 +13,7 @@ use crate::msg;
 use crate::outline::OutlineError;
 use crate::page::SizeError;
 use crate::style::StyleError;
+use reportfig_engine::pipeline::{NumericStage, PipelineError};
 
 /// The message for one error (not its causes).
 pub fn message(e: &(dyn Error + 'static)) -> Message {
@@ -36,6 +38,31 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         if let Some(m) = outline_error(o) {
             return m;
         }
+    }
+    if let Some(BatchError::NotOurs { path, what }) = e.downcast_ref::<BatchError>() {
+        let reason = match *what {
+            "it is not a reportfig manifest" => "manifest",
+            "there is no reportfig manifest.json beside it" => "page",
+            _ => "picture",
+        };
+        return msg!(
+            "batch-not-ours",
+            path = path.display().to_string(),
+            reason = reason
+        );
+    }
+    if let Some(PipelineError::NotFinite { stage }) = e.downcast_ref::<PipelineError>() {
+        let (stage, step, total) = match *stage {
+            NumericStage::TextEncoder => ("text-encoder", 0, 0),
+            NumericStage::UNet { step, total } => ("unet", step, total),
+            NumericStage::Vae => ("vae", 0, 0),
+        };
+        return msg!(
+            "pipeline-not-finite",
+            stage = stage,
+            step = step,
+            total = total
+        );
     }
     msg!("untranslated", text = e.to_string())
 }
@@ -202,6 +229,15 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             line = *line,
             key = key,
             known = known
+        ),
+        OutlineError::TooLarge { path, limit_mb } => {
+            msg!("outline-too-large", path = shown(path), limit = *limit_mb)
+        }
+        OutlineError::ControlCharacter { path, line, code } => msg!(
+            "outline-control-character",
+            path = shown(path),
+            line = *line,
+            code = code
         ),
         _ => return None,
     })

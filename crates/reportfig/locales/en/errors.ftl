@@ -111,3 +111,20 @@ outline-bad-seed = { $path }:{ $line }: seed "{ $value }" is not a whole number 
     .hint = write it like seed=7
 outline-unknown-setting = { $path }:{ $line }: unknown setting "{ $key }" in {"{"}…{"}"}
     .hint = the settings are { $known }, written like {"{"}style=isometric-city seed=7{"}"}
+
+outline-too-large = the outline { $path } is larger than { $limit } MB, far more than any report needs
+    .hint = check that this is the outline you meant; split a very long list into several outlines
+outline-control-character = { $path }:{ $line }: the line contains an invisible control character ({ $code }), which would reach the terminal and the review page
+    .hint = delete it or retype the line (it usually comes from copying out of another program)
+batch-not-ours = { $path } was not made by reportfig ({ $reason ->
+        [manifest] it is not a reportfig manifest
+        [page] there is no reportfig manifest.json beside it
+       *[picture] it has no reportfig metadata
+    }), so the batch will not replace it
+    .hint = move or rename that file, choose another folder with --out, or add --force to replace it
+pipeline-not-finite = the { $stage ->
+        [text-encoder] text encoder
+        [unet] UNet (step { $step } of { $total })
+       *[vae] VAE decoder
+    } produced values that are not numbers (NaN or infinity), so the picture would be blank
+    .hint = the model's weights may be damaged: download the model again; if it uses f16, try f32

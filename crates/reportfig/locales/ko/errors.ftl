@@ -9,7 +9,7 @@ caption-empty = 설명 문구가 비어 있습니다
 steps-zero = 단계 수(--steps)는 1 이상이어야 합니다
 steps-too-many = 단계 수 --steps { $steps }은(는) 모델이 학습한 1000보다 많습니다. 보통 20~50이면 충분합니다
 guidance-negative = 충실도 --guidance { $guidance }는 0 이상이어야 합니다 (보통 7.5, 터보 모델은 0)
-guidance-too-high = 충실도 --guidance { $guidance }은(는) { $max }보다 커서 그림이 하얗게 비어 버립니다 (보통 7.5, 터보 모델은 0)
+guidance-too-high = 충실도 --guidance { $guidance }은(는) { $max }보다 커서 그림이 빈 화면이 됩니다 (보통 7.5, 터보 모델은 0)
 exact-ratio-needs-size = --exact-ratio를 쓰려면 용지 크기가 필요합니다 (--size a4-portrait처럼 지정하거나, 크기가 정해진 화풍을 쓰세요)
 output-parent-is-file = { $path }에 저장할 수 없습니다: { $folder }은(는) 폴더가 아니라 파일입니다
     .hint = -o로 다른 곳을 정해 주세요
@@ -109,3 +109,20 @@ outline-bad-seed = { $path } { $line }번째 줄: 시드 "{ $value }"은(는) 0�
     .hint = seed=7처럼 적어 주세요
 outline-unknown-setting = { $path } { $line }번째 줄: {"{"}…{"}"} 안의 "{ $key }"은(는) 알 수 없는 설정입니다
     .hint = 쓸 수 있는 설정은 { $known }이며, {"{"}style=isometric-city seed=7{"}"}처럼 적습니다
+
+outline-too-large = 보고서 개요 { $path }이(가) { $limit }MB보다 큽니다. 보고서 개요로는 지나치게 큰 파일입니다
+    .hint = 의도한 개요 파일이 맞는지 확인해 주세요. 아주 긴 목록은 여러 개요로 나눠 주세요
+outline-control-character = { $path } { $line }번째 줄: 눈에 보이지 않는 제어 문자({ $code })가 들어 있어 화면과 검토 페이지를 어지럽힐 수 있습니다
+    .hint = 그 글자를 지우거나 줄을 다시 입력해 주세요 (다른 프로그램에서 복사해 올 때 흔히 섞여 들어옵니다)
+batch-not-ours = { $path }은(는) reportfig가 만든 파일이 아니므로({ $reason ->
+        [manifest] reportfig 목록 파일 형식이 아님
+        [page] 옆에 reportfig의 manifest.json이 없음
+       *[picture] reportfig 정보가 들어 있지 않음
+    }) 일괄 작업이 덮어쓰지 않습니다
+    .hint = 그 파일을 옮기거나 이름을 바꾸거나, --out으로 다른 폴더를 고르거나, 바꿔도 된다면 --force를 붙여 주세요
+pipeline-not-finite = { $stage ->
+        [text-encoder] 문장 해석 단계(텍스트 인코더)
+        [unet] 그림 생성 단계({ $total }단계 중 { $step }단계)
+       *[vae] 그림 완성 단계(VAE)
+    }에서 숫자가 아닌 값(NaN 또는 무한대)이 나와, 그림이 빈 화면이 됩니다
+    .hint = 모델 파일이 손상되었을 수 있습니다. 모델을 다시 내려받아 주세요. f16으로 실행 중이면 f32로 해 보세요

@@ -558,6 +558,14 @@ fn a_damaged_figure_is_made_again_and_a_foreign_file_is_refused() {
     );
     assert!(r.stderr.contains("--force"), "{}", r.stderr);
     assert_eq!(std::fs::read(&second).unwrap(), mine);
+    let r = run(batch(home.path(), &outline, &["-q", "--lang", "ko"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("reportfig가 만든 파일이 아니므로"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
     // --force replaces it.
     ok(batch(home.path(), &outline, &["-q", "--force"]));
     assert_ne!(std::fs::read(&second).unwrap(), mine);

@@ -73,6 +73,15 @@ fn a_nan_in_the_unet_fails_at_the_unet_step_and_writes_nothing() {
     );
     let r = generate(dir.path(), &model, &["--steps", "2"]);
     assert_failed_at(dir.path(), &r, "UNet (step 1 of 2)");
+    // The same in Korean, in the words of the interface.
+    let r = generate(dir.path(), &model, &["--steps", "2", "--lang", "ko"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("그림 생성 단계(2단계 중 1단계)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("모델 파일이 손상"), "{}", r.stderr);
 }
 
 #[test]
