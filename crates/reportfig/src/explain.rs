@@ -12,6 +12,7 @@ use crate::model::source::SourceError;
 use crate::msg;
 use crate::outline::OutlineError;
 use crate::page::SizeError;
+use crate::style::import::ImportError;
 use crate::style::StyleError;
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
 
@@ -49,6 +50,27 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             "batch-not-ours",
             path = path.display().to_string(),
             reason = reason
+        );
+    }
+    if let Some(ImportError::BadField {
+        file,
+        entry,
+        field,
+        found,
+    }) = e.downcast_ref::<ImportError>()
+    {
+        let kind = match *found {
+            "a number" => "number",
+            "true or false" => "bool",
+            "a list" => "list",
+            _ => "object",
+        };
+        return msg!(
+            "style-import-bad-field",
+            file = file,
+            entry = *entry,
+            field = *field,
+            found = kind
         );
     }
     if let Some(PipelineError::NotFinite { stage }) = e.downcast_ref::<PipelineError>() {

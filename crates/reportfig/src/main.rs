@@ -70,6 +70,14 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(t) = cause.downcast_ref::<reportfig::translate::source::TranslatorError>() {
             return if t.is_user_input() { 2 } else { 1 };
         }
+        if let Some(i) = cause.downcast_ref::<reportfig::style::import::ImportError>() {
+            // Only failing to write the converted files is not the input's fault.
+            return if matches!(i, reportfig::style::import::ImportError::Write { .. }) {
+                1
+            } else {
+                2
+            };
+        }
         if cause.is::<BadInput>()
             || cause.is::<reportfig::style::StyleError>()
             || cause.is::<reportfig::outline::OutlineError>()
@@ -185,7 +193,7 @@ fn style_library(
     let lib = StyleLibrary::load(user_dir.as_deref(), styles_dir)?;
     for d in lib.diagnostics() {
         // A style file's diagnostics quote the file and field; their wording is English.
-        term.event(Event::Warning(msg!("untranslated", text = d.to_string())));
+        term.event(Event::Warning(msg!("untranslated", text = d.detail())));
     }
     Ok(lib)
 }

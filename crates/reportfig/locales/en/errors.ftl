@@ -128,3 +128,12 @@ pipeline-not-finite = the { $stage ->
        *[vae] VAE decoder
     } produced values that are not numbers (NaN or infinity), so the picture would be blank
     .hint = the model's weights may be damaged: download the model again; if it uses f16, try f32
+batch-out-not-folder = --out { $path } is a file, not a folder
+    .hint = give a folder for the figures (it is created if missing), or leave --out away to use the figures folder beside the outline
+style-import-bad-field = { $file }: style { $entry }: `{ $field }` is { $found ->
+        [number] a number
+        [bool] true or false
+        [list] a list
+       *[object] an object
+    }, not text
+    .hint = write it in double quotes, for example "{ $field }": "watercolor, { "{" }prompt{ "}" }"

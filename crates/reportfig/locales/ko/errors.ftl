@@ -126,3 +126,12 @@ pipeline-not-finite = { $stage ->
        *[vae] 그림 완성 단계(VAE)
     }에서 숫자가 아닌 값(NaN 또는 무한대)이 나와, 그림이 빈 화면이 됩니다
     .hint = 모델 파일이 손상되었을 수 있습니다. 모델을 다시 내려받아 주세요. f16으로 실행 중이면 f32로 해 보세요
+batch-out-not-folder = --out { $path }은(는) 폴더가 아니라 파일입니다
+    .hint = 그림을 저장할 폴더를 적어 주세요(없으면 새로 만듭니다). --out을 빼면 개요 파일 옆의 figures 폴더에 저장합니다
+style-import-bad-field = { $file }: { $entry }번째 스타일: `{ $field }`이(가) 글자가 아니라 { $found ->
+        [number] 숫자
+        [bool] 참/거짓 값
+        [list] 목록
+       *[object] 객체
+    }입니다
+    .hint = 큰따옴표로 감싸 주세요. 예: "{ $field }": "watercolor, { "{" }prompt{ "}" }"

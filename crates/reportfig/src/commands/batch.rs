@@ -223,6 +223,14 @@ pub fn run(
                 .collect(),
         },
     };
+    // Found before any translation or model work, and said in the words of the flag.
+    if settings.out_dir.exists() && !settings.out_dir.is_dir() {
+        return Err(BadInput(msg!(
+            "batch-out-not-folder",
+            path = settings.out_dir.display().to_string()
+        ))
+        .into());
+    }
     let source = session::parse_model(&opts.model, reporter)?;
     let translator = translate_captions(opts, &outline, &settings.out_dir, reporter)?;
     let model = if opts.dry_run {

@@ -48,6 +48,14 @@ pub enum ImportError {
     },
     #[error("{file}: the CSV has no `name` and `prompt` columns (found: {found}); A1111's styles.csv starts with the line name,prompt,negative_prompt")]
     CsvHeader { file: String, found: String },
+    #[error("{file}: style {entry}: `{field}` is {found}, not text")]
+    BadField {
+        file: String,
+        /// 1-based position in the list.
+        entry: usize,
+        field: &'static str,
+        found: &'static str,
+    },
     #[error("{file} has no styles to import")]
     Empty { file: String },
     #[error("cannot tell the format of {file}; name it .csv (A1111 styles.csv) or .json (Fooocus / InvokeAI styles)")]
@@ -162,6 +170,18 @@ fn parse_csv(text: &str, file: &str) -> Result<Vec<Raw>, ImportError> {
     Ok(out)
 }
 
+/// A JSON value's kind in words, for messages.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "text",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 fn parse_json(text: &str, file: &str) -> Result<Vec<Raw>, ImportError> {
     let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| ImportError::Json {
@@ -184,24 +204,39 @@ fn parse_json(text: &str, file: &str) -> Result<Vec<Raw>, ImportError> {
             })
         }
     };
-    let text_of = |o: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| {
-        keys.iter()
-            .find_map(|k| o.get(*k).and_then(|v| v.as_str()))
-            .unwrap_or("")
-            .to_string()
-    };
     let mut out = Vec::new();
-    for item in list {
+    for (i, item) in list.iter().enumerate() {
         let Some(o) = item.as_object() else { continue };
+        // A field that is there but not text (`"prompt": 42`) is a mistake to show, not a
+        // style to drop without a word.
+        let text_of = |o: &serde_json::Map<String, serde_json::Value>,
+                       keys: &[&'static str]|
+         -> Result<String, ImportError> {
+            for &key in keys {
+                match o.get(key) {
+                    None | Some(serde_json::Value::Null) => continue,
+                    Some(serde_json::Value::String(s)) => return Ok(s.clone()),
+                    Some(other) => {
+                        return Err(ImportError::BadField {
+                            file: file.to_string(),
+                            entry: i + 1,
+                            field: key,
+                            found: json_kind(other),
+                        })
+                    }
+                }
+            }
+            Ok(String::new())
+        };
         // InvokeAI keeps the prompts under `preset_data` with `positive_prompt`.
         let data = o
             .get("preset_data")
             .and_then(|d| d.as_object())
             .unwrap_or(o);
         out.push(Raw {
-            name: text_of(o, &["name"]),
-            prompt: text_of(data, &["prompt", "positive_prompt"]),
-            negative: text_of(data, &["negative_prompt"]),
+            name: text_of(o, &["name"])?,
+            prompt: text_of(data, &["prompt", "positive_prompt"])?,
+            negative: text_of(data, &["negative_prompt"])?,
         });
     }
     Ok(out)

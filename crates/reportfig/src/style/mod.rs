@@ -253,20 +253,29 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// File, line, field and message, without the severity: for a reporter that labels
+    /// warnings itself.
+    pub fn detail(&self) -> String {
+        let mut s = self.file.clone();
+        if let Some(line) = self.line {
+            s.push_str(&format!(":{line}"));
+        }
+        if let Some(field) = &self.field {
+            s.push_str(&format!(": field `{field}`"));
+        }
+        s.push_str(&format!(": {}", self.message));
+        s
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}: {}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
-        }
-        write!(f, ": {}", self.message)
+        write!(f, "{sev}: {}", self.detail())
     }
 }
 

@@ -570,3 +570,21 @@ fn a_damaged_figure_is_made_again_and_a_foreign_file_is_refused() {
     ok(batch(home.path(), &outline, &["-q", "--force"]));
     assert_ne!(std::fs::read(&second).unwrap(), mine);
 }
+
+#[test]
+fn out_naming_a_file_is_bad_input_in_the_words_of_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let report = tempfile::tempdir().unwrap();
+    let outline = report.path().join("outline.txt");
+    std::fs::write(&outline, "Smart bus stop\n").unwrap();
+    let file = report.path().join("not-a-folder");
+    std::fs::write(&file, "mine").unwrap();
+    let r = run(batch(
+        home.path(),
+        &outline,
+        &["--dry-run", "--out", file.to_str().unwrap()],
+    ));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is a file, not a folder"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

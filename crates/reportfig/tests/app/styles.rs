@@ -609,3 +609,36 @@ fn a_unique_beginning_names_a_style() {
     // "texture" begins three styles: not enough to choose one.
     assert!(lib.get("texture").is_err());
 }
+
+#[test]
+fn an_import_field_that_is_not_text_is_an_error_naming_the_style_not_a_silent_skip() {
+    let text = r#"[{"name": "ok", "prompt": "a {prompt}"}, {"name": "bad", "prompt": 42}]"#;
+    let err = import_text(text, ImportFormat::StyleJson, "s.json").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::BadField {
+                entry: 2,
+                field: "prompt",
+                found: "a number",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Through the binary: exit 2 (bad input), nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.json"), text).unwrap();
+    let r = crate::common::run(
+        crate::common::reportfig_in(dir.path()).args(["styles", "import", "s.json"]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("style 2"), "{}", r.stderr);
+    assert!(!dir.path().join(".home/config/reportfig/styles").exists());
+    // So is a file that is not JSON at all.
+    std::fs::write(dir.path().join("s.json"), "garbage{").unwrap();
+    let r = crate::common::run(
+        crate::common::reportfig_in(dir.path()).args(["styles", "import", "s.json"]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
