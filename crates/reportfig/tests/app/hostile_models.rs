@@ -110,3 +110,29 @@ fn guidance_beyond_the_cap_is_refused_before_any_work() {
     let r = generate(dir.path(), tiny_turbo(), &["--guidance", "30"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn absurd_configs_and_broken_tokenizers_are_bad_input_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A UNet config that asks for a billion channels: refused when its weights do not fit,
+    // before anything of that size is allocated (the test would run out of memory otherwise).
+    let model = model_copy(dir.path());
+    let config_path = model.join("unet/config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["block_out_channels"] = serde_json::json!([1_000_000_000u64, 2_000_000_000u64]);
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("unet"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    std::fs::remove_dir_all(&model).unwrap();
+
+    // A tokenizer vocabulary that is not JSON.
+    let model = model_copy(dir.path());
+    std::fs::write(model.join("tokenizer/vocab.json"), "not json").unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("tokenizer/vocab.json"), "{}", r.stderr);
+    assert!(!files(dir.path()).iter().any(|f| f.ends_with(".png")));
+}
