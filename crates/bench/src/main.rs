@@ -1,7 +1,7 @@
 //! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
 //! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--translator-config DIR]
 //! [--no-candle] [--no-winograd] [--whole]
-//! [--half-weights]`
+//! [--half-weights]`, with `REPORTFIG_ISA=avx512|avx2|portable` to time a narrower kernel path
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
 //! latents) with our kernels and with candle's own ops, then, when configs are given, whole
@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Module, Tensor};
 use reportfig_engine::model::config::{read_json, UNetConfig, VaeConfig};
-use reportfig_engine::pipeline::kernels;
+use reportfig_engine::pipeline::{kernels, memory, ConvAlgorithm, Isa, LoadContext, WeightStorage};
 
 struct Options {
     runs: usize,
@@ -29,6 +29,19 @@ struct Options {
     candle: bool,
     whole: bool,
     half_weights: bool,
+    /// The kernels every row runs (`REPORTFIG_ISA`, else the widest this CPU has).
+    isa: Isa,
+    conv: ConvAlgorithm,
+}
+
+impl Options {
+    /// What the networks are built with (f32 weights unless `--half-weights` asks, for the
+    /// whole-image row only).
+    fn context(&self, weights: WeightStorage) -> LoadContext {
+        LoadContext::new(self.isa)
+            .with_conv(self.conv)
+            .with_weights(weights)
+    }
 }
 
 fn parse_args() -> Result<Options> {
@@ -43,6 +56,11 @@ fn parse_args() -> Result<Options> {
         candle: true,
         whole: false,
         half_weights: false,
+        isa: match std::env::var("REPORTFIG_ISA") {
+            Ok(name) => Isa::from_name(&name).context("REPORTFIG_ISA")?,
+            Err(_) => Isa::detect(),
+        },
+        conv: ConvAlgorithm::Auto,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -56,7 +74,7 @@ fn parse_args() -> Result<Options> {
             "--text-config" => o.text_config = Some(value()?.into()),
             "--translator-config" => o.translator_config = Some(value()?.into()),
             "--no-candle" => o.candle = false,
-            "--no-winograd" => reportfig_engine::pipeline::kernels::set_winograd(false),
+            "--no-winograd" => o.conv = ConvAlgorithm::Direct,
             "--whole" => o.whole = true,
             "--half-weights" => o.half_weights = true,
             "-h" | "--help" => {
@@ -190,12 +208,13 @@ fn randn(dims: &[usize]) -> Result<Tensor> {
 }
 
 fn matmul_rows(b: &mut Bench) -> Result<()> {
+    let isa = b.opts.isa;
     let n = 4096;
     let x = randn(&[n, n])?;
     let y = randn(&[n, n])?;
     let gf = 2.0 * (n * n * n) as f64 / 1e9;
     b.time("matmul 4096³ ours", Some(gf), || {
-        kernels::matmul(&x, &y)?;
+        kernels::matmul(isa, &x, &y)?;
         Ok(())
     })?;
     if b.opts.candle {
@@ -209,6 +228,7 @@ fn matmul_rows(b: &mut Bench) -> Result<()> {
 
 /// The 3×3 convolutions that dominate SD 2.1's UNet (64² latents) and its VAE decoder.
 fn conv_rows(b: &mut Bench) -> Result<()> {
+    let isa = b.opts.isa;
     // (label, channels in, channels out, size, stride)
     let shapes = [
         ("unet conv 320→320 64²", 320, 320, 64, 1),
@@ -233,36 +253,20 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
         let so = (s + 2 - 3) / stride + 1;
         let gf = 2.0 * (co * so * so) as f64 * (ci * 9) as f64 / 1e9;
         b.time(&name, Some(gf), || {
-            kernels::conv2d(&x, &w, Some(&bias), stride, 1)?;
+            kernels::conv2d(isa, &x, &w, Some(&bias), stride, 1)?;
             Ok(())
         })?;
         if stride == 1 && b.wanted(&format!("{label} wino")) {
-            let ws = w.flatten_all()?.to_vec1::<f32>()?;
-            let bs = bias.to_vec1::<f32>()?;
-            let xs = x.flatten_all()?.to_vec1::<f32>()?;
-            let pa = kernels::pack_conv_weight(&w)?;
+            let pa = kernels::pack_conv_weight(isa, &w)?;
             b.time(&format!("{label} prepacked"), Some(gf), || {
                 kernels::conv2d_prepacked(&x, &pa, (3, 3), Some(&bias), 1, 1, None)?;
                 Ok(())
             })?;
-            let g = kernels::conv::ConvGeometry {
-                batch: 1,
-                in_channels: ci,
-                height: s,
-                width: s,
-                out_channels: co,
-                kernel_h: 3,
-                kernel_w: 3,
-                stride: 1,
-                padding: 1,
-            };
-            let mut out = vec![0f32; co * s * s];
-            use kernels::gemm::Bias;
-            use kernels::winograd::{WinogradWeights, F2, F4};
-            for (tag, tiling) in [("wino", &F2), ("wino4", &F4)] {
-                let ww = WinogradWeights::new(kernels::Isa::detect(), tiling, &ws, co, ci);
+            use kernels::WinogradTiling;
+            for (tag, tiling) in [("wino", WinogradTiling::F2), ("wino4", WinogradTiling::F4)] {
+                let ww = kernels::pack_winograd_weight(isa, &w, tiling)?;
                 b.time(&format!("{label} {tag}"), Some(gf), || {
-                    kernels::winograd::conv3x3_winograd(&g, &xs, &ww, Bias::PerRow(&bs), &mut out);
+                    kernels::conv3x3_winograd(&x, &ww, Some(&bias), 1, None)?;
                     Ok(())
                 })?;
             }
@@ -280,6 +284,7 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
 }
 
 fn attention_rows(b: &mut Bench) -> Result<()> {
+    let isa = b.opts.isa;
     // (label, heads, n_q, n_kv, d)
     let shapes = [
         ("unet self-attn 5×4096² d64", 5, 4096, 4096, 64),
@@ -293,7 +298,7 @@ fn attention_rows(b: &mut Bench) -> Result<()> {
         let scale = 1.0 / (d as f64).sqrt();
         let gf = 4.0 * (h * nq * nk * d) as f64 / 1e9;
         b.time(&format!("{label} ours"), Some(gf), || {
-            kernels::attention(&q, &k, &v, scale)?;
+            kernels::attention(isa, &q, &k, &v, scale)?;
             Ok(())
         })?;
         if b.opts.candle {
@@ -309,6 +314,7 @@ fn attention_rows(b: &mut Bench) -> Result<()> {
 }
 
 fn norm_rows(b: &mut Bench) -> Result<()> {
+    let isa = b.opts.isa;
     for (label, c, s) in [
         ("group norm+silu 128×512²", 128, 512),
         ("group norm+silu 320×64²", 320, 64),
@@ -317,7 +323,7 @@ fn norm_rows(b: &mut Bench) -> Result<()> {
         let g = randn(&[c])?;
         let bt = randn(&[c])?;
         b.time(&format!("{label} ours"), None, || {
-            kernels::group_norm(&x, &g, &bt, 32, 1e-6, true)?;
+            kernels::group_norm(isa, &x, &g, &bt, 32, 1e-6, true)?;
             Ok(())
         })?;
         if b.opts.candle {
@@ -346,8 +352,9 @@ fn network_rows(
     if let Some(path) = text {
         let cfg: reportfig_engine::model::config::ClipTextConfig =
             read_json(path, "text encoder config")?;
-        let net = reportfig_engine::pipeline::text::clip::ClipTextModel::load(vb(), &cfg)?;
-        kernels::release_free_memory();
+        let ctx = b.opts.context(WeightStorage::F32);
+        let net = reportfig_engine::pipeline::text::clip::ClipTextModel::load(vb(), &cfg, &ctx)?;
+        memory::release_free_memory();
         let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
         b.time("text encoder 77 tokens", None, || {
             net.forward(&ids)?;
@@ -365,9 +372,13 @@ fn network_rows(
             candle_core::DType::F32,
             Device::Cpu,
         );
-        let net =
-            reportfig_engine::pipeline::unet::UNet2DConditionModel::load(vb.pp("unet"), &cfg)?;
-        kernels::release_free_memory();
+        let load_ctx = b.opts.context(WeightStorage::F32);
+        let net = reportfig_engine::pipeline::unet::UNet2DConditionModel::load(
+            vb.pp("unet"),
+            &cfg,
+            &load_ctx,
+        )?;
+        memory::release_free_memory();
         // SD at 64² latents (512², the size the SD 2.1 figures of PERF.md are for); SDXL at
         // its native 128² (1024²) with its added conditioning (pooled text, size ids).
         let sdxl = net.needs_added_conditioning();
@@ -400,8 +411,9 @@ fn network_rows(
     }
     if let Some(path) = vae {
         let cfg: VaeConfig = read_json(path, "VAE config")?;
-        let net = reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &cfg)?;
-        kernels::release_free_memory();
+        let ctx = b.opts.context(WeightStorage::F32);
+        let net = reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &cfg, &ctx)?;
+        memory::release_free_memory();
         let z = randn(&[1, cfg.latent_channels, 64, 64])?;
         let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
         b.time("vae decode 64²→512²", gf, || {
@@ -469,12 +481,16 @@ fn whole_image(
     let ucfg: UNetConfig = read_json(unet, "UNet config")?;
     let vcfg: VaeConfig = read_json(vae, "VAE config")?;
     // `--half-weights`: what `--dtype f16` does on the CPU (f16 packed weights, f32 compute).
-    let half = reportfig_engine::pipeline::layers::HalfWeights::enable(b.opts.half_weights);
-    let enc = reportfig_engine::pipeline::text::clip::ClipTextModel::load(vb(), &tcfg)?;
-    let net = reportfig_engine::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &ucfg)?;
-    let dec = reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg)?;
-    drop(half);
-    kernels::release_free_memory();
+    let ctx = b.opts.context(if b.opts.half_weights {
+        WeightStorage::F16
+    } else {
+        WeightStorage::F32
+    });
+    let enc = reportfig_engine::pipeline::text::clip::ClipTextModel::load(vb(), &tcfg, &ctx)?;
+    let net =
+        reportfig_engine::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &ucfg, &ctx)?;
+    let dec = reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg, &ctx)?;
+    memory::release_free_memory();
     let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
     let latents = randn(&[1, ucfg.in_channels, 64, 64])?;
     b.time("whole turbo image 512²", None, || {
@@ -496,7 +512,8 @@ fn whole_image(
 
 fn main() -> Result<()> {
     let opts = parse_args()?;
-    kernels::keep_freed_memory_for_reuse();
+    // The bench owns its process, as the reportfig binary does, and tunes its allocator alike.
+    memory::keep_freed_memory_for_reuse();
     let torch = match &opts.torch {
         Some(p) => {
             let text =
@@ -508,7 +525,7 @@ fn main() -> Result<()> {
     };
     println!(
         "kernels: {:?}, threads: {}, runs: {} after one warm-up",
-        kernels::Isa::detect(),
+        opts.isa,
         rayon::current_num_threads(),
         opts.runs
     );
@@ -562,8 +579,8 @@ fn translator_rows(b: &mut Bench, dir: &Path) -> Result<()> {
     gen.max_length = Some(32);
     gen.min_length = Some(31);
     let vb = reportfig_testkit::recording::RecordingBackend::new(7).var_builder();
-    let net = MarianMTModel::load(vb, &cfg)?;
-    kernels::release_free_memory();
+    let net = MarianMTModel::load(vb, &cfg, &b.opts.context(WeightStorage::F32))?;
+    memory::release_free_memory();
     let vocab = cfg.vocab_size as u32;
     let ids: Vec<u32> = (1..TRANSLATE_INPUT as u32)
         .map(|i| (i * 3251) % (vocab - 2) + 1)

@@ -45,6 +45,9 @@ fn main() -> ExitCode {
         }
     };
     let lang = cli.lang.unwrap_or(lang);
+    // This binary owns the process, so it (not the engine) sets the allocator's policy:
+    // freed activations are kept for reuse instead of being unmapped after every op.
+    reportfig_engine::pipeline::memory::keep_freed_memory_for_reuse();
     let mut term = progress::Terminal::new(cli.quiet, lang);
     match run(cli, &mut term) {
         Ok(code) => code,
@@ -132,7 +135,12 @@ fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
     Ok(ModelOptions {
         model: args.model.clone(),
         hub: HubOptions::from_env(args.offline)?,
-        load: LoadOptions { device, dtype },
+        load: LoadOptions {
+            device,
+            dtype,
+            isa: isa_from_env()?,
+            ..LoadOptions::default()
+        },
         state_dir: directories::ProjectDirs::from("", "", "reportfig")
             .map(|d| d.data_local_dir().to_path_buf()),
     })
@@ -145,6 +153,7 @@ fn translate_options(
     args: &cli::TranslateArgs,
     hub: HubOptions,
     device: candle_core::Device,
+    isa: reportfig_engine::pipeline::Isa,
 ) -> anyhow::Result<TranslateOptions> {
     let glossary = if args.no_glossary {
         None
@@ -167,9 +176,21 @@ fn translate_options(
         glossary,
         hub,
         device,
+        isa,
         converted_dir: directories::ProjectDirs::from("", "", "reportfig")
             .map(|d| d.data_local_dir().join("converted")),
     })
+}
+
+/// `REPORTFIG_ISA` (`avx512`, `avx2` or `portable`) chooses the CPU kernels, for checking
+/// or comparing the narrower paths on a machine that has the wider ones; unset, the widest
+/// this CPU runs.
+fn isa_from_env() -> anyhow::Result<reportfig_engine::pipeline::Isa> {
+    match std::env::var("REPORTFIG_ISA") {
+        Ok(name) => reportfig_engine::pipeline::Isa::from_name(&name)
+            .map_err(|e| BadInput(msg!("isa-env-invalid", reason = e.to_string())).into()),
+        Err(_) => Ok(reportfig_engine::pipeline::Isa::detect()),
+    }
 }
 
 fn image_options(a: &cli::ImageArgs) -> ImageOptions {
@@ -221,6 +242,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                     &a.translate,
                     model.hub.clone(),
                     model.load.device.clone(),
+                    model.load.isa,
                 )?,
                 model,
             };
@@ -250,6 +272,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                     &a.translate,
                     model.hub.clone(),
                     model.load.device.clone(),
+                    model.load.isa,
                 )?,
                 outline: a.outline.clone(),
                 image: image_options(&a.image),
@@ -286,6 +309,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                     &a.translate,
                     model.hub.clone(),
                     model.load.device.clone(),
+                    model.load.isa,
                 )?,
                 captions: a.captions.clone(),
                 styles: a.styles.clone(),
@@ -307,7 +331,8 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         }
         Command::Translate(a) => {
             let hub = HubOptions::from_env(a.offline)?;
-            let opts = translate_options(&a.translate, hub, candle_core::Device::Cpu)?;
+            let opts =
+                translate_options(&a.translate, hub, candle_core::Device::Cpu, isa_from_env()?)?;
             let out = commands::translate::run(&a.captions, opts, term)?;
             if a.json {
                 print_out(&serde_json::to_string_pretty(&out)?);

@@ -12,6 +12,7 @@ use std::path::Path;
 use anyhow::Context;
 use reportfig_engine::model::config::ClipTextConfig;
 use reportfig_engine::pipeline::text::clip::ClipTextModel;
+use reportfig_engine::pipeline::LoadContext;
 use reportfig_testkit::recording::RecordingBackend;
 
 fn read(path: &Path) -> anyhow::Result<String> {
@@ -44,7 +45,7 @@ fn main() -> anyhow::Result<()> {
         let text = read(&config_path)?;
         let cfg: ClipTextConfig = serde_json::from_str(&text)?;
         let rec = RecordingBackend::new(11);
-        ClipTextModel::load(rec.var_builder(), &cfg)?;
+        ClipTextModel::load(rec.var_builder(), &cfg, &LoadContext::default())?;
         std::fs::create_dir_all(out.join(encoder))?;
         std::fs::write(out.join(encoder).join("config.json"), &text)?;
         rec.save(&out.join(encoder).join("model.safetensors"))?;

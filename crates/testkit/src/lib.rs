@@ -148,3 +148,36 @@ pub fn not_run(check: &str, needs: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "NOT RUN: {check} needs {needs}");
 }
+
+/// The kernels the engine's tests run on: `REPORTFIG_ISA` (`avx512`, `avx2` or `portable`)
+/// when set, so `tools/test` can run the parity suites on every path this CPU has, else the
+/// widest this CPU has. Read once, here at the test harness's edge; the tests pass it down
+/// through [`load_context`] and [`load_options`]. An ISA this CPU lacks fails loudly rather
+/// than silently testing another path.
+pub fn isa_under_test() -> reportfig_engine::pipeline::Isa {
+    use reportfig_engine::pipeline::Isa;
+    static ISA: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+    *ISA.get_or_init(|| {
+        let isa = match std::env::var("REPORTFIG_ISA") {
+            Ok(name) => Isa::from_name(&name).unwrap_or_else(|e| panic!("REPORTFIG_ISA: {e}")),
+            Err(_) => Isa::detect(),
+        };
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "engine kernels under test: {isa}");
+        isa
+    })
+}
+
+/// The context networks are built with in the engine's tests (see [`isa_under_test`]).
+pub fn load_context() -> reportfig_engine::pipeline::LoadContext {
+    reportfig_engine::pipeline::LoadContext::new(isa_under_test())
+}
+
+/// [`reportfig_engine::pipeline::LoadOptions`] for the engine's tests (see
+/// [`isa_under_test`]).
+pub fn load_options() -> reportfig_engine::pipeline::LoadOptions {
+    reportfig_engine::pipeline::LoadOptions {
+        isa: isa_under_test(),
+        ..Default::default()
+    }
+}

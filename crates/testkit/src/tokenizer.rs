@@ -18,6 +18,7 @@ use super::TinyFamily;
 use reportfig_engine::model::config::ClipTextConfig;
 use reportfig_engine::pipeline::text::clip::ClipTextModel;
 use reportfig_engine::pipeline::text::tokenizer::{byte_level_alphabet, END_OF_WORD};
+use reportfig_engine::pipeline::LoadContext;
 
 /// The tiny text encoders' `vocab_size`.
 pub const TINY_VOCAB_SIZE: usize = 1000;
@@ -477,7 +478,7 @@ pub fn write_tiny_text_encoder(dir: &Path, family: TinyFamily, which: &str) -> a
     // A different seed per family and encoder, so SDXL's two encoders differ.
     let seed = 0x5EED_7E47 ^ ((family as u64) << 8) ^ (which.len() as u64);
     let rec = RecordingBackend::new(seed);
-    ClipTextModel::load(rec.var_builder(), &cfg)?;
+    ClipTextModel::load(rec.var_builder(), &cfg, &LoadContext::default())?;
     let weights = out.join("model.safetensors");
     rec.save(&weights)
         .with_context(|| format!("writing {}", weights.display()))?;

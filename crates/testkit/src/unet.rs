@@ -8,6 +8,7 @@ use super::recording::RecordingBackend;
 use super::TinyFamily;
 use reportfig_engine::model::config::UNetConfig;
 use reportfig_engine::pipeline::unet::UNet2DConditionModel;
+use reportfig_engine::pipeline::LoadContext;
 
 /// The fixed seed of each family's tiny UNet; changing one changes the golden files.
 fn seed(family: TinyFamily) -> u64 {
@@ -103,7 +104,7 @@ pub fn write_unet_variant(dir: &Path, name: &str) -> anyhow::Result<()> {
 pub fn write_unet(dir: &Path, config_json: &str, seed: u64) -> anyhow::Result<()> {
     let cfg: UNetConfig = serde_json::from_str(config_json).context("parsing the unet config")?;
     let backend = RecordingBackend::new(seed);
-    UNet2DConditionModel::load(backend.var_builder(), &cfg)?;
+    UNet2DConditionModel::load(backend.var_builder(), &cfg, &LoadContext::default())?;
     let unet_dir = dir.join("unet");
     std::fs::create_dir_all(&unet_dir)
         .with_context(|| format!("creating {}", unet_dir.display()))?;

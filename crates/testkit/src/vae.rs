@@ -9,6 +9,7 @@ use super::recording::RecordingBackend;
 use super::TinyFamily;
 use reportfig_engine::model::config::VaeConfig;
 use reportfig_engine::pipeline::vae::{AutoencoderKL, CONFIG_FILE, WEIGHTS_FILE};
+use reportfig_engine::pipeline::LoadContext;
 
 /// The weight seed of each family's tiny VAE: distinct, so the families' goldens differ.
 pub fn vae_seed(family: TinyFamily) -> u64 {
@@ -36,7 +37,7 @@ fn vae_tensors(
 ) -> anyhow::Result<HashMap<String, candle_core::Tensor>> {
     let cfg: VaeConfig = serde_json::from_str(config_json).context("tiny VAE config")?;
     let backend = RecordingBackend::new(seed);
-    AutoencoderKL::load(backend.var_builder(), &cfg)?;
+    AutoencoderKL::load(backend.var_builder(), &cfg, &LoadContext::default())?;
     Ok(backend.tensors().into_iter().collect())
 }
 

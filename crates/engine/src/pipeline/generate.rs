@@ -13,6 +13,8 @@ use crate::model::config::{
 };
 use crate::model::files::{Component, ModelFiles};
 use crate::pipeline::crop;
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{ConvAlgorithm, LoadContext, WeightStorage};
 use crate::pipeline::noise::TorchGenerator;
 use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
 use crate::pipeline::text::{
@@ -126,11 +128,16 @@ fn plain_message(e: &candle_core::Error) -> String {
     }
 }
 
-/// How to run: where, and in which precision the weights are held.
+/// How to run: where, in which precision the weights are held, and (on the CPU) which
+/// kernels and convolution algorithm the networks are built with. A front end fills it from
+/// its flags and environment; the engine reads nothing else.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     pub device: Device,
     pub dtype: DType,
+    /// The CPU kernels' instruction set (default: the widest this CPU has).
+    pub isa: Isa,
+    pub conv: ConvAlgorithm,
 }
 
 impl Default for LoadOptions {
@@ -138,7 +145,38 @@ impl Default for LoadOptions {
         Self {
             device: Device::Cpu,
             dtype: DType::F32,
+            isa: Isa::detect(),
+            conv: ConvAlgorithm::Auto,
         }
+    }
+}
+
+impl LoadOptions {
+    /// The context every network of the model is built with. On the CPU, f16 means f16
+    /// weights with f32 arithmetic: candle's f16 ops there are slow and our kernels are f32,
+    /// so the weights load as f32, are packed into f16, and the activations stay f32.
+    pub fn context(&self) -> LoadContext {
+        let weights = if self.half_weights_on_cpu() {
+            WeightStorage::F16
+        } else {
+            WeightStorage::F32
+        };
+        LoadContext::new(self.isa)
+            .with_weights(weights)
+            .with_conv(self.conv)
+    }
+
+    /// The dtype weights are read in (f32 when f16 is held in packed weights instead).
+    pub fn load_dtype(&self) -> DType {
+        if self.half_weights_on_cpu() {
+            DType::F32
+        } else {
+            self.dtype
+        }
+    }
+
+    fn half_weights_on_cpu(&self) -> bool {
+        self.device.is_cpu() && self.dtype == DType::F16
     }
 }
 
@@ -256,19 +294,12 @@ impl Pipeline {
     pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
         let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
         let device = opts.device.clone();
-        if device.is_cpu() {
-            crate::pipeline::kernels::keep_freed_memory_for_reuse();
-        }
-        // On the CPU, f16 means f16 weights with f32 arithmetic: candle's f16 ops there are
-        // slow and our kernels are f32, so the weights load as f32, are packed into f16, and
-        // the activations stay f32 (see `layers::HalfWeights`).
-        let half = device.is_cpu() && opts.dtype == DType::F16;
-        let dtype = if half { DType::F32 } else { opts.dtype };
-        let _half_weights = crate::pipeline::layers::HalfWeights::enable(half);
+        let dtype = opts.load_dtype();
+        let ctx = opts.context();
 
         let part = |name: &'static str, c: &Component, tok: &Path| {
             let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
-            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg)
+            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg, &ctx)
                 .map_err(|e| build_error(name, c, e))?;
             Ok::<_, PipelineError>(TextEncoderPart {
                 tokenizer: ClipTokenizer::from_dir(tok)?,
@@ -299,12 +330,17 @@ impl Pipeline {
         let unet = UNet2DConditionModel::load(
             var_builder("UNet", &files.unet, dtype, &device)?,
             &unet_config,
+            &ctx,
         )
         .map_err(|e| build_error("UNet", &files.unet, e))?;
 
         let vae_config: VaeConfig = read_json(&files.vae.config, "VAE config")?;
-        let vae = AutoencoderKL::load(var_builder("VAE", &files.vae, dtype, &device)?, &vae_config)
-            .map_err(|e| build_error("VAE", &files.vae, e))?;
+        let vae = AutoencoderKL::load(
+            var_builder("VAE", &files.vae, dtype, &device)?,
+            &vae_config,
+            &ctx,
+        )
+        .map_err(|e| build_error("VAE", &files.vae, e))?;
 
         let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
         let class = scheduler_config.class_name.clone().unwrap_or_default();
@@ -312,7 +348,7 @@ impl Pipeline {
 
         // Packing weights at load leaves freed tensors as heap holes; give them back so the
         // resident size is what the model needs.
-        crate::pipeline::kernels::release_free_memory();
+        crate::pipeline::memory::release_free_memory();
         Ok(Self {
             device,
             dtype,

@@ -4,8 +4,7 @@
 //! The networks (text encoder, UNet, VAE) call only these, never candle-nn's layers directly,
 //! so that the CPU hot paths can be replaced in one place without touching the model code.
 
-use std::cell::Cell;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
@@ -38,37 +37,94 @@ impl<P> std::fmt::Debug for Weight<P> {
     }
 }
 
-thread_local! {
-    static HALF_WEIGHTS: Cell<bool> = const { Cell::new(false) };
+/// How the packed weights of f32 CPU layers are held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightStorage {
+    /// As loaded.
+    #[default]
+    F32,
+    /// In f16: half the memory, widened back to f32 block by block inside the matrix product,
+    /// so activations and sums stay f32 (biases, norms and embeddings stay f32 too). This is
+    /// what f16 means on the CPU.
+    F16,
 }
 
-/// While alive, every [`Conv2d`] and [`Linear`] loaded on this thread from f32 CPU weights
-/// keeps its packed weights in f16: half their memory, widened back to f32 block by block
-/// inside the matrix product, so activations and sums stay f32 (biases, norms and embeddings
-/// stay f32 too). This is what `--dtype f16` means on the CPU. A guard rather than a load
-/// argument so the networks' `load(vb, config)` signatures stay as they are.
-#[must_use = "half-precision weights apply only while the guard is alive"]
-pub struct HalfWeights {
-    previous: bool,
+/// The algorithm of 3×3 stride-1 convolutions on the CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConvAlgorithm {
+    /// The implicit GEMM everywhere.
+    Direct,
+    /// Winograd F(4,3) (F(2,3) for f16 weights) for the convolutions where
+    /// [`kernels::winograd_pays`] says it does at the model's native size, the direct
+    /// convolution elsewhere.
+    #[default]
+    Auto,
 }
 
-impl HalfWeights {
-    /// Turns f16 weight storage on (or off, with `false`) until the guard is dropped.
-    pub fn enable(on: bool) -> Self {
+/// What every layer of a network is built with: chosen once, when the model loads, and passed
+/// down by the network builders, so no layer reads global state and none changes form in
+/// `forward`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadContext {
+    /// The instruction set of the CPU kernels; weights are packed for it.
+    pub isa: kernels::Isa,
+    pub weights: WeightStorage,
+    pub conv: ConvAlgorithm,
+    /// The size of the feature maps the layers being built see at the model's native image
+    /// size, set by the builders of spatial networks as they descend (`None`: not known, as
+    /// in a text encoder); it is what the Winograd rule is applied to.
+    map: Option<(usize, usize)>,
+}
+
+impl Default for LoadContext {
+    /// The widest kernels the CPU has, f32 weights, Winograd where it pays.
+    fn default() -> Self {
+        Self::new(kernels::Isa::detect())
+    }
+}
+
+impl LoadContext {
+    /// f32 weights and Winograd where it pays, on `isa`'s kernels.
+    pub fn new(isa: kernels::Isa) -> Self {
         Self {
-            previous: HALF_WEIGHTS.replace(on),
+            isa,
+            weights: WeightStorage::F32,
+            conv: ConvAlgorithm::Auto,
+            map: None,
         }
     }
 
-    /// Whether layers loaded now on this thread keep f16 weights.
-    pub fn active() -> bool {
-        HALF_WEIGHTS.get()
+    pub fn with_weights(self, weights: WeightStorage) -> Self {
+        Self { weights, ..self }
     }
-}
 
-impl Drop for HalfWeights {
-    fn drop(&mut self) {
-        HALF_WEIGHTS.set(self.previous);
+    pub fn with_conv(self, conv: ConvAlgorithm) -> Self {
+        Self { conv, ..self }
+    }
+
+    /// The same context for layers whose inputs are `(height, width)` maps at the model's
+    /// native size.
+    pub fn at_map(self, height: usize, width: usize) -> Self {
+        Self {
+            map: Some((height, width)),
+            ..self
+        }
+    }
+
+    /// The same context for layers after a ×2 upsampling (an unknown size stays unknown).
+    pub fn upsampled(self) -> Self {
+        Self {
+            map: self.map.map(|(h, w)| (2 * h, 2 * w)),
+            ..self
+        }
+    }
+
+    /// Whether a convolution with this geometry is built in its Winograd form.
+    fn winograd(&self, in_channels: usize, kernel: usize, stride: usize, padding: usize) -> bool {
+        self.conv == ConvAlgorithm::Auto
+            && self.map.is_some_and(|map| {
+                kernels::winograd_pays(in_channels, map, kernel, stride, padding)
+            })
     }
 }
 
@@ -84,39 +140,34 @@ fn in_f32(x: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tenso
     .to_device(x.device())
 }
 
-/// A packed convolution weight in the form its inputs call for.
+/// A packed convolution weight, in the form chosen at load.
 #[derive(Debug)]
 enum ConvForm {
     /// For the implicit GEMM (`[out, in·k·k]`).
     Direct(kernels::PackedA),
-    /// Winograd's transformed matrices, which replace the direct form on the first input
-    /// large enough for them to pay (the VAE decoder's 3×3 convolutions from 128²): networks
-    /// that never see one (the UNet) keep the direct form, and none keeps both, since the
-    /// Winograd form alone is 4× the weight. Later inputs of any size use it (it is exact
-    /// for all of them, just not faster on small maps).
-    Winograd(kernels::winograd::WinogradWeights),
-}
-
-/// Reads a lock that a panicking writer cannot have left half-written (it only ever swaps in
-/// a complete value).
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|e| e.into_inner())
+    /// Winograd's transformed matrices, for the 3×3 convolutions that see large maps (the
+    /// VAE decoder's from 128²), chosen by [`LoadContext`]. Never both forms: the Winograd one
+    /// alone is 4× the weight. It is exact for inputs of any size, just not faster on small
+    /// maps.
+    Winograd(kernels::WinogradWeights),
 }
 
 /// A 2-D convolution with diffusers' parameter names (`weight` `[out, in, k, k]`, `bias`).
 #[derive(Debug, Clone)]
 pub struct Conv2d {
-    weight: Weight<RwLock<ConvForm>>,
+    weight: Weight<ConvForm>,
     bias: Option<Tensor>,
     out_channels: usize,
     kernel: usize,
     stride: usize,
     padding: usize,
+    isa: kernels::Isa,
 }
 
 impl Conv2d {
     pub fn load(
         vb: VarBuilder,
+        ctx: &LoadContext,
         in_channels: usize,
         out_channels: usize,
         kernel: usize,
@@ -129,14 +180,18 @@ impl Conv2d {
             candle_nn::init::DEFAULT_KAIMING_NORMAL,
         )?;
         let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
-        let weight = if kernels::applies(&[&weight]) {
-            let p = kernels::pack_conv_weight(&weight)?;
-            let p = if HalfWeights::active() {
-                p.into_half()
-            } else {
-                p
+        let weight = if kernels::products_apply(&[&weight]) {
+            let p = kernels::pack_conv_weight(ctx.isa, &weight)?;
+            let p = match ctx.weights {
+                WeightStorage::F16 => p.into_half(),
+                WeightStorage::F32 => p,
             };
-            Weight::Packed(Arc::new(RwLock::new(ConvForm::Direct(p))))
+            let form = if ctx.winograd(in_channels, kernel, stride, padding) {
+                ConvForm::Winograd(kernels::winograd_from_packed(&p)?)
+            } else {
+                ConvForm::Direct(p)
+            };
+            Weight::Packed(Arc::new(form))
         } else {
             Weight::Plain(weight)
         };
@@ -147,11 +202,17 @@ impl Conv2d {
             kernel,
             stride,
             padding,
+            isa: ctx.isa,
         })
     }
 
     pub fn out_channels(&self) -> usize {
         self.out_channels
+    }
+
+    /// Whether this convolution was built in its Winograd form.
+    pub fn is_winograd(&self) -> bool {
+        matches!(&self.weight, Weight::Packed(f) if matches!(**f, ConvForm::Winograd(_)))
     }
 }
 
@@ -169,35 +230,26 @@ impl Conv2d {
 
     fn run(&self, x: &Tensor, residual: Option<&Tensor>) -> Result<Tensor> {
         let b = self.bias.as_ref();
+        let (s, p) = (self.stride, self.padding);
         let weight = match &self.weight {
+            // With a residual, `forward_add` has checked that x is f32 already.
             Weight::Packed(form) => {
-                let k = (self.kernel, self.kernel);
-                let (_, c, h, w) = x.dims4()?;
-                let pays =
-                    kernels::winograd_pays(c, (h, w), self.kernel, self.stride, self.padding);
-                if pays && matches!(*read(form), ConvForm::Direct(_)) {
-                    let mut f = form.write().unwrap_or_else(|e| e.into_inner());
-                    if let ConvForm::Direct(p) = &*f {
-                        *f = ConvForm::Winograd(kernels::winograd_from_packed(p)?);
-                    }
-                }
-                let (s, p) = (self.stride, self.padding);
-                // With a residual, `forward_add` has checked that x is f32 already.
-                return match &*read(form) {
+                return match &**form {
                     ConvForm::Winograd(ww) => {
                         in_f32(x, |x| kernels::conv3x3_winograd(x, ww, b, p, residual))
                     }
                     ConvForm::Direct(pw) => in_f32(x, |x| {
+                        let k = (self.kernel, self.kernel);
                         kernels::conv2d_prepacked(x, pw, k, b, s, p, residual)
                     }),
                 };
             }
             Weight::Plain(w) => w,
         };
-        let y = if kernels::applies(&[x, weight]) {
-            kernels::conv2d(x, weight, b, self.stride, self.padding)?
+        let y = if kernels::products_apply(&[x, weight]) {
+            kernels::conv2d(self.isa, x, weight, b, s, p)?
         } else {
-            let y = x.conv2d(weight, self.padding, self.stride, 1, 1)?;
+            let y = x.conv2d(weight, p, s, 1, 1)?;
             match b {
                 Some(b) => y.broadcast_add(&b.reshape((1, b.dim(0)?, 1, 1))?)?,
                 None => y,
@@ -223,33 +275,43 @@ pub struct Linear {
     weight: Weight<kernels::PackedB>,
     bias: Option<Tensor>,
     out_dim: usize,
+    isa: kernels::Isa,
 }
 
 impl Linear {
-    pub fn load(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
+    pub fn load(vb: VarBuilder, ctx: &LoadContext, in_dim: usize, out_dim: usize) -> Result<Self> {
         let lin = candle_nn::linear(in_dim, out_dim, vb)?;
-        Self::new(lin.weight().clone(), lin.bias().cloned(), out_dim)
+        Self::new(ctx, lin.weight().clone(), lin.bias().cloned(), out_dim)
     }
 
-    pub fn load_no_bias(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<Self> {
+    pub fn load_no_bias(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        in_dim: usize,
+        out_dim: usize,
+    ) -> Result<Self> {
         let lin = candle_nn::linear_no_bias(in_dim, out_dim, vb)?;
-        Self::new(lin.weight().clone(), None, out_dim)
+        Self::new(ctx, lin.weight().clone(), None, out_dim)
     }
 
     /// A layer from a weight `[out, in]` and bias `[out]` already in memory (tied or fused
     /// weights), packed as a loaded one is.
-    pub fn from_parts(weight: Tensor, bias: Option<Tensor>) -> Result<Self> {
+    pub fn from_parts(ctx: &LoadContext, weight: Tensor, bias: Option<Tensor>) -> Result<Self> {
         let out_dim = weight.dim(0)?;
-        Self::new(weight, bias, out_dim)
+        Self::new(ctx, weight, bias, out_dim)
     }
 
-    fn new(weight: Tensor, bias: Option<Tensor>, out_dim: usize) -> Result<Self> {
-        let weight = if kernels::applies(&[&weight]) {
-            let p = kernels::pack_linear_weight(&weight)?;
-            Weight::Packed(Arc::new(if HalfWeights::active() {
-                p.into_half()
-            } else {
-                p
+    fn new(
+        ctx: &LoadContext,
+        weight: Tensor,
+        bias: Option<Tensor>,
+        out_dim: usize,
+    ) -> Result<Self> {
+        let weight = if kernels::products_apply(&[&weight]) {
+            let p = kernels::pack_linear_weight(ctx.isa, &weight)?;
+            Weight::Packed(Arc::new(match ctx.weights {
+                WeightStorage::F16 => p.into_half(),
+                WeightStorage::F32 => p,
             }))
         } else {
             Weight::Plain(weight)
@@ -258,6 +320,7 @@ impl Linear {
             weight,
             bias,
             out_dim,
+            isa: ctx.isa,
         })
     }
 }
@@ -272,8 +335,8 @@ impl Module for Linear {
             }
             Weight::Plain(w) => w,
         };
-        if kernels::applies(&[x, weight]) {
-            return kernels::linear(x, weight, self.bias.as_ref());
+        if kernels::products_apply(&[x, weight]) {
+            return kernels::linear(self.isa, x, weight, self.bias.as_ref());
         }
         let dims = x.dims().to_vec();
         let in_dim = *dims.last().unwrap_or(&0);
@@ -297,10 +360,17 @@ pub struct GroupNorm {
     bias: Tensor,
     groups: usize,
     eps: f64,
+    isa: kernels::Isa,
 }
 
 impl GroupNorm {
-    pub fn load(vb: VarBuilder, groups: usize, channels: usize, eps: f64) -> Result<Self> {
+    pub fn load(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        groups: usize,
+        channels: usize,
+        eps: f64,
+    ) -> Result<Self> {
         // The same names and initial values as `candle_nn::group_norm`.
         let weight = vb.get_with_hints(channels, "weight", candle_nn::Init::Const(1.))?;
         let bias = vb.get_with_hints(channels, "bias", candle_nn::Init::Const(0.))?;
@@ -310,22 +380,30 @@ impl GroupNorm {
             bias,
             groups,
             eps,
+            isa: ctx.isa,
         })
     }
 
     /// `silu(group_norm(x))` in one pass over memory, as every diffusers ResNet block does.
     pub fn forward_silu(&self, x: &Tensor) -> Result<Tensor> {
         if kernels::applies(&[x, &self.weight, &self.bias]) {
-            return kernels::group_norm(x, &self.weight, &self.bias, self.groups, self.eps, true);
+            let (w, b) = (&self.weight, &self.bias);
+            return kernels::group_norm(self.isa, x, w, b, self.groups, self.eps, true);
         }
-        silu(&self.forward(x)?)
+        silu(self.isa, &self.forward(x)?)
+    }
+
+    /// The instruction set this layer was built for (for the activations applied after it).
+    pub fn isa(&self) -> kernels::Isa {
+        self.isa
     }
 }
 
 impl Module for GroupNorm {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         if kernels::applies(&[x, &self.weight, &self.bias]) {
-            return kernels::group_norm(x, &self.weight, &self.bias, self.groups, self.eps, false);
+            let (w, b) = (&self.weight, &self.bias);
+            return kernels::group_norm(self.isa, x, w, b, self.groups, self.eps, false);
         }
         self.inner.forward(x)
     }
@@ -354,10 +432,16 @@ impl Module for LayerNorm {
 /// Scaled dot-product attention.
 ///
 /// q: `[batch, heads, n_q, d]`, k and v: `[batch, heads, n_kv, d]` -> `[batch, heads, n_q, d]`.
-/// `scale` is usually `1/sqrt(d)`.
-pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
-    if kernels::applies(&[q, k, v]) && scale >= 0.0 {
-        return kernels::attention(q, k, v, scale);
+/// `scale` is usually `1/sqrt(d)`; `isa`: the kernels to run (the network's [`LoadContext`]).
+pub fn attention(
+    isa: kernels::Isa,
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    scale: f64,
+) -> Result<Tensor> {
+    if kernels::products_apply(&[q, k, v]) && scale >= 0.0 {
+        return kernels::attention(isa, q, k, v, scale);
     }
     let in_dtype = q.dtype();
     let (q, k, v) = (
@@ -372,9 +456,9 @@ pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tenso
 
 /// The exact GELU, `x Φ(x)` with the error function: what PyTorch's `gelu` and
 /// transformers' `"gelu"` compute (candle's `gelu` is the tanh approximation).
-pub fn gelu_exact(x: &Tensor) -> Result<Tensor> {
+pub fn gelu_exact(isa: kernels::Isa, x: &Tensor) -> Result<Tensor> {
     if kernels::applies(&[x]) {
-        return kernels::gelu_erf(x);
+        return kernels::gelu_erf(isa, x);
     }
     x.gelu_erf()
 }
@@ -384,17 +468,17 @@ pub fn quick_gelu(x: &Tensor) -> Result<Tensor> {
     x * candle_nn::ops::sigmoid(&(x * 1.702)?)?
 }
 
-pub fn silu(x: &Tensor) -> Result<Tensor> {
+pub fn silu(isa: kernels::Isa, x: &Tensor) -> Result<Tensor> {
     if kernels::applies(&[x]) {
-        return kernels::silu(x);
+        return kernels::silu(isa, x);
     }
     x.silu()
 }
 
 /// Softmax over the last dimension.
-pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
+pub fn softmax_last(isa: kernels::Isa, x: &Tensor) -> Result<Tensor> {
     if kernels::applies(&[x]) {
-        return kernels::softmax_last(x);
+        return kernels::softmax_last(isa, x);
     }
     candle_nn::ops::softmax(x, D::Minus1)
 }

@@ -4,12 +4,16 @@ pub mod crop;
 mod generate;
 pub mod kernels;
 pub mod layers;
+pub mod memory;
 pub mod noise;
 pub mod scheduler;
 pub mod text;
 pub mod unet;
 pub mod vae;
 pub mod weights;
+
+pub use kernels::{Isa, IsaError};
+pub use layers::{ConvAlgorithm, LoadContext, WeightStorage};
 
 pub use generate::{
     Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError, Progress,

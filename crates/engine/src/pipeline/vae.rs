@@ -10,7 +10,8 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::model::config::{read_json, ConfigError, VaeConfig};
-use crate::pipeline::layers::{self, Conv2d, GroupNorm, Linear};
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{self, Conv2d, GroupNorm, Linear, LoadContext};
 
 /// diffusers hard-codes this epsilon for every norm in the VAE (`resnet_eps=1e-6`).
 const NORM_EPS: f64 = 1e-6;
@@ -79,11 +80,11 @@ impl VaeError {
 }
 
 /// Attaches the module path to a loading error so the message names the tensor.
-trait LoadContext<T> {
+trait AtModule<T> {
     fn at(self, vb: &VarBuilder) -> Result<T, VaeError>;
 }
 
-impl<T> LoadContext<T> for candle_core::Result<T> {
+impl<T> AtModule<T> for candle_core::Result<T> {
     fn at(self, vb: &VarBuilder) -> Result<T, VaeError> {
         self.map_err(|source| VaeError::Weights {
             module: vb.prefix(),
@@ -132,10 +133,10 @@ impl Activation {
         }
     }
 
-    fn forward(self, x: &Tensor) -> candle_core::Result<Tensor> {
+    fn forward(self, isa: Isa, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
-            Self::Silu => layers::silu(x),
-            Self::Gelu => layers::gelu_exact(x),
+            Self::Silu => layers::silu(isa, x),
+            Self::Gelu => layers::gelu_exact(isa, x),
             Self::Relu => layers::relu(x),
         }
     }
@@ -144,7 +145,7 @@ impl Activation {
     fn after_norm(self, norm: &GroupNorm, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
             Self::Silu => norm.forward_silu(x),
-            other => other.forward(&norm.forward(x)?),
+            other => other.forward(norm.isa(), &norm.forward(x)?),
         }
     }
 }
@@ -225,17 +226,23 @@ fn validate(cfg: &VaeConfig) -> Result<Activation, VaeError> {
 
 fn conv(
     vb: VarBuilder,
+    ctx: &LoadContext,
     c_in: usize,
     c_out: usize,
     kernel: usize,
     stride: usize,
     padding: usize,
 ) -> Result<Conv2d, VaeError> {
-    Conv2d::load(vb.clone(), c_in, c_out, kernel, stride, padding).at(&vb)
+    Conv2d::load(vb.clone(), ctx, c_in, c_out, kernel, stride, padding).at(&vb)
 }
 
-fn group_norm(vb: VarBuilder, groups: usize, channels: usize) -> Result<GroupNorm, VaeError> {
-    GroupNorm::load(vb.clone(), groups, channels, NORM_EPS).at(&vb)
+fn group_norm(
+    vb: VarBuilder,
+    ctx: &LoadContext,
+    groups: usize,
+    channels: usize,
+) -> Result<GroupNorm, VaeError> {
+    GroupNorm::load(vb.clone(), ctx, groups, channels, NORM_EPS).at(&vb)
 }
 
 /// `ResnetBlock2D` without a time embedding: two norm-act-conv steps plus a skip connection
@@ -253,18 +260,18 @@ struct ResnetBlock {
 impl ResnetBlock {
     fn load(
         vb: VarBuilder,
-        c_in: usize,
-        c_out: usize,
+        ctx: &LoadContext,
+        (c_in, c_out): (usize, usize),
         groups: usize,
         act: Activation,
     ) -> Result<Self, VaeError> {
         Ok(Self {
-            norm1: group_norm(vb.pp("norm1"), groups, c_in)?,
-            conv1: conv(vb.pp("conv1"), c_in, c_out, 3, 1, 1)?,
-            norm2: group_norm(vb.pp("norm2"), groups, c_out)?,
-            conv2: conv(vb.pp("conv2"), c_out, c_out, 3, 1, 1)?,
+            norm1: group_norm(vb.pp("norm1"), ctx, groups, c_in)?,
+            conv1: conv(vb.pp("conv1"), ctx, c_in, c_out, 3, 1, 1)?,
+            norm2: group_norm(vb.pp("norm2"), ctx, groups, c_out)?,
+            conv2: conv(vb.pp("conv2"), ctx, c_out, c_out, 3, 1, 1)?,
             conv_shortcut: if c_in != c_out {
-                Some(conv(vb.pp("conv_shortcut"), c_in, c_out, 1, 1, 0)?)
+                Some(conv(vb.pp("conv_shortcut"), ctx, c_in, c_out, 1, 1, 0)?)
             } else {
                 None
             },
@@ -294,10 +301,16 @@ struct MidAttention {
     to_v: Linear,
     to_out: Linear,
     scale: f64,
+    isa: Isa,
 }
 
 impl MidAttention {
-    fn load(vb: VarBuilder, channels: usize, groups: usize) -> Result<Self, VaeError> {
+    fn load(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        channels: usize,
+        groups: usize,
+    ) -> Result<Self, VaeError> {
         // Older checkpoints use the names of diffusers' former `AttentionBlock`; diffusers
         // renames them on load, one tensor at a time, so a file may mix both. The current
         // name is asked first because the fixture backend claims to hold every name.
@@ -310,15 +323,16 @@ impl MidAttention {
                 new
             };
             let vb = vb.pp(name);
-            Linear::load(vb.clone(), channels, channels).at(&vb)
+            Linear::load(vb.clone(), ctx, channels, channels).at(&vb)
         };
         Ok(Self {
-            group_norm: group_norm(vb.pp("group_norm"), groups, channels)?,
+            group_norm: group_norm(vb.pp("group_norm"), ctx, groups, channels)?,
             to_q: linear("to_q", "query")?,
             to_k: linear("to_k", "key")?,
             to_v: linear("to_v", "value")?,
             to_out: linear("to_out.0", "proj_attn")?,
             scale: 1.0 / (channels as f64).sqrt(),
+            isa: ctx.isa,
         })
     }
 
@@ -331,7 +345,7 @@ impl MidAttention {
         let q = self.to_q.forward(&hs)?.unsqueeze(1)?;
         let k = self.to_k.forward(&hs)?.unsqueeze(1)?;
         let v = self.to_v.forward(&hs)?.unsqueeze(1)?;
-        let a = layers::attention(&q, &k, &v, self.scale)?.squeeze(1)?;
+        let a = layers::attention(self.isa, &q, &k, &v, self.scale)?.squeeze(1)?;
         let out = self.to_out.forward(&a)?;
         let out = out.transpose(1, 2)?.reshape((b, c, h, w))?;
         // rescale_output_factor is 1 in the VAE.
@@ -350,24 +364,27 @@ struct MidBlock {
 impl MidBlock {
     fn load(
         vb: VarBuilder,
+        ctx: &LoadContext,
         cfg: &VaeConfig,
         channels: usize,
         act: Activation,
     ) -> Result<Self, VaeError> {
         let groups = cfg.norm_num_groups;
         let resnets = vb.pp("resnets");
+        let c = (channels, channels);
         Ok(Self {
-            resnet0: ResnetBlock::load(resnets.pp(0), channels, channels, groups, act)?,
+            resnet0: ResnetBlock::load(resnets.pp(0), ctx, c, groups, act)?,
             attention: if cfg.mid_block_add_attention {
                 Some(MidAttention::load(
                     vb.pp("attentions").pp(0),
+                    ctx,
                     channels,
                     groups,
                 )?)
             } else {
                 None
             },
-            resnet1: ResnetBlock::load(resnets.pp(1), channels, channels, groups, act)?,
+            resnet1: ResnetBlock::load(resnets.pp(1), ctx, c, groups, act)?,
         })
     }
 
@@ -433,23 +450,38 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn load(vb: VarBuilder, cfg: &VaeConfig, act: Activation) -> Result<Self, VaeError> {
+    /// `at(level)`: the context for maps `level` halvings below the image.
+    fn load(
+        vb: VarBuilder,
+        at: impl Fn(usize) -> LoadContext,
+        cfg: &VaeConfig,
+        act: Activation,
+    ) -> Result<Self, VaeError> {
         let ch = &cfg.block_out_channels;
         let groups = cfg.norm_num_groups;
         let last = ch.len() - 1;
-        let conv_in = conv(vb.pp("conv_in"), cfg.in_channels, ch[0], 3, 1, 1)?;
+        let conv_in = conv(vb.pp("conv_in"), &at(0), cfg.in_channels, ch[0], 3, 1, 1)?;
         let mut down_blocks = Vec::with_capacity(ch.len());
         for (i, &c_out) in ch.iter().enumerate() {
             let vb = vb.pp("down_blocks").pp(i);
             let c_in = if i == 0 { ch[0] } else { ch[i - 1] };
+            let ctx = at(i);
             let resnets = (0..cfg.layers_per_block)
                 .map(|j| {
                     let c = if j == 0 { c_in } else { c_out };
-                    ResnetBlock::load(vb.pp("resnets").pp(j), c, c_out, groups, act)
+                    ResnetBlock::load(vb.pp("resnets").pp(j), &ctx, (c, c_out), groups, act)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let downsampler = if i < last {
-                Some(conv(vb.pp("downsamplers.0.conv"), c_out, c_out, 3, 2, 0)?)
+                Some(conv(
+                    vb.pp("downsamplers.0.conv"),
+                    &ctx,
+                    c_out,
+                    c_out,
+                    3,
+                    2,
+                    0,
+                )?)
             } else {
                 None
             };
@@ -461,10 +493,11 @@ impl Encoder {
         Ok(Self {
             conv_in,
             down_blocks,
-            mid_block: MidBlock::load(vb.pp("mid_block"), cfg, ch[last], act)?,
-            conv_norm_out: group_norm(vb.pp("conv_norm_out"), groups, ch[last])?,
+            mid_block: MidBlock::load(vb.pp("mid_block"), &at(last), cfg, ch[last], act)?,
+            conv_norm_out: group_norm(vb.pp("conv_norm_out"), &at(last), groups, ch[last])?,
             conv_out: conv(
                 vb.pp("conv_out"),
+                &at(last),
                 ch[last],
                 2 * cfg.latent_channels,
                 3,
@@ -496,24 +529,49 @@ struct Decoder {
 }
 
 impl Decoder {
-    fn load(vb: VarBuilder, cfg: &VaeConfig, act: Activation) -> Result<Self, VaeError> {
+    /// `at(level)`: the context for maps `level` halvings below the image.
+    fn load(
+        vb: VarBuilder,
+        at: impl Fn(usize) -> LoadContext,
+        cfg: &VaeConfig,
+        act: Activation,
+    ) -> Result<Self, VaeError> {
         let rev: Vec<usize> = cfg.block_out_channels.iter().rev().copied().collect();
         let groups = cfg.norm_num_groups;
         let last = rev.len() - 1;
-        let conv_in = conv(vb.pp("conv_in"), cfg.latent_channels, rev[0], 3, 1, 1)?;
-        let mid_block = MidBlock::load(vb.pp("mid_block"), cfg, rev[0], act)?;
+        let latent = at(last);
+        let conv_in = conv(
+            vb.pp("conv_in"),
+            &latent,
+            cfg.latent_channels,
+            rev[0],
+            3,
+            1,
+            1,
+        )?;
+        let mid_block = MidBlock::load(vb.pp("mid_block"), &latent, cfg, rev[0], act)?;
         let mut up_blocks = Vec::with_capacity(rev.len());
         for (i, &c_out) in rev.iter().enumerate() {
             let vb = vb.pp("up_blocks").pp(i);
             let c_in = if i == 0 { rev[0] } else { rev[i - 1] };
+            let ctx = at(last - i);
             let resnets = (0..=cfg.layers_per_block)
                 .map(|j| {
                     let c = if j == 0 { c_in } else { c_out };
-                    ResnetBlock::load(vb.pp("resnets").pp(j), c, c_out, groups, act)
+                    ResnetBlock::load(vb.pp("resnets").pp(j), &ctx, (c, c_out), groups, act)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let upsampler = if i < last {
-                Some(conv(vb.pp("upsamplers.0.conv"), c_out, c_out, 3, 1, 1)?)
+                let ctx = at(last - i - 1);
+                Some(conv(
+                    vb.pp("upsamplers.0.conv"),
+                    &ctx,
+                    c_out,
+                    c_out,
+                    3,
+                    1,
+                    1,
+                )?)
             } else {
                 None
             };
@@ -523,8 +581,16 @@ impl Decoder {
             conv_in,
             mid_block,
             up_blocks,
-            conv_norm_out: group_norm(vb.pp("conv_norm_out"), groups, rev[last])?,
-            conv_out: conv(vb.pp("conv_out"), rev[last], cfg.out_channels, 3, 1, 1)?,
+            conv_norm_out: group_norm(vb.pp("conv_norm_out"), &at(0), groups, rev[last])?,
+            conv_out: conv(
+                vb.pp("conv_out"),
+                &at(0),
+                rev[last],
+                cfg.out_channels,
+                3,
+                1,
+                1,
+            )?,
         })
     }
 
@@ -554,23 +620,37 @@ pub struct AutoencoderKL {
 impl AutoencoderKL {
     /// Builds the whole model (encoder too, as diffusers loads it) from `vb`, whose names
     /// are those of a diffusers `vae/diffusion_pytorch_model.safetensors`.
-    pub fn load(vb: VarBuilder, cfg: &VaeConfig) -> Result<Self, VaeError> {
+    ///
+    /// `ctx`: the kernels, weight storage and convolution algorithm the layers are built with;
+    /// the convolution algorithm is chosen for the feature maps of an image of the config's
+    /// `sample_size` (the size the model was trained at).
+    pub fn load(vb: VarBuilder, cfg: &VaeConfig, ctx: &LoadContext) -> Result<Self, VaeError> {
         let act = validate(cfg)?;
         let l = cfg.latent_channels;
-        let encoder = Encoder::load(vb.pp("encoder"), cfg, act)?;
-        let decoder = Decoder::load(vb.pp("decoder"), cfg, act)?;
+        // Level i: maps of the image's side halved i times (the encoder's stride-2
+        // convolutions pad to round up, like `div_ceil`).
+        let at = |level: usize| match cfg.sample_size {
+            Some(side) => {
+                let s = (0..level).fold(side, |s, _| s.div_ceil(2));
+                ctx.at_map(s, s)
+            }
+            None => *ctx,
+        };
+        let encoder = Encoder::load(vb.pp("encoder"), at, cfg, act)?;
+        let decoder = Decoder::load(vb.pp("decoder"), at, cfg, act)?;
+        let latent = at(cfg.block_out_channels.len() - 1);
         // Each weight was copied into its packed form and freed: return those holes.
-        crate::pipeline::kernels::release_free_memory();
+        crate::pipeline::memory::release_free_memory();
         Ok(Self {
             encoder,
             decoder,
             quant_conv: if cfg.use_quant_conv {
-                Some(conv(vb.pp("quant_conv"), 2 * l, 2 * l, 1, 1, 0)?)
+                Some(conv(vb.pp("quant_conv"), &latent, 2 * l, 2 * l, 1, 1, 0)?)
             } else {
                 None
             },
             post_quant_conv: if cfg.use_post_quant_conv {
-                Some(conv(vb.pp("post_quant_conv"), l, l, 1, 1, 0)?)
+                Some(conv(vb.pp("post_quant_conv"), &latent, l, l, 1, 1, 0)?)
             } else {
                 None
             },
@@ -584,7 +664,12 @@ impl AutoencoderKL {
     ///
     /// The pipeline, which memory-maps every component, calls [`AutoencoderKL::load`] with its
     /// own `VarBuilder` instead; this is for tests, examples and tools.
-    pub fn load_dir(dir: &Path, dtype: DType, device: &Device) -> Result<Self, VaeError> {
+    pub fn load_dir(
+        dir: &Path,
+        dtype: DType,
+        device: &Device,
+        ctx: &LoadContext,
+    ) -> Result<Self, VaeError> {
         let cfg: VaeConfig = read_json(&dir.join(CONFIG_FILE), "VAE config")?;
         let path = dir.join(WEIGHTS_FILE);
         if !path.is_file() {
@@ -602,11 +687,38 @@ impl AutoencoderKL {
                 source: without_backtrace(source),
             }
         })?;
-        Self::load(vb, &cfg).map_err(|e| e.in_file(dir))
+        Self::load(vb, &cfg, ctx).map_err(|e| e.in_file(dir))
     }
 
     pub fn config(&self) -> &VaeConfig {
         &self.config
+    }
+
+    /// How many of the decoder's convolutions were built in their Winograd form (see
+    /// [`crate::pipeline::ConvAlgorithm`]).
+    pub fn winograd_layers(&self) -> usize {
+        let d = &self.decoder;
+        let resnet = |r: &ResnetBlock| {
+            [Some(&r.conv1), Some(&r.conv2), r.conv_shortcut.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter(|c| c.is_winograd())
+                .count()
+        };
+        let blocks: usize = d
+            .up_blocks
+            .iter()
+            .map(|b| {
+                b.resnets.iter().map(resnet).sum::<usize>()
+                    + b.upsampler.iter().filter(|c| c.is_winograd()).count()
+            })
+            .sum();
+        let mid = resnet(&d.mid_block.resnet0) + resnet(&d.mid_block.resnet1);
+        let ends = [&d.conv_in, &d.conv_out]
+            .into_iter()
+            .filter(|c| c.is_winograd())
+            .count();
+        blocks + mid + ends
     }
 
     /// z: `[b, latent_channels, h, w]`, already divided by `scaling_factor` (and shifted) as

@@ -22,7 +22,8 @@ impl MappedWeights {
     /// # Safety
     /// The files must not be modified while they are mapped (see `memmap2::Mmap::map`).
     pub unsafe fn open(paths: &[PathBuf]) -> Result<Self> {
-        Ok(Self(MmapedSafetensors::multi(paths)?))
+        // SAFETY: the caller guarantees the files stay unmodified while mapped.
+        Ok(Self(unsafe { MmapedSafetensors::multi(paths)? }))
     }
 
     fn read(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {

@@ -12,16 +12,17 @@ use candle_core::{DType, Device, Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
 
 use super::config::{Activation, MarianConfig};
-use crate::pipeline::layers::{self, LayerNorm, Linear};
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{self, LayerNorm, Linear, LoadContext};
 
 /// `nn.LayerNorm`'s default, which Marian's layers keep.
 const LAYER_NORM_EPS: f64 = 1e-5;
 
 impl Activation {
-    fn apply(self, x: &Tensor) -> Result<Tensor> {
+    fn apply(self, isa: Isa, x: &Tensor) -> Result<Tensor> {
         match self {
-            Activation::Silu => layers::silu(x),
-            Activation::Gelu => layers::gelu_exact(x),
+            Activation::Silu => layers::silu(isa, x),
+            Activation::Gelu => layers::gelu_exact(isa, x),
             Activation::GeluTanh => x.gelu(),
             Activation::Relu => x.relu(),
         }
@@ -61,10 +62,11 @@ struct Attention {
     out_proj: Linear,
     heads: usize,
     head_dim: usize,
+    isa: Isa,
 }
 
 impl Attention {
-    fn load(vb: VarBuilder, dim: usize, heads: usize) -> Result<Self> {
+    fn load(vb: VarBuilder, ctx: &LoadContext, dim: usize, heads: usize) -> Result<Self> {
         let get = |name: &str| -> Result<(Tensor, Tensor)> {
             let p = vb.pp(name);
             Ok((p.get((dim, dim), "weight")?, p.get(dim, "bias")?))
@@ -73,20 +75,23 @@ impl Attention {
         let (kw, kb) = get("k_proj")?;
         let (vw, vbias) = get("v_proj")?;
         let qkv = Linear::from_parts(
+            ctx,
             Tensor::cat(&[&qw, &kw, &vw], 0)?,
             Some(Tensor::cat(&[&qb, &kb, &vbias], 0)?),
         )?;
         let kv = Linear::from_parts(
+            ctx,
             Tensor::cat(&[&kw, &vw], 0)?,
             Some(Tensor::cat(&[&kb, &vbias], 0)?),
         )?;
         Ok(Self {
             qkv,
-            q: Linear::from_parts(qw, Some(qb))?,
+            q: Linear::from_parts(ctx, qw, Some(qb))?,
             kv,
-            out_proj: Linear::load(vb.pp("out_proj"), dim, dim)?,
+            out_proj: Linear::load(vb.pp("out_proj"), ctx, dim, dim)?,
             heads,
             head_dim: dim / heads,
+            isa: ctx.isa,
         })
     }
 
@@ -133,7 +138,7 @@ impl Attention {
     fn attend(&self, q: &Tensor, k: &Tensor, v: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
         match bias {
             Some(b) => layers::attention_with_bias(q, k, v, self.scale(), b),
-            None => layers::attention(q, k, v, self.scale()),
+            None => layers::attention(self.isa, q, k, v, self.scale()),
         }
     }
 
@@ -151,19 +156,28 @@ struct FeedForward {
     fc1: Linear,
     fc2: Linear,
     act: Activation,
+    isa: Isa,
 }
 
 impl FeedForward {
-    fn load(vb: &VarBuilder, dim: usize, ffn: usize, act: Activation) -> Result<Self> {
+    fn load(
+        vb: &VarBuilder,
+        ctx: &LoadContext,
+        dim: usize,
+        ffn: usize,
+        act: Activation,
+    ) -> Result<Self> {
         Ok(Self {
-            fc1: Linear::load(vb.pp("fc1"), dim, ffn)?,
-            fc2: Linear::load(vb.pp("fc2"), ffn, dim)?,
+            fc1: Linear::load(vb.pp("fc1"), ctx, dim, ffn)?,
+            fc2: Linear::load(vb.pp("fc2"), ctx, ffn, dim)?,
             act,
+            isa: ctx.isa,
         })
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.fc2.forward(&self.act.apply(&self.fc1.forward(x)?)?)
+        self.fc2
+            .forward(&self.act.apply(self.isa, &self.fc1.forward(x)?)?)
     }
 }
 
@@ -176,16 +190,21 @@ struct EncoderLayer {
 }
 
 impl EncoderLayer {
-    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
+    fn load(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        cfg: &MarianConfig,
+        act: Activation,
+    ) -> Result<Self> {
         let d = cfg.d_model;
         Ok(Self {
-            self_attn: Attention::load(vb.pp("self_attn"), d, cfg.encoder_attention_heads)?,
+            self_attn: Attention::load(vb.pp("self_attn"), ctx, d, cfg.encoder_attention_heads)?,
             self_attn_layer_norm: LayerNorm::load(
                 vb.pp("self_attn_layer_norm"),
                 d,
                 LAYER_NORM_EPS,
             )?,
-            ffn: FeedForward::load(&vb, d, cfg.encoder_ffn_dim, act)?,
+            ffn: FeedForward::load(&vb, ctx, d, cfg.encoder_ffn_dim, act)?,
             final_layer_norm: LayerNorm::load(vb.pp("final_layer_norm"), d, LAYER_NORM_EPS)?,
         })
     }
@@ -210,16 +229,21 @@ struct DecoderLayer {
 }
 
 impl DecoderLayer {
-    fn load(vb: VarBuilder, cfg: &MarianConfig, act: Activation) -> Result<Self> {
+    fn load(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        cfg: &MarianConfig,
+        act: Activation,
+    ) -> Result<Self> {
         let d = cfg.d_model;
         let heads = cfg.decoder_attention_heads;
         let norm = |name: &str| LayerNorm::load(vb.pp(name), d, LAYER_NORM_EPS);
         Ok(Self {
-            self_attn: Attention::load(vb.pp("self_attn"), d, heads)?,
+            self_attn: Attention::load(vb.pp("self_attn"), ctx, d, heads)?,
             self_attn_layer_norm: norm("self_attn_layer_norm")?,
-            encoder_attn: Attention::load(vb.pp("encoder_attn"), d, heads)?,
+            encoder_attn: Attention::load(vb.pp("encoder_attn"), ctx, d, heads)?,
             encoder_attn_layer_norm: norm("encoder_attn_layer_norm")?,
-            ffn: FeedForward::load(&vb, d, cfg.decoder_ffn_dim, act)?,
+            ffn: FeedForward::load(&vb, ctx, d, cfg.decoder_ffn_dim, act)?,
             final_layer_norm: norm("final_layer_norm")?,
         })
     }
@@ -429,8 +453,8 @@ impl MarianMTModel {
     /// of `model.shared`, `model.encoder.embed_tokens`, `model.decoder.embed_tokens` and
     /// `lm_head` is read under its own name if the checkpoint has it, else from the first of
     /// its tie group that is there (a `.bin` holds them all, a safetensors file only
-    /// `model.shared.weight`).
-    pub fn load(vb: VarBuilder, cfg: &MarianConfig) -> Result<Self> {
+    /// `model.shared.weight`). The layers are built with `ctx` (kernels, weight storage).
+    pub fn load(vb: VarBuilder, cfg: &MarianConfig, ctx: &LoadContext) -> Result<Self> {
         let act = Activation::from_name(&cfg.activation_function)
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
         let d = cfg.d_model;
@@ -475,10 +499,10 @@ impl MarianMTModel {
         };
         let m = vb.pp("model");
         let encoder = (0..cfg.encoder_layers)
-            .map(|i| EncoderLayer::load(m.pp("encoder").pp("layers").pp(i), cfg, act))
+            .map(|i| EncoderLayer::load(m.pp("encoder").pp("layers").pp(i), ctx, cfg, act))
             .collect::<Result<Vec<_>>>()?;
         let decoder = (0..cfg.decoder_layers)
-            .map(|i| DecoderLayer::load(m.pp("decoder").pp("layers").pp(i), cfg, act))
+            .map(|i| DecoderLayer::load(m.pp("decoder").pp("layers").pp(i), ctx, cfg, act))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             enc_embed: Embeddings {
@@ -493,7 +517,7 @@ impl MarianMTModel {
                 scale,
             },
             decoder,
-            lm_head: Linear::from_parts(head, Some(bias))?,
+            lm_head: Linear::from_parts(ctx, head, Some(bias))?,
             vocab: v_tgt,
         })
     }

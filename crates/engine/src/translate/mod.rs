@@ -2,7 +2,7 @@
 //! Hugging Face layout, its SentencePiece tokenizer, and transformers' `generate()`.
 //!
 //! ```text
-//! TranslatorFiles::from_folder(dir) ─► Translator::load(files, device, cache) ─► translate(text)
+//! TranslatorFiles::from_folder(dir) ─► Translator::load(files, device, ctx, cache) ─► translate(text)
 //! ```
 //!
 //! A folder holding only `pytorch_model.bin` is read by a tensor-only unpickler
@@ -23,6 +23,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::model::config::ConfigError;
+use crate::pipeline::layers::LoadContext;
 use config::{GenerationConfig, GenerationParams, MarianConfig};
 use generate::Hypothesis;
 use marian::{Encoded, MarianMTModel};
@@ -161,10 +162,13 @@ impl Translator {
     /// Reads the configs and tokenizer and loads the weights. `model.safetensors` is
     /// memory-mapped; a `pytorch_model.bin` is read by the tensor-only unpickler and, when
     /// `converted_cache` is given, written there as safetensors once (a cached conversion is
-    /// reused while the `.bin`'s size and modification time are unchanged).
+    /// reused while the `.bin`'s size and modification time are unchanged). The network is
+    /// built with `ctx` (the CPU kernels and how packed weights are held), as the image
+    /// pipeline's are, so nothing here reads global state.
     pub fn load(
         files: &TranslatorFiles,
         device: &Device,
+        ctx: &LoadContext,
         converted_cache: Option<&Path>,
     ) -> Result<Self, TranslateError> {
         let cfg = MarianConfig::from_file(&files.config)?;
@@ -176,16 +180,14 @@ impl Translator {
             &files.vocab,
             &files.tokenizer_config,
         )?;
-        if device.is_cpu() {
-            crate::pipeline::kernels::keep_freed_memory_for_reuse();
-        }
         let (vb, path) = weights(&files.weights, device, converted_cache)?;
-        let model = MarianMTModel::load(vb, &cfg).map_err(|e| TranslateError::Weights {
+        let model = MarianMTModel::load(vb, &cfg, ctx).map_err(|e| TranslateError::Weights {
             path: path.clone(),
             message: plain_message(&e),
         })?;
+        // Packing frees each loaded weight right after copying it; give the holes back.
         if device.is_cpu() {
-            crate::pipeline::kernels::release_free_memory();
+            crate::pipeline::memory::release_free_memory();
         }
         let max_input_tokens = tokenizer.max_len().min(model.max_positions());
         Ok(Self {

@@ -6,6 +6,7 @@
 //! the first step, final latents, decoded 8-bit image) and a failure names the first stage
 //! that diverged, so it points at the module to look at.
 
+use reportfig_testkit::load_options;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -252,7 +253,7 @@ fn run_case(
 }
 
 fn family_parity(fam: &str) {
-    family_parity_with(fam, &LoadOptions::default(), F32_BARS);
+    family_parity_with(fam, &load_options(), F32_BARS);
 }
 
 fn family_parity_with(fam: &str, opts: &LoadOptions, bars: Bars) {
@@ -308,7 +309,7 @@ fn sdxl_matches_diffusers() {
 fn half_weights(fam: &str) {
     let opts = LoadOptions {
         dtype: DType::F16,
-        ..LoadOptions::default()
+        ..load_options()
     };
     family_parity_with(fam, &opts, HALF_WEIGHT_BARS);
 }

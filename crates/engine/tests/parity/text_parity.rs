@@ -3,6 +3,7 @@
 //! `tools/reference/text_goldens.py`) and, when `REPORTFIG_CLIP_BPE` is set, on the real CLIP
 //! vocabulary.
 
+use reportfig_testkit::load_context as ctx;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -159,7 +160,7 @@ fn tiny_text_encoders_match_transformers() {
         write_family(&dir, family);
         let g = golden(family);
         for (enc, tok_dir) in encoders(family) {
-            let part = load_part(&dir, enc, tok_dir, DType::F32, &Device::Cpu).unwrap();
+            let part = load_part(&dir, enc, tok_dir, DType::F32, &Device::Cpu, &ctx()).unwrap();
             for (i, prompt) in g.meta["embed_prompts"]
                 .as_array()
                 .unwrap()
@@ -195,7 +196,7 @@ fn prompt_encoding_matches_diffusers_encode_prompt() {
         let dir = tmp.path().join(family.name());
         write_family(&dir, family);
         let g = golden(family);
-        let encoder = PromptEncoder::load(&dir, DType::F32, &Device::Cpu).unwrap();
+        let encoder = PromptEncoder::load(&dir, DType::F32, &Device::Cpu, &ctx()).unwrap();
         for case in g.meta["pipeline_cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let prompt = case["prompt"].as_str().unwrap();
@@ -388,7 +389,7 @@ fn missing_tokenizer_files_are_named() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("merges.txt"), "{err}");
-    let err = PromptEncoder::load(tmp.path(), DType::F32, &Device::Cpu)
+    let err = PromptEncoder::load(tmp.path(), DType::F32, &Device::Cpu, &ctx())
         .unwrap_err()
         .to_string();
     assert!(err.contains("model_index.json"), "{err}");

@@ -13,6 +13,7 @@ use reportfig_engine::translate::generate;
 use reportfig_engine::translate::marian::{Encoded, MarianMTModel};
 use reportfig_engine::translate::pickle::{self, PickleError};
 use reportfig_engine::translate::{TranslateError, Translator, TranslatorFiles};
+use reportfig_testkit::load_context as ctx;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -36,7 +37,7 @@ fn config() -> MarianConfig {
 }
 
 fn model_from(vb: VarBuilder) -> MarianMTModel {
-    MarianMTModel::load(vb, &config()).unwrap()
+    MarianMTModel::load(vb, &config(), &ctx()).unwrap()
 }
 
 fn model() -> MarianMTModel {
@@ -413,7 +414,7 @@ fn check_translations(t: &Translator, what: &str) {
 #[test]
 fn the_translator_gives_transformers_text_from_safetensors() {
     let files = TranslatorFiles::from_folder(&fixture()).unwrap();
-    let t = Translator::load(&files, &Device::Cpu, None).unwrap();
+    let t = Translator::load(&files, &Device::Cpu, &ctx(), None).unwrap();
     check_translations(&t, "model.safetensors");
 }
 
@@ -423,15 +424,15 @@ fn a_bin_only_folder_is_converted_once_and_translates_the_same() {
     let dir = folder_with(&bin, "pytorch_model.bin");
     let files = TranslatorFiles::from_folder(dir.path()).unwrap();
     // In memory, no cache.
-    let t = Translator::load(&files, &Device::Cpu, None).unwrap();
+    let t = Translator::load(&files, &Device::Cpu, &ctx(), None).unwrap();
     check_translations(&t, "pytorch_model.bin in memory");
     // Converted into the cache, then the cached file is reused as it is.
     let cache = dir.path().join("cache/converted.safetensors");
-    let t = Translator::load(&files, &Device::Cpu, Some(&cache)).unwrap();
+    let t = Translator::load(&files, &Device::Cpu, &ctx(), Some(&cache)).unwrap();
     check_translations(&t, "converted pytorch_model.bin");
     let written = std::fs::metadata(&cache).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let t = Translator::load(&files, &Device::Cpu, Some(&cache)).unwrap();
+    let t = Translator::load(&files, &Device::Cpu, &ctx(), Some(&cache)).unwrap();
     check_translations(&t, "cached conversion");
     assert_eq!(
         std::fs::metadata(&cache).unwrap().modified().unwrap(),
@@ -440,7 +441,7 @@ fn a_bin_only_folder_is_converted_once_and_translates_the_same() {
     // A different .bin under the same name invalidates it.
     let legacy = root().join("tests/fixtures/marian-tiny-bin/pytorch_model_legacy.bin");
     std::fs::copy(legacy, dir.path().join("pytorch_model.bin")).unwrap();
-    let t = Translator::load(&files, &Device::Cpu, Some(&cache)).unwrap();
+    let t = Translator::load(&files, &Device::Cpu, &ctx(), Some(&cache)).unwrap();
     check_translations(&t, "legacy pytorch_model.bin");
     assert_ne!(
         std::fs::metadata(&cache).unwrap().modified().unwrap(),
@@ -456,7 +457,7 @@ fn a_hostile_bin_stops_the_load_with_a_typed_error() {
     );
     let files = TranslatorFiles::from_folder(dir.path()).unwrap();
     let cache = dir.path().join("converted.safetensors");
-    let err = match Translator::load(&files, &Device::Cpu, Some(&cache)) {
+    let err = match Translator::load(&files, &Device::Cpu, &ctx(), Some(&cache)) {
         Err(e) => e,
         Ok(_) => panic!("the hostile pickle loaded"),
     };

@@ -1,6 +1,7 @@
 //! Our UNet against diffusers' on the tiny fixture UNets (golden files from
 //! `tools/reference/unet_goldens.py`), plus the errors a user meets with a bad checkpoint.
 
+use reportfig_testkit::load_context as ctx;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +24,7 @@ fn load_unet(dir: &Path) -> Result<UNet2DConditionModel, UNetError> {
     let weights = dir.join("unet/diffusion_pytorch_model.safetensors");
     let tensors = candle_core::safetensors::load(&weights, &Device::Cpu).unwrap();
     let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
-    UNet2DConditionModel::load(vb, &cfg)
+    UNet2DConditionModel::load(vb, &cfg, &ctx())
 }
 
 fn rel_l2(ours: &Tensor, reference: &Tensor) -> f64 {
@@ -173,7 +174,7 @@ fn unsupported_config_fields_are_refused_by_name() {
     ] {
         let cfg = tiny_config_with(TinyFamily::Sd15, field, value);
         let backend = reportfig_testkit::recording::RecordingBackend::new(1);
-        let err = UNet2DConditionModel::load(backend.var_builder(), &cfg).unwrap_err();
+        let err = UNet2DConditionModel::load(backend.var_builder(), &cfg, &ctx()).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, UNetError::Unsupported { .. }), "{msg}");
         assert!(msg.contains(field), "{msg}");
@@ -278,7 +279,7 @@ fn published_configs_have_diffusers_parameters() {
         // f16, because f32 weights on the CPU are packed for our kernels at load, which would
         // materialise every broadcast view: 3.5 GB and half a minute per config.
         let vb = VarBuilder::from_backend(Box::new(recorder.clone()), DType::F16, Device::Cpu);
-        let unet = UNet2DConditionModel::load(vb, &cfg).unwrap();
+        let unet = UNet2DConditionModel::load(vb, &cfg, &ctx()).unwrap();
         assert_eq!(
             unet.needs_added_conditioning(),
             repo.contains("xl"),
@@ -309,7 +310,7 @@ fn inconsistent_config_lists_name_the_field() {
         serde_json::json!([2, 4, 8]),
     );
     let backend = reportfig_testkit::recording::RecordingBackend::new(1);
-    let err = UNet2DConditionModel::load(backend.var_builder(), &cfg).unwrap_err();
+    let err = UNet2DConditionModel::load(backend.var_builder(), &cfg, &ctx()).unwrap_err();
     assert!(matches!(err, UNetError::InvalidConfig { .. }));
     let msg = err.to_string();
     assert!(
@@ -318,7 +319,7 @@ fn inconsistent_config_lists_name_the_field() {
     );
 
     let cfg = tiny_config_with(TinyFamily::Sd15, "attention_head_dim", serde_json::json!(5));
-    let msg = UNet2DConditionModel::load(backend.var_builder(), &cfg)
+    let msg = UNet2DConditionModel::load(backend.var_builder(), &cfg, &ctx())
         .unwrap_err()
         .to_string();
     assert!(msg.contains("5 attention heads"), "{msg}");

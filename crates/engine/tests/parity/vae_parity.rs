@@ -1,6 +1,7 @@
 //! The VAE against diffusers 0.42 on the tiny fixtures (goldens from
 //! `tools/reference/vae_goldens.py`), plus the loading errors a user can meet.
 
+use reportfig_testkit::load_context as ctx;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -104,7 +105,7 @@ fn decode_encode_and_postprocess_match_diffusers() {
             "{name}: the tiny VAE fixture's weights changed since the goldens were made; \
              if that was intended, rerun tools/reference/vae_goldens.py"
         );
-        let vae = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu).unwrap();
+        let vae = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx()).unwrap();
         check_decode(&vae, &g, name, 3);
         let image_1 = vae.decode(g.get("latents_1")).unwrap();
         assert_rgb8_close(&to_rgb8(&image_1).unwrap(), g.get("rgb8_1"), name);
@@ -147,7 +148,7 @@ fn variant_architecture_matches_diffusers() {
         "the variant VAE fixture changed since the goldens were made; if that was intended, \
          rerun tools/reference/vae_goldens.py"
     );
-    let vae = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu).unwrap();
+    let vae = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx()).unwrap();
     assert_eq!(vae.config().downscale(), 4);
     check_decode(&vae, &g, "variant", 2);
     let mean = vae.encode_mean(g.get("encode_input")).unwrap();
@@ -172,8 +173,8 @@ fn legacy_attention_names_load_and_decode_the_same() {
         .any(|n| n == "decoder.mid_block.attentions.0.proj_attn.weight"));
     assert!(!names.iter().any(|n| n.contains(".to_q.")));
 
-    let new = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu).unwrap();
-    let old = AutoencoderKL::load_dir(&legacy_dir, DType::F32, &Device::Cpu).unwrap();
+    let new = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx()).unwrap();
+    let old = AutoencoderKL::load_dir(&legacy_dir, DType::F32, &Device::Cpu, &ctx()).unwrap();
     let z = g.get("latents_0");
     let a = new.decode(z).unwrap();
     let b = old.decode(z).unwrap();
@@ -187,14 +188,14 @@ fn a_truncated_weights_file_is_named() {
     let path = dir.join(WEIGHTS_FILE);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu)
+    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx())
         .unwrap_err()
         .to_string();
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert!(err.contains("download"), "{err}");
 
     std::fs::write(&path, b"not a safetensors file").unwrap();
-    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu)
+    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx())
         .unwrap_err()
         .to_string();
     assert!(err.contains(&path.display().to_string()), "{err}");
@@ -213,7 +214,7 @@ fn a_wrong_shaped_tensor_is_named() {
         Tensor::zeros((o, i + 1, kh, kw), DType::F32, &Device::Cpu).unwrap(),
     );
     candle_core::safetensors::save(&tensors, &path).unwrap();
-    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu)
+    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx())
         .unwrap_err()
         .to_string();
     assert!(err.contains(name), "{err}");
@@ -227,7 +228,7 @@ fn a_missing_tensor_is_named() {
     let mut tensors = candle_core::safetensors::load(&path, &Device::Cpu).unwrap();
     tensors.remove("encoder.mid_block.attentions.0.to_k.bias");
     candle_core::safetensors::save(&tensors, &path).unwrap();
-    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu)
+    let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx())
         .unwrap_err()
         .to_string();
     assert!(err.contains("encoder.mid_block.attentions.0.to_k"), "{err}");
@@ -253,7 +254,7 @@ fn an_unsupported_config_names_the_field() {
     ] {
         assert!(text.contains(from), "fixture config changed: no {from}");
         std::fs::write(&cfg_path, text.replacen(from, to, 1)).unwrap();
-        let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu)
+        let err = AutoencoderKL::load_dir(&dir, DType::F32, &Device::Cpu, &ctx())
             .unwrap_err()
             .to_string();
         assert!(err.contains(field), "{err}");

@@ -1,12 +1,15 @@
 //! The full-size SD VAE decoder takes the Winograd path for its large 3×3 convolutions, which
-//! the tiny parity models never reach; here the real architecture (random weights) decodes the
-//! same latents with Winograd on and off, and the two images must agree to parity precision.
+//! the tiny parity models never reach; here the real architecture (random weights) is built
+//! twice, with Winograd where it pays and with the direct convolution only, and both must
+//! decode the same latents to the same image at parity precision.
 
 use candle_core::{Device, Tensor};
 use reportfig_engine::model::config::{read_json, VaeConfig};
 use reportfig_engine::pipeline::kernels;
 use reportfig_engine::pipeline::noise::TorchGenerator;
 use reportfig_engine::pipeline::vae::AutoencoderKL;
+use reportfig_engine::pipeline::ConvAlgorithm;
+use reportfig_testkit::load_context;
 use reportfig_testkit::recording::RecordingBackend;
 
 fn rel_l2(a: &Tensor, b: &Tensor) -> f32 {
@@ -26,18 +29,25 @@ fn winograd_decode_matches_the_direct_convolution_on_the_real_vae() {
         "VAE config",
     )
     .unwrap();
-    let vae = AutoencoderKL::load(RecordingBackend::new(11).var_builder(), &cfg).unwrap();
-    // 16² latents: the last up block runs at 128² with 256 input channels, where
-    // kernels::winograd_pays says yes.
-    assert!(kernels::winograd_pays(256, (128, 128), 3, 1, 1));
+    // At the config's 768² the decoder's 512- and 256-channel blocks run at 192² and 384²,
+    // where kernels::winograd_pays says yes.
+    assert!(kernels::winograd_pays(256, (384, 384), 3, 1, 1));
+    let load = |conv| {
+        let ctx = load_context().with_conv(conv);
+        AutoencoderKL::load(RecordingBackend::new(11).var_builder(), &cfg, &ctx).unwrap()
+    };
+    let direct = load(ConvAlgorithm::Direct);
+    let auto = load(ConvAlgorithm::Auto);
+    let winograd_layers = auto.winograd_layers();
+    assert!(winograd_layers > 0, "no convolution was built for Winograd");
+    assert_eq!(direct.winograd_layers(), 0);
+    // Smaller latents than native: the Winograd form is exact at any size, just slower on
+    // small maps, and 16² keeps the test quick.
     let z = TorchGenerator::new(3)
         .randn_tensor(&[1, 4, 16, 16], &Device::Cpu)
         .unwrap();
-    // Direct first: a convolution that has switched to its Winograd form keeps it.
-    kernels::set_winograd(false);
-    let without = vae.decode(&z).unwrap();
-    kernels::set_winograd(true);
-    let with = vae.decode(&z).unwrap();
+    let without = direct.decode(&z).unwrap();
+    let with = auto.decode(&z).unwrap();
     assert_eq!(with.dims(), [1, 3, 128, 128]);
     let e = rel_l2(&with, &without);
     // Exactly equal would mean the Winograd path never ran.

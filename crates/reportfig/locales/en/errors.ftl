@@ -39,6 +39,8 @@ device-cuda-unavailable = --device cuda is not available: { $reason }
     .hint = this reportfig was built without CUDA (cargo build --release --features cuda), or no NVIDIA GPU was found; use --device cpu
 device-metal-unavailable = --device metal is not available: { $reason }
     .hint = build with --features metal on a Mac, or use --device cpu
+isa-env-invalid = REPORTFIG_ISA: { $reason }
+    .hint = unset REPORTFIG_ISA to use the widest kernels this CPU runs
 fetch-offline-env = cannot download { $name }: HF_HUB_OFFLINE is set, which forbids downloads
     .hint = run `HF_HUB_OFFLINE= reportfig models fetch { $name }` on a computer with internet
 fetch-failed = could not fetch { $name }

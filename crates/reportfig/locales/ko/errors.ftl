@@ -39,6 +39,8 @@ device-cuda-unavailable = --device cuda를 쓸 수 없습니다: { $reason }
     .hint = 이 reportfig는 CUDA 없이 빌드되었거나(cargo build --release --features cuda), NVIDIA 그래픽 카드가 없습니다. --device cpu를 쓰세요
 device-metal-unavailable = --device metal을 쓸 수 없습니다: { $reason }
     .hint = Mac에서 --features metal로 빌드하거나, --device cpu를 쓰세요
+isa-env-invalid = REPORTFIG_ISA 값을 쓸 수 없습니다: { $reason }
+    .hint = REPORTFIG_ISA를 지우면 이 CPU가 돌릴 수 있는 가장 넓은 커널을 씁니다
 fetch-offline-env = { $name }을(를) 내려받을 수 없습니다: HF_HUB_OFFLINE 설정이 내려받기를 막고 있습니다
     .hint = 인터넷이 되는 컴퓨터에서 `HF_HUB_OFFLINE= reportfig models fetch { $name }`을 실행하세요
 fetch-failed = { $name }을(를) 내려받지 못했습니다

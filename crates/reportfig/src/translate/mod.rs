@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use candle_core::Device;
+use reportfig_engine::pipeline::{Isa, LoadContext};
 use reportfig_engine::translate::Translator;
 
 use crate::commands::{BadInput, Event, Reporter};
@@ -36,6 +37,8 @@ pub struct TranslateOptions {
     pub glossary: Option<Glossary>,
     pub hub: HubOptions,
     pub device: Device,
+    /// The CPU kernels the translator is built for (`REPORTFIG_ISA`, read by the binary).
+    pub isa: Isa,
     /// Where a translator shipped as `pytorch_model.bin` is kept once converted to
     /// safetensors (the user data folder); `None` converts in memory on every load.
     pub converted_dir: Option<PathBuf>,
@@ -278,13 +281,18 @@ impl CaptionTranslator {
             // A conversion that cannot be stored is made again next time; not an error.
             let _ = std::fs::create_dir_all(c);
         }
-        let translator = Translator::load(&files, &self.opts.device, converted.as_deref())
-            .map_err(|e| {
-                anyhow::Error::new(source::TranslatorError::Load {
-                    name: source.display_name(),
-                    source: e,
-                })
-            })?;
+        let translator = Translator::load(
+            &files,
+            &self.opts.device,
+            &LoadContext::new(self.opts.isa),
+            converted.as_deref(),
+        )
+        .map_err(|e| {
+            anyhow::Error::new(source::TranslatorError::Load {
+                name: source.display_name(),
+                source: e,
+            })
+        })?;
         reporter.event(Event::Note(msg!(
             "note-translator-loaded",
             seconds = format!("{:.1}", t.elapsed().as_secs_f64())

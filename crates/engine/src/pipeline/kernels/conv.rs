@@ -33,13 +33,6 @@ impl ConvGeometry {
             (pw - self.kernel_w) / self.stride + 1,
         ))
     }
-
-    /// Multiply-adds ×2 for one call.
-    pub fn flops(&self) -> f64 {
-        let (ho, wo) = self.out_size().unwrap_or((0, 0));
-        2.0 * (self.batch * self.out_channels * ho * wo) as f64
-            * (self.in_channels * self.kernel_h * self.kernel_w) as f64
-    }
 }
 
 /// One image `[c, h, w]` seen as its im2col matrix `[c·kh·kw, h'·w']`.

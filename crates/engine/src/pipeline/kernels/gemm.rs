@@ -22,49 +22,137 @@ const KC: usize = 384;
 /// Width of one packed `B` panel; `KC × NC` floats (512 KiB) sit in the 1 MiB L2.
 const NC: usize = 512;
 
-/// Which micro-kernel to run. `detect()` picks the best the CPU supports; tests call the
-/// others directly so the paths a user without AVX-512 gets are checked too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The target features each SIMD path is compiled for, in one list per instruction set that
+/// both `#[target_feature]` (through [`compiled_for`]) and run-time detection (through
+/// [`all_detected`]) read, so the two cannot drift apart: a function is only ever called on a
+/// CPU that was checked for every feature it was compiled with.
+///
+/// `avx512_features!([then] rest…)` expands to `then!([features…] rest…)`.
+macro_rules! avx512_features {
+    ([$($then:tt)+] $($rest:tt)*) => {
+        $($then)+! { ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"] $($rest)* }
+    };
+}
+/// The AVX2 path's features; see [`avx512_features`].
+macro_rules! avx2_features {
+    ([$($then:tt)+] $($rest:tt)*) => {
+        $($then)+! { ["avx2", "fma"] $($rest)* }
+    };
+}
+/// `item` compiled with every feature of the list.
+macro_rules! compiled_for {
+    ([$($f:tt),+] $item:item) => {
+        $(#[target_feature(enable = $f)])+
+        $item
+    };
+}
+/// Whether the running CPU has every feature of the list.
+#[cfg(target_arch = "x86_64")]
+macro_rules! all_detected {
+    ([$($f:tt),+]) => {
+        true $(&& std::arch::is_x86_feature_detected!($f))+
+    };
+}
+pub(crate) use {avx2_features, avx512_features, compiled_for};
+
+/// Which kernels to run: the widest the CPU has by default ([`Isa::detect`]), or one chosen
+/// by the caller (a front end's override, the tests running every path the machine has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Isa {
+    /// AVX-512 (F, BW, DQ, VL) with AVX2 and FMA.
     Avx512,
+    /// AVX2 with FMA.
     Avx2Fma,
+    /// Plain Rust the compiler vectorises for the crate's baseline target.
     Portable,
 }
 
+/// An instruction set that was asked for by name and cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IsaError {
+    #[error("unknown instruction set {name:?}; the choices are avx512, avx2 and portable")]
+    Unknown { name: String },
+    #[error("this CPU cannot run the {isa} kernels (they need {needs}); it supports {supported}")]
+    Unsupported {
+        isa: Isa,
+        needs: String,
+        supported: String,
+    },
+}
+
 impl Isa {
-    /// The fastest kernel this CPU runs (detected once).
+    /// Every instruction set, widest first.
+    pub const ALL: [Isa; 3] = [Isa::Avx512, Isa::Avx2Fma, Isa::Portable];
+
+    /// The fastest kernels this CPU runs (detected once).
     pub fn detect() -> Isa {
         static ISA: OnceLock<Isa> = OnceLock::new();
         *ISA.get_or_init(|| {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    return Isa::Avx512;
-                }
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    return Isa::Avx2Fma;
-                }
-            }
-            Isa::Portable
+            Isa::ALL
+                .into_iter()
+                .find(|isa| isa.available())
+                .unwrap_or(Isa::Portable)
         })
     }
 
-    /// Whether this CPU can run the kernel (tests skip the ones it cannot).
+    /// Every instruction set this CPU runs, widest first (always ends with `Portable`).
+    pub fn supported() -> Vec<Isa> {
+        Isa::ALL.into_iter().filter(|isa| isa.available()).collect()
+    }
+
+    /// Whether this CPU runs every feature the kernels for `self` are compiled with.
     pub fn available(self) -> bool {
         match self {
             Isa::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            Isa::Avx512 => avx512_features!([all_detected]),
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-            }
+            Isa::Avx2Fma => avx2_features!([all_detected]),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
+    }
+
+    /// The CPU features the kernels for `self` are compiled with.
+    pub fn features(self) -> &'static [&'static str] {
+        macro_rules! list {
+            ([$($f:tt),+]) => {
+                &[$($f),+]
+            };
+        }
+        match self {
+            Isa::Avx512 => avx512_features!([list]),
+            Isa::Avx2Fma => avx2_features!([list]),
+            Isa::Portable => &[],
+        }
+    }
+
+    /// The name [`Isa::from_name`] reads: `avx512`, `avx2` or `portable`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Avx512 => "avx512",
+            Isa::Avx2Fma => "avx2",
+            Isa::Portable => "portable",
+        }
+    }
+
+    /// The instruction set called `name` (see [`Isa::name`]), if this CPU runs it.
+    pub fn from_name(name: &str) -> Result<Isa, IsaError> {
+        let isa = Isa::ALL
+            .into_iter()
+            .find(|isa| isa.name() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| IsaError::Unknown {
+                name: name.to_string(),
+            })?;
+        if !isa.available() {
+            let names: Vec<_> = Isa::supported().iter().map(|i| i.name()).collect();
+            return Err(IsaError::Unsupported {
+                isa,
+                needs: isa.features().join(", "),
+                supported: names.join(", "),
+            });
+        }
+        Ok(isa)
     }
 
     fn tile(self) -> (usize, usize) {
@@ -89,29 +177,47 @@ impl Isa {
         ldc: usize,
         acc: bool,
     ) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => x86::kernel_avx512(kc, a, b, c, ldc, acc),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => x86::kernel_avx2(kc, a, b, c, ldc, acc),
-            _ => kernel_portable(kc, a, b, c, ldc, acc),
+        // SAFETY: the caller upholds the kernels' contract (the same as this function's),
+        // including that the CPU runs `self`.
+        unsafe {
+            match self {
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => x86::kernel_avx512(kc, a, b, c, ldc, acc),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2Fma => x86::kernel_avx2(kc, a, b, c, ldc, acc),
+                _ => kernel_portable(kc, a, b, c, ldc, acc),
+            }
         }
+    }
+}
+
+impl std::fmt::Display for Isa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Isa {
+    type Err = IsaError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Isa::from_name(s)
     }
 }
 
 /// A read-only matrix view with arbitrary strides (so `Kᵀ` or `Wᵀ` need no copy).
 #[derive(Debug, Clone, Copy)]
-pub struct Strided<'a> {
-    pub data: &'a [f32],
-    pub rows: usize,
-    pub cols: usize,
-    pub row_stride: usize,
-    pub col_stride: usize,
+pub(crate) struct Strided<'a> {
+    pub(crate) data: &'a [f32],
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) row_stride: usize,
+    pub(crate) col_stride: usize,
 }
 
 impl<'a> Strided<'a> {
     /// A row-major `rows × cols` matrix.
-    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub(crate) fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self {
             data,
             rows,
@@ -122,7 +228,7 @@ impl<'a> Strided<'a> {
     }
 
     /// The transpose of a row-major `cols × rows` matrix, seen as `rows × cols`.
-    pub fn transposed(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub(crate) fn transposed(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self {
             data,
             rows,
@@ -150,7 +256,10 @@ impl<'a> Strided<'a> {
 
 /// Something that can be packed as the right-hand operand `B` (`K × N`): a plain matrix, or
 /// an image seen through im2col without ever building the im2col matrix.
-pub trait PackB: Sync {
+///
+/// Crate-private: the product trusts what an implementation says, and asserts the lengths of
+/// the blocks it hands the pointer kernels (see `panel`).
+pub(crate) trait PackB: Sync {
     /// `(K, N)`.
     fn dims(&self) -> (usize, usize);
     /// Writes `B[k0..k0+kc, n0..n0+nc]` as `ceil(nc/nr)` slivers of `kc × nr` floats (row
@@ -219,7 +328,7 @@ pub struct PackedB {
 impl PackedB {
     /// Packs `b` (`K × N`) for `isa`: column panels of `NC`, each split into `KC`-deep blocks
     /// of `nr`-wide slivers, stored one after the other.
-    pub fn new(isa: Isa, b: &dyn PackB) -> Self {
+    pub(crate) fn new(isa: Isa, b: &dyn PackB) -> Self {
         let (k, n) = b.dims();
         let (_, nr) = isa.tile();
         let n_pad = Self::padded_cols(n, nr);
@@ -415,7 +524,7 @@ fn pack_a(a: &Strided, m0: usize, rows: usize, k0: usize, kc: usize, mr: usize, 
 /// convolution's bias, rows being output channels), one per column (a linear layer's), or
 /// whatever `C` already holds (a residual the caller put there, bias included).
 #[derive(Debug, Clone, Copy)]
-pub enum Bias<'a> {
+pub(crate) enum Bias<'a> {
     None,
     PerRow(&'a [f32]),
     PerCol(&'a [f32]),
@@ -425,7 +534,7 @@ pub enum Bias<'a> {
 /// Whether a product may spread over the rayon pool (callers already running many products in
 /// parallel pass `Sequential`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Par {
+pub(crate) enum Par {
     Sequential,
     Rayon,
 }
@@ -436,6 +545,7 @@ struct CPtr(*mut f32);
 // SAFETY: workers write disjoint tiles of `C` (distinct row ranges or column panels), and the
 // buffer outlives the scope that uses the pointer.
 unsafe impl Send for CPtr {}
+// SAFETY: as for `Send`: shared only to hand each worker its own disjoint tiles.
 unsafe impl Sync for CPtr {}
 
 thread_local! {
@@ -473,7 +583,7 @@ pub struct PackedA {
 }
 
 impl PackedA {
-    pub fn new(isa: Isa, a: &Strided, par: Par) -> Self {
+    pub(crate) fn new(isa: Isa, a: &Strided, par: Par) -> Self {
         a.check();
         let (m, k) = (a.rows, a.cols);
         let (mr, _) = isa.tile();
@@ -544,7 +654,7 @@ impl PackedA {
 /// `C[M×N] = A[M×K] · B[K×N] + bias`, `C` row-major with `N` columns, written whole.
 ///
 /// Panics if the shapes disagree (callers check shapes and return candle errors first).
-pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
+pub(crate) fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
     a.check();
     // With several column panels every panel reuses all of A: pack it once, up front.
     if b.dims().1 > NC && a.rows * a.cols > 0 {
@@ -555,7 +665,7 @@ pub fn gemm(isa: Isa, a: &Strided, b: &dyn PackB, bias: Bias, c: &mut [f32], par
 }
 
 /// [`gemm`] with a left operand packed beforehand.
-pub fn gemm_packed(a: &PackedA, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
+pub(crate) fn gemm_packed(a: &PackedA, b: &dyn PackB, bias: Bias, c: &mut [f32], par: Par) {
     let (mr, _) = a.isa.tile();
     let m_pad = a.rows.div_ceil(mr) * mr;
     let aop = match &a.data {
@@ -650,6 +760,7 @@ unsafe fn panel(
     let (mr, nr) = isa.tile();
     let n_sl = nc.div_ceil(nr);
     let m_sl = rows.div_ceil(mr);
+    // The tiles written below stay inside the rows and columns this task owns.
     BPACK.with_borrow_mut(|bbuf| {
         APACK.with_borrow_mut(|abuf| {
             let bp = aligned(bbuf, KC * n_sl * nr);
@@ -662,6 +773,7 @@ unsafe fn panel(
                 },
             );
             let mut tile = [0f32; 12 * 32];
+            assert!(mr * nr <= tile.len(), "the edge tile buffer is too small");
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
@@ -685,22 +797,41 @@ unsafe fn panel(
                         ap
                     }
                 };
+                // The micro-kernel reads `kc × mr` of A per row sliver and `kc × nr` of B per
+                // column sliver through raw pointers: both blocks must hold every sliver.
+                assert!(
+                    ablock.len() >= m_sl * kc * mr,
+                    "packed A block is shorter than its slivers"
+                );
+                assert!(
+                    bsrc.len() >= n_sl * kc * nr,
+                    "packed B block is shorter than its slivers"
+                );
                 for si in 0..m_sl {
                     let i0 = m0 + si * mr;
                     let h = mr.min(m0 + rows - i0);
-                    let asl = ablock.as_ptr().add(si * kc * mr);
+                    let asl = ablock[si * kc * mr..].as_ptr();
                     for sj in 0..n_sl {
                         let j0 = n0 + sj * nr;
                         let w = nr.min(n0 + nc - j0);
-                        let bsl = bsrc.as_ptr().add(sj * kc * nr);
-                        let cp = c.0.add(i0 * ldc + j0);
+                        let bsl = bsrc[sj * kc * nr..].as_ptr();
+                        // SAFETY: (i0, j0) lies inside the `M × ldc` output (the caller's
+                        // contract), so the offset stays inside its allocation.
+                        let cp = unsafe { c.0.add(i0 * ldc + j0) };
                         if h == mr && w == nr {
-                            isa.kernel(kc, asl, bsl, cp, ldc, true);
+                            // SAFETY: the slivers hold `kc·mr` and `kc·nr` floats (asserted
+                            // above); the full tile's `mr` rows of `nr` floats, `ldc` apart,
+                            // are this task's own part of C; `run` checked `isa.available()`.
+                            unsafe { isa.kernel(kc, asl, bsl, cp, ldc, true) };
                         } else {
-                            isa.kernel(kc, asl, bsl, tile.as_mut_ptr(), nr, false);
+                            // SAFETY: as above for A and B; the output is `tile`, which holds
+                            // `mr × nr` floats (asserted above) with rows `nr` apart.
+                            unsafe { isa.kernel(kc, asl, bsl, tile.as_mut_ptr(), nr, false) };
                             for i in 0..h {
                                 for j in 0..w {
-                                    *cp.add(i * ldc + j) += tile[i * nr + j];
+                                    // SAFETY: rows i0 + i < i0 + h and columns j0 + j <
+                                    // j0 + w stay inside this task's block of C.
+                                    unsafe { *cp.add(i * ldc + j) += tile[i * nr + j] };
                                 }
                             }
                         }
@@ -724,10 +855,15 @@ unsafe fn kernel_portable(
 ) {
     const MR: usize = 4;
     const NR: usize = 16;
+    // SAFETY: the caller guarantees `a` holds `kc·MR` floats and `b` `kc·NR`.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(a, kc * MR),
+            std::slice::from_raw_parts(b, kc * NR),
+        )
+    };
     let mut t = [[0f32; NR]; MR];
-    for kk in 0..kc {
-        let av = std::slice::from_raw_parts(a.add(kk * MR), MR);
-        let bv = std::slice::from_raw_parts(b.add(kk * NR), NR);
+    for (av, bv) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
         for i in 0..MR {
             for j in 0..NR {
                 t[i][j] = av[i].mul_add(bv[j], t[i][j]);
@@ -736,8 +872,11 @@ unsafe fn kernel_portable(
     }
     for (i, row) in t.iter().enumerate() {
         for (j, v) in row.iter().enumerate() {
-            let p = c.add(i * ldc + j);
-            *p = if acc { *p + v } else { *v };
+            // SAFETY: the caller guarantees `c` addresses MR rows of NR floats, `ldc` apart.
+            unsafe {
+                let p = c.add(i * ldc + j);
+                *p = if acc { *p + v } else { *v };
+            }
         }
     }
 }
@@ -746,9 +885,9 @@ unsafe fn kernel_portable(
 mod x86 {
     use std::arch::x86_64::*;
 
+    super::avx512_features!([super::compiled_for]
     /// # Safety
-    /// See `Isa::kernel`; needs AVX-512F.
-    #[target_feature(enable = "avx512f")]
+    /// See `Isa::kernel`; needs every AVX-512 feature `Isa::Avx512` checks for.
     pub unsafe fn kernel_avx512(
         kc: usize,
         a: *const f32,
@@ -761,31 +900,36 @@ mod x86 {
         let mut c0 = [_mm512_setzero_ps(); MR];
         let mut c1 = [_mm512_setzero_ps(); MR];
         let (mut a, mut b) = (a, b);
-        for _ in 0..kc {
-            let b0 = _mm512_loadu_ps(b);
-            let b1 = _mm512_loadu_ps(b.add(16));
+        // SAFETY (the whole body): `a` advances MR and `b` 32 floats per step over `kc`
+        // steps, within the `kc·MR` and `kc·32` floats the caller guarantees; `c` is read and
+        // written at MR rows of 32 floats, `ldc` apart, which the caller guarantees too.
+        unsafe {
+            for _ in 0..kc {
+                let b0 = _mm512_loadu_ps(b);
+                let b1 = _mm512_loadu_ps(b.add(16));
+                for i in 0..MR {
+                    let ai = _mm512_set1_ps(*a.add(i));
+                    c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+                    c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+                }
+                a = a.add(MR);
+                b = b.add(32);
+            }
             for i in 0..MR {
-                let ai = _mm512_set1_ps(*a.add(i));
-                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+                let p = c.add(i * ldc);
+                if acc {
+                    c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(p));
+                    c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(p.add(16)));
+                }
+                _mm512_storeu_ps(p, c0[i]);
+                _mm512_storeu_ps(p.add(16), c1[i]);
             }
-            a = a.add(MR);
-            b = b.add(32);
         }
-        for i in 0..MR {
-            let p = c.add(i * ldc);
-            if acc {
-                c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(p));
-                c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(p.add(16)));
-            }
-            _mm512_storeu_ps(p, c0[i]);
-            _mm512_storeu_ps(p.add(16), c1[i]);
-        }
-    }
+    });
 
+    super::avx2_features!([super::compiled_for]
     /// # Safety
     /// See `Isa::kernel`; needs AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
     pub unsafe fn kernel_avx2(
         kc: usize,
         a: *const f32,
@@ -798,27 +942,32 @@ mod x86 {
         let mut c0 = [_mm256_setzero_ps(); MR];
         let mut c1 = [_mm256_setzero_ps(); MR];
         let (mut a, mut b) = (a, b);
-        for _ in 0..kc {
-            let b0 = _mm256_loadu_ps(b);
-            let b1 = _mm256_loadu_ps(b.add(8));
+        // SAFETY (the whole body): `a` advances MR and `b` 16 floats per step over `kc`
+        // steps, within the `kc·MR` and `kc·16` floats the caller guarantees; `c` is read and
+        // written at MR rows of 16 floats, `ldc` apart, which the caller guarantees too.
+        unsafe {
+            for _ in 0..kc {
+                let b0 = _mm256_loadu_ps(b);
+                let b1 = _mm256_loadu_ps(b.add(8));
+                for i in 0..MR {
+                    let ai = _mm256_set1_ps(*a.add(i));
+                    c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+                    c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+                }
+                a = a.add(MR);
+                b = b.add(16);
+            }
             for i in 0..MR {
-                let ai = _mm256_set1_ps(*a.add(i));
-                c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
-                c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+                let p = c.add(i * ldc);
+                if acc {
+                    c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(p));
+                    c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(p.add(8)));
+                }
+                _mm256_storeu_ps(p, c0[i]);
+                _mm256_storeu_ps(p.add(8), c1[i]);
             }
-            a = a.add(MR);
-            b = b.add(16);
         }
-        for i in 0..MR {
-            let p = c.add(i * ldc);
-            if acc {
-                c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(p));
-                c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(p.add(8)));
-            }
-            _mm256_storeu_ps(p, c0[i]);
-            _mm256_storeu_ps(p.add(8), c1[i]);
-        }
-    }
+    });
 }
 
 #[cfg(test)]
@@ -868,10 +1017,6 @@ mod tests {
         transpose_b: bool,
         par: Par,
     ) {
-        if !isa.available() {
-            eprintln!("skipping {isa:?}: this CPU lacks it");
-            return;
-        }
         let ad = rand_vec(m * k, 1 + m as u64);
         let bd = rand_vec(k * n, 2 + n as u64);
         let bias_d = rand_vec(m.max(n), 3);
@@ -908,7 +1053,7 @@ mod tests {
 
     #[test]
     fn odd_shapes_every_isa() {
-        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
+        for isa in crate::pipeline::kernels::test_isas("gemm odd_shapes_every_isa") {
             for &(m, k, n) in &[
                 (1, 1, 1),
                 (1, 7, 33),
@@ -928,10 +1073,7 @@ mod tests {
 
     #[test]
     fn prepacked_operands_every_isa() {
-        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
-            if !isa.available() {
-                continue;
-            }
+        for isa in crate::pipeline::kernels::test_isas("gemm prepacked_operands_every_isa") {
             for &(m, k, n) in &[(1, 1, 1), (37, 257, 70), (50, 800, 1100), (13, 385, 512)] {
                 let ad = rand_vec(m * k, 5);
                 let bd = rand_vec(k * n, 6);
@@ -971,10 +1113,7 @@ mod tests {
     /// ≈ 2⁻¹¹ overall for random signs, so < 1e-3).
     #[test]
     fn half_packed_operands_every_isa() {
-        for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
-            if !isa.available() {
-                continue;
-            }
+        for isa in crate::pipeline::kernels::test_isas("gemm half_packed_operands_every_isa") {
             for &(m, k, n) in &[(1, 1, 1), (37, 257, 70), (50, 800, 1100), (13, 385, 512)] {
                 let ad = rand_vec(m * k, 7);
                 let bd = rand_vec(k * n, 8);

@@ -4,23 +4,38 @@
 //! `layers.rs` calls the tensor-level functions here when [`applies`] says the tensors are f32
 //! on the CPU, and keeps candle's own ops for everything else (GPU devices, half precision),
 //! so the model code never has to know. Each kernel is tested against the plain candle op.
+//!
+//! Only tensor-level functions are public: the slice kernels, the pointer micro-kernels and
+//! the packing traits they trust stay inside this module, and every function takes the
+//! instruction set ([`Isa`]) its caller chose, so nothing here reads global settings.
 
-pub mod attention;
-pub mod conv;
-pub mod gemm;
-pub mod norm;
+mod attention;
+mod conv;
+mod gemm;
+mod norm;
 mod simd;
-pub mod winograd;
+mod winograd;
 
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Storage, Tensor};
 
-pub use gemm::{Isa, PackedA, PackedB};
+pub use gemm::{Isa, IsaError, PackedA, PackedB};
+pub use winograd::WinogradWeights;
 
 /// Whether every tensor is f32 in CPU memory, the case these kernels handle.
 pub fn applies(tensors: &[&Tensor]) -> bool {
     tensors
         .iter()
         .all(|t| t.device().is_cpu() && t.dtype() == candle_core::DType::F32)
+}
+
+/// Whether our matrix products (convolution, linear, attention) should run for `tensors` on
+/// `isa`, rather than candle's. Off x86-64 the only kernel we have is the portable one, a
+/// plain loop the compiler vectorises, which is slower than the hand-tuned NEON kernels of the
+/// `gemm` crate under candle; there candle's products run instead, so no CPU is slower than
+/// candle would be on its own. (The element-wise kernels, norms included, stay ours: plain
+/// loops are as fast as candle's there, and ours are parallel.)
+pub fn products_apply(tensors: &[&Tensor]) -> bool {
+    cfg!(target_arch = "x86_64") && applies(tensors)
 }
 
 /// Runs `f` on the tensor's whole f32 storage and its layout (for strided views).
@@ -81,43 +96,6 @@ fn zeroed(len: usize) -> Vec<f32> {
     vec![0f32; len]
 }
 
-/// Asks the allocator to keep freed memory for reuse instead of returning it to the system
-/// after every op (glibc only; elsewhere a no-op). Call once before heavy work; repeat calls
-/// are harmless.
-///
-/// Why: glibc serves blocks above its mmap threshold (at most 32 MiB, adjusted on the fly)
-/// with fresh mappings and unmaps them on free, so every activation of a VAE decode (a
-/// 128-channel map at 512² is 128 MiB) was faulted in and zeroed by the kernel again:
-/// 12% of a decode's samples in `clear_page_erms` and 7-8 s of system time per decode on the
-/// 2-core bench machine. Serving them from the heap and not trimming it after each free took
-/// the decode from 7.4-8.2 s to 5.1 s for 0.12 GiB more peak RSS. (A cache of freed
-/// blocks of exactly equal size, tried first, reached only 5.5-6.2 s for 0.57 GiB more: the
-/// decode's sizes vary by stage, and glibc splits and merges free space.) The heap is still
-/// trimmed explicitly by [`release_free_memory`] after loading.
-pub fn keep_freed_memory_for_reuse() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // The largest value mallopt takes (an int); blocks above it are mapped as before.
-        const THRESHOLD: libc::c_int = libc::c_int::MAX;
-        // SAFETY: mallopt only changes glibc's allocation policy for later calls.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
-        }
-    }
-}
-
-/// Hands memory that was freed inside the heap back to the system (glibc only; elsewhere a
-/// no-op). Packing weights at load time frees each loaded tensor right after copying it, and
-/// glibc keeps those holes resident: without this a loaded UNet costs ~0.6 GiB more RSS.
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns unused pages of the allocator's own heap.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 fn from_vec(v: Vec<f32>, dims: &[usize]) -> Result<Tensor> {
     Tensor::from_vec(v, dims, &Device::Cpu)
 }
@@ -126,6 +104,7 @@ fn from_vec(v: Vec<f32>, dims: &[usize]) -> Result<Tensor> {
 ///
 /// x: `[batch, in, h, w]`, weight: `[out, in, kh, kw]`, bias: `[out]` -> `[batch, out, h', w']`.
 pub fn conv2d(
+    isa: Isa,
     x: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
@@ -147,11 +126,9 @@ pub fn conv2d(
     let mut out = zeroed(batch * out_channels * ho * wo);
     with_slice(x, |xs| {
         with_slice(weight, |ws| match bias {
-            Some(b) => with_slice(b, |bs| {
-                conv::conv2d(Isa::detect(), &g, xs, ws, Some(bs), &mut out)
-            }),
+            Some(b) => with_slice(b, |bs| conv::conv2d(isa, &g, xs, ws, Some(bs), &mut out)),
             None => {
-                conv::conv2d(Isa::detect(), &g, xs, ws, None, &mut out);
+                conv::conv2d(isa, &g, xs, ws, None, &mut out);
                 Ok(())
             }
         })
@@ -188,14 +165,14 @@ fn conv_geometry(
     Ok((g, ho, wo))
 }
 
-/// A convolution weight `[out, in, kh, kw]` packed for [`conv2d_prepacked`] (done once, at
-/// load time).
-pub fn pack_conv_weight(weight: &Tensor) -> Result<PackedA> {
+/// A convolution weight `[out, in, kh, kw]` packed for [`conv2d_prepacked`] on `isa`'s
+/// kernels (done once, at load time).
+pub fn pack_conv_weight(isa: Isa, weight: &Tensor) -> Result<PackedA> {
     let (out_channels, in_channels, kh, kw) = weight.dims4()?;
     let k = in_channels * kh * kw;
     with_slice(weight, |ws| {
         PackedA::new(
-            Isa::detect(),
+            isa,
             &gemm::Strided::row_major(ws, out_channels, k),
             gemm::Par::Rayon,
         )
@@ -308,15 +285,6 @@ fn conv_start(
     Ok((out, true))
 }
 
-static WINOGRAD_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
-/// Turns the Winograd path off (or back on) for the whole process: the bench's
-/// `--no-winograd` uses it for before/after figures in one machine state. Convolutions that
-/// already switched to their Winograd form (see `layers::Conv2d`) keep it.
-pub fn set_winograd(on: bool) {
-    WINOGRAD_ON.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
 /// Whether a convolution on this input should go through Winograd F(4,3) rather than the
 /// implicit GEMM. Measured (BENCHMARKS.md, "Winograd"): from 128² maps at ≥ 256 input channels
 /// it takes 0.51-0.64× of the direct convolution's time; at 128 input channels it barely wins
@@ -332,12 +300,7 @@ pub fn winograd_pays(
     stride: usize,
     padding: usize,
 ) -> bool {
-    WINOGRAD_ON.load(std::sync::atomic::Ordering::Relaxed)
-        && kernel == 3
-        && stride == 1
-        && padding <= 2
-        && in_channels >= 256
-        && height * width >= 128 * 128
+    kernel == 3 && stride == 1 && padding <= 2 && in_channels >= 256 && height * width >= 128 * 128
 }
 
 /// The Winograd form of a 3×3 weight packed by [`pack_conv_weight`] (`[out, in·9]`): F(4,3)
@@ -360,6 +323,34 @@ pub fn winograd_from_packed(weight: &PackedA) -> Result<winograd::WinogradWeight
         winograd::WinogradWeights::new(weight.isa(), &winograd::F2, &w, out, k / 9).into_half()
     } else {
         winograd::WinogradWeights::new(weight.isa(), &winograd::F4, &w, out, k / 9)
+    })
+}
+
+/// Winograd's output tile: F(2,3) (2×2 outputs per 4×4 input tile) or F(4,3) (4×4 per 6×6,
+/// fewer multiplications but ten times the weights' rounding; see [`winograd_from_packed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WinogradTiling {
+    F2,
+    F4,
+}
+
+/// A 3×3 weight `[out, in, 3, 3]` transformed for [`conv3x3_winograd`] with `tiling`, in f32
+/// (for measuring each tiling; the layers use [`winograd_from_packed`]).
+pub fn pack_winograd_weight(
+    isa: Isa,
+    weight: &Tensor,
+    tiling: WinogradTiling,
+) -> Result<WinogradWeights> {
+    let (out_channels, in_channels, kh, kw) = weight.dims4()?;
+    if (kh, kw) != (3, 3) {
+        bail!("winograd: the weight is {kh}×{kw}, not 3×3");
+    }
+    let tiling = match tiling {
+        WinogradTiling::F2 => &winograd::F2,
+        WinogradTiling::F4 => &winograd::F4,
+    };
+    with_slice(weight, |ws| {
+        WinogradWeights::new(isa, tiling, ws, out_channels, in_channels)
     })
 }
 
@@ -410,15 +401,12 @@ pub fn conv3x3_winograd(
     )
 }
 
-/// A linear weight `[out, in]` packed as `Wᵀ` for [`linear_prepacked`] (done once, at load
-/// time).
-pub fn pack_linear_weight(weight: &Tensor) -> Result<PackedB> {
+/// A linear weight `[out, in]` packed as `Wᵀ` for [`linear_prepacked`] on `isa`'s kernels
+/// (done once, at load time).
+pub fn pack_linear_weight(isa: Isa, weight: &Tensor) -> Result<PackedB> {
     let (out_dim, in_dim) = weight.dims2()?;
     with_slice(weight, |ws| {
-        PackedB::new(
-            Isa::detect(),
-            &gemm::Strided::transposed(ws, in_dim, out_dim),
-        )
+        PackedB::new(isa, &gemm::Strided::transposed(ws, in_dim, out_dim))
     })
 }
 
@@ -456,15 +444,15 @@ pub fn linear_prepacked(x: &Tensor, weight: &PackedB, bias: Option<&Tensor>) -> 
 /// `y = x Wᵀ + b` over the last dimension.
 ///
 /// x: `[..., in]`, weight: `[out, in]`, bias: `[out]` -> `[..., out]`.
-pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+pub fn linear(isa: Isa, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     // The product packs `Wᵀ` in any case; packing it whole first costs the same and leaves
     // one path to maintain.
-    linear_prepacked(x, &pack_linear_weight(weight)?, bias)
+    linear_prepacked(x, &pack_linear_weight(isa, weight)?, bias)
 }
 
 /// Matrix product of the last two dimensions, batched over the leading ones (which must
 /// match; no broadcasting). a: `[..., m, k]`, b: `[..., k, n]` -> `[..., m, n]`.
-pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+pub fn matmul(isa: Isa, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (ad, bd) = (a.dims(), b.dims());
     if ad.len() < 2 || ad.len() != bd.len() || ad[..ad.len() - 2] != bd[..bd.len() - 2] {
         bail!("matmul: shapes {ad:?} and {bd:?} do not match");
@@ -485,14 +473,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             {
                 let av = gemm::Strided::row_major(ai, m, k);
                 let bv = gemm::Strided::row_major(bi, k, n);
-                gemm::gemm(
-                    Isa::detect(),
-                    &av,
-                    &bv,
-                    gemm::Bias::None,
-                    ci,
-                    gemm::Par::Rayon,
-                );
+                gemm::gemm(isa, &av, &bv, gemm::Bias::None, ci, gemm::Par::Rayon);
             }
         })
     })??;
@@ -503,6 +484,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// Group norm with optional fused SiLU. x: `[batch, channels, ...]`, gamma/beta: `[channels]`.
 pub fn group_norm(
+    isa: Isa,
     x: &Tensor,
     gamma: &Tensor,
     beta: &Tensor,
@@ -532,18 +514,16 @@ pub fn group_norm(
     let mut out = zeroed(x.elem_count());
     with_slice(x, |xs| {
         with_slice(gamma, |gs| {
-            with_slice(beta, |bs| {
-                norm::group_norm(Isa::detect(), &p, xs, gs, bs, &mut out)
-            })
+            with_slice(beta, |bs| norm::group_norm(isa, &p, xs, gs, bs, &mut out))
         })
     })???;
     from_vec(out, &dims)
 }
 
 /// `x σ(x)`, any shape.
-pub fn silu(x: &Tensor) -> Result<Tensor> {
+pub fn silu(isa: Isa, x: &Tensor) -> Result<Tensor> {
     let mut out = zeroed(x.elem_count());
-    with_slice(x, |xs| norm::silu(Isa::detect(), xs, &mut out))?;
+    with_slice(x, |xs| norm::silu(isa, xs, &mut out))?;
     from_vec(out, x.dims())
 }
 
@@ -574,18 +554,18 @@ pub fn upsample_nearest2x(x: &Tensor) -> Result<Tensor> {
 }
 
 /// The exact GELU `x Φ(x)`, any shape.
-pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
+pub fn gelu_erf(isa: Isa, x: &Tensor) -> Result<Tensor> {
     let mut out = zeroed(x.elem_count());
-    with_slice(x, |xs| norm::gelu(Isa::detect(), xs, &mut out))?;
+    with_slice(x, |xs| norm::gelu(isa, xs, &mut out))?;
     from_vec(out, x.dims())
 }
 
 /// Softmax over the last dimension, any shape.
-pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
+pub fn softmax_last(isa: Isa, x: &Tensor) -> Result<Tensor> {
     let cols = x.dims().last().copied().unwrap_or(1);
     let mut out = with_slice(x, |xs| xs.to_vec())?;
     if cols > 0 && !out.is_empty() {
-        attention::softmax_rows(Isa::detect(), &mut out, cols, 1.0);
+        attention::softmax_rows(isa, &mut out, cols, 1.0);
     }
     from_vec(out, x.dims())
 }
@@ -619,7 +599,7 @@ fn head_view<'a>(v: &'a [f32], l: &Layout) -> Result<(attention::HeadView<'a>, u
 ///
 /// q: `[batch, heads, n_q, d]`, k: `[batch, heads, n_kv, d]`, v: `[batch, heads, n_kv, d_v]`
 /// (transposed views are read in place) -> `[batch, heads, n_q, d_v]`.
-pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
+pub fn attention(isa: Isa, q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tensor> {
     let (b, h, nq, _) = q.dims4()?;
     let (kb, kh, _, _) = k.dims4()?;
     let (vb, vh, _, dv) = v.dims4()?;
@@ -643,12 +623,34 @@ pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64) -> Result<Tenso
                 let (qv, heads) = head_view(qs, ql)?;
                 let (kv, _) = head_view(ks, kl)?;
                 let (vv, _) = head_view(vs, vl)?;
-                attention::attention(Isa::detect(), heads, &qv, &kv, &vv, scale as f32, &mut out);
+                attention::attention(isa, heads, &qv, &kv, &vv, scale as f32, &mut out);
                 Ok(())
             })
         })
     })????;
     from_vec(out, &[b, h, nq, dv])
+}
+
+/// Every instruction set this CPU runs, for a kernel test to check each of them, and says so
+/// (past the test harness's capture) with the ones this CPU cannot run: a missing path is
+/// reported as not run, never counted as checked.
+#[cfg(test)]
+pub(crate) fn test_isas(test: &str) -> Vec<Isa> {
+    use std::io::Write;
+    let run = Isa::supported();
+    let names = |v: &[Isa]| v.iter().map(|i| i.name()).collect::<Vec<_>>().join(", ");
+    let missing: Vec<Isa> = Isa::ALL.into_iter().filter(|i| !run.contains(i)).collect();
+    let _ = writeln!(
+        std::io::stderr(),
+        "{test}: checked on {}; NOT RUN on {} (this CPU lacks them)",
+        names(&run),
+        if missing.is_empty() {
+            "none".to_string()
+        } else {
+            names(&missing)
+        }
+    );
+    run
 }
 
 #[cfg(test)]

@@ -11,16 +11,25 @@ macro_rules! multiversion {
         $vis fn $name(isa: $crate::pipeline::kernels::gemm::Isa, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-                unsafe fn wide($($arg: $ty),*) $(-> $ret)? $body
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn narrow($($arg: $ty),*) $(-> $ret)? $body
+                $crate::pipeline::kernels::gemm::avx512_features!(
+                    [$crate::pipeline::kernels::gemm::compiled_for]
+                    /// # Safety
+                    /// Only on a CPU with every feature `Isa::Avx512` checks for.
+                    unsafe fn wide($($arg: $ty),*) $(-> $ret)? $body
+                );
+                $crate::pipeline::kernels::gemm::avx2_features!(
+                    [$crate::pipeline::kernels::gemm::compiled_for]
+                    /// # Safety
+                    /// Only on a CPU with every feature `Isa::Avx2Fma` checks for.
+                    unsafe fn narrow($($arg: $ty),*) $(-> $ret)? $body
+                );
                 match isa {
-                    // SAFETY: `Isa::available` confirms the CPU runs these instructions.
                     $crate::pipeline::kernels::gemm::Isa::Avx512 if isa.available() => {
+                        // SAFETY: `available` checked every feature `wide` is compiled with.
                         return unsafe { wide($($arg),*) };
                     }
                     $crate::pipeline::kernels::gemm::Isa::Avx2Fma if isa.available() => {
+                        // SAFETY: `available` checked every feature `narrow` is compiled with.
                         return unsafe { narrow($($arg),*) };
                     }
                     _ => {}

@@ -149,8 +149,8 @@ impl WinogradWeights {
         let oc = out_channels * in_channels;
         let mut u = vec![0f32; t * oc];
         let up = SharedMut(u.as_mut_ptr());
-        // Every thread, since this runs on a convolution's first large input, inside the
-        // user's first image (≈ 0.5 s for the SD VAE's on one thread).
+        // Every thread: this runs while the model loads (≈ 0.5 s for the SD VAE's on one
+        // thread).
         weight.par_chunks_exact(9).enumerate().for_each(|(idx, g)| {
             // In f64, so F(4,3)'s sixths and twenty-fourths round once, at the end.
             let mut gg = [[0f64; 3]; A_MAX];
@@ -217,7 +217,10 @@ pub fn supports(g: &ConvGeometry) -> bool {
 /// A raw pointer shared by the threads of one transform, each writing disjoint rows.
 #[derive(Clone, Copy)]
 struct SharedMut(*mut f32);
+// SAFETY: the threads sharing it write disjoint parts of one buffer that outlives them (each
+// use names the part its task owns).
 unsafe impl Send for SharedMut {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for SharedMut {}
 
 impl SharedMut {
@@ -472,10 +475,7 @@ mod tests {
             let x = noise(2 * ci * h * w, 1);
             let wt = noise(co * ci * 9, 2);
             let bias = noise(co, 3);
-            for isa in [Isa::Avx512, Isa::Avx2Fma, Isa::Portable] {
-                if !isa.available() {
-                    continue;
-                }
+            for isa in crate::pipeline::kernels::test_isas("winograd matches_direct_convolution") {
                 let mut want = vec![0f32; 2 * co * ho * wo];
                 conv::conv2d(isa, &g, &x, &wt, Some(&bias), &mut want);
                 for tiling in [&F2, &F4] {

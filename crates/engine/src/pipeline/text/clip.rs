@@ -9,7 +9,8 @@ use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::model::config::ClipTextConfig;
-use crate::pipeline::layers::{self, LayerNorm, Linear};
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{self, LayerNorm, Linear, LoadContext};
 
 /// The activations transformers' `ACT2FN` offers that CLIP configs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,9 +37,9 @@ impl Activation {
         })
     }
 
-    fn apply(self, x: &Tensor) -> Result<Tensor> {
+    fn apply(self, isa: Isa, x: &Tensor) -> Result<Tensor> {
         match self {
-            Self::Gelu => layers::gelu_exact(x),
+            Self::Gelu => layers::gelu_exact(isa, x),
             Self::QuickGelu => layers::quick_gelu(x),
             Self::GeluTanh => x.gelu(),
         }
@@ -66,13 +67,13 @@ struct Attention {
 }
 
 impl Attention {
-    fn load(vb: VarBuilder, cfg: &ClipTextConfig) -> Result<Self> {
+    fn load(vb: VarBuilder, cfg: &ClipTextConfig, ctx: &LoadContext) -> Result<Self> {
         let h = cfg.hidden_size;
         Ok(Self {
-            q_proj: Linear::load(vb.pp("q_proj"), h, h)?,
-            k_proj: Linear::load(vb.pp("k_proj"), h, h)?,
-            v_proj: Linear::load(vb.pp("v_proj"), h, h)?,
-            out_proj: Linear::load(vb.pp("out_proj"), h, h)?,
+            q_proj: Linear::load(vb.pp("q_proj"), ctx, h, h)?,
+            k_proj: Linear::load(vb.pp("k_proj"), ctx, h, h)?,
+            v_proj: Linear::load(vb.pp("v_proj"), ctx, h, h)?,
+            out_proj: Linear::load(vb.pp("out_proj"), ctx, h, h)?,
             heads: cfg.num_attention_heads,
             head_dim: h / cfg.num_attention_heads,
         })
@@ -104,19 +105,26 @@ struct EncoderLayer {
     fc1: Linear,
     fc2: Linear,
     act: Activation,
+    isa: Isa,
 }
 
 impl EncoderLayer {
-    fn load(vb: VarBuilder, cfg: &ClipTextConfig, act: Activation) -> Result<Self> {
+    fn load(
+        vb: VarBuilder,
+        cfg: &ClipTextConfig,
+        ctx: &LoadContext,
+        act: Activation,
+    ) -> Result<Self> {
         let h = cfg.hidden_size;
         let eps = cfg.layer_norm_eps;
         Ok(Self {
             layer_norm1: LayerNorm::load(vb.pp("layer_norm1"), h, eps)?,
-            self_attn: Attention::load(vb.pp("self_attn"), cfg)?,
+            self_attn: Attention::load(vb.pp("self_attn"), cfg, ctx)?,
             layer_norm2: LayerNorm::load(vb.pp("layer_norm2"), h, eps)?,
-            fc1: Linear::load(vb.pp("mlp").pp("fc1"), h, cfg.intermediate_size)?,
-            fc2: Linear::load(vb.pp("mlp").pp("fc2"), cfg.intermediate_size, h)?,
+            fc1: Linear::load(vb.pp("mlp").pp("fc1"), ctx, h, cfg.intermediate_size)?,
+            fc2: Linear::load(vb.pp("mlp").pp("fc2"), ctx, cfg.intermediate_size, h)?,
             act,
+            isa: ctx.isa,
         })
     }
 
@@ -126,7 +134,7 @@ impl EncoderLayer {
             .self_attn
             .forward(&self.layer_norm1.forward(x)?, mask)?)?;
         let y = self.fc1.forward(&self.layer_norm2.forward(&x)?)?;
-        let y = self.fc2.forward(&self.act.apply(&y)?)?;
+        let y = self.fc2.forward(&self.act.apply(self.isa, &y)?)?;
         x + y
     }
 }
@@ -160,7 +168,8 @@ impl ClipTextModel {
     /// Builds the model from `cfg`, reading weights by their checkpoint names. Published
     /// checkpoints put the transformer under `text_model.`; transformers 5 saves a plain
     /// `CLIPTextModel` without that prefix, and both are accepted.
-    pub fn load(vb: VarBuilder, cfg: &ClipTextConfig) -> Result<Self> {
+    /// `ctx`: the kernels and weight storage every layer is built with.
+    pub fn load(vb: VarBuilder, cfg: &ClipTextConfig, ctx: &LoadContext) -> Result<Self> {
         if cfg.num_attention_heads == 0 || !cfg.hidden_size.is_multiple_of(cfg.num_attention_heads)
         {
             candle_core::bail!(
@@ -177,6 +186,7 @@ impl ClipTextModel {
         let text_projection = if cfg.with_projection() {
             Some(Linear::load_no_bias(
                 vb.pp("text_projection"),
+                ctx,
                 cfg.hidden_size,
                 cfg.projection_dim,
             )?)
@@ -205,7 +215,7 @@ impl ClipTextModel {
             init,
         )?;
         let layers = (0..cfg.num_hidden_layers)
-            .map(|i| EncoderLayer::load(tm.pp("encoder").pp("layers").pp(i), cfg, act))
+            .map(|i| EncoderLayer::load(tm.pp("encoder").pp("layers").pp(i), cfg, ctx, act))
             .collect::<Result<Vec<_>>>()?;
         let final_layer_norm = LayerNorm::load(tm.pp("final_layer_norm"), h, cfg.layer_norm_eps)?;
         let pooling = if cfg.eos_token_id == 2 {

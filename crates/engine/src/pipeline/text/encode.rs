@@ -18,6 +18,7 @@ use super::clip::{ClipOutput, ClipTextModel};
 use super::tokenizer::ClipTokenizer;
 use super::TextError;
 use crate::model::config::{read_json, ClipTextConfig, ModelIndex};
+use crate::pipeline::layers::LoadContext;
 
 /// diffusers' `do_classifier_free_guidance`: guidance above 1, and a UNet without guidance
 /// embedding (`time_cond_proj_dim`, as in LCM models). Only then is a negative encoded.
@@ -100,6 +101,7 @@ pub fn load_part(
     tokenizer: &str,
     dtype: DType,
     device: &Device,
+    ctx: &LoadContext,
 ) -> Result<TextEncoderPart, TextError> {
     let dir = root.join(encoder);
     let config_path = dir.join("config.json");
@@ -115,7 +117,7 @@ pub fn load_part(
         message: e.to_string(),
     };
     let vb = VarBuilder::from_buffered_safetensors(bytes, dtype, device).map_err(bad)?;
-    let model = ClipTextModel::load(vb, &cfg).map_err(bad)?;
+    let model = ClipTextModel::load(vb, &cfg, ctx).map_err(bad)?;
     let tokenizer = ClipTokenizer::from_dir(&root.join(tokenizer))?;
     Ok(TextEncoderPart { tokenizer, model })
 }
@@ -123,13 +125,26 @@ pub fn load_part(
 impl PromptEncoder {
     /// Loads the tokenizer(s) and text encoder(s) of a diffusers model folder; SDXL when
     /// `model_index.json` names a `text_encoder_2`.
-    pub fn load(root: &Path, dtype: DType, device: &Device) -> Result<Self, TextError> {
+    /// `ctx`: the kernels and weight storage the encoders are built with.
+    pub fn load(
+        root: &Path,
+        dtype: DType,
+        device: &Device,
+        ctx: &LoadContext,
+    ) -> Result<Self, TextError> {
         let index: ModelIndex = read_json(&root.join("model_index.json"), "model_index.json")?;
         let has_first = matches!(&index.text_encoder, Some((Some(_), Some(_))));
         if index.has_text_encoder_2() {
             let mut parts = Vec::new();
             if has_first {
-                parts.push(load_part(root, "text_encoder", "tokenizer", dtype, device)?);
+                parts.push(load_part(
+                    root,
+                    "text_encoder",
+                    "tokenizer",
+                    dtype,
+                    device,
+                    ctx,
+                )?);
             }
             parts.push(load_part(
                 root,
@@ -137,13 +152,14 @@ impl PromptEncoder {
                 "tokenizer_2",
                 dtype,
                 device,
+                ctx,
             )?);
             let kind = PromptEncoderKind::PenultimateConcat {
                 force_zeros_for_empty_prompt: index.force_zeros_for_empty_prompt.unwrap_or(true),
             };
             Self::from_parts(parts, kind, device)
         } else if has_first {
-            let part = load_part(root, "text_encoder", "tokenizer", dtype, device)?;
+            let part = load_part(root, "text_encoder", "tokenizer", dtype, device, ctx)?;
             Self::from_parts(vec![part], PromptEncoderKind::LastHiddenState, device)
         } else {
             Err(TextError::MissingComponent {

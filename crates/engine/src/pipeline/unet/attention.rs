@@ -3,7 +3,8 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::pipeline::layers::{attention, Linear};
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{attention, Linear, LoadContext};
 
 /// diffusers' `Attention` as the UNet uses it: no q/k/v bias, a biased output projection,
 /// scale `1/√head_dim`, no residual or rescaling inside.
@@ -15,6 +16,7 @@ pub struct Attention {
     to_out: Linear,
     heads: usize,
     head_dim: usize,
+    isa: Isa,
 }
 
 impl Attention {
@@ -22,6 +24,7 @@ impl Attention {
     /// encoder's width for cross-attention.
     pub fn load(
         vb: VarBuilder,
+        ctx: &LoadContext,
         query_dim: usize,
         kv_dim: usize,
         heads: usize,
@@ -29,12 +32,13 @@ impl Attention {
     ) -> Result<Self> {
         let inner = heads * head_dim;
         Ok(Self {
-            to_q: Linear::load_no_bias(vb.pp("to_q"), query_dim, inner)?,
-            to_k: Linear::load_no_bias(vb.pp("to_k"), kv_dim, inner)?,
-            to_v: Linear::load_no_bias(vb.pp("to_v"), kv_dim, inner)?,
-            to_out: Linear::load(vb.pp("to_out").pp("0"), inner, query_dim)?,
+            to_q: Linear::load_no_bias(vb.pp("to_q"), ctx, query_dim, inner)?,
+            to_k: Linear::load_no_bias(vb.pp("to_k"), ctx, kv_dim, inner)?,
+            to_v: Linear::load_no_bias(vb.pp("to_v"), ctx, kv_dim, inner)?,
+            to_out: Linear::load(vb.pp("to_out").pp("0"), ctx, inner, query_dim)?,
             heads,
             head_dim,
+            isa: ctx.isa,
         })
     }
 
@@ -53,7 +57,7 @@ impl Attention {
         let k = self.split_heads(&self.to_k.forward(context)?)?;
         let v = self.split_heads(&self.to_v.forward(context)?)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let out = attention(&q, &k, &v, scale)?;
+        let out = attention(self.isa, &q, &k, &v, scale)?;
         let (b, _, n, _) = out.dims4()?;
         let out = out
             .transpose(1, 2)?

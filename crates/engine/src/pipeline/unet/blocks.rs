@@ -36,7 +36,7 @@ fn load_transformer(
     vb: VarBuilder,
     spec: &AttentionSpec,
     channels: usize,
-    groups: usize,
+    rs: &ResnetSettings,
 ) -> Result<Transformer2DModel> {
     Transformer2DModel::load(
         vb,
@@ -45,9 +45,10 @@ fn load_transformer(
             heads: spec.heads,
             layers: spec.transformer_layers,
             cross_attention_dim: spec.cross_attention_dim,
-            norm_groups: groups,
+            norm_groups: rs.groups,
             use_linear_projection: spec.use_linear_projection,
             only_cross_attention: spec.only_cross_attention,
+            ctx: rs.ctx,
         },
     )
 }
@@ -83,7 +84,7 @@ impl Layers {
                     vb.pp("attentions").pp(i),
                     a,
                     spec.out_channels,
-                    rs.groups,
+                    rs,
                 )?);
             }
         }
@@ -126,6 +127,7 @@ impl DownBlock {
         let downsampler = if spec.resample {
             Some(Downsample2D::load(
                 vb.pp("downsamplers").pp("0"),
+                &rs.ctx,
                 spec.out_channels,
                 downsample_padding,
             )?)
@@ -177,12 +179,7 @@ impl MidBlock {
     ) -> Result<Self> {
         Ok(Self {
             resnet_0: ResnetBlock2D::load(vb.pp("resnets").pp("0"), channels, channels, rs)?,
-            attention: load_transformer(
-                vb.pp("attentions").pp("0"),
-                attention,
-                channels,
-                rs.groups,
-            )?,
+            attention: load_transformer(vb.pp("attentions").pp("0"), attention, channels, rs)?,
             resnet_1: ResnetBlock2D::load(vb.pp("resnets").pp("1"), channels, channels, rs)?,
         })
     }
@@ -220,6 +217,7 @@ impl UpBlock {
         let upsampler = if spec.resample {
             Some(Upsample2D::load(
                 vb.pp("upsamplers").pp("0"),
+                &rs.ctx.upsampled(),
                 spec.out_channels,
             )?)
         } else {

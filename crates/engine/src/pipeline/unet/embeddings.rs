@@ -5,7 +5,8 @@ use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::resnet::Activation;
-use crate::pipeline::layers::Linear;
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{Linear, LoadContext};
 
 /// Sinusoidal embedding of scalar values (timesteps or SDXL's size/crop ids).
 ///
@@ -77,14 +78,22 @@ pub struct TimestepEmbedding {
     linear_1: Linear,
     act: Activation,
     linear_2: Linear,
+    isa: Isa,
 }
 
 impl TimestepEmbedding {
-    pub fn load(vb: VarBuilder, in_dim: usize, out_dim: usize, act: Activation) -> Result<Self> {
+    pub fn load(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        in_dim: usize,
+        out_dim: usize,
+        act: Activation,
+    ) -> Result<Self> {
         Ok(Self {
-            linear_1: Linear::load(vb.pp("linear_1"), in_dim, out_dim)?,
+            linear_1: Linear::load(vb.pp("linear_1"), ctx, in_dim, out_dim)?,
             act,
-            linear_2: Linear::load(vb.pp("linear_2"), out_dim, out_dim)?,
+            linear_2: Linear::load(vb.pp("linear_2"), ctx, out_dim, out_dim)?,
+            isa: ctx.isa,
         })
     }
 }
@@ -92,7 +101,7 @@ impl TimestepEmbedding {
 impl Module for TimestepEmbedding {
     /// x: `[b, in_dim]` -> `[b, out_dim]`
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let h = self.act.apply(&self.linear_1.forward(x)?)?;
+        let h = self.act.apply(self.isa, &self.linear_1.forward(x)?)?;
         self.linear_2.forward(&h)
     }
 }

@@ -17,7 +17,7 @@ use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::model::config::UNetConfig;
-use crate::pipeline::layers::{Conv2d, GroupNorm};
+use crate::pipeline::layers::{Conv2d, GroupNorm, LoadContext};
 use blocks::{DownBlock, MidBlock, UpBlock};
 use embeddings::{TimestepEmbedding, Timesteps};
 use plan::Plan;
@@ -89,14 +89,22 @@ pub struct UNet2DConditionModel {
 impl UNet2DConditionModel {
     /// Builds the network described by `cfg`, taking its weights from `vb` (the root of the
     /// UNet's checkpoint).
-    pub fn load(vb: VarBuilder, cfg: &UNetConfig) -> std::result::Result<Self, UNetError> {
+    ///
+    /// `ctx`: the kernels, weight storage and convolution algorithm the layers are built with;
+    /// the convolution algorithm is chosen for the feature maps of the config's `sample_size`
+    /// (the latent size the model was trained at).
+    pub fn load(
+        vb: VarBuilder,
+        cfg: &UNetConfig,
+        ctx: &LoadContext,
+    ) -> std::result::Result<Self, UNetError> {
         let plan = Plan::new(cfg)?;
-        Self::build(vb, cfg, &plan).map_err(|e| UNetError::Weights {
+        Self::build(vb, cfg, &plan, ctx).map_err(|e| UNetError::Weights {
             source: without_backtrace(e),
         })
     }
 
-    fn build(vb: VarBuilder, cfg: &UNetConfig, plan: &Plan) -> Result<Self> {
+    fn build(vb: VarBuilder, cfg: &UNetConfig, plan: &Plan, ctx: &LoadContext) -> Result<Self> {
         let ch = &cfg.block_out_channels;
         let temb = plan.time_embed_dim;
         let rs = ResnetSettings {
@@ -105,9 +113,19 @@ impl UNet2DConditionModel {
             act: plan.act,
             temb_channels: temb,
             output_scale_factor: 1.0,
+            ctx: *ctx,
         };
+        // The side of each level's maps at the native latent size, when the config gives one:
+        // halved by each downsampler (rounding up, as a padded stride-2 convolution does).
+        let mut side = cfg.sample_size;
+        let at = |rs: &ResnetSettings, side: Option<usize>| match side {
+            Some(s) => rs.at_map(s),
+            None => *rs,
+        };
+        let ctx_in = at(&rs, side).ctx;
         let conv_in = Conv2d::load(
             vb.pp("conv_in"),
+            &ctx_in,
             cfg.in_channels,
             ch[0],
             cfg.conv_in_kernel,
@@ -116,7 +134,7 @@ impl UNet2DConditionModel {
         )?;
         let time_proj = Timesteps::new(ch[0], cfg.flip_sin_to_cos, cfg.freq_shift);
         let time_embedding =
-            TimestepEmbedding::load(vb.pp("time_embedding"), ch[0], temb, plan.act)?;
+            TimestepEmbedding::load(vb.pp("time_embedding"), ctx, ch[0], temb, plan.act)?;
         let added = match plan.added {
             Some(spec) => Some(TextTimeEmbedding {
                 add_time_proj: Timesteps::new(
@@ -127,6 +145,7 @@ impl UNet2DConditionModel {
                 // diffusers builds this one with its default activation, whatever `act_fn` is.
                 add_embedding: TimestepEmbedding::load(
                     vb.pp("add_embedding"),
+                    ctx,
                     spec.input_dim,
                     temb,
                     Activation::Silu,
@@ -139,19 +158,23 @@ impl UNet2DConditionModel {
             .iter()
             .enumerate()
             .map(|(i, spec)| {
-                DownBlock::load(
+                let block = DownBlock::load(
                     vb.pp("down_blocks").pp(i),
                     spec,
-                    &rs,
+                    &at(&rs, side),
                     plan.downsample_padding,
-                )
+                );
+                if spec.resample {
+                    side = side.map(|s| s.div_ceil(2));
+                }
+                block
             })
             .collect::<Result<Vec<_>>>()?;
         let mid_block = match &plan.mid {
             Some(attn) => {
                 let mid_rs = ResnetSettings {
                     output_scale_factor: cfg.mid_block_scale_factor,
-                    ..rs
+                    ..at(&rs, side)
                 };
                 Some(MidBlock::load(
                     vb.pp("mid_block"),
@@ -166,16 +189,24 @@ impl UNet2DConditionModel {
             .up
             .iter()
             .enumerate()
-            .map(|(i, spec)| UpBlock::load(vb.pp("up_blocks").pp(i), spec, &rs))
+            .map(|(i, spec)| {
+                let block = UpBlock::load(vb.pp("up_blocks").pp(i), spec, &at(&rs, side));
+                if spec.resample {
+                    side = side.map(|s| 2 * s);
+                }
+                block
+            })
             .collect::<Result<Vec<_>>>()?;
         let conv_norm_out = GroupNorm::load(
             vb.pp("conv_norm_out"),
+            ctx,
             cfg.norm_num_groups,
             ch[0],
             cfg.norm_eps,
         )?;
         let conv_out = Conv2d::load(
             vb.pp("conv_out"),
+            &at(&rs, side).ctx,
             ch[0],
             cfg.out_channels,
             cfg.conv_out_kernel,
@@ -183,7 +214,7 @@ impl UNet2DConditionModel {
             (cfg.conv_out_kernel - 1) / 2,
         )?;
         // Each weight was copied into its packed form and freed: return those holes.
-        crate::pipeline::kernels::release_free_memory();
+        crate::pipeline::memory::release_free_memory();
         Ok(Self {
             center_input_sample: cfg.center_input_sample,
             conv_in,

@@ -4,7 +4,8 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::pipeline::layers::{gelu_exact, silu, Conv2d, GroupNorm, Linear};
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{gelu_exact, silu, Conv2d, GroupNorm, Linear, LoadContext};
 
 /// The activations diffusers' `get_activation` knows, less `mish` (not used by any
 /// Stable Diffusion checkpoint, rejected at load).
@@ -26,10 +27,11 @@ impl Activation {
         }
     }
 
-    pub fn apply(self, x: &Tensor) -> Result<Tensor> {
+    /// `isa`: the kernels to run (the network's [`LoadContext`]).
+    pub fn apply(self, isa: Isa, x: &Tensor) -> Result<Tensor> {
         match self {
-            Self::Silu => silu(x),
-            Self::Gelu => gelu_exact(x),
+            Self::Silu => silu(isa, x),
+            Self::Gelu => gelu_exact(isa, x),
             Self::Relu => x.relu(),
         }
     }
@@ -38,7 +40,7 @@ impl Activation {
     pub fn after_norm(self, norm: &GroupNorm, x: &Tensor) -> Result<Tensor> {
         match self {
             Self::Silu => norm.forward_silu(x),
-            other => other.apply(&norm.forward(x)?),
+            other => other.apply(norm.isa(), &norm.forward(x)?),
         }
     }
 }
@@ -51,6 +53,18 @@ pub struct ResnetSettings {
     pub act: Activation,
     pub temb_channels: usize,
     pub output_scale_factor: f64,
+    /// What the layers are built with, the feature map's size at native size included.
+    pub ctx: LoadContext,
+}
+
+impl ResnetSettings {
+    /// The same settings for layers whose inputs are `side × side` maps at native size.
+    pub fn at_map(&self, side: usize) -> Self {
+        Self {
+            ctx: self.ctx.at_map(side, side),
+            ..*self
+        }
+    }
 }
 
 /// `norm1 -> act -> conv1 -> + time_emb_proj(act(temb)) -> norm2 -> act -> conv2`, plus the
@@ -69,9 +83,11 @@ pub struct ResnetBlock2D {
 
 impl ResnetBlock2D {
     pub fn load(vb: VarBuilder, in_ch: usize, out_ch: usize, s: &ResnetSettings) -> Result<Self> {
+        let ctx = &s.ctx;
         let conv_shortcut = if in_ch != out_ch {
             Some(Conv2d::load(
                 vb.pp("conv_shortcut"),
+                ctx,
                 in_ch,
                 out_ch,
                 1,
@@ -82,11 +98,11 @@ impl ResnetBlock2D {
             None
         };
         Ok(Self {
-            norm1: GroupNorm::load(vb.pp("norm1"), s.groups, in_ch, s.eps)?,
-            conv1: Conv2d::load(vb.pp("conv1"), in_ch, out_ch, 3, 1, 1)?,
-            time_emb_proj: Linear::load(vb.pp("time_emb_proj"), s.temb_channels, out_ch)?,
-            norm2: GroupNorm::load(vb.pp("norm2"), s.groups, out_ch, s.eps)?,
-            conv2: Conv2d::load(vb.pp("conv2"), out_ch, out_ch, 3, 1, 1)?,
+            norm1: GroupNorm::load(vb.pp("norm1"), ctx, s.groups, in_ch, s.eps)?,
+            conv1: Conv2d::load(vb.pp("conv1"), ctx, in_ch, out_ch, 3, 1, 1)?,
+            time_emb_proj: Linear::load(vb.pp("time_emb_proj"), ctx, s.temb_channels, out_ch)?,
+            norm2: GroupNorm::load(vb.pp("norm2"), ctx, s.groups, out_ch, s.eps)?,
+            conv2: Conv2d::load(vb.pp("conv2"), ctx, out_ch, out_ch, 3, 1, 1)?,
             conv_shortcut,
             act: s.act,
             output_scale_factor: s.output_scale_factor,
@@ -97,7 +113,9 @@ impl ResnetBlock2D {
     pub fn forward(&self, x: &Tensor, temb: &Tensor) -> Result<Tensor> {
         let h = self.act.after_norm(&self.norm1, x)?;
         let h = self.conv1.forward(&h)?;
-        let t = self.time_emb_proj.forward(&self.act.apply(temb)?)?;
+        let t = self
+            .time_emb_proj
+            .forward(&self.act.apply(self.norm1.isa(), temb)?)?;
         let h = h.broadcast_add(&t.unsqueeze(2)?.unsqueeze(3)?)?;
         let h = self.act.after_norm(&self.norm2, &h)?;
         let skip = match &self.conv_shortcut {
@@ -122,9 +140,14 @@ pub struct Downsample2D {
 }
 
 impl Downsample2D {
-    pub fn load(vb: VarBuilder, channels: usize, padding: usize) -> Result<Self> {
+    pub fn load(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        channels: usize,
+        padding: usize,
+    ) -> Result<Self> {
         Ok(Self {
-            conv: Conv2d::load(vb.pp("conv"), channels, channels, 3, 2, padding)?,
+            conv: Conv2d::load(vb.pp("conv"), ctx, channels, channels, 3, 2, padding)?,
             pad_bottom_right: padding == 0,
         })
     }
@@ -147,9 +170,10 @@ pub struct Upsample2D {
 }
 
 impl Upsample2D {
-    pub fn load(vb: VarBuilder, channels: usize) -> Result<Self> {
+    /// `ctx`: for the convolution, which runs on the upsampled map.
+    pub fn load(vb: VarBuilder, ctx: &LoadContext, channels: usize) -> Result<Self> {
         Ok(Self {
-            conv: Conv2d::load(vb.pp("conv"), channels, channels, 3, 1, 1)?,
+            conv: Conv2d::load(vb.pp("conv"), ctx, channels, channels, 3, 1, 1)?,
         })
     }
 

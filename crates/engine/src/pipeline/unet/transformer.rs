@@ -5,7 +5,8 @@ use candle_core::{Module, Result, Tensor, D};
 use candle_nn::VarBuilder;
 
 use super::attention::Attention;
-use crate::pipeline::layers::{gelu_exact, Conv2d, GroupNorm, LayerNorm, Linear};
+use crate::pipeline::kernels::Isa;
+use crate::pipeline::layers::{gelu_exact, Conv2d, GroupNorm, LayerNorm, Linear, LoadContext};
 
 /// What one `Transformer2DModel` is built from.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +18,8 @@ pub struct TransformerSettings {
     pub norm_groups: usize,
     pub use_linear_projection: bool,
     pub only_cross_attention: bool,
+    /// What the layers are built with, the feature map's size at native size included.
+    pub ctx: LoadContext,
 }
 
 /// The GEGLU feed-forward: `proj` to twice the inner width, `value * gelu(gate)` with the
@@ -26,15 +29,17 @@ struct FeedForward {
     proj: Linear,
     out: Linear,
     inner: usize,
+    isa: Isa,
 }
 
 impl FeedForward {
-    fn load(vb: VarBuilder, dim: usize) -> Result<Self> {
+    fn load(vb: VarBuilder, ctx: &LoadContext, dim: usize) -> Result<Self> {
         let inner = 4 * dim;
         Ok(Self {
-            proj: Linear::load(vb.pp("net").pp("0").pp("proj"), dim, 2 * inner)?,
-            out: Linear::load(vb.pp("net").pp("2"), inner, dim)?,
+            proj: Linear::load(vb.pp("net").pp("0").pp("proj"), ctx, dim, 2 * inner)?,
+            out: Linear::load(vb.pp("net").pp("2"), ctx, inner, dim)?,
             inner,
+            isa: ctx.isa,
         })
     }
 }
@@ -45,7 +50,7 @@ impl Module for FeedForward {
         let h = self.proj.forward(x)?;
         let value = h.narrow(D::Minus1, 0, self.inner)?;
         let gate = h.narrow(D::Minus1, self.inner, self.inner)?;
-        self.out.forward(&(value * gelu_exact(&gate)?)?)
+        self.out.forward(&(value * gelu_exact(self.isa, &gate)?)?)
     }
 }
 
@@ -76,17 +81,18 @@ impl BasicTransformerBlock {
         };
         Ok(Self {
             norm1: LayerNorm::load(vb.pp("norm1"), dim, LAYER_NORM_EPS)?,
-            attn1: Attention::load(vb.pp("attn1"), dim, attn1_kv, s.heads, head_dim)?,
+            attn1: Attention::load(vb.pp("attn1"), &s.ctx, dim, attn1_kv, s.heads, head_dim)?,
             norm2: LayerNorm::load(vb.pp("norm2"), dim, LAYER_NORM_EPS)?,
             attn2: Attention::load(
                 vb.pp("attn2"),
+                &s.ctx,
                 dim,
                 s.cross_attention_dim,
                 s.heads,
                 head_dim,
             )?,
             norm3: LayerNorm::load(vb.pp("norm3"), dim, LAYER_NORM_EPS)?,
-            ff: FeedForward::load(vb.pp("ff"), dim)?,
+            ff: FeedForward::load(vb.pp("ff"), &s.ctx, dim)?,
             only_cross_attention: s.only_cross_attention,
         })
     }
@@ -125,13 +131,13 @@ impl Transformer2DModel {
         let c = s.channels;
         let (proj_in, proj_out) = if s.use_linear_projection {
             (
-                Projection::Linear(Linear::load(vb.pp("proj_in"), c, c)?),
-                Projection::Linear(Linear::load(vb.pp("proj_out"), c, c)?),
+                Projection::Linear(Linear::load(vb.pp("proj_in"), &s.ctx, c, c)?),
+                Projection::Linear(Linear::load(vb.pp("proj_out"), &s.ctx, c, c)?),
             )
         } else {
             (
-                Projection::Conv(Conv2d::load(vb.pp("proj_in"), c, c, 1, 1, 0)?),
-                Projection::Conv(Conv2d::load(vb.pp("proj_out"), c, c, 1, 1, 0)?),
+                Projection::Conv(Conv2d::load(vb.pp("proj_in"), &s.ctx, c, c, 1, 1, 0)?),
+                Projection::Conv(Conv2d::load(vb.pp("proj_out"), &s.ctx, c, c, 1, 1, 0)?),
             )
         };
         let vbb = vb.pp("transformer_blocks");
@@ -139,7 +145,13 @@ impl Transformer2DModel {
             .map(|i| BasicTransformerBlock::load(vbb.pp(i), s))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
-            norm: GroupNorm::load(vb.pp("norm"), s.norm_groups, c, TRANSFORMER_GROUP_NORM_EPS)?,
+            norm: GroupNorm::load(
+                vb.pp("norm"),
+                &s.ctx,
+                s.norm_groups,
+                c,
+                TRANSFORMER_GROUP_NORM_EPS,
+            )?,
             proj_in,
             blocks,
             proj_out,
