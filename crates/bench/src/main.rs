@@ -78,7 +78,13 @@ fn parse_args() -> Result<Options> {
             "--whole" => o.whole = true,
             "--half-weights" => o.half_weights = true,
             "-h" | "--help" => {
-                println!("see the header of src/bin/bench.rs and BENCHMARKS.md");
+                println!(
+                    "usage: bench [--runs N] [--only TEXT] [--torch FILE] [--text-config PATH] \
+                     [--unet-config PATH] [--vae-config PATH] [--no-candle] [--no-winograd] \
+                     [--whole] [--half-weights]\n\
+                     environment: REPORTFIG_ISA=avx512|avx2|portable (default: the widest this CPU runs)\n\
+                     see crates/bench/src/main.rs and BENCHMARKS.md"
+                );
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?}; see BENCHMARKS.md for the options"),
