@@ -11,7 +11,7 @@ use candle_nn::VarBuilder;
 
 use crate::model::config::{read_json, ConfigError, VaeConfig};
 use crate::pipeline::kernels::Isa;
-use crate::pipeline::layers::{self, Conv2d, GroupNorm, Linear, LoadContext};
+use crate::pipeline::layers::{self, Conv2d, ConvAlgorithm, GroupNorm, Linear, LoadContext};
 
 /// diffusers hard-codes this epsilon for every norm in the VAE (`resnet_eps=1e-6`).
 const NORM_EPS: f64 = 1e-6;
@@ -636,7 +636,10 @@ impl AutoencoderKL {
             }
             None => *ctx,
         };
-        let encoder = Encoder::load(vb.pp("encoder"), at, cfg, act)?;
+        // The encoder keeps the direct convolution: text-to-image never runs it, and the
+        // Winograd form of its large convolutions (4× their weights) would be held for nothing.
+        let direct = |level: usize| at(level).with_conv(ConvAlgorithm::Direct);
+        let encoder = Encoder::load(vb.pp("encoder"), direct, cfg, act)?;
         let decoder = Decoder::load(vb.pp("decoder"), at, cfg, act)?;
         let latent = at(cfg.block_out_channels.len() - 1);
         // Each weight was copied into its packed form and freed: return those holes.
