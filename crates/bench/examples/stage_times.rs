@@ -5,11 +5,13 @@
 //!     cargo run --release --example stage_times -- MODEL_DIR
 //!
 //! (A full-size random model for MODEL_DIR comes from the `random_model` example.)
+//! `REPORTFIG_ISA=avx512|avx2|portable` times a narrower kernel path, as in the bench.
 
 use std::time::Instant;
 
+use anyhow::Context;
 use reportfig::model::source::{resolve, HubOptions, ModelSource};
-use reportfig_engine::pipeline::{LoadOptions, Pipeline, Progress};
+use reportfig_engine::pipeline::{memory, Isa, LoadOptions, Pipeline, Progress};
 use reportfig_engine::GenerationRequest;
 
 fn main() -> anyhow::Result<()> {
@@ -18,8 +20,21 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("usage: stage_times MODEL_DIR"))?;
     let source = ModelSource::parse(&dir)?;
     let files = resolve(&source, &HubOptions::new(std::env::temp_dir()), &mut |_| {})?;
+    // This example owns its process, as the binary and the bench do, so it sets the
+    // allocator's policy (the engine no longer does): without it the VAE decode's large
+    // activations are unmapped and faulted in again after every op, and the stage times
+    // would not be the binary's.
+    memory::keep_freed_memory_for_reuse();
+    let isa = match std::env::var("REPORTFIG_ISA") {
+        Ok(name) => Isa::from_name(&name).context("REPORTFIG_ISA")?,
+        Err(_) => Isa::detect(),
+    };
+    let opts = LoadOptions {
+        isa,
+        ..LoadOptions::default()
+    };
     let t = Instant::now();
-    let mut pipe = Pipeline::load(&files, &LoadOptions::default())?;
+    let mut pipe = Pipeline::load(&files, &opts)?;
     println!("load {:.2} s", t.elapsed().as_secs_f64());
     let req = GenerationRequest {
         caption: "City budget 2027 at a glance".into(),
