@@ -459,19 +459,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
 /// image of the page loads.
 #[test]
 fn gallery_loads_every_image_in_a_browser() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            std::process::Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    else {
-        reportfig_testkit::not_run(
-            "gallery_loads_every_image_in_a_browser",
-            "chromium on PATH (apt-get install chromium)",
-        );
+    let Some(chromium) = crate::common::chromium("gallery_loads_every_image_in_a_browser") else {
         return;
     };
     let home = tempfile::tempdir().unwrap();

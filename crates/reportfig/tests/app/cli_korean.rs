@@ -219,19 +219,7 @@ fn line_icons_title() -> String {
 /// advice).
 #[test]
 fn gallery_review_page_in_a_browser() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            std::process::Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    else {
-        reportfig_testkit::not_run(
-            "gallery_review_page_in_a_browser",
-            "chromium on PATH (apt-get install chromium)",
-        );
+    let Some(chromium) = crate::common::chromium("gallery_review_page_in_a_browser") else {
         return;
     };
     let home = tempfile::tempdir().unwrap();

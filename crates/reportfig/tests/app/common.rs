@@ -128,3 +128,20 @@ pub fn style_check(name: &str) -> Result<(), String> {
 pub fn tiny_translator() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/marian-tiny")
 }
+
+/// A headless-capable Chromium on PATH, or `None` after saying (through the test kit, which
+/// fails the test when every check is required) that `test` could not run.
+pub fn chromium(test: &str) -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        reportfig_testkit::not_run(test, "chromium on PATH (apt-get install chromium)");
+    }
+    found
+}
