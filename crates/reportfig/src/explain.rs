@@ -14,6 +14,7 @@ use crate::outline::OutlineError;
 use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
+use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
 
 /// The message for one error (not its causes).
@@ -71,6 +72,25 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             entry = *entry,
             field = *field,
             found = kind
+        );
+    }
+    // The engine names no flags; which one picks a sampler is said here.
+    let unknown_class = match e.downcast_ref::<PipelineError>() {
+        Some(PipelineError::Scheduler(SchedulerError::UnknownClass(c))) => Some(c),
+        _ => match e.downcast_ref::<SchedulerError>() {
+            Some(SchedulerError::UnknownClass(c)) => Some(c),
+            _ => None,
+        },
+    };
+    if let Some(class) = unknown_class {
+        return msg!(
+            "scheduler-unknown-class",
+            class = class,
+            samplers = SamplerKind::ALL
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if let Some(PipelineError::NotFinite { stage }) = e.downcast_ref::<PipelineError>() {

@@ -245,7 +245,9 @@ pub struct Pipeline {
     vae: AutoencoderKL,
     vae_config: VaeConfig,
     scheduler_config: SchedulerConfig,
-    default_sampler: SamplerKind,
+    /// `None` when the config names a scheduler we do not have: a request must then choose
+    /// its sampler, so such a model stays usable.
+    default_sampler: Option<SamplerKind>,
     cache: HashMap<(String, Option<String>, bool), Conditioning>,
 }
 
@@ -344,7 +346,11 @@ impl Pipeline {
 
         let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
         let class = scheduler_config.class_name.clone().unwrap_or_default();
-        let default_sampler = SamplerKind::from_class_name(&class, &scheduler_config)?;
+        let default_sampler = match SamplerKind::from_class_name(&class, &scheduler_config) {
+            Ok(kind) => Some(kind),
+            Err(scheduler::SchedulerError::UnknownClass(_)) => None,
+            Err(other) => return Err(other.into()),
+        };
 
         // Packing weights at load leaves freed tensors as heap holes; give them back so the
         // resident size is what the model needs.
@@ -363,8 +369,8 @@ impl Pipeline {
         })
     }
 
-    /// The sampler the model's own scheduler config names.
-    pub fn default_sampler(&self) -> SamplerKind {
+    /// The sampler the model's own scheduler config names, if it is one we have.
+    pub fn default_sampler(&self) -> Option<SamplerKind> {
         self.default_sampler
     }
 
@@ -454,7 +460,13 @@ impl Pipeline {
                 req.guidance
             )));
         }
-        Ok(req.sampler.unwrap_or(self.default_sampler))
+        match req.sampler.or(self.default_sampler) {
+            Some(kind) => Ok(kind),
+            None => Err(scheduler::SchedulerError::UnknownClass(
+                self.scheduler_config.class_name.clone().unwrap_or_default(),
+            )
+            .into()),
+        }
     }
 
     /// Makes the final latents for a request (before the VAE).

@@ -139,3 +139,5 @@ style-import-bad-field = { $file }: style { $entry }: `{ $field }` is { $found -
        *[object] an object
     }, not text
     .hint = write it in double quotes, for example "{ $field }": "watercolor, { "{" }prompt{ "}" }"
+scheduler-unknown-class = the model's scheduler_config.json names the scheduler "{ $class }", which reportfig does not have
+    .hint = choose a sampler with --sampler, one of { $samplers }

@@ -137,3 +137,5 @@ style-import-bad-field = { $file }: { $entry }번째 스타일: `{ $field }`이(
        *[object] 객체
     }입니다
     .hint = 큰따옴표로 감싸 주세요. 예: "{ $field }": "watercolor, { "{" }prompt{ "}" }"
+scheduler-unknown-class = 모델의 scheduler_config.json에 적힌 스케줄러 "{ $class }"은(는) reportfig에 없습니다
+    .hint = --sampler로 그림 그리는 방식(샘플러)을 골라 주세요: { $samplers }

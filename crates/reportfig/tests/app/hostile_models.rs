@@ -136,3 +136,27 @@ fn absurd_configs_and_broken_tokenizers_are_bad_input_naming_the_file() {
     assert!(r.stderr.contains("tokenizer/vocab.json"), "{}", r.stderr);
     assert!(!files(dir.path()).iter().any(|f| f.ends_with(".png")));
 }
+
+#[test]
+fn an_unsupported_scheduler_class_names_it_and_the_flag_that_picks_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model_copy(dir.path());
+    let path = model.join("scheduler/scheduler_config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    config["_class_name"] = serde_json::json!("HeunDiscreteScheduler");
+    std::fs::write(&path, config.to_string()).unwrap();
+    for (lang, words) in [
+        ("en", "choose a sampler with --sampler"),
+        ("ko", "--sampler로"),
+    ] {
+        let r = generate(dir.path(), &model, &["--lang", lang]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("HeunDiscreteScheduler"), "{}", r.stderr);
+        assert!(r.stderr.contains(words), "{lang}: {}", r.stderr);
+        assert!(r.stderr.contains("euler-a"), "{}", r.stderr);
+    }
+    // And --sampler does get past it.
+    let r = generate(dir.path(), &model, &["--sampler", "euler"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

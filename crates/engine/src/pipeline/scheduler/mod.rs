@@ -40,7 +40,7 @@ pub enum SchedulerError {
     },
     #[error("unknown sampler \"{0}\"; choose one of: {list}", list = SamplerKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
     UnknownSampler(String),
-    #[error("the scheduler class \"{0}\" in scheduler_config.json is not supported; pick a sampler with --sampler ({list})", list = SamplerKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
+    #[error("the scheduler class \"{0}\" in scheduler_config.json is not supported; the samplers that can be used instead are {list}", list = SamplerKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
     UnknownClass(String),
     #[error("scheduler_config.json field `{field}` = {value} is not supported: {hint}")]
     Unsupported {
@@ -404,7 +404,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("HeunDiscreteScheduler") && err.contains("--sampler"),
+            err.contains("HeunDiscreteScheduler") && err.contains("euler-a"),
             "{err}"
         );
     }
