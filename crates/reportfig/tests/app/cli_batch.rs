@@ -487,20 +487,7 @@ fn gallery_loads_every_image_in_a_browser() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", probe.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let dom = crate::common::dump_dom(chromium, &probe, 5000);
     assert!(dom.contains("RESULT 3 3 END"), "{dom}");
 }
 

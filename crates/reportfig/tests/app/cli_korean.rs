@@ -233,20 +233,7 @@ fn gallery_review_page_in_a_browser() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=8000",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", probe.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let dom = crate::common::dump_dom(chromium, &probe, 8000);
     let json = dom
         .split("RESULT ")
         .nth(1)

@@ -232,17 +232,20 @@ fn a_batch_under_a_korean_locale_speaks_korean() {
     )
     .unwrap();
     let model = common::tiny_turbo().display().to_string();
-    let mut cmd = korean(dir.path());
-    cmd.args([
-        "batch",
-        "outline.md",
-        "--model",
-        &model,
-        "--size",
-        "64x64",
-        "--no-translate",
-    ]);
-    let (code, out, err) = run(cmd);
+    let batch = || {
+        let mut cmd = korean(dir.path());
+        cmd.args([
+            "batch",
+            "outline.md",
+            "--model",
+            &model,
+            "--size",
+            "64x64",
+            "--no-translate",
+        ]);
+        run(cmd)
+    };
+    let (code, out, err) = batch();
     assert_eq!(code, 0, "{err}");
     assert!(
         out.starts_with("새로 만듦 1장, 이미 최신 0장, 실패 0장\n"),
@@ -252,17 +255,7 @@ fn a_batch_under_a_korean_locale_speaks_korean() {
     assert!(err.contains("저장함: "), "{err}");
     assert!(!err.contains("wrote "), "{err}");
     // Run again: nothing to do, said in Korean.
-    let mut cmd = korean(dir.path());
-    cmd.args([
-        "batch",
-        "outline.md",
-        "--model",
-        &model,
-        "--size",
-        "64x64",
-        "--no-translate",
-    ]);
-    let (code, out, err) = run(cmd);
+    let (code, out, err) = batch();
     assert_eq!(code, 0, "{err}");
     assert!(
         out.starts_with("새로 만듦 0장, 이미 최신 1장, 실패 0장\n"),

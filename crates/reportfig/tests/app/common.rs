@@ -145,3 +145,22 @@ pub fn chromium(test: &str) -> Option<&'static str> {
     }
     found
 }
+
+/// The DOM of the local page `page` after `budget_ms` of virtual time in headless `chromium`,
+/// with file access between local pages allowed (the probe pages load the page under test).
+pub fn dump_dom(chromium: &str, page: &Path, budget_ms: u32) -> String {
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--allow-file-access-from-files",
+            &format!("--virtual-time-budget={budget_ms}"),
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
