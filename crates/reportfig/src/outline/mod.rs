@@ -459,12 +459,31 @@ pub(crate) fn split_settings(
     text: &str,
 ) -> Result<(String, Vec<(String, String)>), OutlineError> {
     let trimmed = text.trim_end();
+    // Text that still holds something shaped like a settings block after the trailing one is
+    // taken off would otherwise become caption words, with its settings silently ignored.
+    let stray = |caption: &str, problem: &str| match stray_block(caption) {
+        Some(at) => Err(OutlineError::BadSettings {
+            path: ctx.path.to_path_buf(),
+            line,
+            block: caption[at..].trim_end().to_string(),
+            problem: problem.to_string(),
+        }),
+        None => Ok(()),
+    };
     if !trimmed.ends_with('}') {
+        stray(
+            trimmed,
+            "it is not closed with } at the end of the line (settings go last on the line)",
+        )?;
         return Ok((text.to_string(), Vec::new()));
     }
     let Some(open) = find_block_start(trimmed) else {
         return Ok((text.to_string(), Vec::new()));
     };
+    stray(
+        &trimmed[..open],
+        "a line takes one settings block, at its end; put all settings in that one",
+    )?;
     let block = &trimmed[open..];
     let inner = &block[1..block.len() - 1];
     let bad = |problem: String| OutlineError::BadSettings {
@@ -519,6 +538,18 @@ pub(crate) fn split_settings(
         settings.push((key, value));
     }
     Ok((trimmed[..open].trim_end().to_string(), settings))
+}
+
+/// Where `{key=` starts in `s`: the shape of a settings block, as opposed to braces in
+/// ordinary text (`{2025}`, `{ }`).
+fn stray_block(s: &str) -> Option<usize> {
+    s.match_indices('{').map(|(i, _)| i).find(|&i| {
+        let rest = s[i + 1..].trim_start();
+        let key_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        key_len > 0 && rest[key_len..].starts_with('=')
+    })
 }
 
 /// The `{` that opens the trailing block, skipping braces inside double quotes.

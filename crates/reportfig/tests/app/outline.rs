@@ -345,3 +345,27 @@ fn control_characters_are_refused_with_their_line() {
     // Tabs and Windows line ends are ordinary text.
     assert!(parse("o.txt", "A bus\tstop\r\nCity hall\r\n").is_ok());
 }
+
+#[test]
+fn a_settings_block_that_is_not_closed_or_not_alone_is_refused_not_kept_as_words() {
+    for (text, words) in [
+        ("A bridge {seed=3\n", "not closed"),
+        ("A bridge {seed=3} over the river\n", "not closed"),
+        (
+            "A bridge {seed=3} {style=flat-vector}\n",
+            "one settings block",
+        ),
+    ] {
+        let err = parse("o.txt", text).unwrap_err();
+        assert!(
+            matches!(&err, OutlineError::BadSettings { line: 1, .. }),
+            "{text:?}: {err}"
+        );
+        assert!(err.to_string().contains(words), "{text:?}: {err}");
+    }
+    // Braces in ordinary text stay text.
+    let o = parse("o.txt", "Budget {2025} by sector\nA { } b {seed=4}\n").unwrap();
+    assert_eq!(o.items[0].caption, "Budget {2025} by sector");
+    assert_eq!(o.items[1].caption, "A { } b");
+    assert_eq!(o.items[1].overrides.seed, Some(4));
+}
