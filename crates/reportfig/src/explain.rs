@@ -206,9 +206,16 @@ fn source_error(e: &SourceError) -> Option<Message> {
             cache = cache_dir.display().to_string(),
             fetch = fetch_name
         ),
-        SourceError::RepoNotFound { repo, revision } => {
-            msg!("model-repo-not-found", repo = repo, revision = revision)
-        }
+        SourceError::RepoNotFound {
+            repo,
+            revision,
+            token_sent,
+        } => msg!(
+            "model-repo-not-found",
+            repo = repo,
+            revision = revision,
+            token = if *token_sent { "sent" } else { "none" }
+        ),
         SourceError::Network {
             endpoint,
             what,

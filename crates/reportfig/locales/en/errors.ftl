@@ -95,7 +95,10 @@ model-folder-not-found = model folder { $path } does not exist
 model-not-in-cache = offline: { $repo }@{ $revision } is not downloaded, or not completely ({ $file } is missing from the Hugging Face cache at { $cache })
     .hint = on a machine with internet run `reportfig models fetch { $fetch }` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)
 model-repo-not-found = Hugging Face repo { $repo } has no revision "{ $revision }", or the repo does not exist or is private
-    .hint = check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token
+    .hint = { $token ->
+        [sent] check the spelling on huggingface.co; the access token in HF_TOKEN was sent, so check that its account can see this repo and that the token has not expired
+       *[none] check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token
+    }
 model-network = could not reach the Hugging Face hub at { $endpoint } to get { $what }: { $detail }
     .hint = check the internet connection (and HF_ENDPOINT, if set), or use --offline to run from the cache
 model-fetch-offline = --offline: `models fetch` needs the internet

@@ -93,7 +93,10 @@ model-folder-not-found = 모델 폴더 { $path }이(가) 없습니다
 model-not-in-cache = 인터넷 없이 실행 중인데, { $repo }@{ $revision } 모델을 내려받지 않았거나 덜 받았습니다 (내려받은 파일 보관 폴더 { $cache }에 { $file }이(가) 없음)
     .hint = 인터넷이 되는 컴퓨터에서 같은 HF_HOME / HF_HUB_CACHE로 `reportfig models fetch { $fetch }`을 실행하거나, --offline 없이(HF_HUB_OFFLINE도 비우고) 실행하세요
 model-repo-not-found = Hugging Face 저장소 { $repo }에 "{ $revision }" 버전이 없거나, 저장소가 없거나 비공개입니다
-    .hint = huggingface.co에서 철자를 확인하세요. 비공개 또는 승인이 필요한 저장소라면 HF_TOKEN에 접근 토큰을 넣으세요
+    .hint = { $token ->
+        [sent] huggingface.co에서 철자를 확인하세요. HF_TOKEN의 접근 토큰을 보냈으니, 그 계정이 이 저장소를 볼 수 있는지, 토큰이 만료되지 않았는지 확인하세요
+       *[none] huggingface.co에서 철자를 확인하세요. 비공개 또는 승인이 필요한 저장소라면 HF_TOKEN에 접근 토큰을 넣으세요
+    }
 model-network = { $what }을(를) 받으려 했지만 Hugging Face 서버 { $endpoint }에 연결하지 못했습니다: { $detail }
     .hint = 인터넷 연결(그리고 HF_ENDPOINT를 설정했다면 그 값)을 확인하거나, --offline으로 내려받아 둔 파일만 써서 실행하세요
 model-fetch-offline = --offline: `models fetch`는 인터넷이 필요합니다

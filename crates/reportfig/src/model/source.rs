@@ -66,8 +66,14 @@ pub enum SourceError {
         fetch_name: String,
     },
 
-    #[error("Hugging Face repo {repo} has no revision {revision:?}, or the repo does not exist or is private\nhint: check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token")]
-    RepoNotFound { repo: String, revision: String },
+    #[error("Hugging Face repo {repo} has no revision {revision:?}, or the repo does not exist or is private\nhint: {}", if *token_sent { "check the spelling on huggingface.co; the access token in HF_TOKEN was sent, so check that its account can see this repo and that the token has not expired" } else { "check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token" })]
+    RepoNotFound {
+        repo: String,
+        revision: String,
+        /// Whether the request carried an access token: the hint to set one would then be
+        /// wrong.
+        token_sent: bool,
+    },
 
     #[error("Hugging Face repo {repo} is gated: access was refused\nhint: accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account")]
     Gated { repo: String },
@@ -766,6 +772,7 @@ fn request_error(e: ureq::Error, hub: &HubRepo, what: &str) -> SourceError {
         ureq::Error::Status(401 | 404, _) if what == "the file list" => SourceError::RepoNotFound {
             repo: hub.repo.to_string(),
             revision: hub.revision.to_string(),
+            token_sent: token.is_some(),
         },
         ureq::Error::Status(403, _) => SourceError::Gated {
             repo: hub.repo.to_string(),

@@ -1105,7 +1105,24 @@ fn hub_refusals_and_network_failures_are_plain_messages() {
     let hub = FakeHub::start("org/missing", SHA, Files::new(), Some(404));
     let err = resolve(&src, &online(cache.path(), &hub), &mut quiet()).unwrap_err();
     assert!(matches!(err, SourceError::RepoNotFound { .. }), "{err}");
-    assert!(err.to_string().contains("HF_TOKEN"));
+    assert!(err.to_string().contains("set HF_TOKEN"), "{err}");
+    // With a token sent, the hint does not tell the user to set the one they set.
+    let mut with_token = online(cache.path(), &hub);
+    with_token.token = Some("hf_test".into());
+    let err = resolve(&src, &with_token, &mut quiet()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SourceError::RepoNotFound {
+                token_sent: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("set HF_TOKEN"), "{err}");
+    assert!(err.to_string().contains("token has not expired"), "{err}");
+    assert!(!err.to_string().contains("hf_test"), "{err}");
 
     let hub = FakeHub::start("org/missing", SHA, Files::new(), Some(403));
     let err = resolve(&src, &online(cache.path(), &hub), &mut quiet()).unwrap_err();
