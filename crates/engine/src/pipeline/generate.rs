@@ -117,7 +117,7 @@ fn is_backtrace_frame(line: &str) -> bool {
 
 /// candle's message without what a user cannot act on: the backtrace it attaches when
 /// `RUST_BACKTRACE` is set, and its `path: "…"` prefix (our messages name the file already).
-fn plain_message(e: &candle_core::Error) -> String {
+pub(crate) fn plain_message(e: &candle_core::Error) -> String {
     match e {
         candle_core::Error::WithBacktrace { inner, .. }
         | candle_core::Error::WithPath { inner, .. } => plain_message(inner),

@@ -15,6 +15,7 @@ pub mod weights;
 pub use kernels::{Isa, IsaError};
 pub use layers::{ConvAlgorithm, LoadContext, WeightStorage};
 
+pub(crate) use generate::plain_message;
 pub use generate::{
     Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError, Progress,
     StepState,

@@ -24,6 +24,7 @@ use candle_nn::VarBuilder;
 
 use crate::model::config::ConfigError;
 use crate::pipeline::layers::LoadContext;
+use crate::pipeline::plain_message;
 use config::{GenerationConfig, GenerationParams, MarianConfig};
 use generate::Hypothesis;
 use marian::{Encoded, MarianMTModel};
@@ -57,18 +58,6 @@ pub enum TranslateError {
 impl From<candle_core::Error> for TranslateError {
     fn from(e: candle_core::Error) -> Self {
         TranslateError::Compute(plain_message(&e))
-    }
-}
-
-/// candle's text without the backtrace it appends when `RUST_BACKTRACE` is set.
-fn plain_message(e: &candle_core::Error) -> String {
-    match e {
-        candle_core::Error::WithBacktrace { inner, .. }
-        | candle_core::Error::WithPath { inner, .. } => plain_message(inner),
-        candle_core::Error::Context { inner, context } => {
-            format!("{context}: {}", plain_message(inner))
-        }
-        e => e.to_string(),
     }
 }
 
