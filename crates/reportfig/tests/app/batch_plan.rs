@@ -684,7 +684,6 @@ fn planning_errors_name_the_line() {
 
 /// The manifest's record of one file, and the file's own SHA-256 now.
 fn recorded_and_actual_hash(dir: &Path, file: &str) -> (String, String) {
-    use sha2::Digest;
     let recorded = manifest(dir)
         .figures
         .into_iter()
@@ -692,11 +691,7 @@ fn recorded_and_actual_hash(dir: &Path, file: &str) -> (String, String) {
         .unwrap()
         .sha256;
     let bytes = std::fs::read(dir.join(file)).unwrap();
-    let actual = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (recorded, actual)
+    (recorded, common::sha256_hex(&bytes))
 }
 
 #[test]

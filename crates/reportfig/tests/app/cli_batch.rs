@@ -511,12 +511,7 @@ fn a_damaged_figure_is_made_again_and_a_foreign_file_is_refused() {
     let m = manifest(&out);
     let entry = &m["figures"][0];
     assert_eq!(entry["file"], "01-smart-bus-stop.png");
-    use sha2::Digest;
-    let hash: String = sha2::Sha256::digest(&good)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(entry["sha256"], hash);
+    assert_eq!(entry["sha256"], common::sha256_hex(&good));
 
     // The user's own picture under the second figure's name: refused, kept, named.
     let second = out.join("02-city-hall-at-night.png");

@@ -164,3 +164,12 @@ pub fn dump_dom(chromium: &str, page: &Path, budget_ms: u32) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A file's SHA-256 in lower-case hex, as the manifest and the hub write it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

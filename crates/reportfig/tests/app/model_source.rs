@@ -790,10 +790,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex(&sha2::Sha256::digest(bytes))
-}
+use crate::common::sha256_hex;
 
 /// The id git gives the file's contents, which the hub sends as the ETag of non-LFS files.
 fn git_blob_id(bytes: &[u8]) -> String {
