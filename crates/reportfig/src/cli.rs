@@ -255,9 +255,30 @@ pub enum ModelsCommand {
     List {
         #[arg(long)]
         json: bool,
+        #[arg(long)]
+        offline: bool,
     },
     Fetch {
         name: String,
+        #[arg(long)]
+        offline: bool,
+    },
+    // The last value is the folder; clap's own usage line would not say so.
+    #[command(override_usage = "reportfig models export [OPTIONS] <MODEL>... <DIR>")]
+    Export {
+        /// The models and translators, then the bundle folder: one list, split at its last
+        /// value, because clap ends a list positional at the first option, so a folder after
+        /// `--offline` would be refused.
+        #[arg(required = true, num_args = 1.., value_name = "MODEL")]
+        items: Vec<String>,
+        #[arg(long)]
+        no_translator: bool,
+        #[arg(long)]
+        offline: bool,
+    },
+    Import {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 

@@ -8,6 +8,7 @@ use std::error::Error;
 use crate::batch::BatchError;
 use crate::commands::BadInput;
 use crate::i18n::{Lang, Message};
+use crate::model::bundle::BundleError;
 use crate::model::source::SourceError;
 use crate::msg;
 use crate::outline::OutlineError;
@@ -31,8 +32,19 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     if let Some(s) = e.downcast_ref::<SizeError>() {
         return size_error(s);
     }
-    if let Some(s) = e.downcast_ref::<SourceError>() {
-        if let Some(m) = source_error(s) {
+    // A translator's download fails as a model's does (`#[error(transparent)]`).
+    let source =
+        e.downcast_ref::<SourceError>().or_else(|| match e
+            .downcast_ref::<crate::translate::source::TranslatorError>()
+        {
+            Some(crate::translate::source::TranslatorError::Source(s)) => Some(s),
+            _ => None,
+        });
+    if let Some(m) = source.and_then(source_error) {
+        return m;
+    }
+    if let Some(b) = e.downcast_ref::<BundleError>() {
+        if let Some(m) = bundle_error(b) {
             return m;
         }
     }
@@ -204,7 +216,10 @@ fn source_error(e: &SourceError) -> Option<Message> {
             revision = revision,
             file = file,
             cache = cache_dir.display().to_string(),
-            fetch = fetch_name
+            fetch = fetch_name,
+            size = crate::model::presets::find(fetch_name)
+                .map(|p| crate::commands::models::human_bytes(p.download_mb as u64 * 1024 * 1024))
+                .unwrap_or_else(|| "unknown".to_string())
         ),
         SourceError::RepoNotFound {
             repo,
@@ -228,6 +243,31 @@ fn source_error(e: &SourceError) -> Option<Message> {
         ),
         SourceError::FetchOffline => msg!("model-fetch-offline"),
         _ => return None,
+    })
+}
+
+/// A bundle that is not one, or arrived damaged; a failed write keeps its English.
+fn bundle_error(e: &BundleError) -> Option<Message> {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    Some(match e {
+        BundleError::NotABundle { dir } => msg!("bundle-not-a-bundle", dir = shown(dir)),
+        BundleError::NotEmpty { dir } => msg!("bundle-not-empty", dir = shown(dir)),
+        BundleError::BadManifest { file, detail } => {
+            msg!("bundle-bad-manifest", file = shown(file), detail = detail)
+        }
+        BundleError::Missing { file } => msg!("bundle-missing", file = shown(file)),
+        BundleError::WrongSize {
+            file,
+            expected,
+            found,
+        } => msg!(
+            "bundle-wrong-size",
+            file = shown(file),
+            expected = expected.to_string(),
+            found = found.to_string()
+        ),
+        BundleError::WrongHash { file } => msg!("bundle-wrong-hash", file = shown(file)),
+        BundleError::Io { .. } => return None,
     })
 }
 

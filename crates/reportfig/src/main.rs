@@ -73,6 +73,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(t) = cause.downcast_ref::<reportfig::translate::source::TranslatorError>() {
             return if t.is_user_input() { 2 } else { 1 };
         }
+        if let Some(b) = cause.downcast_ref::<reportfig::model::bundle::BundleError>() {
+            return if b.is_user_input() { 2 } else { 1 };
+        }
         if let Some(i) = cause.downcast_ref::<reportfig::style::import::ImportError>() {
             // Only failing to write the converted files is not the input's fault.
             return if matches!(i, reportfig::style::import::ImportError::Write { .. }) {
@@ -344,21 +347,52 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Styles(s) => run_styles(s, term),
-        Command::Models(ModelsCommand::List { json }) => {
-            let hub = HubOptions::from_env(false)?;
+        Command::Models(ModelsCommand::List { json, offline }) => {
+            let hub = HubOptions::from_env(offline)?;
             print_out(commands::models::list(&hub, json)?.trim_end());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Models(ModelsCommand::Fetch { name }) => {
-            let hub = HubOptions::from_env(false)?;
-            // Said before anything starts, in the words of what the user set: the only way
-            // to be offline here is the environment variable.
+        Command::Models(ModelsCommand::Fetch { name, offline }) => {
+            let hub = HubOptions::from_env(offline)?;
+            // Said before anything starts, in the words of what the user set.
             if hub.offline {
-                return Err(BadInput(msg!("fetch-offline-env", name = &name)).into());
+                return Err(BadInput(if offline {
+                    msg!("fetch-offline-flag", name = &name)
+                } else {
+                    msg!("fetch-offline-env", name = &name)
+                })
+                .into());
             }
             let text = commands::models::fetch(&name, &hub, term)
                 .with_context(|| msg!("fetch-failed", name = &name))?;
             print_out(text.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Export {
+            items,
+            no_translator,
+            offline,
+        }) => {
+            let (dir, names) = match items.split_last() {
+                Some((dir, names)) if !names.is_empty() => (dir, names),
+                _ => return Err(BadInput(msg!("export-needs-folder")).into()),
+            };
+            let dir = std::path::PathBuf::from(dir);
+            let hub = HubOptions::from_env(offline)?;
+            let report = commands::models::export(names, &dir, !no_translator, &hub, term)
+                .with_context(|| msg!("export-failed", dir = dir.display().to_string()))?;
+            print_out(
+                commands::models::render_bundle_report(&report, true, term.lang()).trim_end(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Models(ModelsCommand::Import { dir }) => {
+            let hub = HubOptions::from_env(true)?;
+            let report = commands::models::import(&dir, &hub, term)
+                .with_context(|| msg!("import-failed", dir = dir.display().to_string()))?;
+            print_out(
+                commands::models::render_bundle_report(&report, false, term.lang()).trim_end(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

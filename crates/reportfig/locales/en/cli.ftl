@@ -166,6 +166,27 @@ help-models-fetch-examples =
       reportfig models fetch stabilityai/sdxl-turbo
 help-models-fetch-name = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl; translators opus-mt-ko-en, opus-mt-tc-big-ko-en) or a Hugging Face repo id
 
+help-models-list-offline = Only look at the cache (this command never downloads anyway)
+help-models-fetch-offline = Refused (downloading needs the internet); the error then says how to bring models to a PC without internet
+
+help-models-export = Copy downloaded models into a folder (a USB stick) for PCs without internet
+    .long = Copy models into a bundle folder (a USB stick, a shared drive) for PCs without internet. What is not downloaded yet is downloaded first. The Korean-English translator goes in too, unless --no-translator. On the PC without internet, `reportfig models import FOLDER` checks every file and installs them; then run with --offline.
+help-models-export-examples =
+    Examples:
+      reportfig models export sd-turbo E:\reportfig-models
+      reportfig models export sd15 sdxl-turbo /media/usb/reportfig-models
+      reportfig models import E:\reportfig-models   # on the PC without internet
+help-models-export-items = Presets, Hugging Face repo ids or translators to include (downloaded first if missing), then the bundle folder to write (new, empty, or an earlier bundle to add to)
+help-models-export-no-translator = Leave out the Korean-English translator
+help-models-export-offline = Only take what is already downloaded; never use the internet
+
+help-models-import = Install a bundle that `models export` wrote, so the models work without internet
+    .long = Install a bundle that `models export` wrote, so the models work without internet. Every file is first checked against the bundle's list of sizes and checksums (SHA-256); a damaged or incomplete bundle installs nothing and names the file.
+help-models-import-examples =
+    Example:
+      reportfig models import E:\reportfig-models
+help-models-import-dir = The bundle folder (it holds reportfig-bundle.json)
+
 
 # Section headings of the help page. English uses clap's own; these are for the record and
 # for languages whose template is ours.

@@ -93,14 +93,17 @@ model-unknown = unknown model "{ $name }": it is not a preset, not a Hugging Fac
 model-folder-not-found = model folder { $path } does not exist
     .hint = check the path, or give a preset ({ $presets }) or a Hugging Face repo id
 model-not-in-cache = offline: { $repo }@{ $revision } is not downloaded, or not completely ({ $file } is missing from the Hugging Face cache at { $cache })
-    .hint = on a machine with internet run `reportfig models fetch { $fetch }` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)
+    .hint = on a PC with internet run `reportfig models export { $fetch } E:\reportfig-models`{ $size ->
+        [unknown] {""}
+       *[other] {" "}(about { $size })
+    }, bring that folder here and run `reportfig models import E:\reportfig-models`; or run without --offline (and HF_HUB_OFFLINE unset)
 model-repo-not-found = Hugging Face repo { $repo } has no revision "{ $revision }", or the repo does not exist or is private
     .hint = { $token ->
         [sent] check the spelling on huggingface.co; the access token in HF_TOKEN was sent, so check that its account can see this repo and that the token has not expired
        *[none] check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token
     }
 model-network = could not reach the Hugging Face hub at { $endpoint } to get { $what }: { $detail }
-    .hint = check the internet connection (and HF_ENDPOINT, if set), or use --offline to run from the cache
+    .hint = check the internet connection (behind a proxy, set HTTPS_PROXY, e.g. HTTPS_PROXY=http://proxy.example:8080; a mirror: HF_ENDPOINT). A PC without internet gets models from one that has it: `reportfig models export NAME E:\reportfig-models` there, `reportfig models import E:\reportfig-models` here; then run with --offline
 model-fetch-offline = --offline: `models fetch` needs the internet
     .hint = run it without --offline and with HF_HUB_OFFLINE unset
 
@@ -144,3 +147,24 @@ style-import-bad-field = { $file }: style { $entry }: `{ $field }` is { $found -
     .hint = write it in double quotes, for example "{ $field }": "watercolor, { "{" }prompt{ "}" }"
 scheduler-unknown-class = the model's scheduler_config.json names the scheduler "{ $class }", which reportfig does not have
     .hint = choose a sampler with --sampler, one of { $samplers }
+
+fetch-offline-flag = cannot download { $name } with --offline: downloading needs the internet
+    .hint = run it without --offline; to bring models to a PC without internet, run `reportfig models export { $name } E:\reportfig-models` on a PC with internet and `reportfig models import E:\reportfig-models` on this one
+export-failed = could not write the model bundle { $dir }
+import-failed = could not install the model bundle { $dir }
+export-local-folder = { $path } is a folder on this PC, not a downloaded model: there is nothing to export
+    .hint = copy the folder itself to the other PC and pass it with --model; `models export` takes presets and Hugging Face repo ids
+bundle-not-a-bundle = { $dir } is not a model bundle: it has no reportfig-bundle.json
+    .hint = give the folder `reportfig models export` wrote; if the export was interrupted, run it again
+bundle-not-empty = { $dir } already holds other files and is not a model bundle
+    .hint = export into a new or empty folder, or into an earlier bundle (which is then added to)
+bundle-bad-manifest = { $file }: { $detail }
+    .hint = the bundle was damaged or not written by reportfig; export it again; nothing was installed
+bundle-missing = { $file } is missing from the bundle
+    .hint = the bundle is incomplete (did copying stop early?); copy the whole folder again or export it again; nothing was installed
+bundle-wrong-size = { $file } is { $found } bytes, but the bundle's list says { $expected }
+    .hint = the file was cut short or changed (did copying stop early?); copy the bundle again or export it again; nothing was installed
+bundle-wrong-hash = { $file } does not match the checksum (SHA-256) in the bundle's list
+    .hint = the file is damaged; copy the bundle again or export it again; nothing was installed
+export-needs-folder = `models export` needs the models to put in the bundle and, last, the folder to write it to
+    .hint = for example: reportfig models export sd-turbo E:\reportfig-models

@@ -25,3 +25,7 @@ style-category-technical = technical
 style-category-theme = theme
 style-mark-user = [user]
 style-mark-user-replaces = [user, replaces built-in]
+
+bundle-repo-line = { $name } ({ $repo }): { $files } files, { $size }
+bundle-exported = The bundle is in { $dir } ({ $size } in all). Copy the whole folder to the PC without internet and run there: reportfig models import FOLDER
+bundle-imported = Installed from { $dir }. These models now work without internet (--offline).

@@ -62,3 +62,8 @@ summary-stray = not in the outline (left alone): { $files }
 summary-manifest = manifest: { $path }
 summary-gallery = gallery: { $path }
 summary-illustrated = illustrated outline: { $path }
+
+stage-preparing-export = finding { $name } (downloading what is missing, unless --offline)
+stage-writing-bundle = writing the bundle to { $dir } ({ $size })
+stage-checking-bundle = checking every file of the bundle { $dir } before installing it
+note-card-non-commercial = note: { $model } declares the licence { $licence } on its model card, which does not allow commercial use. Check with the licensor before using its pictures in published material.

@@ -162,6 +162,27 @@ help-models-fetch-examples =
       reportfig models fetch stabilityai/sdxl-turbo
 help-models-fetch-name = 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en) 또는 Hugging Face 저장소 아이디
 
+help-models-list-offline = 내려받아 둔 파일만 봅니다 (이 명령은 원래 아무것도 내려받지 않습니다)
+help-models-fetch-offline = 받아들이지 않습니다 (내려받으려면 인터넷이 필요함). 대신 인터넷이 안 되는 컴퓨터로 모델을 옮기는 방법을 알려 드립니다
+
+help-models-export = 내려받은 모델을 폴더(USB 메모리)에 복사해 인터넷이 안 되는 컴퓨터로 옮깁니다
+    .long = 모델을 묶음 폴더(USB 메모리, 공유 폴더)에 복사해 인터넷이 안 되는 컴퓨터로 옮깁니다. 아직 내려받지 않은 것은 먼저 내려받습니다. --no-translator가 없으면 한국어-영어 번역 모델도 함께 넣습니다. 인터넷이 안 되는 컴퓨터에서 `reportfig models import 폴더`를 실행하면 파일을 하나하나 확인해 설치하고, 그다음부터 --offline으로 쓸 수 있습니다.
+help-models-export-examples =
+    예시:
+      reportfig models export sd-turbo E:\reportfig-models
+      reportfig models export sd15 sdxl-turbo /media/usb/reportfig-models
+      reportfig models import E:\reportfig-models   # 인터넷이 안 되는 컴퓨터에서
+help-models-export-items = 넣을 모델 이름, Hugging Face 저장소 아이디 또는 번역 모델 (없으면 먼저 내려받음), 그리고 마지막에 묶음을 쓸 폴더 (새 폴더, 빈 폴더, 또는 더해서 쓸 예전 묶음)
+help-models-export-no-translator = 한국어-영어 번역 모델을 넣지 않습니다
+help-models-export-offline = 이미 내려받은 것만 넣고, 인터넷은 쓰지 않습니다
+
+help-models-import = `models export`로 만든 묶음을 설치해, 인터넷 없이 모델을 쓰게 합니다
+    .long = `models export`로 만든 묶음을 설치해, 인터넷 없이 모델을 쓰게 합니다. 먼저 모든 파일을 묶음 목록의 크기와 검사값(SHA-256)과 비교하고, 손상되었거나 덜 복사된 묶음은 아무것도 설치하지 않고 그 파일 이름을 알려 드립니다.
+help-models-import-examples =
+    예시:
+      reportfig models import E:\reportfig-models
+help-models-import-dir = 묶음 폴더 (reportfig-bundle.json이 있는 폴더)
+
 help-heading-usage = 사용법:
 help-heading-arguments = 인수:
 help-heading-commands = 명령:

@@ -91,14 +91,17 @@ model-unknown = "{ $name }"(이)라는 모델을 찾을 수 없습니다: 미리
 model-folder-not-found = 모델 폴더 { $path }이(가) 없습니다
     .hint = 경로를 확인하거나, 미리 정한 모델({ $presets })이나 Hugging Face 저장소 아이디를 적어 주세요
 model-not-in-cache = 인터넷 없이 실행 중인데, { $repo }@{ $revision } 모델을 내려받지 않았거나 덜 받았습니다 (내려받은 파일 보관 폴더 { $cache }에 { $file }이(가) 없음)
-    .hint = 인터넷이 되는 컴퓨터에서 같은 HF_HOME / HF_HUB_CACHE로 `reportfig models fetch { $fetch }`을 실행하거나, --offline 없이(HF_HUB_OFFLINE도 비우고) 실행하세요
+    .hint = 인터넷이 되는 컴퓨터에서 `reportfig models export { $fetch } E:\reportfig-models`를 실행해 모델 묶음{ $size ->
+        [unknown] {""}
+       *[other] (약 { $size })
+    }을 만들고, 그 폴더를 이 컴퓨터로 가져와 `reportfig models import E:\reportfig-models`를 실행하세요. 또는 --offline 없이(HF_HUB_OFFLINE도 비우고) 실행하세요
 model-repo-not-found = Hugging Face 저장소 { $repo }에 "{ $revision }" 버전이 없거나, 저장소가 없거나 비공개입니다
     .hint = { $token ->
         [sent] huggingface.co에서 철자를 확인하세요. HF_TOKEN의 접근 토큰을 보냈으니, 그 계정이 이 저장소를 볼 수 있는지, 토큰이 만료되지 않았는지 확인하세요
        *[none] huggingface.co에서 철자를 확인하세요. 비공개 또는 승인이 필요한 저장소라면 HF_TOKEN에 접근 토큰을 넣으세요
     }
 model-network = { $what }을(를) 받으려 했지만 Hugging Face 서버 { $endpoint }에 연결하지 못했습니다: { $detail }
-    .hint = 인터넷 연결(그리고 HF_ENDPOINT를 설정했다면 그 값)을 확인하거나, --offline으로 내려받아 둔 파일만 써서 실행하세요
+    .hint = 인터넷 연결을 확인하세요 (프록시를 쓰는 망이면 HTTPS_PROXY, 예: HTTPS_PROXY=http://proxy.example:8080; 미러 서버는 HF_ENDPOINT). 인터넷이 안 되는 컴퓨터라면, 인터넷이 되는 컴퓨터에서 `reportfig models export 모델이름 E:\reportfig-models`로 묶음을 만들고 이 컴퓨터에서 `reportfig models import E:\reportfig-models`로 설치한 뒤 --offline으로 실행하세요
 model-fetch-offline = --offline: `models fetch`는 인터넷이 필요합니다
     .hint = --offline 없이, HF_HUB_OFFLINE도 비우고 실행하세요
 
@@ -142,3 +145,24 @@ style-import-bad-field = { $file }: { $entry }번째 스타일: `{ $field }`이(
     .hint = 큰따옴표로 감싸 주세요. 예: "{ $field }": "watercolor, { "{" }prompt{ "}" }"
 scheduler-unknown-class = 모델의 scheduler_config.json에 적힌 스케줄러 "{ $class }"은(는) reportfig에 없습니다
     .hint = --sampler로 그림 그리는 방식(샘플러)을 골라 주세요: { $samplers }
+
+fetch-offline-flag = --offline으로는 { $name }을(를) 내려받을 수 없습니다: 내려받으려면 인터넷이 필요합니다
+    .hint = --offline 없이 실행하세요. 인터넷이 안 되는 컴퓨터로 모델을 옮기려면, 인터넷이 되는 컴퓨터에서 `reportfig models export { $name } E:\reportfig-models`를 실행하고, 이 컴퓨터에서 `reportfig models import E:\reportfig-models`를 실행하세요
+export-failed = 모델 묶음 { $dir }을(를) 쓰지 못했습니다
+import-failed = 모델 묶음 { $dir }을(를) 설치하지 못했습니다
+export-local-folder = { $path }은(는) 이 컴퓨터의 폴더이고, 내려받은 모델이 아니므로 내보낼 것이 없습니다
+    .hint = 폴더를 그대로 다른 컴퓨터에 복사해 --model로 지정하세요. `models export`에는 미리 정한 모델 이름이나 Hugging Face 저장소 아이디를 씁니다
+bundle-not-a-bundle = { $dir }은(는) 모델 묶음이 아닙니다: reportfig-bundle.json이 없습니다
+    .hint = `reportfig models export`로 만든 폴더를 지정하세요. 내보내기가 중간에 끊겼다면 다시 실행하세요
+bundle-not-empty = { $dir }에 다른 파일이 있고, 모델 묶음 폴더도 아닙니다
+    .hint = 새 폴더나 빈 폴더로 내보내세요 (예전에 만든 묶음 폴더에는 더해서 쓸 수 있습니다)
+bundle-bad-manifest = { $file }: { $detail }
+    .hint = 묶음이 손상되었거나 reportfig가 만든 것이 아닙니다. 다시 내보내 주세요. 아무것도 설치하지 않았습니다
+bundle-missing = 묶음에 { $file }이(가) 없습니다
+    .hint = 묶음이 덜 복사되었습니다 (복사가 중간에 멈췄나요?). 폴더 전체를 다시 복사하거나 다시 내보내 주세요. 아무것도 설치하지 않았습니다
+bundle-wrong-size = { $file }의 크기가 { $found }바이트인데, 묶음 목록에는 { $expected }바이트로 적혀 있습니다
+    .hint = 파일이 잘렸거나 바뀌었습니다 (복사가 중간에 멈췄나요?). 묶음을 다시 복사하거나 다시 내보내 주세요. 아무것도 설치하지 않았습니다
+bundle-wrong-hash = { $file }이(가) 묶음 목록의 검사값(SHA-256)과 맞지 않습니다
+    .hint = 파일이 손상되었습니다. 묶음을 다시 복사하거나 다시 내보내 주세요. 아무것도 설치하지 않았습니다
+export-needs-folder = `models export`에는 묶음에 넣을 모델과, 맨 끝에 묶음을 쓸 폴더가 필요합니다
+    .hint = 예: reportfig models export sd-turbo E:\reportfig-models

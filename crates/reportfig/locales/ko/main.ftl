@@ -22,3 +22,7 @@ style-category-technical = 기술 도면 (technical)
 style-category-theme = 주제별 (theme)
 style-mark-user = [내 화풍]
 style-mark-user-replaces = [내 화풍, 기본 화풍을 대신함]
+
+bundle-repo-line = { $name } ({ $repo }): 파일 { $files }개, { $size }
+bundle-exported = 묶음을 { $dir }에 만들었습니다 (모두 { $size }). 폴더 전체를 인터넷이 안 되는 컴퓨터로 복사한 뒤, 그 컴퓨터에서 reportfig models import 폴더 를 실행하세요.
+bundle-imported = { $dir }에서 설치했습니다. 이제 이 모델들을 인터넷 없이(--offline) 쓸 수 있습니다.

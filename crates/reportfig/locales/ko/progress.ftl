@@ -57,3 +57,8 @@ summary-stray = 개요에 없는 파일 (그대로 둠): { $files }
 summary-manifest = 그림 정보 목록(manifest): { $path }
 summary-gallery = 그림 모아 보기 페이지: { $path }
 summary-illustrated = 그림을 넣은 개요: { $path }
+
+stage-preparing-export = { $name } 찾는 중 (--offline이 아니면 없는 파일은 내려받습니다)
+stage-writing-bundle = 묶음을 { $dir }에 쓰는 중 ({ $size })
+stage-checking-bundle = 설치하기 전에 묶음 { $dir }의 파일을 하나하나 확인하는 중
+note-card-non-commercial = 알림: { $model } 모델 설명서(model card)에 사용 허가가 { $licence }(으)로 적혀 있어, 영리 목적으로 쓸 수 없습니다. 보도자료 등 공개하는 자료에 이 그림을 쓰기 전에 권리자에게 확인하세요.

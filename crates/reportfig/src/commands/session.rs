@@ -92,6 +92,15 @@ pub fn resolve_model(
         &mut crate::commands::models::download_reporter(reporter),
     )?;
     let preset = source.preset();
+    if preset.is_none() {
+        if let Some(licence) = crate::model::licence::non_commercial_licence(&files.root) {
+            reporter.event(Event::Note(msg!(
+                "note-card-non-commercial",
+                model = source.display_name(),
+                licence = licence
+            )));
+        }
+    }
     let family = match preset {
         Some(p) => p.family,
         None => detect_family(&files)?,

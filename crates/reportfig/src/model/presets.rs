@@ -36,6 +36,8 @@ pub struct Preset {
     /// Native size in pixels: what the model was trained at.
     pub width: u32,
     pub height: u32,
+    /// What the first use downloads, in megabytes, for messages (export, offline hints).
+    pub download_mb: u32,
     pub steps: u32,
     pub guidance: f64,
     /// `None`: the repo's own `scheduler_config.json` decides.

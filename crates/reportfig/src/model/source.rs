@@ -57,7 +57,7 @@ pub enum SourceError {
     #[error("{}: {detail}\nhint: only sharded weights whose index lists .safetensors files in the same folder are supported; merge the shards with diffusers' save_pretrained(max_shard_size=\"100GB\")", file.display())]
     BadShardIndex { file: PathBuf, detail: String },
 
-    #[error("offline: {repo}@{revision} is not downloaded, or not completely ({file} is missing from the Hugging Face cache at {})\nhint: on a machine with internet run `reportfig models fetch {fetch_name}` with the same HF_HOME / HF_HUB_CACHE, or run without --offline (and HF_HUB_OFFLINE unset)", cache_dir.display())]
+    #[error("offline: {repo}@{revision} is not downloaded, or not completely ({file} is missing from the Hugging Face cache at {})\nhint: on a PC with internet run `reportfig models export {fetch_name} DIR`, bring that folder here and run `reportfig models import DIR`; or run without --offline (and HF_HUB_OFFLINE unset)", cache_dir.display())]
     NotInCache {
         repo: String,
         revision: String,
@@ -81,7 +81,7 @@ pub enum SourceError {
     #[error("Hugging Face repo {repo} is not in diffusers layout: it has no {file}\nhint: {LAYOUT_HELP}")]
     RepoMissingFile { repo: String, file: String },
 
-    #[error("could not reach the Hugging Face hub at {endpoint} to get {what}: {detail}\nhint: check the internet connection (and HF_ENDPOINT, if set), or use --offline to run from the cache")]
+    #[error("could not reach the Hugging Face hub at {endpoint} to get {what}: {detail}\nhint: check the internet connection (behind a proxy, set HTTPS_PROXY; a mirror: HF_ENDPOINT); a PC without internet gets models with `reportfig models export` on a PC that has it and `reportfig models import` here, then runs with --offline")]
     Network {
         endpoint: String,
         what: String,
@@ -211,7 +211,7 @@ impl ModelSource {
     }
 
     /// `(repo, revision)` for hub sources (presets included), the folder otherwise.
-    fn hub(&self) -> Result<(&str, &str), &Path> {
+    pub fn hub(&self) -> Result<(&str, &str), &Path> {
         match self {
             Self::Preset(p) => Ok((&p.repo, &p.revision)),
             Self::Hub { repo, revision } => Ok((repo, revision)),
@@ -240,7 +240,7 @@ fn expand_home(s: &str) -> PathBuf {
 }
 
 /// The hub's rules for `org/name`, so a typo fails here rather than as a 404.
-fn check_repo_id(repo: &str) -> Result<(), &'static str> {
+pub(crate) fn check_repo_id(repo: &str) -> Result<(), &'static str> {
     let mut parts = repo.split('/');
     let (Some(org), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err("it must have exactly one / between org and name");
@@ -400,6 +400,9 @@ pub fn resolve(
         }
     }
 }
+
+/// The model card, whose front matter declares the licence.
+pub const MODEL_CARD: &str = "README.md";
 
 /// Which files a model needs, chosen from what the folder, snapshot or repo listing holds.
 struct Layout {
@@ -600,6 +603,11 @@ fn assemble(
     let mut files = vec![model_index.clone()];
     for rel in layout.files() {
         files.push(get(&rel)?);
+    }
+    // The model card, small, for the licence it declares (and carried in bundles with the
+    // model, so an offline PC can show it too).
+    if listing.contains(MODEL_CARD) {
+        files.push(get(MODEL_CARD)?);
     }
     let mut component = |w: &Weights| -> Result<Component, SourceError> {
         let weights = if w.is_sharded() {
@@ -1036,6 +1044,8 @@ pub struct ModelEntry {
     pub non_commercial: bool,
     pub width: u32,
     pub height: u32,
+    /// What the first use downloads, in megabytes.
+    pub download_mb: u32,
     pub steps: u32,
     pub guidance: f64,
     pub sampler: Option<String>,
@@ -1072,6 +1082,7 @@ pub fn list_models(opts: &HubOptions) -> ModelsList {
             non_commercial: p.non_commercial,
             width: p.width,
             height: p.height,
+            download_mb: p.download_mb,
             steps: p.steps,
             guidance: p.guidance,
             sampler: p.sampler.map(|k| k.name().to_string()),
@@ -1087,7 +1098,7 @@ pub fn list_models(opts: &HubOptions) -> ModelsList {
 
 /// `models list` as a table for the terminal.
 pub fn render_models_list(list: &ModelsList) -> String {
-    let rows: Vec<[String; 5]> = list
+    let rows: Vec<[String; 6]> = list
         .models
         .iter()
         .map(|m| {
@@ -1100,11 +1111,12 @@ pub fn render_models_list(list: &ModelsList) -> String {
                 m.repo.clone(),
                 m.licence.clone(),
                 format!("{}x{}", m.width, m.height),
+                format!("{:.1} GB", m.download_mb as f64 / 1024.0),
                 if m.in_cache { "yes" } else { "no" }.to_string(),
             ]
         })
         .collect();
-    let header = ["MODEL", "REPO", "LICENCE", "SIZE", "CACHED"].map(String::from);
+    let header = ["MODEL", "REPO", "LICENCE", "SIZE", "DOWNLOAD", "CACHED"].map(String::from);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -1136,7 +1148,7 @@ pub fn render_models_list(list: &ModelsList) -> String {
         ));
     }
     out.push_str(&format!(
-        "Cache: {}\nDownload ahead of time with `reportfig models fetch NAME`.\n",
+        "Cache: {}\nDownload ahead of time with `reportfig models fetch NAME`; for PCs without internet, `reportfig models export NAME... DIR` there and `reportfig models import DIR` here.\n",
         list.cache_dir.display()
     ));
     out

@@ -175,10 +175,10 @@ fn model_and_size_errors_are_in_korean() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("모델을 내려받지 않았거나"), "{err}");
     assert!(
-        err.contains("도움말: 인터넷이 되는 컴퓨터에서 같은 HF_HOME"),
+        err.contains("도움말: 인터넷이 되는 컴퓨터에서 `reportfig models export sd-turbo"),
         "{err}"
     );
-    assert!(err.contains("reportfig models fetch sd-turbo"), "{err}");
+    assert!(err.contains("(약 2.5 GB)"), "{err}");
 
     let model = common::tiny_turbo().display().to_string();
     let mut cmd = korean(dir.path());

@@ -82,6 +82,8 @@ fn check_help_texts(lang: &str, prefix: &str, examples_word: &str) {
         ("models", vec!["models", "--help"]),
         ("models_list", vec!["models", "list", "--help"]),
         ("models_fetch", vec!["models", "fetch", "--help"]),
+        ("models_export", vec!["models", "export", "--help"]),
+        ("models_import", vec!["models", "import", "--help"]),
     ] {
         let text = help_in(lang, &args);
         // No message id may show instead of its text.

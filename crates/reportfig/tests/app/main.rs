@@ -4,6 +4,7 @@
 mod common;
 
 mod batch_plan;
+mod bundles;
 mod cli_batch;
 mod cli_compare;
 mod cli_generate;

@@ -490,7 +490,10 @@ fn offline_with_an_empty_cache_names_the_file_and_the_fetch_command() {
     assert!(matches!(err, SourceError::NotInCache { .. }));
     assert!(msg.contains("model_index.json"), "{msg}");
     assert!(msg.contains("stabilityai/sd-turbo@main"), "{msg}");
-    assert!(msg.contains("`reportfig models fetch sd-turbo`"), "{msg}");
+    assert!(
+        msg.contains("`reportfig models export sd-turbo DIR`"),
+        "{msg}"
+    );
     assert!(msg.contains(&cache.path().display().to_string()), "{msg}");
 }
 
@@ -507,7 +510,10 @@ fn offline_incomplete_cache_names_the_missing_file() {
         msg.contains("offline: org/xl@main is not downloaded, or not completely (text_encoder_2/model.safetensors is missing"),
         "{msg}"
     );
-    assert!(msg.contains("`reportfig models fetch org/xl`"), "{msg}");
+    assert!(
+        msg.contains("`reportfig models export org/xl DIR`"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -553,7 +559,7 @@ fn offline_follows_revision_refs_and_commit_ids() {
     .unwrap_err();
     assert!(
         err.to_string()
-            .contains("`reportfig models fetch org/tune@v3`"),
+            .contains("`reportfig models export org/tune@v3 DIR`"),
         "{err}"
     );
 }
@@ -1001,8 +1007,9 @@ fn online_downloads_into_the_cache_then_resolves_offline() {
         std::fs::read_to_string(cache.path().join("models--org--xl/refs/main")).unwrap(),
         SHA
     );
-    // model_index + scheduler + 4 x (config + weights) + 2 x 4 tokenizer files.
-    assert_eq!(got.files.len(), 18);
+    // model_index + scheduler + 4 x (config + weights) + 2 x 4 tokenizer files + the model
+    // card (for its licence).
+    assert_eq!(got.files.len(), 19);
     // Files with the same contents share one blob, downloaded once (the two tokenizers
     // here are the same), as in huggingface_hub's cache.
     let contents: std::collections::BTreeSet<Vec<u8>> = got
@@ -1010,14 +1017,17 @@ fn online_downloads_into_the_cache_then_resolves_offline() {
         .iter()
         .map(|f| std::fs::read(f).unwrap())
         .collect();
-    assert_eq!(contents.len(), 13);
+    assert_eq!(contents.len(), 14);
     let starts = events.iter().filter(|e| e.starts_with("Start")).count();
     let finishes = events.iter().filter(|e| e.starts_with("Finish")).count();
-    assert_eq!((starts, finishes), (13, 13), "{events:?}");
+    assert_eq!((starts, finishes), (14, 14), "{events:?}");
     assert!(events.iter().any(|e| e.contains("Advance")));
     let requests = hub.requests();
+    assert!(
+        requests.iter().any(|r| r.contains("README.md")),
+        "{requests:?}"
+    );
     for skipped in [
-        "README.md",
         ".bin",
         "sd_xl_base",
         "unet/diffusion_pytorch_model.safetensors",

@@ -1,0 +1,240 @@
+//! Carrying models to a PC without internet: `models export` from one hub cache, `models
+//! import` into another, then `generate --offline` from it, Korean caption and translator
+//! included, as a user on a separated network would.
+
+// The fake hub caches use symlinks, as hf-hub does on unix.
+#![cfg(unix)]
+
+use std::path::Path;
+
+use crate::common::{ok, reportfig_in, run, tiny_translator};
+use reportfig::model::presets;
+use reportfig_testkit::{write_tiny_model, TinyFamily};
+
+const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// Files of every depth under `dir`, as `/`-separated relative paths.
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if e.path().is_dir() {
+            walk(&e.path(), &rel, out);
+        } else {
+            out.push(rel);
+        }
+    }
+}
+
+/// Puts the folder's files into `cache` as hf-hub does (blobs, relative symlinks in the
+/// snapshot, `refs/<revision>`), for `repo` at `revision`.
+fn cache_from_folder(cache: &Path, repo: &str, revision: &str, folder: &Path) {
+    let repo_dir = cache.join(format!("models--{}", repo.replace('/', "--")));
+    let commit = if revision.len() == 40 { revision } else { SHA };
+    let mut files = Vec::new();
+    walk(folder, "", &mut files);
+    for (i, rel) in files.iter().enumerate() {
+        let blob = repo_dir.join("blobs").join(format!("blob{i}"));
+        std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+        std::fs::copy(folder.join(rel), &blob).unwrap();
+        let link = repo_dir.join("snapshots").join(commit).join(rel);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        let ups = "../".repeat(rel.matches('/').count() + 2);
+        std::os::unix::fs::symlink(format!("{ups}blobs/blob{i}"), &link).unwrap();
+    }
+    if revision != commit {
+        let r = repo_dir.join("refs").join(revision);
+        std::fs::create_dir_all(r.parent().unwrap()).unwrap();
+        std::fs::write(r, commit).unwrap();
+    }
+}
+
+/// A PC with internet's cache: a tiny model as `org/tiny` whose card declares a
+/// non-commercial licence, and the tiny translator as the default translator preset.
+fn online_pc_cache(root: &Path) -> std::path::PathBuf {
+    let model = root.join("tiny-model");
+    write_tiny_model(&model, TinyFamily::Turbo).unwrap();
+    std::fs::write(
+        model.join("README.md"),
+        "---\nlicense: cc-by-nc-4.0\npipeline_tag: text-to-image\n---\n# tiny\n",
+    )
+    .unwrap();
+    let cache = root.join("online-cache");
+    cache_from_folder(&cache, "org/tiny", "main", &model);
+    let t = presets::default_translator();
+    cache_from_folder(&cache, &t.repo, &t.revision, &tiny_translator());
+    cache
+}
+
+#[test]
+fn export_import_then_a_korean_caption_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let online = online_pc_cache(dir.path());
+    let stick = dir.path().join("usb stick/reportfig-models");
+    let r = ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &online)
+        .args(["models", "export", "org/tiny"])
+        .arg(&stick)
+        .arg("--offline"));
+    assert!(
+        r.stdout.contains("org/tiny") && r.stdout.contains("opus-mt-ko-en"),
+        "{}",
+        r.stdout
+    );
+    let mut held = Vec::new();
+    walk(&stick, "", &mut held);
+    assert!(
+        held.contains(&"reportfig-bundle.json".to_string()),
+        "{held:?}"
+    );
+    assert!(
+        held.iter()
+            .any(|f| f.ends_with("unet/diffusion_pytorch_model.safetensors")),
+        "{held:?}"
+    );
+    assert!(
+        held.iter().any(|f| f.ends_with("README.md")),
+        "the card travels: {held:?}"
+    );
+    // Plain files: a FAT or exFAT stick has no symlinks.
+    for f in &held {
+        let meta = stick.join(f).symlink_metadata().unwrap();
+        assert!(meta.file_type().is_file(), "{f} is not a plain file");
+    }
+
+    let offline_cache = dir.path().join("offline-pc-cache");
+    let r = ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &offline_cache)
+        .args(["models", "import"])
+        .arg(&stick));
+    assert!(r.stdout.contains("--offline"), "{}", r.stdout);
+
+    // The separated PC: only its own cache, a Korean caption, the translator from the bundle.
+    let make = |cache: &Path, out: &str| {
+        ok(reportfig_in(dir.path())
+            .env("HF_HUB_CACHE", cache)
+            .args([
+                "generate",
+                "버스 정류장",
+                "--model",
+                "org/tiny",
+                "--offline",
+            ])
+            .args(["--seed", "7", "-o", out]))
+    };
+    let there = make(&offline_cache, "offline.png");
+    assert!(
+        there.stderr.contains("cc-by-nc-4.0"),
+        "the card's non-commercial licence is shown: {}",
+        there.stderr
+    );
+    make(&online, "online.png");
+    assert_eq!(
+        std::fs::read(dir.path().join("offline.png")).unwrap(),
+        std::fs::read(dir.path().join("online.png")).unwrap(),
+        "the imported model makes the same picture as the original cache"
+    );
+}
+
+#[test]
+fn a_damaged_bundle_installs_nothing_and_says_which_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let online = online_pc_cache(dir.path());
+    let stick = dir.path().join("stick");
+    ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &online)
+        .args([
+            "models",
+            "export",
+            "org/tiny",
+            "--no-translator",
+            "--offline",
+        ])
+        .arg(&stick));
+    let weights = stick
+        .join("models--org--tiny/snapshots")
+        .join(SHA)
+        .join("unet/diffusion_pytorch_model.safetensors");
+    let len = std::fs::metadata(&weights).unwrap().len();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&weights)
+        .unwrap();
+    f.set_len(len / 2).unwrap();
+
+    let cache = dir.path().join("cache");
+    let r = run(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &cache)
+        .args(["models", "import"])
+        .arg(&stick));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("unet/diffusion_pytorch_model.safetensors")
+            && r.stderr.contains("nothing was installed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !cache.exists(),
+        "nothing may be installed from a damaged bundle"
+    );
+
+    let r = run(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &cache)
+        .args(["models", "import"])
+        .arg(dir.path()));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("reportfig-bundle.json"), "{}", r.stderr);
+}
+
+#[test]
+fn offline_messages_name_the_export_route_and_the_download_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(reportfig_in(dir.path()).args([
+        "generate",
+        "a bus stop",
+        "--model",
+        "sd15",
+        "--offline",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("reportfig models export sd15")
+            && r.stderr.contains("models import")
+            && r.stderr.contains("GB"),
+        "{}",
+        r.stderr
+    );
+    let r = run(reportfig_in(dir.path()).args(["models", "export", "sd15", "--offline"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the folder to write it to"),
+        "{}",
+        r.stderr
+    );
+    let r = run(reportfig_in(dir.path()).args(["models", "fetch", "sd15", "--offline"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("models export sd15"), "{}", r.stderr);
+    let r = ok(reportfig_in(dir.path()).args(["models", "list", "--offline"]));
+    assert!(r.stdout.contains("models export"), "{}", r.stdout);
+    // In Korean too.
+    let r = run(reportfig_in(dir.path()).env("LANG", "ko_KR.UTF-8").args([
+        "generate",
+        "a bus stop",
+        "--model",
+        "sd15",
+        "--offline",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("models import") && r.stderr.contains("약"),
+        "{}",
+        r.stderr
+    );
+}
