@@ -170,6 +170,8 @@ pub struct BatchArgs {
     pub dry_run: bool,
     #[arg(long)]
     pub markdown: bool,
+    #[arg(long, value_name = "FILE")]
+    pub docx: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]

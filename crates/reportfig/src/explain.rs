@@ -54,6 +54,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         }
     }
     if let Some(BatchError::NotOurs { path, what }) = e.downcast_ref::<BatchError>() {
+        if *what == crate::batch::DOCUMENT_NOT_OURS {
+            return msg!("batch-docx-not-ours", path = path.display().to_string());
+        }
         let reason = match *what {
             "it is not a reportfig manifest" => "manifest",
             "there is no reportfig manifest.json beside it" => "page",
@@ -319,6 +322,9 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             key = key,
             known = known
         ),
+        OutlineError::WordProcessor { path, kind } => {
+            msg!("outline-word-processor", path = shown(path), kind = *kind)
+        }
         OutlineError::TooLarge { path, limit_mb } => {
             msg!("outline-too-large", path = shown(path), limit = *limit_mb)
         }

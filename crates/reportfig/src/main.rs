@@ -285,6 +285,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 shard: a.shard.clone(),
                 dry_run: a.dry_run,
                 markdown: a.markdown,
+                docx: a.docx.as_deref().map(docx_path),
                 naming: naming(a.names),
                 lang: term.lang(),
                 model,
@@ -395,6 +396,20 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `--docx report` means `report.docx`: Word and HWP go by the extension.
+fn docx_path(path: &std::path::Path) -> std::path::PathBuf {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("docx"))
+    {
+        path.to_path_buf()
+    } else {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".docx");
+        name.into()
     }
 }
 

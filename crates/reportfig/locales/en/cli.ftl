@@ -66,6 +66,7 @@ help-batch-examples =
     Examples:
       reportfig batch reports/2026-transport/outline.md --style isometric-city
       reportfig batch outline.md --dry-run     # see the plan, make nothing
+      reportfig batch outline.md --docx report-figures.docx
       reportfig batch outline.csv --out figures --force
       reportfig batch outline.md --shard 1/4   # one of four machines
 
@@ -79,6 +80,7 @@ help-batch-resume = Skip figures already made with the same settings (the defaul
 help-batch-shard = Make only part I of N of the outline, e.g. 1/4 (for several machines or processes)
 help-batch-dry-run = Show what would be made, without loading a model
 help-batch-markdown = Also write outline.illustrated.md: a copy of a Markdown outline with the images in it
+help-batch-docx = Also write a Word document (opens in Word and HWP): the outline's headings, each figure under its heading at the page width, numbered captions
 help-batch-json = Print the summary as JSON on stdout
 
 help-compare = One caption in several styles (or settings) side by side, on one labelled sheet

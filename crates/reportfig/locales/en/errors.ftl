@@ -168,3 +168,7 @@ bundle-wrong-hash = { $file } does not match the checksum (SHA-256) in the bundl
     .hint = the file is damaged; copy the bundle again or export it again; nothing was installed
 export-needs-folder = `models export` needs the models to put in the bundle and, last, the folder to write it to
     .hint = for example: reportfig models export sd-turbo E:\reportfig-models
+outline-word-processor = { $path } is a { $kind } document; outlines are Markdown (.md), text (.txt) or CSV
+    .hint = save the report's headings as plain text (in Word or HWP: Save As, "Text" .txt) and give that file; to write a Word document with the figures, add --docx FILE to the batch
+batch-docx-not-ours = { $path } was changed after the batch wrote it (or the batch did not write it), so the batch will not replace it
+    .hint = save your edited document under another name, or give --docx another file name; add --force to replace it

@@ -67,3 +67,6 @@ stage-preparing-export = finding { $name } (downloading what is missing, unless 
 stage-writing-bundle = writing the bundle to { $dir } ({ $size })
 stage-checking-bundle = checking every file of the bundle { $dir } before installing it
 note-card-non-commercial = note: { $model } declares the licence { $licence } on its model card, which does not allow commercial use. Check with the licensor before using its pictures in published material.
+summary-docx = Word document (opens in Word and HWP): { $path }
+docx-caption = Figure { $number }. { $caption }
+docx-figure-missing = (figure not made yet: { $file })

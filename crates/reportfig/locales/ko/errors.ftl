@@ -166,3 +166,7 @@ bundle-wrong-hash = { $file }이(가) 묶음 목록의 검사값(SHA-256)과 맞
     .hint = 파일이 손상되었습니다. 묶음을 다시 복사하거나 다시 내보내 주세요. 아무것도 설치하지 않았습니다
 export-needs-folder = `models export`에는 묶음에 넣을 모델과, 맨 끝에 묶음을 쓸 폴더가 필요합니다
     .hint = 예: reportfig models export sd-turbo E:\reportfig-models
+outline-word-processor = { $path }은(는) { $kind } 문서입니다. 개요는 Markdown(.md), 텍스트(.txt), CSV 파일이어야 합니다
+    .hint = 보고서의 제목들을 텍스트 파일로 저장해(워드나 한글에서 "다른 이름으로 저장", 형식 "텍스트" .txt) 그 파일을 지정하세요. 그림을 넣은 워드 문서를 만들려면 일괄 작업에 --docx 파일이름 을 붙이세요
+batch-docx-not-ours = { $path }은(는) 일괄 작업이 쓴 뒤에 고쳐졌거나 일괄 작업이 쓴 문서가 아니므로, 덮어쓰지 않습니다
+    .hint = 고친 문서는 다른 이름으로 저장하거나, --docx에 다른 파일 이름을 주세요. 덮어써도 된다면 --force를 붙이세요

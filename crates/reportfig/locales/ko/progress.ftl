@@ -62,3 +62,6 @@ stage-preparing-export = { $name } 찾는 중 (--offline이 아니면 없는 파
 stage-writing-bundle = 묶음을 { $dir }에 쓰는 중 ({ $size })
 stage-checking-bundle = 설치하기 전에 묶음 { $dir }의 파일을 하나하나 확인하는 중
 note-card-non-commercial = 알림: { $model } 모델 설명서(model card)에 사용 허가가 { $licence }(으)로 적혀 있어, 영리 목적으로 쓸 수 없습니다. 보도자료 등 공개하는 자료에 이 그림을 쓰기 전에 권리자에게 확인하세요.
+summary-docx = 워드 문서 (워드와 한글에서 열림): { $path }
+docx-caption = 그림 { $number }. { $caption }
+docx-figure-missing = (아직 만들지 않은 그림: { $file })

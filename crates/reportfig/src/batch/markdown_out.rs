@@ -68,10 +68,54 @@ pub fn write_illustrated_markdown(outline: &Outline, plan: &Plan) -> Result<Path
             ));
         }
     }
-    let text = illustrate_markdown(&outline.source, &images);
+    let lines: Vec<usize> = outline
+        .items
+        .iter()
+        .filter(|item| !item.overrides.is_empty())
+        .map(|item| item.line)
+        .collect();
+    let (source, shift) = without_settings(&outline.source, &lines);
+    for image in &mut images {
+        image.0 = shift(image.0);
+    }
+    let text = illustrate_markdown(&source, &images);
     let path = illustrated_path(&outline.path);
     write_atomic(&path, text.as_bytes())?;
     Ok(path)
+}
+
+/// `source` without the settings blocks (`{size=… seed=…}`) of the given 1-based lines: the
+/// illustrated copy is for reading, and the settings are in each PNG already. Returns the text
+/// and the map from an offset in `source` to the same place in the text.
+fn without_settings(source: &str, lines: &[usize]) -> (String, impl Fn(usize) -> usize) {
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for (i, line) in source.split_inclusive('\n').enumerate() {
+        if lines.contains(&(i + 1)) {
+            let body = line.trim_end_matches(['\n', '\r']);
+            if let Some(open) = crate::outline::settings_block_start(body) {
+                let from = body[..open].trim_end().len();
+                cut.push((start + from, start + body.trim_end().len()));
+            }
+        }
+        start += line.len();
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut at = 0;
+    for &(a, b) in &cut {
+        out.push_str(&source[at..a]);
+        at = b;
+    }
+    out.push_str(&source[at..]);
+    let shift = move |offset: usize| {
+        offset
+            - cut
+                .iter()
+                .filter(|(_, b)| *b <= offset)
+                .map(|(a, b)| b - a)
+                .sum::<usize>()
+    };
+    (out, shift)
 }
 
 /// URL prefix (ending in `/`) from the report's folder to the figures folder: relative when
@@ -131,6 +175,16 @@ mod tests {
             out,
             "# A\n\n![A](figures/01-a.png)\n\ntext\n## B\n\n![B \\[x\\]](figures/02-b.png)\n\n"
         );
+    }
+
+    #[test]
+    fn settings_blocks_are_left_out_and_offsets_follow() {
+        let src = "# Cover {size=a4-portrait seed=3}\ntext {not settings}\n## B {style=x}\n";
+        let (out, shift) = without_settings(src, &[1, 2, 3]);
+        assert_eq!(out, "# Cover\ntext {not settings}\n## B\n");
+        let after_first = src.find('\n').unwrap() + 1;
+        assert_eq!(&out[shift(after_first)..], "text {not settings}\n## B\n");
+        assert_eq!(shift(src.len()), out.len());
     }
 
     #[test]

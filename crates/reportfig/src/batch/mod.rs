@@ -13,6 +13,7 @@
 //! together the whole outline. Every run, whatever its shard, rebuilds the manifest and the
 //! gallery from the PNGs' metadata, so the last shard to finish leaves them complete.
 
+mod docx_out;
 mod gallery;
 mod manifest;
 mod markdown_out;
@@ -32,6 +33,7 @@ use crate::outline::{Heading, Outline, Overrides};
 use crate::output::Naming;
 use reportfig_engine::request::GenerationRequest;
 
+pub use docx_out::{build_docx, check_replaceable, write_docx, Block, DOCUMENT_NOT_OURS};
 pub use gallery::{render_gallery, GalleryOptions, GalleryPage, OutdatedFile};
 pub use manifest::{build_manifest, Manifest, ManifestEntry, MANIFEST_FILE};
 pub use markdown_out::{illustrate_markdown, illustrated_path, write_illustrated_markdown};

@@ -42,6 +42,8 @@ pub struct BatchOptions {
     pub dry_run: bool,
     /// Also write `outline.illustrated.md` (Markdown outlines only).
     pub markdown: bool,
+    /// Also write a Word document with the headings, figures and numbered captions.
+    pub docx: Option<PathBuf>,
     /// How figure file names write Korean words.
     pub naming: output::Naming,
     /// The gallery's language.
@@ -223,6 +225,13 @@ pub fn run(
                 .collect(),
         },
     };
+    // A document the user edited since the last run must not be lost at the end of a long
+    // batch: refused now, before any work.
+    if let Some(docx) = &opts.docx {
+        if !opts.dry_run {
+            batch::check_replaceable(docx, &settings.out_dir, opts.force).map_err(plan_error)?;
+        }
+    }
     // Found before any translation or model work, and said in the words of the flag.
     if settings.out_dir.exists() && !settings.out_dir.is_dir() {
         return Err(BadInput(msg!(
@@ -341,7 +350,12 @@ pub fn run(
         ));
         illustrated = Some(path);
     }
+    if let Some(path) = &opts.docx {
+        batch::write_docx(&outline, &plan, path, opts.force, opts.lang).map_err(plan_error)?;
+        lines.push(msg!("summary-docx", path = path.display().to_string()));
+    }
     let json = json!({
+        "docx": opts.docx,
         "outline": plan.outline_path,
         "out_dir": plan.out_dir,
         "shard": plan.shard.map(|s| s.to_string()),

@@ -121,6 +121,9 @@ impl Outline {
 pub enum OutlineError {
     #[error("cannot read the outline {path}: {reason}\nhint: check the path and that the file exists and is readable")]
     Unreadable { path: PathBuf, reason: String },
+    /// A word processor's file, whose text sits inside a zip or a binary format.
+    #[error("{path} is a {kind} document; outlines are Markdown (.md), text (.txt) or CSV\nhint: save the report's headings as plain text (in Word or HWP: Save As, \"Text\" .txt) and give that file; to write a Word document with the figures, add --docx FILE to the batch")]
+    WordProcessor { path: PathBuf, kind: &'static str },
     #[error("the outline {path} is larger than {limit_mb} MB, far more than any report needs\nhint: check that this is the outline you meant; split a very long list into several outlines")]
     TooLarge { path: PathBuf, limit_mb: u64 },
     #[error("{path}:{line}: the line contains an invisible control character ({code}), which would reach the terminal and the gallery page\nhint: delete it or retype the line (it usually comes from copying out of another program)")]
@@ -210,6 +213,22 @@ pub const MAX_OUTLINE_BYTES: u64 = 16 << 20;
 /// [`OutlineFormat::from_path`]).
 pub fn read_outline(path: &Path, style_check: StyleCheck<'_>) -> Result<Outline, OutlineError> {
     use std::io::Read;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let kind = match ext.as_deref() {
+        Some("docx" | "doc" | "odt" | "rtf") => Some("Word"),
+        Some("hwp" | "hwpx") => Some("HWP"),
+        Some("pptx" | "ppt") => Some("PowerPoint"),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        return Err(OutlineError::WordProcessor {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
     let unreadable = |e: std::io::Error| OutlineError::Unreadable {
         path: path.to_path_buf(),
         reason: io_reason(&e),
@@ -538,6 +557,17 @@ pub(crate) fn split_settings(
         settings.push((key, value));
     }
     Ok((trimmed[..open].trim_end().to_string(), settings))
+}
+
+/// Where the trailing settings block of an outline line starts (`{key=…}` at the end), for
+/// copies of the outline that leave the settings out.
+pub(crate) fn settings_block_start(line: &str) -> Option<usize> {
+    let trimmed = line.trim_end();
+    if !trimmed.ends_with('}') {
+        return None;
+    }
+    let open = find_block_start(trimmed)?;
+    stray_block(&trimmed[open..]).map(|_| open)
 }
 
 /// Where `{key=` starts in `s`: the shape of a settings block, as opposed to braces in

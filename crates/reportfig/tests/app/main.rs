@@ -18,4 +18,5 @@ mod hostile_models;
 mod model_source;
 mod outline;
 mod output;
+mod report_output;
 mod styles;
