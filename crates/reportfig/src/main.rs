@@ -350,7 +350,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         Command::Styles(s) => run_styles(s, term),
         Command::Models(ModelsCommand::List { json, offline }) => {
             let hub = HubOptions::from_env(offline)?;
-            print_out(commands::models::list(&hub, json)?.trim_end());
+            print_out(commands::models::list(&hub, json, term.lang())?.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Models(ModelsCommand::Fetch { name, offline }) => {
@@ -364,7 +364,8 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 })
                 .into());
             }
-            let text = commands::models::fetch(&name, &hub, term)
+            let lang = term.lang();
+            let text = commands::models::fetch(&name, &hub, term, lang)
                 .with_context(|| msg!("fetch-failed", name = &name))?;
             print_out(text.trim_end());
             Ok(ExitCode::SUCCESS)

@@ -29,3 +29,20 @@ style-mark-user-replaces = [user, replaces built-in]
 bundle-repo-line = { $name } ({ $repo }): { $files } files, { $size }
 bundle-exported = The bundle is in { $dir } ({ $size } in all). Copy the whole folder to the PC without internet and run there: reportfig models import FOLDER
 bundle-imported = Installed from { $dir }. These models now work without internet (--offline).
+
+word-yes = yes
+word-no = no
+models-col-model = MODEL
+models-col-translator = TRANSLATOR
+models-col-repo = REPO
+models-col-licence = LICENCE
+models-col-size = SIZE
+models-col-download = DOWNLOAD
+models-col-cached = DOWNLOADED
+models-list-default = { $name } (default)
+models-list-translators = Translators (Korean captions into English prompts):
+models-list-non-commercial = Non-commercial use only: { $names } ({ $licences }). Check before using their pictures in published material.
+models-list-footer = Cache: { $cache }
+    Download ahead of time with `reportfig models fetch NAME`; for PCs without internet, `reportfig models export NAME... DIR` there and `reportfig models import DIR` here.
+models-fetched = { $model } ({ $repo }@{ $revision }, commit { $commit }) is in the cache: { $files } files, { $size }
+models-translator-fetched = { $name } is in the cache

@@ -26,3 +26,20 @@ style-mark-user-replaces = [내 화풍, 기본 화풍을 대신함]
 bundle-repo-line = { $name } ({ $repo }): 파일 { $files }개, { $size }
 bundle-exported = 묶음을 { $dir }에 만들었습니다 (모두 { $size }). 폴더 전체를 인터넷이 안 되는 컴퓨터로 복사한 뒤, 그 컴퓨터에서 reportfig models import 폴더 를 실행하세요.
 bundle-imported = { $dir }에서 설치했습니다. 이제 이 모델들을 인터넷 없이(--offline) 쓸 수 있습니다.
+
+word-yes = 예
+word-no = 아니요
+models-col-model = 모델
+models-col-translator = 번역 모델
+models-col-repo = 저장소
+models-col-licence = 사용 허가
+models-col-size = 그림 크기
+models-col-download = 내려받을 양
+models-col-cached = 받음
+models-list-default = { $name } (기본)
+models-list-translators = 번역 모델 (한국어 설명을 영어 프롬프트로 옮김):
+models-list-non-commercial = { $names }은(는) 비영리 사용만 허가됩니다 ({ $licences }). 보도자료 등 공개 자료에 쓰기 전에 확인하세요.
+models-list-footer = 내려받은 파일 보관 폴더: { $cache }
+    미리 내려받기: `reportfig models fetch 이름`. 인터넷이 안 되는 컴퓨터에는, 인터넷이 되는 컴퓨터에서 `reportfig models export 이름... 폴더`, 그 컴퓨터에서 `reportfig models import 폴더`.
+models-fetched = { $model } ({ $repo }@{ $revision }, 커밋 { $commit })을(를) 내려받았습니다: 파일 { $files }개, { $size }
+models-translator-fetched = { $name }을(를) 내려받았습니다

@@ -5,10 +5,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::commands::{BadInput, Event, Reporter};
+use crate::i18n::Lang;
 use crate::model::bundle::{self, BundleReport, Kind, SnapshotFiles};
 use crate::model::presets;
 use crate::model::source::{
-    self, DownloadEvent, HubOptions, ModelFiles, ModelSource, ModelsList, SourceError,
+    self, DownloadEvent, FetchReport, HubOptions, ModelFiles, ModelSource, ModelsList, SourceError,
 };
 use crate::translate::source::{self as translator_source, TranslatorError, TranslatorSource};
 use crate::{msg, tr};
@@ -60,8 +61,9 @@ pub fn list_translators(hub: &HubOptions) -> Vec<TranslatorEntry> {
         .collect()
 }
 
-/// The presets and what is in the cache, as text (or JSON with `json`). Never uses the network.
-pub fn list(hub: &HubOptions, json: bool) -> Result<String, serde_json::Error> {
+/// The presets and what is in the cache, as text in `lang` (or JSON with `json`). Never uses
+/// the network.
+pub fn list(hub: &HubOptions, json: bool, lang: Lang) -> Result<String, serde_json::Error> {
     let list = source::list_models(hub);
     let translators = list_translators(hub);
     if json {
@@ -70,27 +72,175 @@ pub fn list(hub: &HubOptions, json: bool) -> Result<String, serde_json::Error> {
             translators,
         })
     } else {
-        let mut text = source::render_models_list(&list);
-        text.push_str("\nTranslators (Korean captions into English prompts):\n");
-        for t in &translators {
-            text.push_str(&format!(
-                "  {}{}  {}  {}  cached: {}\n",
-                t.name,
-                if t.default { " (default)" } else { "" },
-                t.repo,
-                t.licence,
-                if t.in_cache { "yes" } else { "no" }
-            ));
-        }
+        let mut text = render_models_list(&list, lang);
+        text.push('\n');
+        text.push_str(&tr!(lang, "models-list-translators"));
+        text.push('\n');
+        let yes_no = |b: bool| {
+            if b {
+                tr!(lang, "word-yes")
+            } else {
+                tr!(lang, "word-no")
+            }
+        };
+        let rows: Vec<Vec<String>> = translators
+            .iter()
+            .map(|t| {
+                vec![
+                    if t.default {
+                        tr!(lang, "models-list-default", name = t.name.as_str())
+                    } else {
+                        t.name.clone()
+                    },
+                    t.repo.clone(),
+                    t.licence.clone(),
+                    yes_no(t.in_cache),
+                ]
+            })
+            .collect();
+        let header = [
+            "models-col-translator",
+            "models-col-repo",
+            "models-col-licence",
+            "models-col-cached",
+        ]
+        .map(|id| lang.messages().format(id, &[]))
+        .to_vec();
+        text.push_str(&table(&header, &rows));
         Ok(text)
     }
 }
 
+/// Terminal columns a text takes: Hangul and other wide characters take two.
+fn columns(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            if ('\u{1100}'..='\u{ffdc}').contains(&c) && !c.is_ascii() {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Rows under a header, columns padded to their widest cell, two spaces apart.
+fn table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| columns(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(columns(cell));
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        let mut line = String::new();
+        for (cell, w) in row.iter().zip(&widths) {
+            line.push_str(cell);
+            line.push_str(&" ".repeat(w - columns(cell) + 2));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `models list` as a table for the terminal, in `lang`.
+pub fn render_models_list(list: &ModelsList, lang: Lang) -> String {
+    let yes_no = |b: bool| {
+        if b {
+            tr!(lang, "word-yes")
+        } else {
+            tr!(lang, "word-no")
+        }
+    };
+    let rows: Vec<Vec<String>> = list
+        .models
+        .iter()
+        .map(|m| {
+            vec![
+                if m.default {
+                    tr!(lang, "models-list-default", name = m.name.as_str())
+                } else {
+                    m.name.clone()
+                },
+                m.repo.clone(),
+                m.licence.clone(),
+                format!("{}x{}", m.width, m.height),
+                format!("{:.1} GB", m.download_mb as f64 / 1024.0),
+                yes_no(m.in_cache),
+            ]
+        })
+        .collect();
+    let header = [
+        "models-col-model",
+        "models-col-repo",
+        "models-col-licence",
+        "models-col-size",
+        "models-col-download",
+        "models-col-cached",
+    ]
+    .map(|id| lang.messages().format(id, &[]))
+    .to_vec();
+    let mut out = table(&header, &rows);
+    let (nc, licences): (Vec<&str>, std::collections::BTreeSet<&str>) = list
+        .models
+        .iter()
+        .filter(|m| m.non_commercial)
+        .map(|m| (m.name.as_str(), m.licence.as_str()))
+        .unzip();
+    if !nc.is_empty() {
+        out.push('\n');
+        out.push_str(&tr!(
+            lang,
+            "models-list-non-commercial",
+            names = nc.join(", "),
+            licences = licences.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+        out.push('\n');
+    }
+    out.push_str(&tr!(
+        lang,
+        "models-list-footer",
+        cache = list.cache_dir.display().to_string()
+    ));
+    out.push('\n');
+    out
+}
+
+/// `models fetch` result for the terminal, in `lang`.
+pub fn render_fetch_report(r: &FetchReport, lang: Lang) -> String {
+    let commit = r
+        .commit
+        .as_deref()
+        .map(|c| c[..c.len().min(12)].to_string())
+        .unwrap_or_else(|| "-".to_string());
+    format!(
+        "{}\n{}\n",
+        tr!(
+            lang,
+            "models-fetched",
+            model = r.model.as_str(),
+            repo = r.repo.as_str(),
+            revision = r.revision.as_str(),
+            commit = commit,
+            files = r.files,
+            size = human_bytes(r.bytes)
+        ),
+        r.folder.display()
+    )
+}
+
 /// Downloads every file a model or translator needs into the cache, so it can later run
 /// offline.
-pub fn fetch(name: &str, hub: &HubOptions, reporter: &mut dyn Reporter) -> anyhow::Result<String> {
+pub fn fetch(
+    name: &str,
+    hub: &HubOptions,
+    reporter: &mut dyn Reporter,
+    lang: Lang,
+) -> anyhow::Result<String> {
     if let Some(t) = presets::find_translator(name.trim()) {
-        return fetch_translator(TranslatorSource::Preset(t), hub, reporter);
+        return fetch_translator(TranslatorSource::Preset(t), hub, reporter, lang);
     }
     let src = ModelSource::parse(name)?;
     reporter.event(Event::Stage(msg!(
@@ -98,13 +248,14 @@ pub fn fetch(name: &str, hub: &HubOptions, reporter: &mut dyn Reporter) -> anyho
         name = src.display_name()
     )));
     let report = source::fetch(&src, hub, &mut download_reporter(reporter))?;
-    Ok(source::render_fetch_report(&report))
+    Ok(render_fetch_report(&report, lang))
 }
 
 fn fetch_translator(
     src: TranslatorSource,
     hub: &HubOptions,
     reporter: &mut dyn Reporter,
+    lang: Lang,
 ) -> anyhow::Result<String> {
     if hub.offline {
         return Err(TranslatorError::Source(SourceError::FetchOffline).into());
@@ -120,8 +271,8 @@ fn fetch_translator(
     )));
     let files = translator_source::resolve(&src, hub, &mut download_reporter(reporter))?;
     Ok(format!(
-        "{} is in the cache\n{}\n",
-        src.display_name(),
+        "{}\n{}\n",
+        tr!(lang, "models-translator-fetched", name = src.display_name()),
         files.dir.display()
     ))
 }
@@ -225,7 +376,7 @@ pub fn import(
 }
 
 /// The report of an export or import, one line per repo.
-pub fn render_bundle_report(r: &BundleReport, exported: bool, lang: crate::i18n::Lang) -> String {
+pub fn render_bundle_report(r: &BundleReport, exported: bool, lang: Lang) -> String {
     let mut out = String::new();
     for repo in &r.repos {
         out.push_str(&tr!(

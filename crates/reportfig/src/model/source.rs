@@ -1096,64 +1096,6 @@ pub fn list_models(opts: &HubOptions) -> ModelsList {
     }
 }
 
-/// `models list` as a table for the terminal.
-pub fn render_models_list(list: &ModelsList) -> String {
-    let rows: Vec<[String; 6]> = list
-        .models
-        .iter()
-        .map(|m| {
-            [
-                if m.default {
-                    format!("{} (default)", m.name)
-                } else {
-                    m.name.clone()
-                },
-                m.repo.clone(),
-                m.licence.clone(),
-                format!("{}x{}", m.width, m.height),
-                format!("{:.1} GB", m.download_mb as f64 / 1024.0),
-                if m.in_cache { "yes" } else { "no" }.to_string(),
-            ]
-        })
-        .collect();
-    let header = ["MODEL", "REPO", "LICENCE", "SIZE", "DOWNLOAD", "CACHED"].map(String::from);
-    let mut widths = header.clone().map(|h| h.len());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    let (nc, licences): (Vec<&str>, BTreeSet<&str>) = list
-        .models
-        .iter()
-        .filter(|m| m.non_commercial)
-        .map(|m| (m.name.as_str(), m.licence.as_str()))
-        .unzip();
-    if !nc.is_empty() {
-        out.push_str(&format!(
-            "\n{} {} under non-commercial licences ({}).\n",
-            nc.join(", "),
-            if nc.len() == 1 { "is" } else { "are" },
-            licences.into_iter().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    out.push_str(&format!(
-        "Cache: {}\nDownload ahead of time with `reportfig models fetch NAME`; for PCs without internet, `reportfig models export NAME... DIR` there and `reportfig models import DIR` here.\n",
-        list.cache_dir.display()
-    ));
-    out
-}
-
 /// What `models fetch` did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FetchReport {
@@ -1195,22 +1137,4 @@ pub fn fetch(
         files: files.files.len(),
         bytes: files.total_bytes(),
     })
-}
-
-/// `models fetch` result for the terminal.
-pub fn render_fetch_report(r: &FetchReport) -> String {
-    let commit = r
-        .commit
-        .as_deref()
-        .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
-        .unwrap_or_default();
-    format!(
-        "{} ({}@{}{commit}) is in the cache: {} files, {:.1} MB\n{}\n",
-        r.model,
-        r.repo,
-        r.revision,
-        r.files,
-        r.bytes as f64 / 1e6,
-        r.folder.display()
-    )
 }

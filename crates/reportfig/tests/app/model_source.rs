@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use reportfig::commands::models::{render_fetch_report, render_models_list};
+use reportfig::i18n::Lang;
 use reportfig::model::presets;
 use reportfig::model::source::{
-    fetch, list_models, render_fetch_report, render_models_list, resolve, DownloadEvent,
-    HubOptions, ModelFiles, ModelSource, SourceError,
+    fetch, list_models, resolve, DownloadEvent, HubOptions, ModelFiles, ModelSource, SourceError,
 };
 use reportfig_testkit::TinyFamily;
 
@@ -604,7 +605,7 @@ fn models_list_shows_licences_sizes_and_cache_state() {
             ("sdxl", false)
         ]
     );
-    let text = render_models_list(&list);
+    let text = render_models_list(&list, Lang::En);
     let first = text.lines().nth(1).unwrap();
     assert!(first.starts_with("sd-turbo (default)"), "{text}");
     assert!(
@@ -617,7 +618,7 @@ fn models_list_shows_licences_sizes_and_cache_state() {
     );
     assert!(text.contains("reportfig models fetch NAME"), "{text}");
     assert!(
-        text.contains("sd-turbo, sdxl-turbo are under non-commercial licences (sai-nc-community)"),
+        text.contains("Non-commercial use only: sd-turbo, sdxl-turbo (sai-nc-community)"),
         "{text}"
     );
     let json = serde_json::to_value(&list).unwrap();
@@ -1070,7 +1071,7 @@ fn models_fetch_downloads_and_reports() {
     assert_eq!(report.commit.as_deref(), Some(SHA));
     assert_eq!(report.files, 12);
     assert!(report.bytes > 0);
-    let text = render_fetch_report(&report);
+    let text = render_fetch_report(&report, Lang::En);
     assert!(
         text.starts_with(
             "sd-turbo (stabilityai/sd-turbo@main, commit 0123456789ab) is in the cache: 12 files"
