@@ -76,9 +76,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         );
     }
     let checkpoint = match e.downcast_ref::<PipelineError>() {
-        Some(PipelineError::Checkpoint(c)) => Some(c),
+        Some(PipelineError::Checkpoint(c)) => Some(&**c),
         _ => match e.downcast_ref::<SourceError>() {
-            Some(SourceError::Checkpoint(c)) => Some(c),
+            Some(SourceError::Checkpoint(c)) => Some(&**c),
             _ => e.downcast_ref::<SingleFileError>(),
         },
     };

@@ -45,8 +45,9 @@ pub enum PipelineError {
         path: PathBuf,
         message: String,
     },
+    /// Boxed: the variant is large and errors travel by value through every load.
     #[error(transparent)]
-    Checkpoint(#[from] SingleFileError),
+    Checkpoint(Box<SingleFileError>),
     #[error(transparent)]
     Text(#[from] crate::pipeline::text::TextError),
     #[error(transparent)]
@@ -310,22 +311,22 @@ fn load_error(
     let path = c.weights.first().cloned().unwrap_or_default();
     match failure {
         Some(RenameFailure::Missing { name, key }) => {
-            PipelineError::Checkpoint(SingleFileError::MissingTensor {
+            PipelineError::Checkpoint(Box::new(SingleFileError::MissingTensor {
                 path,
                 component,
                 key,
                 name,
-            })
+            }))
         }
         Some(RenameFailure::Shape { key, expected, got }) => {
-            PipelineError::Checkpoint(SingleFileError::ShapeMismatch {
+            PipelineError::Checkpoint(Box::new(SingleFileError::ShapeMismatch {
                 path,
                 component,
                 key,
                 config_dir: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
-                expected,
-                got,
-            })
+                expected: expected.into(),
+                got: got.into(),
+            }))
         }
         None => build_error(component, c, e),
     }

@@ -47,7 +47,7 @@ pub enum SourceError {
     NotAFolder { path: PathBuf },
 
     #[error(transparent)]
-    Checkpoint(#[from] SingleFileError),
+    Checkpoint(Box<SingleFileError>),
 
     #[error("--model-config {value:?} names a file; it takes a diffusers-layout folder, a preset ({presets}) or a Hugging Face repo id whose configs describe the checkpoint")]
     ConfigNotAFolder { value: String, presets: String },
@@ -134,6 +134,12 @@ pub enum SourceError {
 
     #[error("cannot find the Hugging Face cache folder: no home folder is known\nhint: set HF_HOME (or HF_HUB_CACHE) to a writable folder")]
     NoCacheDir,
+}
+
+impl From<SingleFileError> for SourceError {
+    fn from(e: SingleFileError) -> Self {
+        Self::Checkpoint(Box::new(e))
+    }
 }
 
 impl SourceError {

@@ -440,10 +440,7 @@ fn missing_folder_and_single_file_checkpoints_are_explained() {
     )
     .unwrap_err();
     assert!(
-        matches!(
-            err,
-            SourceError::Checkpoint(SingleFileError::Truncated { .. })
-        ),
+        matches!(&err, SourceError::Checkpoint(e) if matches!(**e, SingleFileError::Truncated { .. })),
         "{err}"
     );
     let pickle = dir.path().join("model.ckpt");
