@@ -217,4 +217,62 @@ mod tests {
         );
         assert!(w.contains_tensor("big") && !w.contains_tensor("nope"));
     }
+
+    /// Renamed reads: the diffusers name finds the checkpoint key, the transform is applied
+    /// (a third of a fused in_proj), and the first failure is kept with the file's key.
+    #[test]
+    fn renamed_reads_resolve_transform_and_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ckpt.safetensors");
+        let fused = Tensor::arange(0f32, 24., &Device::Cpu)
+            .unwrap()
+            .reshape((6, 4))
+            .unwrap();
+        let key = "m.transformer.resblocks.0.attn.in_proj_weight";
+        candle_core::safetensors::save(&HashMap::from([(key.to_string(), fused)]), &path).unwrap();
+        let map = KeyMap::OpenClip {
+            prefix: "m.".into(),
+        };
+        // SAFETY: the file is this test's own and is not modified while mapped.
+        let (w, failure) = unsafe { MappedWeights::open(&[path]) }
+            .unwrap()
+            .renamed(map);
+        let dev = Device::Cpu;
+        let k = "text_model.encoder.layers.0.self_attn.k_proj.weight";
+        assert!(w.contains_tensor(k));
+        assert!(!w.contains_tensor(key), "file keys are not network names");
+        let t = w
+            .get(
+                (2, 4).into(),
+                k,
+                candle_nn::Init::Const(0.),
+                DType::F32,
+                &dev,
+            )
+            .unwrap();
+        assert_eq!(t.to_vec2::<f32>().unwrap()[0], vec![8., 9., 10., 11.]);
+        assert!(failure.lock().unwrap().is_none());
+
+        let e = w
+            .get(
+                (3, 4).into(),
+                k,
+                candle_nn::Init::Const(0.),
+                DType::F32,
+                &dev,
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("shape mismatch"), "{e}");
+        let missing = "text_model.final_layer_norm.bias";
+        assert!(w.get_unchecked(missing, DType::F32, &dev).is_err());
+        // The first failure is the one kept.
+        assert_eq!(
+            failure.lock().unwrap().clone(),
+            Some(RenameFailure::Shape {
+                key: key.to_string(),
+                expected: vec![3, 4],
+                got: vec![2, 4],
+            })
+        );
+    }
 }
