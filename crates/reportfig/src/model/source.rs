@@ -182,7 +182,8 @@ impl ModelSource {
             return Ok(Self::Local(expand_home(s)));
         }
         let path = Path::new(s);
-        if path.exists() {
+        // A missing checkpoint is reported as that, not as an unknown model name.
+        if path.exists() || s.to_ascii_lowercase().ends_with(".safetensors") {
             return Ok(Self::Local(path.to_path_buf()));
         }
         let repo_part = s.split_once('@').map_or(s, |(r, _)| r);

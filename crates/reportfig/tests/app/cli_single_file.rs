@@ -160,6 +160,9 @@ fn bad_checkpoints_are_plain_errors_with_exit_code_2() {
         ],
     );
 
+    let r = generate(d, "gone.safetensors", cfg, "o.png");
+    assert_refused(&r, &["gone.safetensors", "cannot read the checkpoint"]);
+
     let r = generate(d, "./tiny-sd15", cfg, "o.png");
     assert_refused(&r, &["--model-config", "tiny-sd15"]);
     std::fs::write(d.join("model.ckpt"), b"not a pickle").unwrap();
