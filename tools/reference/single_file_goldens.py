@@ -42,7 +42,11 @@ from pathlib import Path
 import diffusers
 import torch
 from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
-from diffusers.loaders.single_file_utils import convert_open_clip_checkpoint
+from diffusers import UNet2DConditionModel
+from diffusers.loaders.single_file_utils import (
+    convert_ldm_unet_checkpoint,
+    convert_open_clip_checkpoint,
+)
 from safetensors.torch import load_file, save_file
 from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
@@ -263,6 +267,36 @@ def check_with_diffusers(folder: Path, family: str, path: Path) -> None:
     assert want == ref.scheduler.config.prediction_type, want
 
 
+FULL_SIZE = ["runwayml--stable-diffusion-v1-5", "stabilityai--stable-diffusion-2-1",
+             "stabilityai--stable-diffusion-xl-base-1.0"]
+
+
+def full_size_unet_names() -> dict:
+    """The UNet name table of each published config: every parameter of diffusers' UNet (built
+    on the meta device) to its LDM name by `unet_to_ldm`, confirmed by diffusers' own
+    `convert_ldm_unet_checkpoint` mapping each back. Returns count and SHA-256 of the sorted
+    `diffusers_name ldm_name` lines per repo."""
+    out = {}
+    for repo in FULL_SIZE:
+        cfg = json.loads((ROOT / "configs" / "reference" / repo / "unet" / "config.json").read_text())
+        with torch.device("meta"):
+            unet = UNet2DConditionModel.from_config(cfg)
+        sd = {k: torch.empty(v.shape, device="meta") for k, v in unet.state_dict().items()}
+        ldm = unet_to_ldm(sd, cfg)
+        back = convert_ldm_unet_checkpoint(ldm, cfg)
+        assert set(back) == set(sd), (repo, sorted(set(sd) ^ set(back))[:5])
+        # Which LDM key each diffusers name came from, by identity of the (meta) tensor.
+        by_id = {id(t): k for k, t in ldm.items()}
+        lines = sorted(f"{d} {by_id[id(back[d])].removeprefix('model.diffusion_model.')}"
+                       for d in sd)
+        for d in sd:
+            assert back[d] is sd[d], (repo, d)
+        out[repo] = {"names": len(lines),
+                     "sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest()}
+        print(f"{repo}: {len(lines)} UNet names round-trip through diffusers", file=sys.stderr)
+    return out
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -282,6 +316,8 @@ def main() -> None:
     torch.set_num_threads(2)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="reportfig-ckpt-"))
     work.mkdir(parents=True, exist_ok=True)
+    names = full_size_unet_names()
+    (OUT / "unet_names.json").write_text(json.dumps(names, indent=1) + "\n")
     for family, arch in [("sd15", "sd1"), ("sd21", "sd2-v"), ("sdxl", "sdxl-base")]:
         folder = fixtures / family
         path = work / f"{family}.safetensors"

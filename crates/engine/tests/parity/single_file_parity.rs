@@ -379,3 +379,69 @@ fn bad_checkpoints_are_typed_errors() {
         Ok(()) => panic!("loaded a bent tensor"),
     }
 }
+
+/// The whole UNet name table at full size: every parameter the published SD 1.5, SD 2.1 and
+/// SDXL base configs build maps to the LDM name that the Python inverse gives and diffusers'
+/// `convert_ldm_unet_checkpoint` maps back (count and hash of the sorted pairs).
+#[test]
+fn full_size_unet_names_match_diffusers() {
+    use reportfig_engine::model::single_file::UNetNames;
+    use reportfig_engine::pipeline::unet::UNet2DConditionModel;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let want: BTreeMap<String, serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/golden/single_file/unet_names.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(want.len(), 3);
+    for (repo, want) in want {
+        let cfg: UNetConfig = read_json(
+            &root
+                .join("../../configs/reference")
+                .join(&repo)
+                .join("unet/config.json"),
+            "UNet config",
+        )
+        .unwrap();
+        let recorder = super::unet_parity::ShapeRecorder::default();
+        // f16: f32 weights would be packed for the kernels, materialising every view.
+        let vb = candle_nn::VarBuilder::from_backend(
+            Box::new(recorder.clone()),
+            DType::F16,
+            Device::Cpu,
+        );
+        UNet2DConditionModel::load(vb, &cfg, &reportfig_testkit::load_context()).unwrap();
+        let names = UNetNames::new(&cfg);
+        let mut lines: Vec<String> = recorder
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .map(|d| {
+                let l = names
+                    .to_ldm(&d)
+                    .unwrap_or_else(|| panic!("{repo}: {d} has no LDM name"));
+                assert_eq!(
+                    names.to_diffusers(&l).as_deref(),
+                    Some(d.as_str()),
+                    "{repo}: {l}"
+                );
+                format!("{d} {l}")
+            })
+            .collect();
+        lines.sort();
+        lines.dedup();
+        let sha = format!("{:x}", Sha256::digest(lines.join("\n").as_bytes()));
+        assert_eq!(
+            lines.len() as u64,
+            want["names"].as_u64().unwrap(),
+            "{repo}"
+        );
+        assert_eq!(
+            sha,
+            want["sha256"].as_str().unwrap(),
+            "{repo}: LDM names differ"
+        );
+        eprintln!("{repo}: {} UNet names as diffusers maps them", lines.len());
+    }
+}
