@@ -90,6 +90,8 @@ pub fn parse_sampler(s: &str) -> Result<SamplerChoice, String> {
 pub struct ModelArgs {
     #[arg(long, short = 'm', default_value = "sd-turbo")]
     pub model: String,
+    #[arg(long, value_name = "DIR")]
+    pub model_config: Option<String>,
     #[arg(long)]
     pub offline: bool,
     #[arg(long, value_enum, default_value = "cpu")]

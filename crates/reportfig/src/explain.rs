@@ -15,6 +15,7 @@ use crate::outline::OutlineError;
 use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
+use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
 
@@ -88,6 +89,16 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             field = *field,
             found = kind
         );
+    }
+    let checkpoint = match e.downcast_ref::<PipelineError>() {
+        Some(PipelineError::Checkpoint(c)) => Some(&**c),
+        _ => match e.downcast_ref::<SourceError>() {
+            Some(SourceError::Checkpoint(c)) => Some(&**c),
+            _ => e.downcast_ref::<SingleFileError>(),
+        },
+    };
+    if let Some(c) = checkpoint {
+        return checkpoint_error(c);
     }
     // The engine names no flags; which one picks a sampler is said here.
     let unknown_class = match e.downcast_ref::<PipelineError>() {
@@ -245,6 +256,29 @@ fn source_error(e: &SourceError) -> Option<Message> {
             detail = detail
         ),
         SourceError::FetchOffline => msg!("model-fetch-offline"),
+        SourceError::NotAFolder { path } => {
+            msg!("model-not-a-folder", path = path.display().to_string())
+        }
+        SourceError::ConfigNotAFolder { value, presets } => msg!(
+            "model-config-not-a-folder",
+            value = value,
+            presets = presets
+        ),
+        SourceError::CheckpointConfigNotCached {
+            path,
+            arch,
+            preset,
+            repo,
+        } => msg!(
+            "checkpoint-config-not-cached",
+            path = path.display().to_string(),
+            arch = *arch,
+            preset = preset,
+            repo = repo
+        ),
+        SourceError::ConfigWithoutCheckpoint { model } => {
+            msg!("model-config-without-checkpoint", model = model)
+        }
         _ => return None,
     })
 }
@@ -272,6 +306,107 @@ fn bundle_error(e: &BundleError) -> Option<Message> {
         BundleError::WrongHash { file } => msg!("bundle-wrong-hash", file = shown(file)),
         BundleError::Io { .. } => return None,
     })
+}
+
+fn checkpoint_error(e: &SingleFileError) -> Message {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    let component = |c: &str| match c {
+        "UNet" => "unet",
+        "VAE" => "vae",
+        "second text encoder" => "text-encoder-2",
+        _ => "text-encoder",
+    };
+    let dims = |d: &[usize]| {
+        format!(
+            "[{}]",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    match e {
+        SingleFileError::Read { path, source } => msg!(
+            "checkpoint-unreadable",
+            path = shown(path),
+            reason = source.to_string()
+        ),
+        SingleFileError::Truncated { path, needed, len } => msg!(
+            "checkpoint-truncated",
+            path = shown(path),
+            needed = needed.to_string(),
+            len = len.to_string()
+        ),
+        SingleFileError::NotSafetensors { path, detail } => msg!(
+            "checkpoint-not-safetensors",
+            path = shown(path),
+            detail = detail
+        ),
+        SingleFileError::UnknownArchitecture {
+            path,
+            problem,
+            keys,
+        } => msg!(
+            "checkpoint-unknown-arch",
+            path = shown(path),
+            problem = match problem {
+                ArchProblem::Empty => "empty",
+                ArchProblem::DiffusersNetwork => "diffusers-network",
+                ArchProblem::NoUnet => "no-unet",
+                ArchProblem::NoTextEncoder => "no-text-encoder",
+                ArchProblem::NoVae => "no-vae",
+                ArchProblem::LoneSecondEncoder => "lone-second-encoder",
+            },
+            keys = keys
+        ),
+        SingleFileError::Unsupported { path, what } => msg!(
+            "checkpoint-unsupported",
+            path = shown(path),
+            what = match what {
+                Unsupported::Inpainting => "inpainting",
+                Unsupported::SdxlRefiner => "refiner",
+            }
+        ),
+        SingleFileError::ConfigMismatch {
+            path,
+            arch,
+            config_dir,
+            config,
+        } => msg!(
+            "checkpoint-config-mismatch",
+            path = shown(path),
+            arch = *arch,
+            config = shown(config_dir),
+            kind = *config
+        ),
+        SingleFileError::MissingTensor {
+            path,
+            component: c,
+            key,
+            ..
+        } => msg!(
+            "checkpoint-missing-tensor",
+            path = shown(path),
+            key = key,
+            component = component(c)
+        ),
+        SingleFileError::ShapeMismatch {
+            path,
+            component: c,
+            key,
+            config_dir,
+            expected,
+            got,
+        } => msg!(
+            "checkpoint-shape-mismatch",
+            path = shown(path),
+            key = key,
+            component = component(c),
+            config = shown(config_dir),
+            expected = dims(expected),
+            got = dims(got)
+        ),
+    }
 }
 
 /// The outline mistakes people make most; the rarer ones keep their English.

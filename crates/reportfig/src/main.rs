@@ -137,6 +137,7 @@ fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
     };
     Ok(ModelOptions {
         model: args.model.clone(),
+        model_config: args.model_config.clone(),
         hub: HubOptions::from_env(args.offline)?,
         load: LoadOptions {
             device,

@@ -2,6 +2,7 @@
 //! seed. The test suite, the golden-file script and the benchmarks build on these.
 
 pub mod recording;
+pub mod single_file;
 pub mod tokenizer;
 pub mod unet;
 pub mod vae;
@@ -108,6 +109,7 @@ pub fn tiny_model_files(
     let component = |folder: &str, weights: &str| Component {
         config: dir.join(folder).join("config.json"),
         weights: vec![dir.join(folder).join(weights)],
+        layout: Default::default(),
     };
     let sdxl = family == TinyFamily::Sdxl;
     let files = ModelFiles {
@@ -121,6 +123,7 @@ pub fn tiny_model_files(
         tokenizer_2: sdxl.then(|| dir.join("tokenizer_2")),
         scheduler_config: dir.join("scheduler/scheduler_config.json"),
         revision: None,
+        prediction_type: None,
         files: Vec::new(),
     };
     let mut all = vec![files.model_index.clone(), files.scheduler_config.clone()];

@@ -3,11 +3,26 @@
 
 use std::path::PathBuf;
 
+use crate::model::single_file::CheckpointPart;
+
 /// One network: its `config.json` and its weights (one file, or the shards in order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Component {
     pub config: PathBuf,
     pub weights: Vec<PathBuf>,
+    /// How the tensors in `weights` are named.
+    pub layout: WeightLayout,
+}
+
+/// How a component's weight files name its tensors.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WeightLayout {
+    /// The names diffusers' / transformers' `save_pretrained` writes.
+    #[default]
+    Diffusers,
+    /// This network's part of a single-file (LDM / A1111) checkpoint, which holds every
+    /// network under its own prefix (see [`crate::model::single_file`]).
+    Checkpoint(CheckpointPart),
 }
 
 /// Paths of every file the pipeline reads. All lie under `root` (the local folder, or the
@@ -28,6 +43,10 @@ pub struct ModelFiles {
     pub scheduler_config: PathBuf,
     /// The commit the files came from (hub sources).
     pub revision: Option<String>,
+    /// Overrides the scheduler config's `prediction_type`: a single-file SD 2 checkpoint
+    /// loaded with its family's default configs says itself whether it predicts `epsilon`
+    /// or `v_prediction` (see [`crate::model::single_file::CheckpointArch`]).
+    pub prediction_type: Option<String>,
     /// Every file above (tokenizer files included), each once.
     pub files: Vec<PathBuf>,
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor};
@@ -11,7 +12,8 @@ use candle_nn::VarBuilder;
 use crate::model::config::{
     read_json, ClipTextConfig, ConfigError, ModelIndex, UNetConfig, VaeConfig,
 };
-use crate::model::files::{Component, ModelFiles};
+use crate::model::files::{Component, ModelFiles, WeightLayout};
+use crate::model::single_file::{CheckpointPart, KeyMap, SingleFileError};
 use crate::pipeline::crop;
 use crate::pipeline::kernels::Isa;
 use crate::pipeline::layers::{ConvAlgorithm, LoadContext, WeightStorage};
@@ -23,6 +25,7 @@ use crate::pipeline::text::{
 };
 use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
+use crate::pipeline::weights::RenameFailure;
 use crate::request::{GenerationRequest, MAX_GUIDANCE};
 
 /// Why a model could not be loaded or an image not made.
@@ -42,6 +45,9 @@ pub enum PipelineError {
         path: PathBuf,
         message: String,
     },
+    /// Boxed: the variant is large and errors travel by value through every load.
+    #[error(transparent)]
+    Checkpoint(Box<SingleFileError>),
     #[error(transparent)]
     Text(#[from] crate::pipeline::text::TextError),
     #[error(transparent)]
@@ -251,23 +257,79 @@ pub struct Pipeline {
     cache: HashMap<(String, Option<String>, bool), Conditioning>,
 }
 
+/// A network's weights, and for a single-file checkpoint the slot where its reader leaves the
+/// first tensor it could not provide.
+struct Weights {
+    vb: VarBuilder<'static>,
+    failure: Option<Arc<Mutex<Option<RenameFailure>>>>,
+}
+
 fn var_builder(
     component: &'static str,
     c: &Component,
+    map: impl FnOnce(&CheckpointPart) -> Option<KeyMap>,
     dtype: DType,
     device: &Device,
-) -> Result<VarBuilder<'static>, PipelineError> {
+) -> Result<Weights, PipelineError> {
     // SAFETY: the weights are memory-mapped read-only; the files belong to the user's model
     // folder or the hub cache and are not modified while reportfig runs. Mapping avoids
     // copying gigabytes of weights into memory.
     #[allow(unsafe_code)]
     let weights = unsafe { crate::pipeline::weights::MappedWeights::open(&c.weights) };
-    let vb = weights.map(|w| VarBuilder::from_backend(Box::new(w), dtype, device.clone()));
-    vb.map_err(|e| PipelineError::Weights {
+    let weights = weights.map_err(|e| PipelineError::Weights {
         component,
         path: c.weights.first().cloned().unwrap_or_default(),
         message: plain_message(&e),
+    })?;
+    let (weights, failure) = match &c.layout {
+        WeightLayout::Diffusers => (weights, None),
+        WeightLayout::Checkpoint(part) => match map(part) {
+            Some(m) => {
+                let (w, f) = weights.renamed(m);
+                (w, Some(f))
+            }
+            None => (weights, None),
+        },
+    };
+    Ok(Weights {
+        vb: VarBuilder::from_backend(Box::new(weights), dtype, device.clone()),
+        failure,
     })
+}
+
+/// The error for a network that could not be built: for a single-file checkpoint, the
+/// tensor of the file it lacked or that had the wrong shape, when that is what failed.
+fn load_error(
+    component: &'static str,
+    c: &Component,
+    w: &Option<Arc<Mutex<Option<RenameFailure>>>>,
+    e: impl std::fmt::Display,
+) -> PipelineError {
+    let failure = w
+        .as_ref()
+        .and_then(|f| f.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    let path = c.weights.first().cloned().unwrap_or_default();
+    match failure {
+        Some(RenameFailure::Missing { name, key }) => {
+            PipelineError::Checkpoint(Box::new(SingleFileError::MissingTensor {
+                path,
+                component,
+                key,
+                name,
+            }))
+        }
+        Some(RenameFailure::Shape { key, expected, got }) => {
+            PipelineError::Checkpoint(Box::new(SingleFileError::ShapeMismatch {
+                path,
+                component,
+                key,
+                config_dir: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
+                expected: expected.into(),
+                got: got.into(),
+            }))
+        }
+        None => build_error(component, c, e),
+    }
 }
 
 fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
@@ -301,8 +363,10 @@ impl Pipeline {
 
         let part = |name: &'static str, c: &Component, tok: &Path| {
             let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
-            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg, &ctx)
-                .map_err(|e| build_error(name, c, e))?;
+            let text_map = |p: &CheckpointPart| KeyMap::for_part(p, None, None);
+            let w = var_builder(name, c, text_map, dtype, &device)?;
+            let model = ClipTextModel::load(w.vb, &cfg, &ctx)
+                .map_err(|e| load_error(name, c, &w.failure, e))?;
             Ok::<_, PipelineError>(TextEncoderPart {
                 tokenizer: ClipTokenizer::from_dir(tok)?,
                 model,
@@ -329,22 +393,21 @@ impl Pipeline {
         };
 
         let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
-        let unet = UNet2DConditionModel::load(
-            var_builder("UNet", &files.unet, dtype, &device)?,
-            &unet_config,
-            &ctx,
-        )
-        .map_err(|e| build_error("UNet", &files.unet, e))?;
+        let unet_map = |p: &CheckpointPart| KeyMap::for_part(p, Some(&unet_config), None);
+        let w = var_builder("UNet", &files.unet, unet_map, dtype, &device)?;
+        let unet = UNet2DConditionModel::load(w.vb, &unet_config, &ctx)
+            .map_err(|e| load_error("UNet", &files.unet, &w.failure, e))?;
 
         let vae_config: VaeConfig = read_json(&files.vae.config, "VAE config")?;
-        let vae = AutoencoderKL::load(
-            var_builder("VAE", &files.vae, dtype, &device)?,
-            &vae_config,
-            &ctx,
-        )
-        .map_err(|e| build_error("VAE", &files.vae, e))?;
+        let vae_map = |p: &CheckpointPart| KeyMap::for_part(p, None, Some(&vae_config));
+        let w = var_builder("VAE", &files.vae, vae_map, dtype, &device)?;
+        let vae = AutoencoderKL::load(w.vb, &vae_config, &ctx)
+            .map_err(|e| load_error("VAE", &files.vae, &w.failure, e))?;
 
-        let scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
+        let mut scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;
+        if let Some(p) = &files.prediction_type {
+            scheduler_config.prediction_type = Some(p.clone());
+        }
         let class = scheduler_config.class_name.clone().unwrap_or_default();
         let default_sampler = match SamplerKind::from_class_name(&class, &scheduler_config) {
             Ok(kind) => Some(kind),

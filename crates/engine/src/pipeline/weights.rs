@@ -8,13 +8,41 @@
 //! while the image itself needs 6.3. Dropping each tensor's pages after reading it (they stay
 //! in the page cache, so nothing is read from disk twice) keeps the mapping's share small.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use candle_core::safetensors::MmapedSafetensors;
 use candle_core::{DType, Device, Result, Shape, Tensor};
 use candle_nn::var_builder::SimpleBackend;
 
-pub struct MappedWeights(MmapedSafetensors);
+use crate::model::single_file::{KeyMap, Transform};
+
+pub struct MappedWeights {
+    files: MmapedSafetensors,
+    /// `None`: the files use the names the networks ask for (diffusers layout).
+    renaming: Option<Renaming>,
+}
+
+/// How a network's parameter names become the keys of a single-file checkpoint.
+struct Renaming {
+    map: KeyMap,
+    failure: Arc<Mutex<Option<RenameFailure>>>,
+}
+
+/// The first tensor a renamed load could not provide, kept so the caller can name the
+/// checkpoint's key in its error (candle's error only carries text).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenameFailure {
+    /// `key` is the checkpoint key the name maps to, or the name itself when the layout has
+    /// no place for it.
+    Missing { name: String, key: String },
+    Shape {
+        key: String,
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
+}
 
 impl MappedWeights {
     /// Maps the files (one model component, possibly sharded).
@@ -23,14 +51,56 @@ impl MappedWeights {
     /// The files must not be modified while they are mapped (see `memmap2::Mmap::map`).
     pub unsafe fn open(paths: &[PathBuf]) -> Result<Self> {
         // SAFETY: the caller guarantees the files stay unmodified while mapped.
-        Ok(Self(unsafe { MmapedSafetensors::multi(paths)? }))
+        Ok(Self {
+            files: unsafe { MmapedSafetensors::multi(paths)? },
+            renaming: None,
+        })
+    }
+
+    /// Reads each parameter from the key `map` gives it (one part of a single-file
+    /// checkpoint). The returned slot holds the first tensor that could not be provided.
+    pub fn renamed(mut self, map: KeyMap) -> (Self, Arc<Mutex<Option<RenameFailure>>>) {
+        let failure = Arc::new(Mutex::new(None));
+        self.renaming = Some(Renaming {
+            map,
+            failure: failure.clone(),
+        });
+        (self, failure)
+    }
+
+    /// The key in the files and the transform for the parameter `name`.
+    fn locate<'a>(&self, name: &'a str) -> Option<(Cow<'a, str>, Transform)> {
+        match &self.renaming {
+            None => Some((Cow::Borrowed(name), Transform::AsIs)),
+            Some(r) => r.map.resolve(name).map(|(k, t)| (Cow::Owned(k), t)),
+        }
+    }
+
+    fn fail(&self, f: RenameFailure) {
+        if let Some(r) = &self.renaming {
+            let mut slot = r.failure.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert(f);
+        }
     }
 
     fn read(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
-        let tensor = self.0.load(name, device)?.to_dtype(dtype)?;
+        let located = self
+            .locate(name)
+            .filter(|(key, _)| self.files.get(key).is_ok());
+        let Some((key, transform)) = located else {
+            let key = self
+                .locate(name)
+                .map_or(name.to_string(), |(k, _)| k.into());
+            self.fail(RenameFailure::Missing {
+                name: name.to_string(),
+                key: key.clone(),
+            });
+            return Err(candle_core::Error::CannotFindTensor { path: key });
+        };
+        let tensor = self.files.load(&key, device)?;
         // `load` copied the values out of the mapping, so its pages are no longer needed.
-        forget_pages(self.0.get(name)?.data());
-        Ok(tensor)
+        forget_pages(self.files.get(&key)?.data());
+        transform.apply(tensor)?.to_dtype(dtype)
     }
 }
 
@@ -66,6 +136,13 @@ impl SimpleBackend for MappedWeights {
     ) -> Result<Tensor> {
         let tensor = self.read(name, dtype, device)?;
         if tensor.shape() != &shape {
+            if let Some((key, _)) = self.locate(name) {
+                self.fail(RenameFailure::Shape {
+                    key: key.into_owned(),
+                    expected: shape.dims().to_vec(),
+                    got: tensor.dims().to_vec(),
+                });
+            }
             // The same error candle's own backend gives, which `PipelineError` explains.
             return Err(candle_core::Error::UnexpectedShape {
                 msg: format!("shape mismatch for {name}"),
@@ -81,7 +158,8 @@ impl SimpleBackend for MappedWeights {
     }
 
     fn contains_tensor(&self, name: &str) -> bool {
-        self.0.get(name).is_ok()
+        self.locate(name)
+            .is_some_and(|(key, _)| self.files.get(&key).is_ok())
     }
 }
 
@@ -138,5 +216,63 @@ mod tests {
             "{err}"
         );
         assert!(w.contains_tensor("big") && !w.contains_tensor("nope"));
+    }
+
+    /// Renamed reads: the diffusers name finds the checkpoint key, the transform is applied
+    /// (a third of a fused in_proj), and the first failure is kept with the file's key.
+    #[test]
+    fn renamed_reads_resolve_transform_and_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ckpt.safetensors");
+        let fused = Tensor::arange(0f32, 24., &Device::Cpu)
+            .unwrap()
+            .reshape((6, 4))
+            .unwrap();
+        let key = "m.transformer.resblocks.0.attn.in_proj_weight";
+        candle_core::safetensors::save(&HashMap::from([(key.to_string(), fused)]), &path).unwrap();
+        let map = KeyMap::OpenClip {
+            prefix: "m.".into(),
+        };
+        // SAFETY: the file is this test's own and is not modified while mapped.
+        let (w, failure) = unsafe { MappedWeights::open(&[path]) }
+            .unwrap()
+            .renamed(map);
+        let dev = Device::Cpu;
+        let k = "text_model.encoder.layers.0.self_attn.k_proj.weight";
+        assert!(w.contains_tensor(k));
+        assert!(!w.contains_tensor(key), "file keys are not network names");
+        let t = w
+            .get(
+                (2, 4).into(),
+                k,
+                candle_nn::Init::Const(0.),
+                DType::F32,
+                &dev,
+            )
+            .unwrap();
+        assert_eq!(t.to_vec2::<f32>().unwrap()[0], vec![8., 9., 10., 11.]);
+        assert!(failure.lock().unwrap().is_none());
+
+        let e = w
+            .get(
+                (3, 4).into(),
+                k,
+                candle_nn::Init::Const(0.),
+                DType::F32,
+                &dev,
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("shape mismatch"), "{e}");
+        let missing = "text_model.final_layer_norm.bias";
+        assert!(w.get_unchecked(missing, DType::F32, &dev).is_err());
+        // The first failure is the one kept.
+        assert_eq!(
+            failure.lock().unwrap().clone(),
+            Some(RenameFailure::Shape {
+                key: key.to_string(),
+                expected: vec![3, 4],
+                got: vec![2, 4],
+            })
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 mod pipeline_parity;
 mod scheduler_parity;
+mod single_file_parity;
 mod text_parity;
 mod translate_parity;
 mod translate_tokenizer;

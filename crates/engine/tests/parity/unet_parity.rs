@@ -228,7 +228,7 @@ fn sdxl_without_added_conditioning_says_what_is_missing() {
 /// Records the name and shape of every parameter a network asks for, handing out zero-cost
 /// broadcast views, so full-size UNets can be built without allocating their weights.
 #[derive(Clone, Default)]
-struct ShapeRecorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+pub(crate) struct ShapeRecorder(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl candle_nn::var_builder::SimpleBackend for ShapeRecorder {
     fn get(

@@ -172,3 +172,48 @@ outline-word-processor = { $path } is a { $kind } document; outlines are Markdow
     .hint = save the report's headings as plain text (in Word or HWP: Save As, "Text" .txt) and give that file; to write a Word document with the figures, add --docx FILE to the batch
 batch-docx-not-ours = { $path } was changed after the batch wrote it (or the batch did not write it), so the batch will not replace it
     .hint = save your edited document under another name, or give --docx another file name; add --force to replace it
+# Single-file checkpoints (--model FILE.safetensors).
+model-not-a-folder = { $path } is a file but not a .safetensors checkpoint
+    .hint = --model takes a single-file checkpoint only as .safetensors (SD 1.x, SD 2.x or SDXL base); convert a .ckpt once with a trusted tool, or give a diffusers-layout folder
+model-config-not-a-folder = --model-config { $value } is a file
+    .hint = --model-config takes a diffusers-layout folder, a preset ({ $presets }) or a Hugging Face repo id whose configs describe the checkpoint
+model-config-without-checkpoint = --model-config is only for a single-file checkpoint, and { $model } is not one
+    .hint = leave --model-config out, or give --model a .safetensors checkpoint
+checkpoint-unreadable = cannot read the checkpoint { $path }: { $reason }
+    .hint = check the path and that the file is readable
+checkpoint-truncated = the checkpoint { $path } is cut off: its header needs { $needed } bytes but the file has { $len }
+    .hint = the download stopped early; download the file again
+checkpoint-not-safetensors = { $path } is not a safetensors file ({ $detail })
+    .hint = only .safetensors checkpoints are read; convert a .ckpt once with a trusted tool
+checkpoint-unknown-arch = the checkpoint { $path } matches no architecture reportfig knows (SD 1.x, SD 2.x, SDXL base): { $problem ->
+        [empty] it holds no tensors
+        [diffusers-network] it holds one network saved by diffusers, not a whole checkpoint
+        [no-text-encoder] it has a UNet but no text encoder
+        [no-vae] it has no VAE (first_stage_model.*)
+        [lone-second-encoder] it has SDXL's second text encoder but not the first
+       *[no-unet] it has no UNet (model.diffusion_model.*)
+    }; its keys start with: { $keys }
+    .hint = give --model an SD 1.x, SD 2.x or SDXL base checkpoint in the original single-file layout, or a diffusers-layout folder
+checkpoint-unsupported = the checkpoint { $path } is { $what ->
+        [inpainting] an inpainting model (9 input channels)
+       *[refiner] an SDXL refiner
+    }, which cannot make pictures from captions here
+    .hint = use an SD 1.x, SD 2.x or SDXL base text-to-image checkpoint
+checkpoint-config-mismatch = the checkpoint { $path } is { $arch }, but the configs in { $config } are for { $kind }
+    .hint = give --model-config a folder or preset of the checkpoint's own family (sd15, sd21 or sdxl), or leave it out to use that family's preset
+checkpoint-missing-tensor = the checkpoint { $path } has no tensor { $key }, which the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } needs
+    .hint = the file is incomplete or of another architecture than the configs: download it again, or give --model-config the folder or preset of the model it was made from
+checkpoint-shape-mismatch = in the checkpoint { $path }, tensor { $key } has shape { $got } but the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } config in { $config } needs { $expected }
+    .hint = the checkpoint was made from another architecture: give --model-config the folder or preset of the model it was made from
+checkpoint-config-not-cached = offline: the checkpoint { $path } is { $arch }, and the configs of that family's preset { $preset } ({ $repo }) are not in the Hugging Face cache
+    .hint = run once without --offline (only its config and tokenizer files are downloaded, under 10 MB), or give --model-config a diffusers-layout folder of the same family

@@ -170,3 +170,48 @@ outline-word-processor = { $path }은(는) { $kind } 문서입니다. 개요는 
     .hint = 보고서의 제목들을 텍스트 파일로 저장해(워드나 한글에서 "다른 이름으로 저장", 형식 "텍스트" .txt) 그 파일을 지정하세요. 그림을 넣은 워드 문서를 만들려면 일괄 작업에 --docx 파일이름 을 붙이세요
 batch-docx-not-ours = { $path }은(는) 일괄 작업이 쓴 뒤에 고쳐졌거나 일괄 작업이 쓴 문서가 아니므로, 덮어쓰지 않습니다
     .hint = 고친 문서는 다른 이름으로 저장하거나, --docx에 다른 파일 이름을 주세요. 덮어써도 된다면 --force를 붙이세요
+# 단일 파일 체크포인트 (--model 파일.safetensors).
+model-not-a-folder = { $path }은(는) 파일이지만 .safetensors 체크포인트가 아닙니다
+    .hint = --model에 파일 하나를 줄 때는 .safetensors 체크포인트(SD 1.x, SD 2.x, SDXL 기본 모델)만 됩니다. .ckpt 파일은 믿을 수 있는 도구로 한 번 변환하거나, diffusers 형식의 폴더를 적어 주세요
+model-config-not-a-folder = --model-config { $value }은(는) 파일입니다
+    .hint = --model-config에는 체크포인트의 구조를 설명하는 설정이 든 diffusers 형식 폴더, 미리 정한 모델({ $presets }) 또는 Hugging Face 저장소 아이디를 적어 주세요
+model-config-without-checkpoint = --model-config는 단일 파일 체크포인트에만 쓰는데, { $model }은(는) 체크포인트 파일이 아닙니다
+    .hint = --model-config를 빼거나, --model에 .safetensors 체크포인트를 적어 주세요
+checkpoint-unreadable = 체크포인트 { $path }을(를) 읽을 수 없습니다: { $reason }
+    .hint = 경로와 파일을 읽을 권한이 있는지 확인해 주세요
+checkpoint-truncated = 체크포인트 { $path }이(가) 중간에 끊겼습니다: 머리글로는 { $needed }바이트가 필요한데 파일은 { $len }바이트입니다
+    .hint = 내려받기가 도중에 멈춘 것입니다. 파일을 다시 내려받아 주세요
+checkpoint-not-safetensors = { $path }은(는) safetensors 파일이 아닙니다 ({ $detail })
+    .hint = .safetensors 체크포인트만 읽습니다. .ckpt 파일은 믿을 수 있는 도구로 한 번 변환해 주세요
+checkpoint-unknown-arch = 체크포인트 { $path }은(는) reportfig가 아는 구조(SD 1.x, SD 2.x, SDXL 기본 모델)가 아닙니다: { $problem ->
+        [empty] 텐서가 하나도 없습니다
+        [diffusers-network] 전체 체크포인트가 아니라 diffusers로 저장한 신경망 하나입니다
+        [no-text-encoder] UNet은 있지만 텍스트 인코더가 없습니다
+        [no-vae] VAE(first_stage_model.*)가 없습니다
+        [lone-second-encoder] SDXL의 두 번째 텍스트 인코더만 있고 첫 번째가 없습니다
+       *[no-unet] UNet(model.diffusion_model.*)이 없습니다
+    }. 파일 안의 이름은 이렇게 시작합니다: { $keys }
+    .hint = --model에 원래의 단일 파일 형식인 SD 1.x, SD 2.x, SDXL 기본 모델 체크포인트나 diffusers 형식의 폴더를 적어 주세요
+checkpoint-unsupported = 체크포인트 { $path }은(는) { $what ->
+        [inpainting] 그림 일부를 고치는 인페인팅 모델(입력 채널 9개)
+       *[refiner] SDXL 리파이너
+    }이라서, 여기서는 설명 문구로 그림을 만들 수 없습니다
+    .hint = 설명 문구로 그림을 만드는 SD 1.x, SD 2.x, SDXL 기본 모델 체크포인트를 써 주세요
+checkpoint-config-mismatch = 체크포인트 { $path }은(는) { $arch } 모델인데, { $config }의 설정은 { $kind }용입니다
+    .hint = --model-config에 체크포인트와 같은 계열(sd15, sd21, sdxl)의 폴더나 미리 정한 모델을 적거나, 빼서 그 계열의 기본 설정을 쓰세요
+checkpoint-missing-tensor = 체크포인트 { $path }에 { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    }에 필요한 텐서 { $key }이(가) 없습니다
+    .hint = 파일이 덜 받아졌거나 설정과 다른 구조의 모델입니다. 다시 내려받거나, --model-config에 이 체크포인트를 만든 원래 모델의 폴더나 미리 정한 모델을 적어 주세요
+checkpoint-shape-mismatch = 체크포인트 { $path }의 텐서 { $key }은(는) 모양이 { $got }인데, { $config }의 { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    } 설정에는 { $expected }이(가) 필요합니다
+    .hint = 다른 구조의 모델로 만든 체크포인트입니다. --model-config에 이 체크포인트를 만든 원래 모델의 폴더나 미리 정한 모델을 적어 주세요
+checkpoint-config-not-cached = 인터넷 없이 실행 중인데, 체크포인트 { $path }은(는) { $arch } 모델이고 그 계열의 미리 정한 모델 { $preset }({ $repo })의 설정 파일이 내려받은 파일 보관 폴더에 없습니다
+    .hint = 한 번만 --offline 없이 실행하세요(설정과 토크나이저 파일만 10MB 이내로 내려받습니다). 또는 --model-config에 같은 계열의 diffusers 형식 폴더를 적어 주세요

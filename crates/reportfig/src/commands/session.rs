@@ -23,6 +23,8 @@ use reportfig_engine::request::MAX_GUIDANCE;
 pub struct ModelOptions {
     /// As typed after `--model`.
     pub model: String,
+    /// As typed after `--model-config`: the configs of a single-file checkpoint.
+    pub model_config: Option<String>,
     pub hub: HubOptions,
     pub load: LoadOptions,
     /// Where "shown once" markers live (licence notices); `None` shows them every time.
@@ -86,8 +88,14 @@ pub fn resolve_model(
     opts: &ModelOptions,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<ResolvedModel> {
-    let files = source::resolve(
+    let config = opts
+        .model_config
+        .as_deref()
+        .map(ModelSource::parse)
+        .transpose()?;
+    let files = source::resolve_with_config(
         &source,
+        config.as_ref(),
         &opts.hub,
         &mut crate::commands::models::download_reporter(reporter),
     )?;
@@ -161,6 +169,7 @@ impl ResolvedModel {
         let none = || Component {
             config: PathBuf::new(),
             weights: Vec::new(),
+            layout: Default::default(),
         };
         let preset = source.preset();
         ResolvedModel {
@@ -176,6 +185,7 @@ impl ResolvedModel {
                 tokenizer_2: None,
                 scheduler_config: PathBuf::new(),
                 revision: None,
+                prediction_type: None,
                 files: Vec::new(),
             },
             family,

@@ -18,7 +18,8 @@ use serde::Serialize;
 use super::hub_cache::{self, check_revision, is_commit, plain, redact, shown, Failure, HubFiles};
 use super::presets::{self, Preset};
 use reportfig_engine::model::config::ModelIndex;
-pub use reportfig_engine::model::files::{Component, ModelFiles};
+pub use reportfig_engine::model::files::{Component, ModelFiles, WeightLayout};
+use reportfig_engine::model::single_file::{self, CheckpointArch, ComponentKind, SingleFileError};
 
 const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 
@@ -42,8 +43,25 @@ pub enum SourceError {
     #[error("model folder {} does not exist\nhint: check the path, or give a preset ({presets}) or a Hugging Face repo id", path.display())]
     FolderNotFound { path: PathBuf, presets: String },
 
-    #[error("{} is a single file, not a diffusers-layout folder\nhint: single-file checkpoints are not supported; convert it once with diffusers:\n  python -c \"from diffusers import StableDiffusionPipeline as P; P.from_single_file('{}').save_pretrained('my-model')\"\n(use StableDiffusionXLPipeline for SDXL), then pass --model ./my-model", path.display(), path.display())]
+    #[error("{} is a file but not a .safetensors checkpoint\nhint: --model takes a single-file checkpoint only as .safetensors (SD 1.x, SD 2.x or SDXL base); convert a .ckpt once with a trusted tool, or give a diffusers-layout folder", path.display())]
     NotAFolder { path: PathBuf },
+
+    #[error(transparent)]
+    Checkpoint(Box<SingleFileError>),
+
+    #[error("--model-config {value:?} names a file; it takes a diffusers-layout folder, a preset ({presets}) or a Hugging Face repo id whose configs describe the checkpoint")]
+    ConfigNotAFolder { value: String, presets: String },
+
+    #[error("offline: the checkpoint {} is {arch}, and the configs of that family's preset {preset} ({repo}) are not in the Hugging Face cache\nhint: run once without --offline (only its config and tokenizer files are downloaded, under 10 MB), or give --model-config a diffusers-layout folder of the same family", path.display())]
+    CheckpointConfigNotCached {
+        path: PathBuf,
+        arch: &'static str,
+        preset: String,
+        repo: String,
+    },
+
+    #[error("--model-config is only for a single-file checkpoint; {model} is not one\nhint: leave --model-config out, or give --model a .safetensors checkpoint")]
+    ConfigWithoutCheckpoint { model: String },
 
     #[error("model folder {} is missing {file}\nhint: {LAYOUT_HELP}", folder.display())]
     MissingInFolder { folder: PathBuf, file: String },
@@ -118,6 +136,12 @@ pub enum SourceError {
     NoCacheDir,
 }
 
+impl From<SingleFileError> for SourceError {
+    fn from(e: SingleFileError) -> Self {
+        Self::Checkpoint(Box::new(e))
+    }
+}
+
 impl SourceError {
     /// Whether the user can fix this (exit 2); an unreachable or failing hub is not the
     /// user's input (exit 1).
@@ -158,7 +182,8 @@ impl ModelSource {
             return Ok(Self::Local(expand_home(s)));
         }
         let path = Path::new(s);
-        if path.exists() {
+        // A missing checkpoint is reported as that, not as an unknown model name.
+        if path.exists() || s.to_ascii_lowercase().ends_with(".safetensors") {
             return Ok(Self::Local(path.to_path_buf()));
         }
         let repo_part = s.split_once('@').map_or(s, |(r, _)| r);
@@ -376,6 +401,29 @@ pub fn resolve(
     opts: &HubOptions,
     progress: &mut dyn FnMut(DownloadEvent),
 ) -> Result<ModelFiles, SourceError> {
+    resolve_with_config(source, None, opts, progress)
+}
+
+/// [`resolve`], where `model_config` (`--model-config`) names the diffusers-layout folder,
+/// preset or repo whose configs, tokenizers and scheduler config describe a single-file
+/// checkpoint, as diffusers' `from_single_file(path, config=...)` takes them. Without it a
+/// checkpoint gets its detected family's preset; only that repo's small files are fetched.
+pub fn resolve_with_config(
+    source: &ModelSource,
+    model_config: Option<&ModelSource>,
+    opts: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, SourceError> {
+    if let ModelSource::Local(path) = source {
+        if is_safetensors(path) && !path.is_dir() {
+            return resolve_single_file(path, model_config, opts, progress);
+        }
+    }
+    if model_config.is_some() {
+        return Err(SourceError::ConfigWithoutCheckpoint {
+            model: source.display_name(),
+        });
+    }
     match source.hub() {
         Err(folder) => resolve_local(folder),
         Ok((repo, revision)) => {
@@ -625,6 +673,7 @@ fn assemble(
         Ok(Component {
             config: root.join(&w.config),
             weights,
+            layout: Default::default(),
         })
     };
     let unet = component(&layout.unet)?;
@@ -649,6 +698,7 @@ fn assemble(
             .map(|_| root.join("tokenizer_2")),
         scheduler_config: root.join("scheduler/scheduler_config.json"),
         revision,
+        prediction_type: None,
         files,
     })
 }
@@ -968,6 +1018,209 @@ fn resolve_online(
     drop(get);
     record_ref(hub, &snapshot)?;
     Ok(files)
+}
+
+fn is_safetensors(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+}
+
+/// The preset whose configs a checkpoint of `arch` uses when `--model-config` is not given
+/// (diffusers' `fetch_diffusers_config` picks the same repos).
+fn config_preset(arch: CheckpointArch) -> &'static Preset {
+    let name = match arch {
+        CheckpointArch::Sd1 => "sd15",
+        CheckpointArch::Sd2 { .. } => "sd21",
+        CheckpointArch::SdxlBase => "sdxl",
+    };
+    presets::find(name).unwrap_or_else(presets::default_preset)
+}
+
+/// The configs, tokenizers and scheduler config of a pipeline, without any weights.
+struct ConfigFiles {
+    root: PathBuf,
+    model_index: PathBuf,
+    index: ModelIndex,
+    revision: Option<String>,
+    files: Vec<PathBuf>,
+}
+
+/// Gets only the small files of a pipeline: `model_index.json`, the scheduler config, each
+/// network's `config.json` and the tokenizer files.
+fn assemble_configs(
+    root: &Path,
+    listing: &BTreeSet<String>,
+    revision: Option<String>,
+    get: &mut dyn FnMut(&str) -> Result<PathBuf, SourceError>,
+) -> Result<ConfigFiles, SourceError> {
+    let model_index = get("model_index.json")?;
+    let index = read_model_index(&model_index)?;
+    let mut want = vec![
+        "scheduler/scheduler_config.json".to_string(),
+        "unet/config.json".to_string(),
+        "vae/config.json".to_string(),
+        "text_encoder/config.json".to_string(),
+    ];
+    want.extend(choose_tokenizer(listing, "tokenizer"));
+    if index.has_text_encoder_2() {
+        want.push("text_encoder_2/config.json".to_string());
+        want.extend(choose_tokenizer(listing, "tokenizer_2"));
+    }
+    let mut files = vec![model_index.clone()];
+    for rel in &want {
+        files.push(get(rel)?);
+    }
+    Ok(ConfigFiles {
+        root: root.to_path_buf(),
+        model_index,
+        index,
+        revision,
+        files,
+    })
+}
+
+/// The configs of `source` (a folder, preset or repo), fetching only the small files.
+fn resolve_configs(
+    source: &ModelSource,
+    opts: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<ConfigFiles, SourceError> {
+    match source.hub() {
+        Err(folder) => {
+            if folder.is_file() {
+                return Err(SourceError::ConfigNotAFolder {
+                    value: folder.display().to_string(),
+                    presets: presets::names(),
+                });
+            }
+            if !folder.exists() {
+                return Err(SourceError::FolderNotFound {
+                    path: folder.to_path_buf(),
+                    presets: presets::names(),
+                });
+            }
+            let listing = list_files(folder);
+            let mut get = |rel: &str| {
+                if listing.contains(rel) {
+                    Ok(folder.join(rel))
+                } else {
+                    Err(SourceError::MissingInFolder {
+                        folder: folder.to_path_buf(),
+                        file: rel.to_string(),
+                    })
+                }
+            };
+            assemble_configs(folder, &listing, None, &mut get)
+        }
+        Ok((repo, revision)) => {
+            let bad = |reason| SourceError::BadRepoId {
+                value: source.display_name(),
+                reason,
+            };
+            check_repo_id(repo).map_err(bad)?;
+            check_revision(revision).map_err(bad)?;
+            let hub = HubRepo {
+                repo,
+                revision,
+                fetch_name: source.display_name(),
+                opts,
+            };
+            if opts.offline {
+                let commit = hub
+                    .cached_commit()
+                    .ok_or_else(|| hub.not_in_cache("model_index.json"))?;
+                let snapshot = hub.repo_dir().join("snapshots").join(&commit);
+                let listing = list_files(&snapshot);
+                let mut get = |rel: &str| {
+                    if listing.contains(rel) {
+                        Ok(snapshot.join(rel))
+                    } else {
+                        Err(hub.not_in_cache(rel))
+                    }
+                };
+                return assemble_configs(&snapshot, &listing, Some(commit.clone()), &mut get);
+            }
+            let (snapshot, listing, mut get) = open_online(&hub, progress)?;
+            let commit = snapshot
+                .file_name()
+                .map(|c| c.to_string_lossy().into_owned());
+            let configs = assemble_configs(&snapshot, &listing, commit, &mut get)?;
+            drop(get);
+            record_ref(&hub, &snapshot)?;
+            Ok(configs)
+        }
+    }
+}
+
+/// A single-file checkpoint: its header tells the architecture; the configs come from
+/// `model_config` or the architecture's preset; every network reads its part of the file.
+fn resolve_single_file(
+    path: &Path,
+    model_config: Option<&ModelSource>,
+    opts: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, SourceError> {
+    let ckpt = single_file::inspect(path)?;
+    let arch = ckpt.arch;
+    let default = ModelSource::Preset(config_preset(arch));
+    let config_source = model_config.unwrap_or(&default);
+    let cfg = match resolve_configs(config_source, opts, progress) {
+        Err(SourceError::NotInCache { repo, .. }) if model_config.is_none() => {
+            return Err(SourceError::CheckpointConfigNotCached {
+                path: path.to_path_buf(),
+                arch: arch.name(),
+                preset: default.display_name(),
+                repo,
+            })
+        }
+        other => other?,
+    };
+    let is_xl = cfg.index.has_text_encoder_2();
+    if is_xl != (arch == CheckpointArch::SdxlBase) {
+        return Err(SingleFileError::ConfigMismatch {
+            path: path.to_path_buf(),
+            arch: arch.name(),
+            config_dir: cfg.root.clone(),
+            config: if is_xl { "SDXL" } else { "SD 1.x / 2.x" },
+        }
+        .into());
+    }
+    let root = &cfg.root;
+    let component = |kind: ComponentKind, folder: &str| -> Option<Component> {
+        Some(Component {
+            config: root.join(folder).join("config.json"),
+            weights: vec![path.to_path_buf()],
+            layout: WeightLayout::Checkpoint(arch.part(kind)?),
+        })
+    };
+    let missing = || SourceError::MissingInFolder {
+        folder: root.clone(),
+        file: "text_encoder/config.json".into(),
+    };
+    let mut files = cfg.files.clone();
+    files.push(path.to_path_buf());
+    Ok(ModelFiles {
+        root: root.clone(),
+        model_index: cfg.model_index.clone(),
+        unet: component(ComponentKind::Unet, "unet").ok_or_else(missing)?,
+        vae: component(ComponentKind::Vae, "vae").ok_or_else(missing)?,
+        text_encoder: component(ComponentKind::TextEncoder, "text_encoder").ok_or_else(missing)?,
+        tokenizer: root.join("tokenizer"),
+        text_encoder_2: if is_xl {
+            component(ComponentKind::TextEncoder2, "text_encoder_2")
+        } else {
+            None
+        },
+        tokenizer_2: is_xl.then(|| root.join("tokenizer_2")),
+        scheduler_config: root.join("scheduler/scheduler_config.json"),
+        revision: cfg.revision.clone(),
+        // diffusers takes the scheduler of the named config as it is; the family's default
+        // config is told the checkpoint's own prediction type.
+        prediction_type: model_config
+            .is_none()
+            .then(|| arch.prediction_type().to_string()),
+        files,
+    })
 }
 
 /// A repo that is not a diffusers pipeline (a translator): which files to have.

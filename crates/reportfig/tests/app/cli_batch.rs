@@ -392,6 +392,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     let styles = reportfig::style::StyleLibrary::builtin();
     let opts = ModelOptions {
         model: tiny_turbo().display().to_string(),
+        model_config: None,
         hub: HubOptions::new(home.path().join("hf")),
         load: Default::default(),
         state_dir: None,

@@ -17,8 +17,10 @@ use reportfig::commands::models::{render_fetch_report, render_models_list};
 use reportfig::i18n::Lang;
 use reportfig::model::presets;
 use reportfig::model::source::{
-    fetch, list_models, resolve, DownloadEvent, HubOptions, ModelFiles, ModelSource, SourceError,
+    fetch, list_models, resolve, resolve_with_config, DownloadEvent, HubOptions, ModelFiles,
+    ModelSource, SourceError, WeightLayout,
 };
+use reportfig_engine::model::single_file::{CheckpointPart, SingleFileError};
 use reportfig_testkit::TinyFamily;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -429,6 +431,8 @@ fn missing_folder_and_single_file_checkpoints_are_explained() {
     assert!(matches!(err, SourceError::FolderNotFound { .. }));
     assert!(err.to_string().contains("does not exist"));
 
+    // A .safetensors file is read as a single-file checkpoint (one of 1 byte is cut off);
+    // another file is neither.
     let single = dir.path().join("model.safetensors");
     std::fs::write(&single, b"x").unwrap();
     let err = resolve(
@@ -437,8 +441,20 @@ fn missing_folder_and_single_file_checkpoints_are_explained() {
         &mut quiet(),
     )
     .unwrap_err();
+    assert!(
+        matches!(&err, SourceError::Checkpoint(e) if matches!(**e, SingleFileError::Truncated { .. })),
+        "{err}"
+    );
+    let pickle = dir.path().join("model.ckpt");
+    std::fs::write(&pickle, b"x").unwrap();
+    let err = resolve(
+        &ModelSource::Local(pickle),
+        &offline(dir.path()),
+        &mut quiet(),
+    )
+    .unwrap_err();
     assert!(matches!(err, SourceError::NotAFolder { .. }));
-    assert!(err.to_string().contains("from_single_file"), "{err}");
+    assert!(err.to_string().contains(".safetensors"), "{err}");
 }
 
 // ---------------------------------------------------------------- offline cache
@@ -1053,6 +1069,80 @@ fn online_downloads_into_the_cache_then_resolves_offline() {
     assert_eq!(again, got);
     assert_eq!(starts, 0);
     assert_eq!(hub.requests().len(), before + 1, "only the file list again");
+}
+
+/// A single-file checkpoint whose configs come from a hub repo: only the repo's configs,
+/// tokenizers and scheduler config are downloaded, never its weights, and every network
+/// reads its part of the checkpoint.
+#[test]
+fn checkpoint_configs_from_a_repo_download_no_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = dir.path().join("tiny");
+    reportfig_testkit::write_tiny_model(&tiny, TinyFamily::Sdxl).unwrap();
+    let ckpt = dir.path().join("xl.safetensors");
+    reportfig_testkit::single_file::write_single_file(&tiny, TinyFamily::Sdxl, &ckpt, true)
+        .unwrap();
+    let hub = FakeHub::start("org/xl", SHA, diffusers_files(TinyFamily::Sdxl, true), None);
+    let cache = tempfile::tempdir().unwrap();
+    let config = ModelSource::parse("org/xl").unwrap();
+    let model = ModelSource::Local(ckpt.clone());
+    let got = resolve_with_config(
+        &model,
+        Some(&config),
+        &online(cache.path(), &hub),
+        &mut quiet(),
+    )
+    .unwrap();
+    let requests = hub.requests();
+    assert!(
+        !requests.iter().any(|r| r.contains("safetensors")),
+        "weights were requested: {requests:?}"
+    );
+    let snapshot = cache.path().join("models--org--xl/snapshots").join(SHA);
+    assert_eq!(got.root, snapshot);
+    assert_eq!(got.unet.config, snapshot.join("unet/config.json"));
+    let te2 = got.text_encoder_2.as_ref().expect("second text encoder");
+    for (c, part) in [
+        (&got.unet, CheckpointPart::Unet),
+        (&got.vae, CheckpointPart::Vae),
+        (
+            &got.text_encoder,
+            CheckpointPart::Clip {
+                prefix: "conditioner.embedders.0.transformer.".into(),
+            },
+        ),
+        (
+            te2,
+            CheckpointPart::OpenClip {
+                prefix: "conditioner.embedders.1.model.".into(),
+            },
+        ),
+    ] {
+        assert_eq!(c.weights, vec![ckpt.clone()]);
+        assert_eq!(c.layout, WeightLayout::Checkpoint(part));
+    }
+    // The named config's scheduler is taken as it is, as diffusers does.
+    assert_eq!(got.prediction_type, None);
+    assert!(got
+        .tokenizer_2
+        .as_ref()
+        .unwrap()
+        .join("merges.txt")
+        .is_file());
+    assert!(got.files.contains(&ckpt));
+    // model_index + scheduler + 4 configs + 2 x 4 tokenizer files + the checkpoint.
+    assert_eq!(got.files.len(), 15, "{:?}", got.files);
+
+    // Offline, the cached configs are enough; without --model-config the SDXL preset's are
+    // wanted, and their absence is explained.
+    let again =
+        resolve_with_config(&model, Some(&config), &offline(cache.path()), &mut quiet()).unwrap();
+    assert_eq!(again, got);
+    let err = resolve_with_config(&model, None, &offline(cache.path()), &mut quiet()).unwrap_err();
+    assert!(
+        matches!(&err, SourceError::CheckpointConfigNotCached { preset, .. } if preset == "sdxl"),
+        "{err}"
+    );
 }
 
 #[test]
