@@ -23,7 +23,7 @@ help-common-translator = Translator for captions with Korean: a preset (opus-mt-
 help-common-no-translate = Send captions to the model as typed, without translating Korean
 help-common-glossary = Your own glossary (TOML: "포항시" = "Pohang City"), on top of the built-in one
 help-common-no-glossary = Translate without any glossary (neither built-in nor your own)
-help-common-model = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), or a local diffusers-layout folder
+help-common-model = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), or a local diffusers-layout folder
 help-common-offline = Use only files already downloaded (also: HF_HUB_OFFLINE=1)
 help-common-device = Where to compute
 help-common-dtype = Precision of the weights in memory: f32 (exact) or f16 (half the weight memory; on the CPU the calculations stay f32, so images change only slightly). bf16 is for GPUs
@@ -164,7 +164,7 @@ help-models-fetch-examples =
       reportfig models fetch sd-turbo
       reportfig models fetch opus-mt-ko-en      # the Korean-English translator
       reportfig models fetch stabilityai/sdxl-turbo
-help-models-fetch-name = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl; translators opus-mt-ko-en, opus-mt-tc-big-ko-en) or a Hugging Face repo id
+help-models-fetch-name = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; translators opus-mt-ko-en, opus-mt-tc-big-ko-en) or a Hugging Face repo id
 
 
 # Section headings of the help page. English uses clap's own; these are for the record and

@@ -19,7 +19,7 @@ help-common-translator = 한국어 설명을 영어로 옮길 번역 모델: 미
 help-common-no-translate = 한국어 설명을 번역하지 않고 입력한 그대로 모델에 보냅니다
 help-common-glossary = 내 용어집 (TOML 파일: "포항시" = "Pohang City"), 기본 용어집에 더해 씁니다
 help-common-no-glossary = 용어집 없이 번역합니다 (기본 용어집도, 내 용어집도 쓰지 않음)
-help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), 또는 diffusers 형식의 내 컴퓨터 폴더
+help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), 또는 diffusers 형식의 내 컴퓨터 폴더
 help-common-offline = 이미 내려받은 파일만 씁니다 (인터넷을 쓰지 않음; HF_HUB_OFFLINE=1과 같음)
 help-common-device = 계산할 장치 (cpu: 일반 컴퓨터, cuda/metal: 그래픽 카드)
 help-common-dtype = 메모리에 올릴 가중치의 정밀도: f32(정확함) 또는 f16(메모리 절반; CPU에서는 계산이 f32로 이루어져 그림이 아주 조금만 달라짐). bf16은 그래픽 카드용
@@ -160,7 +160,7 @@ help-models-fetch-examples =
       reportfig models fetch sd-turbo
       reportfig models fetch opus-mt-ko-en      # 한국어-영어 번역 모델
       reportfig models fetch stabilityai/sdxl-turbo
-help-models-fetch-name = 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en) 또는 Hugging Face 저장소 아이디
+help-models-fetch-name = 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en) 또는 Hugging Face 저장소 아이디
 
 help-heading-usage = 사용법:
 help-heading-arguments = 인수:
