@@ -377,6 +377,11 @@ fn half_weights_sdxl_close_to_diffusers() {
     half_weights("sdxl");
 }
 
+#[test]
+fn half_weights_sd15_lcm_close_to_diffusers() {
+    half_weights("sd15-lcm");
+}
+
 /// Every family in the goldens has a test above and every sampler is covered.
 #[test]
 fn goldens_cover_every_family_and_sampler() {
