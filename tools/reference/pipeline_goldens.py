@@ -6,9 +6,10 @@ Run from the repository root with the reference virtualenv:
     /work/venv/bin/python tools/reference/pipeline_goldens.py [FIXTURE_DIR]
 
 Without FIXTURE_DIR it first runs `cargo run --example tiny_models -- <tmp>`, which writes the
-four tiny models (sd15, sd21, turbo, sdxl) in the diffusers layout. Each is loaded with
-`StableDiffusionPipeline` / `StableDiffusionXLPipeline.from_pretrained` (no safety checker, no
-watermark; every network is also loaded on its own with `output_loading_info=True` to prove
+four tiny models (sd15, sd21, turbo, sdxl) and the two tiny LCM-distilled models (sd15-lcm,
+sdxl-lcm: UNets with `time_cond_proj_dim`, LCMScheduler) in the diffusers layout. Each is
+loaded with `StableDiffusionPipeline` / `StableDiffusionXLPipeline.from_pretrained`, sd15-lcm
+with `LatentConsistencyModelPipeline` (no safety checker, no watermark; every network is also loaded on its own with `output_loading_info=True` to prove
 that no weight is missing or unexpected). Every case in CASES then runs with
 `generator=torch.Generator("cpu").manual_seed(seed)`, the scheduler chosen by sampler name the
 way reportfig's `SamplerKind` maps names, and a `callback_on_step_end` that records what the
@@ -20,6 +21,8 @@ Writes `crates/engine/tests/golden/pipeline/<family>.safetensors` with, per case
   <name>.first_latents   [1, 4, h, w] latents after the first scheduler step
   <name>.latents         [1, 4, h, w] final latents (what the VAE decodes)
   <name>.image           [H, W, 3] uint8, the PIL image diffusers returns
+  <name>.w_embedding     [1, time_cond_proj_dim]  LCM models only: the guidance-scale
+                         embedding the UNet was conditioned on (`timestep_cond`)
 and `crates/engine/tests/golden/pipeline/cases.json`: the cases' inputs, the library versions and the
 SHA-256 of every tiny weight file, so `crates/engine/tests/parity/pipeline_parity.rs` reports a fixture change as
 such.
@@ -38,6 +41,7 @@ import torch
 import transformers
 from diffusers import (
     AutoencoderKL,
+    LatentConsistencyModelPipeline,
     StableDiffusionPipeline,
     StableDiffusionXLPipeline,
     UNet2DConditionModel,
@@ -111,7 +115,15 @@ CASES = [
     case("sdxl-20", "sdxl", steps=20, guidance=5.0, negative="low quality"),
     # Guidance 1 (no unconditional pass) and a large seed.
     case("turbo-guidance-1", "turbo", steps=2, guidance=1.0, seed=18446744073709551615),
+    # LCM-distilled UNets: the guidance scale is an embedding (`timestep_cond`), never a
+    # second pass; 4 LCM steps as the model cards advise.
+    case("sd15-lcm-guidance-8", "sd15-lcm", guidance=8.0),
+    case("sd15-lcm-guidance-1", "sd15-lcm", guidance=1.0, sampler="lcm", seed=7),
+    case("sd15-lcm-64x96", "sd15-lcm", width=64, height=96, steps=2, guidance=8.5, seed=11),
+    case("sdxl-lcm-guidance-8", "sdxl-lcm", guidance=8.0),
+    case("sdxl-lcm-guidance-1", "sdxl-lcm", guidance=1.0, sampler="lcm", seed=5),
 ]
+FAMILIES = ["sd15", "sd21", "turbo", "sdxl", "sd15-lcm", "sdxl-lcm"]
 
 
 def sha256(path: Path) -> str:
@@ -134,9 +146,15 @@ def check_loading(folder: Path, sdxl: bool) -> None:
 
 
 def load(folder: Path, family: str):
-    sdxl = family == "sdxl"
+    sdxl = family.startswith("sdxl")
     check_loading(folder, sdxl)
-    if sdxl:
+    if family == "sd15-lcm":
+        pipe = LatentConsistencyModelPipeline.from_pretrained(
+            folder, safety_checker=None, requires_safety_checker=False
+        )
+        assert pipe.unet.config.time_cond_proj_dim is not None
+        assert type(pipe.scheduler).__name__ == "LCMScheduler"
+    elif sdxl:
         pipe = StableDiffusionXLPipeline.from_pretrained(folder, add_watermarker=False)
         assert pipe.watermark is None
     else:
@@ -156,6 +174,7 @@ def run(pipe, c, base_scheduler):
         pipe.scheduler = cls.from_config(base_scheduler.config, **overrides)
 
     seen = {}
+    lcm_pipe = isinstance(pipe, LatentConsistencyModelPipeline)
 
     def on_step(p, i, t, kwargs):
         if i == 0:
@@ -163,15 +182,28 @@ def run(pipe, c, base_scheduler):
             seen["prompt_embeds"] = kwargs["prompt_embeds"].clone()
             if "add_text_embeds" in kwargs:
                 seen["pooled"] = kwargs["add_text_embeds"].clone()
+            if "w_embedding" in kwargs:
+                seen["w_embedding"] = kwargs["w_embedding"].clone()
         seen["latents"] = kwargs["latents"].clone()
+        if lcm_pipe:
+            # The image is decoded from the scheduler's `denoised`, which on the last step is
+            # the returned latents.
+            assert torch.equal(kwargs["latents"], kwargs["denoised"]) or i + 1 < c["steps"]
         return {}
 
     tensor_inputs = ["latents", "prompt_embeds"]
     if isinstance(pipe, StableDiffusionXLPipeline):
         tensor_inputs.append("add_text_embeds")
+    extra = {}
+    if lcm_pipe:
+        # LCM pipelines take no negative prompt (they were distilled against "").
+        assert c["negative_prompt"] is None
+        tensor_inputs += ["denoised", "w_embedding"]
+    else:
+        extra["negative_prompt"] = c["negative_prompt"]
     out = pipe(
         prompt=c["prompt"],
-        negative_prompt=c["negative_prompt"],
+        **extra,
         width=c["width"],
         height=c["height"],
         num_inference_steps=c["steps"],
@@ -201,7 +233,7 @@ def main() -> None:
 
     weights = {}
     cases_out = []
-    for family in ["sd15", "sd21", "turbo", "sdxl"]:
+    for family in FAMILIES:
         folder = fixtures / family
         weights[family] = {
             str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.safetensors"))

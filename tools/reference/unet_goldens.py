@@ -8,7 +8,7 @@ Usage:
 For each tiny family folder `<dir>/<family>/unet` (written by Rust from a fixed seed), this
 loads the UNet with `from_pretrained`, fails if any weight is missing, unexpected or of the
 wrong shape, runs it on fixed random inputs (square, non-square and odd latent sizes, an
-integer and a fractional timestep, SDXL's added conditioning) and writes
+integer and a fractional timestep, SDXL's added conditioning, LCM's `timestep_cond`) and writes
 `<out>/<family>.safetensors` holding the inputs, the outputs and, in the metadata, the
 SHA-256 of the weights file so the Rust test can tell a changed fixture from a numeric
 mismatch.
@@ -25,12 +25,16 @@ import sys
 from pathlib import Path
 
 import torch
-from diffusers import UNet2DConditionModel
+from diffusers import LatentConsistencyModelPipeline, UNet2DConditionModel
 from safetensors.torch import save_file
 
 FAMILIES = ["sd15", "sd21", "turbo", "sdxl"]
 # Configs beyond the families (reportfig_testkit::unet::VARIANTS).
-VARIANTS = ["options_a", "options_b"]
+VARIANTS = ["options_a", "options_b", "lcm", "lcm_xl"]
+# Guidance scales whose LCM embedding (`get_guidance_scale_embedding(guidance - 1)`) is stored
+# in lcm.safetensors, at these widths (the tiny variants', the tiny models' and the published 256).
+GUIDANCE_SCALES = [8.0, 1.0, 1.5, 8.5, 15.0, 0.0]
+GUIDANCE_DIMS = [4, 9, 12, 16, 256]
 # (height, width, timestep): an int timestep is passed as a Python int, a fractional one
 # as a Python float, as schedulers do.
 CASES = [(8, 8, 999), (8, 12, 451.5), (9, 9, 999)]
@@ -109,12 +113,24 @@ def main() -> None:
                 kwargs["added_cond_kwargs"] = {"text_embeds": text_embeds, "time_ids": time_ids}
                 tensors[f"case{i}.text_embeds"] = text_embeds
                 tensors[f"case{i}.time_ids"] = time_ids
+            if cfg.time_cond_proj_dim is not None:
+                # What LCM pipelines pass: any [BATCH, dim] works; random rows test cond_proj.
+                timestep_cond = torch.randn((BATCH, cfg.time_cond_proj_dim), generator=gen)
+                kwargs["timestep_cond"] = timestep_cond
+                tensors[f"case{i}.timestep_cond"] = timestep_cond
             result = model(sample, t, encoder_hidden_states=text, **kwargs).sample
             assert result.shape == (BATCH, cfg.out_channels, h, w), result.shape
             tensors[f"case{i}.sample"] = sample
             tensors[f"case{i}.encoder_hidden_states"] = text
             tensors[f"case{i}.timestep"] = torch.tensor([t], dtype=torch.float64)
             tensors[f"case{i}.output"] = result.contiguous()
+        if family == "lcm":
+            w = torch.tensor(GUIDANCE_SCALES, dtype=torch.float32) - 1
+            tensors["guidance.w"] = w.to(torch.float64)
+            for d in GUIDANCE_DIMS:
+                # A method that uses no pipeline state.
+                emb = LatentConsistencyModelPipeline.get_guidance_scale_embedding(None, w, embedding_dim=d)
+                tensors[f"guidance.dim{d}"] = emb.contiguous()
         save_file(tensors, out / f"{family}.safetensors", metadata=meta)
         print(json.dumps({"family": family, **meta}))
 

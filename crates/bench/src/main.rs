@@ -1,6 +1,6 @@
 //! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
 //! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--translator-config DIR]
-//! [--no-candle] [--no-winograd] [--whole]
+//! [--no-candle] [--no-winograd] [--whole] [--steps N]
 //! [--half-weights]`, with `REPORTFIG_ISA=avx512|avx2|portable` to time a narrower kernel path
 //!
 //! Times the CPU hot paths on the real Stable Diffusion 2.1 / SD-Turbo shapes (512×512, 64×64
@@ -28,6 +28,8 @@ struct Options {
     translator_config: Option<PathBuf>,
     candle: bool,
     whole: bool,
+    /// UNet calls in the whole-image row (1: SD-Turbo; 4: an LCM-LoRA or LCM model).
+    whole_steps: usize,
     half_weights: bool,
     /// The kernels every row runs (`REPORTFIG_ISA`, else the widest this CPU has).
     isa: Isa,
@@ -55,6 +57,7 @@ fn parse_args() -> Result<Options> {
         translator_config: None,
         candle: true,
         whole: false,
+        whole_steps: 1,
         half_weights: false,
         isa: match std::env::var("REPORTFIG_ISA") {
             Ok(name) => Isa::from_name(&name).context("REPORTFIG_ISA")?,
@@ -76,12 +79,18 @@ fn parse_args() -> Result<Options> {
             "--no-candle" => o.candle = false,
             "--no-winograd" => o.conv = ConvAlgorithm::Direct,
             "--whole" => o.whole = true,
+            "--steps" => {
+                o.whole_steps = value()?.parse().context("--steps takes a number, e.g. 4")?;
+                if o.whole_steps == 0 {
+                    bail!("--steps must be at least 1");
+                }
+            }
             "--half-weights" => o.half_weights = true,
             "-h" | "--help" => {
                 println!(
                     "usage: bench [--runs N] [--only TEXT] [--torch FILE] [--text-config PATH] \
                      [--unet-config PATH] [--vae-config PATH] [--no-candle] [--no-winograd] \
-                     [--whole] [--half-weights]\n\
+                     [--whole] [--steps N] [--half-weights]\n\
                      environment: REPORTFIG_ISA=avx512|avx2|portable (default: the widest this CPU runs)\n\
                      see crates/bench/src/main.rs and BENCHMARKS.md"
                 );
@@ -462,7 +471,10 @@ impl candle_nn::var_builder::SimpleBackend for Forgetful {
 
 /// A whole SD-Turbo image with the three networks loaded: text encoder, one UNet step at
 /// batch 1 (no classifier-free guidance), VAE decode. Run alone (`--whole`) so the process
-/// peak printed afterwards is this job's, weights included.
+/// peak printed afterwards is this job's, weights included. `--steps N` makes it N UNet calls
+/// at batch 1: with SD 1.5's configs and 4 steps, an SD 1.5 + LCM-LoRA image (the LoRA is
+/// merged into the weights at load, so a step costs what an SD 1.5 step does) or an
+/// LCM-distilled SD 1.5 model at guidance embedded rather than a second pass.
 fn whole_image(
     b: &mut Bench,
     text: Option<&Path>,
@@ -499,11 +511,21 @@ fn whole_image(
     memory::release_free_memory();
     let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
     let latents = randn(&[1, ucfg.in_channels, 64, 64])?;
-    b.time("whole turbo image 512²", None, || {
+    let steps = b.opts.whole_steps;
+    let name = if steps == 1 {
+        "whole turbo image 512²".to_string()
+    } else {
+        format!("whole image 512², {steps} steps, no CFG")
+    };
+    b.time(&name, None, || {
         let out = enc.forward(&ids)?;
-        let eps = net.forward(&latents, 999.0, &out.last_hidden_state, None)?;
-        // The scheduler's step is a few element-wise ops on 16 K values: negligible.
-        let z = (latents.clone() - eps)?;
+        let mut z = latents.clone();
+        for i in 0..steps {
+            let t = 999.0 - (i * 1000 / steps) as f64;
+            let eps = net.forward(&z, t, &out.last_hidden_state, None)?;
+            // The scheduler's step is a few element-wise ops on 16 K values: negligible.
+            z = ((&z - eps)? * 0.5)?;
+        }
         dec.decode(&z)?;
         Ok(())
     })?;

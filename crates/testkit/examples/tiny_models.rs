@@ -1,5 +1,6 @@
 //! Writes the four tiny random-weight models (sd15, sd21, turbo, sdxl) into DIR/<family>/,
-//! in the diffusers layout, for the reference scripts in tools/reference/.
+//! and the tiny LCM-distilled models into DIR/sd15-lcm/ and DIR/sdxl-lcm/, in the diffusers
+//! layout, for the reference scripts in tools/reference/.
 //!
 //!     cargo run --example tiny_models -- DIR
 
@@ -10,6 +11,14 @@ fn main() -> anyhow::Result<()> {
     for family in reportfig_testkit::TinyFamily::ALL {
         let out = std::path::Path::new(&dir).join(family.name());
         reportfig_testkit::write_tiny_model(&out, family)?;
+        println!("{}", out.display());
+    }
+    for family in [
+        reportfig_testkit::TinyFamily::Sd15,
+        reportfig_testkit::TinyFamily::Sdxl,
+    ] {
+        let out = std::path::Path::new(&dir).join(reportfig_testkit::tiny_lcm_name(family));
+        reportfig_testkit::write_tiny_lcm_model(&out, family)?;
         println!("{}", out.display());
     }
     Ok(())

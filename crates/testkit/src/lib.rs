@@ -98,6 +98,77 @@ pub fn write_tiny_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Re
     Ok(())
 }
 
+/// The width of the guidance-scale projection in the tiny LCM models' UNets (the published
+/// LCM UNets use 256 on 320 channels; the tiny ones have 32).
+pub const TINY_LCM_TIME_COND_PROJ_DIM: usize = 16;
+
+/// The scheduler config of an LCM-distilled model, as SimianLuo/LCM_Dreamshaper_v7 ships it.
+pub const LCM_SCHEDULER_CONFIG: &str = r#"{
+  "_class_name": "LCMScheduler",
+  "_diffusers_version": "0.22.0.dev0",
+  "beta_end": 0.012,
+  "beta_schedule": "scaled_linear",
+  "beta_start": 0.00085,
+  "clip_sample": false,
+  "clip_sample_range": 1.0,
+  "dynamic_thresholding_ratio": 0.995,
+  "num_train_timesteps": 1000,
+  "original_inference_steps": 50,
+  "prediction_type": "epsilon",
+  "rescale_betas_zero_snr": false,
+  "sample_max_value": 1.0,
+  "set_alpha_to_one": true,
+  "steps_offset": 1,
+  "thresholding": false,
+  "timestep_scaling": 10.0,
+  "timestep_spacing": "leading",
+  "trained_betas": null
+}
+"#;
+
+/// The tiny LCM model's name for `family`'s (`sd15-lcm`, `sdxl-lcm`, ...).
+pub fn tiny_lcm_name(family: TinyFamily) -> String {
+    format!("{}-lcm", family.name())
+}
+
+/// Writes a tiny LCM-distilled model: `family`'s tiny model whose UNet has
+/// `time_cond_proj_dim` (its own weights, from its own seed), with `LCMScheduler` as the
+/// scheduler and, for SD 1.5, `LatentConsistencyModelPipeline` in `model_index.json`, as
+/// SimianLuo/LCM_Dreamshaper_v7 and latent-consistency/lcm-sdxl are laid out.
+pub fn write_tiny_lcm_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Result<()> {
+    use anyhow::Context;
+    write_tiny_model(dir, family)?;
+    let text = |name: &str| {
+        family
+            .config_json(name)
+            .with_context(|| format!("no tiny {name} config for {}", family.name()))
+    };
+    let mut unet: serde_json::Value = serde_json::from_str(text("unet")?)?;
+    unet["time_cond_proj_dim"] = TINY_LCM_TIME_COND_PROJ_DIM.into();
+    let seed = match family {
+        TinyFamily::Sd15 => 0x1c3_5d15,
+        TinyFamily::Sd21 => 0x1c3_5d21,
+        TinyFamily::Turbo => 0x1c3_07b0,
+        TinyFamily::Sdxl => 0x1c3_d0a1,
+    };
+    unet::write_unet(dir, &(serde_json::to_string_pretty(&unet)? + "\n"), seed)?;
+
+    let mut index: serde_json::Value = serde_json::from_str(text("model_index")?)?;
+    index["scheduler"] = serde_json::json!(["diffusers", "LCMScheduler"]);
+    if family != TinyFamily::Sdxl {
+        index["_class_name"] = "LatentConsistencyModelPipeline".into();
+    }
+    std::fs::write(
+        dir.join("model_index.json"),
+        serde_json::to_string_pretty(&index)? + "\n",
+    )?;
+    std::fs::write(
+        dir.join("scheduler/scheduler_config.json"),
+        LCM_SCHEDULER_CONFIG,
+    )?;
+    Ok(())
+}
+
 /// The [`ModelFiles`](reportfig_engine::model::files::ModelFiles) of a model that
 /// [`write_tiny_model`] wrote into `dir`, named directly from the layout it writes (the app's
 /// folder resolution is tested on its own), so engine tests need no model source.

@@ -31,8 +31,9 @@ pub fn write_tiny_unet(dir: &Path, family: TinyFamily) -> anyhow::Result<()> {
 
 /// Tiny UNet configs beyond the four families, exercising the options the families leave at
 /// their defaults (per-block lists, kernels, padding, centring, frequency settings, no mid
-/// block, …): `(name, seed, config.json)`. Each has golden outputs like the families.
-pub const VARIANTS: [(&str, u64, &str); 2] = [
+/// block, LCM's guidance-scale projection, …): `(name, seed, config.json)`. Each has golden
+/// outputs like the families.
+pub const VARIANTS: [(&str, u64, &str); 4] = [
     (
         "options_a",
         0xa11_0001,
@@ -84,6 +85,52 @@ pub const VARIANTS: [(&str, u64, &str); 2] = [
   "out_channels": 4,
   "projection_class_embeddings_input_dim": 40,
   "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+  "use_linear_projection": true
+}
+"#,
+    ),
+    (
+        // An LCM-distilled SD 1.5 UNet (as SimianLuo/LCM_Dreamshaper_v7, whose config adds
+        // `time_cond_proj_dim: 256` to SD 1.5's).
+        "lcm",
+        0x1c3_0001,
+        r#"{
+  "_class_name": "UNet2DConditionModel",
+  "act_fn": "silu",
+  "attention_head_dim": 4,
+  "block_out_channels": [32, 64],
+  "cross_attention_dim": 32,
+  "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
+  "in_channels": 4,
+  "layers_per_block": 1,
+  "norm_num_groups": 8,
+  "out_channels": 4,
+  "time_cond_proj_dim": 12,
+  "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"]
+}
+"#,
+    ),
+    (
+        // An LCM-distilled SDXL UNet (latent-consistency/lcm-sdxl): text_time conditioning
+        // and an odd-width guidance projection.
+        "lcm_xl",
+        0x1c3_0002,
+        r#"{
+  "_class_name": "UNet2DConditionModel",
+  "addition_embed_type": "text_time",
+  "addition_time_embed_dim": 4,
+  "attention_head_dim": [2, 4],
+  "block_out_channels": [16, 32],
+  "cross_attention_dim": 24,
+  "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D"],
+  "in_channels": 4,
+  "layers_per_block": 1,
+  "norm_num_groups": 8,
+  "out_channels": 4,
+  "projection_class_embeddings_input_dim": 40,
+  "time_cond_proj_dim": 9,
+  "transformer_layers_per_block": [1, 2],
+  "up_block_types": ["CrossAttnUpBlock2D", "UpBlock2D"],
   "use_linear_projection": true
 }
 "#,

@@ -23,7 +23,7 @@ use crate::pipeline::text::{
     classifier_free_guidance, ClipTextModel, ClipTokenizer, PromptEncoder, PromptEncoderKind,
     TextEncoder, TextEncoderPart,
 };
-use crate::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
+use crate::pipeline::unet::{guidance_scale_embedding, AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
 use crate::pipeline::weights::RenameFailure;
 use crate::request::{GenerationRequest, MAX_GUIDANCE};
@@ -589,6 +589,16 @@ impl Pipeline {
             None => None,
         };
 
+        // LCM-distilled UNets take the guidance scale as an embedding instead of a second,
+        // unconditional pass; diffusers embeds `guidance - 1`.
+        let timestep_cond = match self.unet.time_cond_proj_dim() {
+            Some(dim) => Some(
+                guidance_scale_embedding(req.guidance - 1.0, dim, 1, &self.device)?
+                    .to_dtype(self.dtype)?,
+            ),
+            None => None,
+        };
+
         let timesteps = sched.timesteps().to_vec();
         let total = timesteps.len();
         for (i, &t) in timesteps.iter().enumerate() {
@@ -600,7 +610,13 @@ impl Pipeline {
             let input = sched.scale_model_input(&input, i)?.to_dtype(self.dtype)?;
             let out = self
                 .unet
-                .forward(&input, t, &cond.hidden, added.as_ref())?
+                .forward_with_timestep_cond(
+                    &input,
+                    t,
+                    &cond.hidden,
+                    timestep_cond.as_ref(),
+                    added.as_ref(),
+                )?
                 .to_dtype(DType::F32)?;
             let guided = if cfg {
                 let uncond = out.narrow(0, 0, 1)?;

@@ -1,6 +1,6 @@
 //! The whole pipeline against diffusers 0.42's own `StableDiffusionPipeline` /
-//! `StableDiffusionXLPipeline`, seed for seed, on the tiny fixtures (goldens from
-//! `tools/reference/pipeline_goldens.py`).
+//! `StableDiffusionXLPipeline` / `LatentConsistencyModelPipeline`, seed for seed, on the tiny
+//! fixtures (goldens from `tools/reference/pipeline_goldens.py`).
 //!
 //! Every case is compared stage by stage in pipeline order (text conditioning, latents after
 //! the first step, final latents, decoded 8-bit image) and a failure names the first stage
@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
+use reportfig_engine::pipeline::unet::guidance_scale_embedding;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline};
 use reportfig_engine::request::GenerationRequest;
-use reportfig_testkit::{write_tiny_model, TinyFamily};
+use reportfig_testkit::{tiny_lcm_name, write_tiny_lcm_model, write_tiny_model, TinyFamily};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -101,17 +102,35 @@ fn tensors(family: &str) -> HashMap<String, Tensor> {
     candle_core::safetensors::load(&path, &Device::Cpu).expect("golden tensors")
 }
 
-fn family(name: &str) -> TinyFamily {
+/// The tiny family of a golden family name, and whether it is that family's LCM model
+/// (`sd15-lcm`).
+fn family_of(name: &str) -> (TinyFamily, bool) {
     TinyFamily::ALL
         .into_iter()
-        .find(|f| f.name() == name)
+        .find_map(|f| {
+            if f.name() == name {
+                Some((f, false))
+            } else if tiny_lcm_name(f) == name {
+                Some((f, true))
+            } else {
+                None
+            }
+        })
         .expect("known family")
+}
+
+fn family(name: &str) -> TinyFamily {
+    family_of(name).0
 }
 
 /// Writes the tiny model and checks it is the one the goldens were made from.
 fn tiny_model(dir: &Path, fam: &str, golden: &Golden) -> PathBuf {
     let root = dir.join(fam);
-    write_tiny_model(&root, family(fam)).expect("tiny model");
+    match family_of(fam) {
+        (f, false) => write_tiny_model(&root, f),
+        (f, true) => write_tiny_lcm_model(&root, f),
+    }
+    .expect("tiny model");
     let want = &golden.weights_sha256[fam];
     for (file, sha) in want {
         let bytes = std::fs::read(root.join(file)).expect("fixture weights");
@@ -233,6 +252,16 @@ fn run_case(
         })
         .map_err(|e| format!("denoise: {e}"))?;
     let first = first.ok_or("denoise: no step ran")?;
+    if let Some(want) = g.get(&format!("{}.w_embedding", case.name)) {
+        // What the LCM UNet was conditioned on; the pipeline computes it the same way.
+        let dim = pipe
+            .unet_config()
+            .time_cond_proj_dim
+            .ok_or("no time_cond_proj_dim")?;
+        let ours = guidance_scale_embedding(case.guidance - 1.0, dim, 1, &Device::Cpu)
+            .map_err(|e| e.to_string())?;
+        check_float(bars, "guidance-scale embedding", &ours, want)?;
+    }
     check_float(
         bars,
         "latents after the first step",
@@ -304,6 +333,20 @@ fn sdxl_matches_diffusers() {
     family_parity("sdxl");
 }
 
+/// An LCM-distilled SD 1.5 model (UNet with `time_cond_proj_dim`, LCMScheduler) against
+/// `LatentConsistencyModelPipeline`: no unconditional pass, the guidance scale as an embedding.
+#[test]
+fn sd15_lcm_matches_diffusers() {
+    family_parity("sd15-lcm");
+}
+
+/// An LCM-distilled SDXL UNet against `StableDiffusionXLPipeline`, which passes
+/// `timestep_cond` when the UNet config has `time_cond_proj_dim`.
+#[test]
+fn sdxl_lcm_matches_diffusers() {
+    family_parity("sdxl-lcm");
+}
+
 /// `--dtype f16` on the CPU: f16 weights, f32 arithmetic, against the f32 goldens with the
 /// looser `HALF_WEIGHT_BARS`.
 fn half_weights(fam: &str) {
@@ -332,6 +375,11 @@ fn half_weights_sd21_close_to_diffusers() {
 #[test]
 fn half_weights_sdxl_close_to_diffusers() {
     half_weights("sdxl");
+}
+
+#[test]
+fn half_weights_sd15_lcm_close_to_diffusers() {
+    half_weights("sd15-lcm");
 }
 
 /// Every family in the goldens has a test above and every sampler is covered.

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use reportfig_engine::model::config::{read_json, UNetConfig};
-use reportfig_engine::pipeline::unet::{AddedConditioning, UNet2DConditionModel, UNetError};
+use reportfig_engine::pipeline::unet::{
+    guidance_scale_embedding, AddedConditioning, UNet2DConditionModel, UNetError,
+};
 use reportfig_testkit::unet::{write_tiny_unet, write_unet, write_unet_variant};
 use reportfig_testkit::TinyFamily;
 use sha2::{Digest, Sha256};
@@ -85,8 +87,20 @@ fn check(name: &str, sdxl_like: bool, write: impl Fn(&Path) -> anyhow::Result<()
             }),
             _ => None,
         };
+        let timestep_cond = get("timestep_cond");
+        assert_eq!(
+            timestep_cond.as_ref().map(|t| t.dim(1).unwrap()),
+            unet.time_cond_proj_dim(),
+            "{name}: the golden's timestep_cond and the UNet's time_cond_proj_dim disagree"
+        );
         let out = unet
-            .forward(&sample, timestep, &text, added.as_ref())
+            .forward_with_timestep_cond(
+                &sample,
+                timestep,
+                &text,
+                timestep_cond.as_ref(),
+                added.as_ref(),
+            )
             .unwrap();
         let expected = get("output").unwrap();
         assert_eq!(out.dims(), expected.dims(), "{name} case {i}");
@@ -141,6 +155,101 @@ fn option_variant_b_matches_diffusers() {
     });
 }
 
+/// An LCM-distilled SD 1.5-style UNet: `time_cond_proj_dim`, so diffusers adds
+/// `time_embedding.cond_proj(timestep_cond)` to the timestep's sinusoidal embedding.
+#[test]
+fn lcm_variant_matches_diffusers() {
+    check("lcm", false, |dir| write_unet_variant(dir, "lcm"));
+}
+
+/// An LCM-distilled SDXL-style UNet: `text_time` conditioning and an odd-width
+/// `time_cond_proj_dim`.
+#[test]
+fn lcm_sdxl_variant_matches_diffusers() {
+    check("lcm_xl", true, |dir| write_unet_variant(dir, "lcm_xl"));
+}
+
+/// The timestep condition changes the prediction (so the golden cases above test `cond_proj`),
+/// and a UNet without `time_cond_proj_dim` ignores one, as diffusers does.
+#[test]
+fn timestep_cond_reaches_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    write_unet_variant(dir.path(), "lcm").unwrap();
+    let unet = load_unet(dir.path()).unwrap();
+    assert_eq!(unet.time_cond_proj_dim(), Some(12));
+    let sample = Tensor::randn(0f32, 1.0, (1, 4, 8, 8), &Device::Cpu).unwrap();
+    let text = Tensor::randn(0f32, 1.0, (1, 5, 32), &Device::Cpu).unwrap();
+    let cond = guidance_scale_embedding(7.0, 12, 1, &Device::Cpu).unwrap();
+    let with = unet
+        .forward_with_timestep_cond(&sample, 499.0, &text, Some(&cond), None)
+        .unwrap();
+    let without = unet.forward(&sample, 499.0, &text, None).unwrap();
+    assert!(rel_l2(&with, &without) > 1e-3);
+
+    let plain_dir = tempfile::tempdir().unwrap();
+    write_tiny_unet(plain_dir.path(), TinyFamily::Sd15).unwrap();
+    let plain = load_unet(plain_dir.path()).unwrap();
+    assert_eq!(plain.time_cond_proj_dim(), None);
+    let text = Tensor::randn(0f32, 1.0, (1, 5, 32), &Device::Cpu).unwrap();
+    let a = plain
+        .forward_with_timestep_cond(&sample, 499.0, &text, Some(&cond), None)
+        .unwrap();
+    let b = plain.forward(&sample, 499.0, &text, None).unwrap();
+    assert_eq!(rel_l2(&a, &b), 0.0);
+}
+
+/// Our guidance-scale embedding against diffusers' `get_guidance_scale_embedding`, for the
+/// guidance scales users give and the widths in use (odd ones are zero-padded).
+#[test]
+fn guidance_scale_embedding_matches_diffusers() {
+    let golden = candle_core::safetensors::load(golden_path("lcm"), &Device::Cpu).unwrap();
+    let w: Vec<f64> = golden["guidance.w"].to_vec1().unwrap();
+    let mut dims = 0;
+    for (key, want) in &golden {
+        let Some(dim) = key.strip_prefix("guidance.dim") else {
+            continue;
+        };
+        let dim: usize = dim.parse().unwrap();
+        dims += 1;
+        for (row, &w) in w.iter().enumerate() {
+            let ours = guidance_scale_embedding(w, dim, 2, &Device::Cpu).unwrap();
+            assert_eq!(ours.dims(), &[2, dim]);
+            let want = want.narrow(0, row, 1).unwrap();
+            for b in 0..2 {
+                let got = ours.narrow(0, b, 1).unwrap();
+                let diff: f32 = (&got - &want)
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar()
+                    .unwrap();
+                // torch's vectorised float32 `exp` is not always correctly rounded (a few
+                // frequencies of 128 differ by one ulp); the argument `1000 w · f` carries that
+                // ulp times 1000 w into sin and cos, so large w differ by up to ~1e-5·w.
+                let err = rel_l2(&got, &want);
+                assert!(
+                    err < 1e-5 && diff < 1e-5 * w.abs().max(1.0) as f32,
+                    "dim {dim}, w = {w}: relative L2 {err:e}, max difference {diff:e}"
+                );
+            }
+        }
+    }
+    assert!(dims >= 4, "the golden has {dims} widths");
+    // Widths below 4 divide by zero in diffusers' formula: refused, not NaN.
+    assert!(guidance_scale_embedding(7.0, 3, 1, &Device::Cpu).is_err());
+}
+
+#[test]
+fn too_narrow_time_cond_proj_dim_is_refused() {
+    let cfg = tiny_config_with(TinyFamily::Sd15, "time_cond_proj_dim", serde_json::json!(2));
+    let backend = reportfig_testkit::recording::RecordingBackend::new(1);
+    let err = UNet2DConditionModel::load(backend.var_builder(), &cfg, &ctx()).unwrap_err();
+    assert!(matches!(err, UNetError::InvalidConfig { .. }), "{err}");
+    assert!(err.to_string().contains("time_cond_proj_dim"), "{err}");
+}
+
 fn tiny_config_with(family: TinyFamily, field: &str, value: serde_json::Value) -> UNetConfig {
     let mut json: serde_json::Value =
         serde_json::from_str(family.config_json("unet").unwrap()).unwrap();
@@ -156,7 +265,6 @@ fn unsupported_config_fields_are_refused_by_name() {
             serde_json::json!("timestep"),
             "timestep",
         ),
-        ("time_cond_proj_dim", serde_json::json!(256), "256"),
         ("encoder_hid_dim", serde_json::json!(1024), "1024"),
         ("dual_cross_attention", serde_json::json!(true), "true"),
         (

@@ -13,6 +13,7 @@ use crate::style::{compose, SamplerChoice, StyleLibrary};
 use crate::translate::{has_hangul, English};
 use reportfig_engine::family::ModelFamily;
 use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
+use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::pipeline::text::ClipTokenizer;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline};
 use reportfig_engine::request::GenerationRequest;
@@ -50,7 +51,59 @@ pub struct ResolvedModel {
     pub files: ModelFiles,
     pub family: ModelFamily,
     pub preset: Option<&'static Preset>,
+    /// Set when the model was distilled for latent-consistency sampling.
+    pub lcm: Option<LcmKind>,
     tokenizer: Option<ClipTokenizer>,
+}
+
+/// How a model was made for latent-consistency (LCM) sampling. Such a model needs the `lcm`
+/// sampler and about 4 steps whatever a style written for its family says (styles choose 30
+/// steps and a multistep sampler for SD 1.5, which gives a poor picture from an LCM model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LcmKind {
+    /// The UNet takes the guidance scale as an embedding (`time_cond_proj_dim`, as
+    /// SimianLuo/LCM_Dreamshaper_v7): guidance costs nothing and no negative prompt is used.
+    GuidanceEmbedding,
+    /// An ordinary UNet with LCM's scheduler or preset (an LCM-LoRA merged in): guidance
+    /// above 1 is a second, unconditional pass.
+    Scheduler,
+}
+
+impl LcmKind {
+    /// The step count the LCM model cards use.
+    pub const STEPS: u32 = 4;
+
+    /// The guidance when none was given: the LCM_Dreamshaper_v7 card's 8.0 for an embedded
+    /// scale (the model was distilled over a range of scales; near 1 the picture is washed
+    /// out); 1.0 (no unconditional pass, half the work per step) for an LCM-LoRA.
+    pub fn default_guidance(self) -> f64 {
+        match self {
+            LcmKind::GuidanceEmbedding => 8.0,
+            LcmKind::Scheduler => 1.0,
+        }
+    }
+}
+
+/// Just the class name of a `scheduler_config.json`.
+#[derive(serde::Deserialize)]
+struct SchedulerClass {
+    #[serde(rename = "_class_name", default)]
+    class_name: Option<String>,
+}
+
+/// Whether the model's own configs (or its preset's sampler) make it an LCM model.
+fn detect_lcm(files: &ModelFiles, preset: Option<&Preset>) -> anyhow::Result<Option<LcmKind>> {
+    let preset_lcm = preset.is_some_and(|p| p.sampler == Some(SamplerKind::Lcm));
+    if files.files.is_empty() {
+        return Ok(preset_lcm.then_some(LcmKind::Scheduler));
+    }
+    let unet: UNetConfig = read_json(&files.unet.config, "UNet config")?;
+    if unet.time_cond_proj_dim.is_some() {
+        return Ok(Some(LcmKind::GuidanceEmbedding));
+    }
+    let sched: SchedulerClass = read_json(&files.scheduler_config, "scheduler config")?;
+    let lcm = preset_lcm || sched.class_name.as_deref() == Some("LCMScheduler");
+    Ok(lcm.then_some(LcmKind::Scheduler))
 }
 
 /// Parses `--model` and prints the licence notice of a non-commercial preset if it is due
@@ -114,11 +167,13 @@ pub fn resolve_model(
         None => detect_family(&files)?,
     };
     let tokenizer = ClipTokenizer::from_dir(&files.tokenizer).ok();
+    let lcm = detect_lcm(&files, preset)?;
     Ok(ResolvedModel {
         source,
         files,
         family,
         preset,
+        lcm,
         tokenizer,
     })
 }
@@ -172,6 +227,9 @@ impl ResolvedModel {
             layout: Default::default(),
         };
         let preset = source.preset();
+        let lcm = preset
+            .is_some_and(|p| p.sampler == Some(SamplerKind::Lcm))
+            .then_some(LcmKind::Scheduler);
         ResolvedModel {
             source,
             files: ModelFiles {
@@ -190,6 +248,7 @@ impl ResolvedModel {
             },
             family,
             preset,
+            lcm,
             tokenizer: None,
         }
     }
@@ -260,11 +319,27 @@ pub fn build_request(
     };
 
     let preset = model.preset;
+    // An LCM model's sampling settings come from the user, its preset or LCM itself; a
+    // style's (written for the family's ordinary models) are set aside, with a note.
+    let style_settings = match model.lcm {
+        Some(_) => None,
+        None => composed.as_ref(),
+    };
+    let style_set_aside = model.lcm.is_some()
+        && composed.as_ref().is_some_and(|c| {
+            (c.steps.is_some() && image.steps.is_none())
+                || (c.guidance.is_some() && image.guidance.is_none())
+                || (c.sampler.is_some() && image.sampler.is_none())
+        });
     let steps = image
         .steps
-        .or(composed.as_ref().and_then(|c| c.steps))
+        .or(style_settings.and_then(|c| c.steps))
         .or(preset.map(|p| p.steps))
-        .unwrap_or(if family.is_distilled() { 1 } else { 30 });
+        .unwrap_or(match model.lcm {
+            Some(_) => LcmKind::STEPS,
+            None if family.is_distilled() => 1,
+            None => 30,
+        });
     if steps == 0 {
         return Err(BadInput(msg!("steps-zero")));
     }
@@ -273,9 +348,13 @@ pub fn build_request(
     }
     let guidance = image
         .guidance
-        .or(composed.as_ref().and_then(|c| c.guidance))
+        .or(style_settings.and_then(|c| c.guidance))
         .or(preset.map(|p| p.guidance))
-        .unwrap_or(if family.is_distilled() { 0.0 } else { 7.5 });
+        .unwrap_or(match model.lcm {
+            Some(kind) => kind.default_guidance(),
+            None if family.is_distilled() => 0.0,
+            None => 7.5,
+        });
     if guidance < 0.0 || guidance.is_nan() {
         return Err(BadInput(msg!(
             "guidance-negative",
@@ -297,11 +376,19 @@ pub fn build_request(
     }
     let sampler = match image.sampler {
         Some(choice) => choice.kind(),
-        None => composed
-            .as_ref()
+        None => style_settings
             .and_then(|c| c.sampler)
-            .or(preset.and_then(|p| p.sampler)),
+            .or(preset.and_then(|p| p.sampler))
+            .or(model.lcm.map(|_| SamplerKind::Lcm)),
     };
+    if style_set_aside {
+        notes.push(msg!(
+            "note-lcm-style-settings",
+            steps = steps,
+            guidance = guidance,
+            sampler = sampler.map_or(SamplerChoice::DEFAULT, |k| k.name())
+        ));
+    }
 
     let size_spec = match &image.size {
         Some(s) => Some(
@@ -340,12 +427,13 @@ pub fn build_request(
     notes.extend(composition_notes(composed.as_ref(), model, guidance));
     // Only a negative prompt the user wrote is worth a note: a style's own negative prompt
     // on a turbo model is expected, and a note on every figure would teach users to skip notes.
-    if guidance <= 1.0
-        && image
-            .negative
-            .as_deref()
-            .is_some_and(|n| !n.trim().is_empty())
-    {
+    let user_negative = image
+        .negative
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty());
+    if user_negative && model.lcm == Some(LcmKind::GuidanceEmbedding) {
+        notes.push(msg!("warn-negative-ignored-lcm"));
+    } else if user_negative && guidance <= 1.0 {
         notes.push(msg!("warn-negative-ignored"));
     }
     notes.dedup();
@@ -496,7 +584,8 @@ fn composition_notes(
     if c.tokens > window {
         notes.push(msg!("warn-caption-too-long", model = name, window = window));
     }
-    if guidance > 1.0 && !c.dropped_negative.is_empty() {
+    let negative_used = guidance > 1.0 && model.lcm != Some(LcmKind::GuidanceEmbedding);
+    if negative_used && !c.dropped_negative.is_empty() {
         notes.push(msg!(
             "warn-negative-cut",
             model = name,

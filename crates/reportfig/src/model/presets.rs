@@ -225,7 +225,17 @@ mod tests {
     #[test]
     fn embedded_presets_parse_and_are_sane() {
         let names: Vec<_> = all().iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["sd-turbo", "sdxl-turbo", "sd15", "sd21", "sdxl"]);
+        assert_eq!(
+            names,
+            [
+                "sd-turbo",
+                "sdxl-turbo",
+                "sd15",
+                "sd21",
+                "sdxl",
+                "lcm-dreamshaper"
+            ]
+        );
         assert_eq!(default_preset().name, "sd-turbo");
         for p in all() {
             assert!(p.repo.split('/').count() == 2, "{}", p.repo);

@@ -220,7 +220,7 @@ fn unknown_model_lists_presets_and_the_three_forms() {
     assert!(matches!(err, SourceError::UnknownModel { .. }));
     for needle in [
         "\"sd-turbo-xl\"",
-        "sd-turbo, sdxl-turbo, sd15, sd21, sdxl",
+        "sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper",
         "org/name@revision",
         "folder",
     ] {
@@ -618,7 +618,8 @@ fn models_list_shows_licences_sizes_and_cache_state() {
             ("sdxl-turbo", false),
             ("sd15", false),
             ("sd21", false),
-            ("sdxl", false)
+            ("sdxl", false),
+            ("lcm-dreamshaper", false)
         ]
     );
     let text = render_models_list(&list, Lang::En);

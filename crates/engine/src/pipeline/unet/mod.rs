@@ -3,7 +3,8 @@
 //! The struct tree mirrors diffusers' module tree (`down_blocks.1.attentions.0
 //! .transformer_blocks.0.attn1.to_q`, `mid_block.resnets.0.conv1`, …) so a diffusers
 //! checkpoint loads by name. Supported: the block types of SD 1.x, SD 2.x, SD-Turbo and SDXL
-//! (including SDXL's `text_time` added conditioning); every other option a config can ask for
+//! (including SDXL's `text_time` added conditioning) and LCM-distilled UNets
+//! (`time_cond_proj_dim`: a guidance-scale embedding added to the timestep's); every other option a config can ask for
 //! is refused at load with an error naming the field.
 
 mod attention;
@@ -19,6 +20,7 @@ use candle_nn::VarBuilder;
 use crate::model::config::UNetConfig;
 use crate::pipeline::layers::{Conv2d, GroupNorm, LoadContext};
 use blocks::{DownBlock, MidBlock, UpBlock};
+pub use embeddings::guidance_scale_embedding;
 use embeddings::{TimestepEmbedding, Timesteps};
 use plan::Plan;
 use resnet::{Activation, ResnetSettings};
@@ -76,6 +78,7 @@ pub struct UNet2DConditionModel {
     conv_in: Conv2d,
     time_proj: Timesteps,
     time_embedding: TimestepEmbedding,
+    time_cond_proj_dim: Option<usize>,
     added: Option<TextTimeEmbedding>,
     down_blocks: Vec<DownBlock>,
     mid_block: Option<MidBlock>,
@@ -133,8 +136,14 @@ impl UNet2DConditionModel {
             (cfg.conv_in_kernel - 1) / 2,
         )?;
         let time_proj = Timesteps::new(ch[0], cfg.flip_sin_to_cos, cfg.freq_shift);
-        let time_embedding =
-            TimestepEmbedding::load(vb.pp("time_embedding"), ctx, ch[0], temb, plan.act)?;
+        let time_embedding = TimestepEmbedding::load_with_condition(
+            vb.pp("time_embedding"),
+            ctx,
+            ch[0],
+            temb,
+            plan.act,
+            plan.time_cond_proj_dim,
+        )?;
         let added = match plan.added {
             Some(spec) => Some(TextTimeEmbedding {
                 add_time_proj: Timesteps::new(
@@ -220,6 +229,7 @@ impl UNet2DConditionModel {
             conv_in,
             time_proj,
             time_embedding,
+            time_cond_proj_dim: plan.time_cond_proj_dim,
             added,
             down_blocks,
             mid_block,
@@ -236,7 +246,14 @@ impl UNet2DConditionModel {
         self.added.is_some()
     }
 
-    /// One denoising prediction.
+    /// The width of the guidance-scale embedding this UNet takes as `timestep_cond`
+    /// (LCM-distilled models), `None` for others.
+    pub fn time_cond_proj_dim(&self) -> Option<usize> {
+        self.time_cond_proj_dim
+    }
+
+    /// One denoising prediction, without a `timestep_cond` (see
+    /// [`UNet2DConditionModel::forward_with_timestep_cond`]).
     ///
     /// sample: `[b, in_channels, h, w]` latents (any h, w); timestep: the scheduler's timestep,
     /// the same for the whole batch; encoder_hidden_states: `[b, seq, cross_attention_dim]`;
@@ -247,6 +264,24 @@ impl UNet2DConditionModel {
         sample: &Tensor,
         timestep: f64,
         encoder_hidden_states: &Tensor,
+        added: Option<&AddedConditioning>,
+    ) -> Result<Tensor> {
+        self.forward_with_timestep_cond(sample, timestep, encoder_hidden_states, None, added)
+    }
+
+    /// One denoising prediction, as diffusers' `forward(..., timestep_cond=...)`.
+    ///
+    /// timestep_cond: `[b, time_cond_proj_dim]`, the guidance-scale embedding of
+    /// [`guidance_scale_embedding`], added to the timestep embedding through
+    /// `time_embedding.cond_proj`; ignored by a UNet without `time_cond_proj_dim`, and, as in
+    /// diffusers, an LCM UNet given none runs without it. Other arguments as
+    /// [`UNet2DConditionModel::forward`].
+    pub fn forward_with_timestep_cond(
+        &self,
+        sample: &Tensor,
+        timestep: f64,
+        encoder_hidden_states: &Tensor,
+        timestep_cond: Option<&Tensor>,
         added: Option<&AddedConditioning>,
     ) -> Result<Tensor> {
         let (b, _, h, w) = sample.dims4()?;
@@ -266,7 +301,9 @@ impl UNet2DConditionModel {
             .to_dtype(self.dtype)?
             .broadcast_as((b, self.time_proj_channels()))?
             .contiguous()?;
-        let mut emb = self.time_embedding.forward(&t_emb)?;
+        let mut emb = self
+            .time_embedding
+            .forward_with_condition(&t_emb, timestep_cond)?;
         match (&self.added, added) {
             (Some(tt), Some(a)) => {
                 let time = tt

@@ -21,6 +21,9 @@ pub struct Plan {
     pub act: Activation,
     pub time_embed_dim: usize,
     pub added: Option<TextTimeSpec>,
+    /// Width of the guidance-scale embedding an LCM-distilled UNet adds to its timestep
+    /// embedding (`time_cond_proj_dim`).
+    pub time_cond_proj_dim: Option<usize>,
     pub down: Vec<BlockSpec>,
     pub mid: Option<AttentionSpec>,
     pub up: Vec<BlockSpec>,
@@ -58,7 +61,7 @@ fn reject_unsupported(cfg: &UNetConfig) -> Result<(), UNetError> {
     if cfg.time_embedding_type != "positional" {
         return Err(unsupported("time_embedding_type", &cfg.time_embedding_type));
     }
-    let checks: [(&'static str, bool, String); 12] = [
+    let checks: [(&'static str, bool, String); 11] = [
         (
             "class_embed_type",
             cfg.class_embed_type.is_some(),
@@ -83,11 +86,6 @@ fn reject_unsupported(cfg: &UNetConfig) -> Result<(), UNetError> {
             "encoder_hid_dim_type",
             cfg.encoder_hid_dim_type.is_some(),
             json(&cfg.encoder_hid_dim_type),
-        ),
-        (
-            "time_cond_proj_dim",
-            cfg.time_cond_proj_dim.is_some(),
-            json(&cfg.time_cond_proj_dim),
         ),
         (
             "time_embedding_dim",
@@ -291,10 +289,20 @@ impl Plan {
             _ => None,
         };
 
+        if let Some(d) = cfg.time_cond_proj_dim {
+            if d < 4 {
+                // diffusers' guidance embedding divides by `d / 2 - 1`: NaN below 4.
+                return Err(invalid(format!(
+                    "`time_cond_proj_dim` is {d}; the guidance-scale embedding needs at least 4"
+                )));
+            }
+        }
+
         Ok(Self {
             act,
             time_embed_dim,
             added,
+            time_cond_proj_dim: cfg.time_cond_proj_dim,
             down,
             mid,
             up,
