@@ -15,6 +15,7 @@ use crate::model::files::{Component, ModelFiles};
 use crate::pipeline::crop;
 use crate::pipeline::kernels::Isa;
 use crate::pipeline::layers::{ConvAlgorithm, LoadContext, WeightStorage};
+use crate::pipeline::lora::{self, Lora, LoraError, LoraPatch, LoraPatches, LoraTarget};
 use crate::pipeline::noise::TorchGenerator;
 use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
 use crate::pipeline::text::{
@@ -44,6 +45,8 @@ pub enum PipelineError {
     },
     #[error(transparent)]
     Text(#[from] crate::pipeline::text::TextError),
+    #[error(transparent)]
+    Lora(#[from] LoraError),
     #[error(transparent)]
     Scheduler(#[from] scheduler::SchedulerError),
     #[error("{0}")]
@@ -251,23 +254,49 @@ pub struct Pipeline {
     cache: HashMap<(String, Option<String>, bool), Conditioning>,
 }
 
-fn var_builder(
+fn mapped_weights(
     component: &'static str,
     c: &Component,
-    dtype: DType,
-    device: &Device,
-) -> Result<VarBuilder<'static>, PipelineError> {
+) -> Result<crate::pipeline::weights::MappedWeights, PipelineError> {
     // SAFETY: the weights are memory-mapped read-only; the files belong to the user's model
     // folder or the hub cache and are not modified while reportfig runs. Mapping avoids
     // copying gigabytes of weights into memory.
     #[allow(unsafe_code)]
     let weights = unsafe { crate::pipeline::weights::MappedWeights::open(&c.weights) };
-    let vb = weights.map(|w| VarBuilder::from_backend(Box::new(w), dtype, device.clone()));
-    vb.map_err(|e| PipelineError::Weights {
+    weights.map_err(|e| PipelineError::Weights {
         component,
         path: c.weights.first().cloned().unwrap_or_default(),
         message: plain_message(&e),
     })
+}
+
+/// The weights of `c`, with `lora` merged into them as they are read.
+fn var_builder(
+    component: &'static str,
+    c: &Component,
+    lora: LoraPatch,
+    dtype: DType,
+    device: &Device,
+) -> Result<VarBuilder<'static>, PipelineError> {
+    let w = mapped_weights(component, c)?.with_lora(lora);
+    Ok(VarBuilder::from_backend(Box::new(w), dtype, device.clone()))
+}
+
+/// Matches every LoRA against the names and shapes of the model's weights (mapping only the
+/// headers), before anything is loaded.
+fn plan_loras(files: &ModelFiles, loras: &[Lora]) -> Result<LoraPatches, PipelineError> {
+    if loras.is_empty() {
+        return Ok(LoraPatches::default());
+    }
+    let model = lora::ModelWeights {
+        unet: mapped_weights("UNet", &files.unet)?.shapes(),
+        text_encoder: mapped_weights("text encoder", &files.text_encoder)?.shapes(),
+        text_encoder_2: match &files.text_encoder_2 {
+            Some(c) => Some(mapped_weights("second text encoder", c)?.shapes()),
+            None => None,
+        },
+    };
+    Ok(lora::plan(loras, &model)?)
 }
 
 fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
@@ -294,15 +323,27 @@ fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display
 impl Pipeline {
     /// Reads every component's config and maps its weights. Nothing is downloaded here.
     pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
+        Self::load_with_loras(files, &[], opts)
+    }
+
+    /// [`Pipeline::load`] with `loras` merged into the weights, in order, as they are read
+    /// (before packing, so they cost nothing per step). Every LoRA is checked against the
+    /// model before any network is built.
+    pub fn load_with_loras(
+        files: &ModelFiles,
+        loras: &[Lora],
+        opts: &LoadOptions,
+    ) -> Result<Self, PipelineError> {
         let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
+        let mut patches = plan_loras(files, loras)?;
         let device = opts.device.clone();
         let dtype = opts.load_dtype();
         let ctx = opts.context();
 
-        let part = |name: &'static str, c: &Component, tok: &Path| {
+        let part = |name: &'static str, c: &Component, tok: &Path, lora: LoraPatch| {
             let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
-            let model = ClipTextModel::load(var_builder(name, c, dtype, &device)?, &cfg, &ctx)
-                .map_err(|e| build_error(name, c, e))?;
+            let vb = var_builder(name, c, lora, dtype, &device)?;
+            let model = ClipTextModel::load(vb, &cfg, &ctx).map_err(|e| build_error(name, c, e))?;
             Ok::<_, PipelineError>(TextEncoderPart {
                 tokenizer: ClipTokenizer::from_dir(tok)?,
                 model,
@@ -311,8 +352,18 @@ impl Pipeline {
         let text = match (&files.text_encoder_2, &files.tokenizer_2) {
             (Some(c2), Some(tok2)) => PromptEncoder::from_parts(
                 vec![
-                    part("text encoder", &files.text_encoder, &files.tokenizer)?,
-                    part("second text encoder", c2, tok2)?,
+                    part(
+                        "text encoder",
+                        &files.text_encoder,
+                        &files.tokenizer,
+                        patches.take(LoraTarget::TextEncoder),
+                    )?,
+                    part(
+                        "second text encoder",
+                        c2,
+                        tok2,
+                        patches.take(LoraTarget::TextEncoder2),
+                    )?,
                 ],
                 PromptEncoderKind::PenultimateConcat {
                     force_zeros_for_empty_prompt: index
@@ -322,7 +373,12 @@ impl Pipeline {
                 &device,
             )?,
             _ => PromptEncoder::from_parts(
-                vec![part("text encoder", &files.text_encoder, &files.tokenizer)?],
+                vec![part(
+                    "text encoder",
+                    &files.text_encoder,
+                    &files.tokenizer,
+                    patches.take(LoraTarget::TextEncoder),
+                )?],
                 PromptEncoderKind::LastHiddenState,
                 &device,
             )?,
@@ -330,7 +386,13 @@ impl Pipeline {
 
         let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
         let unet = UNet2DConditionModel::load(
-            var_builder("UNet", &files.unet, dtype, &device)?,
+            var_builder(
+                "UNet",
+                &files.unet,
+                patches.take(LoraTarget::Unet),
+                dtype,
+                &device,
+            )?,
             &unet_config,
             &ctx,
         )
@@ -338,7 +400,7 @@ impl Pipeline {
 
         let vae_config: VaeConfig = read_json(&files.vae.config, "VAE config")?;
         let vae = AutoencoderKL::load(
-            var_builder("VAE", &files.vae, dtype, &device)?,
+            var_builder("VAE", &files.vae, LoraPatch::default(), dtype, &device)?,
             &vae_config,
             &ctx,
         )

@@ -4,6 +4,7 @@ pub mod crop;
 mod generate;
 pub mod kernels;
 pub mod layers;
+pub mod lora;
 pub mod memory;
 pub mod noise;
 pub mod scheduler;

@@ -14,7 +14,10 @@ use candle_core::safetensors::MmapedSafetensors;
 use candle_core::{DType, Device, Result, Shape, Tensor};
 use candle_nn::var_builder::SimpleBackend;
 
-pub struct MappedWeights(MmapedSafetensors);
+use crate::pipeline::lora::{LoraPatch, NetworkWeights};
+
+/// The mapped files, and the LoRA updates added to their weights as they are read.
+pub struct MappedWeights(MmapedSafetensors, LoraPatch);
 
 impl MappedWeights {
     /// Maps the files (one model component, possibly sharded).
@@ -23,11 +26,25 @@ impl MappedWeights {
     /// The files must not be modified while they are mapped (see `memmap2::Mmap::map`).
     pub unsafe fn open(paths: &[PathBuf]) -> Result<Self> {
         // SAFETY: the caller guarantees the files stay unmodified while mapped.
-        Ok(Self(unsafe { MmapedSafetensors::multi(paths)? }))
+        Ok(Self(
+            unsafe { MmapedSafetensors::multi(paths)? },
+            LoraPatch::default(),
+        ))
+    }
+
+    /// The same weights with `patch` merged into them as they are read.
+    pub fn with_lora(self, patch: LoraPatch) -> Self {
+        Self(self.0, patch)
+    }
+
+    /// Every tensor's name and shape (LoRA modules are matched against them).
+    pub fn shapes(&self) -> NetworkWeights {
+        let tensors = self.0.tensors();
+        NetworkWeights::new(tensors.into_iter().map(|(n, v)| (n, v.shape().to_vec())))
     }
 
     fn read(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
-        let tensor = self.0.load(name, device)?.to_dtype(dtype)?;
+        let tensor = self.1.apply(name, self.0.load(name, device)?, dtype)?;
         // `load` copied the values out of the mapping, so its pages are no longer needed.
         forget_pages(self.0.get(name)?.data());
         Ok(tensor)
