@@ -9,6 +9,7 @@ mod cli_compare;
 mod cli_generate;
 mod cli_korean;
 mod cli_lang;
+mod cli_lora;
 mod cli_translate;
 mod cli_ux;
 mod compare_sheet;
