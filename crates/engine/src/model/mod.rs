@@ -1,4 +1,6 @@
-//! What a model is made of: its configs and the files of each component.
+//! What a model is made of: its configs, the files of each component, and how a single-file
+//! checkpoint names them.
 
 pub mod config;
 pub mod files;
+pub mod single_file;
