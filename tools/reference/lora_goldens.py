@@ -20,6 +20,8 @@ Without FIXTURE_DIR it first runs `cargo run --example tiny_models -- <tmp>`. Fo
      `alpha_pattern`);
    - `diffusers.safetensors` (sd15): `convert_state_dict_to_diffusers` first
      (`….lora.down.weight`, `….lora_linear_layer.up.weight`), as older training scripts saved;
+   - `kohya_ldm.safetensors` (sdxl): the same with the UNet's LDM names
+     (`lora_unet_input_blocks_4_1_…`), as kohya-ss names SDXL LoRAs;
    - `kohya.safetensors`: written here in kohya-ss's layout (`lora_unet_down_blocks_0_…`,
      `lora_te_…` / `lora_te1_…` / `lora_te2_…`, `.lora_down.weight`, `.lora_up.weight`, and
      `.alpha` 1 for linear and 4 for conv modules, both unlike the rank, see `kohya_alpha`);
@@ -83,6 +85,20 @@ UNET_TARGETS = {
 }
 # transformers 5 names CLIP's modules without the checkpoint's `text_model.` (so peft's
 # state dict has `text_encoder.encoder.layers.…`); older versions had it.
+# The LDM (sgm) names of the SDXL targets, as kohya-ss names SDXL LoRAs
+# (`lora_unet_input_blocks_4_1_…`); diffusers maps them back itself
+# (`_maybe_map_sgm_blocks_to_diffusers`), and `check_fused` confirms it lands on the same weights.
+LDM_NAMES = {
+    "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q": "input_blocks.4.1.transformer_blocks.0.attn1.to_q",
+    "down_blocks.1.attentions.0.transformer_blocks.1.attn2.to_k": "input_blocks.4.1.transformer_blocks.1.attn2.to_k",
+    "down_blocks.1.attentions.1.transformer_blocks.1.ff.net.0.proj": "input_blocks.5.1.transformer_blocks.1.ff.net.0.proj",
+    "down_blocks.1.attentions.1.proj_in": "input_blocks.5.1.proj_in",
+    "mid_block.attentions.0.transformer_blocks.0.attn2.to_out.0": "middle_block.1.transformer_blocks.0.attn2.to_out.0",
+    "up_blocks.0.resnets.0.conv1": "output_blocks.0.0.in_layers.2",
+    "up_blocks.0.resnets.0.conv_shortcut": "output_blocks.0.0.skip_connection",
+    "up_blocks.0.attentions.2.transformer_blocks.1.attn1.to_v": "output_blocks.2.1.transformer_blocks.1.attn1.to_v",
+    "up_blocks.1.resnets.1.time_emb_proj": "output_blocks.4.0.emb_layers.1",
+}
 TE_TARGETS = [
     r"(text_model\.)?encoder\.layers\.0\.self_attn\.q_proj",
     r"(text_model\.)?encoder\.layers\.1\.self_attn\.v_proj",
@@ -165,7 +181,7 @@ def kohya_alpha(down: torch.Tensor) -> float:
     return 4.0 if down.dim() == 4 else 1.0
 
 
-def kohya_layout(lora, family):
+def kohya_layout(lora, family, ldm=False):
     prefixes = {"unet": "lora_unet_"}
     if family == "sdxl":
         prefixes |= {"text_encoder": "lora_te1_", "text_encoder_2": "lora_te2_"}
@@ -177,6 +193,8 @@ def kohya_layout(lora, family):
         for m in modules:
             # kohya-ss names text-encoder modules by the checkpoint's keys (`text_model.…`).
             full = m if net_name == "unet" or m.startswith("text_model.") else f"text_model.{m}"
+            if ldm and net_name == "unet":
+                full = LDM_NAMES[m]
             key = prefixes[net_name] + full.replace(".", "_")
             tensors[f"{key}.lora_down.weight"] = sd[f"{m}.lora_A.weight"]
             tensors[f"{key}.lora_up.weight"] = sd[f"{m}.lora_B.weight"]
@@ -294,6 +312,8 @@ def main() -> None:
                     target_modules=sorted({k.split(".lora_")[0] for k in lora[net_name]}),
                     alpha_pattern={m: a for (n, m), a in meta_alpha.items() if n == net_name},
                 ).to_dict()
+                # A set in peft's dict: sorted, so the file's bytes do not depend on hashing.
+                cfg["target_modules"] = sorted(cfg["target_modules"])
                 meta[net_name] = cfg
             files["peft_meta"] = (
                 save(pipe_cls, files_dir, "peft_meta.safetensors", lora, meta),
@@ -306,8 +326,13 @@ def main() -> None:
             )
         kohya, alphas = kohya_layout(lora, family)
         kohya_path = files_dir / "kohya.safetensors"
-        save_file(kohya, kohya_path, metadata={"ss_network_module": "networks.lora", "ss_network_dim": str(RANK)})
+        save_file(kohya, kohya_path)
         files["kohya"] = (kohya_path, lambda n, m: alphas[(n, m)] / RANK)
+        if family == "sdxl":
+            kohya_ldm, alphas_ldm = kohya_layout(lora, family, ldm=True)
+            ldm_path = files_dir / "kohya_ldm.safetensors"
+            save_file(kohya_ldm, ldm_path)
+            files["kohya_ldm"] = (ldm_path, lambda n, m: alphas_ldm[(n, m)] / RANK)
 
         meta = {
             "family": family,

@@ -288,15 +288,26 @@ fn plan_loras(files: &ModelFiles, loras: &[Lora]) -> Result<LoraPatches, Pipelin
     if loras.is_empty() {
         return Ok(LoraPatches::default());
     }
+    Ok(lora::plan(loras, &lora_targets(files)?)?)
+}
+
+/// The names and shapes LoRA modules are matched against: every network a LoRA may change,
+/// read from the weight files' headers, with the UNet's LDM names as aliases.
+pub fn lora_targets(files: &ModelFiles) -> Result<lora::ModelWeights, PipelineError> {
+    // kohya names UNet modules by diffusers' path or by the LDM one (SDXL, some SD 1.5).
+    let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
+    let ldm = crate::model::single_file::UNetNames::new(&unet_config);
     let model = lora::ModelWeights {
-        unet: mapped_weights("UNet", &files.unet)?.shapes(),
+        unet: mapped_weights("UNet", &files.unet)?
+            .shapes()
+            .with_aliases(|m| ldm.to_ldm(m)),
         text_encoder: mapped_weights("text encoder", &files.text_encoder)?.shapes(),
         text_encoder_2: match &files.text_encoder_2 {
             Some(c) => Some(mapped_weights("second text encoder", c)?.shapes()),
             None => None,
         },
     };
-    Ok(lora::plan(loras, &model)?)
+    Ok(model)
 }
 
 fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {

@@ -7,7 +7,9 @@
 //! - kohya-ss / A1111: `lora_unet_<module>`, `lora_te_<module>` (SD 1.x/2.x), `lora_te1_` and
 //!   `lora_te2_` (SDXL), each with `.lora_down.weight`, `.lora_up.weight` and an optional
 //!   `.alpha`; `<module>` is the diffusers module path with `_` for `.`
-//!   (`down_blocks_0_attentions_0_proj_in`).
+//!   (`down_blocks_0_attentions_0_proj_in`) or the LDM path kohya-ss uses for SDXL
+//!   (`input_blocks_4_1_transformer_blocks_0_attn1_to_k`, mapped by
+//!   [`crate::model::single_file::UNetNames`]).
 //! - diffusers / peft: `unet.<module>.lora_A.weight` / `.lora_B.weight`, the older
 //!   `.lora.down.weight` / `.lora.up.weight` and `.lora_linear_layer.down.weight`,
 //!   attention-processor names (`attn1.processor.to_q_lora.down.weight`), under `unet.`,
@@ -582,6 +584,24 @@ impl NetworkWeights {
             shapes,
             underscored,
         }
+    }
+
+    /// Adds other names of the network's modules for kohya keys: `alias(module)` gives one
+    /// (the LDM name `input_blocks.4.1.proj_in` of `down_blocks.1.attentions.0.proj_in`, as
+    /// kohya-ss names SDXL LoRAs), matched with `_` for `.` as kohya writes it.
+    pub fn with_aliases(mut self, alias: impl Fn(&str) -> Option<String>) -> Self {
+        let modules: Vec<String> = self
+            .shapes
+            .keys()
+            .filter_map(|k| k.strip_suffix(".weight"))
+            .map(str::to_string)
+            .collect();
+        for m in modules {
+            if let Some(a) = alias(&m) {
+                self.underscored.entry(a.replace('.', "_")).or_insert(m);
+            }
+        }
+        self
     }
 
     /// The weight a module changes, when the network has it.

@@ -18,6 +18,6 @@ pub use layers::{ConvAlgorithm, LoadContext, WeightStorage};
 
 pub(crate) use generate::plain_message;
 pub use generate::{
-    Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError, Progress,
-    StepState,
+    lora_targets, Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError,
+    Progress, StepState,
 };

@@ -12,11 +12,10 @@ use candle_nn::VarBuilder;
 use reportfig_engine::model::config::{read_json, ClipTextConfig, UNetConfig};
 use reportfig_engine::pipeline::lora::{
     self, Lora, LoraError, LoraFamily, LoraFile, LoraPatch, LoraTarget, ModelWeights,
-    NetworkWeights,
 };
 use reportfig_engine::pipeline::text::ClipTextModel;
 use reportfig_engine::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
-use reportfig_engine::pipeline::Pipeline;
+use reportfig_engine::pipeline::{lora_targets, Pipeline};
 use reportfig_engine::GenerationRequest;
 use reportfig_testkit::{load_context as ctx, write_tiny_model, TinyFamily};
 use sha2::{Digest, Sha256};
@@ -103,19 +102,14 @@ impl Tiny {
         candle_core::safetensors::load(self.weights(folder), &Device::Cpu).unwrap()
     }
 
+    /// What the pipeline matches LoRAs against (the same function `Pipeline::load_with_loras`
+    /// uses, LDM aliases included).
     fn model_weights(&self) -> ModelWeights {
-        let names = |folder: &str| {
-            NetworkWeights::new(
-                self.network(folder)
-                    .into_iter()
-                    .map(|(k, v)| (k, v.dims().to_vec())),
-            )
-        };
-        ModelWeights {
-            unet: names("unet"),
-            text_encoder: names("text_encoder"),
-            text_encoder_2: (self.family == TinyFamily::Sdxl).then(|| names("text_encoder_2")),
-        }
+        lora_targets(&reportfig_testkit::tiny_model_files(
+            self.dir.path(),
+            self.family,
+        ))
+        .unwrap()
     }
 
     /// The network's weights with `patch` merged as `MappedWeights::read` merges them.
@@ -149,6 +143,9 @@ fn check_family(family: TinyFamily) {
     let formats: Vec<String> = serde_json::from_str(&g.meta["formats"]).unwrap();
     let weights: Vec<f64> = serde_json::from_str(&g.meta["weights"]).unwrap();
     assert!(formats.contains(&"kohya".to_string()) && formats.contains(&"peft".to_string()));
+    if family == TinyFamily::Sdxl {
+        assert!(formats.contains(&"kohya_ldm".to_string()), "{formats:?}");
+    }
     let get = |k: &str| {
         g.tensors
             .get(k)
@@ -273,7 +270,7 @@ fn plan_error(tiny: &Tiny, path: &Path) -> LoraError {
 #[test]
 fn an_sdxl_lora_on_sd15_names_both_families() {
     let tiny = Tiny::new(TinyFamily::Sd15, &golden("sd15"));
-    for format in ["kohya", "peft"] {
+    for format in ["kohya", "kohya_ldm", "peft"] {
         let path = golden_dir()
             .join("sdxl")
             .join(format!("{format}.safetensors"));
