@@ -68,8 +68,8 @@ pub enum SingleFileError {
         component: &'static str,
         key: String,
         config_dir: PathBuf,
-        expected: Vec<usize>,
-        got: Vec<usize>,
+        expected: Box<[usize]>,
+        got: Box<[usize]>,
     },
 }
 
@@ -689,9 +689,9 @@ fn vae_to_ldm(name: &str, up_blocks: usize) -> Option<(String, Transform)> {
     }
     let parts: Vec<&str> = rest.split('.').collect();
     let resnet_inner = |p: &[&str]| -> Option<String> {
-        let first = match p.first()? {
-            &"conv_shortcut" => "nin_shortcut",
-            &x @ ("norm1" | "conv1" | "norm2" | "conv2") => x,
+        let first = match *p.first()? {
+            "conv_shortcut" => "nin_shortcut",
+            x @ ("norm1" | "conv1" | "norm2" | "conv2") => x,
             _ => return None,
         };
         Some(
