@@ -266,3 +266,63 @@ fn a_bad_weight_or_a_missing_file_is_refused_before_work() {
         r.stderr
     );
 }
+
+/// compare loads the model again only between cells whose styles name different LoRAs, and
+/// each cell records its own.
+#[test]
+fn compare_cells_record_their_styles_loras() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = tiny_lora(dir.path());
+    let styles = dir.path().join("styles");
+    std::fs::create_dir_all(&styles).unwrap();
+    let lora = dir.path().join("tiny.safetensors");
+    for (name, loras) in [
+        (
+            "with-lora",
+            format!("loras = [{:?}]\n", format!("{}:0.7", lora.display())),
+        ),
+        ("without-lora", String::new()),
+    ] {
+        std::fs::write(
+            styles.join(format!("{name}.toml")),
+            format!(
+                "name = \"{name}\"\ntitle = {{ en = \"{name}\", ko = \"{name}\" }}\n\
+                 category = \"test\"\ndescription = \"A test style.\"\n\
+                 prompt = \"{{prompt}}, flat\"\nnegative_prompt = \"text, watermark\"\n{loras}"
+            ),
+        )
+        .unwrap();
+    }
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args(["compare", "A city hall", "--no-translate", "--model"])
+        .arg(sd15())
+        .args(["--size", "64x64", "--steps", "1", "--styles-dir", "styles"])
+        .args(["--styles", "with-lora,without-lora", "-o", "sheet.png"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cells: Vec<PathBuf> = std::fs::read_dir(dir.path().join("sheet"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    assert_eq!(cells.len(), 2, "{cells:?}");
+    let mut seen = Vec::new();
+    for c in &cells {
+        let req = read_metadata(c).unwrap().unwrap();
+        seen.push((
+            req.styles.join("+"),
+            req.loras
+                .iter()
+                .map(|l| (l.sha256.clone(), l.weight))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        seen,
+        [
+            ("with-lora".to_string(), vec![(sha, 0.7)]),
+            ("without-lora".to_string(), vec![]),
+        ]
+    );
+}
