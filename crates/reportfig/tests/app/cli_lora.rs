@@ -125,6 +125,23 @@ fn a_style_names_loras_and_lora_replaces_its_weight() {
         ),
     )
     .unwrap();
+    // `styles show` lists the family's LoRAs (and none for another family).
+    for (model, shown) in [("sd15", true), ("sdxl", false)] {
+        let mut show = common::reportfig_in(dir.path());
+        show.args([
+            "styles",
+            "show",
+            "tiny-look",
+            "--styles-dir",
+            "styles",
+            "--model",
+            model,
+        ]);
+        let r = run(show);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let line = format!("  loras:    {}:0.7", lora.display());
+        assert_eq!(r.stdout.contains(&line), shown, "{model}: {}", r.stdout);
+    }
     let style = ["--styles-dir", "styles", "--style", "tiny-look"];
     let r = run(generate(dir.path(), "styled.png", &style));
     assert_eq!(r.code, 0, "{}", r.stderr);
