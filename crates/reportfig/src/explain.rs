@@ -217,6 +217,9 @@ fn lora_spec_error(e: &LoraSpecError) -> Message {
                 path = path.display().to_string()
             )
         }
+        LoraSpecError::HubMissingFile { repo, file } => {
+            msg!("lora-spec-hub-missing-file", repo = repo, file = file)
+        }
         LoraSpecError::Ambiguous { path, count } => msg!(
             "lora-spec-ambiguous",
             path = path.display().to_string(),

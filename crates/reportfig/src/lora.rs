@@ -33,6 +33,8 @@ pub enum LoraSpecError {
     NotFound { path: PathBuf },
     #[error("{} is not a .safetensors file\nhint: reportfig reads LoRAs only as .safetensors (convert a .pt/.ckpt LoRA once with the safetensors tools)", path.display())]
     NotSafetensors { path: PathBuf },
+    #[error("the Hugging Face repo {repo} has no {file}\nhint: name the LoRA file inside the repo: --lora {repo}/FILE.safetensors (see the repo's file list)")]
+    HubMissingFile { repo: String, file: String },
     #[error("the folder {} holds {count} .safetensors files, so which LoRA is meant is unclear\nhint: name the file itself: --lora {}/FILE.safetensors", path.display(), path.display())]
     Ambiguous { path: PathBuf, count: usize },
 }
@@ -182,7 +184,17 @@ pub fn resolve(
                 required: &[],
                 one_of: &one_of,
             };
-            let snapshot = source::resolve_repo_files(&req, hub, progress)?;
+            let snapshot =
+                source::resolve_repo_files(&req, hub, progress).map_err(|e| match e {
+                    // The hub's message speaks of a diffusers model; for a LoRA the fix is a file name.
+                    source::SourceError::RepoMissingFile { .. } => {
+                        anyhow::Error::from(LoraSpecError::HubMissingFile {
+                            repo: repo.clone(),
+                            file: wanted.clone(),
+                        })
+                    }
+                    other => other.into(),
+                })?;
             let name = match &file {
                 Some(f) => stem(Path::new(f)),
                 None => repo.rsplit('/').next().unwrap_or(&repo).to_string(),

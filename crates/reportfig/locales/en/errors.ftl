@@ -176,3 +176,5 @@ lora-spec-not-safetensors = { $path } is not a .safetensors file
     .hint = reportfig reads LoRAs only as .safetensors files
 lora-spec-ambiguous = the folder { $path } holds { $count } .safetensors files, so which LoRA is meant is unclear
     .hint = name the file itself: --lora { $path }/FILE.safetensors
+lora-spec-hub-missing-file = the Hugging Face repo { $repo } has no { $file }
+    .hint = name the LoRA file inside the repo: --lora { $repo }/FILE.safetensors (see the repo's file list)

@@ -174,3 +174,5 @@ lora-spec-not-safetensors = { $path }은(는) .safetensors 파일이 아닙니�
     .hint = reportfig는 .safetensors 형식의 LoRA만 읽습니다
 lora-spec-ambiguous = { $path } 폴더에 .safetensors 파일이 { $count }개 있어 어느 LoRA인지 알 수 없습니다
     .hint = 파일 이름까지 적어 주세요: --lora { $path }/파일이름.safetensors
+lora-spec-hub-missing-file = Hugging Face 저장소 { $repo }에 { $file } 파일이 없습니다
+    .hint = 저장소 안의 LoRA 파일 이름까지 적어 주세요: --lora { $repo }/파일이름.safetensors (저장소의 파일 목록에서 확인할 수 있습니다)

@@ -1750,4 +1750,11 @@ fn hub_loras_download_into_the_cache_and_resolve_offline() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("missing.safetensors"), "{err}");
+    assert!(
+        matches!(
+            err.downcast_ref::<reportfig::lora::LoraSpecError>(),
+            Some(reportfig::lora::LoraSpecError::HubMissingFile { .. })
+        ),
+        "{err}"
+    );
 }
