@@ -47,4 +47,19 @@ pub struct GenerationRequest {
     /// `--exact-ratio`: the finished image is cropped (centred) to this width:height ratio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crop_to_ratio: Option<(u32, u32)>,
+    /// LoRAs merged into the model's weights, in the order they were applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loras: Vec<AppliedLora>,
+}
+
+/// One LoRA an image was made with, as recorded so the image can be made again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedLora {
+    /// The name in A1111's `<lora:name:weight>`: the file's name without `.safetensors`.
+    pub name: String,
+    /// As the user named it: a file path, or a hub repo id with an optional `/file`.
+    pub source: String,
+    /// SHA-256 of the whole file, hex.
+    pub sha256: String,
+    pub weight: f64,
 }

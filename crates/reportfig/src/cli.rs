@@ -82,6 +82,11 @@ pub fn parse_guidance(s: &str) -> Result<f64, Message> {
 }
 
 /// `--sampler`: the engine's names (and aliases), or `default` for the model's own.
+pub fn parse_lora(s: &str) -> Result<reportfig::lora::LoraSpec, String> {
+    s.parse()
+        .map_err(|e: reportfig::lora::LoraSpecError| e.to_string())
+}
+
 pub fn parse_sampler(s: &str) -> Result<SamplerChoice, String> {
     s.parse().map_err(|e: SchedulerError| e.to_string())
 }
@@ -92,6 +97,8 @@ pub struct ModelArgs {
     pub model: String,
     #[arg(long, value_name = "DIR")]
     pub model_config: Option<String>,
+    #[arg(long, value_name = "LORA", value_parser = parse_lora)]
+    pub lora: Vec<reportfig::lora::LoraSpec>,
     #[arg(long)]
     pub offline: bool,
     #[arg(long, value_enum, default_value = "cpu")]

@@ -8,6 +8,7 @@ use std::error::Error;
 use crate::batch::BatchError;
 use crate::commands::BadInput;
 use crate::i18n::{Lang, Message};
+use crate::lora::LoraSpecError;
 use crate::model::bundle::BundleError;
 use crate::model::source::SourceError;
 use crate::msg;
@@ -16,6 +17,7 @@ use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
 use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
+use reportfig_engine::pipeline::lora::{LoraError, LoraTarget};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
 
@@ -119,6 +121,16 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
                 .join(", ")
         );
     }
+    let lora = match e.downcast_ref::<PipelineError>() {
+        Some(PipelineError::Lora(l)) => Some(l),
+        _ => e.downcast_ref::<LoraError>(),
+    };
+    if let Some(l) = lora {
+        return lora_error(l);
+    }
+    if let Some(s) = e.downcast_ref::<LoraSpecError>() {
+        return lora_spec_error(s);
+    }
     if let Some(PipelineError::NotFinite { stage }) = e.downcast_ref::<PipelineError>() {
         let (stage, step, total) = match *stage {
             NumericStage::TextEncoder => ("text-encoder", 0, 0),
@@ -133,6 +145,113 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         );
     }
     msg!("untranslated", text = e.to_string())
+}
+
+fn lora_error(e: &LoraError) -> Message {
+    let shown = |d: &[usize]| {
+        let parts: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        format!("[{}]", parts.join(", "))
+    };
+    match e {
+        LoraError::Read { path, message } => msg!(
+            "lora-read",
+            path = path.display().to_string(),
+            reason = message
+        ),
+        LoraError::Empty { path } => msg!("lora-empty", path = path.display().to_string()),
+        LoraError::UnknownKeys { path, keys, count } => msg!(
+            "lora-unknown-keys",
+            path = path.display().to_string(),
+            count = *count,
+            keys = keys.join("`, `")
+        ),
+        LoraError::Incomplete { path, key, .. } => msg!(
+            "lora-incomplete",
+            path = path.display().to_string(),
+            key = key
+        ),
+        LoraError::BadPair {
+            path,
+            key,
+            down,
+            up,
+        } => msg!(
+            "lora-bad-pair",
+            path = path.display().to_string(),
+            key = key,
+            down = shown(down),
+            up = shown(up)
+        ),
+        LoraError::Unmatched {
+            path,
+            target,
+            keys,
+            count,
+        } => msg!(
+            "lora-unmatched",
+            path = path.display().to_string(),
+            target = match target {
+                LoraTarget::Unet => "unet",
+                LoraTarget::TextEncoder => "text-encoder",
+                LoraTarget::TextEncoder2 => "text-encoder-2",
+            },
+            count = *count,
+            keys = keys.join("`, `")
+        ),
+        LoraError::Shape {
+            path,
+            key,
+            model,
+            lora,
+        } => msg!(
+            "lora-shape",
+            path = path.display().to_string(),
+            key = key,
+            model = shown(model),
+            lora = shown(lora)
+        ),
+        LoraError::WrongFamily { path, lora, model } => msg!(
+            "lora-wrong-family",
+            path = path.display().to_string(),
+            lora = lora.display_name(),
+            model = model.display_name()
+        ),
+        // The reason is the file's own JSON or field names, kept as they are.
+        LoraError::BadMetadata { path, what } => msg!(
+            "lora-bad-metadata",
+            path = path.display().to_string(),
+            what = what
+        ),
+    }
+}
+
+fn lora_spec_error(e: &LoraSpecError) -> Message {
+    match e {
+        LoraSpecError::Empty => msg!("lora-spec-empty"),
+        LoraSpecError::BadWeight { spec, weight } => msg!(
+            "lora-spec-bad-weight",
+            spec = spec,
+            weight = weight,
+            max = crate::lora::MAX_WEIGHT
+        ),
+        LoraSpecError::NotFound { path } => {
+            msg!("lora-spec-not-found", path = path.display().to_string())
+        }
+        LoraSpecError::NotSafetensors { path } => {
+            msg!(
+                "lora-spec-not-safetensors",
+                path = path.display().to_string()
+            )
+        }
+        LoraSpecError::HubMissingFile { repo, file } => {
+            msg!("lora-spec-hub-missing-file", repo = repo, file = file)
+        }
+        LoraSpecError::Ambiguous { path, count } => msg!(
+            "lora-spec-ambiguous",
+            path = path.display().to_string(),
+            count = *count
+        ),
+    }
 }
 
 fn style_error(e: &StyleError) -> Message {

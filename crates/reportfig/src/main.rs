@@ -92,6 +92,8 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             || cause.is::<reportfig_engine::pipeline::scheduler::SchedulerError>()
             || cause.is::<reportfig::output::OutputError>()
             || cause.is::<reportfig::translate::glossary::GlossaryError>()
+            || cause.is::<reportfig::lora::LoraSpecError>()
+            || cause.is::<reportfig_engine::pipeline::lora::LoraError>()
         {
             return 2;
         }
@@ -138,6 +140,7 @@ fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
     Ok(ModelOptions {
         model: args.model.clone(),
         model_config: args.model_config.clone(),
+        loras: args.lora.clone(),
         hub: HubOptions::from_env(args.offline)?,
         load: LoadOptions {
             device,

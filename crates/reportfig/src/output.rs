@@ -140,6 +140,15 @@ pub fn a1111_parameters(request: &GenerationRequest) -> String {
     fields.push(("Seed", request.seed.to_string()));
     fields.push(("Size", format!("{}x{}", request.width, request.height)));
     fields.push(("Model", request.model.clone()));
+    if !request.loras.is_empty() {
+        // A1111's own field: each LoRA's name and the start of its file's SHA-256.
+        let hashes: Vec<String> = request
+            .loras
+            .iter()
+            .map(|l| format!("{}: {}", l.name, &l.sha256[..l.sha256.len().min(12)]))
+            .collect();
+        fields.push(("Lora hashes", hashes.join(", ")));
+    }
     let settings = fields
         .iter()
         .map(|(key, value)| format!("{key}: {}", a1111_quote(value)))
@@ -147,6 +156,10 @@ pub fn a1111_parameters(request: &GenerationRequest) -> String {
         .join(", ");
 
     let mut text = request.prompt.clone();
+    // A1111 names LoRAs in the prompt, `<lora:name:weight>`, so pasting it back applies them.
+    for l in &request.loras {
+        text.push_str(&format!(" <lora:{}:{}>", l.name, l.weight));
+    }
     match request.negative_prompt.as_deref() {
         Some(negative) if !negative.is_empty() => {
             text.push_str("\nNegative prompt: ");

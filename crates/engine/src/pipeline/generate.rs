@@ -17,6 +17,7 @@ use crate::model::single_file::{CheckpointPart, KeyMap, SingleFileError};
 use crate::pipeline::crop;
 use crate::pipeline::kernels::Isa;
 use crate::pipeline::layers::{ConvAlgorithm, LoadContext, WeightStorage};
+use crate::pipeline::lora::{self, Lora, LoraError, LoraPatch, LoraPatches, LoraTarget};
 use crate::pipeline::noise::TorchGenerator;
 use crate::pipeline::scheduler::{self, SamplerKind, SchedulerConfig};
 use crate::pipeline::text::{
@@ -50,6 +51,8 @@ pub enum PipelineError {
     Checkpoint(Box<SingleFileError>),
     #[error(transparent)]
     Text(#[from] crate::pipeline::text::TextError),
+    #[error(transparent)]
+    Lora(#[from] LoraError),
     #[error(transparent)]
     Scheduler(#[from] scheduler::SchedulerError),
     #[error("{0}")]
@@ -264,23 +267,33 @@ struct Weights {
     failure: Option<Arc<Mutex<Option<RenameFailure>>>>,
 }
 
-fn var_builder(
+fn mapped_weights(
     component: &'static str,
     c: &Component,
-    map: impl FnOnce(&CheckpointPart) -> Option<KeyMap>,
-    dtype: DType,
-    device: &Device,
-) -> Result<Weights, PipelineError> {
+) -> Result<crate::pipeline::weights::MappedWeights, PipelineError> {
     // SAFETY: the weights are memory-mapped read-only; the files belong to the user's model
     // folder or the hub cache and are not modified while reportfig runs. Mapping avoids
     // copying gigabytes of weights into memory.
     #[allow(unsafe_code)]
     let weights = unsafe { crate::pipeline::weights::MappedWeights::open(&c.weights) };
-    let weights = weights.map_err(|e| PipelineError::Weights {
+    weights.map_err(|e| PipelineError::Weights {
         component,
         path: c.weights.first().cloned().unwrap_or_default(),
         message: plain_message(&e),
-    })?;
+    })
+}
+
+/// The weights of `c`, renamed for a single-file checkpoint's part (`map`), with `lora`
+/// merged into them as they are read.
+fn var_builder(
+    component: &'static str,
+    c: &Component,
+    map: impl FnOnce(&CheckpointPart) -> Option<KeyMap>,
+    lora: LoraPatch,
+    dtype: DType,
+    device: &Device,
+) -> Result<Weights, PipelineError> {
+    let weights = mapped_weights(component, c)?.with_lora(lora);
     let (weights, failure) = match &c.layout {
         WeightLayout::Diffusers => (weights, None),
         WeightLayout::Checkpoint(part) => match map(part) {
@@ -332,6 +345,42 @@ fn load_error(
     }
 }
 
+/// Matches every LoRA against the names and shapes of the model's weights (mapping only the
+/// headers), before anything is loaded.
+fn plan_loras(files: &ModelFiles, loras: &[Lora]) -> Result<LoraPatches, PipelineError> {
+    if loras.is_empty() {
+        return Ok(LoraPatches::default());
+    }
+    // LoRA modules are matched by diffusers' (or LDM) module names against the weights'
+    // headers; a single-file checkpoint's headers hold its own key names, so matching would
+    // refuse every module. Said plainly instead.
+    if files.unet.layout != WeightLayout::Diffusers {
+        return Err(PipelineError::Request(
+            "LoRA files cannot be merged into a single-file checkpoint yet; use the model in diffusers layout (a folder or a Hugging Face repo)".to_string(),
+        ));
+    }
+    Ok(lora::plan(loras, &lora_targets(files)?)?)
+}
+
+/// The names and shapes LoRA modules are matched against: every network a LoRA may change,
+/// read from the weight files' headers, with the UNet's LDM names as aliases.
+pub fn lora_targets(files: &ModelFiles) -> Result<lora::ModelWeights, PipelineError> {
+    // kohya names UNet modules by diffusers' path or by the LDM one (SDXL, some SD 1.5).
+    let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
+    let ldm = crate::model::single_file::UNetNames::new(&unet_config);
+    let model = lora::ModelWeights {
+        unet: mapped_weights("UNet", &files.unet)?
+            .shapes()
+            .with_aliases(|m| ldm.to_ldm(m)),
+        text_encoder: mapped_weights("text encoder", &files.text_encoder)?.shapes(),
+        text_encoder_2: match &files.text_encoder_2 {
+            Some(c) => Some(mapped_weights("second text encoder", c)?.shapes()),
+            None => None,
+        },
+    };
+    Ok(model)
+}
+
 fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display) -> PipelineError {
     // candle's text ends in a backtrace when RUST_BACKTRACE is set (frames numbered
     // "   0: …"); keep what comes before it.
@@ -356,15 +405,27 @@ fn build_error(component: &'static str, c: &Component, e: impl std::fmt::Display
 impl Pipeline {
     /// Reads every component's config and maps its weights. Nothing is downloaded here.
     pub fn load(files: &ModelFiles, opts: &LoadOptions) -> Result<Self, PipelineError> {
+        Self::load_with_loras(files, &[], opts)
+    }
+
+    /// [`Pipeline::load`] with `loras` merged into the weights, in order, as they are read
+    /// (before packing, so they cost nothing per step). Every LoRA is checked against the
+    /// model before any network is built.
+    pub fn load_with_loras(
+        files: &ModelFiles,
+        loras: &[Lora],
+        opts: &LoadOptions,
+    ) -> Result<Self, PipelineError> {
         let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
+        let mut patches = plan_loras(files, loras)?;
         let device = opts.device.clone();
         let dtype = opts.load_dtype();
         let ctx = opts.context();
 
-        let part = |name: &'static str, c: &Component, tok: &Path| {
+        let part = |name: &'static str, c: &Component, tok: &Path, lora: LoraPatch| {
             let cfg: ClipTextConfig = read_json(&c.config, "text encoder config")?;
             let text_map = |p: &CheckpointPart| KeyMap::for_part(p, None, None);
-            let w = var_builder(name, c, text_map, dtype, &device)?;
+            let w = var_builder(name, c, text_map, lora, dtype, &device)?;
             let model = ClipTextModel::load(w.vb, &cfg, &ctx)
                 .map_err(|e| load_error(name, c, &w.failure, e))?;
             Ok::<_, PipelineError>(TextEncoderPart {
@@ -375,8 +436,18 @@ impl Pipeline {
         let text = match (&files.text_encoder_2, &files.tokenizer_2) {
             (Some(c2), Some(tok2)) => PromptEncoder::from_parts(
                 vec![
-                    part("text encoder", &files.text_encoder, &files.tokenizer)?,
-                    part("second text encoder", c2, tok2)?,
+                    part(
+                        "text encoder",
+                        &files.text_encoder,
+                        &files.tokenizer,
+                        patches.take(LoraTarget::TextEncoder),
+                    )?,
+                    part(
+                        "second text encoder",
+                        c2,
+                        tok2,
+                        patches.take(LoraTarget::TextEncoder2),
+                    )?,
                 ],
                 PromptEncoderKind::PenultimateConcat {
                     force_zeros_for_empty_prompt: index
@@ -386,7 +457,12 @@ impl Pipeline {
                 &device,
             )?,
             _ => PromptEncoder::from_parts(
-                vec![part("text encoder", &files.text_encoder, &files.tokenizer)?],
+                vec![part(
+                    "text encoder",
+                    &files.text_encoder,
+                    &files.tokenizer,
+                    patches.take(LoraTarget::TextEncoder),
+                )?],
                 PromptEncoderKind::LastHiddenState,
                 &device,
             )?,
@@ -394,13 +470,27 @@ impl Pipeline {
 
         let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
         let unet_map = |p: &CheckpointPart| KeyMap::for_part(p, Some(&unet_config), None);
-        let w = var_builder("UNet", &files.unet, unet_map, dtype, &device)?;
+        let w = var_builder(
+            "UNet",
+            &files.unet,
+            unet_map,
+            patches.take(LoraTarget::Unet),
+            dtype,
+            &device,
+        )?;
         let unet = UNet2DConditionModel::load(w.vb, &unet_config, &ctx)
             .map_err(|e| load_error("UNet", &files.unet, &w.failure, e))?;
 
         let vae_config: VaeConfig = read_json(&files.vae.config, "VAE config")?;
         let vae_map = |p: &CheckpointPart| KeyMap::for_part(p, None, Some(&vae_config));
-        let w = var_builder("VAE", &files.vae, vae_map, dtype, &device)?;
+        let w = var_builder(
+            "VAE",
+            &files.vae,
+            vae_map,
+            LoraPatch::default(),
+            dtype,
+            &device,
+        )?;
         let vae = AutoencoderKL::load(w.vb, &vae_config, &ctx)
             .map_err(|e| load_error("VAE", &files.vae, &w.failure, e))?;
 

@@ -4,6 +4,7 @@ pub mod crop;
 mod generate;
 pub mod kernels;
 pub mod layers;
+pub mod lora;
 pub mod memory;
 pub mod noise;
 pub mod scheduler;
@@ -17,6 +18,6 @@ pub use layers::{ConvAlgorithm, LoadContext, WeightStorage};
 
 pub(crate) use generate::plain_message;
 pub use generate::{
-    Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError, Progress,
-    StepState,
+    lora_targets, Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError,
+    Progress, StepState,
 };

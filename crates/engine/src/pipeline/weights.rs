@@ -17,11 +17,14 @@ use candle_core::{DType, Device, Result, Shape, Tensor};
 use candle_nn::var_builder::SimpleBackend;
 
 use crate::model::single_file::{KeyMap, Transform};
+use crate::pipeline::lora::{LoraPatch, NetworkWeights};
 
 pub struct MappedWeights {
     files: MmapedSafetensors,
     /// `None`: the files use the names the networks ask for (diffusers layout).
     renaming: Option<Renaming>,
+    /// The LoRA updates added to the weights as they are read.
+    lora: LoraPatch,
 }
 
 /// How a network's parameter names become the keys of a single-file checkpoint.
@@ -54,7 +57,22 @@ impl MappedWeights {
         Ok(Self {
             files: unsafe { MmapedSafetensors::multi(paths)? },
             renaming: None,
+            lora: LoraPatch::default(),
         })
+    }
+
+    /// The same weights with `patch` merged into them as they are read.
+    pub fn with_lora(self, patch: LoraPatch) -> Self {
+        Self {
+            lora: patch,
+            ..self
+        }
+    }
+
+    /// Every tensor's name and shape as stored (LoRA modules are matched against them).
+    pub fn shapes(&self) -> NetworkWeights {
+        let tensors = self.files.tensors();
+        NetworkWeights::new(tensors.into_iter().map(|(n, v)| (n, v.shape().to_vec())))
     }
 
     /// Reads each parameter from the key `map` gives it (one part of a single-file
@@ -100,7 +118,7 @@ impl MappedWeights {
         let tensor = self.files.load(&key, device)?;
         // `load` copied the values out of the mapping, so its pages are no longer needed.
         forget_pages(self.files.get(&key)?.data());
-        transform.apply(tensor)?.to_dtype(dtype)
+        self.lora.apply(name, transform.apply(tensor)?, dtype)
     }
 }
 

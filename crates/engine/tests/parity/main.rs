@@ -2,6 +2,7 @@
 //! `tools/reference/` on tiny random-weight models, compared stage by stage. One test binary,
 //! so the suite links candle once.
 
+mod lora_parity;
 mod pipeline_parity;
 mod scheduler_parity;
 mod single_file_parity;

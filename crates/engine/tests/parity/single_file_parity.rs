@@ -274,6 +274,7 @@ fn checkpoint_pictures_equal_the_folders() {
             crop_to_ratio: None,
             caption_en: None,
             translated_by: None,
+            loras: Vec::new(),
         };
         let image = |files: &ModelFiles| {
             let mut p = Pipeline::load(files, &load_options()).unwrap();

@@ -26,6 +26,7 @@ help-common-no-glossary = Translate without any glossary (neither built-in nor y
 help-common-model = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), a local diffusers-layout folder, or a single-file checkpoint (.safetensors: SD 1.x, SD 2.x, SDXL base)
 help-common-model-config = For a single-file --model: the diffusers-layout folder, preset or repo whose configs, tokenizers and scheduler describe it (default: the preset of its detected family; only their small files are downloaded)
 help-common-offline = Use only files already downloaded (also: HF_HUB_OFFLINE=1)
+help-common-lora = A LoRA merged into the model: a .safetensors file (kohya/A1111 or diffusers) or a Hugging Face repo id (org/name or org/name/file.safetensors), with an optional weight after a colon (default 1.0); may be given more than once
 help-common-device = Where to compute
 help-common-dtype = Precision of the weights in memory: f32 (exact) or f16 (half the weight memory; on the CPU the calculations stay f32, so images change only slightly). bf16 is for GPUs
 help-common-styles-dir = Extra folder of user styles (besides the user config folder)

@@ -217,3 +217,37 @@ checkpoint-shape-mismatch = in the checkpoint { $path }, tensor { $key } has sha
     .hint = the checkpoint was made from another architecture: give --model-config the folder or preset of the model it was made from
 checkpoint-config-not-cached = offline: the checkpoint { $path } is { $arch }, and the configs of that family's preset { $preset } ({ $repo }) are not in the Hugging Face cache
     .hint = run once without --offline (only its config and tokenizer files are downloaded, under 10 MB), or give --model-config a diffusers-layout folder of the same family
+lora-wrong-family = { $path } is a LoRA for { $lora }, but the model is { $model }
+    .hint = use a LoRA made for { $model }, or choose a { $lora } model with --model
+lora-read = cannot read the LoRA { $path }: { $reason }
+    .hint = check the path; a LoRA is one .safetensors file (download it again if it may be incomplete)
+lora-empty = { $path } holds no LoRA weights (no lora_down/lora_up or lora_A/lora_B tensors)
+    .hint = check that it is a LoRA, not a model checkpoint or a textual-inversion embedding
+lora-unknown-keys = { $path } has { $count } key(s) that are not LoRA weights reportfig can merge, such as `{ $keys }`
+    .hint = reportfig reads kohya/A1111 LoRAs (lora_unet_…, lora_te_…) and diffusers/peft LoRAs (unet.….lora_A.weight); LoHa, LoKr and DoRA files are not supported
+lora-incomplete = { $path }: `{ $key }` has only half of its LoRA pair, so the file is incomplete
+    .hint = the file may be damaged; download it again
+lora-bad-pair = { $path }: `{ $key }` has a down weight { $down } and an up weight { $up }, which do not form a LoRA pair
+    .hint = the file may be damaged; download it again
+lora-unmatched = { $path } has { $count } part(s) that the model's { $target ->
+        [unet] UNet
+        [text-encoder] text encoder
+       *[text-encoder-2] second text encoder
+    } does not have, such as `{ $keys }`
+    .hint = the LoRA was made for a different model; use a LoRA made for this model's family
+lora-shape = { $path }: `{ $key }` changes a weight of shape { $model } with a LoRA of shape { $lora }
+    .hint = the LoRA was made for a model of another size; use one made for this model
+lora-bad-metadata = { $path }: { $what }
+    .hint = the file's header does not describe a LoRA reportfig can merge
+lora-spec-empty = --lora is empty
+    .hint = give a .safetensors file or a Hugging Face repo id, optionally with a weight: --lora my-style.safetensors:0.8
+lora-spec-bad-weight = the LoRA weight `{ $weight }` in `{ $spec }` is not a number between -{ $max } and { $max }
+    .hint = write FILE_OR_REPO:WEIGHT, such as city.safetensors:0.8 (without a weight it is 1.0)
+lora-spec-not-found = the LoRA file { $path } does not exist
+    .hint = check the path, or give a Hugging Face repo id such as latent-consistency/lcm-lora-sdv1-5
+lora-spec-not-safetensors = { $path } is not a .safetensors file
+    .hint = reportfig reads LoRAs only as .safetensors files
+lora-spec-ambiguous = the folder { $path } holds { $count } .safetensors files, so which LoRA is meant is unclear
+    .hint = name the file itself: --lora { $path }/FILE.safetensors
+lora-spec-hub-missing-file = the Hugging Face repo { $repo } has no { $file }
+    .hint = name the LoRA file inside the repo: --lora { $repo }/FILE.safetensors (see the repo's file list)

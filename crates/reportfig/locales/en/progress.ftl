@@ -8,6 +8,7 @@ progress-bar = { $label } { $pos }/{ $len } { $bar } { $elapsed } so far
 progress-bar-eta = { $label } { $pos }/{ $len } { $bar } { $elapsed } so far, about { $eta } left
 
 stage-loading-model = loading { $name }
+note-lora-merged = LoRA { $name } merged at weight { $weight }
 note-model-loaded = model loaded in { $seconds } s
 stage-loading-translator = loading the translator { $name }
 note-translator-loaded = translator loaded in { $seconds } s

@@ -22,6 +22,7 @@ help-common-no-glossary = 용어집 없이 번역합니다 (기본 용어집도,
 help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), diffusers 형식의 내 컴퓨터 폴더, 또는 파일 하나로 된 체크포인트(.safetensors: SD 1.x, SD 2.x, SDXL 기본 모델)
 help-common-model-config = --model이 파일 하나로 된 체크포인트일 때: 그 구조를 설명하는 설정·토크나이저·스케줄러가 든 diffusers 형식 폴더, 미리 정한 모델 또는 저장소 (기본값: 파일에서 알아낸 계열의 미리 정한 모델; 작은 설정 파일만 내려받음)
 help-common-offline = 이미 내려받은 파일만 씁니다 (인터넷을 쓰지 않음; HF_HUB_OFFLINE=1과 같음)
+help-common-lora = 모델에 덧입힐 LoRA(화풍·인물 등을 더하는 작은 추가 파일): .safetensors 파일(kohya/A1111 또는 diffusers 형식)이나 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름/파일.safetensors)이며, 뒤에 쌍점과 세기를 붙일 수 있습니다(기본 1.0). 여러 번 쓸 수 있습니다
 help-common-device = 계산할 장치 (cpu: 일반 컴퓨터, cuda/metal: 그래픽 카드)
 help-common-dtype = 메모리에 올릴 가중치의 정밀도: f32(정확함) 또는 f16(메모리 절반; CPU에서는 계산이 f32로 이루어져 그림이 아주 조금만 달라짐). bf16은 그래픽 카드용
 help-common-styles-dir = 내 화풍 파일을 더 둔 폴더 (사용자 설정 폴더 말고 추가로)

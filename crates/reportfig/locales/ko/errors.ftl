@@ -215,3 +215,37 @@ checkpoint-shape-mismatch = 체크포인트 { $path }의 텐서 { $key }은(는)
     .hint = 다른 구조의 모델로 만든 체크포인트입니다. --model-config에 이 체크포인트를 만든 원래 모델의 폴더나 미리 정한 모델을 적어 주세요
 checkpoint-config-not-cached = 인터넷 없이 실행 중인데, 체크포인트 { $path }은(는) { $arch } 모델이고 그 계열의 미리 정한 모델 { $preset }({ $repo })의 설정 파일이 내려받은 파일 보관 폴더에 없습니다
     .hint = 한 번만 --offline 없이 실행하세요(설정과 토크나이저 파일만 10MB 이내로 내려받습니다). 또는 --model-config에 같은 계열의 diffusers 형식 폴더를 적어 주세요
+lora-wrong-family = { $path }은(는) { $lora }용 LoRA인데, 지금 모델은 { $model }입니다
+    .hint = { $model }용으로 만든 LoRA를 쓰거나, --model로 { $lora } 모델을 골라 주세요
+lora-read = LoRA 파일 { $path }을(를) 읽을 수 없습니다: { $reason }
+    .hint = 경로를 확인해 주세요. LoRA는 .safetensors 파일 하나입니다(내려받다 끊겼을 수 있으면 다시 내려받아 주세요)
+lora-empty = { $path }에는 LoRA 값(lora_down/lora_up 또는 lora_A/lora_B)이 없습니다
+    .hint = 모델 파일 전체나 임베딩(textual inversion)이 아니라 LoRA 파일인지 확인해 주세요
+lora-unknown-keys = { $path }에 reportfig가 합칠 수 없는 항목이 { $count }개 있습니다(예: `{ $keys }`)
+    .hint = reportfig는 kohya/A1111 형식(lora_unet_…, lora_te_…)과 diffusers/peft 형식(unet.….lora_A.weight)의 LoRA를 읽습니다. LoHa, LoKr, DoRA 파일은 지원하지 않습니다
+lora-incomplete = { $path }: `{ $key }`의 LoRA 짝 중 한쪽만 있어 파일이 온전하지 않습니다
+    .hint = 파일이 손상되었을 수 있습니다. 다시 내려받아 주세요
+lora-bad-pair = { $path }: `{ $key }`의 down 값 { $down }과(와) up 값 { $up }이(가) LoRA 짝으로 맞지 않습니다
+    .hint = 파일이 손상되었을 수 있습니다. 다시 내려받아 주세요
+lora-unmatched = { $path }에 모델의 { $target ->
+        [unet] 그림 생성망(UNet)
+        [text-encoder] 문장 해석기(텍스트 인코더)
+       *[text-encoder-2] 두 번째 문장 해석기(텍스트 인코더 2)
+    }에 없는 부분이 { $count }개 있습니다(예: `{ $keys }`)
+    .hint = 다른 모델용으로 만든 LoRA입니다. 이 모델 계열용으로 만든 LoRA를 써 주세요
+lora-shape = { $path }: `{ $key }`이(가) 크기 { $model }인 값을 크기 { $lora }인 LoRA로 바꾸려 합니다
+    .hint = 크기가 다른 모델용 LoRA입니다. 이 모델용으로 만든 LoRA를 써 주세요
+lora-bad-metadata = { $path }: { $what }
+    .hint = 파일 머리말이 reportfig가 합칠 수 있는 LoRA 형식이 아닙니다
+lora-spec-empty = --lora 값이 비어 있습니다
+    .hint = .safetensors 파일이나 Hugging Face 저장소 아이디를 적어 주세요. 세기도 붙일 수 있습니다: --lora 내스타일.safetensors:0.8
+lora-spec-bad-weight = `{ $spec }`의 LoRA 세기 `{ $weight }`이(가) -{ $max }에서 { $max } 사이의 숫자가 아닙니다
+    .hint = 파일또는저장소:세기 모양으로 적어 주세요(예: city.safetensors:0.8). 세기를 빼면 1.0입니다
+lora-spec-not-found = LoRA 파일 { $path }이(가) 없습니다
+    .hint = 경로를 확인하거나, latent-consistency/lcm-lora-sdv1-5 같은 Hugging Face 저장소 아이디를 적어 주세요
+lora-spec-not-safetensors = { $path }은(는) .safetensors 파일이 아닙니다
+    .hint = reportfig는 .safetensors 형식의 LoRA만 읽습니다
+lora-spec-ambiguous = { $path } 폴더에 .safetensors 파일이 { $count }개 있어 어느 LoRA인지 알 수 없습니다
+    .hint = 파일 이름까지 적어 주세요: --lora { $path }/파일이름.safetensors
+lora-spec-hub-missing-file = Hugging Face 저장소 { $repo }에 { $file } 파일이 없습니다
+    .hint = 저장소 안의 LoRA 파일 이름까지 적어 주세요: --lora { $repo }/파일이름.safetensors (저장소의 파일 목록에서 확인할 수 있습니다)

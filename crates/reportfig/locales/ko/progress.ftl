@@ -7,6 +7,7 @@ progress-bar = { $label } { $pos }/{ $len } { $bar } { $elapsed } 지남
 progress-bar-eta = { $label } { $pos }/{ $len } { $bar } { $elapsed } 지남, 약 { $eta } 남음
 
 stage-loading-model = 그림 모델 { $name } 불러오는 중
+note-lora-merged = LoRA { $name }을(를) 세기 { $weight }(으)로 합쳤습니다
 note-model-loaded = 모델을 { $seconds }초 만에 불러왔습니다
 stage-loading-translator = 번역 모델 { $name } 불러오는 중
 note-translator-loaded = 번역 모델을 { $seconds }초 만에 불러왔습니다

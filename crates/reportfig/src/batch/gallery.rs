@@ -469,6 +469,7 @@ mod tests {
             steps: 4,
             guidance: 0.0,
             sampler: None,
+            loras: Vec::new(),
             sha256: String::new(),
             seconds: None,
             up_to_date: true,

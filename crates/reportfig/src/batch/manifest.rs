@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use reportfig_engine::pipeline::scheduler::SamplerKind;
+use reportfig_engine::request::AppliedLora;
 
 use super::{changed_fields, BatchError, Existing, FigureStore, Plan};
 
@@ -49,6 +50,9 @@ pub struct ManifestEntry {
     pub guidance: f64,
     /// `null`: the model's own scheduler config.
     pub sampler: Option<SamplerKind>,
+    /// LoRAs merged into the model (name, source, SHA-256, weight), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loras: Vec<AppliedLora>,
     pub sha256: String,
     /// Wall time to make the image, when known (made by this run, or carried over from the
     /// previous manifest while the file is unchanged).
@@ -135,6 +139,7 @@ pub fn build_manifest(
             steps: r.steps,
             guidance: r.guidance,
             sampler: r.sampler,
+            loras: r.loras,
             sha256,
             seconds,
             up_to_date,

@@ -496,6 +496,7 @@ pub fn changed_fields(old: &GenerationRequest, new: &GenerationRequest) -> Vec<&
     );
     check(old.seed == new.seed, "seed");
     check(old.sampler == new.sampler, "sampler");
+    check(old.loras == new.loras, "LoRA");
     check(
         old.model == new.model && old.model_revision == new.model_revision,
         "model",

@@ -25,7 +25,7 @@ use crate::output::{self, OutputError};
 use crate::style::StyleLibrary;
 use crate::translate::{self, CaptionTranslator, English, TranslateOptions};
 use reportfig_engine::pipeline::{Pipeline, Progress};
-use reportfig_engine::request::GenerationRequest;
+use reportfig_engine::request::{AppliedLora, GenerationRequest};
 
 /// `batch`'s checked options.
 #[derive(Debug, Clone)]
@@ -105,27 +105,54 @@ impl FigureStore for OutputStore {
 }
 
 /// The loaded pipeline as a batch renderer: the model loads once for the whole run.
-pub struct PipelineRenderer {
+pub struct PipelineRenderer<'a> {
     pipeline: Pipeline,
+    /// The LoRAs merged into `pipeline`.
+    loras: Vec<AppliedLora>,
+    /// Loads the model again with other LoRAs (figures whose styles name different ones).
+    reload: Option<LoraReload<'a>>,
     /// Prompt words the text encoder could not read, per file, reported after the run.
     pub dropped: Vec<(String, Vec<String>)>,
 }
 
-impl PipelineRenderer {
+/// Loads the model with the given LoRAs merged in.
+pub type LoraReload<'a> = Box<dyn FnMut(&[AppliedLora]) -> anyhow::Result<Pipeline> + 'a>;
+
+impl<'a> PipelineRenderer<'a> {
+    /// A renderer for requests without LoRAs.
     pub fn new(pipeline: Pipeline) -> Self {
         Self {
             pipeline,
+            loras: Vec::new(),
+            reload: None,
             dropped: Vec::new(),
+        }
+    }
+
+    /// A renderer whose `pipeline` has `loras` merged in, loading the model again through
+    /// `reload` when a request asks for other LoRAs.
+    pub fn with_loras(pipeline: Pipeline, loras: Vec<AppliedLora>, reload: LoraReload<'a>) -> Self {
+        Self {
+            loras,
+            reload: Some(reload),
+            ..Self::new(pipeline)
         }
     }
 }
 
-impl FigureRenderer for PipelineRenderer {
+impl FigureRenderer for PipelineRenderer<'_> {
     fn render(
         &mut self,
         request: &GenerationRequest,
         progress: &mut dyn FnMut(StepProgress),
     ) -> Result<image::RgbImage, String> {
+        if request.loras != self.loras {
+            let Some(reload) = self.reload.as_mut() else {
+                return Err("the model was loaded without this figure's LoRAs".into());
+            };
+            self.pipeline = reload(&request.loras).map_err(|e| e.to_string())?;
+            self.loras = request.loras.clone();
+        }
         let made = self
             .pipeline
             .generate(request, &mut |p| {
@@ -307,7 +334,26 @@ pub fn run(
     }
 
     let mut pipeline_renderer = if plan.to_generate() > 0 {
-        Some(PipelineRenderer::new(model.load(&opts.model, reporter)?))
+        // Loaded with the LoRAs of the first figure to make; others load it again.
+        let first = plan
+            .figures
+            .iter()
+            .find(|f| f.action.generates())
+            .map(|f| f.job.request.loras.clone())
+            .unwrap_or_default();
+        let pipeline = model.load(&opts.model, &first, reporter)?;
+        let reload = |loras: &[AppliedLora]| {
+            model.load(
+                &opts.model,
+                loras,
+                &mut crate::commands::Recorder::default(),
+            )
+        };
+        Some(PipelineRenderer::with_loras(
+            pipeline,
+            first,
+            Box::new(reload),
+        ))
     } else {
         None
     };
@@ -397,7 +443,7 @@ fn model_for_plan(
                     "note-plan-model-not-downloaded",
                     name = source.display_name()
                 )));
-                Ok(ResolvedModel::unresolved(source, p.family))
+                Ok(ResolvedModel::unresolved_with(source, p.family, opts))
             }
             (_, None) => Err(BadInput(msg!(
                 "batch-dry-run-not-in-cache",

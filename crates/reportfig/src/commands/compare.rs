@@ -24,7 +24,8 @@ use crate::style::{SamplerChoice, StyleLibrary};
 use crate::tr;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
-use reportfig_engine::request::GenerationRequest;
+use reportfig_engine::pipeline::Pipeline;
+use reportfig_engine::request::{AppliedLora, GenerationRequest};
 
 /// The settings `--vary` can compare.
 pub const VARY_AXES: [&str; 4] = ["steps", "guidance", "sampler", "model"];
@@ -703,13 +704,22 @@ pub fn run(
     let mut images: Vec<Vec<Option<RgbImage>>> = vec![vec![None; columns]; rows];
     let mut done = 0;
     for (name, model) in &models {
-        let mut pipeline = model.load(&opts.model, reporter)?;
+        // Loaded again only when a cell's styles name other LoRAs than the last cell's.
+        let mut loaded: Option<(Vec<AppliedLora>, Pipeline)> = None;
         for r in 0..rows {
             for c in 0..columns {
                 if cells[r][c].model != *name {
                     continue;
                 }
                 let req = &requests[r][c];
+                let pipeline = match loaded {
+                    Some((ref loras, ref mut p)) if *loras == req.loras => p,
+                    _ => {
+                        loaded = None;
+                        let p = model.load(&opts.model, &req.loras, reporter)?;
+                        &mut loaded.insert((req.loras.clone(), p)).1
+                    }
+                };
                 done += 1;
                 reporter.event(Event::Stage(msg!(
                     "stage-compare-cell",

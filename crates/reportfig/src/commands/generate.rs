@@ -74,7 +74,7 @@ pub fn run(
         reporter.event(Event::Warning(n));
     }
 
-    let mut pipeline = model.load(&opts.model, reporter)?;
+    let mut pipeline = model.load(&opts.model, &request.loras, reporter)?;
     let made = pipeline.generate(&request, &mut |p| reporter.event(Event::Pipeline(p)))?;
     if !made.dropped_words.is_empty() {
         reporter.event(Event::Warning(session::dropped_words_warning(

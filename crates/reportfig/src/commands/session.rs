@@ -1,10 +1,12 @@
 //! What generate, batch and compare share: turning a caption and the user's settings into a
 //! checked `GenerationRequest`, and opening a model once.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use crate::commands::{BadInput, Event, Reporter};
 use crate::i18n::Message;
+use crate::lora::{self, LoraSpec, ResolvedLora};
 use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
 use crate::msg;
@@ -13,11 +15,12 @@ use crate::style::{compose, SamplerChoice, StyleLibrary};
 use crate::translate::{has_hangul, English};
 use reportfig_engine::family::ModelFamily;
 use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
+use reportfig_engine::pipeline::lora::{Lora, LoraError};
 use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::pipeline::text::ClipTokenizer;
-use reportfig_engine::pipeline::{LoadOptions, Pipeline};
-use reportfig_engine::request::GenerationRequest;
+use reportfig_engine::pipeline::{LoadOptions, Pipeline, PipelineError};
 use reportfig_engine::request::MAX_GUIDANCE;
+use reportfig_engine::request::{AppliedLora, GenerationRequest};
 
 /// Where the model comes from and how it runs.
 #[derive(Debug, Clone)]
@@ -26,6 +29,8 @@ pub struct ModelOptions {
     pub model: String,
     /// As typed after `--model-config`: the configs of a single-file checkpoint.
     pub model_config: Option<String>,
+    /// `--lora`, in order; they come after (and win over) a style's LoRAs.
+    pub loras: Vec<LoraSpec>,
     pub hub: HubOptions,
     pub load: LoadOptions,
     /// Where "shown once" markers live (licence notices); `None` shows them every time.
@@ -54,6 +59,13 @@ pub struct ResolvedModel {
     /// Set when the model was distilled for latent-consistency sampling.
     pub lcm: Option<LcmKind>,
     tokenizer: Option<ClipTokenizer>,
+    /// `--lora`, as given.
+    cli_loras: Vec<LoraSpec>,
+    /// LoRA files found and read so far, by source as written: `--lora`'s when the model is
+    /// resolved, a style's when a request first uses it.
+    loras: RefCell<Vec<ResolvedLora>>,
+    /// Where hub LoRAs come from.
+    hub: HubOptions,
 }
 
 /// How a model was made for latent-consistency (LCM) sampling. Such a model needs the `lcm`
@@ -168,6 +180,16 @@ pub fn resolve_model(
     };
     let tokenizer = ClipTokenizer::from_dir(&files.tokenizer).ok();
     let lcm = detect_lcm(&files, preset)?;
+    let mut loras = Vec::new();
+    for spec in &opts.loras {
+        if !loras
+            .iter()
+            .any(|l: &ResolvedLora| l.record.source == spec.source)
+        {
+            let mut progress = crate::commands::models::download_reporter(reporter);
+            loras.push(lora::resolve(spec, &opts.hub, &mut progress)?);
+        }
+    }
     Ok(ResolvedModel {
         source,
         files,
@@ -175,6 +197,9 @@ pub fn resolve_model(
         preset,
         lcm,
         tokenizer,
+        cli_loras: opts.loras.clone(),
+        loras: RefCell::new(loras),
+        hub: opts.hub.clone(),
     })
 }
 
@@ -250,12 +275,74 @@ impl ResolvedModel {
             preset,
             lcm,
             tokenizer: None,
+            cli_loras: Vec::new(),
+            loras: RefCell::new(Vec::new()),
+            // A dry run downloads nothing: hub LoRAs are found in the cache or not at all.
+            hub: HubOptions {
+                offline: true,
+                ..HubOptions::new(PathBuf::new())
+            },
         }
     }
 
+    /// An unresolved model with `--lora` (for `batch --dry-run`): local LoRAs are read, hub
+    /// ones found in `hub`'s cache without the network.
+    pub fn unresolved_with(
+        source: ModelSource,
+        family: ModelFamily,
+        opts: &ModelOptions,
+    ) -> ResolvedModel {
+        ResolvedModel {
+            cli_loras: opts.loras.clone(),
+            hub: HubOptions {
+                offline: true,
+                ..opts.hub.clone()
+            },
+            ..Self::unresolved(source, family)
+        }
+    }
+
+    /// The record of one LoRA a request uses (reading its file the first time).
+    fn lora_record(&self, spec: &LoraSpec) -> anyhow::Result<AppliedLora> {
+        let mut cache = self.loras.borrow_mut();
+        let found = match cache.iter().position(|l| l.record.source == spec.source) {
+            Some(i) => &cache[i],
+            None => {
+                let r = lora::resolve(spec, &self.hub, &mut |_| {})?;
+                cache.push(r);
+                &cache[cache.len() - 1]
+            }
+        };
+        Ok(AppliedLora {
+            weight: spec.weight,
+            ..found.record.clone()
+        })
+    }
+
+    /// The LoRAs of a request: the style's, then `--lora` (which replaces a style's weight
+    /// for the same file).
+    fn request_loras(&self, style: &[LoraSpec]) -> Result<Vec<AppliedLora>, BadInput> {
+        let mut specs: Vec<LoraSpec> = style.to_vec();
+        for s in &self.cli_loras {
+            match specs.iter_mut().find(|x| x.source == s.source) {
+                Some(x) => x.weight = s.weight,
+                None => specs.push(s.clone()),
+            }
+        }
+        specs
+            .iter()
+            .map(|s| {
+                self.lora_record(s)
+                    .map_err(|e| BadInput::from_error(e.as_ref()))
+            })
+            .collect()
+    }
+
+    /// Loads the model with `loras` (the records of [`build_request`]) merged in.
     pub fn load(
         &self,
         opts: &ModelOptions,
+        loras: &[AppliedLora],
         reporter: &mut dyn Reporter,
     ) -> anyhow::Result<Pipeline> {
         if self.files.files.is_empty() {
@@ -270,7 +357,35 @@ impl ResolvedModel {
             name = self.label()
         )));
         let t = std::time::Instant::now();
-        let p = Pipeline::load(&self.files, &opts.load)?;
+        let mut merged: Vec<Lora> = Vec::with_capacity(loras.len());
+        for a in loras {
+            let cache = self.loras.borrow();
+            let found = cache.iter().find(|l| l.record.source == a.source);
+            let Some(found) = found else {
+                anyhow::bail!("internal error: the LoRA {} was not read first", a.source);
+            };
+            let mut l = found.lora.clone();
+            l.weight = a.weight;
+            merged.push(l);
+            reporter.event(Event::Note(crate::msg!(
+                "note-lora-merged",
+                name = a.name.as_str(),
+                weight = a.weight.to_string()
+            )));
+        }
+        let p = match Pipeline::load_with_loras(&self.files, &merged, &opts.load) {
+            // The engine knows the family only from the weights; the app knows the model's.
+            Err(PipelineError::Lora(LoraError::WrongFamily { path, lora, .. })) => {
+                return Err(BadInput(crate::msg!(
+                    "lora-wrong-family",
+                    path = path.display().to_string(),
+                    lora = lora.display_name(),
+                    model = self.family.display_name()
+                ))
+                .into())
+            }
+            other => other?,
+        };
         reporter.event(Event::Note(crate::msg!(
             "note-model-loaded",
             seconds = format!("{:.1}", t.elapsed().as_secs_f64())
@@ -459,6 +574,12 @@ pub fn build_request(
             model: model.label(),
             model_revision: model.files.revision.clone(),
             crop_to_ratio: crop_ratio,
+            loras: model.request_loras(
+                composed
+                    .as_ref()
+                    .map(|c| c.loras.as_slice())
+                    .unwrap_or_default(),
+            )?,
         },
         notes,
     ))

@@ -27,6 +27,8 @@ pub struct ComposedPrompt {
     /// `None`: the model's own scheduler.
     pub sampler: Option<SamplerKind>,
     pub size: Option<SizeSpec>,
+    /// The styles' LoRAs in order (a later style's weight wins for the same file).
+    pub loras: Vec<crate::lora::LoraSpec>,
     /// Style phrases removed from the prompt to fit the token window, in the order they were
     /// removed; the CLI warns with them.
     pub dropped: Vec<String>,
@@ -309,6 +311,13 @@ pub fn compose(
         .find_map(|r| r.sampler)
         .and_then(SamplerChoice::kind);
     let size = resolved.iter().find_map(|r| r.size);
+    let mut loras: Vec<crate::lora::LoraSpec> = Vec::new();
+    for l in resolved.iter().flat_map(|r| r.loras) {
+        match loras.iter_mut().find(|x| x.source == l.source) {
+            Some(x) => x.weight = l.weight,
+            None => loras.push(l.clone()),
+        }
+    }
     let negative_has_no_effect = match guidance {
         Some(g) => negative_has_no_effect(g),
         None => family.is_distilled(),
@@ -323,6 +332,7 @@ pub fn compose(
         guidance,
         sampler,
         size,
+        loras,
         dropped,
         dropped_negative,
         negative_has_no_effect,

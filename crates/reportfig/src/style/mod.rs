@@ -31,9 +31,20 @@
 //! steps = 2
 //! guidance = 0.0
 //! sampler = "default"
+//!
+//! [sd15]
+//! loras = ["/shared/loras/city-flat.safetensors:0.8", "latent-consistency/lcm-lora-sdv1-5"]
 //! ```
 //!
 //! SDXL-Turbo applies `[sdxl]` then `[turbo]` (see [`ModelFamily::override_keys`]).
+//!
+//! `loras` (top level or in a family table, where it replaces the top-level list) names
+//! LoRAs as `--lora` does: a `.safetensors` path (relative paths are taken from the folder
+//! reportfig runs in, so shared styles should use absolute paths or hub repos) or a Hugging
+//! Face repo id (`org/name`, `org/name/file.safetensors`), each with an optional `:WEIGHT`
+//! (default 1.0). LoRAs are made for one family, so they usually belong in a family table.
+//! Stacked styles apply the LoRAs of each in order; `--lora` comes last and replaces a
+//! style's weight for the same file.
 
 pub mod builtin;
 pub mod compose;
@@ -48,6 +59,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::lora::LoraSpec;
 use crate::page::SizeSpec;
 pub use compose::{compose, estimate_clip_tokens, ComposedPrompt};
 pub use library::{default_user_styles_dir, LoadedStyle, StyleLibrary};
@@ -127,6 +139,8 @@ pub struct FamilyOverride {
     pub guidance: Option<f64>,
     pub sampler: Option<SamplerChoice>,
     pub size: Option<SizeSpec>,
+    /// Replaces the style's `loras` for this family.
+    pub loras: Option<Vec<LoraSpec>>,
 }
 
 /// One style as written in its file, after validation.
@@ -147,6 +161,8 @@ pub struct Style {
     pub sampler: Option<SamplerChoice>,
     /// `#rrggbb` colours, turned into colour words in the prompt.
     pub palette: Vec<String>,
+    /// LoRAs merged into the model for this style.
+    pub loras: Vec<LoraSpec>,
     /// Keyed by `sd15`, `sd21`, `sdxl`, `turbo`.
     pub overrides: BTreeMap<String, FamilyOverride>,
 }
@@ -164,6 +180,7 @@ pub struct ResolvedStyle<'a> {
     pub guidance: Option<f64>,
     pub sampler: Option<SamplerChoice>,
     pub size: Option<SizeSpec>,
+    pub loras: &'a [LoraSpec],
 }
 
 impl Style {
@@ -178,6 +195,7 @@ impl Style {
             guidance: self.guidance,
             sampler: self.sampler,
             size: self.size,
+            loras: &self.loras,
         };
         for key in family.override_keys() {
             if let Some(o) = self.overrides.get(*key) {
@@ -191,6 +209,9 @@ impl Style {
                 r.guidance = o.guidance.or(r.guidance);
                 r.sampler = o.sampler.or(r.sampler);
                 r.size = o.size.or(r.size);
+                if let Some(l) = &o.loras {
+                    r.loras = l;
+                }
             }
         }
         r

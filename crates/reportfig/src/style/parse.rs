@@ -13,11 +13,12 @@ use super::{
     Diagnostic, DiagnosticKind, FamilyOverride, SamplerChoice, Severity, Style, Title,
     CAPTION_SLOT, OVERRIDE_KEYS,
 };
+use crate::lora::LoraSpec;
 use crate::page::SizeSpec;
 use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::request::MAX_GUIDANCE;
 
-const TOP_KEYS: [&str; 15] = [
+const TOP_KEYS: [&str; 16] = [
     "name",
     "title",
     "category",
@@ -33,14 +34,16 @@ const TOP_KEYS: [&str; 15] = [
     "sd21",
     "sdxl",
     "turbo",
+    "loras",
 ];
-const FAMILY_KEYS: [&str; 6] = [
+const FAMILY_KEYS: [&str; 7] = [
     "prompt",
     "negative_prompt",
     "steps",
     "guidance",
     "sampler",
     "size",
+    "loras",
 ];
 const MAX_STEPS: i64 = 150;
 
@@ -254,6 +257,38 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// `loras = ["file.safetensors:0.8", "org/name"]`, each as `--lora` takes it.
+    fn loras(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Vec<LoraSpec> {
+        let DeValue::Array(items) = v.get_ref() else {
+            let t = type_name(v.get_ref());
+            self.invalid(
+                v.span(),
+                field,
+                format!("expected a list such as [\"city-flat.safetensors:0.8\"], found {t}"),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let Some(s) = self.string(field, item) else {
+                continue;
+            };
+            match s.parse::<LoraSpec>() {
+                Ok(spec) => out.push(spec),
+                Err(e) => {
+                    let first = e.to_string();
+                    let first = first.lines().next().unwrap_or_default().to_string();
+                    self.invalid(
+                        item.span(),
+                        field,
+                        format!("{first}; write FILE_OR_REPO or FILE_OR_REPO:WEIGHT"),
+                    )
+                }
+            }
+        }
+        out
+    }
+
     fn size(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Option<SizeSpec> {
         let s = self.string(field, v)?;
         match s.parse::<SizeSpec>() {
@@ -332,7 +367,7 @@ impl<'t> Parser<'t> {
             self.invalid(
                 v.span(),
                 key,
-                format!("expected a table `[{key}]` with prompt, negative_prompt, steps, guidance, sampler or size, found {t}"),
+                format!("expected a table `[{key}]` with prompt, negative_prompt, steps, guidance, sampler, size or loras, found {t}"),
             );
             return None;
         };
@@ -346,6 +381,7 @@ impl<'t> Parser<'t> {
                 "guidance" => o.guidance = self.guidance(&field, v),
                 "sampler" => o.sampler = self.sampler(&field, v),
                 "size" => o.size = self.size(&field, v),
+                "loras" => o.loras = Some(self.loras(&field, v)),
                 _ => self.unknown_key(k, Some(key), &FAMILY_KEYS),
             }
         }
@@ -446,6 +482,7 @@ impl<'t> Parser<'t> {
         let mut guidance = None;
         let mut sampler = None;
         let mut palette = Vec::new();
+        let mut loras = Vec::new();
         let mut overrides = BTreeMap::new();
         let mut name_span = None;
         for (k, v) in doc.get_ref().iter() {
@@ -481,6 +518,7 @@ impl<'t> Parser<'t> {
                 "guidance" => guidance = self.guidance("guidance", v),
                 "sampler" => sampler = self.sampler("sampler", v),
                 "palette" => palette = self.palette(v),
+                "loras" => loras = self.loras("loras", v),
                 k2 if OVERRIDE_KEYS.contains(&k2) => {
                     if let Some(o) = self.family_table(k2, v) {
                         overrides.insert(k2.to_string(), o);
@@ -594,6 +632,7 @@ impl<'t> Parser<'t> {
             guidance,
             sampler,
             palette,
+            loras,
             overrides,
         })
     }

@@ -117,6 +117,14 @@ pub fn render_show(
         opt(c.guidance.map(|g| format!("{g:?}"))),
         opt(c.sampler.map(|k| k.name()))
     )?;
+    if !c.loras.is_empty() {
+        let loras: Vec<String> = c
+            .loras
+            .iter()
+            .map(|l| format!("{}:{}", l.source, l.weight))
+            .collect();
+        writeln!(w, "  loras:    {}", loras.join(", "))?;
+    }
     writeln!(w, "  tokens: {} of {}", c.tokens, family.token_window())?;
     for note in &c.notes {
         writeln!(w, "  note: {note}")?;

@@ -360,7 +360,7 @@ fn markdown_copy_links_every_figure() {
 /// The real pipeline and store, with a renderer that raises the cancel flag (as Ctrl-C does)
 /// after `stop_after` images.
 struct CancellingRenderer<'a> {
-    inner: PipelineRenderer,
+    inner: PipelineRenderer<'a>,
     flag: &'a AtomicBool,
     made: &'a AtomicUsize,
     stop_after: usize,
@@ -393,6 +393,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     let opts = ModelOptions {
         model: tiny_turbo().display().to_string(),
         model_config: None,
+        loras: Vec::new(),
         hub: HubOptions::new(home.path().join("hf")),
         load: Default::default(),
         state_dir: None,
@@ -430,7 +431,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     let flag = AtomicBool::new(false);
     let made = AtomicUsize::new(0);
     let mut renderer = CancellingRenderer {
-        inner: PipelineRenderer::new(model.load(&opts, &mut rec).unwrap()),
+        inner: PipelineRenderer::new(model.load(&opts, &[], &mut rec).unwrap()),
         flag: &flag,
         made: &made,
         stop_after: 2,

@@ -232,7 +232,7 @@ fn offline_with_an_empty_cache_names_the_file_and_the_fetch_command() {
     assert!(r.stderr.contains("offline"), "{}", r.stderr);
     assert!(r.stderr.contains("model_index.json"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("reportfig models fetch sd-turbo"),
+        r.stderr.contains("reportfig models export sd-turbo"),
         "{}",
         r.stderr
     );

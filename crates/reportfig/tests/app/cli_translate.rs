@@ -68,7 +68,7 @@ fn a_missing_translator_offline_names_it_and_how_to_fetch_it() {
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
     assert!(r.stderr.contains("opus-mt-ko-en"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("reportfig models fetch opus-mt-ko-en"),
+        r.stderr.contains("reportfig models export opus-mt-ko-en"),
         "{}",
         r.stderr
     );

@@ -11,6 +11,7 @@ mod cli_generate;
 mod cli_korean;
 mod cli_lang;
 mod cli_lcm;
+mod cli_lora;
 mod cli_single_file;
 mod cli_translate;
 mod cli_ux;

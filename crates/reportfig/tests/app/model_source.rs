@@ -1786,3 +1786,77 @@ fn the_binary_refuses_a_lying_hub_with_one_line_and_exit_1() {
     );
     assert_eq!(hub.requests().len(), before);
 }
+
+/// A hub LoRA (`--lora org/name`, `--lora org/name/file.safetensors`) is fetched through the
+/// same cache code as models: diffusers' default file, or the file named; offline it is found
+/// in the cache; a repo without the file is refused with its name.
+#[test]
+fn hub_loras_download_into_the_cache_and_resolve_offline() {
+    let lora = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../engine/tests/golden/lora/sd15/kohya.safetensors"),
+    )
+    .unwrap();
+    let files: Files = [
+        ("pytorch_lora_weights.safetensors".to_string(), lora.clone()),
+        ("styles/other.safetensors".to_string(), lora.clone()),
+        ("README.md".to_string(), b"card".to_vec()),
+    ]
+    .into();
+    let hub = FakeHub::start("latent-consistency/lcm-lora-sdv1-5", SHA, files, None);
+    let cache = tempfile::tempdir().unwrap();
+    let spec = |s: &str| s.parse::<reportfig::lora::LoraSpec>().unwrap();
+    let got = reportfig::lora::resolve(
+        &spec("latent-consistency/lcm-lora-sdv1-5:0.8"),
+        &online(cache.path(), &hub),
+        &mut quiet(),
+    )
+    .unwrap();
+    assert_eq!(got.record.name, "lcm-lora-sdv1-5");
+    assert_eq!(got.record.weight, 0.8);
+    assert_eq!(got.record.sha256, crate::common::sha256_hex(&lora));
+    let snapshot = cache
+        .path()
+        .join("models--latent-consistency--lcm-lora-sdv1-5/snapshots")
+        .join(SHA);
+    assert_eq!(
+        got.lora.path,
+        snapshot.join("pytorch_lora_weights.safetensors")
+    );
+    assert!(
+        !snapshot.join("README.md").exists(),
+        "only the LoRA is downloaded"
+    );
+
+    let named = reportfig::lora::resolve(
+        &spec("latent-consistency/lcm-lora-sdv1-5/styles/other.safetensors"),
+        &online(cache.path(), &hub),
+        &mut quiet(),
+    )
+    .unwrap();
+    assert_eq!(named.record.name, "other");
+    assert_eq!(named.lora.path, snapshot.join("styles/other.safetensors"));
+
+    let again = reportfig::lora::resolve(
+        &spec("latent-consistency/lcm-lora-sdv1-5"),
+        &offline(cache.path()),
+        &mut quiet(),
+    )
+    .unwrap();
+    assert_eq!(again.lora.path, got.lora.path);
+
+    let err = reportfig::lora::resolve(
+        &spec("latent-consistency/lcm-lora-sdv1-5/missing.safetensors"),
+        &online(cache.path(), &hub),
+        &mut quiet(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("missing.safetensors"), "{err}");
+    assert!(
+        matches!(
+            err.downcast_ref::<reportfig::lora::LoraSpecError>(),
+            Some(reportfig::lora::LoraSpecError::HubMissingFile { .. })
+        ),
+        "{err}"
+    );
+}

@@ -29,6 +29,7 @@ fn request() -> GenerationRequest {
         model: "sd-turbo".to_string(),
         model_revision: Some("b261bac6fd2cf515557d5d0707481eafa0485ec2".to_string()),
         crop_to_ratio: None,
+        loras: Vec::new(),
         caption_en: None,
         translated_by: None,
     }
@@ -49,6 +50,7 @@ fn korean_request() -> GenerationRequest {
         model: "./models/내 모델".to_string(),
         model_revision: None,
         crop_to_ratio: None,
+        loras: Vec::new(),
         caption_en: None,
         translated_by: None,
     }
