@@ -93,7 +93,7 @@ pub fn parse_sampler(s: &str) -> Result<SamplerChoice, String> {
 
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
-    #[arg(long, short = 'm', default_value = "sd-turbo")]
+    #[arg(long, short = 'm', default_value_t = default_model())]
     pub model: String,
     #[arg(long, value_name = "DIR")]
     pub model_config: Option<String>,
@@ -244,7 +244,7 @@ pub enum StylesCommand {
             default_value = "Smart traffic signals at a busy city intersection"
         )]
         caption: String,
-        #[arg(long, short = 'm', default_value = "sd-turbo")]
+        #[arg(long, short = 'm', default_value_t = default_model())]
         model: String,
         #[arg(long, value_name = "DIR")]
         styles_dir: Option<PathBuf>,
@@ -291,6 +291,11 @@ pub enum ModelsCommand {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+}
+
+/// The preset `--model` falls back to: `default_model` in configs/presets.toml.
+fn default_model() -> String {
+    reportfig::model::presets::default_preset().name.clone()
 }
 
 /// The language `--lang` asks for, read before clap parses, since clap's help and errors are

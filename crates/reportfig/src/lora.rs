@@ -174,32 +174,12 @@ pub fn resolve(
             revision,
             file,
         } => {
-            let wanted = file.clone().unwrap_or_else(|| DEFAULT_HUB_FILE.to_string());
-            let one_of = [wanted.as_str()];
-            let req = RepoFilesRequest {
-                repo: &repo,
-                revision: &revision,
-                fetch_name: spec.source.clone(),
-                what: "LoRA",
-                required: &[],
-                one_of: &one_of,
-            };
-            let snapshot =
-                source::resolve_repo_files(&req, hub, progress).map_err(|e| match e {
-                    // The hub's message speaks of a diffusers model; for a LoRA the fix is a file name.
-                    source::SourceError::RepoMissingFile { .. } => {
-                        anyhow::Error::from(LoraSpecError::HubMissingFile {
-                            repo: repo.clone(),
-                            file: wanted.clone(),
-                        })
-                    }
-                    other => other.into(),
-                })?;
+            let found = fetch_hub(spec, &repo, &revision, file.as_deref(), hub, progress)?;
             let name = match &file {
                 Some(f) => stem(Path::new(f)),
                 None => repo.rsplit('/').next().unwrap_or(&repo).to_string(),
             };
-            (snapshot.join(&wanted), name)
+            (found.snapshot.join(&found.file), name)
         }
     };
     let lora = Lora::open(&LoraFile {
@@ -215,6 +195,68 @@ pub fn resolve(
         },
         lora,
     })
+}
+
+/// A hub LoRA in the cache: its repo and revision, the snapshot folder and the file in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubLora {
+    pub repo: String,
+    pub revision: String,
+    pub snapshot: PathBuf,
+    pub file: String,
+}
+
+fn fetch_hub(
+    spec: &LoraSpec,
+    repo: &str,
+    revision: &str,
+    file: Option<&str>,
+    hub: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> anyhow::Result<HubLora> {
+    let wanted = file.unwrap_or(DEFAULT_HUB_FILE).to_string();
+    let one_of = [wanted.as_str()];
+    let req = RepoFilesRequest {
+        repo,
+        revision,
+        fetch_name: spec.source.clone(),
+        what: "LoRA",
+        required: &[],
+        one_of: &one_of,
+    };
+    let snapshot = source::resolve_repo_files(&req, hub, progress).map_err(|e| match e {
+        // The hub's message speaks of a diffusers model; for a LoRA the fix is a file name.
+        source::SourceError::RepoMissingFile { .. } => {
+            anyhow::Error::from(LoraSpecError::HubMissingFile {
+                repo: repo.to_string(),
+                file: wanted.clone(),
+            })
+        }
+        other => other.into(),
+    })?;
+    Ok(HubLora {
+        repo: repo.to_string(),
+        revision: revision.to_string(),
+        snapshot,
+        file: wanted,
+    })
+}
+
+/// Where a hub LoRA's file is in the cache (downloading it unless offline), for bundles;
+/// `None` for a LoRA that is a local file.
+pub fn hub_lora(
+    spec: &LoraSpec,
+    hub: &HubOptions,
+    progress: &mut dyn FnMut(DownloadEvent),
+) -> anyhow::Result<Option<HubLora>> {
+    match place(&spec.source)? {
+        Place::File(_) => Ok(None),
+        Place::Hub {
+            repo,
+            revision,
+            file,
+        } => fetch_hub(spec, &repo, &revision, file.as_deref(), hub, progress).map(Some),
+    }
 }
 
 fn expand_home(p: &Path) -> PathBuf {

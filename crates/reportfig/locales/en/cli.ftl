@@ -23,7 +23,7 @@ help-common-translator = Translator for captions with Korean: a preset (opus-mt-
 help-common-no-translate = Send captions to the model as typed, without translating Korean
 help-common-glossary = Your own glossary (TOML: "포항시" = "Pohang City"), on top of the built-in one
 help-common-no-glossary = Translate without any glossary (neither built-in nor your own)
-help-common-model = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), a local diffusers-layout folder, or a single-file checkpoint (.safetensors: SD 1.x, SD 2.x, SDXL base)
+help-common-model = A preset (sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), a local diffusers-layout folder, or a single-file checkpoint (.safetensors: SD 1.x, SD 2.x, SDXL base)
 help-common-model-config = For a single-file --model: the diffusers-layout folder, preset or repo whose configs, tokenizers and scheduler describe it (default: the preset of its detected family; only their small files are downloaded)
 help-common-offline = Use only files already downloaded (also: HF_HUB_OFFLINE=1)
 help-common-lora = A LoRA merged into the model: a .safetensors file (kohya/A1111 or diffusers) or a Hugging Face repo id (org/name or org/name/file.safetensors), with an optional weight after a colon (default 1.0); may be given more than once
@@ -168,7 +168,7 @@ help-models-fetch-examples =
       reportfig models fetch sd-turbo
       reportfig models fetch opus-mt-ko-en      # the Korean-English translator
       reportfig models fetch stabilityai/sdxl-turbo
-help-models-fetch-name = A preset (sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; translators opus-mt-ko-en, opus-mt-tc-big-ko-en) or a Hugging Face repo id
+help-models-fetch-name = A preset (sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; translators opus-mt-ko-en, opus-mt-tc-big-ko-en) or a Hugging Face repo id
 
 help-models-list-offline = Only look at the cache (this command never downloads anyway)
 help-models-fetch-offline = Refused (downloading needs the internet); the error then says how to bring models to a PC without internet

@@ -19,7 +19,7 @@ help-common-translator = 한국어 설명을 영어로 옮길 번역 모델: 미
 help-common-no-translate = 한국어 설명을 번역하지 않고 입력한 그대로 모델에 보냅니다
 help-common-glossary = 내 용어집 (TOML 파일: "포항시" = "Pohang City"), 기본 용어집에 더해 씁니다
 help-common-no-glossary = 용어집 없이 번역합니다 (기본 용어집도, 내 용어집도 쓰지 않음)
-help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), diffusers 형식의 내 컴퓨터 폴더, 또는 파일 하나로 된 체크포인트(.safetensors: SD 1.x, SD 2.x, SDXL 기본 모델)
+help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), diffusers 형식의 내 컴퓨터 폴더, 또는 파일 하나로 된 체크포인트(.safetensors: SD 1.x, SD 2.x, SDXL 기본 모델)
 help-common-model-config = --model이 파일 하나로 된 체크포인트일 때: 그 구조를 설명하는 설정·토크나이저·스케줄러가 든 diffusers 형식 폴더, 미리 정한 모델 또는 저장소 (기본값: 파일에서 알아낸 계열의 미리 정한 모델; 작은 설정 파일만 내려받음)
 help-common-offline = 이미 내려받은 파일만 씁니다 (인터넷을 쓰지 않음; HF_HUB_OFFLINE=1과 같음)
 help-common-lora = 모델에 덧입힐 LoRA(화풍·인물 등을 더하는 작은 추가 파일): .safetensors 파일(kohya/A1111 또는 diffusers 형식)이나 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름/파일.safetensors)이며, 뒤에 쌍점과 세기를 붙일 수 있습니다(기본 1.0). 여러 번 쓸 수 있습니다
@@ -164,7 +164,7 @@ help-models-fetch-examples =
       reportfig models fetch sd-turbo
       reportfig models fetch opus-mt-ko-en      # 한국어-영어 번역 모델
       reportfig models fetch stabilityai/sdxl-turbo
-help-models-fetch-name = 미리 정한 이름(sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en) 또는 Hugging Face 저장소 아이디
+help-models-fetch-name = 미리 정한 이름(sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en) 또는 Hugging Face 저장소 아이디
 
 help-models-list-offline = 내려받아 둔 파일만 봅니다 (이 명령은 원래 아무것도 내려받지 않습니다)
 help-models-fetch-offline = 받아들이지 않습니다 (내려받으려면 인터넷이 필요함). 대신 인터넷이 안 되는 컴퓨터로 모델을 옮기는 방법을 알려 드립니다

@@ -339,6 +339,26 @@ pub fn export(
         )));
         let files = source::resolve(&src, hub, &mut download_reporter(reporter))?;
         wanted.push(model_snapshot(&src, &files)?);
+        // A preset's LoRA (the default's LCM-LoRA) is part of the model.
+        for spec in src
+            .preset()
+            .map(presets::Preset::lora_specs)
+            .unwrap_or_default()
+        {
+            let found = crate::lora::hub_lora(&spec, hub, &mut download_reporter(reporter))?;
+            if let Some(l) = found {
+                let commit = folder_name(&l.snapshot);
+                wanted.push(SnapshotFiles {
+                    name: spec.source.clone(),
+                    kind: Kind::Lora,
+                    repo: l.repo,
+                    revision: l.revision,
+                    commit,
+                    snapshot: l.snapshot,
+                    files: vec![l.file],
+                });
+            }
+        }
     }
     if with_translator && !translator_named {
         let t = presets::default_translator();

@@ -118,6 +118,19 @@ fn detect_lcm(files: &ModelFiles, preset: Option<&Preset>) -> anyhow::Result<Opt
     Ok(lcm.then_some(LcmKind::Scheduler))
 }
 
+/// The LoRAs every request of a model uses: its preset's (an LCM-LoRA), then `--lora`, which
+/// replaces the weight of the same file.
+fn model_loras(preset: Option<&Preset>, cli: &[LoraSpec]) -> Vec<LoraSpec> {
+    let mut specs = preset.map(Preset::lora_specs).unwrap_or_default();
+    for s in cli {
+        match specs.iter_mut().find(|x| x.source == s.source) {
+            Some(x) => x.weight = s.weight,
+            None => specs.push(s.clone()),
+        }
+    }
+    specs
+}
+
 /// Parses `--model` and prints the licence notice of a non-commercial preset if it is due
 /// (see [`record_licence_notice`]).
 pub fn parse_model(
@@ -180,8 +193,9 @@ pub fn resolve_model(
     };
     let tokenizer = ClipTokenizer::from_dir(&files.tokenizer).ok();
     let lcm = detect_lcm(&files, preset)?;
+    let model_loras = model_loras(preset, &opts.loras);
     let mut loras = Vec::new();
-    for spec in &opts.loras {
+    for spec in &model_loras {
         if !loras
             .iter()
             .any(|l: &ResolvedLora| l.record.source == spec.source)
@@ -197,7 +211,7 @@ pub fn resolve_model(
         preset,
         lcm,
         tokenizer,
-        cli_loras: opts.loras.clone(),
+        cli_loras: model_loras,
         loras: RefCell::new(loras),
         hub: opts.hub.clone(),
     })
@@ -293,7 +307,7 @@ impl ResolvedModel {
         opts: &ModelOptions,
     ) -> ResolvedModel {
         ResolvedModel {
-            cli_loras: opts.loras.clone(),
+            cli_loras: model_loras(source.preset(), &opts.loras),
             hub: HubOptions {
                 offline: true,
                 ..opts.hub.clone()

@@ -43,6 +43,24 @@ pub struct Preset {
     /// `None`: the repo's own `scheduler_config.json` decides.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
+    /// LoRAs that are part of the preset (`repo[/file.safetensors][:weight]`, as `--lora`
+    /// takes them), merged in before any of the user's.
+    #[serde(default)]
+    pub loras: Vec<String>,
+}
+
+impl Preset {
+    /// The preset's LoRAs as `--lora` values. They are checked by the presets test, so a bad
+    /// one is a bug in the build.
+    pub fn lora_specs(&self) -> Vec<crate::lora::LoraSpec> {
+        self.loras
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .unwrap_or_else(|e| panic!("preset {}: bad LoRA {s:?}: {e}", self.name))
+            })
+            .collect()
+    }
 }
 
 /// One known translator (Korean captions into English prompts).
@@ -136,7 +154,11 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 /// The preset whose repo is `repo` (`org/name`, ASCII case ignored as the hub does), so a
 /// model named by repo id still gets its licence notice.
 pub fn find_by_repo(repo: &str) -> Option<&'static Preset> {
-    all().iter().find(|p| p.repo.eq_ignore_ascii_case(repo))
+    // A preset that adds LoRAs is not what the bare repo is (sd15-lcm is SD 1.5 plus more).
+    all()
+        .iter()
+        .filter(|p| p.loras.is_empty())
+        .find(|p| p.repo.eq_ignore_ascii_case(repo))
 }
 
 /// Every translator preset, in file order.
@@ -228,6 +250,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "sd15-lcm",
                 "sd-turbo",
                 "sdxl-turbo",
                 "sd15",
@@ -236,7 +259,14 @@ mod tests {
                 "lcm-dreamshaper"
             ]
         );
-        assert_eq!(default_preset().name, "sd-turbo");
+        // The default must be free for commercial use: a press release may count as one.
+        assert_eq!(default_preset().name, "sd15-lcm");
+        assert!(!default_preset().non_commercial);
+        assert_eq!(default_preset().lora_specs().len(), 1);
+        assert_eq!(
+            find_by_repo("stable-diffusion-v1-5/stable-diffusion-v1-5").map(|p| p.name.as_str()),
+            Some("sd15")
+        );
         for p in all() {
             assert!(p.repo.split('/').count() == 2, "{}", p.repo);
             assert!(p.width % 8 == 0 && p.height % 8 == 0);

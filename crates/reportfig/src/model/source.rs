@@ -1340,7 +1340,11 @@ pub fn list_models(opts: &HubOptions) -> ModelsList {
             guidance: p.guidance,
             sampler: p.sampler.map(|k| k.name().to_string()),
             default: p.name == default,
-            in_cache: resolve(&ModelSource::Preset(p), &offline, &mut |_| {}).is_ok(),
+            // A preset's LoRA is part of it: without it the model is not ready offline.
+            in_cache: resolve(&ModelSource::Preset(p), &offline, &mut |_| {}).is_ok()
+                && p.lora_specs()
+                    .iter()
+                    .all(|spec| crate::lora::hub_lora(spec, &offline, &mut |_| {}).is_ok()),
         })
         .collect();
     ModelsList {

@@ -238,3 +238,68 @@ fn offline_messages_name_the_export_route_and_the_download_size() {
         r.stderr
     );
 }
+
+/// The default preset is SD 1.5 with the LCM-LoRA from its own repo: a fake cache holding a
+/// tiny SD 1.5 under SD 1.5's repo and a tiny LoRA under the LCM-LoRA's makes a picture with
+/// no `--model` at all, with LCM's settings and the LoRA recorded, and its bundle carries both.
+#[test]
+fn the_default_preset_is_sd15_with_its_lcm_lora_and_travels_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("sd15");
+    write_tiny_model(&model, TinyFamily::Sd15).unwrap();
+    let lora = dir.path().join("lcm-lora");
+    std::fs::create_dir_all(&lora).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../engine/tests/golden/lora/sd15/kohya.safetensors"),
+        lora.join("pytorch_lora_weights.safetensors"),
+    )
+    .unwrap();
+    let cache = dir.path().join("cache");
+    let preset = presets::default_preset();
+    cache_from_folder(&cache, &preset.repo, &preset.revision, &model);
+    let lora_repo = preset.loras[0].split(':').next().unwrap();
+    cache_from_folder(&cache, lora_repo, "main", &lora);
+
+    let r = ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &cache)
+        .args(["generate", "a bus stop", "--size", "64x64", "--seed", "2"])
+        .args(["--offline", "-o", "default.png"]));
+    assert!(!r.stderr.contains("non-commercial"), "{}", r.stderr);
+    let text = reportfig::output::read_parameters(&dir.path().join("default.png"))
+        .unwrap()
+        .unwrap();
+    assert!(
+        text.contains("<lora:lcm-lora-sdv1-5:1>")
+            && text.contains("Steps: 4")
+            && text.contains("Sampler: LCM")
+            && text.contains("CFG scale: 1"),
+        "{text}"
+    );
+
+    let stick = dir.path().join("stick");
+    let r = ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &cache)
+        .args([
+            "models",
+            "export",
+            &preset.name,
+            "--no-translator",
+            "--offline",
+        ])
+        .arg(&stick));
+    assert!(r.stdout.contains(lora_repo), "{}", r.stdout);
+    let other = dir.path().join("other-pc");
+    ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &other)
+        .args(["models", "import"])
+        .arg(&stick));
+    ok(reportfig_in(dir.path())
+        .env("HF_HUB_CACHE", &other)
+        .args(["generate", "a bus stop", "--size", "64x64", "--seed", "2"])
+        .args(["--offline", "-o", "there.png"]));
+    assert_eq!(
+        std::fs::read(dir.path().join("default.png")).unwrap(),
+        std::fs::read(dir.path().join("there.png")).unwrap()
+    );
+}

@@ -614,6 +614,7 @@ fn models_list_shows_licences_sizes_and_cache_state() {
     assert_eq!(
         cached,
         [
+            ("sd15-lcm", false),
             ("sd-turbo", true),
             ("sdxl-turbo", false),
             ("sd15", false),
@@ -624,9 +625,14 @@ fn models_list_shows_licences_sizes_and_cache_state() {
     );
     let text = render_models_list(&list, Lang::En);
     let first = text.lines().nth(1).unwrap();
-    assert!(first.starts_with("sd-turbo (default)"), "{text}");
+    assert!(first.starts_with("sd15-lcm (default)"), "{text}");
     assert!(
-        first.contains("sai-nc-community") && first.contains("512x512") && first.ends_with("yes"),
+        first.contains("creativeml-openrail-m") && first.ends_with("no"),
+        "{text}"
+    );
+    let turbo = text.lines().nth(2).unwrap();
+    assert!(
+        turbo.contains("sai-nc-community") && turbo.contains("512x512") && turbo.ends_with("yes"),
         "{text}"
     );
     assert!(
@@ -639,7 +645,7 @@ fn models_list_shows_licences_sizes_and_cache_state() {
         "{text}"
     );
     let json = serde_json::to_value(&list).unwrap();
-    assert_eq!(json["models"][3]["licence"], "openrail++");
+    assert_eq!(json["models"][4]["licence"], "openrail++");
     assert_eq!(json["models"][0]["default"], true);
 }
 
@@ -1169,7 +1175,10 @@ fn models_fetch_downloads_and_reports() {
         ),
         "{text}"
     );
-    assert!(list_models(&opts).models[0].in_cache);
+    assert!(list_models(&opts)
+        .models
+        .iter()
+        .any(|m| m.name == "sd-turbo" && m.in_cache));
 
     let err = fetch(&src, &offline(cache.path()), &mut quiet()).unwrap_err();
     assert!(matches!(err, SourceError::FetchOffline));
