@@ -15,6 +15,7 @@ use crate::outline::OutlineError;
 use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
+use crate::title::TitleError;
 use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
@@ -32,6 +33,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     }
     if let Some(s) = e.downcast_ref::<SizeError>() {
         return size_error(s);
+    }
+    if let Some(t) = e.downcast_ref::<TitleError>() {
+        return title_error(t);
     }
     // A translator's download fails as a model's does (`#[error(transparent)]`).
     let source =
@@ -133,6 +137,40 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         );
     }
     msg!("untranslated", text = e.to_string())
+}
+
+fn title_error(e: &TitleError) -> Message {
+    match e {
+        TitleError::Empty => msg!("title-empty"),
+        TitleError::TooLong {
+            part,
+            text,
+            max_lines,
+            width,
+            min_px,
+            chars_per_line,
+        } => msg!(
+            "title-too-long",
+            part = part.name(),
+            text = text.as_str(),
+            lines = *max_lines,
+            width = *width,
+            px = *min_px,
+            chars = *chars_per_line
+        ),
+        TitleError::MissingGlyphs { font, missing } => msg!(
+            "title-missing-glyphs",
+            font = font.name(),
+            chars = missing
+                .iter()
+                .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TitleError::TooSmall { width, height } => {
+            msg!("title-too-small", width = *width, height = *height)
+        }
+    }
 }
 
 fn style_error(e: &StyleError) -> Message {

@@ -217,3 +217,26 @@ checkpoint-shape-mismatch = in the checkpoint { $path }, tensor { $key } has sha
     .hint = the checkpoint was made from another architecture: give --model-config the folder or preset of the model it was made from
 checkpoint-config-not-cached = offline: the checkpoint { $path } is { $arch }, and the configs of that family's preset { $preset } ({ $repo }) are not in the Hugging Face cache
     .hint = run once without --offline (only its config and tokenizer files are downloaded, under 10 MB), or give --model-config a diffusers-layout folder of the same family
+
+# Titles typeset on covers (--title) and `reportfig retitle`.
+title-empty = the title is empty
+    .hint = give the text after --title in quotes, e.g. --title "2026 Transport Plan"
+title-too-long = the { $part ->
+        [subtitle] subtitle
+       *[title] title
+    } "{ $text }" does not fit in { $lines } lines of a { $width }-pixel-wide picture, even at the smallest size ({ $px } px)
+    .hint = shorten it (about { $chars } Korean characters fit on a line) or move the details to --subtitle; a larger --size also gives more room
+title-missing-glyphs = the { $font } title font cannot draw { $chars }
+    .hint = remove those characters from the title, or use --title-font sans (it has every Hangul syllable)
+title-too-small = the picture ({ $width }x{ $height }) is too small for a title
+    .hint = titles need a picture of at least 64x64 pixels; choose a larger --size
+retitle-missing = { $path } does not exist
+    .hint = give the titled picture (cover.png) or its plain one (cover.untitled.png)
+retitle-not-ours = { $path } was not made by reportfig (it has no reportfig metadata), so it cannot be retitled
+    .hint = retitle works on pictures made by `reportfig generate`; to put a title on one, generate it with --title
+retitle-untitled-missing = { $path } is titled, but its plain picture { $untitled } is missing
+    .hint = a title can only be changed on the plain picture kept beside it; put { $untitled } back, or generate the picture again with the same --seed
+retitle-same-file = { $path } is the plain picture itself; the titled picture must go to another file
+    .hint = choose another name with -o
+retitle-would-replace = { $path } exists and is not a titled copy of this picture, so it is left as it is
+    .hint = choose another name with -o, or pass --force to replace it

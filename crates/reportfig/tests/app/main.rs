@@ -11,6 +11,7 @@ mod cli_generate;
 mod cli_korean;
 mod cli_lang;
 mod cli_single_file;
+mod cli_title;
 mod cli_translate;
 mod cli_ux;
 mod compare_sheet;

@@ -1,0 +1,181 @@
+//! Typeset titles end to end (`generate --title`, `retitle`) on the tiny turbo model: the
+//! picture under a title is the picture without one, pixel for pixel outside the title box.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use image::RgbImage;
+use reportfig::output::read_titled_metadata;
+use reportfig::title::{TitleBox, TitleLayout, TitleRecord};
+
+use crate::common::{self, ok, run};
+
+const CAPTION: &str = "Smart traffic signals at a busy city intersection";
+
+fn generate(dir: &Path, out: &str, extra: &[&str]) -> Command {
+    let mut cmd = common::reportfig_in(dir);
+    cmd.args(["generate", CAPTION, "--no-translate", "--model"])
+        .arg(common::tiny_turbo())
+        .args([
+            "--size", "192x128", "--steps", "1", "--seed", "11", "-o", out,
+        ])
+        .args(extra);
+    cmd
+}
+
+fn pixels(path: &Path) -> RgbImage {
+    image::open(path).unwrap().to_rgb8()
+}
+
+fn record(path: &Path) -> TitleRecord {
+    read_titled_metadata(path)
+        .unwrap()
+        .expect("reportfig metadata")
+        .1
+        .expect("a title record")
+}
+
+/// Pixels differing inside the box; panics on any difference outside it.
+fn changed_only_inside(a: &RgbImage, b: &RgbImage, area: TitleBox) -> usize {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let mut inside = 0;
+    for (x, y, p) in a.enumerate_pixels() {
+        let q = b.get_pixel(x, y);
+        if area.contains(x, y) {
+            inside += usize::from(p != q);
+        } else {
+            assert_eq!(
+                p, q,
+                "pixel ({x}, {y}) outside the title box {area:?} changed"
+            );
+        }
+    }
+    inside
+}
+
+#[test]
+fn a_title_changes_only_its_box_and_keeps_the_plain_picture_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(generate(dir.path(), "plain.png", &[]));
+    let r = ok(generate(
+        dir.path(),
+        "cover.png",
+        &["--title", "2026년 시민 참여 예산", "--subtitle", "교통국"],
+    ));
+    assert_eq!(r.stdout.trim(), "cover.png");
+    let plain = pixels(&dir.path().join("plain.png"));
+    // Same seed, same picture: the kept plain picture is the untitled run's.
+    assert_eq!(pixels(&dir.path().join("cover.untitled.png")), plain);
+    let rec = record(&dir.path().join("cover.png"));
+    assert_eq!(rec.spec.title, "2026년 시민 참여 예산");
+    assert_eq!(rec.spec.subtitle.as_deref(), Some("교통국"));
+    assert_eq!(rec.spec.layout, TitleLayout::Top);
+    assert_eq!(rec.untitled, "cover.untitled.png");
+    let titled = pixels(&dir.path().join("cover.png"));
+    let inked = changed_only_inside(&plain, &titled, rec.area);
+    // Hangul glyphs were drawn: a good part of the box is ink, band or shadow.
+    let area = (rec.area.width * rec.area.height) as usize;
+    assert!(inked * 20 > area, "{inked} of {area} pixels changed");
+    // The untitled file carries no title record; the request is the same.
+    let (plain_request, none) = read_titled_metadata(&dir.path().join("cover.untitled.png"))
+        .unwrap()
+        .unwrap();
+    assert!(none.is_none());
+    let (titled_request, _) = read_titled_metadata(&dir.path().join("cover.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(plain_request, titled_request);
+}
+
+#[test]
+fn a_title_too_long_is_refused_before_generating_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "지역 균형 발전을 위한 ".repeat(12);
+    let r = run(generate(dir.path(), "cover.png", &["--title", &long]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("does not fit in 3 lines"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: shorten it"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("seed"),
+        "refused before the seed note: {}",
+        r.stderr
+    );
+    let mut ko = generate(dir.path(), "cover.png", &["--title", &long]);
+    ko.env("LANG", "ko_KR.UTF-8");
+    let r = run(ko);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3줄 안에 들어가지 않습니다"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("제목을 줄여 주세요"), "{}", r.stderr);
+    let mut written = common::files(dir.path());
+    written.retain(|n| n != ".home");
+    assert!(written.is_empty(), "{written:?}");
+}
+
+#[test]
+fn retitle_sets_a_new_title_from_the_plain_picture_without_generating() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(generate(dir.path(), "cover.png", &["--title", "교통 계획"]));
+    let cover = dir.path().join("cover.png");
+    let untitled = dir.path().join("cover.untitled.png");
+    let first = pixels(&cover);
+    let untitled_bytes = std::fs::read(&untitled).unwrap();
+
+    // No model given: retitle reads the plain picture, it does not generate.
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args(["retitle", "cover.png", "--title", "2026년 교통 계획(최종)"])
+        .args(["--title-layout", "band", "--title-font", "serif"]);
+    let r = ok(cmd);
+    assert_eq!(r.stdout.trim(), "cover.png");
+    let rec = record(&cover);
+    assert_eq!(rec.spec.title, "2026년 교통 계획(최종)");
+    assert_eq!(rec.spec.layout, TitleLayout::Band);
+    assert_eq!(rec.backdrop, "band");
+    assert_eq!(rec.area.width, 192, "a band spans the width");
+    let second = pixels(&cover);
+    assert_ne!(first, second);
+    let plain = pixels(&untitled);
+    assert!(changed_only_inside(&plain, &second, rec.area) > 0);
+    assert_eq!(std::fs::read(&untitled).unwrap(), untitled_bytes);
+
+    // From the plain picture too, into the same titled file (one retitle made).
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args(["retitle", "cover.untitled.png", "--title", "교통 계획"]);
+    assert_eq!(ok(cmd).stdout.trim(), "cover.png");
+    assert_eq!(pixels(&cover), first, "same title, same pixels");
+
+    // A file of the titled name that is not a title of this picture is left alone.
+    std::fs::copy(&untitled, dir.path().join("other.png")).unwrap();
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args([
+        "retitle",
+        "cover.png",
+        "--title",
+        "새 제목",
+        "-o",
+        "other.png",
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not a titled copy"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(dir.path().join("other.png")).unwrap(),
+        untitled_bytes
+    );
+
+    // A picture reportfig did not make.
+    let foreign = dir.path().join("photo.png");
+    RgbImage::new(100, 100).save(&foreign).unwrap();
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args(["retitle", "photo.png", "--title", "제목"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("was not made by reportfig"),
+        "{}",
+        r.stderr
+    );
+}
