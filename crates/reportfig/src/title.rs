@@ -451,8 +451,8 @@ const INK: [u8; 3] = [20, 20, 24];
 const BAND_ALPHA: f32 = 0.72;
 
 /// Picks the text colour and backdrop from the picture under `area` and the style's palette
-/// (`#rrggbb` strings; empty for none). A quiet area (little spread in luminance) is read
-/// well with a shadow; a busy one gets a band.
+/// (`#rrggbb` strings; empty for none). A quiet area (little spread in luminance) that the
+/// text contrasts with is read well with a soft shadow; a busy or mid-tone one gets a band.
 pub fn choose_look(
     image: &RgbImage,
     area: TitleBox,
@@ -494,7 +494,11 @@ pub fn choose_look(
         }
         best
     };
-    let busy = spread > 0.12 || layout == TitleLayout::Band;
+    // A shadow only carries text on a quiet area that the text already contrasts with
+    // (WCAG 4.5:1 against its mean); a busy or mid-tone area gets a band.
+    let plain_text = best_text_on(mean);
+    let busy =
+        spread > 0.1 || contrast(luminance(plain_text), mean) < 4.5 || layout == TitleLayout::Band;
     if busy {
         // The band: the palette's first colour (a style's main colour), else dark or light
         // after the picture, so the band belongs to it.
@@ -512,7 +516,7 @@ pub fn choose_look(
             shadow,
         }
     } else {
-        let text = best_text_on(mean);
+        let text = plain_text;
         let shadow = if luminance(text) > 0.5 { INK } else { WHITE };
         Look {
             text,

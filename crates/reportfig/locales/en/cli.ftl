@@ -60,7 +60,7 @@ help-generate-examples =
       reportfig generate "City hall at night" --size slide-16x9 -o figures/
       reportfig generate "Riverside park at dawn" --model sd15 --seed 42
       reportfig generate "City hall" --model ./models/my-finetune
-      reportfig generate "시청 앞 광장의 봄" --style paper-cut --title "2026년 시정 업무 보고" -o cover.png
+      reportfig generate "City hall square" --title "2026년 업무 보고" -o cover.png
 help-generate-caption = What the image should show, in plain words (in quotes)
 help-generate-seed = Seed of the random noise: the same seed and settings give the same image (default: a random seed, printed so you can reuse it)
 help-generate-output = Output PNG file, or a folder to put it in (default: a name made from the caption and the seed, in this folder)
@@ -107,7 +107,7 @@ help-retitle = Change the title of a picture made with --title, without generati
 help-retitle-examples =
     Examples:
       reportfig retitle cover.png --title "2026 Transport Plan (final)"
-      reportfig retitle cover.untitled.png --title "교통 계획" --subtitle "2026년 12월" --title-layout band
+      reportfig retitle cover.png --title "교통 계획" --title-layout band
 help-retitle-file = The titled picture (cover.png) or its plain picture (cover.untitled.png)
 help-retitle-title = The new title
 help-retitle-output = Where to write the titled picture (default: the titled file of FILE)

@@ -56,7 +56,7 @@ help-generate-examples =
       reportfig generate "City hall at night" --size slide-16x9 -o figures/
       reportfig generate "Riverside park at dawn" --model sd15 --seed 42
       reportfig generate "City hall" --model ./models/my-finetune
-      reportfig generate "시청 앞 광장의 봄" --style paper-cut --title "2026년 시정 업무 보고" -o cover.png
+      reportfig generate "City hall square" --title "2026년 업무 보고" -o cover.png
 help-generate-caption = 그림에 담을 내용을 쉬운 말로 (따옴표 "…" 안에)
 help-generate-seed = 시드: 그림의 출발점이 되는 번호입니다. 같은 시드와 같은 설정이면 같은 그림이 나옵니다 (기본값: 임의의 번호, 다시 쓸 수 있게 화면에 표시)
 help-generate-output = 저장할 PNG 파일 이름, 또는 넣을 폴더 (기본값: 설명 문구와 시드로 지은 이름, 지금 폴더에)
@@ -99,11 +99,11 @@ help-compare-output = 비교표 PNG 파일 (기본값: 설명 문구로 지은 �
 help-compare-font = 비교표 글자에 쓸 TTF/OTF 글꼴 (기본값: 한국어가 되는 내장 나눔고딕)
 help-compare-force = 같은 이름의 파일이 있으면 바꿔 씁니다
 
-help-retitle = --title로 만든 그림의 제목을 그림을 다시 만들지 않고 바꿉니다
+help-retitle = 제목을 넣어 만든 그림(--title)의 제목을, 그림을 다시 만들지 않고 바꿉니다
 help-retitle-examples =
     예시:
       reportfig retitle cover.png --title "2026년 교통 계획(최종)"
-      reportfig retitle cover.untitled.png --title "교통 계획" --subtitle "2026년 12월" --title-layout band
+      reportfig retitle cover.png --title "교통 계획" --title-layout band
 help-retitle-file = 제목이 들어간 그림(cover.png) 또는 제목 없는 원본(cover.untitled.png)
 help-retitle-title = 새 제목
 help-retitle-output = 제목을 넣은 그림을 저장할 파일 (기본값: FILE의 제목 들어간 파일)
