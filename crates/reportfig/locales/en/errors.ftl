@@ -240,3 +240,5 @@ retitle-same-file = { $path } is the plain picture itself; the titled picture mu
     .hint = choose another name with -o
 retitle-would-replace = { $path } exists and is not a titled copy of this picture, so it is left as it is
     .hint = choose another name with -o, or pass --force to replace it
+batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"} makes this figure the cover, titled with the outline's first heading, but the outline has no heading
+    .hint = start the outline with a heading such as "# 2026 Transport Plan", or remove {"{"}cover{"}"}

@@ -238,3 +238,5 @@ retitle-same-file = { $path }은(는) 제목 없는 원본 자체입니다. 제�
     .hint = -o로 다른 이름을 정해 주세요
 retitle-would-replace = { $path } 파일이 이미 있고, 이 그림에 제목을 넣은 파일이 아니어서 그대로 두었습니다
     .hint = -o로 다른 이름을 정하거나, 바꿔 쓰려면 --force를 붙여 주세요
+batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"}는 이 그림을 표지로 만들고 개요의 첫 제목을 넣는 표시인데, 개요에 제목이 없습니다
+    .hint = 개요 맨 앞에 "# 2026년 교통 계획" 같은 제목을 쓰거나, {"{"}cover{"}"}를 지워 주세요

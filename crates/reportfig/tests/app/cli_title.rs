@@ -179,3 +179,58 @@ fn retitle_sets_a_new_title_from_the_plain_picture_without_generating() {
         r.stderr
     );
 }
+
+#[test]
+fn a_cover_in_an_outline_is_titled_with_the_first_heading_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = dir.path().join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 2026년 교통 계획\n\n그림: 시청 앞 광장의 아침 {cover}\n\n## 버스 전용 차로\n\n그림: 버스 전용 차로\n",
+    )
+    .unwrap();
+    let batch = || {
+        let mut cmd = common::reportfig_offline(dir.path());
+        cmd.arg("batch")
+            .arg(&outline)
+            .arg("--model")
+            .arg(common::tiny_turbo())
+            .args(["--size", "192x128", "--steps", "1", "--no-translate"]);
+        cmd
+    };
+    ok(batch());
+    let figures = dir.path().join("figures");
+    let mut names = common::files(&figures);
+    names.retain(|n| n.ends_with(".png"));
+    assert_eq!(names.len(), 3, "{names:?}");
+    let cover = figures.join(
+        names
+            .iter()
+            .find(|n| n.starts_with("01-") && !n.contains(".untitled"))
+            .unwrap(),
+    );
+    let rec = record(&cover);
+    assert_eq!(rec.spec.title, "2026년 교통 계획");
+    let plain = pixels(&figures.join(&rec.untitled));
+    assert!(changed_only_inside(&plain, &pixels(&cover), rec.area) > 0);
+    // The second figure is a plain one.
+    let other = figures.join(names.iter().find(|n| n.starts_with("02-")).unwrap());
+    assert!(read_titled_metadata(&other).unwrap().unwrap().1.is_none());
+    // A re-run finds everything up to date (the plain picture is not a stray file).
+    let r = ok(batch());
+    assert!(!r.stderr.contains("untitled"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("0 generated, 2 up to date, 0 failed"),
+        "{}",
+        r.stdout
+    );
+    let mut again = common::files(&figures);
+    again.retain(|n| n.ends_with(".png"));
+    assert_eq!(again, names);
+
+    // No heading, no cover title: refused before any work.
+    std::fs::write(&outline, "그림: 시청 앞 광장의 아침 {cover}\n").unwrap();
+    let r = run(batch());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("has no heading"), "{}", r.stderr);
+}
