@@ -251,6 +251,10 @@ pub struct CompareArgs {
     pub output: Option<PathBuf>,
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub title_style: TitleStyleArgs,
     #[arg(long)]
     pub force: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]

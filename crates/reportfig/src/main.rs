@@ -362,6 +362,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 naming: naming(a.names),
                 lang: term.lang(),
                 model,
+                title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
             };
             let done = commands::compare::run(&opts, &styles, term)?;
             // The sheet to send, then the page with every single image and its snippet.

@@ -111,9 +111,10 @@ pub fn run(
             // The plain picture first: the titled one names it, and retitle starts from it.
             output::save_generated(untitled, &image, &request, opts.force)?;
             let palette = retitle::palette_of(&request, styles);
-            record = Some(retitle::write_titled(
+            let (made, _) = retitle::write_titled(
                 &path, untitled, &image, &request, spec, &palette, opts.force,
-            )?);
+            )?;
+            record = Some(made);
         }
         _ => {
             output::save_generated(&path, &image, &request, opts.force)?;

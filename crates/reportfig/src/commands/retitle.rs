@@ -30,7 +30,7 @@ pub fn palette_of(request: &GenerationRequest, styles: &StyleLibrary) -> Vec<Str
 }
 
 /// Typesets `spec` on `image` and writes the titled PNG to `titled` (atomically), recording
-/// the title and the untitled file's name. Returns the record.
+/// the title and the untitled file's name. Returns the record and the titled picture.
 pub fn write_titled(
     titled: &Path,
     untitled: &Path,
@@ -39,7 +39,7 @@ pub fn write_titled(
     spec: &TitleSpec,
     palette: &[String],
     overwrite: bool,
-) -> anyhow::Result<TitleRecord> {
+) -> anyhow::Result<(TitleRecord, RgbImage)> {
     let (picture, set, look) =
         title::render(image, spec, palette).map_err(|e| BadInput::from_error(&e))?;
     let record = TitleRecord {
@@ -60,7 +60,7 @@ pub fn write_titled(
     };
     let bytes = output::encode_png(&picture, &output::titled_chunks(request, Some(&record)))?;
     output::write_atomic(titled, &bytes, overwrite)?;
-    Ok(record)
+    Ok((record, picture))
 }
 
 /// `retitle`'s checked options.
@@ -176,7 +176,7 @@ pub fn run(opts: &RetitleOptions, styles: &StyleLibrary) -> anyhow::Result<Retit
         })?
         .to_rgb8();
     let palette = palette_of(&request, styles);
-    let record = write_titled(
+    let (record, _) = write_titled(
         &titled,
         &untitled,
         &image,

@@ -234,3 +234,44 @@ fn a_cover_in_an_outline_is_titled_with_the_first_heading_and_resumes() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("has no heading"), "{}", r.stderr);
 }
+
+#[test]
+fn compare_titles_every_single_image_and_keeps_each_plain_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = common::reportfig_offline(dir.path());
+    cmd.current_dir(dir.path())
+        .args([
+            "compare",
+            "시청 앞 광장",
+            "--styles",
+            "paper-cut,flat-vector-infographic",
+        ])
+        .args([
+            "--title",
+            "2026년 업무 보고",
+            "--title-layout",
+            "bottom",
+            "-o",
+            "sheet.png",
+        ])
+        .arg("--model")
+        .arg(common::tiny_turbo())
+        .args(["--size", "192x128", "--steps", "1", "--no-translate"]);
+    ok(cmd);
+    let cells = dir.path().join("sheet");
+    let mut names = common::files(&cells);
+    names.retain(|n| n.ends_with(".png"));
+    let titled: Vec<&String> = names
+        .iter()
+        .filter(|n| !n.ends_with(".untitled.png"))
+        .collect();
+    assert_eq!(titled.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
+    for name in titled {
+        let path = cells.join(name);
+        let rec = record(&path);
+        assert_eq!(rec.spec.layout, TitleLayout::Bottom);
+        let plain = pixels(&cells.join(&rec.untitled));
+        assert!(changed_only_inside(&plain, &pixels(&path), rec.area) > 0);
+    }
+}
