@@ -311,6 +311,7 @@ pub fn run(
 
     // Notes are kept per figure (caption and seed identify it here) and shown with its file
     // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
+    let covers = cover_titles(&outline)?;
     let notes: RefCell<Vec<(String, u64, Message)>> = RefCell::new(Vec::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
         let image = figure_image_options(&opts.image, spec);
@@ -331,6 +332,10 @@ pub fn run(
         )
         // The outline's errors carry text, which stays English for now.
         .map_err(|e| e.0.to_string())?;
+        // A cover title too long for the figure's size is refused now, not after generating.
+        if let Some(title) = covers.get(spec.caption) {
+            title::typeset(title, request.width, request.height).map_err(|e| e.to_string())?;
+        }
         let mut all = notes.borrow_mut();
         for n in figure_notes {
             all.push((spec.caption.to_string(), spec.seed, n));
@@ -338,7 +343,7 @@ pub fn run(
         Ok(request)
     };
     let store = CoverStore {
-        covers: cover_titles(&outline)?,
+        covers: covers.clone(),
         styles,
     };
     let plan = batch::plan(&outline, &settings, &build, &store).map_err(plan_error)?;

@@ -11,7 +11,11 @@
 //! ## Bus lanes on the ring road {style=isometric-city seed=7 size=slide-16x9}
 //! 그림: 자전거 도로 확충 계획 {negative="text, watermark"}
 //! 그림: 영일대 야경 {en="Night view of Yeongildae Beach"}
+//! 그림: 시청 앞 광장의 아침 {cover}
 //! ```
+//!
+//! `{cover}` (a flag, or `cover=yes` / a CSV column) makes that figure the report's cover:
+//! it is written titled with the outline's first heading, its plain picture kept beside it.
 
 mod csv;
 mod markdown;

@@ -228,6 +228,19 @@ fn a_cover_in_an_outline_is_titled_with_the_first_heading_and_resumes() {
     again.retain(|n| n.ends_with(".png"));
     assert_eq!(again, names);
 
+    // A first heading too long for a cover of this size: refused before any work, naming
+    // the line of the cover figure.
+    let long = "지역 균형 발전을 위한 ".repeat(12);
+    std::fs::write(
+        &outline,
+        format!("# {long}\n\n그림: 시청 앞 광장 {{cover}}\n"),
+    )
+    .unwrap();
+    let r = run(batch());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("outline.md:3"), "{}", r.stderr);
+    assert!(r.stderr.contains("shorten it"), "{}", r.stderr);
+
     // No heading, no cover title: refused before any work.
     std::fs::write(&outline, "그림: 시청 앞 광장의 아침 {cover}\n").unwrap();
     let r = run(batch());
