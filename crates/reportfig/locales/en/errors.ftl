@@ -242,3 +242,5 @@ retitle-would-replace = { $path } exists and is not a titled copy of this pictur
     .hint = choose another name with -o, or pass --force to replace it
 batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"} makes this figure the cover, titled with the outline's first heading, but the outline has no heading
     .hint = start the outline with a heading such as "# 2026 Transport Plan", or remove {"{"}cover{"}"}
+retitle-other-folder = { $path } is not in the folder of its plain picture { $untitled }
+    .hint = a titled picture stays beside its plain one, so its title can be changed again; give -o a name in that folder, and copy the file elsewhere afterwards

@@ -151,6 +151,22 @@ pub fn run(opts: &RetitleOptions, styles: &StyleLibrary) -> anyhow::Result<Retit
         ))
         .into());
     }
+    // The titled file names its plain picture by file name, so they share a folder.
+    let folder = |p: &Path| {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        dir.canonicalize().ok()
+    };
+    if folder(&titled).is_none() || folder(&titled) != folder(&untitled) {
+        return Err(BadInput(msg!(
+            "retitle-other-folder",
+            path = titled.display().to_string(),
+            untitled = untitled.display().to_string()
+        ))
+        .into());
+    }
     let request =
         output::read_metadata(&untitled)?.ok_or_else(|| bad_file(&untitled, "no-metadata"))?;
     let overwrite = if titled.symlink_metadata().is_ok() {

@@ -166,6 +166,21 @@ fn retitle_sets_a_new_title_from_the_plain_picture_without_generating() {
         untitled_bytes
     );
 
+    // The titled file stays beside its plain picture.
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    let mut cmd = common::reportfig_in(dir.path());
+    cmd.args([
+        "retitle",
+        "cover.png",
+        "--title",
+        "새 제목",
+        "-o",
+        "elsewhere/c.png",
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not in the folder"), "{}", r.stderr);
+
     // A picture reportfig did not make.
     let foreign = dir.path().join("photo.png");
     RgbImage::new(100, 100).save(&foreign).unwrap();
