@@ -34,6 +34,7 @@ pub enum Command {
     Generate(GenerateArgs),
     Batch(BatchArgs),
     Compare(CompareArgs),
+    Retitle(RetitleArgs),
     Translate(TranslateCommandArgs),
     #[command(subcommand)]
     Styles(StylesCommand),
@@ -139,11 +140,61 @@ pub struct ImageArgs {
     pub negative: Option<String>,
 }
 
+/// `--title-layout`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum TitleLayoutArg {
+    #[default]
+    Top,
+    Bottom,
+    Center,
+    Band,
+}
+
+/// `--title-font`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum TitleFontArg {
+    #[default]
+    Sans,
+    Serif,
+}
+
+/// The typesetting of a title, shared by generate and retitle.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TitleStyleArgs {
+    #[arg(long, value_name = "TEXT", requires = "title")]
+    pub subtitle: Option<String>,
+    #[arg(long, value_enum, value_name = "WHERE", default_value = "top")]
+    pub title_layout: TitleLayoutArg,
+    #[arg(long, value_enum, value_name = "FACE", default_value = "sans")]
+    pub title_font: TitleFontArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RetitleArgs {
+    pub file: PathBuf,
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    #[command(flatten)]
+    pub title_style: TitleStyleArgs,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "DIR")]
+    pub styles_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     pub caption: String,
     #[command(flatten)]
     pub image: ImageArgs,
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub title_style: TitleStyleArgs,
     #[arg(long, value_name = "N", value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -207,6 +258,10 @@ pub struct CompareArgs {
     pub output: Option<PathBuf>,
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub title_style: TitleStyleArgs,
     #[arg(long)]
     pub force: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]

@@ -126,6 +126,15 @@ impl SheetFont {
         }
     }
 
+    /// A font embedded in the binary (the title fonts), named `name` in messages.
+    pub(crate) fn from_static(data: &'static [u8], name: &str) -> Self {
+        let font = FontArc::try_from_slice(data).expect("a bundled font is a valid font");
+        Self {
+            font,
+            name: name.to_string(),
+        }
+    }
+
     /// A TrueType/OpenType font file (the first face of a collection).
     pub fn from_file(path: &Path) -> Result<Self, CompareError> {
         let data = std::fs::read(path).map_err(|source| CompareError::FontRead {
@@ -182,17 +191,17 @@ impl SheetFont {
         }
     }
 
-    fn line_height(&self, px: f32) -> f32 {
+    pub(crate) fn line_height(&self, px: f32) -> f32 {
         let scaled = self.font.as_scaled(PxScale::from(px));
         (scaled.ascent() - scaled.descent() + scaled.line_gap()).ceil()
     }
 
-    fn ascent(&self, px: f32) -> f32 {
+    pub(crate) fn ascent(&self, px: f32) -> f32 {
         self.font.as_scaled(PxScale::from(px)).ascent()
     }
 
     /// Advance width of one line of text, in pixels.
-    fn text_width(&self, px: f32, text: &str) -> f32 {
+    pub(crate) fn text_width(&self, px: f32, text: &str) -> f32 {
         let scaled = self.font.as_scaled(PxScale::from(px));
         let mut width = 0.0;
         let mut previous: Option<GlyphId> = None;
@@ -251,9 +260,33 @@ impl SheetFont {
         &self,
         canvas: &mut RgbImage,
         px: f32,
-        (x, baseline): (f32, f32),
+        origin: (f32, f32),
         text: &str,
         colour: Rgb<u8>,
+    ) {
+        let (width, height) = (i64::from(canvas.width()), i64::from(canvas.height()));
+        self.rasterize_line(px, origin, text, &mut |px_x, px_y, a| {
+            if px_x < 0 || px_y < 0 || px_x >= width || px_y >= height {
+                return;
+            }
+            let pixel = canvas.get_pixel_mut(px_x as u32, px_y as u32);
+            for (channel, target) in pixel.0.iter_mut().zip(colour.0) {
+                let mixed = f32::from(*channel) * (1.0 - a) + f32::from(target) * a;
+                *channel = mixed.round() as u8;
+            }
+        });
+    }
+
+    /// Rasterise one line with its left end at `x` and its baseline at `baseline`, calling
+    /// `plot(x, y, coverage)` for every pixel a glyph touches (coverage in 0..=1; coordinates
+    /// may fall outside any canvas, the caller clips). Labels paint with it directly; titles
+    /// collect it into a mask first, for shadows.
+    pub(crate) fn rasterize_line(
+        &self,
+        px: f32,
+        (x, baseline): (f32, f32),
+        text: &str,
+        plot: &mut dyn FnMut(i64, i64, f32),
     ) {
         let scale = PxScale::from(px);
         let scaled = self.font.as_scaled(scale);
@@ -274,19 +307,7 @@ impl SheetFont {
             outlined.draw(|gx, gy, coverage| {
                 let px_x = bounds.min.x as i64 + i64::from(gx);
                 let px_y = bounds.min.y as i64 + i64::from(gy);
-                if px_x < 0
-                    || px_y < 0
-                    || px_x >= i64::from(canvas.width())
-                    || px_y >= i64::from(canvas.height())
-                {
-                    return;
-                }
-                let pixel = canvas.get_pixel_mut(px_x as u32, px_y as u32);
-                let a = coverage.clamp(0.0, 1.0);
-                for (channel, target) in pixel.0.iter_mut().zip(colour.0) {
-                    let mixed = f32::from(*channel) * (1.0 - a) + f32::from(target) * a;
-                    *channel = mixed.round() as u8;
-                }
+                plot(px_x, px_y, coverage.clamp(0.0, 1.0));
             });
         }
     }

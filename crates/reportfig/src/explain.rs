@@ -16,6 +16,7 @@ use crate::outline::OutlineError;
 use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
+use crate::title::TitleError;
 use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
 use reportfig_engine::pipeline::lora::{LoraError, LoraTarget};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
@@ -34,6 +35,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     }
     if let Some(s) = e.downcast_ref::<SizeError>() {
         return size_error(s);
+    }
+    if let Some(t) = e.downcast_ref::<TitleError>() {
+        return title_error(t);
     }
     // A translator's download fails as a model's does (`#[error(transparent)]`).
     let source =
@@ -251,6 +255,40 @@ fn lora_spec_error(e: &LoraSpecError) -> Message {
             path = path.display().to_string(),
             count = *count
         ),
+    }
+}
+
+fn title_error(e: &TitleError) -> Message {
+    match e {
+        TitleError::Empty => msg!("title-empty"),
+        TitleError::TooLong {
+            part,
+            text,
+            max_lines,
+            width,
+            min_px,
+            chars_per_line,
+        } => msg!(
+            "title-too-long",
+            part = part.name(),
+            text = text.as_str(),
+            lines = *max_lines,
+            width = *width,
+            px = *min_px,
+            chars = *chars_per_line
+        ),
+        TitleError::MissingGlyphs { font, missing } => msg!(
+            "title-missing-glyphs",
+            font = font.name(),
+            chars = missing
+                .iter()
+                .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        TitleError::TooSmall { width, height } => {
+            msg!("title-too-small", width = *width, height = *height)
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod output;
 pub mod page;
 pub mod style;
 pub mod text;
+pub mod title;
 pub mod translate;
 
 pub use reportfig_engine::GenerationRequest;

@@ -226,6 +226,24 @@ fn style_library(
     Ok(lib)
 }
 
+fn title_spec(title: &str, a: &cli::TitleStyleArgs) -> reportfig::title::TitleSpec {
+    use reportfig::title::{TitleFont, TitleLayout};
+    reportfig::title::TitleSpec {
+        title: title.to_string(),
+        subtitle: a.subtitle.clone(),
+        layout: match a.title_layout {
+            cli::TitleLayoutArg::Top => TitleLayout::Top,
+            cli::TitleLayoutArg::Bottom => TitleLayout::Bottom,
+            cli::TitleLayoutArg::Center => TitleLayout::Center,
+            cli::TitleLayoutArg::Band => TitleLayout::Band,
+        },
+        font: match a.title_font {
+            cli::TitleFontArg::Sans => TitleFont::Sans,
+            cli::TitleFontArg::Serif => TitleFont::Serif,
+        },
+    }
+}
+
 fn naming(arg: cli::NamesArg) -> reportfig::output::Naming {
     match arg {
         cli::NamesArg::Korean => reportfig::output::Naming::Korean,
@@ -252,6 +270,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                     model.load.isa,
                 )?,
                 model,
+                title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
             };
             let done = commands::generate::run(&opts, &styles, term)?;
             if a.json {
@@ -309,6 +328,22 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Retitle(a) => {
+            let styles = style_library(a.styles_dir.as_deref(), term)?;
+            let opts = commands::retitle::RetitleOptions {
+                file: a.file.clone(),
+                title: title_spec(&a.title, &a.title_style),
+                output: a.output.clone(),
+                force: a.force,
+            };
+            let done = commands::retitle::run(&opts, &styles)?;
+            if a.json {
+                print_out(&serde_json::to_string_pretty(&done)?);
+            } else {
+                print_out(&done.path.display().to_string());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
             let model = model_options(&a.model)?;
@@ -330,6 +365,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 naming: naming(a.names),
                 lang: term.lang(),
                 model,
+                title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
             };
             let done = commands::compare::run(&opts, &styles, term)?;
             // The sheet to send, then the page with every single image and its snippet.

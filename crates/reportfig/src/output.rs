@@ -103,6 +103,9 @@ struct StoredRequest {
     format_version: u32,
     #[serde(flatten)]
     request: GenerationRequest,
+    /// How a title was typeset on this picture (`--title`); absent on untitled pictures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<crate::title::TitleRecord>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,9 +178,19 @@ pub fn a1111_parameters(request: &GenerationRequest) -> String {
 
 /// The two chunks every generated image carries: `parameters` (A1111) and `reportfig` (JSON).
 pub fn request_chunks(request: &GenerationRequest) -> Vec<TextChunk> {
+    titled_chunks(request, None)
+}
+
+/// The chunks of a titled picture: the request, and in the `reportfig` JSON how the title was
+/// set (`title`: text, subtitle, layout, box, untitled file).
+pub fn titled_chunks(
+    request: &GenerationRequest,
+    title: Option<&crate::title::TitleRecord>,
+) -> Vec<TextChunk> {
     let stored = StoredRequest {
         format_version: METADATA_FORMAT_VERSION,
         request: request.clone(),
+        title: title.cloned(),
     };
     // Serialising plain strings and numbers cannot fail; NaN guidance becomes null, which the
     // reader then reports as damaged rather than silently inventing a value.
@@ -498,8 +511,25 @@ pub fn read_metadata(path: &Path) -> Result<Option<GenerationRequest>, OutputErr
     }
 }
 
+/// The request and the title record of a PNG, `None` without a `reportfig` chunk.
+pub fn read_titled_metadata(
+    path: &Path,
+) -> Result<Option<(GenerationRequest, Option<crate::title::TitleRecord>)>, OutputError> {
+    match read_text_chunk(path, REPORTFIG_KEYWORD)? {
+        None => Ok(None),
+        Some(text) => {
+            let stored = parse_stored(&text, path)?;
+            Ok(Some((stored.request, stored.title)))
+        }
+    }
+}
+
 /// Parse the JSON of a `reportfig` chunk; `path` only names the file in errors.
 pub fn parse_metadata(text: &str, path: &Path) -> Result<GenerationRequest, OutputError> {
+    parse_stored(text, path).map(|s| s.request)
+}
+
+fn parse_stored(text: &str, path: &Path) -> Result<StoredRequest, OutputError> {
     let bad = |message: String| OutputError::BadMetadata {
         path: path.to_path_buf(),
         message,
@@ -517,8 +547,7 @@ pub fn parse_metadata(text: &str, path: &Path) -> Result<GenerationRequest, Outp
             supported: METADATA_FORMAT_VERSION,
         });
     }
-    let stored: StoredRequest = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
-    Ok(stored.request)
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ help-common-lora = A LoRA merged into the model: a .safetensors file (kohya/A111
 help-common-device = Where to compute
 help-common-dtype = Precision of the weights in memory: f32 (exact) or f16 (half the weight memory; on the CPU the calculations stay f32, so images change only slightly). bf16 is for GPUs
 help-common-styles-dir = Extra folder of user styles (besides the user config folder)
+help-common-title = A title typeset on the picture, in Korean or English (Stable Diffusion cannot write Hangul, so reportfig sets it); the plain picture is kept beside it as NAME.untitled.png
+help-common-subtitle = A smaller line under the title (needs --title)
+help-common-title-layout = Where the title goes: top, bottom, center, or band (a full-width band over the bottom third)
+help-common-title-font = Typeface of the title: sans (bold Gothic, every Hangul syllable) or serif (bold Myeongjo, the 2,350 common syllables)
 
 help-main = Illustrations for reports from short captions (Stable Diffusion, on your own computer)
     .long =
@@ -57,6 +61,7 @@ help-generate-examples =
       reportfig generate "City hall at night" --size slide-16x9 -o figures/
       reportfig generate "Riverside park at dawn" --model sd15 --seed 42
       reportfig generate "City hall" --model ./models/my-finetune
+      reportfig generate "City hall square" --title "2026년 업무 보고" -o cover.png
 help-generate-caption = What the image should show, in plain words (in quotes)
 help-generate-seed = Seed of the random noise: the same seed and settings give the same image (default: a random seed, printed so you can reuse it)
 help-generate-output = Output PNG file, or a folder to put it in (default: a name made from the caption and the seed, in this folder)
@@ -98,6 +103,17 @@ help-compare-vary = Another setting to compare: steps=1,2,4 | guidance=0,1.5 | s
 help-compare-output = Output sheet PNG (default: named after the caption); single images go next to it
 help-compare-font = A TTF/OTF font for the labels (default: the bundled Nanum Gothic, which covers Korean)
 help-compare-force = Replace existing files
+
+help-retitle = Change the title of a picture made with --title, without generating it again
+help-retitle-examples =
+    Examples:
+      reportfig retitle cover.png --title "2026 Transport Plan (final)"
+      reportfig retitle cover.png --title "교통 계획" --title-layout band
+help-retitle-file = The titled picture (cover.png) or its plain picture (cover.untitled.png)
+help-retitle-title = The new title
+help-retitle-output = Where to write the titled picture (default: the titled file of FILE)
+help-retitle-force = Replace the output file even if it is not a titled copy of this picture
+help-retitle-json = Print the result as JSON on stdout
 
 help-translate = Show the English prompt each Korean caption becomes, without making images
 help-translate-examples =

@@ -251,3 +251,30 @@ lora-spec-ambiguous = the folder { $path } holds { $count } .safetensors files, 
     .hint = name the file itself: --lora { $path }/FILE.safetensors
 lora-spec-hub-missing-file = the Hugging Face repo { $repo } has no { $file }
     .hint = name the LoRA file inside the repo: --lora { $repo }/FILE.safetensors (see the repo's file list)
+
+# Titles typeset on covers (--title) and `reportfig retitle`.
+title-empty = the title is empty
+    .hint = give the text after --title in quotes, e.g. --title "2026 Transport Plan"
+title-too-long = the { $part ->
+        [subtitle] subtitle
+       *[title] title
+    } "{ $text }" does not fit in { $lines } lines of a { $width }-pixel-wide picture, even at the smallest size ({ $px } px)
+    .hint = shorten it (about { $chars } Korean characters fit on a line) or move the details to --subtitle; a larger --size also gives more room
+title-missing-glyphs = the { $font } title font cannot draw { $chars }
+    .hint = remove those characters from the title, or use --title-font sans (it has every Hangul syllable)
+title-too-small = the picture ({ $width }x{ $height }) is too small for a title
+    .hint = titles need a picture of at least 64x64 pixels; choose a larger --size
+retitle-missing = { $path } does not exist
+    .hint = give the titled picture (cover.png) or its plain one (cover.untitled.png)
+retitle-not-ours = { $path } was not made by reportfig (it has no reportfig metadata), so it cannot be retitled
+    .hint = retitle works on pictures made by `reportfig generate`; to put a title on one, generate it with --title
+retitle-untitled-missing = { $path } is titled, but its plain picture { $untitled } is missing
+    .hint = a title can only be changed on the plain picture kept beside it; put { $untitled } back, or generate the picture again with the same --seed
+retitle-same-file = { $path } is the plain picture itself; the titled picture must go to another file
+    .hint = choose another name with -o
+retitle-would-replace = { $path } exists and is not a titled copy of this picture, so it is left as it is
+    .hint = choose another name with -o, or pass --force to replace it
+batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"} makes this figure the cover, titled with the outline's first heading, but the outline has no heading
+    .hint = start the outline with a heading such as "# 2026 Transport Plan", or remove {"{"}cover{"}"}
+retitle-other-folder = { $path } is not in the folder of its plain picture { $untitled }
+    .hint = a titled picture stays beside its plain one, so its title can be changed again; give -o a name in that folder, and copy the file elsewhere afterwards

@@ -26,6 +26,10 @@ help-common-lora = 모델에 덧입힐 LoRA(화풍·인물 등을 더하는 작�
 help-common-device = 계산할 장치 (cpu: 일반 컴퓨터, cuda/metal: 그래픽 카드)
 help-common-dtype = 메모리에 올릴 가중치의 정밀도: f32(정확함) 또는 f16(메모리 절반; CPU에서는 계산이 f32로 이루어져 그림이 아주 조금만 달라짐). bf16은 그래픽 카드용
 help-common-styles-dir = 내 화풍 파일을 더 둔 폴더 (사용자 설정 폴더 말고 추가로)
+help-common-title = 그림 위에 얹을 제목, 한국어나 영어로 (그림 모델은 한글을 쓰지 못하므로 reportfig가 글자를 넣습니다). 제목 없는 원본은 옆에 NAME.untitled.png로 보관합니다
+help-common-subtitle = 제목 아래 작은 글씨로 넣을 부제 (--title과 함께 씁니다)
+help-common-title-layout = 제목 위치: top(위), bottom(아래), center(가운데), band(아래쪽 3분의 1에 가로 띠)
+help-common-title-font = 제목 글꼴: sans(굵은 고딕, 모든 한글 음절) 또는 serif(굵은 명조, 자주 쓰는 2,350자)
 
 help-main = 짧은 설명 문구로 보고서용 그림을 만듭니다 (Stable Diffusion, 내 컴퓨터에서)
     .long =
@@ -53,6 +57,7 @@ help-generate-examples =
       reportfig generate "City hall at night" --size slide-16x9 -o figures/
       reportfig generate "Riverside park at dawn" --model sd15 --seed 42
       reportfig generate "City hall" --model ./models/my-finetune
+      reportfig generate "City hall square" --title "2026년 업무 보고" -o cover.png
 help-generate-caption = 그림에 담을 내용을 쉬운 말로 (따옴표 "…" 안에)
 help-generate-seed = 시드: 그림의 출발점이 되는 번호입니다. 같은 시드와 같은 설정이면 같은 그림이 나옵니다 (기본값: 임의의 번호, 다시 쓸 수 있게 화면에 표시)
 help-generate-output = 저장할 PNG 파일 이름, 또는 넣을 폴더 (기본값: 설명 문구와 시드로 지은 이름, 지금 폴더에)
@@ -94,6 +99,17 @@ help-compare-vary = 비교할 다른 설정: steps=1,2,4 | guidance=0,1.5 | samp
 help-compare-output = 비교표 PNG 파일 (기본값: 설명 문구로 지은 이름); 낱장 그림은 그 옆에 저장
 help-compare-font = 비교표 글자에 쓸 TTF/OTF 글꼴 (기본값: 한국어가 되는 내장 나눔고딕)
 help-compare-force = 같은 이름의 파일이 있으면 바꿔 씁니다
+
+help-retitle = 제목을 넣어 만든 그림(--title)의 제목을, 그림을 다시 만들지 않고 바꿉니다
+help-retitle-examples =
+    예시:
+      reportfig retitle cover.png --title "2026년 교통 계획(최종)"
+      reportfig retitle cover.png --title "교통 계획" --title-layout band
+help-retitle-file = 제목이 들어간 그림(cover.png) 또는 제목 없는 원본(cover.untitled.png)
+help-retitle-title = 새 제목
+help-retitle-output = 제목을 넣은 그림을 저장할 파일 (기본값: FILE의 제목 들어간 파일)
+help-retitle-force = 이 그림에 제목을 넣은 파일이 아니어도 같은 이름의 파일을 바꿔 씁니다
+help-retitle-json = 결과를 JSON으로 표준 출력에 씁니다
 
 help-translate = 그림은 만들지 않고, 한국어 설명이 어떤 영어 문구로 바뀌는지 보여 줍니다
 help-translate-examples =

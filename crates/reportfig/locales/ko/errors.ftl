@@ -249,3 +249,30 @@ lora-spec-ambiguous = { $path } 폴더에 .safetensors 파일이 { $count }개 �
     .hint = 파일 이름까지 적어 주세요: --lora { $path }/파일이름.safetensors
 lora-spec-hub-missing-file = Hugging Face 저장소 { $repo }에 { $file } 파일이 없습니다
     .hint = 저장소 안의 LoRA 파일 이름까지 적어 주세요: --lora { $repo }/파일이름.safetensors (저장소의 파일 목록에서 확인할 수 있습니다)
+
+# 표지에 얹는 제목(--title)과 `reportfig retitle`.
+title-empty = 제목이 비어 있습니다
+    .hint = --title 뒤에 제목을 따옴표로 묶어 적어 주세요. 예: --title "2026년 교통 계획"
+title-too-long = { $part ->
+        [subtitle] 부제
+       *[title] 제목
+    } "{ $text }"이(가) 너무 길어, 가로 { $width }픽셀 그림에 가장 작은 글자 크기({ $px }픽셀)로도 { $lines }줄 안에 들어가지 않습니다
+    .hint = 제목을 줄여 주세요(한 줄에 한글 약 { $chars }자가 들어갑니다). 자세한 내용은 --subtitle로 옮기거나, --size로 그림을 더 크게 할 수도 있습니다
+title-missing-glyphs = 제목 글꼴({ $font })에 { $chars } 글자가 없어 쓸 수 없습니다
+    .hint = 그 글자를 제목에서 빼거나, --title-font sans를 써 주세요(한글 음절을 모두 갖춘 고딕 글꼴입니다)
+title-too-small = 그림({ $width }x{ $height })이 너무 작아 제목을 넣을 수 없습니다
+    .hint = 제목을 넣으려면 그림이 가로세로 64픽셀 이상이어야 합니다. --size로 더 큰 크기를 골라 주세요
+retitle-missing = { $path } 파일이 없습니다
+    .hint = 제목이 들어간 그림(cover.png)이나 그 옆의 제목 없는 그림(cover.untitled.png)을 지정해 주세요
+retitle-not-ours = { $path }은(는) reportfig로 만든 그림이 아니어서(reportfig 정보가 없습니다) 제목을 바꿀 수 없습니다
+    .hint = retitle은 `reportfig generate`로 만든 그림에만 쓸 수 있습니다. 제목을 넣으려면 --title을 붙여 그림을 만들어 주세요
+retitle-untitled-missing = { $path }에는 제목이 들어가 있지만, 제목 없는 원본 { $untitled }이(가) 없습니다
+    .hint = 제목은 옆에 보관된 제목 없는 원본에서만 바꿀 수 있습니다. { $untitled }을(를) 제자리에 두거나, 같은 --seed로 그림을 다시 만들어 주세요
+retitle-same-file = { $path }은(는) 제목 없는 원본 자체입니다. 제목을 넣은 그림은 다른 파일로 저장해야 합니다
+    .hint = -o로 다른 이름을 정해 주세요
+retitle-would-replace = { $path } 파일이 이미 있고, 이 그림에 제목을 넣은 파일이 아니어서 그대로 두었습니다
+    .hint = -o로 다른 이름을 정하거나, 바꿔 쓰려면 --force를 붙여 주세요
+batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"}는 이 그림을 표지로 만들고 개요의 첫 제목을 넣는 표시인데, 개요에 제목이 없습니다
+    .hint = 개요 맨 앞에 "# 2026년 교통 계획" 같은 제목을 쓰거나, {"{"}cover{"}"}를 지워 주세요
+retitle-other-folder = { $path }이(가) 제목 없는 원본 { $untitled }과(와) 같은 폴더에 있지 않습니다
+    .hint = 제목을 다시 바꿀 수 있도록 제목 넣은 그림은 원본 옆에 둡니다. -o에는 같은 폴더 안의 이름을 주고, 다른 곳에는 나중에 복사해 주세요

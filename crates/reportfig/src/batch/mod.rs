@@ -526,6 +526,14 @@ fn stray_pngs(out_dir: &Path, figures: &[PlannedFigure]) -> Result<Vec<PathBuf>,
         if name.starts_with('.') || !name.to_lowercase().ends_with(".png") {
             continue;
         }
+        // The plain picture kept beside a titled cover (`01-cover.untitled.png`).
+        let titled = name
+            .to_lowercase()
+            .strip_suffix(".untitled.png")
+            .map(|stem| format!("{stem}.png"));
+        if titled.is_some_and(|t| ours.contains(&t)) {
+            continue;
+        }
         if !ours.contains(&name.to_lowercase()) {
             stray.push(entry.path());
         }

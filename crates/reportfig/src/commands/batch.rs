@@ -6,6 +6,7 @@
 //! [`Pipeline`] (loaded once, and only when something needs making).
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -16,13 +17,14 @@ use crate::batch::{
     FigureStore, Plan, Shard, StepProgress,
 };
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
-use crate::commands::{BadInput, Event, Reporter};
+use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::i18n::Message;
 use crate::model::source::ModelSource;
 use crate::msg;
 use crate::outline::{self, OutlineFormat};
 use crate::output::{self, OutputError};
 use crate::style::StyleLibrary;
+use crate::title::{self, TitleSpec};
 use crate::translate::{self, CaptionTranslator, English, TranslateOptions};
 use reportfig_engine::pipeline::{Pipeline, Progress};
 use reportfig_engine::request::{AppliedLora, GenerationRequest};
@@ -99,6 +101,65 @@ impl FigureStore for OutputStore {
         request: &GenerationRequest,
     ) -> Result<(), String> {
         output::save_generated(path, image, request, true)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The store of a batch with a cover (`{cover}` in the outline): figures whose caption is a
+/// cover's are written titled, with the plain picture beside them (`NN-slug.untitled.png`),
+/// as `generate --title` does; everything else goes to [`OutputStore`].
+pub struct CoverStore<'a> {
+    /// Caption of each cover figure -> its title.
+    pub covers: BTreeMap<String, TitleSpec>,
+    pub styles: &'a StyleLibrary,
+}
+
+impl CoverStore<'_> {
+    fn title_for(&self, request: &GenerationRequest) -> Option<&TitleSpec> {
+        self.covers.get(&request.caption)
+    }
+}
+
+impl FigureStore for CoverStore<'_> {
+    fn existing(&self, path: &std::path::Path) -> Existing {
+        let found = OutputStore.existing(path);
+        let Existing::Made(request) = &found else {
+            return found;
+        };
+        let Some(spec) = self.title_for(request) else {
+            return found;
+        };
+        // A cover is up to date only with its plain picture beside it and the same title.
+        match output::read_titled_metadata(path) {
+            Ok(Some((_, Some(record)))) if record.spec == *spec => {
+                if path.with_file_name(&record.untitled).is_file() {
+                    found
+                } else {
+                    Existing::Unusable {
+                        reason: format!("its plain picture {} is missing", record.untitled),
+                    }
+                }
+            }
+            _ => Existing::Unusable {
+                reason: "it does not carry the outline's title".to_string(),
+            },
+        }
+    }
+
+    fn write_png(
+        &self,
+        path: &std::path::Path,
+        image: &image::RgbImage,
+        request: &GenerationRequest,
+    ) -> Result<(), String> {
+        let Some(spec) = self.title_for(request) else {
+            return OutputStore.write_png(path, image, request);
+        };
+        let untitled = title::untitled_path(path);
+        output::save_generated(&untitled, image, request, true).map_err(|e| e.to_string())?;
+        let palette = retitle::palette_of(request, self.styles);
+        retitle::write_titled(path, &untitled, image, request, spec, &palette, true)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
@@ -277,6 +338,7 @@ pub fn run(
 
     // Notes are kept per figure (caption and seed identify it here) and shown with its file
     // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
+    let covers = cover_titles(&outline)?;
     let notes: RefCell<Vec<(String, u64, Message)>> = RefCell::new(Vec::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
         let image = figure_image_options(&opts.image, spec);
@@ -297,13 +359,21 @@ pub fn run(
         )
         // The outline's errors carry text, which stays English for now.
         .map_err(|e| e.0.to_string())?;
+        // A cover title too long for the figure's size is refused now, not after generating.
+        if let Some(title) = covers.get(spec.caption) {
+            title::typeset(title, request.width, request.height).map_err(|e| e.to_string())?;
+        }
         let mut all = notes.borrow_mut();
         for n in figure_notes {
             all.push((spec.caption.to_string(), spec.seed, n));
         }
         Ok(request)
     };
-    let plan = batch::plan(&outline, &settings, &build, &OutputStore).map_err(plan_error)?;
+    let store = CoverStore {
+        covers: covers.clone(),
+        styles,
+    };
+    let plan = batch::plan(&outline, &settings, &build, &store).map_err(plan_error)?;
     let notes = notes.take();
     for f in &plan.figures {
         if !(opts.dry_run || f.action.generates()) {
@@ -362,7 +432,7 @@ pub fn run(
         Some(r) => r,
         None => &mut no_renderer,
     };
-    let summary = batch::run(&plan, renderer, &OutputStore, cancel, &mut |e| {
+    let summary = batch::run(&plan, renderer, &store, cancel, &mut |e| {
         reporter.event(batch_event(e));
     })
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -427,6 +497,31 @@ pub fn run(
 
 /// The model for `--dry-run`: whatever is already on this machine (cache or folder), never a
 /// download; a preset that is not downloaded is planned from its own defaults and family.
+/// `{cover}` figures and their title: the outline's first heading. Checked before any work
+/// (a cover needs a heading, and the heading must be drawable).
+fn cover_titles(outline: &outline::Outline) -> anyhow::Result<BTreeMap<String, TitleSpec>> {
+    let mut covers = BTreeMap::new();
+    for item in outline.items.iter().filter(|i| i.overrides.cover) {
+        let Some(heading) = outline.headings.first() else {
+            return Err(BadInput(msg!(
+                "batch-cover-no-heading",
+                path = outline.path.display().to_string(),
+                line = item.line
+            ))
+            .into());
+        };
+        let spec = TitleSpec {
+            title: heading.text.clone(),
+            subtitle: None,
+            layout: title::TitleLayout::Top,
+            font: title::TitleFont::Sans,
+        };
+        spec.check().map_err(|e| BadInput::from_error(&e))?;
+        covers.insert(item.caption.clone(), spec);
+    }
+    Ok(covers)
+}
+
 fn model_for_plan(
     source: ModelSource,
     opts: &ModelOptions,

@@ -51,6 +51,10 @@ pub struct CompareOptions {
     pub lang: Lang,
     pub translate: TranslateOptions,
     pub model: ModelOptions,
+    /// `--title`: every single image is titled (its plain picture kept beside it as
+    /// `NAME.untitled.png`), and the sheet shows the titled images, to compare how the title
+    /// reads on each.
+    pub title: Option<crate::title::TitleSpec>,
 }
 
 /// What was written.
@@ -529,6 +533,9 @@ pub fn run(
             .resolve_stack(s)
             .map_err(|e| BadInput::from_error(&e))?;
     }
+    if let Some(spec) = &opts.title {
+        spec.check().map_err(|e| BadInput::from_error(&e))?;
+    }
     let font = SheetFont::load(opts.font.as_deref()).map_err(|e| BadInput::from_error(&e))?;
 
     let (cells, row_labels) = grid(opts, &axes);
@@ -684,6 +691,14 @@ pub fn run(
     if !opts.force {
         let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
         existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
+        if opts.title.is_some() {
+            existing.extend(
+                cell_names
+                    .iter()
+                    .flatten()
+                    .map(|n| crate::title::untitled_path(&cell_dir.join(n))),
+            );
+        }
         if let Some(p) = existing.iter().find(|p| p.exists()) {
             return Err(
                 BadInput(msg!("compare-file-exists", path = p.display().to_string())).into(),
@@ -698,6 +713,13 @@ pub fn run(
     })?;
 
     // Generate, one model loaded at a time, in the order the models were named.
+    // A title too long for a cell's size is refused before minutes of generating.
+    if let Some(spec) = &opts.title {
+        for req in requests.iter().flatten() {
+            crate::title::typeset(spec, req.width, req.height)
+                .map_err(|e| BadInput::from_error(&e))?;
+        }
+    }
     reporter.event(Event::FiguresStarted {
         total: rows * columns,
     });
@@ -735,9 +757,28 @@ pub fn run(
                         &made.dropped_words,
                     )));
                 }
-                let image = made.image;
                 let path = cell_dir.join(&cell_names[r][c]);
-                output::save_generated(&path, &image, req, true)?;
+                let image = match &opts.title {
+                    None => {
+                        output::save_generated(&path, &made.image, req, true)?;
+                        made.image
+                    }
+                    Some(spec) => {
+                        let untitled = crate::title::untitled_path(&path);
+                        output::save_generated(&untitled, &made.image, req, true)?;
+                        let palette = super::retitle::palette_of(req, styles);
+                        let (_, titled) = super::retitle::write_titled(
+                            &path,
+                            &untitled,
+                            &made.image,
+                            req,
+                            spec,
+                            &palette,
+                            true,
+                        )?;
+                        titled
+                    }
+                };
                 reporter.event(Event::FigureDone {
                     message: msg!(
                         "note-wrote",

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::commands::session::{self, ImageOptions, ModelOptions};
-use crate::commands::{BadInput, Event, Reporter};
+use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::msg;
 use crate::output;
 use crate::style::StyleLibrary;
+use crate::title::{self, TitleRecord, TitleSpec};
 use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::request::GenerationRequest;
 
@@ -25,6 +26,9 @@ pub struct GenerateOptions {
     pub naming: output::Naming,
     pub translate: TranslateOptions,
     pub model: ModelOptions,
+    /// `--title`: the picture is written titled to the output path and plain beside it
+    /// (`NAME.untitled.png`).
+    pub title: Option<TitleSpec>,
 }
 
 /// What was made, for stdout (`--json` prints all of it).
@@ -33,6 +37,11 @@ pub struct GenerateOutcome {
     pub path: PathBuf,
     pub request: GenerationRequest,
     pub seconds: f64,
+    /// With `--title`: the plain picture kept beside the titled one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub untitled: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<TitleRecord>,
 }
 
 pub fn run(
@@ -51,6 +60,15 @@ pub fn run(
     if path.exists() && !opts.force {
         return Err(BadInput(msg!("file-exists", path = path.display().to_string())).into());
     }
+    let untitled = opts.title.as_ref().map(|_| title::untitled_path(&path));
+    if let Some(u) = &untitled {
+        if u.exists() && !opts.force {
+            return Err(BadInput(msg!("file-exists", path = u.display().to_string())).into());
+        }
+    }
+    if let Some(spec) = &opts.title {
+        spec.check().map_err(|e| BadInput::from_error(&e))?;
+    }
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let source = session::parse_model(&opts.model, reporter)?;
     // Translate first and free the translator, so its memory is not held beside the image
@@ -67,6 +85,11 @@ pub fn run(
         &model,
         styles,
     )?;
+    if let Some(spec) = &opts.title {
+        // A title too long for this size is refused before minutes of generating.
+        title::typeset(spec, request.width, request.height)
+            .map_err(|e| BadInput::from_error(&e))?;
+    }
     if opts.seed.is_none() {
         reporter.event(Event::Note(msg!("note-random-seed", seed = seed)));
     }
@@ -82,12 +105,28 @@ pub fn run(
         )));
     }
     let image = made.image;
-    output::save_generated(&path, &image, &request, opts.force)?;
+    let mut record = None;
+    match (&opts.title, &untitled) {
+        (Some(spec), Some(untitled)) => {
+            // The plain picture first: the titled one names it, and retitle starts from it.
+            output::save_generated(untitled, &image, &request, opts.force)?;
+            let palette = retitle::palette_of(&request, styles);
+            let (made, _) = retitle::write_titled(
+                &path, untitled, &image, &request, spec, &palette, opts.force,
+            )?;
+            record = Some(made);
+        }
+        _ => {
+            output::save_generated(&path, &image, &request, opts.force)?;
+        }
+    }
     session::record_licence_notice(&opts.model, &model);
     reporter.event(Event::Finished);
     Ok(GenerateOutcome {
         path,
         request,
         seconds: made.seconds,
+        untitled,
+        title: record,
     })
 }

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod compare;
 pub mod generate;
 pub mod models;
+pub mod retitle;
 pub mod session;
 pub mod styles;
 pub mod translate;

@@ -11,7 +11,11 @@
 //! ## Bus lanes on the ring road {style=isometric-city seed=7 size=slide-16x9}
 //! 그림: 자전거 도로 확충 계획 {negative="text, watermark"}
 //! 그림: 영일대 야경 {en="Night view of Yeongildae Beach"}
+//! 그림: 시청 앞 광장의 아침 {cover}
 //! ```
+//!
+//! `{cover}` (a flag, or `cover=yes` / a CSV column) makes that figure the report's cover:
+//! it is written titled with the outline's first heading, its plain picture kept beside it.
 
 mod csv;
 mod markdown;
@@ -27,7 +31,7 @@ use thiserror::Error;
 pub const MAX_CAPTION_CHARS: usize = 300;
 
 /// Setting names accepted in an attribute block and as CSV columns (besides `caption`).
-pub const OVERRIDE_KEYS: [&str; 6] = ["style", "size", "seed", "file", "negative", "en"];
+pub const OVERRIDE_KEYS: [&str; 7] = ["style", "size", "seed", "file", "negative", "en", "cover"];
 
 /// Checks a style name (possibly `a+b`); the error says what is wrong and how to fix it.
 pub type StyleCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
@@ -44,6 +48,8 @@ pub struct Overrides {
     pub negative: Option<String>,
     /// The caption in English, written by the user: used instead of a translation.
     pub en: Option<String>,
+    /// `{cover}`: the figure is the report's cover, titled with the outline's first heading.
+    pub cover: bool,
 }
 
 impl Overrides {
@@ -191,7 +197,7 @@ pub enum OutlineError {
         value: String,
         problem: &'static str,
     },
-    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en (only caption is required)")]
+    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover (only caption is required)")]
     UnknownColumn { path: PathBuf, column: String },
     #[error("{path}:1: the header has no \"caption\" column\nhint: the first line must name the columns, for example: caption,style,seed")]
     NoCaptionColumn { path: PathBuf },
@@ -391,6 +397,20 @@ impl Ctx<'_> {
                 }
                 "file" => overrides.file = Some(self.check_file(line, value)?),
                 "negative" => overrides.negative = Some(value),
+                "cover" => {
+                    overrides.cover = match value.to_ascii_lowercase().as_str() {
+                        "yes" | "true" | "1" => true,
+                        "no" | "false" | "0" | "" => false,
+                        _ => {
+                            return Err(OutlineError::UnknownSetting {
+                                path: self.path.to_path_buf(),
+                                line,
+                                key: format!("cover={value}"),
+                                known: OVERRIDE_KEYS.join(", "),
+                            })
+                        }
+                    }
+                }
                 "en" => {
                     if value.is_empty() || crate::translate::has_hangul(&value) {
                         return Err(OutlineError::BadEnglish {
@@ -527,6 +547,14 @@ pub(crate) fn split_settings(
             key_end = i + c.len_utf8();
         }
         let key = inner[start..key_end].to_lowercase();
+        // `{cover}` is a flag: it takes no value.
+        if key == "cover" && chars.peek().is_none_or(|(_, c)| c.is_whitespace()) {
+            if settings.iter().any(|(k, _)| *k == key) {
+                return Err(bad(format!("\"{key}\" is given twice")));
+            }
+            settings.push((key, "yes".to_string()));
+            continue;
+        }
         if chars.next_if(|(_, c)| *c == '=').is_none() {
             return Err(bad(format!("\"{key}\" has no value (write {key}=…)")));
         }

@@ -13,6 +13,7 @@ mod cli_lang;
 mod cli_lcm;
 mod cli_lora;
 mod cli_single_file;
+mod cli_title;
 mod cli_translate;
 mod cli_ux;
 mod compare_sheet;
