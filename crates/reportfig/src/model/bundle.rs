@@ -401,13 +401,7 @@ pub fn export(
                 sha256,
             });
         }
-        if r.revision != r.commit {
-            write_ref(&folder, &r.revision, &r.commit).map_err(|_| BundleError::Io {
-                action: "write",
-                path: folder.join("refs").join(&r.revision),
-                source: io::Error::other("the ref file could not be written"),
-            })?;
-        }
+        record_revision(&folder, &r.revision, &r.commit)?;
         let entry = RepoEntry {
             name: r.name.clone(),
             kind: r.kind,
@@ -430,6 +424,19 @@ pub fn export(
         dir: dir.to_path_buf(),
         repos: written,
         total_bytes: manifest.repos.iter().map(RepoEntry::bytes).sum(),
+    })
+}
+
+/// `refs/<revision>` holding `commit` in the repo folder, as the hub cache has it (nothing
+/// when the revision is the commit itself).
+fn record_revision(folder: &Path, revision: &str, commit: &str) -> Result<(), BundleError> {
+    if revision == commit {
+        return Ok(());
+    }
+    write_ref(folder, revision, commit).map_err(|_| BundleError::Io {
+        action: "write",
+        path: folder.join("refs").join(revision),
+        source: io::Error::other("the ref file could not be written"),
     })
 }
 
@@ -515,13 +522,7 @@ pub fn import(
             let link = folder.join("snapshots").join(&r.commit).join(&f.path);
             link_snapshot_file(&blob, &link, &f.path)?;
         }
-        if r.revision != r.commit {
-            write_ref(&folder, &r.revision, &r.commit).map_err(|_| BundleError::Io {
-                action: "write",
-                path: folder.join("refs").join(&r.revision),
-                source: io::Error::other("the ref file could not be written"),
-            })?;
-        }
+        record_revision(&folder, &r.revision, &r.commit)?;
     }
     Ok(BundleReport {
         dir: dir.to_path_buf(),

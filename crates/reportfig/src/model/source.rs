@@ -427,19 +427,7 @@ pub fn resolve_with_config(
     match source.hub() {
         Err(folder) => resolve_local(folder),
         Ok((repo, revision)) => {
-            // Sources built in code skip `ModelSource::parse`; both names become paths.
-            let bad = |reason| SourceError::BadRepoId {
-                value: source.display_name(),
-                reason,
-            };
-            check_repo_id(repo).map_err(bad)?;
-            check_revision(revision).map_err(bad)?;
-            let hub = HubRepo {
-                repo,
-                revision,
-                fetch_name: source.display_name(),
-                opts,
-            };
+            let hub = HubRepo::checked(source, repo, revision, opts)?;
             if opts.offline {
                 resolve_cached(&hub)
             } else {
@@ -766,7 +754,29 @@ struct HubRepo<'a> {
     opts: &'a HubOptions,
 }
 
-impl HubRepo<'_> {
+impl<'a> HubRepo<'a> {
+    /// The repo of `source`, its names checked first: sources built in code skip
+    /// `ModelSource::parse`, and both names become paths.
+    fn checked(
+        source: &ModelSource,
+        repo: &'a str,
+        revision: &'a str,
+        opts: &'a HubOptions,
+    ) -> Result<Self, SourceError> {
+        let bad = |reason| SourceError::BadRepoId {
+            value: source.display_name(),
+            reason,
+        };
+        check_repo_id(repo).map_err(bad)?;
+        check_revision(revision).map_err(bad)?;
+        Ok(HubRepo {
+            repo,
+            revision,
+            fetch_name: source.display_name(),
+            opts,
+        })
+    }
+
     fn repo_dir(&self) -> PathBuf {
         let folder = Repo::with_revision(
             self.repo.to_string(),
@@ -1113,18 +1123,7 @@ fn resolve_configs(
             assemble_configs(folder, &listing, None, &mut get)
         }
         Ok((repo, revision)) => {
-            let bad = |reason| SourceError::BadRepoId {
-                value: source.display_name(),
-                reason,
-            };
-            check_repo_id(repo).map_err(bad)?;
-            check_revision(revision).map_err(bad)?;
-            let hub = HubRepo {
-                repo,
-                revision,
-                fetch_name: source.display_name(),
-                opts,
-            };
+            let hub = HubRepo::checked(source, repo, revision, opts)?;
             if opts.offline {
                 let commit = hub
                     .cached_commit()
