@@ -104,6 +104,27 @@ impl FigureStore for OutputStore {
     }
 }
 
+/// [`OutputStore`] that finishes each image for `--dpi`/`--print` before writing it.
+pub struct PrintStore(pub crate::print::Finish);
+
+impl FigureStore for PrintStore {
+    fn existing(&self, path: &std::path::Path) -> Existing {
+        OutputStore.existing(path)
+    }
+
+    fn write_png(
+        &self,
+        path: &std::path::Path,
+        image: &image::RgbImage,
+        request: &GenerationRequest,
+    ) -> Result<(), String> {
+        let (image, record) = self.0.apply(image.clone());
+        output::save_finished(path, &image, request, record.as_ref(), true)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// The loaded pipeline as a batch renderer: the model loads once for the whole run.
 pub struct PipelineRenderer {
     pipeline: Pipeline,
@@ -316,7 +337,8 @@ pub fn run(
         Some(r) => r,
         None => &mut no_renderer,
     };
-    let summary = batch::run(&plan, renderer, &OutputStore, cancel, &mut |e| {
+    let store = PrintStore(opts.image.finish);
+    let summary = batch::run(&plan, renderer, &store, cancel, &mut |e| {
         reporter.event(batch_event(e));
     })
     .map_err(|e| anyhow::anyhow!(e))?;

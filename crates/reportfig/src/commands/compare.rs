@@ -727,7 +727,9 @@ pub fn run(
                 }
                 let image = made.image;
                 let path = cell_dir.join(&cell_names[r][c]);
-                output::save_generated(&path, &image, req, true)?;
+                // The cell files are finished for print; the sheet keeps the generated size.
+                let (finished, record) = opts.image.finish.apply(image.clone());
+                output::save_finished(&path, &finished, req, record.as_ref(), true)?;
                 reporter.event(Event::FigureDone {
                     message: msg!(
                         "note-wrote",

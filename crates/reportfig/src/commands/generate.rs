@@ -81,8 +81,8 @@ pub fn run(
             &made.dropped_words,
         )));
     }
-    let image = made.image;
-    output::save_generated(&path, &image, &request, opts.force)?;
+    let (image, record) = opts.image.finish.apply(made.image);
+    output::save_finished(&path, &image, &request, record.as_ref(), opts.force)?;
     session::record_licence_notice(&opts.model, &model);
     reporter.event(Event::Finished);
     Ok(GenerateOutcome {

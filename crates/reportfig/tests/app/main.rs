@@ -10,6 +10,7 @@ mod cli_compare;
 mod cli_generate;
 mod cli_korean;
 mod cli_lang;
+mod cli_print;
 mod cli_single_file;
 mod cli_translate;
 mod cli_ux;

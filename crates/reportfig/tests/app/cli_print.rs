@@ -1,0 +1,125 @@
+//! `--dpi` and `--print` end to end on the tiny turbo model: the PNG's pixel size, its
+//! `pHYs` chunk, and the print record in the metadata.
+
+use std::path::Path;
+
+use reportfig::output::{read_metadata, read_print_record, PrintRecord};
+
+use crate::common::{self, run, tiny_turbo};
+
+/// (width, height, pHYs as (x ppu, y ppu, unit is metre)) of a PNG.
+fn png_facts(path: &Path) -> (u32, u32, Option<(u32, u32, bool)>) {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let info = reader.info();
+    let phys = info
+        .pixel_dims
+        .map(|d| (d.xppu, d.yppu, d.unit == png::Unit::Meter));
+    (info.width, info.height, phys)
+}
+
+fn generate(dir: &Path, out: &str, extra: &[&str]) -> common::Run {
+    let mut cmd = common::reportfig_in(dir);
+    cmd.args([
+        "generate",
+        "A city park in spring",
+        "--no-translate",
+        "--seed",
+        "3",
+    ])
+    .args(["--steps", "1", "--model"])
+    .arg(tiny_turbo())
+    .args(["-o", out])
+    .args(extra);
+    run(&mut cmd)
+}
+
+#[test]
+fn dpi_writes_phys_and_leaves_the_pixels_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = generate(dir.path(), "plain.png", &["--size", "64x64"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let dpi = generate(dir.path(), "dpi.png", &["--size", "64x64", "--dpi", "300"]);
+    assert_eq!(dpi.code, 0, "{}", dpi.stderr);
+
+    assert_eq!(png_facts(&dir.path().join("plain.png")), (64, 64, None));
+    // 300 / 0.0254 = 11811.02 pixels per metre.
+    assert_eq!(
+        png_facts(&dir.path().join("dpi.png")),
+        (64, 64, Some((11811, 11811, true)))
+    );
+    assert_eq!(
+        read_print_record(&dir.path().join("plain.png")).unwrap(),
+        None
+    );
+    assert_eq!(
+        read_print_record(&dir.path().join("dpi.png")).unwrap(),
+        Some(PrintRecord {
+            dpi: 300,
+            page: None,
+            upscaled_by: None
+        })
+    );
+    // Same request, same pixels: only the chunk differs.
+    let a = image::open(dir.path().join("plain.png")).unwrap().to_rgb8();
+    let b = image::open(dir.path().join("dpi.png")).unwrap().to_rgb8();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn dpi_out_of_range_is_refused_with_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = common::reportfig_in(dir.path());
+    common::english_locale(&mut cmd);
+    cmd.args(["generate", "x", "--dpi", "20"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("50 to 1200"), "{}", r.stderr);
+}
+
+#[test]
+fn print_a4_fills_the_page_at_300_dpi() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = generate(dir.path(), "a4.png", &["--print", "a4"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = dir.path().join("a4.png");
+    assert_eq!(png_facts(&path), (2480, 3508, Some((11811, 11811, true))));
+    let rec = read_print_record(&path).unwrap().unwrap();
+    assert_eq!(rec.dpi, 300);
+    assert_eq!(rec.page.as_deref(), Some("a4"));
+    assert_eq!(rec.upscaled_by.as_deref(), Some("lanczos3"));
+    // The request records what was generated: the model's scale in A4's shape.
+    let req = read_metadata(&path).unwrap().unwrap();
+    assert_eq!((req.width, req.height), (424, 600));
+    assert_eq!(req.crop_to_ratio, Some((210, 297)));
+}
+
+#[test]
+fn print_slide_defaults_to_150_dpi_and_a_dpi_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = generate(dir.path(), "slide.png", &["--print", "slide"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 150 / 0.0254 = 5905.5 pixels per metre.
+    assert_eq!(
+        png_facts(&dir.path().join("slide.png")),
+        (2000, 1125, Some((5906, 5906, true)))
+    );
+    let r = generate(dir.path(), "a5.png", &["--print", "a5", "--dpi", "100"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        png_facts(&dir.path().join("a5.png")),
+        (583, 827, Some((3937, 3937, true)))
+    );
+}
+
+#[test]
+fn print_and_size_are_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = common::reportfig_in(dir.path());
+    common::english_locale(&mut cmd);
+    cmd.args(["generate", "x", "--print", "a4", "--size", "square"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
