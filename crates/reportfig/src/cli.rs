@@ -153,6 +153,8 @@ pub struct ImageArgs {
     pub dpi: Option<u32>,
     #[arg(long, value_enum, value_name = "PAGE")]
     pub print: Option<PrintArg>,
+    #[arg(long, value_name = "DIR", requires = "print")]
+    pub upscaler: Option<PathBuf>,
     #[arg(long, value_name = "N", value_parser = parse_steps)]
     pub steps: Option<u32>,
     #[arg(long, value_name = "NUMBER", value_parser = parse_guidance, allow_negative_numbers = true)]

@@ -205,6 +205,7 @@ fn image_options(a: &cli::ImageArgs) -> ImageOptions {
         finish: reportfig::print::Finish {
             dpi: a.dpi,
             page: a.print.map(cli::PrintArg::page),
+            upscaler: a.upscaler.clone(),
         },
         steps: a.steps,
         guidance: a.guidance,

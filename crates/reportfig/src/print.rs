@@ -6,10 +6,16 @@
 //! so Word and HWP place the figure at its physical size.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use image::imageops::{self, FilterType};
 use image::RgbImage;
+use reportfig_engine::pipeline::upscale::{SrVggNetCompact, UpscaleError};
+use reportfig_engine::pipeline::LoadContext;
 
+use crate::commands::BadInput;
+use crate::i18n::Message;
+use crate::msg;
 use crate::output::PrintRecord;
 
 /// The pages `--print` fills.
@@ -77,10 +83,13 @@ impl fmt::Display for PrintPage {
 pub const MAX_PRINT_SIDE: u32 = 8192;
 
 /// What to do to every image after generation: nothing, record a DPI, or fill a page.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Finish {
     pub dpi: Option<u32>,
     pub page: Option<PrintPage>,
+    /// `--upscaler DIR`: a Real-ESRGAN compact folder (`model.safetensors`, optional
+    /// `config.json`) that enlarges before the final resize; without it Lanczos3 alone.
+    pub upscaler: Option<PathBuf>,
 }
 
 impl Finish {
@@ -98,22 +107,103 @@ impl Finish {
     /// Enlarges `image` to the page (Lanczos3) and returns the record to store; `None` for
     /// the record when neither `--dpi` nor `--print` was given (the image is then untouched).
     pub fn apply(&self, image: RgbImage) -> (RgbImage, Option<PrintRecord>) {
-        let Some(dpi) = self.effective_dpi() else {
-            return (image, None);
+        finish(self, None, image).unwrap_or_else(|_| unreachable!("no upscaler, no failure"))
+    }
+}
+
+/// Input tile side for the learned upscaler: about 50 MB per feature map at 64 channels.
+const TILE: usize = 384;
+
+/// [`Finish`] with its upscaler loaded once, for every image of a run.
+pub struct Finisher {
+    finish: Finish,
+    upscaler: Option<(SrVggNetCompact, String)>,
+}
+
+impl Finisher {
+    /// Loads `finish.upscaler` when `--print` will use it; a missing or wrong folder is the
+    /// user's to fix, so it is refused before anything slow.
+    pub fn new(finish: Finish, ctx: &LoadContext) -> Result<Self, BadInput> {
+        let upscaler = match (&finish.upscaler, finish.page) {
+            (Some(dir), Some(_)) => {
+                let net = SrVggNetCompact::load_dir(dir, ctx, TILE)
+                    .map_err(|e| BadInput(upscaler_error(dir, &e)))?;
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_else(|| dir.display().to_string());
+                Some((net, name))
+            }
+            _ => None,
         };
-        let (image, upscaled_by) = match self.target() {
-            Some((w, h)) if image.dimensions() != (w, h) => (
-                imageops::resize(&image, w, h, FilterType::Lanczos3),
-                Some("lanczos3".to_string()),
+        Ok(Self { finish, upscaler })
+    }
+
+    /// The note for the user: which enlargement `--print` uses (none without `--print`).
+    pub fn note(&self) -> Option<Message> {
+        self.finish.page?;
+        Some(match &self.upscaler {
+            Some((net, name)) => msg!(
+                "note-print-upscaler",
+                name = name.as_str(),
+                scale = net.config().upscale
             ),
-            _ => (image, None),
-        };
-        let record = PrintRecord {
-            dpi,
-            page: self.page.map(|p| p.name().to_string()),
-            upscaled_by,
-        };
-        (image, Some(record))
+            None => msg!("note-print-lanczos"),
+        })
+    }
+
+    /// [`Finish::apply`], through the learned upscaler when one was loaded.
+    pub fn apply(&self, image: RgbImage) -> Result<(RgbImage, Option<PrintRecord>), UpscaleError> {
+        finish(&self.finish, self.upscaler.as_ref(), image)
+    }
+}
+
+fn finish(
+    f: &Finish,
+    upscaler: Option<&(SrVggNetCompact, String)>,
+    image: RgbImage,
+) -> Result<(RgbImage, Option<PrintRecord>), UpscaleError> {
+    let Some(dpi) = f.effective_dpi() else {
+        return Ok((image, None));
+    };
+    let (image, upscaled_by) = match f.target() {
+        Some((w, h)) if image.dimensions() != (w, h) => {
+            let larger = w > image.width() || h > image.height();
+            match upscaler {
+                // The network enlarges ×4; Lanczos3 then makes the exact page pixels (mostly
+                // a small reduction).
+                Some((net, name)) if larger => {
+                    let overlap = net.config().num_conv + 2;
+                    let up = net.upscale_image(&image, TILE, overlap)?;
+                    let by = format!("{name} x{} + lanczos3", net.config().upscale);
+                    (imageops::resize(&up, w, h, FilterType::Lanczos3), Some(by))
+                }
+                _ => (
+                    imageops::resize(&image, w, h, FilterType::Lanczos3),
+                    Some("lanczos3".to_string()),
+                ),
+            }
+        }
+        _ => (image, None),
+    };
+    let record = PrintRecord {
+        dpi,
+        page: f.page.map(|p| p.name().to_string()),
+        upscaled_by,
+    };
+    Ok((image, Some(record)))
+}
+
+fn upscaler_error(dir: &Path, e: &UpscaleError) -> Message {
+    match e {
+        UpscaleError::NoWeights { .. } => {
+            msg!("upscaler-no-weights", dir = dir.display().to_string())
+        }
+        other => msg!(
+            "upscaler-unusable",
+            dir = dir.display().to_string(),
+            reason = other.to_string()
+        ),
     }
 }
 
@@ -137,7 +227,7 @@ mod tests {
         assert!(rec.is_none());
         let (out, rec) = Finish {
             dpi: Some(96),
-            page: None,
+            ..Finish::default()
         }
         .apply(img.clone());
         assert_eq!(out, img);

@@ -17,6 +17,7 @@ help-common-size = Page size: a4-portrait, a4-landscape, slide-16x9, square, ban
 help-common-exact-ratio = Crop the result to the exact page ratio
 help-common-dpi = Record the print resolution in the PNG (pHYs), so Word and HWP place it at its physical size, e.g. --dpi 300 (50 to 1200)
 help-common-print = Fill a page: a4 (210 x 297 mm), a5 (148 x 210 mm) or slide (13.33 x 7.5 in); generated at the model's size in the page's shape, then enlarged to the page at --dpi (default 300, slide 150)
+help-common-upscaler = With --print: a Real-ESRGAN compact upscaler folder (model.safetensors of realesr-general-x4v3, optional config.json) that enlarges ×4 before the final resize; without it a plain Lanczos resize
 help-common-steps = Number of denoising steps (default: the style's or the model's; turbo 1-4, others 20-50)
 help-common-guidance = How strongly the image follows the prompt, e.g. 7.5 (0 or 1 turns guidance off; turbo models use 0)
 help-common-sampler = Sampler: euler, euler-a, ddim, pndm, dpmpp-2m, dpmpp-2m-karras, lcm, ddpm

@@ -13,6 +13,7 @@ help-common-size = 그림 크기: a4-portrait(A4 세로), a4-landscape(A4 가로
 help-common-exact-ratio = 결과 그림을 지정한 용지 비율에 맞게 정확히 잘라 냅니다
 help-common-dpi = 그림 파일(PNG)에 인쇄 해상도를 기록해 한글·워드가 실제 크기로 배치하게 합니다. 예: --dpi 300 (50~1200)
 help-common-print = 용지를 꽉 채우는 크기로 만듭니다: a4 (210 x 297 mm), a5 (148 x 210 mm), slide (13.33 x 7.5 인치). 모델에 맞는 크기로 용지 비율대로 그린 뒤 --dpi에 맞게 확대합니다 (기본 300, slide는 150)
+help-common-upscaler = --print와 함께: 최종 크기 조정 전에 4배로 선명하게 확대하는 Real-ESRGAN 소형 확대 모델 폴더 (realesr-general-x4v3의 model.safetensors, config.json은 선택). 없으면 일반 Lanczos 방식으로 확대합니다
 help-common-steps = 단계 수: 그림을 몇 번에 걸쳐 다듬을지입니다. 많을수록 느리지만 정교해집니다 (기본값: 화풍 또는 모델의 값; 터보 모델 1~4, 그 밖의 모델 20~50)
 help-common-guidance = 그림이 설명 문구를 얼마나 충실히 따를지, 예: 7.5 (0이나 1이면 끔; 터보 모델은 0)
 help-common-sampler = 그림을 다듬는 계산 방식(샘플러): euler, euler-a, ddim, pndm, dpmpp-2m, dpmpp-2m-karras, lcm, ddpm

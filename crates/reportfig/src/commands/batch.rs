@@ -105,7 +105,7 @@ impl FigureStore for OutputStore {
 }
 
 /// [`OutputStore`] that finishes each image for `--dpi`/`--print` before writing it.
-pub struct PrintStore(pub crate::print::Finish);
+pub struct PrintStore(pub crate::print::Finisher);
 
 impl FigureStore for PrintStore {
     fn existing(&self, path: &std::path::Path) -> Existing {
@@ -118,7 +118,7 @@ impl FigureStore for PrintStore {
         image: &image::RgbImage,
         request: &GenerationRequest,
     ) -> Result<(), String> {
-        let (image, record) = self.0.apply(image.clone());
+        let (image, record) = self.0.apply(image.clone()).map_err(|e| e.to_string())?;
         output::save_finished(path, &image, request, record.as_ref(), true)
             .map(|_| ())
             .map_err(|e| e.to_string())
@@ -208,6 +208,10 @@ pub fn run(
         .map(str::parse::<Shard>)
         .transpose()
         .map_err(|e| BadInput::from_error(&e))?;
+    let finisher = crate::print::Finisher::new(
+        opts.image.finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
     if let Some(spec) = &opts.image.style {
         styles
             .resolve_stack(spec)
@@ -337,7 +341,10 @@ pub fn run(
         Some(r) => r,
         None => &mut no_renderer,
     };
-    let store = PrintStore(opts.image.finish);
+    if let Some(n) = finisher.note() {
+        reporter.event(Event::Note(n));
+    }
+    let store = PrintStore(finisher);
     let summary = batch::run(&plan, renderer, &store, cancel, &mut |e| {
         reporter.event(batch_event(e));
     })

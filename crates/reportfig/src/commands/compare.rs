@@ -545,6 +545,13 @@ pub fn run(
 
     // Korean captions become English first, and the translator is freed before any image
     // model loads.
+    let finisher = crate::print::Finisher::new(
+        opts.image.finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
+    if let Some(n) = finisher.note() {
+        reporter.event(Event::Note(n));
+    }
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let cell_captions: Vec<&str> = cells.iter().flatten().map(|c| c.caption.as_str()).collect();
     translator.prepare(&cell_captions, reporter)?;
@@ -728,7 +735,7 @@ pub fn run(
                 let image = made.image;
                 let path = cell_dir.join(&cell_names[r][c]);
                 // The cell files are finished for print; the sheet keeps the generated size.
-                let (finished, record) = opts.image.finish.apply(image.clone());
+                let (finished, record) = finisher.apply(image.clone())?;
                 output::save_finished(&path, &finished, req, record.as_ref(), true)?;
                 reporter.event(Event::FigureDone {
                     message: msg!(

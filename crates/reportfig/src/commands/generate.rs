@@ -8,6 +8,7 @@ use crate::commands::session::{self, ImageOptions, ModelOptions};
 use crate::commands::{BadInput, Event, Reporter};
 use crate::msg;
 use crate::output;
+use crate::print::Finisher;
 use crate::style::StyleLibrary;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::request::GenerationRequest;
@@ -51,6 +52,10 @@ pub fn run(
     if path.exists() && !opts.force {
         return Err(BadInput(msg!("file-exists", path = path.display().to_string())).into());
     }
+    let finisher = Finisher::new(
+        opts.image.finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let source = session::parse_model(&opts.model, reporter)?;
     // Translate first and free the translator, so its memory is not held beside the image
@@ -73,6 +78,9 @@ pub fn run(
     for n in notes {
         reporter.event(Event::Warning(n));
     }
+    if let Some(n) = finisher.note() {
+        reporter.event(Event::Note(n));
+    }
 
     let mut pipeline = model.load(&opts.model, reporter)?;
     let made = pipeline.generate(&request, &mut |p| reporter.event(Event::Pipeline(p)))?;
@@ -81,7 +89,7 @@ pub fn run(
             &made.dropped_words,
         )));
     }
-    let (image, record) = opts.image.finish.apply(made.image);
+    let (image, record) = finisher.apply(made.image)?;
     output::save_finished(&path, &image, &request, record.as_ref(), opts.force)?;
     session::record_licence_notice(&opts.model, &model);
     reporter.event(Event::Finished);

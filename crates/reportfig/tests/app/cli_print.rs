@@ -123,3 +123,80 @@ fn print_and_size_are_exclusive() {
     let r = run(&mut cmd);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+#[test]
+fn print_uses_the_upscaler_folder_when_given_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = dir.path().join("tiny-upscaler");
+    reportfig_testkit::upscale::write_tiny_upscaler(&up).unwrap();
+    let mut cmd = common::reportfig_in(dir.path());
+    common::english_locale(&mut cmd);
+    cmd.args([
+        "generate",
+        "A city park in spring",
+        "--no-translate",
+        "--seed",
+        "3",
+    ])
+    .args(["--steps", "1", "--model"])
+    .arg(tiny_turbo())
+    .args(["-o", "up.png", "--print", "slide", "--upscaler"])
+    .arg(&up);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("upscaler tiny-upscaler (×4)"),
+        "{}",
+        r.stderr
+    );
+    let path = dir.path().join("up.png");
+    assert_eq!(png_facts(&path), (2000, 1125, Some((5906, 5906, true))));
+    let rec = read_print_record(&path).unwrap().unwrap();
+    assert_eq!(
+        rec.upscaled_by.as_deref(),
+        Some("tiny-upscaler x4 + lanczos3")
+    );
+
+    // The same figure without it: Lanczos alone, said so, and other pixels.
+    let mut cmd = common::reportfig_in(dir.path());
+    common::english_locale(&mut cmd);
+    cmd.args([
+        "generate",
+        "A city park in spring",
+        "--no-translate",
+        "--seed",
+        "3",
+    ])
+    .args(["--steps", "1", "--model"])
+    .arg(tiny_turbo())
+    .args(["-o", "plain.png", "--print", "slide"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("plain Lanczos resize"), "{}", r.stderr);
+    let a = image::open(&path).unwrap().to_rgb8();
+    let b = image::open(dir.path().join("plain.png")).unwrap().to_rgb8();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn an_upscaler_folder_without_weights_is_refused_before_generating() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for (lang, needle) in [
+        ("en", "has no model.safetensors"),
+        ("ko", "폴더에 model.safetensors 파일이 없습니다"),
+    ] {
+        let mut cmd = common::reportfig_in(dir.path());
+        cmd.args(["--lang", lang, "generate", "x", "--no-translate", "--model"])
+            .arg(tiny_turbo())
+            .args(["--print", "a4", "--upscaler"])
+            .arg(&empty);
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(needle), "{}", r.stderr);
+    }
+    assert!(!common::files(dir.path())
+        .iter()
+        .any(|f| f.ends_with(".png")));
+}
