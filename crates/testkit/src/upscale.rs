@@ -13,7 +13,7 @@ use reportfig_engine::pipeline::LoadContext;
 use crate::recording::RecordingBackend;
 
 /// The tiny upscaler's seed; a change is a new fixture (rerun `upscaler_goldens.py`).
-pub const UPSCALER_SEED: u64 = 0x5e5_6a;
+pub const UPSCALER_SEED: u64 = 0x0005_e56a;
 
 pub fn tiny_upscaler_config() -> UpscalerConfig {
     UpscalerConfig {

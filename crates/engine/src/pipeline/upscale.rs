@@ -90,10 +90,17 @@ pub enum UpscaleError {
         path: PathBuf,
         num_feat: usize,
         num_conv: usize,
-        source: candle_core::Error,
+        source: Box<candle_core::Error>,
     },
     #[error("the upscaler failed: {0}")]
-    Run(#[from] candle_core::Error),
+    Run(Box<candle_core::Error>),
+}
+
+// Boxed: candle's error is large, and this one is returned per image.
+impl From<candle_core::Error> for UpscaleError {
+    fn from(e: candle_core::Error) -> Self {
+        Self::Run(Box::new(e))
+    }
 }
 
 /// `SRVGGNetCompact` with PReLU activations.
@@ -196,7 +203,7 @@ impl SrVggNetCompact {
             path,
             num_feat: cfg.num_feat,
             num_conv: cfg.num_conv,
-            source,
+            source: Box::new(source),
         })
     }
 
