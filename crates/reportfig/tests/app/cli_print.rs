@@ -200,3 +200,61 @@ fn an_upscaler_folder_without_weights_is_refused_before_generating() {
         .iter()
         .any(|f| f.ends_with(".png")));
 }
+
+/// Every PNG under `dir`, recursively, sorted.
+fn all_pngs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "png") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn batch_and_compare_take_dpi_and_print() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report");
+    std::fs::create_dir_all(&report).unwrap();
+    let outline = report.join("captions.txt");
+    std::fs::write(&outline, "Smart bus stop\n").unwrap();
+    let mut cmd = common::reportfig_offline(home.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .args(["--model", tiny_turbo().to_str().unwrap()])
+        .args(["--steps", "1", "--no-translate", "--print", "slide", "--dpi", "96"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let figures = all_pngs(&report.join("figures"));
+    assert_eq!(figures.len(), 1, "{figures:?}");
+    // 13.33 x 7.5 in at 96 dpi; 96 / 0.0254 = 3779.5.
+    assert_eq!(png_facts(&figures[0]), (1280, 720, Some((3780, 3780, true))));
+    assert_eq!(
+        read_print_record(&figures[0]).unwrap().unwrap().page.as_deref(),
+        Some("slide")
+    );
+
+    let mut cmd = common::reportfig_offline(home.path());
+    cmd.current_dir(home.path())
+        .args(["compare", "Smart bus stop", "--seeds", "1,2"])
+        .args(["--model", tiny_turbo().to_str().unwrap()])
+        .args(["--size", "64x64", "--no-translate", "--dpi", "300", "-o", "sheet.png"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cells: Vec<_> = all_pngs(home.path())
+        .into_iter()
+        .filter(|p| !p.starts_with(&report) && p.file_name().unwrap() != "sheet.png")
+        .collect();
+    assert_eq!(cells.len(), 2, "{cells:?}");
+    for c in &cells {
+        assert_eq!(png_facts(c), (64, 64, Some((11811, 11811, true))));
+    }
+}
