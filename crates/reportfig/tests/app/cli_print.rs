@@ -230,15 +230,30 @@ fn batch_and_compare_take_dpi_and_print() {
     cmd.arg("batch")
         .arg(&outline)
         .args(["--model", tiny_turbo().to_str().unwrap()])
-        .args(["--steps", "1", "--no-translate", "--print", "slide", "--dpi", "96"]);
+        .args([
+            "--steps",
+            "1",
+            "--no-translate",
+            "--print",
+            "slide",
+            "--dpi",
+            "96",
+        ]);
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let figures = all_pngs(&report.join("figures"));
     assert_eq!(figures.len(), 1, "{figures:?}");
     // 13.33 x 7.5 in at 96 dpi; 96 / 0.0254 = 3779.5.
-    assert_eq!(png_facts(&figures[0]), (1280, 720, Some((3780, 3780, true))));
     assert_eq!(
-        read_print_record(&figures[0]).unwrap().unwrap().page.as_deref(),
+        png_facts(&figures[0]),
+        (1280, 720, Some((3780, 3780, true)))
+    );
+    assert_eq!(
+        read_print_record(&figures[0])
+            .unwrap()
+            .unwrap()
+            .page
+            .as_deref(),
         Some("slide")
     );
 
@@ -246,7 +261,15 @@ fn batch_and_compare_take_dpi_and_print() {
     cmd.current_dir(home.path())
         .args(["compare", "Smart bus stop", "--seeds", "1,2"])
         .args(["--model", tiny_turbo().to_str().unwrap()])
-        .args(["--size", "64x64", "--no-translate", "--dpi", "300", "-o", "sheet.png"]);
+        .args([
+            "--size",
+            "64x64",
+            "--no-translate",
+            "--dpi",
+            "300",
+            "-o",
+            "sheet.png",
+        ]);
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let cells: Vec<_> = all_pngs(home.path())
