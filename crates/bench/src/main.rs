@@ -538,6 +538,46 @@ fn whole_image(
     Ok(())
 }
 
+/// `--print`'s learned upscaler at full size (realesr-general-x4v3: 64 features, 32
+/// convolutions, ×4) with random weights: one 512² picture to 2048², in the tiles the app
+/// uses (384 px with 34 px of context), and one 384² tile alone.
+fn upscaler_rows(b: &mut Bench) -> Result<()> {
+    use reportfig_engine::pipeline::upscale::{SrVggNetCompact, UpscalerConfig};
+    const TILE: usize = 384;
+    const ROWS: [&str; 2] = [
+        "upscaler x4v3 tile 384² -> 1536²",
+        "upscaler x4v3 512² -> 2048² (tiled)",
+    ];
+    if !ROWS.iter().any(|r| b.wanted(r)) {
+        return Ok(());
+    }
+    let cfg = UpscalerConfig::default();
+    let vb = reportfig_testkit::recording::RecordingBackend::new(7).var_builder();
+    let net = SrVggNetCompact::load(vb, &b.opts.context(WeightStorage::F32), &cfg, TILE)?;
+    memory::release_free_memory();
+    // Per output pixel of the body: (2 + num_conv) 3x3 convs at 64 ch on the input grid.
+    let macs = |side: usize| {
+        let f = cfg.num_feat;
+        let per = 9 * (3 * f + cfg.num_conv * f * f + f * 3 * cfg.upscale * cfg.upscale);
+        (side * side * per) as f64
+    };
+    let tile = randn(&[1, 3, TILE, TILE])?;
+    b.time(ROWS[0], Some(2.0 * macs(TILE) / 1e9), || {
+        net.forward(&tile)?;
+        Ok(())
+    })?;
+    let img = image::RgbImage::from_fn(512, 512, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x ^ y) % 256) as u8])
+    });
+    // Tiles of 384 with context cover 512² as 2×2 patches of up to 418²: that work is counted.
+    let overlap = cfg.num_conv + 2;
+    b.time(ROWS[1], None, || {
+        net.upscale_image(&img, TILE, overlap)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let opts = parse_args()?;
     // The bench owns its process, as the reportfig binary does, and tunes its allocator alike.
@@ -576,6 +616,7 @@ fn main() -> Result<()> {
     attention_rows(&mut b)?;
     norm_rows(&mut b)?;
     network_rows(&mut b, text.as_deref(), unet.as_deref(), vae.as_deref())?;
+    upscaler_rows(&mut b)?;
     if let Some(dir) = b.opts.translator_config.clone() {
         translator_rows(&mut b, &dir)?;
     }

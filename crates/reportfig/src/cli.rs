@@ -75,6 +75,33 @@ pub fn parse_steps(s: &str) -> Result<u32, Message> {
     s.trim().parse::<u32>().map_err(|_| msg!("arg-bad-steps"))
 }
 
+/// `--dpi`: 50 to 1200 (below, a page is a few hundred pixels; above, no office printer
+/// resolves the difference).
+pub fn parse_dpi(s: &str) -> Result<u32, Message> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (50..=1200).contains(&n) => Ok(n),
+        _ => Err(msg!("arg-bad-dpi")),
+    }
+}
+
+/// `--print`: the page the finished image fills.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PrintArg {
+    A4,
+    A5,
+    Slide,
+}
+
+impl PrintArg {
+    pub fn page(self) -> reportfig::print::PrintPage {
+        match self {
+            Self::A4 => reportfig::print::PrintPage::A4,
+            Self::A5 => reportfig::print::PrintPage::A5,
+            Self::Slide => reportfig::print::PrintPage::Slide,
+        }
+    }
+}
+
 /// `--guidance`; negative values parse so the library can say why they are wrong.
 pub fn parse_guidance(s: &str) -> Result<f64, Message> {
     s.trim()
@@ -126,10 +153,16 @@ pub struct TranslateArgs {
 pub struct ImageArgs {
     #[arg(long, short = 's', value_name = "NAME")]
     pub style: Option<String>,
-    #[arg(long)]
+    #[arg(long, conflicts_with = "print")]
     pub size: Option<String>,
     #[arg(long)]
     pub exact_ratio: bool,
+    #[arg(long, value_name = "N", value_parser = parse_dpi)]
+    pub dpi: Option<u32>,
+    #[arg(long, value_enum, value_name = "PAGE")]
+    pub print: Option<PrintArg>,
+    #[arg(long, value_name = "DIR", requires = "print")]
+    pub upscaler: Option<PathBuf>,
     #[arg(long, value_name = "N", value_parser = parse_steps)]
     pub steps: Option<u32>,
     #[arg(long, value_name = "NUMBER", value_parser = parse_guidance, allow_negative_numbers = true)]

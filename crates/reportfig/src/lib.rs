@@ -15,6 +15,7 @@ pub mod model;
 pub mod outline;
 pub mod output;
 pub mod page;
+pub mod print;
 pub mod style;
 pub mod text;
 pub mod title;

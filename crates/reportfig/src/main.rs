@@ -205,6 +205,11 @@ fn image_options(a: &cli::ImageArgs) -> ImageOptions {
         style: a.style.clone(),
         size: a.size.clone(),
         exact_ratio: a.exact_ratio,
+        finish: reportfig::print::Finish {
+            dpi: a.dpi,
+            page: a.print.map(cli::PrintArg::page),
+            upscaler: a.upscaler.clone(),
+        },
         steps: a.steps,
         guidance: a.guidance,
         sampler: a.sampler,

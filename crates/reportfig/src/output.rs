@@ -106,6 +106,26 @@ struct StoredRequest {
     /// How a title was typeset on this picture (`--title`); absent on untitled pictures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     title: Option<crate::title::TitleRecord>,
+    /// `--dpi`/`--print`: absent when neither was given, so older files read the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    print: Option<PrintRecord>,
+}
+
+/// How a generated image was finished for print: the DPI written to `pHYs`, the page it
+/// fills (`a4`, `a5`, `slide`) and what enlarged it (`lanczos3` or the upscaler's name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrintRecord {
+    pub dpi: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upscaled_by: Option<String>,
+}
+
+/// Pixels per metre for `dpi` dots per inch, as PNG's `pHYs` chunk stores them
+/// (300 dpi is 11811).
+pub fn dpi_to_ppm(dpi: u32) -> u32 {
+    (f64::from(dpi) / 0.0254).round() as u32
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +198,7 @@ pub fn a1111_parameters(request: &GenerationRequest) -> String {
 
 /// The two chunks every generated image carries: `parameters` (A1111) and `reportfig` (JSON).
 pub fn request_chunks(request: &GenerationRequest) -> Vec<TextChunk> {
-    titled_chunks(request, None)
+    stored_chunks(request, None, None)
 }
 
 /// The chunks of a titled picture: the request, and in the `reportfig` JSON how the title was
@@ -187,10 +207,24 @@ pub fn titled_chunks(
     request: &GenerationRequest,
     title: Option<&crate::title::TitleRecord>,
 ) -> Vec<TextChunk> {
+    stored_chunks(request, title, None)
+}
+
+/// [`request_chunks`] with the print record in the JSON when there is one.
+pub fn print_chunks(request: &GenerationRequest, print: Option<&PrintRecord>) -> Vec<TextChunk> {
+    stored_chunks(request, None, print)
+}
+
+fn stored_chunks(
+    request: &GenerationRequest,
+    title: Option<&crate::title::TitleRecord>,
+    print: Option<&PrintRecord>,
+) -> Vec<TextChunk> {
     let stored = StoredRequest {
         format_version: METADATA_FORMAT_VERSION,
         request: request.clone(),
         title: title.cloned(),
+        print: print.cloned(),
     };
     // Serialising plain strings and numbers cannot fail; NaN guidance becomes null, which the
     // reader then reports as damaged rather than silently inventing a value.
@@ -223,6 +257,16 @@ fn check_keyword(keyword: &str) -> Result<(), OutputError> {
 /// PNG bytes of an 8-bit RGB image with the given `iTXt` chunks (uncompressed, in order,
 /// before the image data so readers find them without decoding pixels). Deterministic.
 pub fn encode_png(image: &RgbImage, chunks: &[TextChunk]) -> Result<Vec<u8>, OutputError> {
+    encode_png_at(image, chunks, None)
+}
+
+/// [`encode_png`] with the physical resolution in a `pHYs` chunk when `dpi` is given (in
+/// pixels per metre, the unit PNG has); without it the bytes are those of [`encode_png`].
+pub fn encode_png_at(
+    image: &RgbImage,
+    chunks: &[TextChunk],
+    dpi: Option<u32>,
+) -> Result<Vec<u8>, OutputError> {
     let (width, height) = image.dimensions();
     if width == 0 || height == 0 {
         return Err(OutputError::EmptyImage { width, height });
@@ -242,6 +286,14 @@ pub fn encode_png(image: &RgbImage, chunks: &[TextChunk]) -> Result<Vec<u8>, Out
         // we decide they should.
         encoder.set_compression(png::Compression::Balanced);
         encoder.set_filter(png::Filter::Adaptive);
+        if let Some(dpi) = dpi {
+            let ppm = dpi_to_ppm(dpi);
+            encoder.set_pixel_dims(Some(png::PixelDimensions {
+                xppu: ppm,
+                yppu: ppm,
+                unit: png::Unit::Meter,
+            }));
+        }
         for chunk in chunks {
             encoder
                 .add_itxt_chunk(chunk.keyword.clone(), chunk.text.clone())
@@ -275,6 +327,34 @@ pub fn save_generated(
     let bytes = encode_generated(image, request)?;
     write_atomic(path, &bytes, overwrite)?;
     Ok(bytes)
+}
+
+/// [`save_generated`] for an image finished for print: `pHYs` from the record's DPI and the
+/// record in the `reportfig` JSON. With `None` the bytes are exactly [`save_generated`]'s.
+pub fn save_finished(
+    path: &Path,
+    image: &RgbImage,
+    request: &GenerationRequest,
+    print: Option<&PrintRecord>,
+    overwrite: bool,
+) -> Result<Vec<u8>, OutputError> {
+    let bytes = encode_png_at(image, &print_chunks(request, print), print.map(|p| p.dpi))?;
+    write_atomic(path, &bytes, overwrite)?;
+    Ok(bytes)
+}
+
+/// The print record in a file's `reportfig` chunk, if it has one.
+pub fn read_print_record(path: &Path) -> Result<Option<PrintRecord>, OutputError> {
+    let Some(text) = read_text_chunk(path, REPORTFIG_KEYWORD)? else {
+        return Ok(None);
+    };
+    parse_metadata(&text, path)?;
+    let stored: StoredRequest =
+        serde_json::from_str(&text).map_err(|e| OutputError::BadMetadata {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    Ok(stored.print)
 }
 
 /// Encode and atomically write an image with arbitrary `iTXt` chunks (contact sheets).

@@ -137,6 +137,16 @@ impl PagePreset {
     }
 }
 
+/// The pixel size to generate for an arbitrary `(width, height)` ratio on `family` (a print
+/// page such as A5 that has no preset), chosen as the presets are.
+pub fn size_for_ratio(ratio: (u32, u32), family: ModelFamily) -> Size {
+    let target = ratio.0 as f64 / ratio.1 as f64;
+    match family {
+        ModelFamily::Sdxl => nearest_bucket(target),
+        _ => near_area(target, family.native_side()),
+    }
+}
+
 impl fmt::Display for PagePreset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -5,6 +5,7 @@ pub mod recording;
 pub mod single_file;
 pub mod tokenizer;
 pub mod unet;
+pub mod upscale;
 pub mod vae;
 
 /// The model families the tiny fixtures imitate; their configs are the published ones of

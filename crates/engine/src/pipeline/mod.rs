@@ -10,6 +10,7 @@ pub mod noise;
 pub mod scheduler;
 pub mod text;
 pub mod unet;
+pub mod upscale;
 pub mod vae;
 pub mod weights;
 

@@ -10,5 +10,6 @@ mod text_parity;
 mod translate_parity;
 mod translate_tokenizer;
 mod unet_parity;
+mod upscale_parity;
 mod vae_parity;
 mod winograd_real_size;

@@ -19,6 +19,9 @@ output-not-png = -o { $path }: reportfig writes PNG images only, not .{ $ext }
     .hint = use -o { $png } (Word, PowerPoint, Hangul and web pages all take PNG)
 arg-bad-seed = a seed is a whole number of 0 or more, e.g. --seed 42 (leave it out for a random one)
 arg-bad-steps = steps is a whole number, e.g. --steps 4 (turbo models: 1 to 4; others: 20 to 50)
+arg-bad-dpi = dpi is a whole number from 50 to 1200, e.g. --dpi 300 (print) or --dpi 150 (slides)
+upscaler-no-weights = { $dir } has no model.safetensors; an upscaler folder holds Real-ESRGAN compact weights as safetensors (realesr-general-x4v3). Give the right folder, or leave out --upscaler for a plain Lanczos resize
+upscaler-unusable = the upscaler in { $dir } cannot be used: { $reason }
 arg-bad-guidance = guidance is a number, e.g. --guidance 7.5 (turbo models use 0)
 
 style-not-found = no style named `{ $name }`; run `reportfig styles list` to see them all

@@ -19,6 +19,9 @@ output-not-png = -o { $path }: reportfig는 PNG 그림만 저장합니다 (.{ $e
     .hint = -o { $png }로 지정하세요 (한글, 워드, 파워포인트, 웹 페이지 모두 PNG를 넣을 수 있습니다)
 arg-bad-seed = 시드는 0 이상의 정수입니다. 예: --seed 42 (시드는 그림의 출발점이 되는 번호이며, 빼면 임의로 정합니다)
 arg-bad-steps = 단계 수는 정수입니다. 예: --steps 4 (단계는 그림을 다듬는 횟수; 터보 모델 1~4, 그 밖의 모델 20~50)
+arg-bad-dpi = 해상도(dpi)는 50~1200 사이의 정수입니다. 예: --dpi 300 (인쇄용), --dpi 150 (발표 자료용)
+upscaler-no-weights = { $dir } 폴더에 model.safetensors 파일이 없습니다. 확대 모델 폴더에는 Real-ESRGAN 소형 모델(realesr-general-x4v3)의 가중치가 safetensors 형식으로 있어야 합니다. 올바른 폴더를 지정하거나, --upscaler를 빼면 일반 Lanczos 방식으로 확대합니다
+upscaler-unusable = { $dir }의 확대 모델을 쓸 수 없습니다: { $reason }
 arg-bad-guidance = 충실도는 숫자입니다. 예: --guidance 7.5 (터보 모델은 0)
 
 style-not-found = `{ $name }`(이)라는 화풍이 없습니다. `reportfig styles list`로 전체 목록을 볼 수 있습니다

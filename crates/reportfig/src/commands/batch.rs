@@ -106,13 +106,15 @@ impl FigureStore for OutputStore {
     }
 }
 
-/// The store of a batch with a cover (`{cover}` in the outline): figures whose caption is a
-/// cover's are written titled, with the plain picture beside them (`NN-slug.untitled.png`),
-/// as `generate --title` does; everything else goes to [`OutputStore`].
+/// The store of a batch: each image is first finished for `--dpi`/`--print`; figures whose
+/// caption is a cover's (`{cover}` in the outline) are then written titled, with the plain
+/// picture beside them (`NN-slug.untitled.png`), as `generate --title` does; everything else
+/// as [`OutputStore`] writes it, with the print record.
 pub struct CoverStore<'a> {
     /// Caption of each cover figure -> its title.
     pub covers: BTreeMap<String, TitleSpec>,
     pub styles: &'a StyleLibrary,
+    pub finisher: crate::print::Finisher,
 }
 
 impl CoverStore<'_> {
@@ -153,13 +155,20 @@ impl FigureStore for CoverStore<'_> {
         image: &image::RgbImage,
         request: &GenerationRequest,
     ) -> Result<(), String> {
+        let (image, print) = self
+            .finisher
+            .apply(image.clone())
+            .map_err(|e| e.to_string())?;
         let Some(spec) = self.title_for(request) else {
-            return OutputStore.write_png(path, image, request);
+            return output::save_finished(path, &image, request, print.as_ref(), true)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
         };
         let untitled = title::untitled_path(path);
-        output::save_generated(&untitled, image, request, true).map_err(|e| e.to_string())?;
+        output::save_finished(&untitled, &image, request, print.as_ref(), true)
+            .map_err(|e| e.to_string())?;
         let palette = retitle::palette_of(request, self.styles);
-        retitle::write_titled(path, &untitled, image, request, spec, &palette, true)
+        retitle::write_titled(path, &untitled, &image, request, spec, &palette, true)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
@@ -275,6 +284,10 @@ pub fn run(
         .map(str::parse::<Shard>)
         .transpose()
         .map_err(|e| BadInput::from_error(&e))?;
+    let finisher = crate::print::Finisher::new(
+        opts.image.finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
     if let Some(spec) = &opts.image.style {
         styles
             .resolve_stack(spec)
@@ -372,6 +385,7 @@ pub fn run(
     let store = CoverStore {
         covers: covers.clone(),
         styles,
+        finisher,
     };
     let plan = batch::plan(&outline, &settings, &build, &store).map_err(plan_error)?;
     let notes = notes.take();
@@ -432,6 +446,9 @@ pub fn run(
         Some(r) => r,
         None => &mut no_renderer,
     };
+    if let Some(n) = store.finisher.note() {
+        reporter.event(Event::Note(n));
+    }
     let summary = batch::run(&plan, renderer, &store, cancel, &mut |e| {
         reporter.event(batch_event(e));
     })

@@ -553,6 +553,13 @@ pub fn run(
 
     // Korean captions become English first, and the translator is freed before any image
     // model loads.
+    let finisher = crate::print::Finisher::new(
+        opts.image.finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
+    if let Some(n) = finisher.note() {
+        reporter.event(Event::Note(n));
+    }
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let cell_captions: Vec<&str> = cells.iter().flatten().map(|c| c.caption.as_str()).collect();
     translator.prepare(&cell_captions, reporter)?;
@@ -758,25 +765,32 @@ pub fn run(
                     )));
                 }
                 let path = cell_dir.join(&cell_names[r][c]);
+                // The cell files are finished for print (then titled); the sheet keeps the
+                // generated size.
+                let (finished, print) = finisher.apply(made.image.clone())?;
                 let image = match &opts.title {
                     None => {
-                        output::save_generated(&path, &made.image, req, true)?;
+                        output::save_finished(&path, &finished, req, print.as_ref(), true)?;
                         made.image
                     }
                     Some(spec) => {
                         let untitled = crate::title::untitled_path(&path);
-                        output::save_generated(&untitled, &made.image, req, true)?;
+                        output::save_finished(&untitled, &finished, req, print.as_ref(), true)?;
                         let palette = super::retitle::palette_of(req, styles);
                         let (_, titled) = super::retitle::write_titled(
-                            &path,
-                            &untitled,
-                            &made.image,
-                            req,
-                            spec,
-                            &palette,
-                            true,
+                            &path, &untitled, &finished, req, spec, &palette, true,
                         )?;
-                        titled
+                        if titled.dimensions() == made.image.dimensions() {
+                            titled
+                        } else {
+                            let (w, h) = made.image.dimensions();
+                            image::imageops::resize(
+                                &titled,
+                                w,
+                                h,
+                                image::imageops::FilterType::Lanczos3,
+                            )
+                        }
                     }
                 };
                 reporter.event(Event::FigureDone {

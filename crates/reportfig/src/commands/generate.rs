@@ -8,6 +8,7 @@ use crate::commands::session::{self, ImageOptions, ModelOptions};
 use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::msg;
 use crate::output;
+use crate::print::Finisher;
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleRecord, TitleSpec};
 use crate::translate::{CaptionTranslator, TranslateOptions};
@@ -69,6 +70,10 @@ pub fn run(
     if let Some(spec) = &opts.title {
         spec.check().map_err(|e| BadInput::from_error(&e))?;
     }
+    let finisher = Finisher::new(
+        opts.image.finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let source = session::parse_model(&opts.model, reporter)?;
     // Translate first and free the translator, so its memory is not held beside the image
@@ -96,6 +101,9 @@ pub fn run(
     for n in notes {
         reporter.event(Event::Warning(n));
     }
+    if let Some(n) = finisher.note() {
+        reporter.event(Event::Note(n));
+    }
 
     let mut pipeline = model.load(&opts.model, &request.loras, reporter)?;
     let made = pipeline.generate(&request, &mut |p| reporter.event(Event::Pipeline(p)))?;
@@ -104,12 +112,13 @@ pub fn run(
             &made.dropped_words,
         )));
     }
-    let image = made.image;
+    // Enlarged for print first, so a title is typeset at the size it will be printed.
+    let (image, print) = finisher.apply(made.image)?;
     let mut record = None;
     match (&opts.title, &untitled) {
         (Some(spec), Some(untitled)) => {
             // The plain picture first: the titled one names it, and retitle starts from it.
-            output::save_generated(untitled, &image, &request, opts.force)?;
+            output::save_finished(untitled, &image, &request, print.as_ref(), opts.force)?;
             let palette = retitle::palette_of(&request, styles);
             let (made, _) = retitle::write_titled(
                 &path, untitled, &image, &request, spec, &palette, opts.force,
@@ -117,7 +126,7 @@ pub fn run(
             record = Some(made);
         }
         _ => {
-            output::save_generated(&path, &image, &request, opts.force)?;
+            output::save_finished(&path, &image, &request, print.as_ref(), opts.force)?;
         }
     }
     session::record_licence_notice(&opts.model, &model);

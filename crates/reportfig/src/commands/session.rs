@@ -43,6 +43,8 @@ pub struct ImageOptions {
     pub style: Option<String>,
     pub size: Option<String>,
     pub exact_ratio: bool,
+    /// `--dpi`/`--print`: applied to the image after generation.
+    pub finish: crate::print::Finish,
     pub steps: Option<u32>,
     pub guidance: Option<f64>,
     /// `default` here beats a style's or preset's sampler: the model's own config decides.
@@ -526,12 +528,19 @@ pub fn build_request(
         ),
         None => composed.as_ref().and_then(|c| c.size),
     };
-    let (width, height) = match size_spec {
-        Some(spec) => {
+    let print_ratio = image.finish.page.map(|p| p.ratio());
+    let (width, height) = match (print_ratio, size_spec) {
+        // A print page is generated at the model's scale with the page's shape, then
+        // enlarged ([`crate::print::Finish`]).
+        (Some(ratio), _) => {
+            let s = page::size_for_ratio(ratio, family);
+            (s.width, s.height)
+        }
+        (None, Some(spec)) => {
             let s = spec.resolve(family);
             (s.width, s.height)
         }
-        None => match preset {
+        (None, None) => match preset {
             Some(p) => (p.width, p.height),
             None => {
                 let side = family.native_side();
@@ -540,7 +549,9 @@ pub fn build_request(
         },
     };
     page::check_size(width, height).map_err(|e| BadInput::from_error(&e))?;
-    let crop_ratio = if image.exact_ratio {
+    let crop_ratio = if print_ratio.is_some() {
+        print_ratio
+    } else if image.exact_ratio {
         match size_spec {
             Some(spec) => Some(spec.ratio()),
             None => return Err(BadInput(msg!("exact-ratio-needs-size"))),

@@ -12,6 +12,7 @@ mod cli_korean;
 mod cli_lang;
 mod cli_lcm;
 mod cli_lora;
+mod cli_print;
 mod cli_single_file;
 mod cli_title;
 mod cli_translate;
