@@ -810,25 +810,48 @@ impl<'a> HubRepo<'a> {
     }
 }
 
-fn resolve_cached(hub: &HubRepo) -> Result<ModelFiles, SourceError> {
-    let commit = hub
-        .cached_commit()
-        .ok_or_else(|| hub.not_in_cache("model_index.json"))?;
-    let snapshot = hub.repo_dir().join("snapshots").join(&commit);
-    let listing = list_files(&snapshot);
-    let mut get = |rel: &str| {
-        if listing.contains(rel) {
-            Ok(snapshot.join(rel))
+/// The cache's snapshot of a repo's cached commit and the files it holds.
+struct CachedSnapshot {
+    commit: String,
+    dir: PathBuf,
+    listing: BTreeSet<String>,
+}
+
+impl CachedSnapshot {
+    /// The snapshot of `hub`'s cached commit; without one, an error naming `model_index.json`,
+    /// the first file a model needs.
+    fn of(hub: &HubRepo) -> Result<Self, SourceError> {
+        let commit = hub
+            .cached_commit()
+            .ok_or_else(|| hub.not_in_cache("model_index.json"))?;
+        let dir = hub.repo_dir().join("snapshots").join(&commit);
+        let listing = list_files(&dir);
+        Ok(Self {
+            commit,
+            dir,
+            listing,
+        })
+    }
+
+    /// The path of `rel` in the snapshot, or the error naming it as not downloaded.
+    fn get(&self, hub: &HubRepo, rel: &str) -> Result<PathBuf, SourceError> {
+        if self.listing.contains(rel) {
+            Ok(self.dir.join(rel))
         } else {
             Err(hub.not_in_cache(rel))
         }
-    };
+    }
+}
+
+fn resolve_cached(hub: &HubRepo) -> Result<ModelFiles, SourceError> {
+    let c = CachedSnapshot::of(hub)?;
+    let mut get = |rel: &str| c.get(hub, rel);
     assemble(
-        &snapshot,
-        &listing,
+        &c.dir,
+        &c.listing,
         true,
         &hub.fetch_name,
-        Some(commit.clone()),
+        Some(c.commit.clone()),
         &mut get,
     )
 }
@@ -1125,19 +1148,9 @@ fn resolve_configs(
         Ok((repo, revision)) => {
             let hub = HubRepo::checked(source, repo, revision, opts)?;
             if opts.offline {
-                let commit = hub
-                    .cached_commit()
-                    .ok_or_else(|| hub.not_in_cache("model_index.json"))?;
-                let snapshot = hub.repo_dir().join("snapshots").join(&commit);
-                let listing = list_files(&snapshot);
-                let mut get = |rel: &str| {
-                    if listing.contains(rel) {
-                        Ok(snapshot.join(rel))
-                    } else {
-                        Err(hub.not_in_cache(rel))
-                    }
-                };
-                return assemble_configs(&snapshot, &listing, Some(commit.clone()), &mut get);
+                let c = CachedSnapshot::of(&hub)?;
+                let mut get = |rel: &str| c.get(&hub, rel);
+                return assemble_configs(&c.dir, &c.listing, Some(c.commit.clone()), &mut get);
             }
             let (snapshot, listing, mut get) = open_online(&hub, progress)?;
             let commit = snapshot
