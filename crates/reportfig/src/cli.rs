@@ -266,6 +266,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "FILE")]
     pub docx: Option<PathBuf>,
     #[arg(long)]
+    pub cover: bool,
+    #[arg(long)]
     pub json: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,

@@ -314,6 +314,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 dry_run: a.dry_run,
                 markdown: a.markdown,
                 docx: a.docx.as_deref().map(docx_path),
+                cover: a.cover,
                 naming: naming(a.names),
                 lang: term.lang(),
                 model,

@@ -91,6 +91,7 @@ help-batch-shard = Make only part I of N of the outline, e.g. 1/4 (for several m
 help-batch-dry-run = Show what would be made, without loading a model
 help-batch-markdown = Also write outline.illustrated.md: a copy of a Markdown outline with the images in it
 help-batch-docx = Also write a Word document (opens in Word and HWP): the outline's headings, each figure under its heading at the page width, numbered captions
+help-batch-cover = Make the outline's first figure its cover, titled with the first heading (as {"{"}cover{"}"} on that line does)
 help-batch-json = Print the summary as JSON on stdout
 
 help-compare = One caption in several styles (or settings) side by side, on one labelled sheet

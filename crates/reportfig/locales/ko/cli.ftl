@@ -87,6 +87,7 @@ help-batch-shard = 개요의 N개 몫 중 I번째만 만듭니다, 예: 1/4 (여
 help-batch-dry-run = 모델을 불러오지 않고 무엇을 만들지만 보여 줍니다
 help-batch-markdown = outline.illustrated.md도 씁니다: 그림을 넣은 Markdown 개요 사본
 help-batch-docx = 워드 문서도 씁니다 (워드와 한글에서 열림): 개요의 제목마다 그 아래에 그림을 쪽 너비로 넣고, 그림 번호와 설명을 붙입니다
+help-batch-cover = 개요의 첫 그림을 표지로 만들고, 첫 제목을 그 위에 글자로 넣습니다 (그 줄에 {"{"}cover{"}"}를 쓴 것과 같음)
 help-batch-json = 요약을 JSON으로 표준 출력에 씁니다
 
 help-compare = 설명 하나를 여러 화풍(또는 설정)으로 나란히 그려 제목이 붙은 비교표 한 장으로 만듭니다

@@ -46,6 +46,8 @@ pub struct BatchOptions {
     pub markdown: bool,
     /// Also write a Word document with the headings, figures and numbered captions.
     pub docx: Option<PathBuf>,
+    /// `--cover`: the outline's first figure is its cover, as if it had `{cover}`.
+    pub cover: bool,
     /// How figure file names write Korean words.
     pub naming: output::Naming,
     /// The gallery's language.
@@ -299,7 +301,12 @@ pub fn run(
             .map(|_| ())
             .map_err(|e| e.to_string())
     };
-    let outline = outline::read_outline(&opts.outline, &style_check)?;
+    let mut outline = outline::read_outline(&opts.outline, &style_check)?;
+    if opts.cover {
+        if let Some(first) = outline.items.first_mut() {
+            first.overrides.cover = true;
+        }
+    }
     if opts.markdown && outline.format != OutlineFormat::Markdown {
         return Err(BadInput(msg!(
             "batch-markdown-needs-md",

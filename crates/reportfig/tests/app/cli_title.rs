@@ -303,3 +303,48 @@ fn compare_titles_every_single_image_and_keeps_each_plain_one() {
         assert!(changed_only_inside(&plain, &pixels(&path), rec.area) > 0);
     }
 }
+
+/// `batch --cover` makes the first figure the cover without touching the outline.
+#[test]
+fn batch_cover_flag_titles_the_first_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = dir.path().join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 2026년 교통 계획\n\n그림: 시청 앞 광장의 아침\n\n그림: 버스 전용 차로\n",
+    )
+    .unwrap();
+    let mut cmd = common::reportfig_offline(dir.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .arg("--model")
+        .arg(common::tiny_turbo())
+        .args([
+            "--size",
+            "192x128",
+            "--steps",
+            "1",
+            "--no-translate",
+            "--cover",
+        ]);
+    ok(cmd);
+    let figures = dir.path().join("figures");
+    let names = common::files(&figures);
+    let first = names
+        .iter()
+        .find(|n| n.starts_with("01-") && n.ends_with(".png") && !n.contains(".untitled"))
+        .unwrap();
+    assert_eq!(record(&figures.join(first)).spec.title, "2026년 교통 계획");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("01-") && n.contains(".untitled")),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("02-") && n.contains(".untitled")),
+        "{names:?}"
+    );
+}
