@@ -39,15 +39,8 @@ pub fn write_single_file(
         .with_context(|| format!("writing {}", out.display()))
 }
 
-/// The tensors [`write_single_file`] writes, by key.
-pub fn single_file_tensors(
-    dir: &Path,
-    family: TinyFamily,
-    conv_attention: bool,
-) -> anyhow::Result<BTreeMap<String, Tensor>> {
-    let arch = checkpoint_arch(family).context("no single-file form for this family")?;
-    let unet: UNetConfig = read_json(&dir.join("unet/config.json"), "UNet config")?;
-    let vae: VaeConfig = read_json(&dir.join("vae/config.json"), "VAE config")?;
+/// Each network of a checkpoint of `arch` and its weights file in the diffusers folder.
+pub fn component_files(arch: CheckpointArch) -> Vec<(ComponentKind, &'static str)> {
     let mut parts = vec![
         (
             ComponentKind::Unet,
@@ -65,6 +58,19 @@ pub fn single_file_tensors(
             "text_encoder_2/model.safetensors",
         ));
     }
+    parts
+}
+
+/// The tensors [`write_single_file`] writes, by key.
+pub fn single_file_tensors(
+    dir: &Path,
+    family: TinyFamily,
+    conv_attention: bool,
+) -> anyhow::Result<BTreeMap<String, Tensor>> {
+    let arch = checkpoint_arch(family).context("no single-file form for this family")?;
+    let unet: UNetConfig = read_json(&dir.join("unet/config.json"), "UNet config")?;
+    let vae: VaeConfig = read_json(&dir.join("vae/config.json"), "VAE config")?;
+    let parts = component_files(arch);
     let mut out = BTreeMap::new();
     let mut fused: BTreeMap<String, [Option<Tensor>; 3]> = BTreeMap::new();
     for (kind, file) in parts {

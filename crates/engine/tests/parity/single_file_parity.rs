@@ -175,25 +175,8 @@ fn every_parameter_equals_the_folders() {
         let arch = checkpoint_arch(family).unwrap();
         let unet: UNetConfig = read_json(&root.join("unet/config.json"), "unet").unwrap();
         let vae: VaeConfig = read_json(&root.join("vae/config.json"), "vae").unwrap();
-        let mut parts = vec![
-            (
-                ComponentKind::Unet,
-                "unet/diffusion_pytorch_model.safetensors",
-            ),
-            (
-                ComponentKind::Vae,
-                "vae/diffusion_pytorch_model.safetensors",
-            ),
-            (ComponentKind::TextEncoder, "text_encoder/model.safetensors"),
-        ];
-        if family == TinyFamily::Sdxl {
-            parts.push((
-                ComponentKind::TextEncoder2,
-                "text_encoder_2/model.safetensors",
-            ));
-        }
         let mut n = 0;
-        for (kind, file) in parts {
+        for (kind, file) in reportfig_testkit::single_file::component_files(arch) {
             let folder = candle_core::safetensors::load(root.join(file), &Device::Cpu).unwrap();
             let map = KeyMap::for_part(&arch.part(kind).unwrap(), Some(&unet), Some(&vae)).unwrap();
             // SAFETY: the test's own files, not modified while mapped.

@@ -720,6 +720,22 @@ fn list_files(root: &Path) -> BTreeSet<String> {
     out
 }
 
+/// `rel` in a local model folder whose files are `listing`, or the error naming it as missing.
+fn folder_file(
+    folder: &Path,
+    listing: &BTreeSet<String>,
+    rel: &str,
+) -> Result<PathBuf, SourceError> {
+    if listing.contains(rel) {
+        Ok(folder.join(rel))
+    } else {
+        Err(SourceError::MissingInFolder {
+            folder: folder.to_path_buf(),
+            file: rel.to_string(),
+        })
+    }
+}
+
 fn resolve_local(folder: &Path) -> Result<ModelFiles, SourceError> {
     if !folder.exists() {
         return Err(SourceError::FolderNotFound {
@@ -734,16 +750,7 @@ fn resolve_local(folder: &Path) -> Result<ModelFiles, SourceError> {
     }
     let listing = list_files(folder);
     let model = folder.display().to_string();
-    let mut get = |rel: &str| {
-        if listing.contains(rel) {
-            Ok(folder.join(rel))
-        } else {
-            Err(SourceError::MissingInFolder {
-                folder: folder.to_path_buf(),
-                file: rel.to_string(),
-            })
-        }
-    };
+    let mut get = |rel: &str| folder_file(folder, &listing, rel);
     assemble(folder, &listing, false, &model, None, &mut get)
 }
 
@@ -1133,16 +1140,7 @@ fn resolve_configs(
                 });
             }
             let listing = list_files(folder);
-            let mut get = |rel: &str| {
-                if listing.contains(rel) {
-                    Ok(folder.join(rel))
-                } else {
-                    Err(SourceError::MissingInFolder {
-                        folder: folder.to_path_buf(),
-                        file: rel.to_string(),
-                    })
-                }
-            };
+            let mut get = |rel: &str| folder_file(folder, &listing, rel);
             assemble_configs(folder, &listing, None, &mut get)
         }
         Ok((repo, revision)) => {
