@@ -5,7 +5,7 @@
 
 use std::error::Error;
 
-use crate::batch::BatchError;
+use crate::batch::{BatchError, ShardError, ShardProblem};
 use crate::commands::BadInput;
 use crate::i18n::{Lang, Message};
 use crate::lora::LoraSpecError;
@@ -35,6 +35,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     }
     if let Some(s) = e.downcast_ref::<SizeError>() {
         return size_error(s);
+    }
+    if let Some(s) = e.downcast_ref::<ShardError>() {
+        return shard_error(s);
     }
     if let Some(t) = e.downcast_ref::<TitleError>() {
         return title_error(t);
@@ -326,6 +329,46 @@ fn style_error(e: &StyleError) -> Message {
             path = path.display().to_string(),
             reason = source.to_string()
         ),
+    }
+}
+
+fn shard_error(e: &ShardError) -> Message {
+    let problem = match &e.problem {
+        ShardProblem::NotTwoNumbers => msg!("shard-not-two-numbers"),
+        ShardProblem::NotANumber(s) => msg!("shard-not-a-number", given = s),
+        ShardProblem::NoShards => msg!("shard-no-shards"),
+        ShardProblem::NumberedFromZero => msg!("shard-from-zero"),
+        ShardProblem::NoSuchShard { index, count } => {
+            msg!("shard-no-such", index = *index, count = *count)
+        }
+        ShardProblem::NoScheduler => msg!("shard-no-scheduler"),
+        ShardProblem::TwoSchedulers => msg!("shard-two-schedulers"),
+        ShardProblem::SlurmIncomplete => msg!("shard-slurm-incomplete"),
+        ShardProblem::SlurmNotARange => msg!("shard-slurm-list"),
+        ShardProblem::KubernetesNeedsCount => msg!("shard-kubernetes-count"),
+        ShardProblem::BadVariable { variable, value } => {
+            msg!("shard-bad-variable", variable = *variable, value = value)
+        }
+        ShardProblem::IndexOutOfRange {
+            variable,
+            index,
+            count,
+        } => msg!(
+            "shard-index-out-of-range",
+            variable = *variable,
+            index = *index,
+            count = *count
+        ),
+        ShardProblem::CountDisagrees { given, scheduler } => msg!(
+            "shard-count-disagrees",
+            given = *given,
+            scheduler = *scheduler
+        ),
+    };
+    if e.problem.is_auto() {
+        msg!("shard-auto-bad", value = &e.value, problem = problem)
+    } else {
+        msg!("shard-bad", value = &e.value, problem = problem)
     }
 }
 

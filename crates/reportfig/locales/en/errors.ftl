@@ -281,3 +281,21 @@ batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"} makes this figure 
     .hint = start the outline with a heading such as "# 2026 Transport Plan", or remove {"{"}cover{"}"}
 retitle-other-folder = { $path } is not in the folder of its plain picture { $untitled }
     .hint = a titled picture stays beside its plain one, so its title can be changed again; give -o a name in that folder, and copy the file elsewhere afterwards
+
+shard-bad = --shard { $value }: { $problem }
+    .hint = write it as I/N with 1 <= I <= N, for example --shard 1/4 … --shard 4/4, or --shard auto in a Slurm array or Kubernetes Indexed Job
+shard-auto-bad = --shard { $value }: { $problem }
+    .hint = --shard auto reads SLURM_ARRAY_TASK_ID (a Slurm array job, sbatch --array=1-N) or JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, with --shard auto/N where N is its completions); elsewhere write --shard I/N
+shard-not-two-numbers = expected two numbers separated by /
+shard-not-a-number = "{ $given }" is not a whole number
+shard-no-shards = the number of shards must be at least 1
+shard-from-zero = shards are numbered from 1, not 0
+shard-no-such = shard { $index } does not exist when there are { $count }
+shard-no-scheduler = neither SLURM_ARRAY_TASK_ID (Slurm) nor JOB_COMPLETION_INDEX (Kubernetes) is set
+shard-two-schedulers = both SLURM_ARRAY_TASK_ID (Slurm) and JOB_COMPLETION_INDEX (Kubernetes) are set, so the shard is ambiguous
+shard-slurm-incomplete = SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_MAX are
+shard-slurm-list = the Slurm array is a list, not a range, so a task's position cannot be known
+shard-kubernetes-count = JOB_COMPLETION_INDEX gives this task's index but not how many tasks there are
+shard-bad-variable = { $variable }="{ $value }" is not a whole number
+shard-index-out-of-range = { $variable }={ $index } is not one of the { $count } tasks
+shard-count-disagrees = the command says { $given } shards but the Slurm array has { $scheduler } tasks

@@ -279,3 +279,21 @@ batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"}는 이 그림을 �
     .hint = 개요 맨 앞에 "# 2026년 교통 계획" 같은 제목을 쓰거나, {"{"}cover{"}"}를 지워 주세요
 retitle-other-folder = { $path }이(가) 제목 없는 원본 { $untitled }과(와) 같은 폴더에 있지 않습니다
     .hint = 제목을 다시 바꿀 수 있도록 제목 넣은 그림은 원본 옆에 둡니다. -o에는 같은 폴더 안의 이름을 주고, 다른 곳에는 나중에 복사해 주세요
+
+shard-bad = --shard { $value }: { $problem }
+    .hint = I/N 꼴로, 1 <= I <= N이 되게 적어 주세요. 예: --shard 1/4 … --shard 4/4. Slurm 배열 작업이나 Kubernetes Indexed Job에서는 --shard auto를 쓸 수 있습니다
+shard-auto-bad = --shard { $value }: { $problem }
+    .hint = --shard auto는 SLURM_ARRAY_TASK_ID(Slurm 배열 작업, sbatch --array=1-N)나 JOB_COMPLETION_INDEX(Kubernetes Indexed Job, completions가 N이면 --shard auto/N)를 읽습니다. 그 밖의 곳에서는 --shard I/N으로 적어 주세요
+shard-not-two-numbers = 빗금(/)으로 나뉜 두 수가 필요합니다
+shard-not-a-number = "{ $given }"은(는) 자연수가 아닙니다
+shard-no-shards = 몫의 수는 1 이상이어야 합니다
+shard-from-zero = 몫 번호는 0이 아니라 1부터 셉니다
+shard-no-such = 몫이 { $count }개일 때 { $index }번째 몫은 없습니다
+shard-no-scheduler = SLURM_ARRAY_TASK_ID(Slurm)도 JOB_COMPLETION_INDEX(Kubernetes)도 설정되어 있지 않습니다
+shard-two-schedulers = SLURM_ARRAY_TASK_ID(Slurm)와 JOB_COMPLETION_INDEX(Kubernetes)가 둘 다 설정되어 있어 어느 몫인지 정할 수 없습니다
+shard-slurm-incomplete = SLURM_ARRAY_TASK_ID는 있지만 SLURM_ARRAY_TASK_COUNT도, SLURM_ARRAY_TASK_MIN과 SLURM_ARRAY_TASK_MAX도 없습니다
+shard-slurm-list = Slurm 배열이 범위가 아니라 목록이라서 이 작업의 순서를 알 수 없습니다
+shard-kubernetes-count = JOB_COMPLETION_INDEX는 이 작업의 번호만 알려 주고 작업이 모두 몇 개인지는 알려 주지 않습니다
+shard-bad-variable = { $variable }="{ $value }"은(는) 자연수가 아닙니다
+shard-index-out-of-range = { $variable }={ $index }은(는) 작업 { $count }개 중 하나가 아닙니다
+shard-count-disagrees = 명령에는 몫이 { $given }개인데 Slurm 배열의 작업은 { $scheduler }개입니다

@@ -17,11 +17,10 @@ mod docx_out;
 mod gallery;
 mod manifest;
 mod markdown_out;
+mod shard;
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -37,14 +36,49 @@ pub use docx_out::{build_docx, check_replaceable, write_docx, Block, DOCUMENT_NO
 pub use gallery::{render_gallery, GalleryOptions, GalleryPage, OutdatedFile};
 pub use manifest::{build_manifest, Manifest, ManifestEntry, MANIFEST_FILE};
 pub use markdown_out::{illustrate_markdown, illustrated_path, write_illustrated_markdown};
+pub use shard::{Shard, ShardError, ShardProblem};
 
 /// Name of the gallery page written next to the figures.
 pub const GALLERY_FILE: &str = "index.html";
 
+/// Name of the file in the figures folder that shards lock while they rebuild what is made
+/// from the whole folder (manifest, gallery, documents).
+pub const SHARD_LOCK_FILE: &str = ".reportfig-shards.lock";
+
+/// Held while a shard rebuilds the manifest, gallery or documents from the figures on disk.
+/// Shards finishing at the same time each read the folder and then write; without the lock
+/// a shard that read before another's last figure landed could write after it, and the
+/// folder would keep an index missing that figure. With it, reads and writes happen in turn,
+/// so the last shard to finish writes an index that has every figure. Unsharded runs take
+/// no lock (and leave no lock file): one process owns its folder.
+pub struct ShardLock {
+    _file: Option<std::fs::File>,
+}
+
+/// Locks `out_dir` against other shards of the same outline (waiting for them), or does
+/// nothing when this run is not a shard.
+pub fn lock_for_shards(plan: &Plan) -> Result<ShardLock, BatchError> {
+    if plan.shard.is_none() {
+        return Ok(ShardLock { _file: None });
+    }
+    let path = plan.out_dir.join(SHARD_LOCK_FILE);
+    let write_error = |e: std::io::Error| BatchError::Write {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(write_error)?;
+    // Released when the file is closed, also when the process dies.
+    file.lock().map_err(write_error)?;
+    Ok(ShardLock { _file: Some(file) })
+}
+
 #[derive(Debug, Error)]
 pub enum BatchError {
-    #[error("--shard {value}: {problem}\nhint: write it as I/N with 1 <= I <= N, for example --shard 1/4 … --shard 4/4")]
-    BadShard { value: String, problem: String },
     #[error("{path}:{line}: {message}")]
     BadFigure {
         path: PathBuf,
@@ -66,61 +100,6 @@ pub enum BatchError {
     /// lose the user's work.
     #[error("{path} was not made by reportfig ({what}), so the batch will not replace it\nhint: move or rename that file, choose another folder with --out, or add --force to replace it")]
     NotOurs { path: PathBuf, what: &'static str },
-}
-
-/// The part of an outline one process makes: figures with `index % count == index_1 - 1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// 1-based, as the user writes it (`--shard 2/4`), matching Slurm array task ids 1..N.
-    pub index: u32,
-    pub count: u32,
-}
-
-impl Shard {
-    pub fn contains(&self, figure_index: usize) -> bool {
-        figure_index % self.count as usize == (self.index - 1) as usize
-    }
-}
-
-impl FromStr for Shard {
-    type Err = BatchError;
-
-    fn from_str(s: &str) -> Result<Shard, BatchError> {
-        let bad = |problem: &str| BatchError::BadShard {
-            value: s.to_string(),
-            problem: problem.to_string(),
-        };
-        let (i, n) = s
-            .trim()
-            .split_once('/')
-            .ok_or_else(|| bad("expected two numbers separated by /"))?;
-        let index: u32 = i
-            .trim()
-            .parse()
-            .map_err(|_| bad(&format!("\"{}\" is not a whole number", i.trim())))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| bad(&format!("\"{}\" is not a whole number", n.trim())))?;
-        if count == 0 {
-            return Err(bad("the number of shards must be at least 1"));
-        }
-        if index == 0 {
-            return Err(bad("shards are numbered from 1, not 0"));
-        }
-        if index > count {
-            return Err(bad(&format!(
-                "shard {index} does not exist when there are {count}"
-            )));
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
 }
 
 /// What the request builder gets for one figure.
@@ -809,6 +788,7 @@ pub fn write_index(
     store: &dyn FigureStore,
     timings: &[(String, f64)],
 ) -> Result<(PathBuf, PathBuf), BatchError> {
+    let _lock = lock_for_shards(plan)?;
     let manifest_path = plan.out_dir.join(MANIFEST_FILE);
     let previous = manifest::read_previous(&manifest_path);
     let manifest = build_manifest(plan, store, timings, previous.as_ref())?;
@@ -879,41 +859,4 @@ fn write_reason(err: crate::output::OutputError) -> String {
 /// Summary lines as text in `lang`, each ending in a newline.
 pub fn render_lines(lines: &[Message], lang: Lang) -> String {
     lines.iter().map(|l| l.render(lang) + "\n").collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shard_parsing() {
-        assert_eq!(
-            "2/4".parse::<Shard>().unwrap(),
-            Shard { index: 2, count: 4 }
-        );
-        for (input, expected) in [
-            ("0/4", "--shard 0/4: shards are numbered from 1, not 0"),
-            (
-                "5/4",
-                "--shard 5/4: shard 5 does not exist when there are 4",
-            ),
-            (
-                "1/0",
-                "--shard 1/0: the number of shards must be at least 1",
-            ),
-            ("a/4", "--shard a/4: \"a\" is not a whole number"),
-            ("3", "--shard 3: expected two numbers separated by /"),
-        ] {
-            let msg = input.parse::<Shard>().unwrap_err().to_string();
-            assert_eq!(msg.lines().next().unwrap(), expected);
-        }
-    }
-
-    #[test]
-    fn shards_partition() {
-        let shards: Vec<Shard> = (1..=3).map(|i| Shard { index: i, count: 3 }).collect();
-        for fig in 0..10 {
-            assert_eq!(shards.iter().filter(|s| s.contains(fig)).count(), 1);
-        }
-    }
 }

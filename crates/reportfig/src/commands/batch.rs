@@ -283,7 +283,7 @@ pub fn run(
     let shard = opts
         .shard
         .as_deref()
-        .map(str::parse::<Shard>)
+        .map(|v| Shard::resolve(v, &|name| std::env::var(name).ok()))
         .transpose()
         .map_err(|e| BadInput::from_error(&e))?;
     let finisher = crate::print::Finisher::new(
@@ -481,6 +481,8 @@ pub fn run(
 
     let mut lines = summary.lines();
     let mut illustrated = None;
+    // Other shards may be writing the same documents from the same folder right now.
+    let _lock = batch::lock_for_shards(&plan).map_err(|e| anyhow::anyhow!(e))?;
     if opts.markdown {
         let path =
             batch::write_illustrated_markdown(&outline, &plan).map_err(|e| anyhow::anyhow!(e))?;
@@ -648,7 +650,6 @@ fn plan_error(e: BatchError) -> anyhow::Error {
     match e {
         BatchError::BadFigure { .. }
         | BatchError::DuplicateFile { .. }
-        | BatchError::BadShard { .. }
         | BatchError::NotOurs { .. } => BadInput::from_error(&e).into(),
         other => anyhow::anyhow!(other),
     }

@@ -525,6 +525,39 @@ fn a_failing_figure_is_reported_and_the_rest_go_on() {
     );
 }
 
+/// A shard that finishes while another is indexing waits for it, so the two never read and
+/// write the folder's index interleaved (the last to finish sees every figure).
+#[test]
+fn a_shard_indexes_the_folder_only_when_no_other_shard_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", dir.path());
+    let s = settings(&outline, false, Some("1/2".parse().unwrap()));
+    let (_, p) = make_plan(&outline, &s);
+    std::fs::create_dir_all(&p.out_dir).unwrap();
+    let other_shard = batch::lock_for_shards(&p).unwrap();
+    let manifest_path = p.out_dir.join(batch::MANIFEST_FILE);
+    std::thread::scope(|scope| {
+        let indexing = scope.spawn(|| batch::write_index(&p, &PngStore, &[]).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(
+            !manifest_path.exists(),
+            "indexed while another shard held the folder"
+        );
+        drop(other_shard);
+        indexing.join().unwrap();
+    });
+    assert!(manifest_path.exists());
+    // A run that is not a shard owns its folder and leaves no lock behind.
+    let whole = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", whole.path());
+    simple_run(&outline, &settings(&outline, false, None));
+    assert!(!whole
+        .path()
+        .join("figures")
+        .join(batch::SHARD_LOCK_FILE)
+        .exists());
+}
+
 #[test]
 fn shards_together_equal_a_whole_run() {
     let whole = tempfile::tempdir().unwrap();
@@ -546,7 +579,10 @@ fn shards_together_equal_a_whole_run() {
     assert!(r1.rendered.iter().all(|c| !r2.rendered.contains(c)));
 
     let (wa, wb) = (whole.path().join("figures"), sharded.path().join("figures"));
-    assert_eq!(files(&wa), files(&wb));
+    // The sharded folder also holds the lock its shards took in turn.
+    let mut sharded_files = files(&wb);
+    sharded_files.retain(|f| f != batch::SHARD_LOCK_FILE);
+    assert_eq!(files(&wa), sharded_files);
     for name in files(&wa) {
         if name.ends_with(".png") {
             assert_eq!(

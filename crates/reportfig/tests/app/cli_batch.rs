@@ -221,6 +221,193 @@ fn shards_together_equal_a_whole_run() {
     assert_eq!(strip(manifest(&a)), strip(manifest(&b)));
 }
 
+/// Variables a scheduler sets in one task's environment.
+type TaskEnvironment = Vec<(&'static str, String)>;
+
+const SCHEDULER_VARIABLES: [&str; 6] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_MAX",
+    "SLURM_ARRAY_TASK_STEP",
+    "JOB_COMPLETION_INDEX",
+];
+
+/// One task of a cluster job: `batch --shard auto…` with only the given scheduler variables.
+fn scheduled_task(home: &Path, outline: &Path, shard: &str, vars: &[(&str, String)]) -> Command {
+    let docx = outline.with_file_name("report.docx");
+    let mut cmd = batch(
+        home,
+        outline,
+        &["--shard", shard, "--docx", docx.to_str().unwrap()],
+    );
+    for v in SCHEDULER_VARIABLES {
+        cmd.env_remove(v);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// What the tasks of a Slurm array and of a Kubernetes Indexed Job make when they all run at
+/// once into one figures folder, as the schedulers start them: the same figures, manifest and
+/// document as one process making the whole outline.
+#[test]
+fn cluster_tasks_running_at_once_make_what_one_run_makes() {
+    let home = tempfile::tempdir().unwrap();
+    let text = "One\nTwo\nThree\nFour\nFive\nSix\nSeven\n";
+    let whole = home.path().join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    std::fs::write(whole.join("o.txt"), text).unwrap();
+    let whole_docx = whole.join("report.docx");
+    ok(batch(
+        home.path(),
+        &whole.join("o.txt"),
+        &["--docx", whole_docx.to_str().unwrap()],
+    ));
+    let whole_figures = whole.join("figures");
+
+    // sbatch --array=1-3 sets these in each task; Kubernetes sets only the index (0-based)
+    // and the manifest passes its completions in the command (auto/2).
+    let slurm: Vec<TaskEnvironment> = (1..=3)
+        .map(|id| {
+            vec![
+                ("SLURM_ARRAY_TASK_ID", id.to_string()),
+                ("SLURM_ARRAY_TASK_COUNT", "3".into()),
+                ("SLURM_ARRAY_TASK_MIN", "1".into()),
+                ("SLURM_ARRAY_TASK_MAX", "3".into()),
+                ("SLURM_ARRAY_TASK_STEP", "1".into()),
+            ]
+        })
+        .collect();
+    let kubernetes: Vec<TaskEnvironment> = (0..2)
+        .map(|i| vec![("JOB_COMPLETION_INDEX", i.to_string())])
+        .collect();
+    for (name, shard, tasks) in [("slurm", "auto", slurm), ("k8s", "auto/2", kubernetes)] {
+        let dir = home.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("o.txt"), text).unwrap();
+        let outline = dir.join("o.txt");
+        let runs: Vec<common::Run> = std::thread::scope(|scope| {
+            let handles: Vec<_> = tasks
+                .iter()
+                .map(|vars| {
+                    let cmd = scheduled_task(home.path(), &outline, shard, vars);
+                    scope.spawn(move || run(cmd))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut made = 0;
+        for r in &runs {
+            assert_eq!(r.code, 0, "{name}: {}\n{}", r.stdout, r.stderr);
+            made += r
+                .stdout
+                .split(" generated")
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap();
+        }
+        assert_eq!(made, 7, "{name}: every figure made by exactly one task");
+        let figures = dir.join("figures");
+        assert_eq!(pngs(&figures), pngs(&whole_figures), "{name}");
+        for f in pngs(&figures) {
+            assert_eq!(
+                std::fs::read(figures.join(&f)).unwrap(),
+                std::fs::read(whole_figures.join(&f)).unwrap(),
+                "{name}: {f}"
+            );
+        }
+        let strip = |mut m: serde_json::Value| {
+            for f in m["figures"].as_array_mut().unwrap() {
+                f["seconds"] = serde_json::Value::Null;
+            }
+            m
+        };
+        assert_eq!(
+            strip(manifest(&figures)),
+            strip(manifest(&whole_figures)),
+            "{name}: the last task to finish indexed every figure"
+        );
+        assert_eq!(
+            manifest(&figures)["missing"],
+            serde_json::json!([]),
+            "{name}"
+        );
+        let gallery = std::fs::read_to_string(figures.join("index.html")).unwrap();
+        for f in pngs(&figures) {
+            assert!(gallery.contains(&f), "{name}: the gallery shows {f}");
+        }
+        // Every figure is in the document once the last task wrote it (pictures are stored
+        // in the .docx as media files).
+        let docx = std::fs::read(dir.join("report.docx")).unwrap();
+        let whole_docx = std::fs::read(&whole_docx).unwrap();
+        assert_eq!(
+            docx_media_count(&docx),
+            docx_media_count(&whole_docx),
+            "{name}"
+        );
+    }
+}
+
+fn docx_media_count(docx: &[u8]) -> usize {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    (0..zip.len())
+        .filter(|&i| {
+            let f = zip.by_index(i).unwrap();
+            f.name().unwrap().starts_with("word/media/")
+        })
+        .count()
+}
+
+#[test]
+fn shard_auto_outside_a_scheduler_says_what_it_reads() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "One\nTwo\n").unwrap();
+    let cases: [(&str, TaskEnvironment, &str); 3] = [
+        (
+            "auto",
+            vec![],
+            "--shard auto: neither SLURM_ARRAY_TASK_ID (Slurm) nor JOB_COMPLETION_INDEX (Kubernetes) is set",
+        ),
+        (
+            "auto",
+            vec![("JOB_COMPLETION_INDEX", "1".into())],
+            "--shard auto: JOB_COMPLETION_INDEX gives this task's index but not how many tasks there are",
+        ),
+        (
+            "auto/2",
+            vec![
+                ("SLURM_ARRAY_TASK_ID", "3".into()),
+                ("SLURM_ARRAY_TASK_MIN", "1".into()),
+                ("SLURM_ARRAY_TASK_MAX", "3".into()),
+            ],
+            "--shard auto/2: the command says 2 shards but the Slurm array has 3 tasks",
+        ),
+    ];
+    for (shard, vars, first_line) in cases {
+        let r = run(scheduled_task(home.path(), &outline, shard, &vars));
+        assert_eq!(r.code, 2, "{shard}: {}", r.stderr);
+        assert!(r.stderr.contains(first_line), "{shard}: {}", r.stderr);
+        assert!(r.stderr.contains("sbatch --array=1-N"), "{}", r.stderr);
+        assert!(!home.path().join("figures").exists(), "nothing made");
+    }
+    // In Korean too, with the same variables named.
+    let mut cmd = scheduled_task(home.path(), &outline, "auto", &[]);
+    cmd.env("LANG", "ko_KR.UTF-8");
+    let r = run(cmd);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("SLURM_ARRAY_TASK_ID(Slurm)도 JOB_COMPLETION_INDEX(Kubernetes)도"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn bad_outlines_and_options_exit_2_with_clear_errors() {
     let home = tempfile::tempdir().unwrap();
