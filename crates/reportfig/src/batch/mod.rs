@@ -271,14 +271,19 @@ impl Action {
     }
 
     /// Short words for the plan and the progress messages.
+    /// In English, for `--json` output (read by programs).
     pub fn describe(&self) -> String {
+        self.message().render(Lang::En)
+    }
+
+    pub fn message(&self) -> Message {
         match self {
-            Action::Skip => "skip (up to date)".to_string(),
-            Action::New => "generate (new)".to_string(),
-            Action::Changed(fields) => format!("generate (changed: {})", fields.join(", ")),
-            Action::Unusable(reason) => format!("generate (the file there is unusable: {reason})"),
-            Action::Forced => "generate (--force)".to_string(),
-            Action::OtherShard => "other shard".to_string(),
+            Action::Skip => msg!("plan-action-skip"),
+            Action::New => msg!("plan-action-new"),
+            Action::Changed(fields) => msg!("plan-action-changed", fields = fields.join(", ")),
+            Action::Unusable(reason) => msg!("plan-action-unusable", reason = reason),
+            Action::Forced => msg!("plan-action-forced"),
+            Action::OtherShard => msg!("plan-action-other-shard"),
         }
     }
 }
@@ -523,62 +528,79 @@ fn stray_pngs(out_dir: &Path, figures: &[PlannedFigure]) -> Result<Vec<PathBuf>,
 
 /// The plan as text for `--dry-run`: one block per figure.
 pub fn render_plan(plan: &Plan) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let shard = plan
-        .shard
-        .map(|sh| format!(", shard {sh}"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "{}: {} figures{}; {} to generate, {} up to date; output folder {}",
-        plan.outline_path.display(),
-        plan.figures.len(),
-        shard,
-        plan.to_generate(),
-        plan.to_skip(),
-        plan.out_dir.display()
-    );
+    render_lines(&plan_lines(plan), Lang::En)
+}
+
+/// The `--dry-run` listing: a header, then each figure with what the run will do and the
+/// request it will make, then the files in the folder the outline no longer writes.
+pub fn plan_lines(plan: &Plan) -> Vec<Message> {
+    let blank = || msg!("untranslated", text = "");
+    let header = match plan.shard {
+        Some(shard) => msg!(
+            "plan-header-shard",
+            outline = plan.outline_path.display().to_string(),
+            figures = plan.figures.len(),
+            shard = shard.to_string(),
+            generate = plan.to_generate(),
+            skip = plan.to_skip(),
+            out = plan.out_dir.display().to_string()
+        ),
+        None => msg!(
+            "plan-header",
+            outline = plan.outline_path.display().to_string(),
+            figures = plan.figures.len(),
+            generate = plan.to_generate(),
+            skip = plan.to_skip(),
+            out = plan.out_dir.display().to_string()
+        ),
+    };
+    let mut lines = vec![header];
     for f in &plan.figures {
         let r = &f.job.request;
-        let _ = writeln!(s);
-        let _ = writeln!(s, "{}  {}", f.job.file_name, f.action.describe());
-        let _ = writeln!(s, "  caption:  {}", f.job.caption);
-        let style = if r.styles.is_empty() {
-            "(none)".to_string()
+        lines.push(blank());
+        lines.push(msg!(
+            "plan-figure",
+            file = &f.job.file_name,
+            action = f.action.message()
+        ));
+        lines.push(msg!("plan-caption", text = &f.job.caption));
+        lines.push(if r.styles.is_empty() {
+            msg!("plan-no-style")
         } else {
-            r.styles.join("+")
-        };
-        let _ = writeln!(s, "  style:    {style}");
-        let _ = writeln!(s, "  prompt:   {}", r.prompt);
+            msg!("plan-style", styles = r.styles.join("+"))
+        });
+        lines.push(msg!("plan-prompt", text = &r.prompt));
         if let Some(neg) = &r.negative_prompt {
-            let _ = writeln!(s, "  negative: {neg}");
+            lines.push(msg!("plan-negative", text = neg));
         }
-        let _ = writeln!(
-            s,
-            "  size {}x{}, seed {}, steps {}, guidance {}, sampler {}, model {}",
-            r.width,
-            r.height,
-            r.seed,
-            r.steps,
-            r.guidance,
-            r.sampler.map_or("model default", |k| k.name()),
-            r.model
-        );
+        let sampler = match r.sampler {
+            Some(k) => msg!("untranslated", text = k.name()),
+            None => msg!("plan-model-default"),
+        };
+        lines.push(msg!(
+            "plan-settings",
+            width = r.width.to_string(),
+            height = r.height.to_string(),
+            seed = r.seed.to_string(),
+            steps = r.steps.to_string(),
+            guidance = r.guidance.to_string(),
+            sampler = sampler,
+            model = &r.model
+        ));
     }
     if !plan.stray.is_empty() {
-        let _ = writeln!(s);
-        let _ = writeln!(
-            s,
-            "Not in the outline (left alone): {}",
-            plan.stray
+        lines.push(blank());
+        lines.push(msg!(
+            "plan-stray",
+            files = plan
+                .stray
                 .iter()
                 .map(|p| file_name_of(p))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
     }
-    s
+    lines
 }
 
 fn file_name_of(p: &Path) -> String {

@@ -413,11 +413,7 @@ pub fn run(
 
     if opts.dry_run {
         return Ok(BatchOutcome {
-            // The plan is a listing for checking, still in English.
-            lines: vec![msg!(
-                "untranslated",
-                text = batch::render_plan(&plan).trim_end()
-            )],
+            lines: batch::plan_lines(&plan),
             json: plan_json(&plan),
             success: true,
             cancelled: false,

@@ -747,3 +747,24 @@ fn out_naming_a_file_is_bad_input_in_the_words_of_the_flag() {
     assert!(r.stderr.contains("is a file, not a folder"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// The plan a user checks before a long run reads in their language.
+#[test]
+fn dry_run_plan_in_korean() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "버스 정류장\n자전거 도로 {seed=7}\n").unwrap();
+    let mut cmd = batch(home.path(), &outline, &["--dry-run"]);
+    cmd.env("LANG", "ko_KR.UTF-8");
+    let r = ok(cmd);
+    for expected in [
+        "그림 2장 중 2장을 만들고 0장은 이미 최신입니다",
+        "01-버스-정류장.png  만듦 (새 그림)",
+        "  그림 설명:  자전거 도로",
+        "시드 7, 단계 1",
+    ] {
+        assert!(r.stdout.contains(expected), "{expected}\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("caption:"), "{}", r.stdout);
+    assert!(!home.path().join("figures").exists(), "a dry run writes nothing");
+}
