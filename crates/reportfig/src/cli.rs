@@ -470,9 +470,16 @@ fn localize(mut cmd: clap::Command, id: &str, lang: Lang) -> clap::Command {
             help
         };
         let long_help = help_has_long.then(|| text("help-flag-help-long"));
-        cmd = cmd.mut_arg(arg_id, |a| match long_help {
-            Some(long) => a.help(help).long_help(long),
-            None => a.help(help),
+        cmd = cmd.mut_arg(arg_id, |a| {
+            let (a, help) = if lang == Lang::En {
+                (a, help)
+            } else {
+                value_notes_in(a, help, lang)
+            };
+            match long_help {
+                Some(long) => a.help(help).long_help(long),
+                None => a.help(help),
+            }
         });
     }
     if lang != Lang::En {
@@ -492,6 +499,49 @@ fn localize(mut cmd: clap::Command, id: &str, lang: Lang) -> clap::Command {
         cmd = cmd.mut_subcommand(name, |s| localize(s, &sub_id, lang));
     }
     cmd
+}
+
+/// clap adds `[default: …]` and `[possible values: …]` to an option's help in English only;
+/// in another language they are hidden from clap and written in the help text instead.
+fn value_notes_in(arg: clap::Arg, help: String, lang: Lang) -> (clap::Arg, String) {
+    if !arg.get_action().takes_values() {
+        return (arg, help);
+    }
+    let m = lang.messages();
+    let mut help = help;
+    let possible: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if !possible.is_empty() && !arg.is_hide_possible_values_set() {
+        help.push_str(&format!(
+            " [{}]",
+            m.format(
+                "help-possible-values",
+                &[("values", possible.join(", ").into())]
+            )
+        ));
+    }
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() && !arg.is_hide_default_value_set() {
+        help.push_str(&format!(
+            " [{}]",
+            m.format(
+                "help-default-value",
+                &[("value", defaults.join(", ").into())]
+            )
+        ));
+    }
+    (
+        arg.hide_possible_values(true).hide_default_value(true),
+        help,
+    )
 }
 
 /// clap writes its section headings (Usage, Arguments, Options, Commands) in English only;
@@ -555,6 +605,40 @@ mod tests {
             walk(&command(lang), "reportfig", &mut missing);
             assert!(missing.is_empty(), "{lang}: {missing:#?}");
         }
+    }
+
+    /// clap's own English notes never show in Korean help, and the Korean ones name the
+    /// same values.
+    #[test]
+    fn korean_help_has_no_english_value_notes() {
+        fn walk(cmd: &mut clap::Command, seen: &mut usize) {
+            let help = cmd.render_long_help().to_string() + &cmd.render_help().to_string();
+            for english in ["[default:", "[possible values:"] {
+                assert!(!help.contains(english), "{}: {help}", cmd.get_name());
+            }
+            *seen += help.matches("[기본값:").count();
+            if cmd.get_name() == "help" {
+                return;
+            }
+            for s in cmd.get_subcommands_mut() {
+                walk(s, seen);
+            }
+        }
+        let mut seen = 0;
+        let mut cmd = command(Lang::Ko);
+        cmd.build();
+        walk(&mut cmd, &mut seen);
+        assert!(seen > 10, "only {seen} Korean default notes");
+        let generate = command(Lang::Ko)
+            .find_subcommand_mut("generate")
+            .unwrap()
+            .render_help()
+            .to_string();
+        let unwrapped = generate.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            unwrapped.contains("[고를 수 있는 값: cpu, cuda, metal] [기본값: cpu]"),
+            "{generate}"
+        );
     }
 
     #[test]

@@ -218,3 +218,5 @@ help-heading-usage = Usage:
 help-heading-arguments = Arguments:
 help-heading-commands = Commands:
 help-heading-options = Options:
+help-default-value = default: { $value }
+help-possible-values = possible values: { $values }

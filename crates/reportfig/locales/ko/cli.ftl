@@ -211,3 +211,5 @@ help-heading-usage = 사용법:
 help-heading-arguments = 인수:
 help-heading-commands = 명령:
 help-heading-options = 옵션:
+help-default-value = 기본값: { $value }
+help-possible-values = 고를 수 있는 값: { $values }

@@ -766,5 +766,8 @@ fn dry_run_plan_in_korean() {
         assert!(r.stdout.contains(expected), "{expected}\n{}", r.stdout);
     }
     assert!(!r.stdout.contains("caption:"), "{}", r.stdout);
-    assert!(!home.path().join("figures").exists(), "a dry run writes nothing");
+    assert!(
+        !home.path().join("figures").exists(),
+        "a dry run writes nothing"
+    );
 }
