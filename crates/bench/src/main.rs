@@ -1,4 +1,4 @@
-//! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE]
+//! `cargo run --release --bin bench -- [--runs N] [--only SUBSTRING] [--torch FILE] [--openvino FILE]
 //! [--text-config PATH] [--unet-config PATH] [--vae-config PATH] [--translator-config DIR]
 //! [--no-candle] [--no-winograd] [--whole] [--steps N]
 //! [--half-weights]`, with `REPORTFIG_ISA=avx512|avx2|portable` to time a narrower kernel path
@@ -7,7 +7,8 @@
 //! latents) with our kernels and with candle's own ops, then, when configs are given, whole
 //! networks built from them with random weights (speed does not depend on the values). Prints one
 //! table: median seconds after a warm-up, GFLOP/s, the row's peak RSS, and the ratio to
-//! PyTorch when `--torch` names the JSON written by `tools/bench/bench_torch.py`.
+//! PyTorch when `--torch` names the JSON written by `tools/bench/bench_torch.py` (and to
+//! OpenVINO when `--openvino` names the one `tools/bench/bench_openvino.py` writes).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ struct Options {
     runs: usize,
     only: Option<String>,
     torch: Option<PathBuf>,
+    /// `tools/bench/bench_openvino.py --json`'s file, for a "÷ OV" column.
+    openvino: Option<PathBuf>,
     unet_config: Option<PathBuf>,
     vae_config: Option<PathBuf>,
     text_config: Option<PathBuf>,
@@ -51,6 +54,7 @@ fn parse_args() -> Result<Options> {
         runs: 3,
         only: None,
         torch: None,
+        openvino: None,
         unet_config: None,
         vae_config: None,
         text_config: None,
@@ -72,6 +76,7 @@ fn parse_args() -> Result<Options> {
             "--runs" => o.runs = value()?.parse().context("--runs takes a number, e.g. 3")?,
             "--only" => o.only = Some(value()?),
             "--torch" => o.torch = Some(value()?.into()),
+            "--openvino" => o.openvino = Some(value()?.into()),
             "--unet-config" => o.unet_config = Some(value()?.into()),
             "--vae-config" => o.vae_config = Some(value()?.into()),
             "--text-config" => o.text_config = Some(value()?.into()),
@@ -88,7 +93,7 @@ fn parse_args() -> Result<Options> {
             "--half-weights" => o.half_weights = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: bench [--runs N] [--only TEXT] [--torch FILE] [--text-config PATH] \
+                    "usage: bench [--runs N] [--only TEXT] [--torch FILE] [--openvino FILE] [--text-config PATH] \
                      [--unet-config PATH] [--vae-config PATH] [--no-candle] [--no-winograd] \
                      [--whole] [--steps N] [--half-weights]\n\
                      environment: REPORTFIG_ISA=avx512|avx2|portable (default: the widest this CPU runs)\n\
@@ -145,6 +150,7 @@ struct Bench {
     opts: Options,
     rows: Vec<Row>,
     torch: BTreeMap<String, f64>,
+    openvino: BTreeMap<String, f64>,
 }
 
 impl Bench {
@@ -189,8 +195,8 @@ impl Bench {
 
     fn print_header(&self) {
         println!(
-            "{:<46} {:>9} {:>8} {:>9} {:>6} {:>9}",
-            "stage", "median s", "GFLOP/s", "peak GiB", "cores", "÷ torch"
+            "{:<46} {:>9} {:>8} {:>9} {:>6} {:>9} {:>6}",
+            "stage", "median s", "GFLOP/s", "peak GiB", "cores", "÷ torch", "÷ OV"
         );
     }
 
@@ -200,20 +206,27 @@ impl Bench {
             .map_or("-".into(), |g| format!("{:.1}", g / r.seconds));
         let rss = r.rss.map_or("-".into(), |g| format!("{g:.2}"));
         let cores = r.cores.map_or("-".into(), |c| format!("{c:.2}"));
-        let ratio = self
-            .torch
-            .get(
-                r.name
-                    .trim_end_matches(" ours")
-                    .trim_end_matches(" candle")
-                    .trim_end_matches(" wino")
-                    .trim_end_matches(" wino4")
-                    .trim_end_matches(" prepacked"),
-            )
-            .map_or("-".into(), |t| format!("{:.2}", r.seconds / t));
+        // Rows of ours and candle's kernels compare with the same reference row.
+        let reference = r
+            .name
+            .trim_end_matches(" ours")
+            .trim_end_matches(" candle")
+            .trim_end_matches(" wino")
+            .trim_end_matches(" wino4")
+            .trim_end_matches(" prepacked");
+        let ratio = |to: &BTreeMap<String, f64>| {
+            to.get(reference)
+                .map_or("-".into(), |t| format!("{:.2}", r.seconds / t))
+        };
         println!(
-            "{:<46} {:>9.3} {:>8} {:>9} {:>6} {:>9}",
-            r.name, r.seconds, gf, rss, cores, ratio
+            "{:<46} {:>9.3} {:>8} {:>9} {:>6} {:>9} {:>6}",
+            r.name,
+            r.seconds,
+            gf,
+            rss,
+            cores,
+            ratio(&self.torch),
+            ratio(&self.openvino)
         );
     }
 }
@@ -582,15 +595,17 @@ fn main() -> Result<()> {
     let opts = parse_args()?;
     // The bench owns its process, as the reportfig binary does, and tunes its allocator alike.
     memory::keep_freed_memory_for_reuse();
-    let torch = match &opts.torch {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            serde_json::from_str(&text)
-                .with_context(|| format!("{} is not the JSON bench_torch.py writes", p.display()))?
-        }
-        None => BTreeMap::new(),
+    let reference_rows = |file: &Option<PathBuf>, script: &str| -> Result<BTreeMap<String, f64>> {
+        let Some(p) = file else {
+            return Ok(BTreeMap::new());
+        };
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not the JSON {script} writes", p.display()))
     };
+    let torch = reference_rows(&opts.torch, "bench_torch.py")?;
+    let openvino = reference_rows(&opts.openvino, "bench_openvino.py")?;
     println!(
         "kernels: {:?}, threads: {}, runs: {} after one warm-up",
         opts.isa,
@@ -606,6 +621,7 @@ fn main() -> Result<()> {
         opts,
         rows: Vec::new(),
         torch,
+        openvino,
     };
     b.print_header();
     if b.opts.whole {
