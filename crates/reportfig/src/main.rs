@@ -474,11 +474,13 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
             styles_dir,
         } => {
             let lib = style_library(styles_dir.as_deref(), term)?;
-            print_out(commands::styles::show(&lib, &name, &caption, &model)?.trim_end());
+            print_out(
+                commands::styles::show(&lib, &name, &caption, &model, term.lang())?.trim_end(),
+            );
             Ok(ExitCode::SUCCESS)
         }
         StylesCommand::Check { file } => {
-            let (text, ok) = commands::styles::check(&file)?;
+            let (text, ok) = commands::styles::check(&file, term.lang())?;
             print_out(text.trim_end());
             Ok(if ok {
                 ExitCode::SUCCESS
@@ -492,7 +494,7 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
                 None => reportfig::style::default_user_styles_dir()
                     .ok_or_else(|| BadInput(msg!("import-no-config-folder")))?,
             };
-            print_out(commands::styles::import(&file, &dir, force)?.trim_end());
+            print_out(commands::styles::import(&file, &dir, force, term.lang())?.trim_end());
             Ok(ExitCode::SUCCESS)
         }
     }

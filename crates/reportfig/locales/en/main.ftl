@@ -46,3 +46,35 @@ models-list-footer = Cache: { $cache }
     Download ahead of time with `reportfig models fetch NAME`; for PCs without internet, `reportfig models export NAME... DIR` there and `reportfig models import DIR` here.
 models-fetched = { $model } ({ $repo }@{ $revision }, commit { $commit }) is in the cache: { $files } files, { $size }
 models-translator-fetched = { $name } is in the cache
+
+style-show-title = {"  "}title:       { $title }
+style-show-title-ko = {"               "}{ $title }
+style-show-category = {"  "}category:    { $category }
+style-show-description = {"  "}description: { $text }
+style-show-source = {"  "}source:      { $origin }
+style-show-replaces = {"  "}note:        this style replaces the one in { $origin }
+style-show-palette = {"  "}palette:     { $colours } ({ $words })
+style-show-overrides = {"  "}overrides:   { $families }
+style-show-for = For { $family } with the caption "{ $caption }":
+style-show-prompt = {"  "}prompt:   { $text }
+style-show-negative = {"  "}negative: { $text }
+style-show-no-negative = {"  "}negative: (none)
+style-show-settings = {"  "}size: { $size }   steps: { $steps }   guidance: { $guidance }   sampler: { $sampler }
+style-show-loras = {"  "}loras:    { $loras }
+style-show-tokens = {"  "}tokens: { $tokens } of { $window }
+style-show-note = {"  "}note: { $text }
+style-origin-builtin = built-in { $file }
+style-check-error = error: { $text }
+style-check-warning = warning: { $text }
+style-check-ok = { $file }: ok ({ $warnings ->
+        [one] 1 warning
+       *[other] { $warnings } warnings
+    })
+style-check-failed = { $file }: { $errors ->
+        [one] 1 error
+       *[other] { $errors } errors
+    }, { $warnings ->
+        [one] 1 warning
+       *[other] { $warnings } warnings
+    }
+style-import-done = imported { $count } styles into { $folder }:

@@ -43,3 +43,26 @@ models-list-footer = 내려받은 파일 보관 폴더: { $cache }
     미리 내려받기: `reportfig models fetch 이름`. 인터넷이 안 되는 컴퓨터에는, 인터넷이 되는 컴퓨터에서 `reportfig models export 이름... 폴더`, 그 컴퓨터에서 `reportfig models import 폴더`.
 models-fetched = { $model } ({ $repo }@{ $revision }, 커밋 { $commit })을(를) 내려받았습니다: 파일 { $files }개, { $size }
 models-translator-fetched = { $name }을(를) 내려받았습니다
+
+style-show-title = {"  "}제목:       { $title }
+style-show-title-ko = {"              "}{ $title }
+style-show-category = {"  "}분류:       { $category }
+style-show-description = {"  "}설명:       { $text }
+style-show-source = {"  "}출처:       { $origin }
+style-show-replaces = {"  "}참고:       이 화풍이 { $origin }의 화풍을 대신합니다
+style-show-palette = {"  "}색상:       { $colours } ({ $words })
+style-show-overrides = {"  "}모델별 설정: { $families }
+style-show-for = { $family }에서 설명 "{ $caption }"(으)로 만들면:
+style-show-prompt = {"  "}프롬프트:   { $text }
+style-show-negative = {"  "}피할 요소:  { $text }
+style-show-no-negative = {"  "}피할 요소:  (없음)
+style-show-settings = {"  "}크기: { $size }   단계: { $steps }   지침 강도: { $guidance }   샘플러: { $sampler }
+style-show-loras = {"  "}LoRA:       { $loras }
+style-show-tokens = {"  "}토큰: { $window }개 중 { $tokens }개
+style-show-note = {"  "}참고: { $text }
+style-origin-builtin = 기본 제공 { $file }
+style-check-error = 오류: { $text }
+style-check-warning = 경고: { $text }
+style-check-ok = { $file }: 통과 (경고 { $warnings }개)
+style-check-failed = { $file }: 오류 { $errors }개, 경고 { $warnings }개
+style-import-done = 화풍 { $count }개를 { $folder }에 가져왔습니다:

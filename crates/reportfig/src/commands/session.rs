@@ -716,28 +716,6 @@ fn composition_notes(
     let Some(c) = composed else {
         return Vec::new();
     };
-    let window = model.family.token_window();
-    let name = model.family.display_name();
-    let mut notes = Vec::new();
-    if !c.dropped.is_empty() {
-        notes.push(msg!(
-            "warn-style-words-left-out",
-            model = name,
-            window = window,
-            words = c.dropped.join("; ")
-        ));
-    }
-    if c.tokens > window {
-        notes.push(msg!("warn-caption-too-long", model = name, window = window));
-    }
     let negative_used = guidance > 1.0 && model.lcm != Some(LcmKind::GuidanceEmbedding);
-    if negative_used && !c.dropped_negative.is_empty() {
-        notes.push(msg!(
-            "warn-negative-cut",
-            model = name,
-            window = window,
-            words = c.dropped_negative.join(", ")
-        ));
-    }
-    notes
+    c.fitting_notes(model.family, negative_used)
 }

@@ -47,23 +47,41 @@ fn family_of(model: &str) -> Result<ModelFamily, BadInput> {
     })
 }
 
-pub fn show(lib: &StyleLibrary, name: &str, caption: &str, model: &str) -> anyhow::Result<String> {
+pub fn show(
+    lib: &StyleLibrary,
+    name: &str,
+    caption: &str,
+    model: &str,
+    lang: crate::i18n::Lang,
+) -> anyhow::Result<String> {
     let family = family_of(model)?;
     let loaded = lib.get(name)?;
     let mut out = Vec::new();
-    render::render_show(loaded, caption, family, &estimate_clip_tokens, &mut out)?;
+    render::render_show(
+        loaded,
+        caption,
+        family,
+        &estimate_clip_tokens,
+        lang,
+        &mut out,
+    )?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Returns the report and whether the file passed.
-pub fn check(file: &Path) -> anyhow::Result<(String, bool)> {
+pub fn check(file: &Path, lang: crate::i18n::Lang) -> anyhow::Result<(String, bool)> {
     let (_, diags) = render::check_file(file, &estimate_clip_tokens)?;
     let mut out = Vec::new();
-    let ok = render::render_check(&file.display().to_string(), &diags, &mut out)?;
+    let ok = render::render_check(&file.display().to_string(), &diags, lang, &mut out)?;
     Ok((String::from_utf8_lossy(&out).into_owned(), ok))
 }
 
-pub fn import(file: &Path, dir: &Path, force: bool) -> anyhow::Result<String> {
+pub fn import(
+    file: &Path,
+    dir: &Path,
+    force: bool,
+    lang: crate::i18n::Lang,
+) -> anyhow::Result<String> {
     let styles = import::import_file(file)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         BadInput(msg!(
@@ -73,11 +91,13 @@ pub fn import(file: &Path, dir: &Path, force: bool) -> anyhow::Result<String> {
         ))
     })?;
     let written = import::write_imported(&styles, dir, force)?;
-    let mut text = format!(
-        "imported {} styles into {}:\n",
-        written.len(),
-        dir.display()
-    );
+    let mut text = msg!(
+        "style-import-done",
+        count = written.len(),
+        folder = dir.display().to_string()
+    )
+    .render(lang);
+    text.push('\n');
     for p in &written {
         text.push_str(&format!("  {}\n", p.display()));
     }

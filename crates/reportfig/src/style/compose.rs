@@ -13,6 +13,8 @@
 
 use super::palette::palette_phrase;
 use super::{ModelFamily, SamplerChoice, Style, CAPTION_SLOT};
+use crate::i18n::Message;
+use crate::msg;
 use crate::page::SizeSpec;
 use reportfig_engine::pipeline::scheduler::SamplerKind;
 
@@ -39,12 +41,48 @@ pub struct ComposedPrompt {
     pub negative_has_no_effect: bool,
     /// Tokens the final prompt uses, by the counter given.
     pub tokens: usize,
-    /// Plain-language remarks for the user (caption too long, negative ignored, ...).
-    pub notes: Vec<String>,
 }
 
-/// The note the CLI prints once when guidance turns the negative prompt off.
-pub const NEGATIVE_IGNORED_NOTE: &str = "the negative prompt has no effect: with guidance at 1 or below (turbo models use 0) the model does not use it";
+impl ComposedPrompt {
+    /// What the user should hear about how caption and style were fitted to `family`'s token
+    /// window: one note per fact, in plain words. Cuts of the negative prompt are told only
+    /// when it is used (`negative_used`: guidance on).
+    pub fn fitting_notes(&self, family: ModelFamily, negative_used: bool) -> Vec<Message> {
+        let window = family.token_window();
+        let name = family.display_name();
+        let mut notes = Vec::new();
+        if !self.dropped.is_empty() {
+            notes.push(msg!(
+                "warn-style-words-left-out",
+                model = name,
+                window = window,
+                words = self.dropped.join("; ")
+            ));
+        }
+        if self.tokens > window {
+            notes.push(msg!("warn-caption-too-long", model = name, window = window));
+        }
+        if negative_used && !self.dropped_negative.is_empty() {
+            notes.push(msg!(
+                "warn-negative-cut",
+                model = name,
+                window = window,
+                words = self.dropped_negative.join(", ")
+            ));
+        }
+        notes
+    }
+
+    /// Every note for the style's own settings (as `styles show` tells them): the fitting
+    /// notes, and that the negative prompt does nothing when the style's guidance is off.
+    pub fn notes(&self, family: ModelFamily) -> Vec<Message> {
+        let mut notes = self.fitting_notes(family, !self.negative_has_no_effect);
+        if self.negative_has_no_effect && self.negative_prompt.is_some() {
+            notes.push(msg!("warn-negative-ignored"));
+        }
+        notes
+    }
+}
 
 /// Whether a guidance value disables classifier-free guidance (diffusers: `guidance_scale > 1`
 /// enables it).
@@ -263,7 +301,6 @@ pub fn compose(
         keep_carrier: vec![true; layers.len()],
         layers,
     };
-    let mut notes = Vec::new();
     let mut prompt = stack.render(caption);
     let mut tokens = count_tokens(&prompt);
     let mut dropped = Vec::new();
@@ -275,19 +312,6 @@ pub fn compose(
             prompt = stack.render(caption);
             tokens = count_tokens(&prompt);
         }
-        if !dropped.is_empty() {
-            notes.push(format!(
-                "the prompt passed the {window}-token window of {}; dropped style words to keep the caption whole: {}",
-                family.display_name(),
-                dropped.join("; ")
-            ));
-        }
-        if tokens > window {
-            notes.push(format!(
-                "the caption alone uses {tokens} tokens, more than the {window} {} reads; its end will be ignored: shorten the caption",
-                family.display_name()
-            ));
-        }
     }
 
     let mut negative = join_negatives(resolved.iter().map(|r| r.negative_prompt));
@@ -296,12 +320,6 @@ pub fn compose(
         if let Some(p) = negative.pop() {
             dropped_negative.push(p);
         }
-    }
-    if !dropped_negative.is_empty() {
-        notes.push(format!(
-            "the negative prompt passed the {window}-token window; dropped: {}",
-            dropped_negative.join(", ")
-        ));
     }
 
     let steps = resolved.iter().find_map(|r| r.steps);
@@ -322,9 +340,6 @@ pub fn compose(
         Some(g) => negative_has_no_effect(g),
         None => family.is_distilled(),
     };
-    if negative_has_no_effect && !negative.is_empty() {
-        notes.push(NEGATIVE_IGNORED_NOTE.to_string());
-    }
     ComposedPrompt {
         prompt,
         negative_prompt: (!negative.is_empty()).then(|| negative.join(", ")),
@@ -337,7 +352,6 @@ pub fn compose(
         dropped_negative,
         negative_has_no_effect,
         tokens,
-        notes,
     }
 }
 

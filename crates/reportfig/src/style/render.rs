@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message};
+use crate::msg;
 
 use super::compose::compose;
 use super::palette::palette_words;
@@ -55,67 +56,90 @@ pub fn render_list(lib: &StyleLibrary, lang: Lang, w: &mut impl Write) -> io::Re
     Ok(())
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string())
-        .unwrap_or_else(|| "model default".into())
-}
-
 /// `styles show NAME`: the style's fields, where it came from, and the prompt it composes for
-/// `caption` on `family`.
+/// `caption` on `family`, labelled in `lang`.
 pub fn render_show(
     loaded: &LoadedStyle,
     caption: &str,
     family: ModelFamily,
     count_tokens: &dyn Fn(&str) -> usize,
+    lang: Lang,
     w: &mut impl Write,
 ) -> io::Result<()> {
+    let m = lang.messages();
+    let line = |w: &mut dyn Write, msg: Message| writeln!(w, "{}", msg.render(lang));
+    let model_default = || msg!("plan-model-default").render(lang);
     let s = &loaded.style;
     writeln!(w, "{}", s.name)?;
-    writeln!(w, "  title:       {}", s.title.en)?;
+    line(w, msg!("style-show-title", title = &s.title.en))?;
     if let Some(ko) = &s.title.ko {
-        writeln!(w, "               {ko}")?;
+        line(w, msg!("style-show-title-ko", title = ko))?;
     }
-    writeln!(w, "  category:    {}", s.category)?;
-    writeln!(w, "  description: {}", s.description)?;
-    writeln!(w, "  source:      {}", loaded.origin)?;
+    let category = format!("style-category-{}", s.category);
+    let category = if m.has(&category) {
+        m.format(&category, &[])
+    } else {
+        s.category.clone()
+    };
+    line(w, msg!("style-show-category", category = category))?;
+    line(w, msg!("style-show-description", text = &s.description))?;
+    let origin = |o: &Origin| match o {
+        Origin::Builtin(file) => msg!("style-origin-builtin", file = *file),
+        Origin::File(p) => msg!("untranslated", text = p.display().to_string()),
+    };
+    line(
+        w,
+        msg!("style-show-source", origin = origin(&loaded.origin)),
+    )?;
     if let Some(old) = &loaded.replaces {
-        writeln!(w, "  note:        this style replaces the one in {old}")?;
+        line(w, msg!("style-show-replaces", origin = origin(old)))?;
     }
     if !s.palette.is_empty() {
-        writeln!(
+        line(
             w,
-            "  palette:     {} ({})",
-            s.palette.join(" "),
-            palette_words(&s.palette).join(", ")
+            msg!(
+                "style-show-palette",
+                colours = s.palette.join(" "),
+                words = palette_words(&s.palette).join(", ")
+            ),
         )?;
     }
     if !s.overrides.is_empty() {
         let keys: Vec<&str> = s.overrides.keys().map(String::as_str).collect();
-        writeln!(w, "  overrides:   {}", keys.join(", "))?;
+        line(w, msg!("style-show-overrides", families = keys.join(", ")))?;
     }
     let c = compose(caption, &[s], family, count_tokens);
     writeln!(w)?;
-    writeln!(
+    line(
         w,
-        "For {} with the caption \"{caption}\":",
-        family.display_name()
+        msg!(
+            "style-show-for",
+            family = family.display_name(),
+            caption = caption
+        ),
     )?;
-    writeln!(w, "  prompt:   {}", c.prompt)?;
-    writeln!(
+    line(w, msg!("style-show-prompt", text = &c.prompt))?;
+    line(
         w,
-        "  negative: {}",
-        c.negative_prompt.as_deref().unwrap_or("(none)")
+        match c.negative_prompt.as_deref() {
+            Some(n) => msg!("style-show-negative", text = n),
+            None => msg!("style-show-no-negative"),
+        },
     )?;
     let size = c
         .size
         .map(|spec| format!("{spec} = {}", spec.resolve(family)))
-        .unwrap_or_else(|| "model default".into());
-    writeln!(
+        .unwrap_or_else(model_default);
+    let or_default = |v: Option<String>| v.unwrap_or_else(model_default);
+    line(
         w,
-        "  size: {size}   steps: {}   guidance: {}   sampler: {}",
-        opt(c.steps),
-        opt(c.guidance.map(|g| format!("{g:?}"))),
-        opt(c.sampler.map(|k| k.name()))
+        msg!(
+            "style-show-settings",
+            size = size,
+            steps = or_default(c.steps.map(|s| s.to_string())),
+            guidance = or_default(c.guidance.map(|g| format!("{g:?}"))),
+            sampler = or_default(c.sampler.map(|k| k.name().to_string()))
+        ),
     )?;
     if !c.loras.is_empty() {
         let loras: Vec<String> = c
@@ -123,11 +147,18 @@ pub fn render_show(
             .iter()
             .map(|l| format!("{}:{}", l.source, l.weight))
             .collect();
-        writeln!(w, "  loras:    {}", loras.join(", "))?;
+        line(w, msg!("style-show-loras", loras = loras.join(", ")))?;
     }
-    writeln!(w, "  tokens: {} of {}", c.tokens, family.token_window())?;
-    for note in &c.notes {
-        writeln!(w, "  note: {note}")?;
+    line(
+        w,
+        msg!(
+            "style-show-tokens",
+            tokens = c.tokens,
+            window = family.token_window()
+        ),
+    )?;
+    for note in c.notes(family) {
+        line(w, msg!("style-show-note", text = note))?;
     }
     Ok(())
 }
@@ -242,36 +273,39 @@ pub fn check_file(
     ))
 }
 
-/// `styles check`'s report: every diagnostic, then a one-line verdict. Returns whether the
-/// file passed (no errors), for the exit code.
-pub fn render_check(file: &str, diags: &[Diagnostic], w: &mut impl Write) -> io::Result<bool> {
+/// `styles check`'s report: every diagnostic, then a one-line verdict, labelled in `lang`
+/// (the diagnostics' own sentences are still English). Returns whether the file passed (no
+/// errors), for the exit code.
+pub fn render_check(
+    file: &str,
+    diags: &[Diagnostic],
+    lang: Lang,
+    w: &mut impl Write,
+) -> io::Result<bool> {
     for d in diags {
-        writeln!(w, "{d}")?;
+        let label = match d.severity {
+            Severity::Error => msg!("style-check-error", text = d.detail()),
+            Severity::Warning => msg!("style-check-warning", text = d.detail()),
+        };
+        writeln!(w, "{}", label.render(lang))?;
     }
     let errors = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
     let warnings = diags.len() - errors;
-    if errors == 0 {
-        writeln!(w, "{file}: ok ({warnings} warning{})", plural(warnings))?;
+    let verdict = if errors == 0 {
+        msg!("style-check-ok", file = file, warnings = warnings)
     } else {
-        writeln!(
-            w,
-            "{file}: {errors} error{}, {warnings} warning{}",
-            plural(errors),
-            plural(warnings)
-        )?;
-    }
+        msg!(
+            "style-check-failed",
+            file = file,
+            errors = errors,
+            warnings = warnings
+        )
+    };
+    writeln!(w, "{}", verdict.render(lang))?;
     Ok(errors == 0)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Loading diagnostics for the CLI to print on stderr (one per line).

@@ -131,6 +131,36 @@ fn styles_are_found_by_their_korean_titles() {
     assert!(err.contains("`없는화풍`(이)라는 화풍이 없습니다"), "{err}");
 }
 
+/// `styles show`, `check` and `import` speak Korean on a Korean desktop.
+#[test]
+fn style_commands_report_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "show", "수채화"]);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  제목:"), "{out}");
+    assert!(out.contains("  프롬프트:"), "{out}");
+    assert!(!out.contains("prompt:"), "{out}");
+
+    let style =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/styles/aerial-map-view.toml");
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "check"]).arg(&style);
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim_end().ends_with(": 통과 (경고 0개)"), "{out}");
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "name = \"x\"\nprompt = 42\n").unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.args(["styles", "check"]).arg(&broken);
+    let (code, out, _) = run(cmd);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("오류: "), "{out}");
+    assert!(out.contains("오류 1개"), "{out}");
+}
+
 #[test]
 fn a_korean_caption_warning_is_in_korean() {
     let dir = TempDir::new().unwrap();

@@ -6,9 +6,11 @@
 
 use std::path::Path;
 
+use reportfig::i18n::Lang;
 use reportfig::page::{PagePreset, SizeSpec};
 use reportfig::style::builtin::BUILTIN_STYLES;
 use reportfig::style::compose::compose;
+use reportfig::style::compose::ComposedPrompt;
 use reportfig::style::import::{
     import_file, import_text, write_imported, ImportError, ImportFormat,
 };
@@ -20,6 +22,11 @@ use reportfig::style::{
     StyleLibrary,
 };
 use reportfig_engine::family::ModelFamily;
+
+/// A composition's notes as `styles show` prints them in English.
+fn notes(c: &ComposedPrompt, family: ModelFamily) -> Vec<String> {
+    c.notes(family).iter().map(|n| n.render(Lang::En)).collect()
+}
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/styles");
 
@@ -203,7 +210,11 @@ fn caption_replaces_the_slot() {
     assert_eq!(c.guidance, Some(7.0));
     assert_eq!(c.sampler.map(|k| k.name()), Some("dpmpp-2m-karras"));
     assert_eq!(c.size, Some(SizeSpec::Preset(PagePreset::A4Portrait)));
-    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    assert!(
+        notes(&c, ModelFamily::Sd15).is_empty(),
+        "{:?}",
+        notes(&c, ModelFamily::Sd15)
+    );
 }
 
 #[test]
@@ -242,7 +253,7 @@ fn family_overrides_apply() {
     );
     assert!(c.negative_has_no_effect);
     assert_eq!(
-        c.notes
+        notes(&c, ModelFamily::Turbo)
             .iter()
             .filter(|n| n.contains("negative prompt has no effect"))
             .count(),
@@ -319,7 +330,8 @@ fn trimming_drops_style_phrases_from_the_end_and_keeps_the_caption() {
         c.prompt,
         "vector, flat illustration of a new public library by the river, clean lines"
     );
-    assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+    let told = notes(&c, ModelFamily::Sd15);
+    assert_eq!(told.len(), 1, "{told:?}");
 }
 
 #[test]
@@ -338,10 +350,11 @@ fn a_caption_longer_than_the_window_is_kept_whole_with_a_note() {
     let caption = "x".repeat(100);
     let c = compose(&caption, &[&style(BASE)], ModelFamily::Sdxl, &chars);
     assert_eq!(c.prompt, caption);
+    let told = notes(&c, ModelFamily::Sdxl);
     assert!(
-        c.notes.iter().any(|n| n.contains("shorten the caption")),
-        "{:?}",
-        c.notes
+        told.iter()
+            .any(|n| n.contains("its last words will have no effect")),
+        "{told:?}"
     );
 }
 
@@ -372,7 +385,7 @@ fn check_fixture(name: &str) -> String {
     let (s, diags) = check_style_text(&text, name, Some(name.trim_end_matches(".toml")), &count);
     assert!(s.is_none(), "{name} should fail the check");
     let mut out = Vec::new();
-    render_check(name, &diags, &mut out).unwrap();
+    render_check(name, &diags, Lang::En, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -447,7 +460,15 @@ fn user_styles_override_builtins_and_bad_files_do_not_stop_loading() {
     assert!(errs.iter().any(|d| d.line == Some(3)), "{errs:#?}");
 
     let mut out = Vec::new();
-    render_show(flat, "a park", ModelFamily::Sd15, &count, &mut out).unwrap();
+    render_show(
+        flat,
+        "a park",
+        ModelFamily::Sd15,
+        &count,
+        Lang::En,
+        &mut out,
+    )
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains("replaces the one in built-in flat-vector-infographic.toml"),
@@ -479,12 +500,7 @@ fn missing_config_dir_is_fine_but_missing_styles_dir_is_an_error() {
 #[test]
 fn list_is_grouped_with_korean_titles() {
     let mut out = Vec::new();
-    render_list(
-        &StyleLibrary::builtin(),
-        reportfig::i18n::Lang::En,
-        &mut out,
-    )
-    .unwrap();
+    render_list(&StyleLibrary::builtin(), Lang::En, &mut out).unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
 
@@ -493,9 +509,63 @@ fn show_composes_for_the_family() {
     let lib = StyleLibrary::builtin();
     let mut out = Vec::new();
     let s = lib.get("flat-vector-infographic").unwrap();
-    render_show(s, SAMPLE_CAPTION_EN, ModelFamily::Sdxl, &count, &mut out).unwrap();
-    render_show(s, SAMPLE_CAPTION_KO, ModelFamily::Turbo, &count, &mut out).unwrap();
+    render_show(
+        s,
+        SAMPLE_CAPTION_EN,
+        ModelFamily::Sdxl,
+        &count,
+        Lang::En,
+        &mut out,
+    )
+    .unwrap();
+    render_show(
+        s,
+        SAMPLE_CAPTION_KO,
+        ModelFamily::Turbo,
+        &count,
+        Lang::En,
+        &mut out,
+    )
+    .unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
+
+/// The same in Korean: every label in the user's language, the values as they are.
+#[test]
+fn show_in_korean() {
+    let lib = StyleLibrary::builtin();
+    let mut out = Vec::new();
+    let s = lib.get("flat-vector-infographic").unwrap();
+    render_show(
+        s,
+        SAMPLE_CAPTION_KO,
+        ModelFamily::Turbo,
+        &count,
+        Lang::Ko,
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for label in [
+        "제목:",
+        "분류:",
+        "출처:       기본 제공",
+        "프롬프트:",
+        "토큰:",
+        "지침 강도:",
+    ] {
+        assert!(text.contains(label), "{label}\n{text}");
+    }
+    for english in [
+        "title:",
+        "category:",
+        "prompt:",
+        "tokens:",
+        "built-in",
+        "model default",
+    ] {
+        assert!(!text.contains(english), "{english}\n{text}");
+    }
 }
 
 // ---------------------------------------------------------------- import
