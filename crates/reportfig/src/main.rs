@@ -226,7 +226,7 @@ fn style_library(
     let lib = StyleLibrary::load(user_dir.as_deref(), styles_dir)?;
     for d in lib.diagnostics() {
         // A style file's diagnostics quote the file and field; their wording is English.
-        term.event(Event::Warning(msg!("untranslated", text = d.detail())));
+        term.event(Event::Warning(d.detail()));
     }
     Ok(lib)
 }

@@ -78,3 +78,47 @@ style-check-failed = { $file }: { $errors ->
        *[other] { $warnings } warnings
     }
 style-import-done = imported { $count } styles into { $folder }:
+
+style-diag-detail = { $place }: { $text }
+style-diag-detail-field = { $place }: field `{ $field }`: { $text }
+toml-type-text = text
+toml-type-integer = a whole number
+toml-type-float = a decimal number
+toml-type-bool = true/false
+toml-type-date = a date
+toml-type-list = a list
+toml-type-table = a table
+style-diag-expected-text = expected text in quotes, found { $found }
+style-diag-steps-range = steps must be between 1 and { $max }, not { $value }; most styles use 20 to 40, turbo models 1 to 4
+style-diag-steps-type = expected a whole number of steps such as 30, found { $found }
+style-diag-guidance-type = expected a number such as 7.0, found { $found }
+style-diag-guidance-range = guidance must be between 0 and { $max }; most styles use 5 to 8, turbo models 0
+style-diag-sampler = unknown sampler `{ $given }`; use one of { $names } (`default` keeps the model's own)
+style-diag-loras-type = expected a list such as ["city-flat.safetensors:0.8"], found { $found }
+style-diag-lora = { $problem }; write FILE_OR_REPO or FILE_OR_REPO:WEIGHT
+style-diag-slot-twice = `{ $slot }` appears { $times } times; write it once, where the caption goes
+style-diag-prompt-empty = the prompt is empty; write the style's keywords with `{ $slot }` where the caption goes
+style-diag-no-slot = no `{ $slot }`: the caption will be put in front, followed by ", "; write `{ $slot }` to choose its place
+style-diag-unknown-key = unknown key; a style file knows { $allowed }
+style-diag-unknown-key-near = unknown key (did you mean `{ $near }`?); a style file knows { $allowed }
+style-diag-family-table = expected a table `[{ $key }]` with prompt, negative_prompt, steps, guidance, sampler, size or loras, found { $found }
+style-diag-title-en-missing = the English title is missing; write `title = {"{"} en = "Flat vector", ko = "플랫 벡터" {"}"}`
+style-diag-title-type = expected `{"{"} en = "...", ko = "..." {"}"}`, found { $found }
+style-diag-palette-type = expected a list of colours such as ["#1f4e79", "#f4b183"], found { $found }
+style-diag-palette-hex = `{ $given }` is not a hex colour; write #RRGGBB such as #1f4e79
+style-diag-toml = not valid TOML: { $detail }; check quotes and brackets on this line
+style-diag-name-kebab = `{ $given }` is not a kebab-case name (lower-case letters, digits and dashes); try `{ $suggestion }`
+style-diag-no-prompt = no `prompt`; write the style's keywords with `{ $slot }` where the caption goes, e.g. prompt = "flat vector illustration of { $slot }, clean shapes"
+style-diag-name-file = the style is called `{ $name }` but its file is `{ $stem }.toml`; `--style { $name }` will find it, renaming the file avoids confusion
+style-diag-name-from-file = no `name`; using the file name `{ $name }`
+style-diag-no-name = no `name`; add name = "my-style" (lower-case letters, digits and dashes)
+style-diag-no-title = no `title`; `styles list` will show `{ $name }`; add title = {"{"} en = "...", ko = "..." {"}"}
+style-diag-no-ko-title = no Korean title; add ko = "..." inside `title` so `styles list` shows it
+style-diag-no-category = no `category`; the style is listed under `other`
+style-diag-no-description = no `description`; add one line saying when to use this style
+style-diag-negative-text = the negative prompt does not keep text out; models cannot spell, so add `text, letters, watermark, logo` unless the style wants lettering
+style-diag-unreadable = cannot read the file ({ $reason }); it was skipped
+style-diag-skipped = this style was skipped; the other styles are loaded
+style-diag-replaces = style `{ $name }` replaces the one in { $origin }
+style-diag-budget-alone = on { $families } the style alone passes the { $window }-token window, so its end is always cut ({ $dropped }); shorten the prompt
+style-diag-budget-caption = on { $families } the caption "{ $caption }" pushes out: { $dropped }; a shorter prompt leaves more room for captions

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::builtin::BUILTIN_STYLES;
 use super::parse::parse_style;
 use super::{Diagnostic, DiagnosticKind, Origin, Severity, Style, StyleError};
+use crate::msg;
 
 /// A style and where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +95,7 @@ impl StyleLibrary {
                 file: shown,
                 line: None,
                 field: None,
-                message: format!("cannot read the file ({e}); it was skipped"),
+                message: msg!("style-diag-unreadable", reason = e.to_string()),
             }),
         }
     }
@@ -110,7 +111,7 @@ impl StyleLibrary {
                 file: shown,
                 line: None,
                 field: None,
-                message: "this style was skipped; the other styles are loaded".into(),
+                message: msg!("style-diag-skipped"),
             });
             return;
         };
@@ -130,7 +131,11 @@ impl StyleLibrary {
                     file: shown,
                     line: None,
                     field: Some("name".into()),
-                    message: format!("style `{name}` replaces the one in {old}"),
+                    message: msg!(
+                        "style-diag-replaces",
+                        name = &name,
+                        origin = old.to_string()
+                    ),
                 });
             }
         }

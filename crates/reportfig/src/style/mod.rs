@@ -59,7 +59,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::i18n::Message;
 use crate::lora::LoraSpec;
+use crate::msg;
 use crate::page::SizeSpec;
 pub use compose::{compose, estimate_clip_tokens, ComposedPrompt};
 pub use library::{default_user_styles_dir, LoadedStyle, StyleLibrary};
@@ -261,7 +263,7 @@ pub enum DiagnosticKind {
 }
 
 /// One problem found in a style file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub kind: DiagnosticKind,
@@ -271,22 +273,26 @@ pub struct Diagnostic {
     pub line: Option<usize>,
     /// Dotted field path (`sdxl.steps`), when the problem is about one field.
     pub field: Option<String>,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Diagnostic {
     /// File, line, field and message, without the severity: for a reporter that labels
     /// warnings itself.
-    pub fn detail(&self) -> String {
-        let mut s = self.file.clone();
+    pub fn detail(&self) -> Message {
+        let mut place = self.file.clone();
         if let Some(line) = self.line {
-            s.push_str(&format!(":{line}"));
+            place.push_str(&format!(":{line}"));
         }
-        if let Some(field) = &self.field {
-            s.push_str(&format!(": field `{field}`"));
+        match &self.field {
+            Some(field) => msg!(
+                "style-diag-detail-field",
+                place = place,
+                field = field,
+                text = &self.message
+            ),
+            None => msg!("style-diag-detail", place = place, text = &self.message),
         }
-        s.push_str(&format!(": {}", self.message));
-        s
     }
 }
 
@@ -296,7 +302,7 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}: {}", self.detail())
+        write!(f, "{sev}: {}", self.detail().render(crate::i18n::Lang::En))
     }
 }
 

@@ -13,7 +13,9 @@ use super::{
     Diagnostic, DiagnosticKind, FamilyOverride, SamplerChoice, Severity, Style, Title,
     CAPTION_SLOT, OVERRIDE_KEYS,
 };
+use crate::i18n::Message;
 use crate::lora::LoraSpec;
+use crate::msg;
 use crate::page::SizeSpec;
 use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::request::MAX_GUIDANCE;
@@ -75,15 +77,15 @@ struct Parser<'t> {
     diags: Vec<Diagnostic>,
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+fn type_name(v: &DeValue<'_>) -> Message {
     match v {
-        DeValue::String(_) => "text",
-        DeValue::Integer(_) => "a whole number",
-        DeValue::Float(_) => "a decimal number",
-        DeValue::Boolean(_) => "true/false",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => msg!("toml-type-text"),
+        DeValue::Integer(_) => msg!("toml-type-integer"),
+        DeValue::Float(_) => msg!("toml-type-float"),
+        DeValue::Boolean(_) => msg!("toml-type-bool"),
+        DeValue::Datetime(_) => msg!("toml-type-date"),
+        DeValue::Array(_) => msg!("toml-type-list"),
+        DeValue::Table(_) => msg!("toml-type-table"),
     }
 }
 
@@ -129,7 +131,7 @@ impl<'t> Parser<'t> {
         kind: DiagnosticKind,
         span: Option<Range<usize>>,
         field: Option<&str>,
-        message: String,
+        message: Message,
     ) {
         let line = span.map(|s| self.line(&s));
         self.diags.push(Diagnostic {
@@ -142,7 +144,7 @@ impl<'t> Parser<'t> {
         });
     }
 
-    fn invalid(&mut self, span: Range<usize>, field: &str, message: String) {
+    fn invalid(&mut self, span: Range<usize>, field: &str, message: Message) {
         self.push(
             Severity::Error,
             DiagnosticKind::Invalid,
@@ -152,7 +154,7 @@ impl<'t> Parser<'t> {
         );
     }
 
-    fn advise(&mut self, span: Option<Range<usize>>, field: &str, message: String) {
+    fn advise(&mut self, span: Option<Range<usize>>, field: &str, message: Message) {
         self.push(
             Severity::Warning,
             DiagnosticKind::Advice,
@@ -167,11 +169,7 @@ impl<'t> Parser<'t> {
             DeValue::String(s) => Some(s.to_string()),
             other => {
                 let t = type_name(other);
-                self.invalid(
-                    v.span(),
-                    field,
-                    format!("expected text in quotes, found {t}"),
-                );
+                self.invalid(v.span(), field, msg!("style-diag-expected-text", found = t));
                 None
             }
         }
@@ -183,22 +181,20 @@ impl<'t> Parser<'t> {
                 Some(n) if (1..=MAX_STEPS).contains(&n) => Some(n as u32),
                 _ => {
                     self.invalid(
-                            v.span(),
-                            field,
-                            format!(
-                                "steps must be between 1 and {MAX_STEPS}, not {i}; most styles use 20 to 40, turbo models 1 to 4"
-                            ),
-                        );
+                        v.span(),
+                        field,
+                        msg!(
+                            "style-diag-steps-range",
+                            max = MAX_STEPS.to_string(),
+                            value = i.to_string()
+                        ),
+                    );
                     None
                 }
             },
             other => {
                 let t = type_name(other);
-                self.invalid(
-                    v.span(),
-                    field,
-                    format!("expected a whole number of steps such as 30, found {t}"),
-                );
+                self.invalid(v.span(), field, msg!("style-diag-steps-type", found = t));
                 None
             }
         }
@@ -212,11 +208,7 @@ impl<'t> Parser<'t> {
                 .map(|n| n as f64),
             other => {
                 let t = type_name(other);
-                self.invalid(
-                    v.span(),
-                    field,
-                    format!("expected a number such as 7.0, found {t}"),
-                );
+                self.invalid(v.span(), field, msg!("style-diag-guidance-type", found = t));
                 return None;
             }
         };
@@ -226,9 +218,7 @@ impl<'t> Parser<'t> {
                 self.invalid(
                     v.span(),
                     field,
-                    format!(
-                        "guidance must be between 0 and {MAX_GUIDANCE}; most styles use 5 to 8, turbo models 0"
-                    ),
+                    msg!("style-diag-guidance-range", max = MAX_GUIDANCE.to_string()),
                 );
                 None
             }
@@ -248,9 +238,10 @@ impl<'t> Parser<'t> {
             self.invalid(
                 v.span(),
                 field,
-                format!(
-                    "unknown sampler `{s}`; use one of {} (`default` keeps the model's own)",
-                    SamplerChoice::names().collect::<Vec<_>>().join(", ")
+                msg!(
+                    "style-diag-sampler",
+                    given = &s,
+                    names = SamplerChoice::names().collect::<Vec<_>>().join(", ")
                 ),
             );
             None
@@ -261,11 +252,7 @@ impl<'t> Parser<'t> {
     fn loras(&mut self, field: &str, v: &Spanned<DeValue<'_>>) -> Vec<LoraSpec> {
         let DeValue::Array(items) = v.get_ref() else {
             let t = type_name(v.get_ref());
-            self.invalid(
-                v.span(),
-                field,
-                format!("expected a list such as [\"city-flat.safetensors:0.8\"], found {t}"),
-            );
+            self.invalid(v.span(), field, msg!("style-diag-loras-type", found = t));
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -276,12 +263,11 @@ impl<'t> Parser<'t> {
             match s.parse::<LoraSpec>() {
                 Ok(spec) => out.push(spec),
                 Err(e) => {
-                    let first = e.to_string();
-                    let first = first.lines().next().unwrap_or_default().to_string();
+                    let problem = crate::explain::message(&e);
                     self.invalid(
                         item.span(),
                         field,
-                        format!("{first}; write FILE_OR_REPO or FILE_OR_REPO:WEIGHT"),
+                        msg!("style-diag-lora", problem = problem),
                     )
                 }
             }
@@ -294,7 +280,7 @@ impl<'t> Parser<'t> {
         match s.parse::<SizeSpec>() {
             Ok(spec) => Some(spec),
             Err(e) => {
-                self.invalid(v.span(), field, e.to_string());
+                self.invalid(v.span(), field, crate::explain::message(&e));
                 None
             }
         }
@@ -307,9 +293,7 @@ impl<'t> Parser<'t> {
             self.invalid(
                 v.span(),
                 field,
-                format!(
-                    "`{CAPTION_SLOT}` appears {slots} times; write it once, where the caption goes"
-                ),
+                msg!("style-diag-slot-twice", slot = CAPTION_SLOT, times = slots),
             );
             return None;
         }
@@ -317,7 +301,7 @@ impl<'t> Parser<'t> {
             self.invalid(
                 v.span(),
                 field,
-                format!("the prompt is empty; write the style's keywords with `{CAPTION_SLOT}` where the caption goes"),
+                msg!("style-diag-prompt-empty", slot = CAPTION_SLOT),
             );
             return None;
         }
@@ -325,9 +309,7 @@ impl<'t> Parser<'t> {
             self.advise(
                 Some(v.span()),
                 field,
-                format!(
-                    "no `{CAPTION_SLOT}`: the caption will be put in front, followed by \", \"; write `{CAPTION_SLOT}` to choose its place"
-                ),
+                msg!("style-diag-no-slot", slot = CAPTION_SLOT),
             );
         }
         Some(s)
@@ -340,13 +322,12 @@ impl<'t> Parser<'t> {
         known: &[&str],
     ) {
         let name = key.get_ref().as_ref();
-        let hint = known
+        let near = known
             .iter()
             .map(|k| (crate::page::edit_distance(name, k), *k))
             .filter(|(d, _)| *d <= 3)
             .min()
-            .map(|(_, k)| format!(" (did you mean `{k}`?)"))
-            .unwrap_or_default();
+            .map(|(_, k)| k);
         let field = match table {
             Some(t) => format!("{t}.{name}"),
             None => name.to_string(),
@@ -357,7 +338,14 @@ impl<'t> Parser<'t> {
             DiagnosticKind::UnknownKey,
             Some(key.span()),
             Some(&field),
-            format!("unknown key{hint}; a style file knows {allowed}"),
+            match near {
+                Some(near) => msg!(
+                    "style-diag-unknown-key-near",
+                    near = near,
+                    allowed = allowed
+                ),
+                None => msg!("style-diag-unknown-key", allowed = allowed),
+            },
         );
     }
 
@@ -367,7 +355,7 @@ impl<'t> Parser<'t> {
             self.invalid(
                 v.span(),
                 key,
-                format!("expected a table `[{key}]` with prompt, negative_prompt, steps, guidance, sampler, size or loras, found {t}"),
+                msg!("style-diag-family-table", key = key, found = t),
             );
             return None;
         };
@@ -409,7 +397,7 @@ impl<'t> Parser<'t> {
                         DiagnosticKind::Missing,
                         Some(v.span()),
                         Some("title.en"),
-                        "the English title is missing; write `title = { en = \"Flat vector\", ko = \"플랫 벡터\" }`".into(),
+                        msg!("style-diag-title-en-missing"),
                     );
                     return None;
                 }
@@ -417,11 +405,7 @@ impl<'t> Parser<'t> {
             }
             other => {
                 let t = type_name(other);
-                self.invalid(
-                    v.span(),
-                    "title",
-                    format!("expected `{{ en = \"...\", ko = \"...\" }}`, found {t}"),
-                );
+                self.invalid(v.span(), "title", msg!("style-diag-title-type", found = t));
                 None
             }
         }
@@ -433,7 +417,7 @@ impl<'t> Parser<'t> {
             self.invalid(
                 v.span(),
                 "palette",
-                format!("expected a list of colours such as [\"#1f4e79\", \"#f4b183\"], found {t}"),
+                msg!("style-diag-palette-type", found = t),
             );
             return Vec::new();
         };
@@ -445,7 +429,7 @@ impl<'t> Parser<'t> {
                     None => self.invalid(
                         item.span(),
                         "palette",
-                        format!("`{s}` is not a hex colour; write #RRGGBB such as #1f4e79"),
+                        msg!("style-diag-palette-hex", given = &s),
                     ),
                 }
             }
@@ -462,10 +446,7 @@ impl<'t> Parser<'t> {
                     DiagnosticKind::Syntax,
                     e.span(),
                     None,
-                    format!(
-                        "not valid TOML: {}; check quotes and brackets on this line",
-                        e.message().trim_end()
-                    ),
+                    msg!("style-diag-toml", detail = e.message().trim_end()),
                 );
                 return None;
             }
@@ -498,9 +479,7 @@ impl<'t> Parser<'t> {
                             self.invalid(
                                 v.span(),
                                 "name",
-                                format!(
-                                    "`{n}` is not a kebab-case name (lower-case letters, digits and dashes); try `{suggestion}`"
-                                ),
+                                msg!("style-diag-name-kebab", given = &n, suggestion = suggestion),
                             );
                         }
                     }
@@ -534,9 +513,7 @@ impl<'t> Parser<'t> {
                 DiagnosticKind::Missing,
                 None,
                 Some("prompt"),
-                format!(
-                    "no `prompt`; write the style's keywords with `{CAPTION_SLOT}` where the caption goes, e.g. prompt = \"flat vector illustration of {CAPTION_SLOT}, clean shapes\""
-                ),
+                msg!("style-diag-no-prompt", slot = CAPTION_SLOT),
             );
         }
         let name = match (name, file_stem) {
@@ -545,7 +522,7 @@ impl<'t> Parser<'t> {
                     self.advise(
                         name_span,
                         "name",
-                        format!("the style is called `{n}` but its file is `{stem}.toml`; `--style {n}` will find it, renaming the file avoids confusion"),
+                        msg!("style-diag-name-file", name = &n, stem = stem),
                     );
                 }
                 Some(n)
@@ -556,18 +533,15 @@ impl<'t> Parser<'t> {
             (None, stem) => {
                 let derived = stem.map(to_kebab).filter(|s| is_kebab(s));
                 match &derived {
-                    Some(d) => self.advise(
-                        None,
-                        "name",
-                        format!("no `name`; using the file name `{d}`"),
-                    ),
+                    Some(d) => {
+                        self.advise(None, "name", msg!("style-diag-name-from-file", name = d))
+                    }
                     None => self.push(
                         Severity::Error,
                         DiagnosticKind::Missing,
                         None,
                         Some("name"),
-                        "no `name`; add name = \"my-style\" (lower-case letters, digits and dashes)"
-                            .into(),
+                        msg!("style-diag-no-name"),
                     ),
                 }
                 derived
@@ -577,11 +551,7 @@ impl<'t> Parser<'t> {
         let title = match title {
             Some(t) => t,
             None => {
-                self.advise(
-                    None,
-                    "title",
-                    format!("no `title`; `styles list` will show `{name}`; add title = {{ en = \"...\", ko = \"...\" }}"),
-                );
+                self.advise(None, "title", msg!("style-diag-no-title", name = &name));
                 Title {
                     en: name.clone(),
                     ko: None,
@@ -589,36 +559,20 @@ impl<'t> Parser<'t> {
             }
         };
         if title.ko.as_deref().is_none_or(|k| k.trim().is_empty()) {
-            self.advise(
-                None,
-                "title.ko",
-                "no Korean title; add ko = \"...\" inside `title` so `styles list` shows it".into(),
-            );
+            self.advise(None, "title.ko", msg!("style-diag-no-ko-title"));
         }
         let category = category.unwrap_or_else(|| {
-            self.advise(
-                None,
-                "category",
-                "no `category`; the style is listed under `other`".into(),
-            );
+            self.advise(None, "category", msg!("style-diag-no-category"));
             "other".into()
         });
         let description = description.unwrap_or_else(|| {
-            self.advise(
-                None,
-                "description",
-                "no `description`; add one line saying when to use this style".into(),
-            );
+            self.advise(None, "description", msg!("style-diag-no-description"));
             String::new()
         });
         let negative_prompt = negative.unwrap_or_default();
         let lower = negative_prompt.to_ascii_lowercase();
         if !(lower.contains("text") && lower.contains("watermark")) {
-            self.advise(
-                None,
-                "negative_prompt",
-                "the negative prompt does not keep text out; models cannot spell, so add `text, letters, watermark, logo` unless the style wants lettering".into(),
-            );
+            self.advise(None, "negative_prompt", msg!("style-diag-negative-text"));
         }
         Some(Style {
             name,

@@ -236,11 +236,21 @@ fn budget_diagnostics(
             let (severity, message) = match caption {
                 None => (
                     Severity::Error,
-                    format!("on {on} the style alone passes the {window}-token window, so its end is always cut ({dropped}); shorten the prompt"),
+                    msg!(
+                        "style-diag-budget-alone",
+                        families = on,
+                        window = window,
+                        dropped = dropped
+                    ),
                 ),
                 Some(caption) => (
                     Severity::Warning,
-                    format!("on {on} the caption \"{caption}\" pushes out: {dropped}; a shorter prompt leaves more room for captions"),
+                    msg!(
+                        "style-diag-budget-caption",
+                        families = on,
+                        caption = caption,
+                        dropped = dropped
+                    ),
                 ),
             };
             Diagnostic {

@@ -158,6 +158,11 @@ fn style_commands_report_in_korean() {
     let (code, out, _) = run(cmd);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("오류: "), "{out}");
+    // The finding itself, in Korean, naming the field.
+    assert!(
+        out.contains("`prompt` 항목: 따옴표로 감싼 글자가 와야 하는데 정수이(가) 있습니다"),
+        "{out}"
+    );
     assert!(out.contains("오류 1개"), "{out}");
 }
 
