@@ -19,7 +19,6 @@ Conversion time is not counted, as a user converts once.
 """
 import argparse
 import json
-import resource
 import statistics
 import time
 
@@ -27,14 +26,8 @@ import numpy as np
 import openvino as ov
 import torch
 
-
-def peak_rss_gib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-
-
-def load_config(path):
-    with open(path) as f:
-        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+# The same config reading and peak measure as the PyTorch side (this folder is on sys.path).
+from bench_torch import load_config, peak_rss_gib
 
 
 class Bench:

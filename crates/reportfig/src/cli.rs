@@ -509,34 +509,28 @@ fn value_notes_in(arg: clap::Arg, help: String, lang: Lang) -> (clap::Arg, Strin
     }
     let m = lang.messages();
     let mut help = help;
-    let possible: Vec<String> = arg
-        .get_possible_values()
-        .iter()
-        .filter(|v| !v.is_hide_set())
-        .map(|v| v.get_name().to_string())
-        .collect();
-    if !possible.is_empty() && !arg.is_hide_possible_values_set() {
-        help.push_str(&format!(
-            " [{}]",
-            m.format(
-                "help-possible-values",
-                &[("values", possible.join(", ").into())]
-            )
-        ));
+    let mut note = |id: &str, var: &'static str, values: Vec<String>| {
+        if !values.is_empty() {
+            let text = m.format(id, &[(var, values.join(", ").into())]);
+            help.push_str(&format!(" [{text}]"));
+        }
+    };
+    if !arg.is_hide_possible_values_set() {
+        let possible = arg
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        note("help-possible-values", "values", possible);
     }
-    let defaults: Vec<String> = arg
-        .get_default_values()
-        .iter()
-        .map(|v| v.to_string_lossy().into_owned())
-        .collect();
-    if !defaults.is_empty() && !arg.is_hide_default_value_set() {
-        help.push_str(&format!(
-            " [{}]",
-            m.format(
-                "help-default-value",
-                &[("value", defaults.join(", ").into())]
-            )
-        ));
+    if !arg.is_hide_default_value_set() {
+        let defaults = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        note("help-default-value", "value", defaults);
     }
     (
         arg.hide_possible_values(true).hide_default_value(true),
