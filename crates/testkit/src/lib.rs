@@ -3,6 +3,7 @@
 
 pub mod recording;
 pub mod single_file;
+pub mod tiny_vae;
 pub mod tokenizer;
 pub mod unet;
 pub mod upscale;

@@ -180,6 +180,38 @@ impl Conv2d {
             candle_nn::init::DEFAULT_KAIMING_NORMAL,
         )?;
         let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
+        Self::from_weight(ctx, weight, bias, in_channels, kernel, stride, padding)
+    }
+
+    /// A convolution with only a `weight` (PyTorch's `bias=False`), as TAESD's upsampling
+    /// convolutions are.
+    pub fn load_no_bias(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        in_channels: usize,
+        out_channels: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    ) -> Result<Self> {
+        let weight = vb.get_with_hints(
+            (out_channels, in_channels, kernel, kernel),
+            "weight",
+            candle_nn::init::DEFAULT_KAIMING_NORMAL,
+        )?;
+        Self::from_weight(ctx, weight, None, in_channels, kernel, stride, padding)
+    }
+
+    fn from_weight(
+        ctx: &LoadContext,
+        weight: Tensor,
+        bias: Option<Tensor>,
+        in_channels: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    ) -> Result<Self> {
+        let out_channels = weight.dim(0)?;
         let weight = if kernels::products_apply(&[&weight]) {
             let p = kernels::pack_conv_weight(ctx.isa, &weight)?;
             let p = match ctx.weights {

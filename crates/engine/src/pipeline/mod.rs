@@ -9,6 +9,7 @@ pub mod memory;
 pub mod noise;
 pub mod scheduler;
 pub mod text;
+pub mod tiny_vae;
 pub mod unet;
 pub mod upscale;
 pub mod vae;
