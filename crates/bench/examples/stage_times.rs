@@ -50,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         model: dir.clone(),
         model_revision: None,
         crop_to_ratio: None,
+        draft_decoder: None,
         loras: Vec::new(),
         caption_en: None,
         translated_by: None,

@@ -50,6 +50,10 @@ pub struct GenerationRequest {
     /// LoRAs merged into the model's weights, in the order they were applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loras: Vec<AppliedLora>,
+    /// The tiny preview decoder (TAESD) that turned the latents into the picture instead of
+    /// the model's own VAE, as the user named it: a draft, to be made again without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_decoder: Option<String>,
 }
 
 /// One LoRA an image was made with, as recorded so the image can be made again.

@@ -238,10 +238,25 @@ pub struct GenerateArgs {
     pub json: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
+    #[arg(long, value_enum, value_name = "DECODER", default_value = "full")]
+    pub decoder: DecoderArg,
+    #[arg(long, value_name = "DIR")]
+    pub tiny_decoder: Option<PathBuf>,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Which network turns the finished latents into the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecoderArg {
+    // Plain comments: a doc comment would become clap's per-value help and change the layout
+    // of the whole page; the option's help explains both values.
+    // The model's own VAE: the final picture.
+    Full,
+    // A tiny preview decoder (TAESD): a draft in a fraction of the time.
+    Tiny,
 }
 
 #[derive(Debug, Args)]

@@ -138,6 +138,11 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     if let Some(s) = e.downcast_ref::<LoraSpecError>() {
         return lora_spec_error(s);
     }
+    if let Some(PipelineError::DraftDecoderMismatch { decoder, model }) =
+        e.downcast_ref::<PipelineError>()
+    {
+        return msg!("draft-decoder-mismatch", decoder = *decoder, model = *model);
+    }
     if let Some(PipelineError::NotFinite { stage }) = e.downcast_ref::<PipelineError>() {
         let (stage, step, total) = match *stage {
             NumericStage::TextEncoder => ("text-encoder", 0, 0),

@@ -261,22 +261,29 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         Command::Generate(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
             let model = model_options(&a.model)?;
-            let opts = commands::generate::GenerateOptions {
-                caption: a.caption.clone(),
-                image: image_options(&a.image),
-                seed: a.seed,
-                output: a.output.clone(),
-                force: a.force,
-                naming: naming(a.names),
-                translate: translate_options(
-                    &a.translate,
-                    model.hub.clone(),
-                    model.load.device.clone(),
-                    model.load.isa,
-                )?,
-                model,
-                title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
-            };
+            let opts =
+                commands::generate::GenerateOptions {
+                    caption: a.caption.clone(),
+                    image: image_options(&a.image),
+                    seed: a.seed,
+                    output: a.output.clone(),
+                    force: a.force,
+                    naming: naming(a.names),
+                    translate: translate_options(
+                        &a.translate,
+                        model.hub.clone(),
+                        model.load.device.clone(),
+                        model.load.isa,
+                    )?,
+                    model,
+                    title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
+                    draft_decoder: match a.decoder {
+                        cli::DecoderArg::Full => None,
+                        cli::DecoderArg::Tiny => Some(a.tiny_decoder.clone().ok_or_else(|| {
+                            commands::BadInput(msg!("draft-decoder-needs-folder"))
+                        })?),
+                    },
+                };
             let done = commands::generate::run(&opts, &styles, term)?;
             if a.json {
                 print_out(&serde_json::to_string_pretty(&done)?);

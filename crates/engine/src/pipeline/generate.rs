@@ -24,6 +24,7 @@ use crate::pipeline::text::{
     classifier_free_guidance, ClipTextModel, ClipTokenizer, PromptEncoder, PromptEncoderKind,
     TextEncoder, TextEncoderPart,
 };
+use crate::pipeline::tiny_vae::TinyDecoder;
 use crate::pipeline::unet::{guidance_scale_embedding, AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
 use crate::pipeline::weights::RenameFailure;
@@ -57,6 +58,11 @@ pub enum PipelineError {
     Scheduler(#[from] scheduler::SchedulerError),
     #[error("{0}")]
     Request(String),
+    #[error(transparent)]
+    TinyVae(#[from] crate::pipeline::tiny_vae::TinyVaeError),
+    /// A draft decoder made for other latents (an SDXL one on an SD 1.5 model, say).
+    #[error("the draft decoder reads {decoder} latent channels but this model makes {model}\nhint: use a tiny decoder of the model's family: madebyollin/taesd for SD 1.x/2.x, madebyollin/taesdxl for SDXL")]
+    DraftDecoderMismatch { decoder: usize, model: usize },
     /// Not `#[source]`: candle's error may carry a backtrace, which the message leaves out.
     #[error("the computation failed: {}", plain_message(.0))]
     Compute(candle_core::Error),
@@ -253,6 +259,8 @@ pub struct Pipeline {
     unet_config: UNetConfig,
     vae: AutoencoderKL,
     vae_config: VaeConfig,
+    /// Decodes instead of `vae` when set: drafts in a fraction of the time.
+    draft_decoder: Option<TinyDecoder>,
     scheduler_config: SchedulerConfig,
     /// `None` when the config names a scheduler we do not have: a request must then choose
     /// its sampler, so such a model stays usable.
@@ -519,6 +527,7 @@ impl Pipeline {
             scheduler_config,
             default_sampler,
             cache: HashMap::new(),
+            draft_decoder: None,
         })
     }
 
@@ -728,8 +737,34 @@ impl Pipeline {
         Ok((latents, cond.dropped))
     }
 
-    /// Latents `[b, c, h, w]` -> images, as diffusers' VAE decode and postprocess do.
+    /// Decode with `decoder` (TAESD) instead of the model's VAE from now on, for drafts; it
+    /// must read the latents this model makes.
+    pub fn use_draft_decoder(&mut self, decoder: TinyDecoder) -> Result<(), PipelineError> {
+        let (ours, theirs) = (
+            self.unet_config.out_channels,
+            decoder.config().latent_channels,
+        );
+        if ours != theirs {
+            return Err(PipelineError::DraftDecoderMismatch {
+                decoder: theirs,
+                model: ours,
+            });
+        }
+        self.draft_decoder = Some(decoder);
+        Ok(())
+    }
+
+    /// Latents `[b, c, h, w]` -> images, as diffusers' VAE decode and postprocess do (with a
+    /// draft decoder, as its pipelines do with `vae=AutoencoderTiny`).
     pub fn decode(&self, latents: &Tensor) -> Result<Vec<image::RgbImage>, PipelineError> {
+        if let Some(tiny) = &self.draft_decoder {
+            // The draft decoder is loaded on the CPU in f32 (it is small and fast there).
+            let z = latents.to_device(&Device::Cpu)?.to_dtype(DType::F32)?;
+            let z = (z / tiny.config().scaling_factor)?;
+            let decoded = tiny.decode(&z)?;
+            ensure_finite(&decoded, NumericStage::Vae)?;
+            return Ok(vae::to_rgb8(&decoded)?);
+        }
         let mut z = (latents / self.vae_config.scaling_factor)?;
         if let Some(shift) = self.vae_config.shift_factor {
             z = (z + shift)?;

@@ -413,6 +413,7 @@ fn pipeline_load_merges_loras_through_the_mapped_weights() {
         model: "tiny".into(),
         model_revision: None,
         crop_to_ratio: None,
+        draft_decoder: None,
         loras: Vec::new(),
     };
     let opts = reportfig_testkit::load_options();

@@ -82,6 +82,7 @@ impl Case {
             model: model.display().to_string(),
             model_revision: None,
             crop_to_ratio: None,
+            draft_decoder: None,
             loras: Vec::new(),
             caption_en: None,
             translated_by: None,

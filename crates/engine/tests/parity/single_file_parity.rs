@@ -255,6 +255,7 @@ fn checkpoint_pictures_equal_the_folders() {
             model: ckpt.display().to_string(),
             model_revision: None,
             crop_to_ratio: None,
+            draft_decoder: None,
             caption_en: None,
             translated_by: None,
             loras: Vec::new(),

@@ -93,3 +93,4 @@ plan-action-changed = generate (changed: { $fields })
 plan-action-unusable = generate (the file there is unusable: { $reason })
 plan-action-forced = generate (--force)
 plan-action-other-shard = other shard
+note-draft-made = this is a draft from the tiny decoder; for the final picture run the same command without --decoder tiny (same seed { $seed }: the same picture, in full quality)

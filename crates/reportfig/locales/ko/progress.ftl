@@ -88,3 +88,4 @@ plan-action-changed = 다시 만듦 (바뀐 설정: { $fields })
 plan-action-unusable = 다시 만듦 (있는 파일을 쓸 수 없음: { $reason })
 plan-action-forced = 다시 만듦 (--force)
 plan-action-other-shard = 다른 컴퓨터 몫
+note-draft-made = 작은 디코더로 만든 초안입니다. 최종 그림은 --decoder tiny를 빼고 같은 명령을 다시 실행하세요(같은 시드 { $seed }: 같은 그림을 제 화질로 만듭니다)

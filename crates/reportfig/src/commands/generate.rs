@@ -12,6 +12,7 @@ use crate::print::Finisher;
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleRecord, TitleSpec};
 use crate::translate::{CaptionTranslator, TranslateOptions};
+use reportfig_engine::pipeline::tiny_vae::TinyDecoder;
 use reportfig_engine::request::GenerationRequest;
 
 /// `generate`'s checked options.
@@ -30,6 +31,9 @@ pub struct GenerateOptions {
     /// `--title`: the picture is written titled to the output path and plain beside it
     /// (`NAME.untitled.png`).
     pub title: Option<TitleSpec>,
+    /// `--decoder tiny`: the `AutoencoderTiny` folder that makes a draft instead of the
+    /// model's VAE.
+    pub draft_decoder: Option<PathBuf>,
 }
 
 /// What was made, for stdout (`--json` prints all of it).
@@ -105,8 +109,32 @@ pub fn run(
         reporter.event(Event::Note(n));
     }
 
+    // A draft decoder that cannot load is found before the model loads and the UNet runs.
+    let draft = match &opts.draft_decoder {
+        Some(dir) => {
+            let ctx = opts.model.load.context();
+            let latent = (request.height as usize / 8, request.width as usize / 8);
+            let decoder =
+                TinyDecoder::load_dir(dir, &ctx, latent).map_err(|e| BadInput::from_error(&e))?;
+            Some((dir.display().to_string(), decoder))
+        }
+        None => None,
+    };
+    let mut request = request;
     let mut pipeline = model.load(&opts.model, &request.loras, reporter)?;
+    if let Some((label, decoder)) = draft {
+        pipeline
+            .use_draft_decoder(decoder)
+            .map_err(|e| BadInput::from_error(&e))?;
+        request.draft_decoder = Some(label);
+    }
     let made = pipeline.generate(&request, &mut |p| reporter.event(Event::Pipeline(p)))?;
+    if request.draft_decoder.is_some() {
+        reporter.event(Event::Note(msg!(
+            "note-draft-made",
+            seed = request.seed.to_string()
+        )));
+    }
     if !made.dropped_words.is_empty() {
         reporter.event(Event::Warning(session::dropped_words_warning(
             &made.dropped_words,

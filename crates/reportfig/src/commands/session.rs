@@ -599,6 +599,7 @@ pub fn build_request(
             model: model.label(),
             model_revision: model.files.revision.clone(),
             crop_to_ratio: crop_ratio,
+            draft_decoder: None,
             loras: model.request_loras(
                 composed
                     .as_ref()

@@ -154,6 +154,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         model: "tiny-sd15".into(),
         model_revision: Some("0123abc".into()),
         crop_to_ratio: None,
+        draft_decoder: None,
         loras: Vec::new(),
         caption_en: None,
         translated_by: None,

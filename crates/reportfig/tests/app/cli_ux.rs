@@ -420,6 +420,7 @@ fn the_pipeline_crops_to_the_requested_ratio() {
         model: "tiny".into(),
         model_revision: None,
         crop_to_ratio: None,
+        draft_decoder: None,
         loras: Vec::new(),
         caption_en: None,
         translated_by: None,

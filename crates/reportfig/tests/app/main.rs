@@ -7,6 +7,7 @@ mod batch_plan;
 mod bundles;
 mod cli_batch;
 mod cli_compare;
+mod cli_draft;
 mod cli_generate;
 mod cli_korean;
 mod cli_lang;
