@@ -238,14 +238,21 @@ pub struct GenerateArgs {
     pub json: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
-    #[arg(long, value_enum, value_name = "DECODER", default_value = "full")]
-    pub decoder: DecoderArg,
-    #[arg(long, value_name = "DIR")]
-    pub tiny_decoder: Option<PathBuf>,
+    #[command(flatten)]
+    pub decoder: DecoderArgs,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// `--decoder full|tiny` and the tiny decoder's folder, for generate and batch.
+#[derive(Debug, Args)]
+pub struct DecoderArgs {
+    #[arg(long, value_enum, value_name = "DECODER", default_value = "full")]
+    pub decoder: DecoderArg,
+    #[arg(long, value_name = "DIR")]
+    pub tiny_decoder: Option<PathBuf>,
 }
 
 /// Which network turns the finished latents into the picture.
@@ -282,6 +289,8 @@ pub struct BatchArgs {
     pub docx: Option<PathBuf>,
     #[arg(long)]
     pub cover: bool,
+    #[command(flatten)]
+    pub decoder: DecoderArgs,
     #[arg(long)]
     pub json: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]

@@ -261,29 +261,23 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         Command::Generate(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
             let model = model_options(&a.model)?;
-            let opts =
-                commands::generate::GenerateOptions {
-                    caption: a.caption.clone(),
-                    image: image_options(&a.image),
-                    seed: a.seed,
-                    output: a.output.clone(),
-                    force: a.force,
-                    naming: naming(a.names),
-                    translate: translate_options(
-                        &a.translate,
-                        model.hub.clone(),
-                        model.load.device.clone(),
-                        model.load.isa,
-                    )?,
-                    model,
-                    title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
-                    draft_decoder: match a.decoder {
-                        cli::DecoderArg::Full => None,
-                        cli::DecoderArg::Tiny => Some(a.tiny_decoder.clone().ok_or_else(|| {
-                            commands::BadInput(msg!("draft-decoder-needs-folder"))
-                        })?),
-                    },
-                };
+            let opts = commands::generate::GenerateOptions {
+                caption: a.caption.clone(),
+                image: image_options(&a.image),
+                seed: a.seed,
+                output: a.output.clone(),
+                force: a.force,
+                naming: naming(a.names),
+                translate: translate_options(
+                    &a.translate,
+                    model.hub.clone(),
+                    model.load.device.clone(),
+                    model.load.isa,
+                )?,
+                model,
+                title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
+                draft_decoder: draft_decoder(&a.decoder)?,
+            };
             let done = commands::generate::run(&opts, &styles, term)?;
             if a.json {
                 print_out(&serde_json::to_string_pretty(&done)?);
@@ -322,6 +316,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 markdown: a.markdown,
                 docx: a.docx.as_deref().map(docx_path),
                 cover: a.cover,
+                draft_decoder: draft_decoder(&a.decoder)?,
                 naming: naming(a.names),
                 lang: term.lang(),
                 model,
@@ -504,5 +499,17 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
             print_out(commands::styles::import(&file, &dir, force, term.lang())?.trim_end());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The tiny decoder's folder when `--decoder tiny` asks for drafts.
+fn draft_decoder(a: &cli::DecoderArgs) -> Result<Option<std::path::PathBuf>, BadInput> {
+    match a.decoder {
+        cli::DecoderArg::Full => Ok(None),
+        cli::DecoderArg::Tiny => a
+            .tiny_decoder
+            .clone()
+            .map(Some)
+            .ok_or_else(|| BadInput(msg!("draft-decoder-needs-folder"))),
     }
 }

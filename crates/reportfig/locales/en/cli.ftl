@@ -220,5 +220,5 @@ help-heading-commands = Commands:
 help-heading-options = Options:
 help-default-value = default: { $value }
 help-possible-values = possible values: { $values }
-help-generate-decoder = What turns the result into the picture: full (the model's own decoder, the final picture) or tiny (a preview decoder, TAESD: a draft in a fraction of the time; needs --tiny-decoder)
-help-generate-tiny-decoder = Folder of the tiny preview decoder for --decoder tiny (diffusers' AutoencoderTiny layout, as madebyollin/taesd for SD 1.x/2.x or madebyollin/taesdxl for SDXL)
+help-common-decoder = What turns the result into the picture: full (the model's own decoder, the final picture) or tiny (a preview decoder, TAESD: a draft in a fraction of the time; needs --tiny-decoder)
+help-common-tiny-decoder = Folder of the tiny preview decoder for --decoder tiny (diffusers' AutoencoderTiny layout, as madebyollin/taesd for SD 1.x/2.x or madebyollin/taesdxl for SDXL)

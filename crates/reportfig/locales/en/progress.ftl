@@ -94,3 +94,4 @@ plan-action-unusable = generate (the file there is unusable: { $reason })
 plan-action-forced = generate (--force)
 plan-action-other-shard = other shard
 note-draft-made = this is a draft from the tiny decoder; for the final picture run the same command without --decoder tiny (same seed { $seed }: the same picture, in full quality)
+note-draft-batch = these figures are drafts from the tiny decoder; run the same batch without --decoder tiny to make them again in full quality (same seeds, the same pictures)

@@ -213,5 +213,5 @@ help-heading-commands = 명령:
 help-heading-options = 옵션:
 help-default-value = 기본값: { $value }
 help-possible-values = 고를 수 있는 값: { $values }
-help-generate-decoder = 결과를 그림으로 바꾸는 디코더: full(모델의 디코더, 최종 그림) 또는 tiny(미리보기용 작은 디코더 TAESD, 훨씬 빠른 초안; --tiny-decoder 필요)
-help-generate-tiny-decoder = --decoder tiny에 쓸 작은 디코더 폴더 (diffusers AutoencoderTiny 형식; SD 1.x/2.x는 madebyollin/taesd, SDXL은 madebyollin/taesdxl)
+help-common-decoder = 결과를 그림으로 바꾸는 디코더: full(모델의 디코더, 최종 그림) 또는 tiny(미리보기용 작은 디코더 TAESD, 훨씬 빠른 초안; --tiny-decoder 필요)
+help-common-tiny-decoder = --decoder tiny에 쓸 작은 디코더 폴더 (diffusers AutoencoderTiny 형식; SD 1.x/2.x는 madebyollin/taesd, SDXL은 madebyollin/taesdxl)

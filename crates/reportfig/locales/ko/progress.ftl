@@ -89,3 +89,4 @@ plan-action-unusable = 다시 만듦 (있는 파일을 쓸 수 없음: { $reason
 plan-action-forced = 다시 만듦 (--force)
 plan-action-other-shard = 다른 컴퓨터 몫
 note-draft-made = 작은 디코더로 만든 초안입니다. 최종 그림은 --decoder tiny를 빼고 같은 명령을 다시 실행하세요(같은 시드 { $seed }: 같은 그림을 제 화질로 만듭니다)
+note-draft-batch = 이 그림들은 작은 디코더로 만든 초안입니다. --decoder tiny를 빼고 같은 일괄 작업을 다시 실행하면 제 화질로 다시 만듭니다(같은 시드, 같은 그림)

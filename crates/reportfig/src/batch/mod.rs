@@ -481,6 +481,8 @@ pub fn changed_fields(old: &GenerationRequest, new: &GenerationRequest) -> Vec<&
     check(old.seed == new.seed, "seed");
     check(old.sampler == new.sampler, "sampler");
     check(old.loras == new.loras, "LoRA");
+    // A draft is made again in full quality when the batch runs without --decoder tiny.
+    check(old.draft_decoder == new.draft_decoder, "decoder");
     check(
         old.model == new.model && old.model_revision == new.model_revision,
         "model",

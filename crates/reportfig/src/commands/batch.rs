@@ -26,6 +26,7 @@ use crate::output::{self, OutputError};
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleSpec};
 use crate::translate::{self, CaptionTranslator, English, TranslateOptions};
+use reportfig_engine::pipeline::tiny_vae::TinyDecoder;
 use reportfig_engine::pipeline::{Pipeline, Progress};
 use reportfig_engine::request::{AppliedLora, GenerationRequest};
 
@@ -48,6 +49,8 @@ pub struct BatchOptions {
     pub docx: Option<PathBuf>,
     /// `--cover`: the outline's first figure is its cover, as if it had `{cover}`.
     pub cover: bool,
+    /// `--decoder tiny`: the `AutoencoderTiny` folder that decodes every figure as a draft.
+    pub draft_decoder: Option<PathBuf>,
     /// How figure file names write Korean words.
     pub naming: output::Naming,
     /// The gallery's language.
@@ -179,6 +182,8 @@ impl FigureStore for CoverStore<'_> {
 /// The loaded pipeline as a batch renderer: the model loads once for the whole run.
 pub struct PipelineRenderer<'a> {
     pipeline: Pipeline,
+    /// Decodes every figure instead of the model's VAE (`--decoder tiny`), also after a reload.
+    draft: Option<TinyDecoder>,
     /// The LoRAs merged into `pipeline`.
     loras: Vec<AppliedLora>,
     /// Loads the model again with other LoRAs (figures whose styles name different ones).
@@ -195,6 +200,7 @@ impl<'a> PipelineRenderer<'a> {
     pub fn new(pipeline: Pipeline) -> Self {
         Self {
             pipeline,
+            draft: None,
             loras: Vec::new(),
             reload: None,
             dropped: Vec::new(),
@@ -210,6 +216,15 @@ impl<'a> PipelineRenderer<'a> {
             ..Self::new(pipeline)
         }
     }
+
+    /// Decode with the draft decoder from now on.
+    pub fn use_draft_decoder(&mut self, decoder: TinyDecoder) -> anyhow::Result<()> {
+        self.pipeline
+            .use_draft_decoder(decoder.clone())
+            .map_err(|e| BadInput::from_error(&e))?;
+        self.draft = Some(decoder);
+        Ok(())
+    }
 }
 
 impl FigureRenderer for PipelineRenderer<'_> {
@@ -223,6 +238,11 @@ impl FigureRenderer for PipelineRenderer<'_> {
                 return Err("the model was loaded without this figure's LoRAs".into());
             };
             self.pipeline = reload(&request.loras).map_err(|e| e.to_string())?;
+            if let Some(d) = &self.draft {
+                self.pipeline
+                    .use_draft_decoder(d.clone())
+                    .map_err(|e| e.to_string())?;
+            }
             self.loras = request.loras.clone();
         }
         let made = self
@@ -348,6 +368,16 @@ pub fn run(
         ))
         .into());
     }
+    // A draft decoder that cannot load is found before any translation or model work.
+    let draft = match &opts.draft_decoder {
+        Some(dir) => {
+            let ctx = opts.model.load.context();
+            let decoder =
+                TinyDecoder::load_dir(dir, &ctx, (64, 64)).map_err(|e| BadInput::from_error(&e))?;
+            Some((dir.display().to_string(), decoder))
+        }
+        None => None,
+    };
     let source = session::parse_model(&opts.model, reporter)?;
     let translator = translate_captions(opts, &outline, &settings.out_dir, reporter)?;
     let model = if opts.dry_run {
@@ -379,6 +409,8 @@ pub fn run(
         )
         // The outline's errors carry text, which stays English for now.
         .map_err(|e| e.0.to_string())?;
+        let mut request = request;
+        request.draft_decoder = draft.as_ref().map(|(label, _)| label.clone());
         // A cover title too long for the figure's size is refused now, not after generating.
         if let Some(title) = covers.get(spec.caption) {
             title::typeset(title, request.width, request.height).map_err(|e| e.to_string())?;
@@ -436,11 +468,11 @@ pub fn run(
                 &mut crate::commands::Recorder::default(),
             )
         };
-        Some(PipelineRenderer::with_loras(
-            pipeline,
-            first,
-            Box::new(reload),
-        ))
+        let mut renderer = PipelineRenderer::with_loras(pipeline, first, Box::new(reload));
+        if let Some((_, decoder)) = &draft {
+            renderer.use_draft_decoder(decoder.clone())?;
+        }
+        Some(renderer)
     } else {
         None
     };
@@ -474,6 +506,9 @@ pub fn run(
         }
     }
     reporter.event(Event::Finished);
+    if draft.is_some() && !summary.generated.is_empty() {
+        reporter.event(Event::Note(msg!("note-draft-batch")));
+    }
 
     let mut lines = summary.lines();
     let mut illustrated = None;

@@ -106,3 +106,55 @@ fn a_missing_or_mismatched_tiny_decoder_is_bad_input() {
     assert!(r.stderr.contains("config.json"), "{}", r.stderr);
     assert!(!out.exists(), "nothing written");
 }
+
+/// A batch of drafts, then the same batch without `--decoder tiny`: every figure is made
+/// again, in full quality, and only then is the folder up to date.
+#[test]
+fn a_draft_batch_is_remade_in_full_quality_without_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let taesd = home.path().join("taesd");
+    write_tiny_decoder(
+        &taesd,
+        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
+        5,
+    )
+    .unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "One\nTwo\n").unwrap();
+    let batch = |extra: &[&str]| {
+        let mut cmd = reportfig_offline(home.path());
+        cmd.arg("batch")
+            .arg(&outline)
+            .arg("--model")
+            .arg(tiny_turbo())
+            .args(["--size", "64x64", "--steps", "1", "--no-translate"])
+            .args(extra);
+        cmd
+    };
+    let tiny = [
+        "--decoder",
+        "tiny",
+        "--tiny-decoder",
+        taesd.to_str().unwrap(),
+    ];
+    let r = ok(batch(&tiny));
+    assert!(r.stdout.starts_with("2 generated"), "{}", r.stdout);
+    assert!(r.stderr.contains("without --decoder tiny"), "{}", r.stderr);
+    let figure = home.path().join("figures/01-one.png");
+    assert!(read_metadata(&figure)
+        .unwrap()
+        .unwrap()
+        .draft_decoder
+        .is_some());
+    // Drafts again: up to date.
+    assert!(ok(batch(&tiny))
+        .stdout
+        .starts_with("0 generated, 2 up to date"));
+    // Full quality: both made again.
+    let r = ok(batch(&[]));
+    assert!(r.stdout.starts_with("2 generated"), "{}", r.stdout);
+    assert_eq!(read_metadata(&figure).unwrap().unwrap().draft_decoder, None);
+    assert!(ok(batch(&[]))
+        .stdout
+        .starts_with("0 generated, 2 up to date"));
+}
