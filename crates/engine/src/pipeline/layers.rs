@@ -174,13 +174,16 @@ impl Conv2d {
         stride: usize,
         padding: usize,
     ) -> Result<Self> {
-        let weight = vb.get_with_hints(
-            (out_channels, in_channels, kernel, kernel),
-            "weight",
-            candle_nn::init::DEFAULT_KAIMING_NORMAL,
-        )?;
-        let bias = Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?);
-        Self::from_weight(ctx, weight, bias, in_channels, kernel, stride, padding)
+        Self::load_with_bias(
+            vb,
+            ctx,
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            true,
+        )
     }
 
     /// A convolution with only a `weight` (PyTorch's `bias=False`), as TAESD's upsampling
@@ -194,12 +197,40 @@ impl Conv2d {
         stride: usize,
         padding: usize,
     ) -> Result<Self> {
+        Self::load_with_bias(
+            vb,
+            ctx,
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            false,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn load_with_bias(
+        vb: VarBuilder,
+        ctx: &LoadContext,
+        in_channels: usize,
+        out_channels: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        has_bias: bool,
+    ) -> Result<Self> {
         let weight = vb.get_with_hints(
             (out_channels, in_channels, kernel, kernel),
             "weight",
             candle_nn::init::DEFAULT_KAIMING_NORMAL,
         )?;
-        Self::from_weight(ctx, weight, None, in_channels, kernel, stride, padding)
+        let bias = if has_bias {
+            Some(vb.get_with_hints(out_channels, "bias", candle_nn::Init::Const(0.))?)
+        } else {
+            None
+        };
+        Self::from_weight(ctx, weight, bias, in_channels, kernel, stride, padding)
     }
 
     fn from_weight(

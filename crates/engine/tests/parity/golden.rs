@@ -64,3 +64,11 @@ pub fn rel_l2(a: &Tensor, b: &Tensor) -> f64 {
     let den = b.sqr().unwrap().sum_all().unwrap();
     (num.to_scalar::<f64>().unwrap() / den.to_scalar::<f64>().unwrap()).sqrt()
 }
+
+/// SHA-256 of a file, hex.
+pub fn sha256(path: &Path) -> String {
+    format!(
+        "{:x}",
+        Sha256::digest(std::fs::read(path).expect("readable file"))
+    )
+}

@@ -2,67 +2,22 @@
 //! `tools/reference/vae_goldens.py`), plus the loading errors a user can meet.
 
 use reportfig_testkit::load_context as ctx;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use crate::golden::{rel_l2, sha256, Golden};
 use candle_core::{DType, Device, Tensor};
 use reportfig_engine::pipeline::vae::{to_rgb8, AutoencoderKL, WEIGHTS_FILE};
 use reportfig_testkit::vae::{
     variant_vae_config, write_tiny_vae, write_tiny_vae_legacy, write_vae_with_config, VARIANT_SEED,
 };
 use reportfig_testkit::TinyFamily;
-use sha2::{Digest, Sha256};
-
-struct Golden {
-    tensors: HashMap<String, Tensor>,
-    weights_sha256: String,
-}
 
 fn golden(family: TinyFamily) -> Golden {
     golden_named(family.name())
 }
 
 fn golden_named(name: &str) -> Golden {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden/vae")
-        .join(format!("{name}.safetensors"));
-    let bytes = std::fs::read(&path).expect("golden file");
-    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).expect("golden header");
-    let weights_sha256 = meta
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get("weights_sha256").cloned())
-        .expect("weights_sha256 in golden metadata");
-    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).expect("golden");
-    Golden {
-        tensors,
-        weights_sha256,
-    }
-}
-
-impl Golden {
-    fn get(&self, name: &str) -> &Tensor {
-        self.tensors
-            .get(name)
-            .unwrap_or_else(|| panic!("golden has no {name}"))
-    }
-}
-
-fn rel_l2(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.dims(), b.dims());
-    let a = a.to_dtype(DType::F64).unwrap();
-    let b = b.to_dtype(DType::F64).unwrap();
-    let num = (&a - &b).unwrap().sqr().unwrap().sum_all().unwrap();
-    let den = b.sqr().unwrap().sum_all().unwrap();
-    (num.to_scalar::<f64>().unwrap() / den.to_scalar::<f64>().unwrap()).sqrt()
-}
-
-fn sha256(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Golden::read("vae", name)
 }
 
 /// Writes the family's tiny VAE into a fresh temporary folder; returns (guard, vae dir).
