@@ -51,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         model_revision: None,
         crop_to_ratio: None,
         draft_decoder: None,
+        init_image: None,
         loras: Vec::new(),
         caption_en: None,
         translated_by: None,
@@ -63,6 +64,7 @@ fn main() -> anyhow::Result<()> {
             let now = Instant::now();
             let stage = match p {
                 Progress::Encoded { .. } => "text",
+                Progress::ImageEncoded { .. } => "vae encode",
                 Progress::Step { .. } => "unet",
                 Progress::Decoding => "(between)",
                 Progress::Decoded { .. } => "vae",

@@ -54,6 +54,30 @@ pub struct GenerationRequest {
     /// the model's own VAE, as the user named it: a draft, to be made again without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_decoder: Option<String>,
+    /// Image-to-image: the picture this one starts from and how far it is repainted. The
+    /// pixels themselves are handed to the pipeline beside the request; this records which
+    /// file they were, so the image can be made again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_image: Option<InitImage>,
+}
+
+/// The starting picture of an image-to-image request, as recorded in the PNG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InitImage {
+    /// The file's name as the user gave it (no folders: a record, not a path to open).
+    pub file: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// How much of the picture is repainted, in (0, 1]: 1 keeps only its colours' hint, 0.3
+    /// keeps the layout and most detail. The last `floor(steps * strength)` steps run.
+    pub strength: f64,
+}
+
+impl InitImage {
+    /// Whether `strength` is one an image-to-image request can use.
+    pub fn strength_is_valid(strength: f64) -> bool {
+        strength > 0.0 && strength <= 1.0
+    }
 }
 
 /// One LoRA an image was made with, as recorded so the image can be made again.

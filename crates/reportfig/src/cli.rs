@@ -109,6 +109,15 @@ pub fn parse_guidance(s: &str) -> Result<f64, Message> {
         .map_err(|_| msg!("arg-bad-guidance"))
 }
 
+/// `--strength`: a number above 0 and at most 1.
+pub fn parse_strength(s: &str) -> Result<f64, Message> {
+    let value = s
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| msg!("strength-out-of-range", strength = s.to_string()))?;
+    reportfig::init_image::check_strength(value).map_err(|e| e.message())
+}
+
 /// `--sampler`: the engine's names (and aliases), or `default` for the model's own.
 pub fn parse_lora(s: &str) -> Result<reportfig::lora::LoraSpec, String> {
     s.parse()
@@ -239,11 +248,22 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
     #[command(flatten)]
+    pub init: InitImageArgs,
+    #[command(flatten)]
     pub decoder: DecoderArgs,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// `--init-image FILE --strength S`: start from a picture instead of noise.
+#[derive(Debug, Args)]
+pub struct InitImageArgs {
+    #[arg(long, value_name = "FILE")]
+    pub init_image: Option<PathBuf>,
+    #[arg(long, value_name = "S", value_parser = parse_strength)]
+    pub strength: Option<f64>,
 }
 
 /// `--decoder full|tiny` and the tiny decoder's folder, for generate and batch.
@@ -325,6 +345,8 @@ pub struct CompareArgs {
     pub force: bool,
     #[arg(long, value_enum, value_name = "MODE", default_value = "korean")]
     pub names: NamesArg,
+    #[command(flatten)]
+    pub init: InitImageArgs,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]

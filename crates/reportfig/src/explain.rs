@@ -42,6 +42,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     if let Some(t) = e.downcast_ref::<TitleError>() {
         return title_error(t);
     }
+    if let Some(i) = e.downcast_ref::<crate::init_image::InitImageError>() {
+        return i.message();
+    }
     // A translator's download fails as a model's does (`#[error(transparent)]`).
     let source =
         e.downcast_ref::<SourceError>().or_else(|| match e

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod compare;
 pub mod explain;
 pub mod i18n;
+pub mod init_image;
 pub mod lora;
 pub mod model;
 pub mod outline;

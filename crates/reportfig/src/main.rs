@@ -214,6 +214,21 @@ fn image_options(a: &cli::ImageArgs) -> ImageOptions {
         guidance: a.guidance,
         sampler: a.sampler,
         negative: a.negative.clone(),
+        init: None,
+    }
+}
+
+/// `--init-image`/`--strength`, read and checked before any model loads.
+fn init_picture(
+    a: &cli::InitImageArgs,
+) -> Result<Option<Arc<reportfig::init_image::InitPicture>>, BadInput> {
+    use reportfig::init_image::{InitPicture, DEFAULT_STRENGTH};
+    match (&a.init_image, a.strength) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(BadInput(msg!("strength-needs-init-image"))),
+        (Some(path), strength) => InitPicture::open(path, strength.unwrap_or(DEFAULT_STRENGTH))
+            .map(|p| Some(Arc::new(p)))
+            .map_err(|e| BadInput(e.message())),
     }
 }
 
@@ -263,7 +278,10 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             let model = model_options(&a.model)?;
             let opts = commands::generate::GenerateOptions {
                 caption: a.caption.clone(),
-                image: image_options(&a.image),
+                image: ImageOptions {
+                    init: init_picture(&a.init)?,
+                    ..image_options(&a.image)
+                },
                 seed: a.seed,
                 output: a.output.clone(),
                 force: a.force,
@@ -366,7 +384,10 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 styles: a.styles.clone(),
                 seeds: a.seeds.clone(),
                 vary: a.vary.clone(),
-                image: image_options(&a.image),
+                image: ImageOptions {
+                    init: init_picture(&a.init)?,
+                    ..image_options(&a.image)
+                },
                 output: a.output.clone(),
                 font: a.font.clone(),
                 force: a.force,

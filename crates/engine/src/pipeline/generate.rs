@@ -28,7 +28,7 @@ use crate::pipeline::tiny_vae::TinyDecoder;
 use crate::pipeline::unet::{guidance_scale_embedding, AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL};
 use crate::pipeline::weights::RenameFailure;
-use crate::request::{GenerationRequest, MAX_GUIDANCE};
+use crate::request::{GenerationRequest, InitImage, MAX_GUIDANCE};
 
 /// Why a model could not be loaded or an image not made.
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +200,10 @@ impl LoadOptions {
 pub enum Progress {
     /// Prompt encoding finished.
     Encoded {
+        seconds: f64,
+    },
+    /// Image-to-image: the starting picture was encoded by the VAE.
+    ImageEncoded {
         seconds: f64,
     },
     /// UNet call `done` of `total` finished.
@@ -622,6 +626,23 @@ impl Pipeline {
                 req.guidance
             )));
         }
+        if let Some(init) = &req.init_image {
+            if !InitImage::strength_is_valid(init.strength) {
+                return Err(PipelineError::Request(format!(
+                    "strength {} must be above 0 and at most 1",
+                    init.strength
+                )));
+            }
+            if scheduler::img2img_start(req.steps as usize, init.strength).is_none() {
+                return Err(PipelineError::Request(format!(
+                    "{} steps at strength {} leave no step to run; use a strength of at least {} \
+                     or more steps",
+                    req.steps,
+                    init.strength,
+                    1.0 / req.steps as f64
+                )));
+            }
+        }
         match req.sampler.or(self.default_sampler) {
             Some(kind) => Ok(kind),
             None => Err(scheduler::SchedulerError::UnknownClass(
@@ -639,17 +660,49 @@ impl Pipeline {
         req: &GenerationRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
-        self.denoise_observed(req, progress, &mut |_| {})
+        self.denoise_observed(req, None, progress, &mut |_| {})
     }
 
     /// [`Pipeline::denoise`], handing the latents after every UNet call to `on_step`.
+    ///
+    /// `init`: the pixels of `req.init_image` (exactly `req.width`×`req.height`), for
+    /// image-to-image as diffusers' `StableDiffusion(XL)Img2ImgPipeline` runs it: the VAE
+    /// encodes them, the latent distribution is sampled (the generator's first draw), scaled,
+    /// noised by the sampler's `add_noise` to the level where the shortened schedule starts
+    /// (the second draw), and only the last `floor(steps * strength)` steps run.
     pub fn denoise_observed(
         &mut self,
         req: &GenerationRequest,
+        init: Option<&image::RgbImage>,
         progress: &mut dyn FnMut(Progress),
         on_step: &mut dyn FnMut(StepState<'_>),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
         let kind = self.check(req)?;
+        let init = match (&req.init_image, init) {
+            (Some(rec), Some(pixels)) => {
+                if (pixels.width(), pixels.height()) != (req.width, req.height) {
+                    return Err(PipelineError::Request(format!(
+                        "the starting picture is {}x{}, the request {}x{}; resize it first",
+                        pixels.width(),
+                        pixels.height(),
+                        req.width,
+                        req.height
+                    )));
+                }
+                Some((rec.strength, pixels))
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(PipelineError::Request(
+                    "the request starts from a picture, but its pixels were not given".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(PipelineError::Request(
+                    "pixels were given for a request that starts from noise".into(),
+                ))
+            }
+        };
         let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         let t0 = Instant::now();
         let cond = self.conditioning(req, cfg)?;
@@ -668,8 +721,25 @@ impl Pipeline {
         ];
         // The noise is drawn on the CPU whatever the device, so a seed means one image.
         let mut rng = TorchGenerator::new(req.seed);
-        let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
-        let mut latents = (noise * sched.init_noise_sigma())?.to_device(&self.device)?;
+        let (mut latents, start) = match init {
+            None => {
+                let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
+                let latents = (noise * sched.init_noise_sigma())?.to_device(&self.device)?;
+                (latents, 0)
+            }
+            Some((strength, pixels)) => {
+                let start = scheduler::img2img_start(req.steps as usize, strength)
+                    .expect("checked by Pipeline::check");
+                let t0 = Instant::now();
+                let clean = self.encode_image(pixels, &mut rng)?;
+                progress(Progress::ImageEncoded {
+                    seconds: t0.elapsed().as_secs_f64(),
+                });
+                let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
+                let noisy = sched.add_noise(&clean, &noise, start)?;
+                (noisy.to_device(&self.device)?, start)
+            }
+        };
 
         let added = match &cond.pooled {
             Some(pooled) => {
@@ -699,8 +769,8 @@ impl Pipeline {
         };
 
         let timesteps = sched.timesteps().to_vec();
-        let total = timesteps.len();
-        for (i, &t) in timesteps.iter().enumerate() {
+        let total = timesteps.len() - start;
+        for (i, &t) in timesteps.iter().enumerate().skip(start) {
             let input = if cfg {
                 Tensor::cat(&[&latents, &latents], 0)?
             } else {
@@ -725,16 +795,44 @@ impl Pipeline {
                 out
             };
             latents = sched.step(&guided, i, &latents, &mut rng)?;
-            ensure_finite(&latents, NumericStage::UNet { step: i + 1, total })?;
+            let done = i - start + 1;
+            ensure_finite(&latents, NumericStage::UNet { step: done, total })?;
             on_step(StepState {
-                index: i,
+                index: done - 1,
                 total,
                 timestep: t,
                 latents: &latents,
             });
-            progress(Progress::Step { done: i + 1, total });
+            progress(Progress::Step { done, total });
         }
         Ok((latents, cond.dropped))
+    }
+
+    /// 8-bit RGB -> clean latents, `[1, latent_channels, h / f, w / f]` f32 on the CPU: the
+    /// pixels normalised as `VaeImageProcessor.preprocess` does (`x / 255 * 2 - 1` in float32),
+    /// encoded, one sample drawn from the latent distribution with `rng`, then scaled (and
+    /// shifted) the way [`Pipeline::decode`] undoes.
+    fn encode_image(
+        &self,
+        pixels: &image::RgbImage,
+        rng: &mut TorchGenerator,
+    ) -> Result<Tensor, PipelineError> {
+        let (w, h) = (pixels.width() as usize, pixels.height() as usize);
+        let mut planar = vec![0f32; 3 * h * w];
+        for (i, p) in pixels.pixels().enumerate() {
+            for c in 0..3 {
+                planar[c * h * w + i] = (p[c] as f32 / 255.0) * 2.0 - 1.0;
+            }
+        }
+        let x = Tensor::from_vec(planar, (1, 3, h, w), &Device::Cpu)?.to_device(&self.device)?;
+        let dist = self.vae.encode(&x)?;
+        let mut z = dist.sample(rng)?.to_device(&Device::Cpu)?;
+        if let Some(shift) = self.vae_config.shift_factor {
+            z = (z - shift)?;
+        }
+        let z = (z * self.vae_config.scaling_factor)?;
+        ensure_finite(&z, NumericStage::Vae)?;
+        Ok(z)
     }
 
     /// Decode with `decoder` (TAESD) instead of the model's VAE from now on, for drafts; it
@@ -784,8 +882,19 @@ impl Pipeline {
         req: &GenerationRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<GeneratedImage, PipelineError> {
+        self.generate_from(req, None, progress)
+    }
+
+    /// [`Pipeline::generate`] for a request that may start from a picture: `init` holds
+    /// the pixels of `req.init_image` (see [`Pipeline::denoise_observed`]).
+    pub fn generate_from(
+        &mut self,
+        req: &GenerationRequest,
+        init: Option<&image::RgbImage>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<GeneratedImage, PipelineError> {
         let start = Instant::now();
-        let (latents, dropped_words) = self.denoise(req, progress)?;
+        let (latents, dropped_words) = self.denoise_observed(req, init, progress, &mut |_| {})?;
         progress(Progress::Decoding);
         let t = Instant::now();
         let mut images = self.decode(&latents)?;

@@ -744,10 +744,10 @@ impl AutoencoderKL {
         self.decoder.forward(&z)
     }
 
-    /// x: `[b, in_channels, H, W]` in [-1, 1] -> the mean of the latent distribution,
-    /// `[b, latent_channels, floor(H/f), floor(W/f)]` (for H, W multiples of f, exactly
-    /// H/f and W/f), not yet multiplied by `scaling_factor`.
-    pub fn encode_mean(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    /// x: `[b, in_channels, H, W]` in [-1, 1] -> the latent distribution the encoder
+    /// predicts, `[b, latent_channels, floor(H/f), floor(W/f)]` (for H, W multiples of f,
+    /// exactly H/f and W/f), not yet multiplied by `scaling_factor`.
+    pub fn encode(&self, x: &Tensor) -> candle_core::Result<LatentDistribution> {
         let (_, c, _, _) = x.dims4()?;
         if c != self.config.in_channels {
             candle_core::bail!(
@@ -761,8 +761,42 @@ impl AutoencoderKL {
             Some(q) => q.forward(&h)?,
             None => h,
         };
-        // The moments are [mean, log-variance] stacked along the channels.
-        h.narrow(1, 0, self.config.latent_channels)
+        // The moments are [mean, log-variance] stacked along the channels, as diffusers'
+        // `DiagonalGaussianDistribution` splits them; its arithmetic is float32 here.
+        let h = h.to_dtype(DType::F32)?;
+        let l = self.config.latent_channels;
+        Ok(LatentDistribution {
+            mean: h.narrow(1, 0, l)?,
+            logvar: h.narrow(1, l, l)?.clamp(-30f32, 20f32)?,
+        })
+    }
+
+    /// The mean of [`AutoencoderKL::encode`]'s distribution.
+    pub fn encode_mean(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        Ok(self.encode(x)?.mean)
+    }
+}
+
+/// The encoder's diagonal Gaussian over latents (diffusers' `DiagonalGaussianDistribution`),
+/// float32, log-variance clamped to [-30, 20] as diffusers clamps it.
+#[derive(Debug, Clone)]
+pub struct LatentDistribution {
+    pub mean: Tensor,
+    pub logvar: Tensor,
+}
+
+impl LatentDistribution {
+    /// One sample, `mean + exp(logvar / 2) * randn`, the noise drawn on the CPU from `rng`
+    /// as one `torch.randn` of the mean's shape (diffusers' `latent_dist.sample(generator)`).
+    pub fn sample(
+        &self,
+        rng: &mut crate::pipeline::noise::TorchGenerator,
+    ) -> candle_core::Result<Tensor> {
+        let std = (&self.logvar * 0.5)?.exp()?;
+        let eps = rng
+            .randn_tensor(self.mean.dims(), &Device::Cpu)?
+            .to_device(self.mean.device())?;
+        &self.mean + (std * eps)?
     }
 }
 

@@ -414,6 +414,7 @@ fn pipeline_load_merges_loras_through_the_mapped_weights() {
         model_revision: None,
         crop_to_ratio: None,
         draft_decoder: None,
+        init_image: None,
         loras: Vec::new(),
     };
     let opts = reportfig_testkit::load_options();

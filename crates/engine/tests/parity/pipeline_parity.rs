@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use reportfig_engine::pipeline::unet::guidance_scale_embedding;
+use reportfig_engine::pipeline::vae::AutoencoderKL;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline};
-use reportfig_engine::request::GenerationRequest;
+use reportfig_engine::request::{GenerationRequest, InitImage};
 use reportfig_testkit::{tiny_lcm_name, write_tiny_lcm_model, write_tiny_model, TinyFamily};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -64,6 +65,9 @@ struct Case {
     guidance: f64,
     seed: u64,
     sampler: Option<String>,
+    /// Image-to-image cases (the `img2img` goldens): how much of `<name>.init` is repainted.
+    #[serde(default)]
+    strength: Option<f64>,
 }
 
 impl Case {
@@ -83,6 +87,11 @@ impl Case {
             model_revision: None,
             crop_to_ratio: None,
             draft_decoder: None,
+            init_image: self.strength.map(|strength| InitImage {
+                file: "init.png".into(),
+                sha256: String::new(),
+                strength,
+            }),
             loras: Vec::new(),
             caption_en: None,
             translated_by: None,
@@ -90,18 +99,40 @@ impl Case {
     }
 }
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pipeline")
+/// Which reference pipelines a golden set comes from.
+#[derive(Clone, Copy)]
+enum Goldens {
+    /// Text to image: `tools/reference/pipeline_goldens.py`.
+    TextToImage,
+    /// Image to image: `tools/reference/img2img_goldens.py`.
+    ImageToImage,
 }
 
-fn golden() -> Golden {
-    let text = std::fs::read_to_string(golden_dir().join("cases.json")).expect("cases.json");
+fn golden_dir(set: Goldens) -> PathBuf {
+    let name = match set {
+        Goldens::TextToImage => "pipeline",
+        Goldens::ImageToImage => "img2img",
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn golden(set: Goldens) -> Golden {
+    let text = std::fs::read_to_string(golden_dir(set).join("cases.json")).expect("cases.json");
     serde_json::from_str(&text).expect("cases.json parses")
 }
 
-fn tensors(family: &str) -> HashMap<String, Tensor> {
-    let path = golden_dir().join(format!("{family}.safetensors"));
+fn tensors(set: Goldens, family: &str) -> HashMap<String, Tensor> {
+    let path = golden_dir(set).join(format!("{family}.safetensors"));
     candle_core::safetensors::load(&path, &Device::Cpu).expect("golden tensors")
+}
+
+/// A golden `[H, W, 3]` uint8 picture as the RGB image a front end would hand over.
+fn rgb_image(t: &Tensor) -> image::RgbImage {
+    let (h, w, _) = t.dims3().expect("[H, W, 3]");
+    let raw: Vec<u8> = t.flatten_all().unwrap().to_vec1().unwrap();
+    image::RgbImage::from_raw(w as u32, h as u32, raw).expect("RGB bytes")
 }
 
 /// The tiny family of a golden family name, and whether it is that family's LCM model
@@ -243,10 +274,37 @@ fn run_case(
         }
     }
 
+    let init = match case.strength {
+        Some(_) => {
+            let init = rgb_image(want("init")?);
+            // The encoder on its own first, so a divergence there is named as such.
+            let vae = AutoencoderKL::load_dir(
+                &model.join("vae"),
+                DType::F32,
+                &Device::Cpu,
+                &load_options().context(),
+            )
+            .map_err(|e| format!("VAE: {e}"))?;
+            let x = (Tensor::from_vec(
+                init.as_raw().iter().map(|&p| p as f32 / 255.0).collect(),
+                (1, init.height() as usize, init.width() as usize, 3),
+                &Device::Cpu,
+            )
+            .and_then(|t| t.permute((0, 3, 1, 2)))
+            .and_then(|t| t.affine(2.0, -1.0)))
+            .map_err(|e| e.to_string())?;
+            let mean = vae
+                .encode_mean(&x)
+                .map_err(|e| format!("VAE encode: {e}"))?;
+            check_float(bars, "VAE encoder mean", &mean, want("encode_mean")?)?;
+            Some(init)
+        }
+        None => None,
+    };
     let mut first: Option<Tensor> = None;
     let mut calls = 0;
     let (latents, _) = pipe
-        .denoise_observed(&req, &mut |_| {}, &mut |s| {
+        .denoise_observed(&req, init.as_ref(), &mut |_| {}, &mut |s| {
             if s.index == 0 {
                 first = Some(s.latents.clone());
             }
@@ -284,16 +342,16 @@ fn run_case(
 }
 
 fn family_parity(fam: &str) {
-    family_parity_with(fam, &load_options(), F32_BARS);
+    family_parity_with(Goldens::TextToImage, fam, &load_options(), F32_BARS);
 }
 
-fn family_parity_with(fam: &str, opts: &LoadOptions, bars: Bars) {
-    let golden = golden();
+fn family_parity_with(set: Goldens, fam: &str, opts: &LoadOptions, bars: Bars) {
+    let golden = golden(set);
     let dir = tempfile::tempdir().unwrap();
     let model = tiny_model(dir.path(), fam, &golden);
     let files = reportfig_testkit::tiny_model_files(&model, family(fam));
     let mut pipe = Pipeline::load(&files, opts).expect("tiny model loads");
-    let g = tensors(fam);
+    let g = tensors(set, fam);
 
     let cases: Vec<&Case> = golden.cases.iter().filter(|c| c.family == fam).collect();
     assert!(!cases.is_empty(), "no golden cases for {fam}");
@@ -356,7 +414,7 @@ fn half_weights(fam: &str) {
         dtype: DType::F16,
         ..load_options()
     };
-    family_parity_with(fam, &opts, HALF_WEIGHT_BARS);
+    family_parity_with(Goldens::TextToImage, fam, &opts, HALF_WEIGHT_BARS);
 }
 
 #[test]
@@ -384,20 +442,64 @@ fn half_weights_sd15_lcm_close_to_diffusers() {
     half_weights("sd15-lcm");
 }
 
-/// Every family in the goldens has a test above and every sampler is covered.
+/// Image to image against `StableDiffusion(XL)Img2ImgPipeline`: the picture encoded, its
+/// latent distribution sampled, noised by the sampler's `add_noise` and the schedule entered
+/// part-way.
+fn img2img_parity(fam: &str) {
+    family_parity_with(Goldens::ImageToImage, fam, &load_options(), F32_BARS);
+}
+
+#[test]
+fn img2img_sd15_matches_diffusers() {
+    img2img_parity("sd15");
+}
+
+#[test]
+fn img2img_sd21_matches_diffusers() {
+    img2img_parity("sd21");
+}
+
+#[test]
+fn img2img_turbo_matches_diffusers() {
+    img2img_parity("turbo");
+}
+
+#[test]
+fn img2img_sdxl_matches_diffusers() {
+    img2img_parity("sdxl");
+}
+
+#[test]
+fn img2img_sd15_lcm_matches_diffusers() {
+    img2img_parity("sd15-lcm");
+}
+
+#[test]
+fn img2img_half_weights_sd15_close_to_diffusers() {
+    let opts = LoadOptions {
+        dtype: DType::F16,
+        ..load_options()
+    };
+    family_parity_with(Goldens::ImageToImage, "sd15", &opts, HALF_WEIGHT_BARS);
+}
+
+/// Every family in the goldens has a test above and every sampler is covered, for text to
+/// image and image to image alike.
 #[test]
 fn goldens_cover_every_family_and_sampler() {
-    let golden = golden();
-    for fam in TinyFamily::ALL {
-        assert!(golden.cases.iter().any(|c| c.family == fam.name()));
-    }
-    for kind in reportfig_engine::pipeline::scheduler::SamplerKind::ALL {
-        assert!(
-            golden
-                .cases
-                .iter()
-                .any(|c| c.sampler.as_deref() == Some(kind.name())),
-            "no golden case for sampler {kind}"
-        );
+    for set in [Goldens::TextToImage, Goldens::ImageToImage] {
+        let golden = golden(set);
+        for fam in TinyFamily::ALL {
+            assert!(golden.cases.iter().any(|c| c.family == fam.name()));
+        }
+        for kind in reportfig_engine::pipeline::scheduler::SamplerKind::ALL {
+            assert!(
+                golden
+                    .cases
+                    .iter()
+                    .any(|c| c.sampler.as_deref() == Some(kind.name())),
+                "no golden case for sampler {kind}"
+            );
+        }
     }
 }

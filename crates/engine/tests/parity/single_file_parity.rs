@@ -256,6 +256,7 @@ fn checkpoint_pictures_equal_the_folders() {
             model_revision: None,
             crop_to_ratio: None,
             draft_decoder: None,
+            init_image: None,
             caption_en: None,
             translated_by: None,
             loras: Vec::new(),

@@ -65,6 +65,7 @@ help-generate-examples =
       reportfig generate "Riverside park at dawn" --model sd15 --seed 42
       reportfig generate "City hall" --model ./models/my-finetune
       reportfig generate "City hall square" --title "2026년 업무 보고" -o cover.png
+      reportfig generate "City hall" --init-image hall.jpg --strength 0.5
 help-generate-caption = What the image should show, in plain words (in quotes)
 help-generate-seed = Seed of the random noise: the same seed and settings give the same image (default: a random seed, printed so you can reuse it)
 help-generate-output = Output PNG file, or a folder to put it in (default: a name made from the caption and the seed, in this folder)
@@ -100,10 +101,11 @@ help-compare-examples =
       reportfig compare "Senior welfare centre" --styles flat-vector,paper-cut
       reportfig compare "Flood response drill" --styles press-photo --seeds 1,2
       reportfig compare "Bike lanes" --vary steps=1,2,4 --vary sampler=euler,lcm
+      reportfig compare "City hall" --init-image hall.jpg --vary strength=0.4,0.8
 help-compare-captions = The caption(s) to compare; each becomes a row
 help-compare-styles = Styles to compare, comma-separated, e.g. flat-vector,paper-cut (one column each)
 help-compare-seeds = Seeds, comma-separated, e.g. 1,2,3 (one row each)
-help-compare-vary = Another setting to compare: steps=1,2,4 | guidance=0,1.5 | sampler=euler,dpmpp-2m | model=sd-turbo,sdxl-turbo (may be given more than once)
+help-compare-vary = Another setting to compare: steps=1,2,4 | guidance=0,1.5 | sampler=euler,dpmpp-2m | strength=0.4,0.6,0.8 (with --init-image) | model=sd-turbo,sdxl-turbo (may be given more than once)
 help-compare-output = Output sheet PNG (default: named after the caption); single images go next to it
 help-compare-font = A TTF/OTF font for the labels (default: the bundled Nanum Gothic, which covers Korean)
 help-compare-force = Replace existing files
@@ -222,3 +224,5 @@ help-default-value = default: { $value }
 help-possible-values = possible values: { $values }
 help-common-decoder = What turns the result into the picture: full (the model's own decoder, the final picture) or tiny (a preview decoder, TAESD: a draft in a fraction of the time; needs --tiny-decoder)
 help-common-tiny-decoder = Folder of the tiny preview decoder for --decoder tiny (diffusers' AutoencoderTiny layout, as madebyollin/taesd for SD 1.x/2.x or madebyollin/taesdxl for SDXL)
+help-common-init-image = Start from this picture (PNG or JPEG: a photo of the place, the city's logo) instead of noise; it is fitted to the size and keeps its layout
+help-common-strength = How much of the starting picture is repainted, above 0 and at most 1 [default: 0.6]: 0.3 keeps most of it, 1 keeps only a hint of its layout

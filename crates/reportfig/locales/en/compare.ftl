@@ -21,3 +21,6 @@ compare-copied = Copied
 compare-settings = All settings
 compare-note-flags = the batch command also needs: { $flags }
 help-compare-names = How file names write Korean words: korean keeps Hangul (works in Windows, HWP and Word), roman writes it in Latin letters for tools that only take ASCII names.
+compare-strength = strength { $strength }
+compare-legend-strength = strength: how much of the starting picture is repainted; 0.3 keeps most of it, 1 keeps only a hint of its layout.
+compare-strength-needs-init-image = --vary strength compares how much of a starting picture is repainted; add --init-image FILE

@@ -54,7 +54,7 @@ batch-dry-run-not-in-cache = --dry-run does not download models, and { $name } i
     .hint = run `reportfig models fetch { $name }` first, or plan with a preset such as --model sd-turbo
 
 compare-vary-bad = --vary { $spec }: { $problem }
-    .hint = write --vary NAME=V1,V2 with NAME one of steps, guidance, sampler, model, e.g. --vary steps=1,2,4 or --vary sampler=euler,dpmpp-2m
+    .hint = write --vary NAME=V1,V2 with NAME one of steps, guidance, sampler, strength (with --init-image), model, e.g. --vary steps=1,2,4 or --vary sampler=euler,dpmpp-2m
 compare-caption-empty = a caption is empty
     .hint = write what the image should show, e.g. reportfig compare "Senior welfare centre opening" --styles flat-vector,paper-cut
 compare-no-seeds = --seeds needs at least one seed, e.g. --seeds 1,2
@@ -303,3 +303,11 @@ draft-decoder-needs-folder = --decoder tiny needs the tiny decoder's folder
     .hint = add --tiny-decoder FOLDER: a copy of madebyollin/taesd (SD 1.x/2.x) or madebyollin/taesdxl (SDXL), with config.json and diffusion_pytorch_model.safetensors
 draft-decoder-mismatch = the tiny decoder reads { $decoder } latent channels but this model makes { $model }
     .hint = use a tiny decoder of the model's family: madebyollin/taesd for SD 1.x/2.x, madebyollin/taesdxl for SDXL
+
+# Image to image (--init-image)
+init-image-unreadable = cannot read the starting picture { $path }: { $reason }
+init-image-not-image = { $path } is not a PNG or JPEG picture ({ $reason }); save it as .png or .jpg and try again
+init-image-too-small = the starting picture { $path } is { $width }x{ $height }; it needs at least { $min } pixels on each side
+strength-out-of-range = --strength { $strength } must be above 0 and at most 1 (0.3 keeps most of the picture, 0.6 is usual, 1 keeps only its layout's hint)
+strength-leaves-no-step = { $steps } steps at --strength { $strength } leave no step to run; use --strength { $least } or more, or more --steps
+strength-needs-init-image = --strength only applies to a starting picture; add --init-image FILE

@@ -61,6 +61,7 @@ help-generate-examples =
       reportfig generate "Riverside park at dawn" --model sd15 --seed 42
       reportfig generate "City hall" --model ./models/my-finetune
       reportfig generate "City hall square" --title "2026년 업무 보고" -o cover.png
+      reportfig generate "City hall" --init-image hall.jpg --strength 0.5
 help-generate-caption = 그림에 담을 내용을 쉬운 말로 (따옴표 "…" 안에)
 help-generate-seed = 시드: 그림의 출발점이 되는 번호입니다. 같은 시드와 같은 설정이면 같은 그림이 나옵니다 (기본값: 임의의 번호, 다시 쓸 수 있게 화면에 표시)
 help-generate-output = 저장할 PNG 파일 이름, 또는 넣을 폴더 (기본값: 설명 문구와 시드로 지은 이름, 지금 폴더에)
@@ -96,10 +97,11 @@ help-compare-examples =
       reportfig compare "Senior welfare centre" --styles flat-vector,paper-cut
       reportfig compare "Flood response drill" --styles press-photo --seeds 1,2
       reportfig compare "Bike lanes" --vary steps=1,2,4 --vary sampler=euler,lcm
+      reportfig compare "City hall" --init-image hall.jpg --vary strength=0.4,0.8
 help-compare-captions = 비교할 설명 문구(여러 개 가능); 문구마다 한 줄이 됩니다
 help-compare-styles = 비교할 화풍들, 쉼표로 구분, 예: flat-vector,paper-cut (화풍마다 한 칸)
 help-compare-seeds = 시드들, 쉼표로 구분, 예: 1,2,3 (시드마다 한 줄)
-help-compare-vary = 비교할 다른 설정: steps=1,2,4 | guidance=0,1.5 | sampler=euler,dpmpp-2m | model=sd-turbo,sdxl-turbo (여러 번 쓸 수 있음)
+help-compare-vary = 비교할 다른 설정: steps=1,2,4 | guidance=0,1.5 | sampler=euler,dpmpp-2m | strength=0.4,0.6,0.8 (with --init-image) | model=sd-turbo,sdxl-turbo (여러 번 쓸 수 있음)
 help-compare-output = 비교표 PNG 파일 (기본값: 설명 문구로 지은 이름); 낱장 그림은 그 옆에 저장
 help-compare-font = 비교표 글자에 쓸 TTF/OTF 글꼴 (기본값: 한국어가 되는 내장 나눔고딕)
 help-compare-force = 같은 이름의 파일이 있으면 바꿔 씁니다
@@ -215,3 +217,5 @@ help-default-value = 기본값: { $value }
 help-possible-values = 고를 수 있는 값: { $values }
 help-common-decoder = 결과를 그림으로 바꾸는 디코더: full(모델의 디코더, 최종 그림) 또는 tiny(미리보기용 작은 디코더 TAESD, 훨씬 빠른 초안; --tiny-decoder 필요)
 help-common-tiny-decoder = --decoder tiny에 쓸 작은 디코더 폴더 (diffusers AutoencoderTiny 형식; SD 1.x/2.x는 madebyollin/taesd, SDXL은 madebyollin/taesdxl)
+help-common-init-image = 빈 화면 대신 이 그림에서 시작합니다 (PNG나 JPEG: 그 장소의 사진, 시 로고 등). 크기에 맞춰 자르고 배치는 그대로 둡니다
+help-common-strength = 시작 그림을 얼마나 새로 그릴지, 0보다 크고 1 이하 [기본값: 0.6]: 0.3은 사진을 대부분 살리고, 1은 배치만 살짝 참고합니다

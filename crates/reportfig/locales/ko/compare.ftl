@@ -21,3 +21,6 @@ compare-copied = 복사했습니다
 compare-settings = 설정 전체
 compare-note-flags = 일괄 작업 명령에 함께 쓸 설정: { $flags }
 help-compare-names = 파일 이름에 한글을 어떻게 쓸지 정합니다: korean은 한글 그대로(윈도우, 한글(HWP), 워드에서 열림), roman은 한글을 쓸 수 없는 프로그램을 위해 로마자로 씁니다.
+compare-strength = 변경 정도 { $strength }
+compare-legend-strength = 변경 정도: 시작 그림을 얼마나 새로 그렸는지입니다. 0.3은 사진을 대부분 살리고, 1은 배치만 살짝 참고합니다.
+compare-strength-needs-init-image = --vary strength는 시작 그림을 얼마나 바꿀지 비교합니다. --init-image 파일을 함께 지정해 주세요

@@ -54,7 +54,7 @@ batch-dry-run-not-in-cache = 미리보기(--dry-run)는 모델을 내려받지 �
     .hint = 먼저 `reportfig models fetch { $name }`을 실행하거나, --model sd-turbo처럼 미리 정한 모델로 계획을 보세요
 
 compare-vary-bad = --vary { $spec }: { $problem }
-    .hint = --vary 이름=값1,값2 형식으로 적어 주세요. 이름은 steps, guidance, sampler, model 중 하나입니다. 예: --vary steps=1,2,4 또는 --vary sampler=euler,dpmpp-2m
+    .hint = --vary 이름=값1,값2 형식으로 적어 주세요. 이름은 steps, guidance, sampler, strength(--init-image와 함께), model 중 하나입니다. 예: --vary steps=1,2,4 또는 --vary sampler=euler,dpmpp-2m
 compare-caption-empty = 비어 있는 설명 문구가 있습니다
     .hint = 그림에 담을 내용을 적어 주세요. 예: reportfig compare "Senior welfare centre opening" --styles flat-vector,paper-cut
 compare-no-seeds = --seeds에는 시드가 하나 이상 있어야 합니다. 예: --seeds 1,2
@@ -301,3 +301,11 @@ draft-decoder-needs-folder = --decoder tiny에는 작은 디코더 폴더가 필
     .hint = --tiny-decoder 폴더를 덧붙여 주세요: config.json과 diffusion_pytorch_model.safetensors가 든 madebyollin/taesd(SD 1.x/2.x)나 madebyollin/taesdxl(SDXL) 사본입니다
 draft-decoder-mismatch = 작은 디코더는 잠재 채널 { $decoder }개를 읽는데 이 모델은 { $model }개를 만듭니다
     .hint = 모델 계열에 맞는 작은 디코더를 쓰세요: SD 1.x/2.x는 madebyollin/taesd, SDXL은 madebyollin/taesdxl
+
+# 사진에서 시작 (--init-image)
+init-image-unreadable = 시작 그림 { $path }을(를) 읽을 수 없습니다: { $reason }
+init-image-not-image = { $path }은(는) PNG나 JPEG 그림이 아닙니다 ({ $reason }). .png 또는 .jpg로 저장한 뒤 다시 해 주세요
+init-image-too-small = 시작 그림 { $path }은(는) { $width }x{ $height }입니다. 가로세로 모두 { $min }픽셀 이상이어야 합니다
+strength-out-of-range = 바꾸는 정도 --strength { $strength }는 0보다 크고 1 이하여야 합니다 (0.3은 사진을 대부분 살리고, 보통 0.6, 1은 배치만 참고합니다)
+strength-leaves-no-step = 단계 수 { $steps }에 --strength { $strength }이면 실행할 단계가 없습니다. --strength를 { $least } 이상으로 올리거나 --steps를 늘려 주세요
+strength-needs-init-image = --strength는 시작 그림이 있을 때만 쓰입니다. --init-image 파일을 함께 지정해 주세요

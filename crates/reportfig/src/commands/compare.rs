@@ -25,10 +25,10 @@ use crate::tr;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::Pipeline;
-use reportfig_engine::request::{AppliedLora, GenerationRequest};
+use reportfig_engine::request::{AppliedLora, GenerationRequest, InitImage};
 
 /// The settings `--vary` can compare.
-pub const VARY_AXES: [&str; 4] = ["steps", "guidance", "sampler", "model"];
+pub const VARY_AXES: [&str; 5] = ["steps", "guidance", "sampler", "strength", "model"];
 
 /// `compare`'s checked options.
 #[derive(Debug, Clone)]
@@ -74,6 +74,8 @@ pub enum AxisValue {
     Steps(u32),
     Guidance(f64),
     Sampler(SamplerKind),
+    /// How much of `--init-image` is repainted.
+    Strength(f64),
     Model(String),
 }
 
@@ -85,6 +87,7 @@ impl AxisValue {
             AxisValue::Steps(s) => tr!(lang, "compare-steps", steps = *s),
             AxisValue::Guidance(g) => tr!(lang, "compare-guidance", guidance = g.to_string()),
             AxisValue::Sampler(s) => tr!(lang, "compare-sampler", name = s.to_string()),
+            AxisValue::Strength(s) => tr!(lang, "compare-strength", strength = s.to_string()),
             AxisValue::Model(m) => m.clone(),
         }
     }
@@ -99,6 +102,8 @@ impl AxisValue {
             AxisValue::Guidance(g) if korean => format!("지침강도 {g}"),
             AxisValue::Guidance(g) => format!("guidance {g}"),
             AxisValue::Sampler(s) => s.to_string(),
+            AxisValue::Strength(s) if korean => format!("변경 {s}"),
+            AxisValue::Strength(s) => format!("strength {s}"),
             AxisValue::Model(m) => m.clone(),
         }
     }
@@ -109,6 +114,7 @@ impl AxisValue {
             AxisValue::Steps(s) => format!("--steps {s}"),
             AxisValue::Guidance(g) => format!("--guidance {g}"),
             AxisValue::Sampler(s) => format!("--sampler {s}"),
+            AxisValue::Strength(s) => format!("--strength {s}"),
             AxisValue::Model(m) => format!("--model {m}"),
         }
     }
@@ -118,6 +124,12 @@ impl AxisValue {
             AxisValue::Steps(s) => cell.image.steps = Some(*s),
             AxisValue::Guidance(g) => cell.image.guidance = Some(*g),
             AxisValue::Sampler(s) => cell.image.sampler = Some(SamplerChoice::Kind(*s)),
+            AxisValue::Strength(s) => {
+                // `run` refuses a strength axis without a starting picture.
+                if let Some(init) = &cell.image.init {
+                    cell.image.init = Some(std::sync::Arc::new(init.with_strength(*s)));
+                }
+            }
             AxisValue::Model(m) => cell.model = m.clone(),
         }
     }
@@ -172,6 +184,14 @@ pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
                 }
             },
             "sampler" => AxisValue::Sampler(v.parse().map_err(|e: SchedulerError| bad(e.to_string()))?),
+            "strength" => match v.parse::<f64>() {
+                Ok(s) if InitImage::strength_is_valid(s) => AxisValue::Strength(s),
+                _ => {
+                    return Err(bad(format!(
+                        "\"{v}\" is not a strength (above 0 and at most 1; 0.6 is usual)"
+                    )))
+                }
+            },
             _ => {
                 ModelSource::parse(v).map_err(|e| bad(e.to_string()))?;
                 AxisValue::Model(v.to_string())
@@ -408,6 +428,9 @@ fn legend(axes: &[VaryAxis], labels: &[Vec<Vec<String>>], lang: Lang) -> Vec<Str
     if shown("sampler", tr!(lang, "compare-sampler", name = "")) {
         out.push(tr!(lang, "compare-legend-sampler"));
     }
+    if axes.iter().any(|a| a.name == "strength") {
+        out.push(tr!(lang, "compare-legend-strength"));
+    }
     if axes.iter().any(|a| a.name == "model") {
         out.push(tr!(lang, "compare-legend-model"));
     }
@@ -527,6 +550,9 @@ pub fn run(
             return Err(BadInput(msg!("compare-vary-twice", axis = axis.name)).into());
         }
         axes.push(axis);
+    }
+    if opts.image.init.is_none() && axes.iter().any(|a| a.name == "strength") {
+        return Err(BadInput(msg!("compare-strength-needs-init-image")).into());
     }
     for s in opts.styles.iter().chain(&opts.image.style) {
         styles
@@ -758,7 +784,14 @@ pub fn run(
                     column = c + 1,
                     label = labels[r][c].join(" · ")
                 )));
-                let made = pipeline.generate(req, &mut |p| reporter.event(Event::Pipeline(p)))?;
+                let start = cells[r][c]
+                    .image
+                    .init
+                    .as_ref()
+                    .map(|init| init.fitted(req.width, req.height));
+                let made = pipeline.generate_from(req, start.as_ref(), &mut |p| {
+                    reporter.event(Event::Pipeline(p))
+                })?;
                 if !made.dropped_words.is_empty() {
                     reporter.event(Event::Warning(session::dropped_words_warning(
                         &made.dropped_words,

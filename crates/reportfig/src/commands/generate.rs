@@ -128,7 +128,14 @@ pub fn run(
             .map_err(|e| BadInput::from_error(&e))?;
         request.draft_decoder = Some(label);
     }
-    let made = pipeline.generate(&request, &mut |p| reporter.event(Event::Pipeline(p)))?;
+    let start = opts
+        .image
+        .init
+        .as_ref()
+        .map(|init| init.fitted(request.width, request.height));
+    let made = pipeline.generate_from(&request, start.as_ref(), &mut |p| {
+        reporter.event(Event::Pipeline(p))
+    })?;
     if request.draft_decoder.is_some() {
         reporter.event(Event::Note(msg!(
             "note-draft-made",

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::commands::{BadInput, Event, Reporter};
 use crate::i18n::Message;
+use crate::init_image::InitPicture;
 use crate::lora::{self, LoraSpec, ResolvedLora};
 use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
@@ -16,7 +17,7 @@ use crate::translate::{has_hangul, English};
 use reportfig_engine::family::ModelFamily;
 use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
 use reportfig_engine::pipeline::lora::{Lora, LoraError};
-use reportfig_engine::pipeline::scheduler::SamplerKind;
+use reportfig_engine::pipeline::scheduler::{img2img_start, SamplerKind};
 use reportfig_engine::pipeline::text::ClipTokenizer;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline, PipelineError};
 use reportfig_engine::request::MAX_GUIDANCE;
@@ -50,6 +51,8 @@ pub struct ImageOptions {
     /// `default` here beats a style's or preset's sampler: the model's own config decides.
     pub sampler: Option<SamplerChoice>,
     pub negative: Option<String>,
+    /// `--init-image`/`--strength`: the picture the image starts from.
+    pub init: Option<std::sync::Arc<InitPicture>>,
 }
 
 /// A model named by the user, resolved to files (downloaded if needed) but not yet loaded.
@@ -540,6 +543,12 @@ pub fn build_request(
             let s = spec.resolve(family);
             (s.width, s.height)
         }
+        // A photo keeps its own shape at the model's scale unless a size was asked for.
+        (None, _) if image.size.is_none() && image.init.is_some() => {
+            let init = image.init.as_ref().expect("checked");
+            let s = page::size_for_ratio(init.ratio(), family);
+            (s.width, s.height)
+        }
         (None, None) => match preset {
             Some(p) => (p.width, p.height),
             None => {
@@ -559,6 +568,18 @@ pub fn build_request(
     } else {
         None
     };
+
+    if let Some(init) = &image.init {
+        let strength = init.record.strength;
+        if img2img_start(steps as usize, strength).is_none() {
+            return Err(BadInput(msg!(
+                "strength-leaves-no-step",
+                steps = steps,
+                strength = strength.to_string(),
+                least = least_strength(steps).to_string()
+            )));
+        }
+    }
 
     let negative = image
         .negative
@@ -600,6 +621,7 @@ pub fn build_request(
             model_revision: model.files.revision.clone(),
             crop_to_ratio: crop_ratio,
             draft_decoder: None,
+            init_image: image.init.as_ref().map(|i| i.record.clone()),
             loras: model.request_loras(
                 composed
                     .as_ref()
@@ -624,6 +646,14 @@ pub fn fresh_seed() -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     (x ^ (x >> 31)) & 0xFFFF_FFFF
+}
+
+/// The smallest strength in hundredths that leaves `steps` at least one step to run.
+fn least_strength(steps: u32) -> f64 {
+    (1..=100)
+        .map(|h| h as f64 / 100.0)
+        .find(|&s| img2img_start(steps as usize, s).is_some())
+        .unwrap_or(1.0)
 }
 
 /// Whether a path's folder exists, so a typo in `-o` fails before minutes of work.

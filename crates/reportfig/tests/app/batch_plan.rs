@@ -155,6 +155,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         model_revision: Some("0123abc".into()),
         crop_to_ratio: None,
         draft_decoder: None,
+        init_image: None,
         loras: Vec::new(),
         caption_en: None,
         translated_by: None,

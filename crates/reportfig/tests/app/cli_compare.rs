@@ -249,7 +249,7 @@ fn bad_vary_and_missing_glyphs_fail_before_any_work() {
     let cases: [(&[&str], &str); 5] = [
         (
             &["Parks", "--vary", "colour=red,blue"],
-            "--vary colour=red,blue: there is no axis \"colour\"; the axes are steps, guidance, sampler, model",
+            "--vary colour=red,blue: there is no axis \"colour\"; the axes are steps, guidance, sampler, strength, model",
         ),
         (&["Parks", "--vary", "steps=0,2"], "--vary steps=0,2: \"0\" is not a number of steps"),
         (&["Parks", "--vary", "sampler=euler,magic"], "--vary sampler=euler,magic:"),

@@ -421,6 +421,7 @@ fn the_pipeline_crops_to_the_requested_ratio() {
         model_revision: None,
         crop_to_ratio: None,
         draft_decoder: None,
+        init_image: None,
         loras: Vec::new(),
         caption_en: None,
         translated_by: None,

@@ -9,6 +9,7 @@ mod cli_batch;
 mod cli_compare;
 mod cli_draft;
 mod cli_generate;
+mod cli_img2img;
 mod cli_korean;
 mod cli_lang;
 mod cli_lcm;

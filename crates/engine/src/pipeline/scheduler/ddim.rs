@@ -136,6 +136,10 @@ impl Scheduler for Ddim {
         &self.timesteps_f
     }
 
+    fn add_noise(&self, original: &Tensor, noise: &Tensor, i: usize) -> Result<Tensor> {
+        super::add_noise_at_timestep(&self.alphas_cumprod, self.timesteps[i], original, noise)
+    }
+
     fn step(
         &mut self,
         model_output: &Tensor,

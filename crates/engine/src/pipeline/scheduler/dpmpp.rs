@@ -188,6 +188,12 @@ impl Scheduler for DpmSolverMultistep {
         &self.timesteps
     }
 
+    /// `alpha_t * original + sigma_t * noise` at sigma[i] (DPM-Solver's `add_noise`).
+    fn add_noise(&self, original: &Tensor, noise: &Tensor, i: usize) -> Result<Tensor> {
+        let (alpha_t, sigma_t) = alpha_sigma(self.sigmas_f32[i]);
+        mul(original, alpha_t)? + mul(noise, sigma_t)?
+    }
+
     fn step(
         &mut self,
         model_output: &Tensor,

@@ -53,6 +53,11 @@ impl SigmaSchedule {
     pub fn sigmas(&self) -> &[f64] {
         &self.sigmas
     }
+
+    /// `original + noise * sigma[i]` (the Euler family's `add_noise`).
+    pub fn add_noise(&self, original: &Tensor, noise: &Tensor, i: usize) -> Result<Tensor> {
+        original + mul(noise, self.sigmas_f32[i])?
+    }
 }
 
 /// Sigmas at (fractional) training timesteps, interpolated linearly in the training sigmas
@@ -211,6 +216,10 @@ pub(crate) fn euler_x0(
 impl Scheduler for Euler {
     fn timesteps(&self) -> &[f64] {
         self.schedule.timesteps()
+    }
+
+    fn add_noise(&self, original: &Tensor, noise: &Tensor, i: usize) -> Result<Tensor> {
+        self.schedule.add_noise(original, noise, i)
     }
 
     fn init_noise_sigma(&self) -> f64 {

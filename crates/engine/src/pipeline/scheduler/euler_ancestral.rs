@@ -44,6 +44,10 @@ impl Scheduler for EulerAncestral {
         self.schedule.timesteps()
     }
 
+    fn add_noise(&self, original: &Tensor, noise: &Tensor, i: usize) -> Result<Tensor> {
+        self.schedule.add_noise(original, noise, i)
+    }
+
     fn init_noise_sigma(&self) -> f64 {
         self.schedule.init_noise_sigma()
     }

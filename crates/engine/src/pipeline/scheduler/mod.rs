@@ -246,6 +246,33 @@ pub trait Scheduler: Send {
     fn sigmas(&self) -> Option<&[f64]> {
         None
     }
+    /// `original` (clean latents, as an init image encodes) noised to the level of call `i`,
+    /// as the class's `add_noise` does once the image-to-image pipelines have called
+    /// `set_begin_index(i)`: the sigma-parameterised samplers add `noise * sigma[i]`, the
+    /// alpha-parameterised ones mix by `alphas_cumprod[timesteps[i]]`. float32 throughout.
+    fn add_noise(&self, original: &Tensor, noise: &Tensor, i: usize) -> Result<Tensor>;
+}
+
+/// `add_noise` of the alpha-parameterised classes (DDIM, DDPM, PNDM, LCM):
+/// `sqrt(ac[t]) * original + sqrt(1 - ac[t]) * noise`, with float32 `ac[t]` as torch indexes it.
+pub(crate) fn add_noise_at_timestep(
+    alphas_cumprod: &[f32],
+    t: i64,
+    original: &Tensor,
+    noise: &Tensor,
+) -> Result<Tensor> {
+    let a = common::ac_at(alphas_cumprod, t).map_err(candle_core::Error::wrap)?;
+    common::mul(original, a.sqrt())? + common::mul(noise, (1.0 - a).sqrt())?
+}
+
+/// Where image-to-image starts in a schedule, as diffusers' img2img pipelines compute it
+/// (`get_timesteps`): of `steps`, the last `floor(steps * strength)` run, so the schedule is
+/// entered at call `steps - floor(steps * strength)` (every sampler here has order 1).
+/// `None` when that leaves no step at all (diffusers then fails on an empty schedule).
+pub fn img2img_start(steps: usize, strength: f64) -> Option<usize> {
+    // Python's `int(steps * strength)` on float64: truncation, the same product bits.
+    let run = ((steps as f64 * strength) as usize).min(steps);
+    (run > 0).then(|| steps - run)
 }
 
 /// The starting latents as diffusers makes them: ONE `torch.randn` of the whole shape from the
@@ -345,6 +372,24 @@ mod tests {
         assert_eq!(SamplerKind::from_exact_name("euler-ancestral"), None);
         let err = serde_json::from_str::<SamplerKind>(r#""heun""#).unwrap_err();
         assert!(err.to_string().contains("unknown sampler"), "{err}");
+    }
+
+    /// `get_timesteps` in diffusers 0.42's img2img pipelines, including float64 products
+    /// just above or below an integer (0.7 * 10 = 7.000000000000001, 0.3 * 3 = 0.8999…).
+    #[test]
+    fn img2img_start_truncates_like_python() {
+        for (steps, strength, want) in [
+            (4, 0.6, Some(2)),
+            (4, 1.0, Some(0)),
+            (10, 0.7, Some(3)),
+            (10, 0.3, Some(7)),
+            (3, 0.3, None),
+            (2, 0.5, Some(1)),
+            (2, 0.49, None),
+            (20, 0.05, Some(19)),
+        ] {
+            assert_eq!(img2img_start(steps, strength), want, "{steps} x {strength}");
+        }
     }
 
     #[test]
