@@ -677,6 +677,30 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             line = *line,
             code = code
         ),
+        OutlineError::BadImagePath {
+            path,
+            line,
+            value,
+            problem,
+        } => Message::new(
+            problem.message_id(),
+            vec![
+                ("path", shown(path).into()),
+                ("line", (*line).into()),
+                ("value", value.as_str().into()),
+            ],
+        ),
+        OutlineError::BadStrength { path, line, value } => msg!(
+            "outline-bad-strength",
+            path = shown(path),
+            line = *line,
+            value = value
+        ),
+        OutlineError::StrengthWithoutImage { path, line } => msg!(
+            "outline-strength-without-image",
+            path = shown(path),
+            line = *line
+        ),
         _ => return None,
     })
 }

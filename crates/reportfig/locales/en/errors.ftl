@@ -311,3 +311,20 @@ init-image-too-small = the starting picture { $path } is { $width }x{ $height };
 strength-out-of-range = --strength { $strength } must be above 0 and at most 1 (0.3 keeps most of the picture, 0.6 is usual, 1 keeps only its layout's hint)
 strength-leaves-no-step = { $steps } steps at --strength { $strength } leave no step to run; use --strength { $least } or more, or more --steps
 strength-needs-init-image = --strength only applies to a starting picture; add --init-image FILE
+
+outline-image-absolute = { $path }:{ $line }: image "{ $value }" is an absolute path
+    .hint = give the picture's path from the outline's folder, such as image=photos/harbour.jpg, with the picture inside that folder
+outline-image-leaves-folder = { $path }:{ $line }: image "{ $value }" leaves the outline's folder (..)
+    .hint = put the picture in the outline's folder (or a folder inside it) and write its path from there, such as image=photos/harbour.jpg
+outline-image-is-folder = { $path }:{ $line }: image "{ $value }" is a folder, not a picture
+    .hint = name the picture file itself, such as image=photos/harbour.jpg
+outline-image-missing = { $path }:{ $line }: image "{ $value }" does not exist
+    .hint = check the spelling; the path is read from the outline's folder, such as image=photos/harbour.jpg
+outline-image-unreadable = { $path }:{ $line }: image "{ $value }" cannot be read
+    .hint = check that the picture can be opened and is not locked by another program
+outline-image-links-outside = { $path }:{ $line }: image "{ $value }" is a link to a file outside the outline's folder
+    .hint = copy the picture itself into the outline's folder
+outline-bad-strength = { $path }:{ $line }: strength "{ $value }" must be a number above 0 and at most 1
+    .hint = write it like {"{"}image=photos/harbour.jpg strength=0.5{"}"}; 0.6 is usual
+outline-strength-without-image = { $path }:{ $line }: strength= only applies to a starting picture
+    .hint = add image=FILE to the same settings, e.g. {"{"}image=photos/harbour.jpg strength=0.5{"}"}

@@ -53,3 +53,4 @@ gallery-status-copy-failed = This browser did not allow copying. Right-click the
 gallery-status-copy-text-failed = Copying did not work: select the block and press Ctrl+C.
 help-batch-names = How figure file names write Korean words: korean keeps Hangul (01-버스-전용차로.png; works in Windows, HWP and Word), roman writes it in Latin letters (01-beoseu-jeonyongcharo.png) for tools that only take ASCII names.
 help-generate-names = How the default file name writes Korean words: korean keeps Hangul, roman writes it in Latin letters.
+gallery-init-image = from { $file } (strength { $strength })

@@ -309,3 +309,20 @@ init-image-too-small = 시작 그림 { $path }은(는) { $width }x{ $height }입
 strength-out-of-range = 바꾸는 정도 --strength { $strength }는 0보다 크고 1 이하여야 합니다 (0.3은 사진을 대부분 살리고, 보통 0.6, 1은 배치만 참고합니다)
 strength-leaves-no-step = 단계 수 { $steps }에 --strength { $strength }이면 실행할 단계가 없습니다. --strength를 { $least } 이상으로 올리거나 --steps를 늘려 주세요
 strength-needs-init-image = --strength는 시작 그림이 있을 때만 쓰입니다. --init-image 파일을 함께 지정해 주세요
+
+outline-image-absolute = { $path } { $line }번째 줄: 그림 "{ $value }"은(는) 전체 경로입니다
+    .hint = 개요 파일이 있는 폴더를 기준으로 image=photos/harbour.jpg처럼 적고, 그림은 그 폴더 안에 두세요
+outline-image-leaves-folder = { $path } { $line }번째 줄: 그림 "{ $value }"은(는) 개요 파일의 폴더 밖(..)을 가리킵니다
+    .hint = 그림을 개요 파일의 폴더(또는 그 안의 폴더)에 넣고 image=photos/harbour.jpg처럼 적어 주세요
+outline-image-is-folder = { $path } { $line }번째 줄: 그림 "{ $value }"은(는) 그림 파일이 아니라 폴더입니다
+    .hint = image=photos/harbour.jpg처럼 그림 파일 이름까지 적어 주세요
+outline-image-missing = { $path } { $line }번째 줄: 그림 "{ $value }"이(가) 없습니다
+    .hint = 철자를 확인해 주세요. 경로는 개요 파일의 폴더를 기준으로 읽습니다 (예: image=photos/harbour.jpg)
+outline-image-unreadable = { $path } { $line }번째 줄: 그림 "{ $value }"을(를) 읽을 수 없습니다
+    .hint = 그림이 열리는지, 다른 프로그램이 잠그고 있지 않은지 확인해 주세요
+outline-image-links-outside = { $path } { $line }번째 줄: 그림 "{ $value }"은(는) 개요 파일의 폴더 밖에 있는 파일을 가리키는 링크입니다
+    .hint = 그림 파일 자체를 개요 파일의 폴더에 복사해 주세요
+outline-bad-strength = { $path } { $line }번째 줄: 바꾸는 정도 strength "{ $value }"는 0보다 크고 1 이하인 숫자여야 합니다
+    .hint = {"{"}image=photos/harbour.jpg strength=0.5{"}"}처럼 적어 주세요. 보통 0.6입니다
+outline-strength-without-image = { $path } { $line }번째 줄: strength=는 시작 그림이 있을 때만 쓰입니다
+    .hint = 같은 설정에 image=파일을 함께 적어 주세요. 예: {"{"}image=photos/harbour.jpg strength=0.5{"}"}

@@ -48,3 +48,4 @@ gallery-status-copy-failed = 이 브라우저에서는 복사가 허용되지 �
 gallery-status-copy-text-failed = 복사하지 못했습니다. 설정 묶음을 선택한 뒤 Ctrl+C를 누르세요.
 help-batch-names = 그림 파일 이름에 한글을 어떻게 쓸지 정합니다: korean은 한글 그대로(01-버스-전용차로.png, 윈도우, 한글(HWP), 워드에서 열림), roman은 한글을 쓸 수 없는 프로그램을 위해 로마자로 씁니다(01-beoseu-jeonyongcharo.png).
 help-generate-names = 기본 파일 이름에 한글을 어떻게 쓸지 정합니다: korean은 한글 그대로, roman은 로마자로 씁니다.
+gallery-init-image = 시작 그림 { $file } (변경 정도 { $strength })

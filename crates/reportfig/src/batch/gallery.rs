@@ -332,16 +332,36 @@ pub fn settings_in_words(f: &ManifestEntry, lang: Lang) -> String {
         tr!(lang, "gallery-guidance", guidance = f.guidance.to_string()),
         sampler,
     ]
+    .into_iter()
+    .chain(f.init_image.as_ref().map(|i| {
+        tr!(
+            lang,
+            "gallery-init-image",
+            file = i.file.as_str(),
+            strength = i.strength.to_string()
+        )
+    }))
+    .collect::<Vec<_>>()
     .join(" · ")
 }
 
 /// The outline settings block that keeps this figure as it is: its seed (otherwise derived
 /// from its position, so moving a line would change the picture) and its style.
 pub fn snippet(f: &ManifestEntry) -> String {
-    match &f.style {
-        Some(style) => format!("{{seed={} style={style}}}", f.seed),
-        None => format!("{{seed={}}}", f.seed),
+    let mut parts = vec![format!("seed={}", f.seed)];
+    if let Some(style) = &f.style {
+        parts.push(format!("style={style}"));
     }
+    if let (Some(image), Some(init)) = (&f.image, &f.init_image) {
+        // Quoted when the path has spaces, as the outline's settings block reads it.
+        if image.contains(char::is_whitespace) {
+            parts.push(format!("image=\"{image}\""));
+        } else {
+            parts.push(format!("image={image}"));
+        }
+        parts.push(format!("strength={}", init.strength));
+    }
+    format!("{{{}}}", parts.join(" "))
 }
 
 const CSS: &str = "body { font-family: 'Malgun Gothic', 'Apple SD Gothic Neo', 'Noto Sans KR', 'Nanum Gothic', system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1.5rem 2rem 4rem; color: #1d1d1f; background: #fff; line-height: 1.5; }
@@ -470,6 +490,8 @@ mod tests {
             guidance: 0.0,
             sampler: None,
             loras: Vec::new(),
+            image: None,
+            init_image: None,
             sha256: String::new(),
             seconds: None,
             up_to_date: true,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use reportfig_engine::pipeline::scheduler::SamplerKind;
-use reportfig_engine::request::AppliedLora;
+use reportfig_engine::request::{AppliedLora, InitImage};
 
 use super::{changed_fields, BatchError, Existing, FigureStore, Plan};
 
@@ -53,6 +53,13 @@ pub struct ManifestEntry {
     /// LoRAs merged into the model (name, source, SHA-256, weight), in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loras: Vec<AppliedLora>,
+    /// `image=` as the outline names the starting picture (its path from the outline's
+    /// folder), so the gallery's snippet makes the same figure again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The starting picture the PNG records (file name, SHA-256, strength).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_image: Option<InitImage>,
     pub sha256: String,
     /// Wall time to make the image, when known (made by this run, or carried over from the
     /// previous manifest while the file is unchanged).
@@ -140,6 +147,17 @@ pub fn build_manifest(
             guidance: r.guidance,
             sampler: r.sampler,
             loras: r.loras,
+            image: f.job.overrides.image.as_deref().map(|p| {
+                let base = plan.outline_path.parent().unwrap_or(Path::new(""));
+                p.strip_prefix(base)
+                    .unwrap_or(p)
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            }),
+            init_image: r.init_image,
             sha256,
             seconds,
             up_to_date,

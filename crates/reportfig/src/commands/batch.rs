@@ -6,9 +6,10 @@
 //! [`Pipeline`] (loaded once, and only when something needs making).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -19,6 +20,7 @@ use crate::batch::{
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
 use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::i18n::Message;
+use crate::init_image::{InitPicture, DEFAULT_STRENGTH};
 use crate::model::source::ModelSource;
 use crate::msg;
 use crate::outline::{self, OutlineFormat};
@@ -190,6 +192,8 @@ pub struct PipelineRenderer<'a> {
     reload: Option<LoraReload<'a>>,
     /// Prompt words the text encoder could not read, per file, reported after the run.
     pub dropped: Vec<(String, Vec<String>)>,
+    /// The figures' starting pictures by SHA-256, as their requests record them.
+    pictures: HashMap<String, Arc<InitPicture>>,
 }
 
 /// Loads the model with the given LoRAs merged in.
@@ -204,7 +208,17 @@ impl<'a> PipelineRenderer<'a> {
             loras: Vec::new(),
             reload: None,
             dropped: Vec::new(),
+            pictures: HashMap::new(),
         }
+    }
+
+    /// The starting pictures the figures' requests name (`image=` in the outline).
+    pub fn with_pictures(mut self, pictures: impl IntoIterator<Item = Arc<InitPicture>>) -> Self {
+        self.pictures = pictures
+            .into_iter()
+            .map(|p| (p.record.sha256.clone(), p))
+            .collect();
+        self
     }
 
     /// A renderer whose `pipeline` has `loras` merged in, loading the model again through
@@ -245,9 +259,18 @@ impl FigureRenderer for PipelineRenderer<'_> {
             }
             self.loras = request.loras.clone();
         }
+        let start = match &request.init_image {
+            Some(init) => Some(
+                self.pictures
+                    .get(&init.sha256)
+                    .ok_or_else(|| format!("the starting picture {} was not read", init.file))?
+                    .fitted(request.width, request.height),
+            ),
+            None => None,
+        };
         let made = self
             .pipeline
-            .generate(request, &mut |p| {
+            .generate_from(request, start.as_ref(), &mut |p| {
                 if let Progress::Step { done, total } = p {
                     progress(StepProgress {
                         step: done as u32,
@@ -390,8 +413,22 @@ pub fn run(
     // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
     let covers = cover_titles(&outline)?;
     let notes: RefCell<Vec<(String, u64, Message)>> = RefCell::new(Vec::new());
+    // Each starting picture is read once, however many figures start from it, and before
+    // any figure is made, so a bad one stops the batch at once.
+    let pictures: RefCell<HashMap<PathBuf, Arc<InitPicture>>> = RefCell::new(HashMap::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
-        let image = figure_image_options(&opts.image, spec);
+        let mut image = figure_image_options(&opts.image, spec);
+        if let Some(path) = &spec.overrides.image {
+            let picture = match pictures.borrow().get(path) {
+                Some(p) => p.clone(),
+                None => {
+                    Arc::new(InitPicture::open(path, DEFAULT_STRENGTH).map_err(|e| e.to_string())?)
+                }
+            };
+            pictures.borrow_mut().insert(path.clone(), picture.clone());
+            let strength = spec.overrides.strength.unwrap_or(DEFAULT_STRENGTH);
+            image.init = Some(Arc::new(picture.with_strength(strength)));
+        }
         let english = match &spec.overrides.en {
             Some(en) => Some(English {
                 text: en.clone(),
@@ -468,7 +505,8 @@ pub fn run(
                 &mut crate::commands::Recorder::default(),
             )
         };
-        let mut renderer = PipelineRenderer::with_loras(pipeline, first, Box::new(reload));
+        let mut renderer = PipelineRenderer::with_loras(pipeline, first, Box::new(reload))
+            .with_pictures(pictures.borrow().values().cloned());
         if let Some((_, decoder)) = &draft {
             renderer.use_draft_decoder(decoder.clone())?;
         }

@@ -929,9 +929,15 @@ mod tests {
             parse_vary("guidance=0, 1.5").unwrap().values,
             [AxisValue::Guidance(0.0), AxisValue::Guidance(1.5)]
         );
+        assert_eq!(
+            parse_vary("strength=0.4,1").unwrap().values,
+            [AxisValue::Strength(0.4), AxisValue::Strength(1.0)]
+        );
+        let e = parse_vary("strength=0.5,1.2").unwrap_err().to_string();
+        assert!(e.contains("\"1.2\" is not a strength"), "{e}");
         let e = parse_vary("colour=red").unwrap_err().to_string();
         assert!(
-            e.starts_with("--vary colour=red: there is no axis \"colour\"; the axes are steps, guidance, sampler, model"),
+            e.starts_with("--vary colour=red: there is no axis \"colour\"; the axes are steps, guidance, sampler, strength, model"),
             "{e}"
         );
         for bad in [

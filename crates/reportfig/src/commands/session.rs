@@ -474,6 +474,13 @@ pub fn build_request(
             None if family.is_distilled() => 1,
             None => 30,
         });
+    // From a picture only the last `steps * strength` steps run. Unless the user chose the
+    // number, the schedule is lengthened so the model's usual number still runs (as
+    // AUTOMATIC1111 does): a turbo model's 1 step becomes 2 at strength 0.6, of which 1 runs.
+    let steps = match &image.init {
+        Some(init) if image.steps.is_none() => steps_running(steps, init.record.strength),
+        _ => steps,
+    };
     if steps == 0 {
         return Err(BadInput(msg!("steps-zero")));
     }
@@ -648,6 +655,16 @@ pub fn fresh_seed() -> u64 {
     (x ^ (x >> 31)) & 0xFFFF_FFFF
 }
 
+/// The shortest schedule of which at least `run` steps run at `strength` (at most 1000).
+fn steps_running(run: u32, strength: f64) -> u32 {
+    (run..=1000)
+        .find(|&n| {
+            img2img_start(n as usize, strength)
+                .is_some_and(|start| n as usize - start >= run as usize)
+        })
+        .unwrap_or(1000)
+}
+
 /// The smallest strength in hundredths that leaves `steps` at least one step to run.
 fn least_strength(steps: u32) -> f64 {
     (1..=100)
@@ -749,4 +766,21 @@ fn composition_notes(
     };
     let negative_used = guidance > 1.0 && model.lcm != Some(LcmKind::GuidanceEmbedding);
     c.fitting_notes(model.family, negative_used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_picture_lengthens_the_schedule_to_run_the_usual_steps() {
+        assert_eq!(steps_running(1, 0.6), 2);
+        assert_eq!(steps_running(1, 1.0), 1);
+        assert_eq!(steps_running(4, 0.5), 8);
+        assert_eq!(steps_running(30, 0.6), 50);
+        assert_eq!(steps_running(30, 0.3), 100);
+        assert_eq!(steps_running(900, 0.1), 1000);
+        assert_eq!(least_strength(4), 0.25);
+        assert_eq!(least_strength(3), 0.34);
+    }
 }

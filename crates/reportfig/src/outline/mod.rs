@@ -31,13 +31,15 @@ use thiserror::Error;
 pub const MAX_CAPTION_CHARS: usize = 300;
 
 /// Setting names accepted in an attribute block and as CSV columns (besides `caption`).
-pub const OVERRIDE_KEYS: [&str; 7] = ["style", "size", "seed", "file", "negative", "en", "cover"];
+pub const OVERRIDE_KEYS: [&str; 9] = [
+    "style", "size", "seed", "file", "negative", "en", "cover", "image", "strength",
+];
 
 /// Checks a style name (possibly `a+b`); the error says what is wrong and how to fix it.
 pub type StyleCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
 
 /// Per-figure settings that replace the batch-wide ones for this figure only.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
     pub style: Option<String>,
     /// A page-size preset (`slide-16x9`) or `WxH`; checked when the request is built.
@@ -50,6 +52,11 @@ pub struct Overrides {
     pub en: Option<String>,
     /// `{cover}`: the figure is the report's cover, titled with the outline's first heading.
     pub cover: bool,
+    /// `image=photos/harbour.jpg`: the picture the figure starts from, resolved against the
+    /// outline's folder and checked to lie inside it.
+    pub image: Option<PathBuf>,
+    /// `strength=0.5`: how much of `image` is repainted (only with `image`).
+    pub strength: Option<f64>,
 }
 
 impl Overrides {
@@ -59,7 +66,7 @@ impl Overrides {
 }
 
 /// One figure of the outline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutlineItem {
     pub caption: String,
     pub overrides: Overrides,
@@ -120,6 +127,44 @@ impl Outline {
     /// The report's title: the outline's first heading, if it has one.
     pub fn title(&self) -> Option<&str> {
         self.headings.first().map(|h| h.text.as_str())
+    }
+}
+
+/// What is wrong with an `image=` path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImagePathProblem {
+    Absolute,
+    LeavesFolder,
+    IsFolder,
+    Missing,
+    Unreadable,
+    LinksOutside,
+}
+
+impl ImagePathProblem {
+    /// The id of its wording in the message catalogue.
+    pub fn message_id(self) -> &'static str {
+        match self {
+            ImagePathProblem::Absolute => "outline-image-absolute",
+            ImagePathProblem::LeavesFolder => "outline-image-leaves-folder",
+            ImagePathProblem::IsFolder => "outline-image-is-folder",
+            ImagePathProblem::Missing => "outline-image-missing",
+            ImagePathProblem::Unreadable => "outline-image-unreadable",
+            ImagePathProblem::LinksOutside => "outline-image-links-outside",
+        }
+    }
+}
+
+impl fmt::Display for ImagePathProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ImagePathProblem::Absolute => "is an absolute path",
+            ImagePathProblem::LeavesFolder => "leaves the outline's folder (..)",
+            ImagePathProblem::IsFolder => "is a folder, not a picture",
+            ImagePathProblem::Missing => "does not exist",
+            ImagePathProblem::Unreadable => "cannot be read",
+            ImagePathProblem::LinksOutside => "is a link to a file outside the outline's folder",
+        })
     }
 }
 
@@ -197,7 +242,22 @@ pub enum OutlineError {
         value: String,
         problem: &'static str,
     },
-    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover (only caption is required)")]
+    #[error("{path}:{line}: image \"{value}\" {problem}\nhint: give the picture's path from the outline's folder, such as image=photos/harbour.jpg, with the picture inside that folder")]
+    BadImagePath {
+        path: PathBuf,
+        line: usize,
+        value: String,
+        problem: ImagePathProblem,
+    },
+    #[error("{path}:{line}: strength \"{value}\" must be a number above 0 and at most 1\nhint: write it like {{image=photos/harbour.jpg strength=0.5}}; 0.6 is usual")]
+    BadStrength {
+        path: PathBuf,
+        line: usize,
+        value: String,
+    },
+    #[error("{path}:{line}: strength= only applies to a starting picture\nhint: add image=FILE to the same settings, e.g. {{image=photos/harbour.jpg strength=0.5}}")]
+    StrengthWithoutImage { path: PathBuf, line: usize },
+    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength (only caption is required)")]
     UnknownColumn { path: PathBuf, column: String },
     #[error("{path}:1: the header has no \"caption\" column\nhint: the first line must name the columns, for example: caption,style,seed")]
     NoCaptionColumn { path: PathBuf },
@@ -397,6 +457,22 @@ impl Ctx<'_> {
                 }
                 "file" => overrides.file = Some(self.check_file(line, value)?),
                 "negative" => overrides.negative = Some(value),
+                // An empty CSV cell is no picture.
+                "image" if value.is_empty() => {}
+                "image" => overrides.image = Some(self.check_image(line, value)?),
+                "strength" if value.is_empty() => {}
+                "strength" => match value.parse::<f64>() {
+                    Ok(s) if reportfig_engine::request::InitImage::strength_is_valid(s) => {
+                        overrides.strength = Some(s)
+                    }
+                    _ => {
+                        return Err(OutlineError::BadStrength {
+                            path: self.path.to_path_buf(),
+                            line,
+                            value,
+                        })
+                    }
+                },
                 "cover" => {
                     overrides.cover = match value.to_ascii_lowercase().as_str() {
                         "yes" | "true" | "1" => true,
@@ -431,12 +507,68 @@ impl Ctx<'_> {
                 }
             }
         }
+        if overrides.strength.is_some() && overrides.image.is_none() {
+            return Err(OutlineError::StrengthWithoutImage {
+                path: self.path.to_path_buf(),
+                line,
+            });
+        }
         Ok(OutlineItem {
             caption,
             overrides,
             line,
             insert_at,
         })
+    }
+
+    /// An `image` must be a relative path to an existing file inside the outline's folder
+    /// tree: an outline passed around (or uploaded to a server) must not make reportfig read
+    /// files elsewhere on the machine.
+    fn check_image(&self, line: usize, value: String) -> Result<PathBuf, OutlineError> {
+        use std::path::Component;
+        let bad = |problem| OutlineError::BadImagePath {
+            path: self.path.to_path_buf(),
+            line,
+            value: value.clone(),
+            problem,
+        };
+        let rel = Path::new(&value);
+        // `C:` and `\\server` are absolute on Windows only; refuse them everywhere so an
+        // outline means the same on every machine.
+        let windows_absolute =
+            value.starts_with(['\\', '/']) || value.as_bytes().get(1) == Some(&b':');
+        if rel.is_absolute() || windows_absolute {
+            return Err(bad(ImagePathProblem::Absolute));
+        }
+        if value.split(['/', '\\']).any(|part| part == "..")
+            || rel
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(bad(ImagePathProblem::LeavesFolder));
+        }
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
+        let full = base.join(rel);
+        if !full.is_file() {
+            return Err(bad(if full.exists() {
+                ImagePathProblem::IsFolder
+            } else {
+                ImagePathProblem::Missing
+            }));
+        }
+        // A link inside the folder may still point outside it.
+        let (Ok(real_base), Ok(real)) = (base.canonicalize(), full.canonicalize()) else {
+            return Err(bad(ImagePathProblem::Unreadable));
+        };
+        if !real.starts_with(&real_base) {
+            return Err(bad(ImagePathProblem::LinksOutside));
+        }
+        Ok(full)
     }
 
     /// A `file` override must stay inside the figures folder and be a PNG.

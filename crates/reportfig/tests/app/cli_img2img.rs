@@ -271,3 +271,174 @@ fn compare_varies_the_strength_of_one_picture() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("\"0\" is not a strength"), "{}", r.stderr);
 }
+
+/// A turbo model's usual single step still runs from a picture: without --steps the
+/// schedule is lengthened to 2, of which the last runs at strength 0.6.
+#[test]
+fn without_steps_the_model_still_runs_its_usual_steps() {
+    let home = tempfile::tempdir().unwrap();
+    let pic = home.path().join("hall.png");
+    photo(&pic, 64, 64);
+    let out = home.path().join("hall-style.png");
+    let mut cmd = reportfig_offline(home.path());
+    cmd.args(["generate", "City hall", "--model"])
+        .arg(tiny_turbo())
+        .args(["--size", "64x64", "--seed", "3", "--init-image"])
+        .arg(&pic)
+        .arg("-o")
+        .arg(&out);
+    ok(cmd);
+    let meta = read_metadata(&out).unwrap().unwrap();
+    assert_eq!(meta.steps, 2);
+    assert_eq!(meta.init_image.unwrap().strength, 0.6);
+}
+
+fn batch(home: &Path, outline: &Path) -> assert_cmd::Command {
+    let mut cmd = reportfig_offline(home);
+    cmd.arg("batch")
+        .arg(outline)
+        .args(["--model", tiny_turbo().to_str().unwrap()])
+        .args(["--size", "64x64", "--steps", "4", "--no-translate"]);
+    cmd
+}
+
+/// `{image=… strength=…}` in Markdown and an `image` column in CSV: paths from the outline's
+/// folder, each figure recording its picture, a re-run skipping what is up to date and
+/// remaking a figure whose photo changed.
+#[test]
+fn batch_figures_start_from_pictures_beside_the_outline() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report");
+    std::fs::create_dir_all(report.join("photos")).unwrap();
+    photo(&report.join("photos/harbour.png"), 96, 64);
+    photo(&report.join("photos/park.png"), 64, 64);
+    let outline = report.join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 2026 항만 보고서\n\n## 1. 항만\n\n그림: 영일만 항구 {image=photos/harbour.png strength=0.5}\n\n그림: 해도 공원 {image=./photos/park.png}\n\n## 2. 교통\n\n그림: 버스 정류장\n",
+    )
+    .unwrap();
+    ok(batch(home.path(), &outline));
+    let figures = report.join("figures");
+    let meta = |name: &str| read_metadata(&figures.join(name)).unwrap().unwrap();
+    let harbour = meta("01-영일만-항구.png").init_image.unwrap();
+    assert_eq!(
+        (harbour.file.as_str(), harbour.strength),
+        ("harbour.png", 0.5)
+    );
+    let park = meta("02-해도-공원.png").init_image.unwrap();
+    assert_eq!((park.file.as_str(), park.strength), ("park.png", 0.6));
+    assert_eq!(meta("03-버스-정류장.png").init_image, None);
+
+    let r = ok(batch(home.path(), &outline));
+    assert!(
+        r.stdout.starts_with("0 generated, 3 up to date"),
+        "{}",
+        r.stdout
+    );
+    photo(&report.join("photos/park.png"), 80, 64);
+    let r = ok(batch(home.path(), &outline));
+    assert!(
+        r.stdout.starts_with("1 generated, 2 up to date"),
+        "{}",
+        r.stdout
+    );
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("02-해도-공원.png") && all.contains("starting picture"),
+        "{all}"
+    );
+
+    let csv = report.join("figures.csv");
+    std::fs::write(
+        &csv,
+        "caption,image,strength\n항구,photos/harbour.png,0.75\n공원,,\n",
+    )
+    .unwrap();
+    let mut cmd = batch(home.path(), &csv);
+    cmd.arg("--out").arg(report.join("csv-figures"));
+    ok(cmd);
+    let made = read_metadata(&report.join("csv-figures/01-항구.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(made.init_image.unwrap().strength, 0.75);
+    let plain = read_metadata(&report.join("csv-figures/02-공원.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(plain.init_image, None);
+}
+
+/// An outline may only name pictures inside its own folder tree: an outline passed around,
+/// or uploaded to a shared server, must not read other files on the machine.
+#[test]
+fn batch_refuses_pictures_outside_the_outline_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report");
+    std::fs::create_dir_all(report.join("photos")).unwrap();
+    photo(&home.path().join("secret.png"), 64, 64);
+    photo(&report.join("photos/ok.png"), 64, 64);
+    std::fs::write(report.join("photos/notes.png"), "not a picture").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        home.path().join("secret.png"),
+        report.join("photos/link.png"),
+    )
+    .unwrap();
+    let secret = home.path().join("secret.png");
+    let mut cases = vec![
+        (
+            "image=../secret.png".to_string(),
+            "leaves the outline's folder",
+            "폴더 밖(..)",
+        ),
+        (
+            format!("image={}", secret.display()),
+            "is an absolute path",
+            "전체 경로",
+        ),
+        ("image=photos/none.png".into(), "does not exist", "없습니다"),
+        (
+            "image=photos".into(),
+            "is a folder, not a picture",
+            "폴더입니다",
+        ),
+        (
+            "image=photos/ok.png strength=2".into(),
+            "must be a number above 0",
+            "0보다 크고",
+        ),
+        (
+            "strength=0.5".into(),
+            "strength= only applies to a starting picture",
+            "시작 그림",
+        ),
+        (
+            "image=photos/notes.png".into(),
+            "is not a PNG or JPEG picture",
+            "notes.png",
+        ),
+    ];
+    #[cfg(unix)]
+    cases.push((
+        "image=photos/link.png".into(),
+        "link to a file outside the outline's folder",
+        "링크",
+    ));
+    for (settings, en, ko) in cases {
+        let outline = report.join("outline.md");
+        std::fs::write(&outline, format!("# 보고서\n\n그림: 항구 {{{settings}}}\n")).unwrap();
+        let r = run(batch(home.path(), &outline));
+        assert_eq!(r.code, 2, "{settings}: {}", r.stderr);
+        assert!(r.stderr.contains(en), "{settings}: {}", r.stderr);
+        assert!(r.stderr.contains("outline.md"), "{settings}: {}", r.stderr);
+        let mut korean = batch(home.path(), &outline);
+        korean.env("LANG", "ko_KR.UTF-8");
+        let r = run(korean);
+        assert_eq!(r.code, 2, "{settings}: {}", r.stderr);
+        assert!(r.stderr.contains(ko), "{settings}: {}", r.stderr);
+        assert!(
+            !report.join("figures").exists(),
+            "{settings}: nothing written"
+        );
+    }
+}

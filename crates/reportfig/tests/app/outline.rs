@@ -115,6 +115,8 @@ fn csv_sample() {
             negative: None,
             en: None,
             cover: false,
+            image: None,
+            strength: None,
         }
     );
     assert_eq!(o.items[1].overrides.size.as_deref(), Some("square"));
@@ -220,7 +222,7 @@ fn error_messages() {
         (
             "key.txt",
             "버스 {colour=red}\n".into(),
-            "key.txt:1: unknown setting \"colour\" in {…}\nhint: the settings are style, size, seed, file, negative, en, cover, written like {style=isometric-city seed=7}",
+            "key.txt:1: unknown setting \"colour\" in {…}\nhint: the settings are style, size, seed, file, negative, en, cover, image, strength, written like {style=isometric-city seed=7}",
         ),
         (
             "quote.txt",
@@ -250,7 +252,7 @@ fn error_messages() {
         (
             "cols.csv",
             "caption,colour\nbus,red\n".into(),
-            "cols.csv:1: unknown column \"colour\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover (only caption is required)",
+            "cols.csv:1: unknown column \"colour\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength (only caption is required)",
         ),
         (
             "nocap.csv",
