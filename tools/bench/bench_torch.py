@@ -129,6 +129,8 @@ def networks(b, text_path, unet_path, vae_path):
         z = torch.randn(1, cfg.get("latent_channels", 4), 64, 64)
         gf = 2515.0 if cfg.get("block_out_channels") == [128, 256, 512, 512] else None
         b.time("vae decode 64²→512²", gf, lambda: vae.decode(z))
+        x = torch.randn(1, cfg.get("in_channels", 3), 512, 512)
+        b.time("vae encode 512²→64²", None, lambda: vae.encode(x).latent_dist)
 
 
 def whole_image(b, text_path, unet_path, vae_path):

@@ -11,8 +11,13 @@ grain, so the encoder sees edges and flat areas), already at the case's size so 
 `VaeImageProcessor.preprocess` only normalises it. The scheduler is chosen by sampler name the
 way `pipeline_goldens.py` does; `generator=torch.Generator("cpu").manual_seed(seed)`.
 
+Cases with `mask` run through StableDiffusion(XL)InpaintPipeline with a mask (the right half
+repainted, with grey columns either side of the 0.5 threshold): on the ordinary tiny models
+(latent blending) and on the tiny 9-channel inpainting models (sd15-inpaint, sdxl-inpaint).
+
 Writes `crates/engine/tests/golden/img2img/<family>.safetensors` with, per case `<name>`:
   <name>.init           [H, W, 3] uint8, the starting picture
+  <name>.mask           [H, W] uint8, the mask (inpainting cases)
   <name>.encode_mean    [1, 4, h, w] the VAE's latent mean of it (before scaling)
   <name>.prompt_embeds, .pooled, .first_latents, .latents, .image, .w_embedding
                         as in pipeline_goldens.py
@@ -29,7 +34,12 @@ import diffusers
 import numpy as np
 import torch
 import transformers
-from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline
+from diffusers import (
+    StableDiffusionImg2ImgPipeline,
+    StableDiffusionInpaintPipeline,
+    StableDiffusionXLImg2ImgPipeline,
+    StableDiffusionXLInpaintPipeline,
+)
 from PIL import Image
 from safetensors.torch import save_file
 
@@ -39,9 +49,10 @@ from pipeline_goldens import EN, KO, ROOT, SAMPLERS, case, check_loading, sha256
 OUT = ROOT / "crates" / "engine" / "tests" / "golden" / "img2img"
 
 
-def i2i(name, family, strength, **kw):
+def i2i(name, family, strength, mask=False, **kw):
     c = case(name, family, **kw)
     c["strength"] = strength
+    c["mask"] = mask
     return c
 
 
@@ -64,8 +75,19 @@ CASES = [
     i2i("turbo-72x72", "turbo", 1.0, width=72, height=72, steps=1, guidance=0.0, seed=5),
     # An LCM-distilled UNet through the plain img2img pipeline (guidance as an embedding).
     i2i("sd15-lcm", "sd15-lcm", 0.6, guidance=8.0, sampler="lcm"),
+    # Inpainting with ordinary UNets (latents blended with the noised picture every step).
+    i2i("sd15-mask", "sd15", 0.75, mask=True, negative="blurry"),
+    i2i("sd15-mask-full", "sd15", 1.0, mask=True, sampler="euler", seed=5),
+    i2i("sd15-mask-euler-a", "sd15", 0.8, mask=True, sampler="euler-a", width=64, height=96),
+    i2i("sdxl-mask", "sdxl", 0.6, mask=True, width=96, height=64),
+    i2i("turbo-mask", "turbo", 1.0, mask=True, steps=2, guidance=0.0),
+    # 9-channel inpainting UNets (the mask and the masked picture's latents as input).
+    i2i("sd15-inpaint-full", "sd15-inpaint", 1.0, mask=True, negative="blurry"),
+    i2i("sd15-inpaint-0.7", "sd15-inpaint", 0.7, mask=True, sampler="dpmpp-2m", seed=9),
+    i2i("sdxl-inpaint-full", "sdxl-inpaint", 1.0, mask=True),
+    i2i("sdxl-inpaint-0.8", "sdxl-inpaint", 0.8, mask=True, sampler="euler-a", seed=4),
 ]
-FAMILIES = ["sd15", "sd21", "turbo", "sdxl", "sd15-lcm"]
+FAMILIES = ["sd15", "sd21", "turbo", "sdxl", "sd15-lcm", "sd15-inpaint", "sdxl-inpaint"]
 
 
 def init_picture(width, height, seed):
@@ -83,16 +105,25 @@ def init_picture(width, height, seed):
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
-def load(folder: Path, family: str):
+def init_mask(width, height):
+    """The right part repainted, with grey edges either side of diffusers' 0.5 threshold."""
+    m = np.zeros((height, width), dtype=np.uint8)
+    m[:, width // 2:] = 255
+    m[: height // 4, width // 2: width // 2 + 8] = 127  # kept (127/255 < 0.5)
+    m[height // 4: height // 2, width // 2 - 8: width // 2] = 128  # repainted
+    return m
+
+
+def load(folder: Path, family: str, inpaint: bool):
     sdxl = family.startswith("sdxl")
     check_loading(folder, sdxl)
     if sdxl:
-        pipe = StableDiffusionXLImg2ImgPipeline.from_pretrained(folder, add_watermarker=False)
+        cls = StableDiffusionXLInpaintPipeline if inpaint else StableDiffusionXLImg2ImgPipeline
+        pipe = cls.from_pretrained(folder, add_watermarker=False)
         assert pipe.watermark is None and not pipe.config.requires_aesthetics_score
     else:
-        pipe = StableDiffusionImg2ImgPipeline.from_pretrained(
-            folder, safety_checker=None, requires_safety_checker=False
-        )
+        cls = StableDiffusionInpaintPipeline if inpaint else StableDiffusionImg2ImgPipeline
+        pipe = cls.from_pretrained(folder, safety_checker=None, requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
@@ -120,9 +151,16 @@ def run(pipe, c, base_scheduler):
         seen["latents"] = kwargs["latents"].clone()
         return {}
 
-    sdxl = isinstance(pipe, StableDiffusionXLImg2ImgPipeline)
+    sdxl = isinstance(pipe, (StableDiffusionXLImg2ImgPipeline, StableDiffusionXLInpaintPipeline))
     tensor_inputs = ["latents", "prompt_embeds"] + (["add_text_embeds"] if sdxl else [])
+    extra = {}
+    if c["mask"]:
+        mask = init_mask(c["width"], c["height"])
+        seen["mask"] = torch.from_numpy(mask.copy())
+        extra = dict(mask_image=Image.fromarray(mask, mode="L"), width=c["width"],
+                     height=c["height"])
     out = pipe(
+        **extra,
         prompt=c["prompt"],
         negative_prompt=c["negative_prompt"],
         image=Image.fromarray(init),
@@ -163,12 +201,13 @@ def main() -> None:
         weights[family] = {
             str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.safetensors"))
         }
-        pipe = load(folder, family)
-        base = pipe.scheduler
+        pipes = {m: load(folder, family, m) for m in sorted({c["mask"] for c in CASES
+                                                             if c["family"] == family})}
+        bases = {m: p.scheduler for m, p in pipes.items()}
         tensors = {}
         for c in [c for c in CASES if c["family"] == family]:
-            for k, v in run(pipe, c, base).items():
-                dtype = torch.uint8 if k in ("image", "init") else torch.float32
+            for k, v in run(pipes[c["mask"]], c, bases[c["mask"]]).items():
+                dtype = torch.uint8 if k in ("image", "init", "mask") else torch.float32
                 tensors[f"{c['name']}.{k}"] = v.detach().to(dtype).contiguous()
             cases_out.append(c)
             print(f"{c['name']}: ok", file=sys.stderr)

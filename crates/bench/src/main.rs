@@ -448,6 +448,12 @@ fn network_rows(
             net.decode(&z)?;
             Ok(())
         })?;
+        // Image to image starts here: the picture's latent distribution.
+        let x = randn(&[1, cfg.in_channels, 512, 512])?;
+        b.time("vae encode 512²→64²", None, || {
+            net.encode(&x)?;
+            Ok(())
+        })?;
     }
     Ok(())
 }

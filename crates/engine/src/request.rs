@@ -71,6 +71,18 @@ pub struct InitImage {
     /// How much of the picture is repainted, in (0, 1]: 1 keeps only its colours' hint, 0.3
     /// keeps the layout and most detail. The last `floor(steps * strength)` steps run.
     pub strength: f64,
+    /// Inpainting: the mask whose white region alone is repainted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<RecordedFile>,
+}
+
+/// A file an image was made from, by name and content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedFile {
+    /// The file's name as the user gave it (no folders).
+    pub file: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
 }
 
 impl InitImage {

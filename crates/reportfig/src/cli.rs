@@ -264,6 +264,8 @@ pub struct InitImageArgs {
     pub init_image: Option<PathBuf>,
     #[arg(long, value_name = "S", value_parser = parse_strength)]
     pub strength: Option<f64>,
+    #[arg(long, value_name = "FILE", requires = "init_image")]
+    pub mask: Option<PathBuf>,
 }
 
 /// `--decoder full|tiny` and the tiny decoder's folder, for generate and batch.

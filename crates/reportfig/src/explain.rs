@@ -146,6 +146,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     {
         return msg!("draft-decoder-mismatch", decoder = *decoder, model = *model);
     }
+    if let Some(PipelineError::InpaintingModelNeedsMask) = e.downcast_ref::<PipelineError>() {
+        return msg!("inpainting-model-needs-mask");
+    }
     if let Some(PipelineError::NotFinite { stage }) = e.downcast_ref::<PipelineError>() {
         let (stage, step, total) = match *stage {
             NumericStage::TextEncoder => ("text-encoder", 0, 0),

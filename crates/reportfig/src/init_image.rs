@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, RgbImage};
 use sha2::{Digest, Sha256};
 
 use crate::i18n::Message;
 use crate::msg;
-use reportfig_engine::request::InitImage;
+use reportfig_engine::pipeline::StartPicture;
+use reportfig_engine::request::{InitImage, RecordedFile};
 
 /// The repaint strength when none is given: the layout and the main shapes of the photo
 /// survive, its surface takes the style.
@@ -37,6 +38,14 @@ pub enum InitImageError {
     },
     #[error("--strength {0} must be above 0 and at most 1 (0.6 is usual)")]
     Strength(f64),
+    #[error("the mask {path} is {mask_width}x{mask_height} but the starting picture is {width}x{height}; they must be the same size")]
+    MaskSize {
+        path: PathBuf,
+        mask_width: u32,
+        mask_height: u32,
+        width: u32,
+        height: u32,
+    },
 }
 
 impl InitImageError {
@@ -65,6 +74,18 @@ impl InitImageError {
                 min = MIN_SIDE
             ),
             InitImageError::Strength(s) => msg!("strength-out-of-range", strength = s.to_string()),
+            InitImageError::MaskSize {
+                path,
+                mask_width,
+                mask_height,
+                width,
+                height,
+            } => msg!(
+                "mask-size-differs",
+                path = path.display().to_string(),
+                mask = format!("{mask_width}x{mask_height}"),
+                picture = format!("{width}x{height}")
+            ),
         }
     }
 }
@@ -76,6 +97,25 @@ pub struct InitPicture {
     pub record: InitImage,
     /// Upright, alpha flattened on white, at the file's own size.
     pub picture: RgbImage,
+    /// `--mask`: upright, grey, the picture's size; white is repainted.
+    pub mask: Option<GrayImage>,
+}
+
+/// A starting picture at one request's size, ready for the pipeline.
+#[derive(Debug, Clone)]
+pub struct FittedPicture {
+    pub image: RgbImage,
+    pub mask: Option<GrayImage>,
+}
+
+impl FittedPicture {
+    /// The pixels as the engine takes them.
+    pub fn start(&self) -> StartPicture<'_> {
+        StartPicture {
+            image: &self.image,
+            mask: self.mask.as_ref(),
+        }
+    }
 }
 
 // Not derived: the pixels would print as millions of numbers.
@@ -103,47 +143,41 @@ impl InitPicture {
     /// onto white (a logo on a transparent background is meant to sit on paper).
     pub fn open(path: &Path, strength: f64) -> Result<Self, InitImageError> {
         let strength = check_strength(strength)?;
-        let unreadable = |e: &dyn std::fmt::Display| InitImageError::Unreadable {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        };
-        let not_image = |e: &dyn std::fmt::Display| InitImageError::NotAnImage {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        };
-        let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-        let mut reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
-            .with_guessed_format()
-            .map_err(|e| unreadable(&e))?;
-        let mut limits = image::Limits::default();
-        limits.max_alloc = Some(MAX_PIXELS * 4);
-        reader.limits(limits);
-        let mut decoder = reader.into_decoder().map_err(|e| not_image(&e))?;
-        let orientation = decoder
-            .orientation()
-            .unwrap_or(image::metadata::Orientation::NoTransforms);
-        let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| not_image(&e))?;
-        decoded.apply_orientation(orientation);
-        let (width, height) = (decoded.width(), decoded.height());
-        if width < MIN_SIDE || height < MIN_SIDE {
-            return Err(InitImageError::TooSmall {
-                path: path.to_path_buf(),
-                width,
-                height,
-            });
-        }
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+        let (decoded, record) = read_upright(path)?;
         Ok(InitPicture {
             record: InitImage {
-                file,
-                sha256: format!("{:x}", Sha256::digest(&bytes)),
+                file: record.file,
+                sha256: record.sha256,
                 strength,
+                mask: None,
             },
             picture: flatten_on_white(decoded),
+            mask: None,
         })
+    }
+
+    /// Adds `--mask FILE`: white is repainted, black kept (transparency counts as black, so
+    /// a mask painted on a transparent layer works). It must be the picture's size.
+    pub fn with_mask(mut self, path: &Path) -> Result<Self, InitImageError> {
+        let (decoded, record) = read_upright(path)?;
+        if (decoded.width(), decoded.height()) != self.picture.dimensions() {
+            return Err(InitImageError::MaskSize {
+                path: path.to_path_buf(),
+                mask_width: decoded.width(),
+                mask_height: decoded.height(),
+                width: self.picture.width(),
+                height: self.picture.height(),
+            });
+        }
+        let rgba = decoded.into_rgba8();
+        let mask = GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+            let p = rgba.get_pixel(x, y);
+            let luma = pil_luma(p[0], p[1], p[2]) as u32;
+            image::Luma([((luma * p[3] as u32 + 127) / 255) as u8])
+        });
+        self.record.mask = Some(record);
+        self.mask = Some(mask);
+        Ok(self)
     }
 
     /// The same picture repainted by another amount (`compare --vary strength`).
@@ -154,6 +188,7 @@ impl InitPicture {
                 ..self.record.clone()
             },
             picture: self.picture.clone(),
+            mask: self.mask.clone(),
         }
     }
 
@@ -162,21 +197,80 @@ impl InitPicture {
         (self.picture.width(), self.picture.height())
     }
 
-    /// The picture scaled to cover `width`×`height` and centre-cropped to it, so nothing is
-    /// stretched; Lanczos3, as diffusers' image processor resizes.
-    pub fn fitted(&self, width: u32, height: u32) -> RgbImage {
-        let (w, h) = self.ratio();
-        if (w, h) == (width, height) {
-            return self.picture.clone();
+    /// The picture (and mask) scaled to cover `width`×`height` and centre-cropped to it, so
+    /// nothing is stretched; Lanczos3, as diffusers' image processor resizes.
+    pub fn fitted(&self, width: u32, height: u32) -> FittedPicture {
+        FittedPicture {
+            image: cover_crop(&self.picture, width, height),
+            mask: self.mask.as_ref().map(|m| cover_crop(m, width, height)),
         }
-        let scale = f64::max(width as f64 / w as f64, height as f64 / h as f64);
-        let sw = ((w as f64 * scale).round() as u32).max(width);
-        let sh = ((h as f64 * scale).round() as u32).max(height);
-        let scaled =
-            image::imageops::resize(&self.picture, sw, sh, image::imageops::FilterType::Lanczos3);
-        image::imageops::crop_imm(&scaled, (sw - width) / 2, (sh - height) / 2, width, height)
-            .to_image()
     }
+}
+
+fn cover_crop<P: image::Pixel<Subpixel = u8> + 'static>(
+    img: &image::ImageBuffer<P, Vec<u8>>,
+    width: u32,
+    height: u32,
+) -> image::ImageBuffer<P, Vec<u8>> {
+    let (w, h) = img.dimensions();
+    if (w, h) == (width, height) {
+        return img.clone();
+    }
+    let scale = f64::max(width as f64 / w as f64, height as f64 / h as f64);
+    let sw = ((w as f64 * scale).round() as u32).max(width);
+    let sh = ((h as f64 * scale).round() as u32).max(height);
+    let scaled = image::imageops::resize(img, sw, sh, image::imageops::FilterType::Lanczos3);
+    image::imageops::crop_imm(&scaled, (sw - width) / 2, (sh - height) / 2, width, height)
+        .to_image()
+}
+
+/// Reads a PNG or JPEG (by content rather than extension) and turns it upright from its
+/// EXIF orientation (phones store photos sideways and say so there).
+fn read_upright(path: &Path) -> Result<(DynamicImage, RecordedFile), InitImageError> {
+    let unreadable = |e: &dyn std::fmt::Display| InitImageError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let not_image = |e: &dyn std::fmt::Display| InitImageError::NotAnImage {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
+    let mut reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
+        .with_guessed_format()
+        .map_err(|e| unreadable(&e))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| not_image(&e))?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| not_image(&e))?;
+    decoded.apply_orientation(orientation);
+    let (width, height) = (decoded.width(), decoded.height());
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(InitImageError::TooSmall {
+            path: path.to_path_buf(),
+            width,
+            height,
+        });
+    }
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let record = RecordedFile {
+        file,
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+    };
+    Ok((decoded, record))
+}
+
+/// Grey from RGB as PIL's `convert("L")` computes it (ITU-R 601-2 luma, rounded), the way
+/// diffusers' mask processor reads a colour mask.
+fn pil_luma(r: u8, g: u8, b: u8) -> u8 {
+    ((r as u32 * 19595 + g as u32 * 38470 + b as u32 * 7471 + 0x8000) >> 16) as u8
 }
 
 fn flatten_on_white(image: DynamicImage) -> RgbImage {
@@ -242,15 +336,17 @@ mod tests {
                 file: "x.png".into(),
                 sha256: String::new(),
                 strength: 0.6,
+                mask: None,
             },
             picture: img,
+            mask: None,
         };
-        let fitted = pic.fitted(64, 64);
+        let fitted = pic.fitted(64, 64).image;
         assert_eq!(fitted.dimensions(), (64, 64));
         assert_eq!(fitted.get_pixel(32, 32).0[1], 255);
         assert!(fitted.get_pixel(2, 32).0[0] > 200, "left edge is red");
         assert!(fitted.get_pixel(61, 32).0[2] > 200, "right edge is blue");
-        assert_eq!(pic.fitted(200, 100), pic.picture);
+        assert_eq!(pic.fitted(200, 100).image, pic.picture);
     }
 
     #[test]

@@ -226,9 +226,16 @@ fn init_picture(
     match (&a.init_image, a.strength) {
         (None, None) => Ok(None),
         (None, Some(_)) => Err(BadInput(msg!("strength-needs-init-image"))),
-        (Some(path), strength) => InitPicture::open(path, strength.unwrap_or(DEFAULT_STRENGTH))
-            .map(|p| Some(Arc::new(p)))
-            .map_err(|e| BadInput(e.message())),
+        (Some(path), strength) => {
+            let picture = InitPicture::open(path, strength.unwrap_or(DEFAULT_STRENGTH));
+            let picture = match &a.mask {
+                Some(mask) => picture.and_then(|p| p.with_mask(mask)),
+                None => picture,
+            };
+            picture
+                .map(|p| Some(Arc::new(p)))
+                .map_err(|e| BadInput(e.message()))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Writes the four tiny random-weight models (sd15, sd21, turbo, sdxl) into DIR/<family>/,
-//! and the tiny LCM-distilled models into DIR/sd15-lcm/ and DIR/sdxl-lcm/, in the diffusers
-//! layout, for the reference scripts in tools/reference/.
+//! the tiny LCM-distilled models into DIR/sd15-lcm/ and DIR/sdxl-lcm/ and the tiny
+//! inpainting models (9-channel UNets) into DIR/sd15-inpaint/ and DIR/sdxl-inpaint/, in the
+//! diffusers layout, for the reference scripts in tools/reference/.
 //!
 //!     cargo run --example tiny_models -- DIR
 
@@ -19,6 +20,9 @@ fn main() -> anyhow::Result<()> {
     ] {
         let out = std::path::Path::new(&dir).join(reportfig_testkit::tiny_lcm_name(family));
         reportfig_testkit::write_tiny_lcm_model(&out, family)?;
+        println!("{}", out.display());
+        let out = std::path::Path::new(&dir).join(reportfig_testkit::tiny_inpaint_name(family));
+        reportfig_testkit::write_tiny_inpaint_model(&out, family)?;
         println!("{}", out.display());
     }
     Ok(())

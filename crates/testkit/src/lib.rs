@@ -171,6 +171,45 @@ pub fn write_tiny_lcm_model(dir: &std::path::Path, family: TinyFamily) -> anyhow
     Ok(())
 }
 
+/// The folder name of `family`'s tiny inpainting model (`sd15-inpaint`).
+pub fn tiny_inpaint_name(family: TinyFamily) -> String {
+    format!("{}-inpaint", family.name())
+}
+
+/// Writes a tiny inpainting model: `family`'s tiny model whose UNet reads 9 channels (the
+/// latents, the mask and the masked picture's latents, as stable-diffusion-inpainting and
+/// stable-diffusion-xl-1.0-inpainting-0.1 do; its own weights, from its own seed), with the
+/// inpainting pipeline in `model_index.json`.
+pub fn write_tiny_inpaint_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Result<()> {
+    use anyhow::Context;
+    write_tiny_model(dir, family)?;
+    let text = |name: &str| {
+        family
+            .config_json(name)
+            .with_context(|| format!("no tiny {name} config for {}", family.name()))
+    };
+    let mut unet: serde_json::Value = serde_json::from_str(text("unet")?)?;
+    unet["in_channels"] = 9.into();
+    let seed = match family {
+        TinyFamily::Sd15 => 0x19a_5d15,
+        TinyFamily::Sd21 => 0x19a_5d21,
+        TinyFamily::Turbo => 0x19a_07b0,
+        TinyFamily::Sdxl => 0x19a_d0a1,
+    };
+    unet::write_unet(dir, &(serde_json::to_string_pretty(&unet)? + "\n"), seed)?;
+    let mut index: serde_json::Value = serde_json::from_str(text("model_index")?)?;
+    index["_class_name"] = match family {
+        TinyFamily::Sdxl => "StableDiffusionXLInpaintPipeline",
+        _ => "StableDiffusionInpaintPipeline",
+    }
+    .into();
+    std::fs::write(
+        dir.join("model_index.json"),
+        serde_json::to_string_pretty(&index)? + "\n",
+    )?;
+    Ok(())
+}
+
 /// The [`ModelFiles`](reportfig_engine::model::files::ModelFiles) of a model that
 /// [`write_tiny_model`] wrote into `dir`, named directly from the layout it writes (the app's
 /// folder resolution is tested on its own), so engine tests need no model source.

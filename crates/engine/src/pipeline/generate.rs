@@ -63,6 +63,9 @@ pub enum PipelineError {
     /// A draft decoder made for other latents (an SDXL one on an SD 1.5 model, say).
     #[error("the draft decoder reads {decoder} latent channels but this model makes {model}\nhint: use a tiny decoder of the model's family: madebyollin/taesd for SD 1.x/2.x, madebyollin/taesdxl for SDXL")]
     DraftDecoderMismatch { decoder: usize, model: usize },
+    /// An inpainting model (9-channel UNet) asked to draw without a picture and a mask.
+    #[error("this is an inpainting model: it repaints a region of a picture and needs a starting picture and a mask\nhint: give --init-image FILE --mask FILE, or use an ordinary model to draw from a caption alone")]
+    InpaintingModelNeedsMask,
     /// Not `#[source]`: candle's error may carry a backtrace, which the message leaves out.
     #[error("the computation failed: {}", plain_message(.0))]
     Compute(candle_core::Error),
@@ -665,44 +668,24 @@ impl Pipeline {
 
     /// [`Pipeline::denoise`], handing the latents after every UNet call to `on_step`.
     ///
-    /// `init`: the pixels of `req.init_image` (exactly `req.width`×`req.height`), for
-    /// image-to-image as diffusers' `StableDiffusion(XL)Img2ImgPipeline` runs it: the VAE
-    /// encodes them, the latent distribution is sampled (the generator's first draw), scaled,
-    /// noised by the sampler's `add_noise` to the level where the shortened schedule starts
-    /// (the second draw), and only the last `floor(steps * strength)` steps run.
+    /// `init`: the pixels of `req.init_image`, for image-to-image as diffusers'
+    /// `StableDiffusion(XL)Img2ImgPipeline` runs it: the VAE encodes them, the latent
+    /// distribution is sampled (the generator's first draw), scaled, noised by the sampler's
+    /// `add_noise` to the level where the shortened schedule starts (the second draw), and only
+    /// the last `floor(steps * strength)` steps run. With a mask, as
+    /// `StableDiffusion(XL)InpaintPipeline`: the picture with the repainted region blanked is
+    /// encoded too (the third draw); a 9-channel inpainting UNet reads the mask and those
+    /// latents beside its own, an ordinary UNet's result is blended after every step with the
+    /// picture noised to the next step's level, so only the masked region changes.
     pub fn denoise_observed(
         &mut self,
         req: &GenerationRequest,
-        init: Option<&image::RgbImage>,
+        init: Option<StartPicture<'_>>,
         progress: &mut dyn FnMut(Progress),
         on_step: &mut dyn FnMut(StepState<'_>),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
         let kind = self.check(req)?;
-        let init = match (&req.init_image, init) {
-            (Some(rec), Some(pixels)) => {
-                if (pixels.width(), pixels.height()) != (req.width, req.height) {
-                    return Err(PipelineError::Request(format!(
-                        "the starting picture is {}x{}, the request {}x{}; resize it first",
-                        pixels.width(),
-                        pixels.height(),
-                        req.width,
-                        req.height
-                    )));
-                }
-                Some((rec.strength, pixels))
-            }
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(PipelineError::Request(
-                    "the request starts from a picture, but its pixels were not given".into(),
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(PipelineError::Request(
-                    "pixels were given for a request that starts from noise".into(),
-                ))
-            }
-        };
+        let init = self.check_start(req, init)?;
         let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
         let t0 = Instant::now();
         let cond = self.conditioning(req, cfg)?;
@@ -715,29 +698,56 @@ impl Pipeline {
         let f = self.pixel_stride();
         let shape = [
             1,
-            self.unet_config.in_channels,
+            self.unet_config.out_channels,
             req.height as usize / f,
             req.width as usize / f,
         ];
+        let inpainting_unet = self.is_inpainting_unet();
         // The noise is drawn on the CPU whatever the device, so a seed means one image.
         let mut rng = TorchGenerator::new(req.seed);
+        let mut inpaint: Option<Inpainting> = None;
         let (mut latents, start) = match init {
             None => {
                 let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
                 let latents = (noise * sched.init_noise_sigma())?.to_device(&self.device)?;
                 (latents, 0)
             }
-            Some((strength, pixels)) => {
+            Some((strength, picture)) => {
                 let start = scheduler::img2img_start(req.steps as usize, strength)
                     .expect("checked by Pipeline::check");
                 let t0 = Instant::now();
-                let clean = self.encode_image(pixels, &mut rng)?;
+                let x = pixels_to_tensor(picture.image)?;
+                // An inpainting UNet at full strength starts from pure noise and never needs
+                // the picture's own latents (diffusers then skips that draw too).
+                let full_strength = strength == 1.0;
+                let skip_clean = picture.mask.is_some() && inpainting_unet && full_strength;
+                let clean = match skip_clean {
+                    true => None,
+                    false => Some(self.encode_sample(&x, &mut rng)?),
+                };
+                let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
+                let latents = match (&clean, picture.mask) {
+                    (_, Some(_)) if full_strength => (&noise * sched.init_noise_sigma())?,
+                    (Some(clean), _) => sched.add_noise(clean, &noise, start)?,
+                    (None, _) => {
+                        unreachable!("the clean latents are only skipped at full strength")
+                    }
+                };
+                if let Some(mask) = picture.mask {
+                    let repaint = mask_to_tensor(mask)?;
+                    let keep = repaint.affine(-1.0, 1.0)?;
+                    let masked = self.encode_sample(&x.broadcast_mul(&keep)?, &mut rng)?;
+                    inpaint = Some(Inpainting {
+                        mask: downsample_nearest(&repaint, f)?,
+                        masked,
+                        clean,
+                        noise,
+                    });
+                }
                 progress(Progress::ImageEncoded {
                     seconds: t0.elapsed().as_secs_f64(),
                 });
-                let noise = rng.randn_tensor(&shape, &Device::Cpu)?;
-                let noisy = sched.add_noise(&clean, &noise, start)?;
-                (noisy.to_device(&self.device)?, start)
+                (latents.to_device(&self.device)?, start)
             }
         };
 
@@ -776,7 +786,17 @@ impl Pipeline {
             } else {
                 latents.clone()
             };
-            let input = sched.scale_model_input(&input, i)?.to_dtype(self.dtype)?;
+            let input = sched.scale_model_input(&input, i)?;
+            let input = match (&inpaint, inpainting_unet) {
+                (Some(ip), true) => {
+                    let n = input.dim(0)?;
+                    let mask = ip.mask.repeat((n, 1, 1, 1))?.to_device(&self.device)?;
+                    let masked = ip.masked.repeat((n, 1, 1, 1))?.to_device(&self.device)?;
+                    Tensor::cat(&[&input, &mask, &masked], 1)?
+                }
+                _ => input,
+            }
+            .to_dtype(self.dtype)?;
             let out = self
                 .unet
                 .forward_with_timestep_cond(
@@ -795,6 +815,9 @@ impl Pipeline {
                 out
             };
             latents = sched.step(&guided, i, &latents, &mut rng)?;
+            if let (Some(ip), false) = (&inpaint, inpainting_unet) {
+                latents = ip.blend(&*sched, i, timesteps.len(), &latents)?;
+            }
             let done = i - start + 1;
             ensure_finite(&latents, NumericStage::UNet { step: done, total })?;
             on_step(StepState {
@@ -808,24 +831,70 @@ impl Pipeline {
         Ok((latents, cond.dropped))
     }
 
-    /// 8-bit RGB -> clean latents, `[1, latent_channels, h / f, w / f]` f32 on the CPU: the
-    /// pixels normalised as `VaeImageProcessor.preprocess` does (`x / 255 * 2 - 1` in float32),
-    /// encoded, one sample drawn from the latent distribution with `rng`, then scaled (and
-    /// shifted) the way [`Pipeline::decode`] undoes.
-    fn encode_image(
+    /// Whether the UNet is an inpainting one: it reads the latents, the mask and the masked
+    /// picture's latents (`in_channels` = 2 × latent channels + 1: 9 for Stable Diffusion).
+    pub fn is_inpainting_unet(&self) -> bool {
+        self.unet_config.in_channels == 2 * self.unet_config.out_channels + 1
+    }
+
+    /// The pixels handed with a request, checked against it: `(strength, picture)`.
+    fn check_start<'p>(
         &self,
-        pixels: &image::RgbImage,
-        rng: &mut TorchGenerator,
-    ) -> Result<Tensor, PipelineError> {
-        let (w, h) = (pixels.width() as usize, pixels.height() as usize);
-        let mut planar = vec![0f32; 3 * h * w];
-        for (i, p) in pixels.pixels().enumerate() {
-            for c in 0..3 {
-                planar[c * h * w + i] = (p[c] as f32 / 255.0) * 2.0 - 1.0;
+        req: &GenerationRequest,
+        init: Option<StartPicture<'p>>,
+    ) -> Result<Option<(f64, StartPicture<'p>)>, PipelineError> {
+        let wrong_size = |what: &str, w: u32, h: u32| {
+            PipelineError::Request(format!(
+                "the {what} is {w}x{h}, the request {}x{}; resize it first",
+                req.width, req.height
+            ))
+        };
+        let start = match (&req.init_image, init) {
+            (Some(rec), Some(picture)) => {
+                let image = picture.image;
+                if image.dimensions() != (req.width, req.height) {
+                    return Err(wrong_size(
+                        "starting picture",
+                        image.width(),
+                        image.height(),
+                    ));
+                }
+                if let Some(mask) = picture.mask {
+                    if mask.dimensions() != (req.width, req.height) {
+                        return Err(wrong_size("mask", mask.width(), mask.height()));
+                    }
+                }
+                if rec.mask.is_some() != picture.mask.is_some() {
+                    return Err(PipelineError::Request(
+                        "the request's record and the pixels given disagree about the mask".into(),
+                    ));
+                }
+                Some((rec.strength, picture))
             }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(PipelineError::Request(
+                    "the request starts from a picture, but its pixels were not given".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(PipelineError::Request(
+                    "pixels were given for a request that starts from noise".into(),
+                ))
+            }
+        };
+        let masked = start.as_ref().is_some_and(|(_, p)| p.mask.is_some());
+        if self.is_inpainting_unet() && !masked {
+            return Err(PipelineError::InpaintingModelNeedsMask);
         }
-        let x = Tensor::from_vec(planar, (1, 3, h, w), &Device::Cpu)?.to_device(&self.device)?;
-        let dist = self.vae.encode(&x)?;
+        Ok(start)
+    }
+
+    /// A picture `[1, 3, H, W]` in [-1, 1] -> one sample of its latents, scaled (and shifted)
+    /// the way [`Pipeline::decode`] undoes, f32 on the CPU; draws from `rng` as diffusers'
+    /// `retrieve_latents(vae.encode(x), generator)` does.
+    fn encode_sample(&self, x: &Tensor, rng: &mut TorchGenerator) -> Result<Tensor, PipelineError> {
+        let dist = self.vae.encode(&x.to_device(&self.device)?)?;
         let mut z = dist.sample(rng)?.to_device(&Device::Cpu)?;
         if let Some(shift) = self.vae_config.shift_factor {
             z = (z - shift)?;
@@ -890,7 +959,7 @@ impl Pipeline {
     pub fn generate_from(
         &mut self,
         req: &GenerationRequest,
-        init: Option<&image::RgbImage>,
+        init: Option<StartPicture<'_>>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<GeneratedImage, PipelineError> {
         let start = Instant::now();
@@ -913,6 +982,94 @@ impl Pipeline {
             seconds: start.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// The pixels an image-to-image request starts from, handed beside the request (which
+/// records only the files they came from).
+#[derive(Debug, Clone, Copy)]
+pub struct StartPicture<'a> {
+    /// Exactly the request's size.
+    pub image: &'a image::RgbImage,
+    /// Inpainting: the request's size; white (128 and up, as diffusers binarises at 0.5) is
+    /// repainted, black is kept.
+    pub mask: Option<&'a image::GrayImage>,
+}
+
+/// What inpainting carries through the loop.
+struct Inpainting {
+    /// `[1, 1, h, w]` at latent size, 1 where the picture is repainted.
+    mask: Tensor,
+    /// Latents of the picture with the repainted region blanked (what a 9-channel UNet reads).
+    masked: Tensor,
+    /// Latents of the whole picture (absent only for a 9-channel UNet at full strength).
+    clean: Option<Tensor>,
+    /// The noise the start was made from, reused to noise the picture to each level.
+    noise: Tensor,
+}
+
+impl Inpainting {
+    /// An ordinary UNet's latents after call `i`: the kept region replaced by the picture
+    /// noised to the next call's level (clean after the last), as diffusers blends them.
+    fn blend(
+        &self,
+        sched: &dyn scheduler::Scheduler,
+        i: usize,
+        calls: usize,
+        latents: &Tensor,
+    ) -> candle_core::Result<Tensor> {
+        let clean = self
+            .clean
+            .as_ref()
+            .expect("an ordinary UNet always has the picture's latents");
+        let proper = if i + 1 < calls {
+            sched.add_noise(clean, &self.noise, i + 1)?
+        } else {
+            clean.clone()
+        };
+        let device = latents.device();
+        let mask = self.mask.to_device(device)?;
+        let keep = mask.affine(-1.0, 1.0)?;
+        keep.broadcast_mul(&proper.to_device(device)?)? + mask.broadcast_mul(latents)?
+    }
+}
+
+/// 8-bit RGB -> `[1, 3, H, W]` f32 on the CPU in [-1, 1], as `VaeImageProcessor.preprocess`
+/// normalises (`x / 255 * 2 - 1` in float32).
+fn pixels_to_tensor(pixels: &image::RgbImage) -> candle_core::Result<Tensor> {
+    let (w, h) = (pixels.width() as usize, pixels.height() as usize);
+    let mut planar = vec![0f32; 3 * h * w];
+    for (i, p) in pixels.pixels().enumerate() {
+        for c in 0..3 {
+            planar[c * h * w + i] = (p[c] as f32 / 255.0) * 2.0 - 1.0;
+        }
+    }
+    Tensor::from_vec(planar, (1, 3, h, w), &Device::Cpu)
+}
+
+/// A grey mask -> `[1, 1, H, W]` f32 of 0 and 1 (the mask processor's binarisation at 0.5).
+fn mask_to_tensor(mask: &image::GrayImage) -> candle_core::Result<Tensor> {
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    let values = mask
+        .pixels()
+        .map(|p| {
+            if p[0] as f32 / 255.0 >= 0.5 {
+                1f32
+            } else {
+                0f32
+            }
+        })
+        .collect();
+    Tensor::from_vec(values, (1, 1, h, w), &Device::Cpu)
+}
+
+/// `torch.nn.functional.interpolate(mask, size=(H/f, W/f))` (nearest): every f-th pixel.
+fn downsample_nearest(mask: &Tensor, f: usize) -> candle_core::Result<Tensor> {
+    let (_, _, h, w) = mask.dims4()?;
+    let rows: Vec<u32> = (0..h / f).map(|i| (i * f) as u32).collect();
+    let cols: Vec<u32> = (0..w / f).map(|j| (j * f) as u32).collect();
+    let rows = Tensor::new(rows.as_slice(), mask.device())?;
+    let cols = Tensor::new(cols.as_slice(), mask.device())?;
+    mask.index_select(&rows, 2)?.index_select(&cols, 3)
 }
 
 #[cfg(test)]

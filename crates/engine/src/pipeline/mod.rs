@@ -21,5 +21,5 @@ pub use layers::{ConvAlgorithm, LoadContext, WeightStorage};
 pub(crate) use generate::plain_message;
 pub use generate::{
     lora_targets, Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError,
-    Progress, StepState,
+    Progress, StartPicture, StepState,
 };

@@ -13,9 +13,12 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use reportfig_engine::pipeline::unet::guidance_scale_embedding;
 use reportfig_engine::pipeline::vae::AutoencoderKL;
-use reportfig_engine::pipeline::{LoadOptions, Pipeline};
-use reportfig_engine::request::{GenerationRequest, InitImage};
-use reportfig_testkit::{tiny_lcm_name, write_tiny_lcm_model, write_tiny_model, TinyFamily};
+use reportfig_engine::pipeline::{LoadOptions, Pipeline, StartPicture};
+use reportfig_engine::request::{GenerationRequest, InitImage, RecordedFile};
+use reportfig_testkit::{
+    tiny_inpaint_name, tiny_lcm_name, write_tiny_inpaint_model, write_tiny_lcm_model,
+    write_tiny_model, TinyFamily,
+};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -68,6 +71,9 @@ struct Case {
     /// Image-to-image cases (the `img2img` goldens): how much of `<name>.init` is repainted.
     #[serde(default)]
     strength: Option<f64>,
+    /// Inpainting cases: `<name>.mask` says what is repainted.
+    #[serde(default)]
+    mask: bool,
 }
 
 impl Case {
@@ -91,6 +97,10 @@ impl Case {
                 file: "init.png".into(),
                 sha256: String::new(),
                 strength,
+                mask: self.mask.then(|| RecordedFile {
+                    file: "mask.png".into(),
+                    sha256: String::new(),
+                }),
             }),
             loras: Vec::new(),
             caption_en: None,
@@ -128,6 +138,13 @@ fn tensors(set: Goldens, family: &str) -> HashMap<String, Tensor> {
     candle_core::safetensors::load(&path, &Device::Cpu).expect("golden tensors")
 }
 
+/// A golden `[H, W]` uint8 mask as the grey image a front end would hand over.
+fn gray_image(t: &Tensor) -> image::GrayImage {
+    let (h, w) = t.dims2().expect("[H, W]");
+    let raw: Vec<u8> = t.flatten_all().unwrap().to_vec1().unwrap();
+    image::GrayImage::from_raw(w as u32, h as u32, raw).expect("grey bytes")
+}
+
 /// A golden `[H, W, 3]` uint8 picture as the RGB image a front end would hand over.
 fn rgb_image(t: &Tensor) -> image::RgbImage {
     let (h, w, _) = t.dims3().expect("[H, W, 3]");
@@ -135,16 +152,27 @@ fn rgb_image(t: &Tensor) -> image::RgbImage {
     image::RgbImage::from_raw(w as u32, h as u32, raw).expect("RGB bytes")
 }
 
-/// The tiny family of a golden family name, and whether it is that family's LCM model
-/// (`sd15-lcm`).
-fn family_of(name: &str) -> (TinyFamily, bool) {
+/// Which of a family's tiny models a golden family name is.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Plain,
+    /// `sd15-lcm`: an LCM-distilled UNet.
+    Lcm,
+    /// `sd15-inpaint`: a 9-channel inpainting UNet.
+    Inpaint,
+}
+
+/// The tiny family of a golden family name, and which of its models it is.
+fn family_of(name: &str) -> (TinyFamily, Variant) {
     TinyFamily::ALL
         .into_iter()
         .find_map(|f| {
             if f.name() == name {
-                Some((f, false))
+                Some((f, Variant::Plain))
             } else if tiny_lcm_name(f) == name {
-                Some((f, true))
+                Some((f, Variant::Lcm))
+            } else if tiny_inpaint_name(f) == name {
+                Some((f, Variant::Inpaint))
             } else {
                 None
             }
@@ -160,8 +188,9 @@ fn family(name: &str) -> TinyFamily {
 fn tiny_model(dir: &Path, fam: &str, golden: &Golden) -> PathBuf {
     let root = dir.join(fam);
     match family_of(fam) {
-        (f, false) => write_tiny_model(&root, f),
-        (f, true) => write_tiny_lcm_model(&root, f),
+        (f, Variant::Plain) => write_tiny_model(&root, f),
+        (f, Variant::Lcm) => write_tiny_lcm_model(&root, f),
+        (f, Variant::Inpaint) => write_tiny_inpaint_model(&root, f),
     }
     .expect("tiny model");
     let want = &golden.weights_sha256[fam];
@@ -303,8 +332,16 @@ fn run_case(
     };
     let mut first: Option<Tensor> = None;
     let mut calls = 0;
+    let mask = match case.mask {
+        true => Some(gray_image(want("mask")?)),
+        false => None,
+    };
+    let start = init.as_ref().map(|image| StartPicture {
+        image,
+        mask: mask.as_ref(),
+    });
     let (latents, _) = pipe
-        .denoise_observed(&req, init.as_ref(), &mut |_| {}, &mut |s| {
+        .denoise_observed(&req, start, &mut |_| {}, &mut |s| {
             if s.index == 0 {
                 first = Some(s.latents.clone());
             }
@@ -472,6 +509,18 @@ fn img2img_sdxl_matches_diffusers() {
 #[test]
 fn img2img_sd15_lcm_matches_diffusers() {
     img2img_parity("sd15-lcm");
+}
+
+/// A 9-channel inpainting UNet (stable-diffusion-inpainting's layout) against
+/// `StableDiffusionInpaintPipeline`.
+#[test]
+fn inpaint_sd15_model_matches_diffusers() {
+    img2img_parity("sd15-inpaint");
+}
+
+#[test]
+fn inpaint_sdxl_model_matches_diffusers() {
+    img2img_parity("sdxl-inpaint");
 }
 
 #[test]

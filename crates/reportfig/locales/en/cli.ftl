@@ -226,3 +226,4 @@ help-common-decoder = What turns the result into the picture: full (the model's 
 help-common-tiny-decoder = Folder of the tiny preview decoder for --decoder tiny (diffusers' AutoencoderTiny layout, as madebyollin/taesd for SD 1.x/2.x or madebyollin/taesdxl for SDXL)
 help-common-init-image = Start from this picture (PNG or JPEG: a photo of the place, the city's logo) instead of noise; it is fitted to the size and keeps its layout
 help-common-strength = How much of the starting picture is repainted, above 0 and at most 1 [default: 0.6]: 0.3 keeps most of it, 1 keeps only a hint of its layout
+help-common-mask = With --init-image: repaint only the white part of this picture (same size; black is kept), e.g. to replace the sky or a sign

@@ -328,3 +328,7 @@ outline-bad-strength = { $path }:{ $line }: strength "{ $value }" must be a numb
     .hint = write it like {"{"}image=photos/harbour.jpg strength=0.5{"}"}; 0.6 is usual
 outline-strength-without-image = { $path }:{ $line }: strength= only applies to a starting picture
     .hint = add image=FILE to the same settings, e.g. {"{"}image=photos/harbour.jpg strength=0.5{"}"}
+mask-size-differs = the mask { $path } is { $mask } but the starting picture is { $picture }; they must be the same size
+    .hint = paint the mask over the picture itself (white where it should change, black where it stays) and save it at the same size
+inpainting-model-needs-mask = this is an inpainting model: it repaints a region of a picture and needs a starting picture and a mask
+    .hint = give --init-image FILE --mask FILE, or use an ordinary model to draw from a caption alone

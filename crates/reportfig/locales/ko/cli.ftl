@@ -219,3 +219,4 @@ help-common-decoder = 결과를 그림으로 바꾸는 디코더: full(모델의
 help-common-tiny-decoder = --decoder tiny에 쓸 작은 디코더 폴더 (diffusers AutoencoderTiny 형식; SD 1.x/2.x는 madebyollin/taesd, SDXL은 madebyollin/taesdxl)
 help-common-init-image = 빈 화면 대신 이 그림에서 시작합니다 (PNG나 JPEG: 그 장소의 사진, 시 로고 등). 크기에 맞춰 자르고 배치는 그대로 둡니다
 help-common-strength = 시작 그림을 얼마나 새로 그릴지, 0보다 크고 1 이하 [기본값: 0.6]: 0.3은 사진을 대부분 살리고, 1은 배치만 살짝 참고합니다
+help-common-mask = --init-image와 함께: 이 그림의 흰 부분만 새로 그립니다 (같은 크기, 검은 부분은 그대로). 예: 하늘이나 간판만 바꿀 때

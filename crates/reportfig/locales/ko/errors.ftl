@@ -326,3 +326,7 @@ outline-bad-strength = { $path } { $line }번째 줄: 바꾸는 정도 strength 
     .hint = {"{"}image=photos/harbour.jpg strength=0.5{"}"}처럼 적어 주세요. 보통 0.6입니다
 outline-strength-without-image = { $path } { $line }번째 줄: strength=는 시작 그림이 있을 때만 쓰입니다
     .hint = 같은 설정에 image=파일을 함께 적어 주세요. 예: {"{"}image=photos/harbour.jpg strength=0.5{"}"}
+mask-size-differs = 가림 그림 { $path }은(는) { $mask }인데 시작 그림은 { $picture }입니다. 두 그림의 크기가 같아야 합니다
+    .hint = 시작 그림 위에 바로 칠해서(바꿀 곳은 흰색, 그대로 둘 곳은 검은색) 같은 크기로 저장해 주세요
+inpainting-model-needs-mask = 이 모델은 부분 고쳐 그리기(인페인팅) 전용입니다. 시작 그림과 가림 그림이 필요합니다
+    .hint = --init-image 파일과 --mask 파일을 함께 지정하거나, 설명 문구만으로 그릴 때는 일반 모델을 쓰세요

@@ -270,7 +270,7 @@ impl FigureRenderer for PipelineRenderer<'_> {
         };
         let made = self
             .pipeline
-            .generate_from(request, start.as_ref(), &mut |p| {
+            .generate_from(request, start.as_ref().map(|s| s.start()), &mut |p| {
                 if let Progress::Step { done, total } = p {
                     progress(StepProgress {
                         step: done as u32,

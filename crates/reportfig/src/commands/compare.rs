@@ -789,9 +789,10 @@ pub fn run(
                     .init
                     .as_ref()
                     .map(|init| init.fitted(req.width, req.height));
-                let made = pipeline.generate_from(req, start.as_ref(), &mut |p| {
-                    reporter.event(Event::Pipeline(p))
-                })?;
+                let made =
+                    pipeline.generate_from(req, start.as_ref().map(|s| s.start()), &mut |p| {
+                        reporter.event(Event::Pipeline(p))
+                    })?;
                 if !made.dropped_words.is_empty() {
                     reporter.event(Event::Warning(session::dropped_words_warning(
                         &made.dropped_words,

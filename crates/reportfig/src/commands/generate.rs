@@ -133,7 +133,7 @@ pub fn run(
         .init
         .as_ref()
         .map(|init| init.fitted(request.width, request.height));
-    let made = pipeline.generate_from(&request, start.as_ref(), &mut |p| {
+    let made = pipeline.generate_from(&request, start.as_ref().map(|s| s.start()), &mut |p| {
         reporter.event(Event::Pipeline(p))
     })?;
     if request.draft_decoder.is_some() {

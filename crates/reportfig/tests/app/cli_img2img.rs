@@ -442,3 +442,86 @@ fn batch_refuses_pictures_outside_the_outline_folder() {
         );
     }
 }
+
+/// `--mask FILE`: only the white region is repainted. With an ordinary model the latents are
+/// blended every step; an inpainting model (9-channel UNet) reads the mask itself and
+/// refuses to draw without one.
+#[test]
+fn a_mask_repaints_only_its_white_region() {
+    let home = tempfile::tempdir().unwrap();
+    let pic = home.path().join("square.png");
+    photo(&pic, 64, 64);
+    let mask = home.path().join("sky.png");
+    image::GrayImage::from_fn(64, 64, |_, y| image::Luma([if y < 32 { 255 } else { 0 }]))
+        .save(&mask)
+        .unwrap();
+    let small_mask = home.path().join("small-mask.png");
+    image::GrayImage::new(64, 80).save(&small_mask).unwrap();
+
+    let plain = home.path().join("plain.png");
+    let masked = home.path().join("masked.png");
+    let start = ["--init-image", pic.to_str().unwrap(), "--size", "64x64"];
+    ok(generate(home.path(), &plain, &start));
+    let mut args = start.to_vec();
+    args.extend(["--mask", mask.to_str().unwrap()]);
+    ok(generate(home.path(), &masked, &args));
+    let meta = read_metadata(&masked).unwrap().unwrap();
+    let recorded = meta
+        .init_image
+        .unwrap()
+        .mask
+        .expect("the PNG records the mask");
+    assert_eq!(recorded.file, "sky.png");
+    assert_eq!(recorded.sha256, sha256_hex(&std::fs::read(&mask).unwrap()));
+    assert_ne!(
+        image::open(&plain).unwrap().to_rgb8(),
+        image::open(&masked).unwrap().to_rgb8()
+    );
+
+    let mut args = start.to_vec();
+    args.extend(["--mask", small_mask.to_str().unwrap()]);
+    let r = run(generate(home.path(), &home.path().join("x.png"), &args));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("is 64x80 but the starting picture is 64x64"),
+        "{}",
+        r.stderr
+    );
+
+    // An inpainting model: refused without a mask, in the user's language; fine with one.
+    let inpaint = home.path().join("inpaint-model");
+    reportfig_testkit::write_tiny_inpaint_model(&inpaint, reportfig_testkit::TinyFamily::Sd15)
+        .unwrap();
+    let with_model = |out: &Path, extra: &[&str], lang: &str| {
+        let mut cmd = reportfig_offline(home.path());
+        cmd.env("LANG", lang)
+            .args(["generate", "Bus stop", "--model"])
+            .arg(&inpaint)
+            .args(["--size", "64x64", "--steps", "2", "--seed", "1", "-o"])
+            .arg(out)
+            .args(extra);
+        cmd
+    };
+    let out = home.path().join("inpainted.png");
+    let r = run(with_model(&out, &[], "C.UTF-8"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("this is an inpainting model"),
+        "{}",
+        r.stderr
+    );
+    let r = run(with_model(&out, &[], "ko_KR.UTF-8"));
+    assert!(r.stderr.contains("인페인팅"), "{}", r.stderr);
+    assert!(!out.exists());
+    let mut args = vec!["--init-image", pic.to_str().unwrap()];
+    args.extend(["--mask", mask.to_str().unwrap(), "--strength", "1"]);
+    ok(with_model(&out, &args, "C.UTF-8"));
+    assert!(read_metadata(&out)
+        .unwrap()
+        .unwrap()
+        .init_image
+        .unwrap()
+        .mask
+        .is_some());
+}
