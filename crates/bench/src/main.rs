@@ -440,7 +440,13 @@ fn network_rows(
     if let Some(path) = vae {
         let cfg: VaeConfig = read_json(path, "VAE config")?;
         let ctx = b.opts.context(WeightStorage::F32);
-        let net = reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &cfg, &ctx)?;
+        // Built as image to image builds it, so the encode row times the fast encoder.
+        let net = reportfig_engine::pipeline::vae::AutoencoderKL::load_for(
+            vb().pp("vae"),
+            &cfg,
+            &ctx,
+            reportfig_engine::pipeline::vae::VaeUse::EncodeToo,
+        )?;
         memory::release_free_memory();
         let z = randn(&[1, cfg.latent_channels, 64, 64])?;
         let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);

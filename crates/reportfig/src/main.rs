@@ -22,6 +22,7 @@ use reportfig::model::source::{HubOptions, SourceError};
 use reportfig::style::StyleLibrary;
 use reportfig::translate::{Glossary, TranslateOptions};
 use reportfig::{explain, msg, tr};
+use reportfig_engine::pipeline::vae::VaeUse;
 use reportfig_engine::pipeline::LoadOptions;
 
 fn main() -> ExitCode {
@@ -282,7 +283,10 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
-            let model = model_options(&a.model)?;
+            let mut model = model_options(&a.model)?;
+            if a.init.init_image.is_some() {
+                model.load.vae_use = VaeUse::EncodeToo;
+            }
             let opts = commands::generate::GenerateOptions {
                 caption: a.caption.clone(),
                 image: ImageOptions {
@@ -379,7 +383,10 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
         }
         Command::Compare(a) => {
             let styles = style_library(a.model.styles_dir.as_deref(), term)?;
-            let model = model_options(&a.model)?;
+            let mut model = model_options(&a.model)?;
+            if a.init.init_image.is_some() {
+                model.load.vae_use = VaeUse::EncodeToo;
+            }
             let opts = commands::compare::CompareOptions {
                 translate: translate_options(
                     &a.translate,

@@ -26,7 +26,7 @@ use crate::pipeline::text::{
 };
 use crate::pipeline::tiny_vae::TinyDecoder;
 use crate::pipeline::unet::{guidance_scale_embedding, AddedConditioning, UNet2DConditionModel};
-use crate::pipeline::vae::{self, AutoencoderKL};
+use crate::pipeline::vae::{self, AutoencoderKL, VaeUse};
 use crate::pipeline::weights::RenameFailure;
 use crate::request::{GenerationRequest, InitImage, MAX_GUIDANCE};
 
@@ -156,6 +156,9 @@ pub struct LoadOptions {
     /// The CPU kernels' instruction set (default: the widest this CPU has).
     pub isa: Isa,
     pub conv: ConvAlgorithm,
+    /// What the VAE is loaded for: [`VaeUse::EncodeToo`] when pictures will be encoded
+    /// (image to image), so its encoder gets the fast convolutions.
+    pub vae_use: VaeUse,
 }
 
 impl Default for LoadOptions {
@@ -165,6 +168,7 @@ impl Default for LoadOptions {
             dtype: DType::F32,
             isa: Isa::detect(),
             conv: ConvAlgorithm::Auto,
+            vae_use: VaeUse::Decode,
         }
     }
 }
@@ -506,7 +510,7 @@ impl Pipeline {
             dtype,
             &device,
         )?;
-        let vae = AutoencoderKL::load(w.vb, &vae_config, &ctx)
+        let vae = AutoencoderKL::load_for(w.vb, &vae_config, &ctx, opts.vae_use)
             .map_err(|e| load_error("VAE", &files.vae, &w.failure, e))?;
 
         let mut scheduler_config = SchedulerConfig::load(&files.scheduler_config)?;

@@ -605,6 +605,16 @@ impl Decoder {
     }
 }
 
+/// What a VAE is loaded for, which decides the form its encoder's weights take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VaeUse {
+    /// Text to image: only the decoder runs.
+    #[default]
+    Decode,
+    /// Image to image too: pictures are encoded, with the decoder's fast convolutions.
+    EncodeToo,
+}
+
 /// diffusers' `AutoencoderKL`, in the dtype and on the device of the `VarBuilder` it was
 /// loaded from.
 #[derive(Debug, Clone)]
@@ -625,6 +635,17 @@ impl AutoencoderKL {
     /// the convolution algorithm is chosen for the feature maps of an image of the config's
     /// `sample_size` (the size the model was trained at).
     pub fn load(vb: VarBuilder, cfg: &VaeConfig, ctx: &LoadContext) -> Result<Self, VaeError> {
+        Self::load_for(vb, cfg, ctx, VaeUse::Decode)
+    }
+
+    /// [`AutoencoderKL::load`] for `usage`: with [`VaeUse::EncodeToo`] the encoder's
+    /// convolutions take the same fast forms as the decoder's (Winograd where it pays).
+    pub fn load_for(
+        vb: VarBuilder,
+        cfg: &VaeConfig,
+        ctx: &LoadContext,
+        usage: VaeUse,
+    ) -> Result<Self, VaeError> {
         let act = validate(cfg)?;
         let l = cfg.latent_channels;
         // Level i: maps of the image's side halved i times (the encoder's stride-2
@@ -636,10 +657,16 @@ impl AutoencoderKL {
             }
             None => *ctx,
         };
-        // The encoder keeps the direct convolution: text-to-image never runs it, and the
-        // Winograd form of its large convolutions (4× their weights) would be held for nothing.
-        let direct = |level: usize| at(level).with_conv(ConvAlgorithm::Direct);
-        let encoder = Encoder::load(vb.pp("encoder"), direct, cfg, act)?;
+        // Unless images are encoded, the encoder keeps the direct convolution: text-to-image
+        // never runs it, and the Winograd form of its large convolutions (4× their weights)
+        // would be held for nothing.
+        let encoder = match usage {
+            VaeUse::Decode => {
+                let direct = |level: usize| at(level).with_conv(ConvAlgorithm::Direct);
+                Encoder::load(vb.pp("encoder"), direct, cfg, act)?
+            }
+            VaeUse::EncodeToo => Encoder::load(vb.pp("encoder"), at, cfg, act)?,
+        };
         let decoder = Decoder::load(vb.pp("decoder"), at, cfg, act)?;
         let latent = at(cfg.block_out_channels.len() - 1);
         // Each weight was copied into its packed form and freed: return those holes.
@@ -695,6 +722,24 @@ impl AutoencoderKL {
 
     pub fn config(&self) -> &VaeConfig {
         &self.config
+    }
+
+    /// How many of the encoder's convolutions were built in their Winograd form.
+    pub fn encoder_winograd_layers(&self) -> usize {
+        let e = &self.encoder;
+        let resnet = |r: &ResnetBlock| {
+            [Some(&r.conv1), Some(&r.conv2), r.conv_shortcut.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter(|c| c.is_winograd())
+                .count()
+        };
+        let blocks: usize = e
+            .down_blocks
+            .iter()
+            .map(|b| b.resnets.iter().map(resnet).sum::<usize>())
+            .sum();
+        blocks + resnet(&e.mid_block.resnet0) + resnet(&e.mid_block.resnet1)
     }
 
     /// How many of the decoder's convolutions were built in their Winograd form (see

@@ -54,3 +54,52 @@ fn winograd_decode_matches_the_direct_convolution_on_the_real_vae() {
     assert!(e > 0.0, "Winograd path was not taken");
     assert!(e < 1e-4, "Winograd vs direct convolution: relative L2 {e}");
 }
+
+/// Image to image builds the encoder with the decoder's fast convolutions too
+/// (`VaeUse::EncodeToo`); its latents must match the direct convolution's.
+#[test]
+fn winograd_encode_matches_the_direct_convolution_on_the_real_vae() {
+    use reportfig_engine::pipeline::vae::VaeUse;
+    let cfg: VaeConfig = read_json(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../configs/reference/stabilityai--sd-turbo/vae/config.json"
+        )
+        .as_ref(),
+        "VAE config",
+    )
+    .unwrap();
+    let load = |conv, usage| {
+        let ctx = load_context().with_conv(conv);
+        AutoencoderKL::load_for(RecordingBackend::new(11).var_builder(), &cfg, &ctx, usage).unwrap()
+    };
+    let direct = load(ConvAlgorithm::Auto, VaeUse::Decode);
+    let fast = load(ConvAlgorithm::Auto, VaeUse::EncodeToo);
+    assert_eq!(
+        direct.encoder_winograd_layers(),
+        0,
+        "text to image keeps it direct"
+    );
+    assert!(
+        fast.encoder_winograd_layers() > 0,
+        "no encoder convolution took Winograd"
+    );
+    let x = TorchGenerator::new(5)
+        .randn_tensor(&[1, 3, 128, 128], &Device::Cpu)
+        .unwrap()
+        .affine(0.5, 0.0)
+        .unwrap();
+    let (a, b) = (fast.encode(&x).unwrap(), direct.encode(&x).unwrap());
+    assert_eq!(a.mean.dims(), [1, 4, 16, 16]);
+    for (what, with, without) in [
+        ("mean", &a.mean, &b.mean),
+        ("log-variance", &a.logvar, &b.logvar),
+    ] {
+        let e = rel_l2(with, without);
+        assert!(e > 0.0, "{what}: Winograd path was not taken");
+        assert!(
+            e < 1e-4,
+            "{what}: Winograd vs direct convolution: relative L2 {e}"
+        );
+    }
+}

@@ -29,6 +29,7 @@ use crate::style::StyleLibrary;
 use crate::title::{self, TitleSpec};
 use crate::translate::{self, CaptionTranslator, English, TranslateOptions};
 use reportfig_engine::pipeline::tiny_vae::TinyDecoder;
+use reportfig_engine::pipeline::vae::VaeUse;
 use reportfig_engine::pipeline::{Pipeline, Progress};
 use reportfig_engine::request::{AppliedLora, GenerationRequest};
 
@@ -489,6 +490,13 @@ pub fn run(
         });
     }
 
+    // Figures that start from a picture encode it: the VAE's encoder gets the fast
+    // convolutions only then.
+    let mut model_opts = opts.model.clone();
+    if outline.items.iter().any(|i| i.overrides.image.is_some()) {
+        model_opts.load.vae_use = VaeUse::EncodeToo;
+    }
+    let model_opts = &model_opts;
     let mut pipeline_renderer = if plan.to_generate() > 0 {
         // Loaded with the LoRAs of the first figure to make; others load it again.
         let first = plan
@@ -497,13 +505,9 @@ pub fn run(
             .find(|f| f.action.generates())
             .map(|f| f.job.request.loras.clone())
             .unwrap_or_default();
-        let pipeline = model.load(&opts.model, &first, reporter)?;
+        let pipeline = model.load(model_opts, &first, reporter)?;
         let reload = |loras: &[AppliedLora]| {
-            model.load(
-                &opts.model,
-                loras,
-                &mut crate::commands::Recorder::default(),
-            )
+            model.load(model_opts, loras, &mut crate::commands::Recorder::default())
         };
         let mut renderer = PipelineRenderer::with_loras(pipeline, first, Box::new(reload))
             .with_pictures(pictures.borrow().values().cloned());
