@@ -66,6 +66,19 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             return m;
         }
     }
+    if let Some(BatchError::BadFigure {
+        path,
+        line,
+        message,
+    }) = e.downcast_ref::<BatchError>()
+    {
+        return msg!(
+            "batch-bad-figure",
+            path = path.display().to_string(),
+            line = *line,
+            text = message
+        );
+    }
     if let Some(BatchError::NotOurs { path, what }) = e.downcast_ref::<BatchError>() {
         if *what == crate::batch::DOCUMENT_NOT_OURS {
             return msg!("batch-docx-not-ours", path = path.display().to_string());

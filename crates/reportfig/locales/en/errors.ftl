@@ -332,3 +332,6 @@ mask-size-differs = the mask { $path } is { $mask } but the starting picture is 
     .hint = paint the mask over the picture itself (white where it should change, black where it stays) and save it at the same size
 inpainting-model-needs-mask = this is an inpainting model: it repaints a region of a picture and needs a starting picture and a mask
     .hint = give --init-image FILE --mask FILE, or use an ordinary model to draw from a caption alone
+batch-bad-figure = { $path }:{ $line }: { $text }
+batch-markdown-needs-markdown = --markdown needs a Markdown outline (.md), but this is a { $format } outline
+    .hint = drop --markdown; the review page index.html shows the figures with their captions

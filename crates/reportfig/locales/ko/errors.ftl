@@ -330,3 +330,6 @@ mask-size-differs = 가림 그림 { $path }은(는) { $mask }인데 시작 그�
     .hint = 시작 그림 위에 바로 칠해서(바꿀 곳은 흰색, 그대로 둘 곳은 검은색) 같은 크기로 저장해 주세요
 inpainting-model-needs-mask = 이 모델은 부분 고쳐 그리기(인페인팅) 전용입니다. 시작 그림과 가림 그림이 필요합니다
     .hint = --init-image 파일과 --mask 파일을 함께 지정하거나, 설명 문구만으로 그릴 때는 일반 모델을 쓰세요
+batch-bad-figure = { $path } { $line }번째 줄: { $text }
+batch-markdown-needs-markdown = --markdown은 Markdown 개요(.md)에만 쓸 수 있는데, 이 개요는 { $format } 형식입니다
+    .hint = --markdown을 빼 주세요. 검토 페이지 index.html에서 그림과 설명 문구를 볼 수 있습니다

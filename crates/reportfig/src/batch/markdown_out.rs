@@ -47,9 +47,9 @@ pub fn write_illustrated_markdown(outline: &Outline, plan: &Plan) -> Result<Path
         return Err(BatchError::BadFigure {
             path: outline.path.clone(),
             line: 1,
-            message: format!(
-                "--markdown needs a Markdown outline (.md), but this is a {} outline\nhint: drop --markdown; the gallery index.html shows the figures with their captions",
-                outline.format
+            message: crate::msg!(
+                "batch-markdown-needs-markdown",
+                format = outline.format.to_string()
             ),
         });
     }

@@ -83,7 +83,8 @@ pub enum BatchError {
     BadFigure {
         path: PathBuf,
         line: usize,
-        message: String,
+        /// What is wrong, in the user's language when shown (`Display` is English).
+        message: Message,
     },
     #[error("{path}: lines {first} and {second} both write {file}\nhint: give one of them a different file= name")]
     DuplicateFile {
@@ -112,8 +113,8 @@ pub struct FigureSpec<'a> {
 }
 
 /// Turns one outline figure into a checked request (style composed, size resolved, batch
-/// defaults applied). The error is a plain sentence; the batch adds file and line.
-pub type RequestBuilder<'a> = &'a dyn Fn(&FigureSpec<'_>) -> Result<GenerationRequest, String>;
+/// defaults applied). The error says what is wrong; the batch adds file and line.
+pub type RequestBuilder<'a> = &'a dyn Fn(&FigureSpec<'_>) -> Result<GenerationRequest, Message>;
 
 /// One figure of the outline, ready to make.
 #[derive(Debug, Clone, PartialEq)]

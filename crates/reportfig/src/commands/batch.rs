@@ -417,13 +417,13 @@ pub fn run(
     // Each starting picture is read once, however many figures start from it, and before
     // any figure is made, so a bad one stops the batch at once.
     let pictures: RefCell<HashMap<PathBuf, Arc<InitPicture>>> = RefCell::new(HashMap::new());
-    let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, String> {
+    let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, Message> {
         let mut image = figure_image_options(&opts.image, spec);
         if let Some(path) = &spec.overrides.image {
             let picture = match pictures.borrow().get(path) {
                 Some(p) => p.clone(),
                 None => {
-                    Arc::new(InitPicture::open(path, DEFAULT_STRENGTH).map_err(|e| e.to_string())?)
+                    Arc::new(InitPicture::open(path, DEFAULT_STRENGTH).map_err(|e| e.message())?)
                 }
             };
             pictures.borrow_mut().insert(path.clone(), picture.clone());
@@ -445,13 +445,13 @@ pub fn run(
             &model,
             styles,
         )
-        // The outline's errors carry text, which stays English for now.
-        .map_err(|e| e.0.to_string())?;
+        .map_err(|e| e.0)?;
         let mut request = request;
         request.draft_decoder = draft.as_ref().map(|(label, _)| label.clone());
         // A cover title too long for the figure's size is refused now, not after generating.
         if let Some(title) = covers.get(spec.caption) {
-            title::typeset(title, request.width, request.height).map_err(|e| e.to_string())?;
+            title::typeset(title, request.width, request.height)
+                .map_err(|e| crate::explain::message(&e))?;
         }
         let mut all = notes.borrow_mut();
         for n in figure_notes {

@@ -118,7 +118,7 @@ impl FigureRenderer for FakeRenderer<'_> {
 
 /// A stand-in for the lead's builder (style library + presets): batch style
 /// `isometric-city`, tiny sizes.
-fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
+fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, reportfig::i18n::Message> {
     let style = spec
         .overrides
         .style
@@ -130,9 +130,7 @@ fn build(spec: &FigureSpec<'_>) -> Result<GenerationRequest, String> {
         Some("square") => (16, 16),
         Some("a4-portrait") => (16, 24),
         Some(other) => {
-            return Err(format!(
-            "unknown size \"{other}\"\nhint: use a4-portrait, slide-16x9, square or WIDTHxHEIGHT"
-        ))
+            return Err(reportfig::msg!("size-unknown", given = other));
         }
     };
     Ok(GenerationRequest {
@@ -668,7 +666,7 @@ fn illustrated_markdown_links_each_figure_under_its_line() {
     let csv = copy_sample("welfare-csv/figures.csv", dir.path());
     let (o, p) = make_plan(&csv, &settings(&csv, false, None));
     let msg = write_illustrated_markdown(&o, &p).unwrap_err().to_string();
-    assert!(msg.ends_with(":1: --markdown needs a Markdown outline (.md), but this is a CSV outline\nhint: drop --markdown; the gallery index.html shows the figures with their captions"), "{msg}");
+    assert!(msg.ends_with(":1: --markdown needs a Markdown outline (.md), but this is a CSV outline\nhint: drop --markdown; the review page index.html shows the figures with their captions"), "{msg}");
 }
 
 #[test]
@@ -696,16 +694,21 @@ fn planning_errors_name_the_line() {
     let outline = dir.path().join("o.txt");
     std::fs::write(&outline, "one\ntwo {size=poster}\n").unwrap();
     let o = read_outline(&outline, &style_check).unwrap();
-    let msg = plan(&o, &settings(&outline, false, None), &build, &PngStore)
-        .unwrap_err()
-        .to_string();
+    let err = plan(&o, &settings(&outline, false, None), &build, &PngStore).unwrap_err();
     assert_eq!(
-        msg,
+        err.to_string(),
         format!(
-            "{}:2: unknown size \"poster\"\nhint: use a4-portrait, slide-16x9, square or WIDTHxHEIGHT",
+            "{}:2: unknown page size `poster`; use one of a4-portrait, a4-landscape, slide-16x9, square, banner, icon, or WIDTHxHEIGHT in pixels such as 768x512",
             outline.display()
         )
     );
+    // The same error in Korean: the frame and the figure's own message.
+    let ko = reportfig::explain::message(&err).render(reportfig::i18n::Lang::Ko);
+    assert!(
+        ko.starts_with(&format!("{} 2번째 줄: ", outline.display())) && ko.contains("poster"),
+        "{ko}"
+    );
+    assert!(!ko.contains("unknown page size"), "{ko}");
 
     std::fs::write(&outline, "one {file=x}\ntwo\nthree {file=X.png}\n").unwrap();
     let o = read_outline(&outline, &style_check).unwrap();

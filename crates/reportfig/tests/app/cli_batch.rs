@@ -603,7 +603,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
             &styles,
         )
         .map(|(r, _)| r)
-        .map_err(|e| e.0.to_string())
+        .map_err(|e| e.0)
     };
     let o = reportfig::outline::read_outline(&outline, &|_| Ok(())).unwrap();
     let settings = BatchSettings {

@@ -415,7 +415,7 @@ fn batch_refuses_pictures_outside_the_outline_folder() {
         (
             "image=photos/notes.png".into(),
             "is not a PNG or JPEG picture",
-            "notes.png",
+            "PNG나 JPEG 그림이 아닙니다",
         ),
     ];
     #[cfg(unix)]
