@@ -273,8 +273,8 @@ pub struct InitImageArgs {
 pub struct DecoderArgs {
     #[arg(long, value_enum, value_name = "DECODER", default_value = "full")]
     pub decoder: DecoderArg,
-    #[arg(long, value_name = "DIR")]
-    pub tiny_decoder: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    pub tiny_decoder: Option<String>,
 }
 
 /// Which network turns the finished latents into the picture.
@@ -349,6 +349,8 @@ pub struct CompareArgs {
     pub names: NamesArg,
     #[command(flatten)]
     pub init: InitImageArgs,
+    #[command(flatten)]
+    pub decoder: DecoderArgs,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]

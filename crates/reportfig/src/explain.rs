@@ -42,6 +42,11 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     if let Some(t) = e.downcast_ref::<TitleError>() {
         return title_error(t);
     }
+    if let Some(crate::model::tiny_decoder::TinyDecoderNameError::Unknown { name, presets }) =
+        e.downcast_ref()
+    {
+        return msg!("tiny-decoder-unknown", name = name, presets = presets);
+    }
     if let Some(i) = e.downcast_ref::<crate::init_image::InitImageError>() {
         return i.message();
     }

@@ -409,6 +409,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 lang: term.lang(),
                 model,
                 title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
+                draft_decoder: draft_decoder(&a.decoder)?,
             };
             let done = commands::compare::run(&opts, &styles, term)?;
             // The sheet to send, then the page with every single image and its snippet.
@@ -538,13 +539,16 @@ fn run_styles(cmd: StylesCommand, term: &mut progress::Terminal) -> anyhow::Resu
 }
 
 /// The tiny decoder's folder when `--decoder tiny` asks for drafts.
-fn draft_decoder(a: &cli::DecoderArgs) -> Result<Option<std::path::PathBuf>, BadInput> {
-    match a.decoder {
-        cli::DecoderArg::Full => Ok(None),
-        cli::DecoderArg::Tiny => a
-            .tiny_decoder
-            .clone()
-            .map(Some)
-            .ok_or_else(|| BadInput(msg!("draft-decoder-needs-folder"))),
+fn draft_decoder(
+    a: &cli::DecoderArgs,
+) -> Result<Option<reportfig::model::tiny_decoder::DraftDecoder>, BadInput> {
+    use reportfig::model::tiny_decoder::{DraftDecoder, TinyDecoderSource};
+    match (a.decoder, &a.tiny_decoder) {
+        (cli::DecoderArg::Full, None) => Ok(None),
+        (cli::DecoderArg::Full, Some(_)) => Err(BadInput(msg!("tiny-decoder-needs-decoder-tiny"))),
+        (cli::DecoderArg::Tiny, None) => Ok(Some(DraftDecoder(None))),
+        (cli::DecoderArg::Tiny, Some(name)) => TinyDecoderSource::parse(name)
+            .map(|s| Some(DraftDecoder(Some(s))))
+            .map_err(|e| BadInput::from_error(&e)),
     }
 }

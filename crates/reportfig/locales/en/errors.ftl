@@ -299,8 +299,9 @@ shard-kubernetes-count = JOB_COMPLETION_INDEX gives this task's index but not ho
 shard-bad-variable = { $variable }="{ $value }" is not a whole number
 shard-index-out-of-range = { $variable }={ $index } is not one of the { $count } tasks
 shard-count-disagrees = the command says { $given } shards but the Slurm array has { $scheduler } tasks
-draft-decoder-needs-folder = --decoder tiny needs the tiny decoder's folder
-    .hint = add --tiny-decoder FOLDER: a copy of madebyollin/taesd (SD 1.x/2.x) or madebyollin/taesdxl (SDXL), with config.json and diffusion_pytorch_model.safetensors
+tiny-decoder-needs-decoder-tiny = --tiny-decoder names the decoder for drafts; add --decoder tiny to make one
+tiny-decoder-unknown = there is no tiny decoder "{ $name }" and no folder of that name
+    .hint = the presets are { $presets } (without --tiny-decoder the one for the model's family is used); or give a folder or a hub repo (org/name) in diffusers' AutoencoderTiny layout
 draft-decoder-mismatch = the tiny decoder reads { $decoder } latent channels but this model makes { $model }
     .hint = use a tiny decoder of the model's family: madebyollin/taesd for SD 1.x/2.x, madebyollin/taesdxl for SDXL
 

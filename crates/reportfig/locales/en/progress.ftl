@@ -95,3 +95,5 @@ plan-action-forced = generate (--force)
 plan-action-other-shard = other shard
 note-draft-made = this is a draft from the tiny decoder; for the final picture run the same command without --decoder tiny (same seed { $seed }: the same picture, in full quality)
 note-draft-batch = these figures are drafts from the tiny decoder; run the same batch without --decoder tiny to make them again in full quality (same seeds, the same pictures)
+note-draft-compare = these pictures are drafts from the tiny decoder; make the one you choose in full quality with generate and its seed (without --decoder tiny: the same picture)
+stage-downloading-tiny-decoder = downloading the tiny preview decoder { $name } (about { $megabytes } MB the first time)

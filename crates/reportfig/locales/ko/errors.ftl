@@ -297,8 +297,9 @@ shard-kubernetes-count = JOB_COMPLETION_INDEX는 이 작업의 번호만 알려 
 shard-bad-variable = { $variable }="{ $value }"은(는) 자연수가 아닙니다
 shard-index-out-of-range = { $variable }={ $index }은(는) 작업 { $count }개 중 하나가 아닙니다
 shard-count-disagrees = 명령에는 몫이 { $given }개인데 Slurm 배열의 작업은 { $scheduler }개입니다
-draft-decoder-needs-folder = --decoder tiny에는 작은 디코더 폴더가 필요합니다
-    .hint = --tiny-decoder 폴더를 덧붙여 주세요: config.json과 diffusion_pytorch_model.safetensors가 든 madebyollin/taesd(SD 1.x/2.x)나 madebyollin/taesdxl(SDXL) 사본입니다
+tiny-decoder-needs-decoder-tiny = --tiny-decoder는 초안용 디코더를 정합니다. 초안을 만들려면 --decoder tiny를 함께 지정해 주세요
+tiny-decoder-unknown = "{ $name }"이라는 작은 디코더도, 그런 이름의 폴더도 없습니다
+    .hint = 고를 수 있는 이름은 { $presets }입니다 (--tiny-decoder를 빼면 모델에 맞는 것을 씁니다). 또는 diffusers AutoencoderTiny 형식의 폴더나 허브 저장소(org/name)를 지정해 주세요
 draft-decoder-mismatch = 작은 디코더는 잠재 채널 { $decoder }개를 읽는데 이 모델은 { $model }개를 만듭니다
     .hint = 모델 계열에 맞는 작은 디코더를 쓰세요: SD 1.x/2.x는 madebyollin/taesd, SDXL은 madebyollin/taesdxl
 

@@ -90,3 +90,5 @@ plan-action-forced = 다시 만듦 (--force)
 plan-action-other-shard = 다른 컴퓨터 몫
 note-draft-made = 작은 디코더로 만든 초안입니다. 최종 그림은 --decoder tiny를 빼고 같은 명령을 다시 실행하세요(같은 시드 { $seed }: 같은 그림을 제 화질로 만듭니다)
 note-draft-batch = 이 그림들은 작은 디코더로 만든 초안입니다. --decoder tiny를 빼고 같은 일괄 작업을 다시 실행하면 제 화질로 다시 만듭니다(같은 시드, 같은 그림)
+note-draft-compare = 작은 디코더로 만든 초안입니다. 고른 그림은 같은 시드로 generate를 --decoder tiny 없이 실행하면 같은 그림을 최종 품질로 얻습니다
+stage-downloading-tiny-decoder = 미리보기용 작은 디코더 { $name } 내려받는 중 (처음 한 번, 약 { $megabytes } MB)

@@ -22,6 +22,7 @@ use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::i18n::Message;
 use crate::init_image::{InitPicture, DEFAULT_STRENGTH};
 use crate::model::source::ModelSource;
+use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
 use crate::outline::{self, OutlineFormat};
 use crate::output::{self, OutputError};
@@ -53,7 +54,7 @@ pub struct BatchOptions {
     /// `--cover`: the outline's first figure is its cover, as if it had `{cover}`.
     pub cover: bool,
     /// `--decoder tiny`: the `AutoencoderTiny` folder that decodes every figure as a draft.
-    pub draft_decoder: Option<PathBuf>,
+    pub draft_decoder: Option<DraftDecoder>,
     /// How figure file names write Korean words.
     pub naming: output::Naming,
     /// The gallery's language.
@@ -392,22 +393,23 @@ pub fn run(
         ))
         .into());
     }
-    // A draft decoder that cannot load is found before any translation or model work.
-    let draft = match &opts.draft_decoder {
-        Some(dir) => {
-            let ctx = opts.model.load.context();
-            let decoder =
-                TinyDecoder::load_dir(dir, &ctx, (64, 64)).map_err(|e| BadInput::from_error(&e))?;
-            Some((dir.display().to_string(), decoder))
-        }
-        None => None,
-    };
     let source = session::parse_model(&opts.model, reporter)?;
     let translator = translate_captions(opts, &outline, &settings.out_dir, reporter)?;
     let model = if opts.dry_run {
         model_for_plan(source, &opts.model, reporter)?
     } else {
         session::resolve_model(source, &opts.model, reporter)?
+    };
+    // The draft decoder reads this family's latents unless one was named; one that cannot
+    // load is found before any figure is planned. A dry run only names it.
+    let draft = match &opts.draft_decoder {
+        Some(choice) if opts.dry_run => Some((choice.source(model.family).label(), None)),
+        Some(choice) => {
+            let (label, decoder) =
+                session::load_draft_decoder(choice, model.family, &opts.model, (64, 64), reporter)?;
+            Some((label, Some(decoder)))
+        }
+        None => None,
     };
 
     // Notes are kept per figure (caption and seed identify it here) and shown with its file
@@ -511,7 +513,7 @@ pub fn run(
         };
         let mut renderer = PipelineRenderer::with_loras(pipeline, first, Box::new(reload))
             .with_pictures(pictures.borrow().values().cloned());
-        if let Some((_, decoder)) = &draft {
+        if let Some((_, Some(decoder))) = &draft {
             renderer.use_draft_decoder(decoder.clone())?;
         }
         Some(renderer)

@@ -55,6 +55,9 @@ pub struct CompareOptions {
     /// `NAME.untitled.png`), and the sheet shows the titled images, to compare how the title
     /// reads on each.
     pub title: Option<crate::title::TitleSpec>,
+    /// `--decoder tiny`: every cell is a draft from the tiny preview decoder (the one for each
+    /// model's family unless named), to pick from before making the chosen one in full.
+    pub draft_decoder: Option<crate::model::tiny_decoder::DraftDecoder>,
 }
 
 /// What was written.
@@ -745,6 +748,26 @@ pub fn run(
         )
     })?;
 
+    // Each model's draft decoder is found and loaded before anything is generated, and its
+    // name recorded in the cells' requests.
+    let mut drafts: Vec<Option<reportfig_engine::pipeline::tiny_vae::TinyDecoder>> = Vec::new();
+    for (name, model) in &models {
+        let Some(choice) = &opts.draft_decoder else {
+            drafts.push(None);
+            continue;
+        };
+        let (label, decoder) =
+            session::load_draft_decoder(choice, model.family, &opts.model, (64, 64), reporter)?;
+        for (r, row) in cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if cell.model == *name {
+                    requests[r][c].draft_decoder = Some(label.clone());
+                }
+            }
+        }
+        drafts.push(Some(decoder));
+    }
+
     // Generate, one model loaded at a time, in the order the models were named.
     // A title too long for a cell's size is refused before minutes of generating.
     if let Some(spec) = &opts.title {
@@ -758,7 +781,7 @@ pub fn run(
     });
     let mut images: Vec<Vec<Option<RgbImage>>> = vec![vec![None; columns]; rows];
     let mut done = 0;
-    for (name, model) in &models {
+    for ((name, model), draft) in models.iter().zip(&drafts) {
         // Loaded again only when a cell's styles name other LoRAs than the last cell's.
         let mut loaded: Option<(Vec<AppliedLora>, Pipeline)> = None;
         for r in 0..rows {
@@ -771,7 +794,11 @@ pub fn run(
                     Some((ref loras, ref mut p)) if *loras == req.loras => p,
                     _ => {
                         loaded = None;
-                        let p = model.load(&opts.model, &req.loras, reporter)?;
+                        let mut p = model.load(&opts.model, &req.loras, reporter)?;
+                        if let Some(d) = draft {
+                            p.use_draft_decoder(d.clone())
+                                .map_err(|e| BadInput::from_error(&e))?;
+                        }
                         &mut loaded.insert((req.loras.clone(), p)).1
                     }
                 };
@@ -881,6 +908,9 @@ pub fn run(
     output::write_atomic(&index_path, html.as_bytes(), true)?;
     for (_, model) in &models {
         session::record_licence_notice(&opts.model, model);
+    }
+    if opts.draft_decoder.is_some() {
+        reporter.event(Event::Note(msg!("note-draft-compare")));
     }
     reporter.event(Event::Finished);
     Ok(CompareOutcome {

@@ -6,13 +6,13 @@ use serde::Serialize;
 
 use crate::commands::session::{self, ImageOptions, ModelOptions};
 use crate::commands::{retitle, BadInput, Event, Reporter};
+use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
 use crate::output;
 use crate::print::Finisher;
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleRecord, TitleSpec};
 use crate::translate::{CaptionTranslator, TranslateOptions};
-use reportfig_engine::pipeline::tiny_vae::TinyDecoder;
 use reportfig_engine::request::GenerationRequest;
 
 /// `generate`'s checked options.
@@ -33,7 +33,7 @@ pub struct GenerateOptions {
     pub title: Option<TitleSpec>,
     /// `--decoder tiny`: the `AutoencoderTiny` folder that makes a draft instead of the
     /// model's VAE.
-    pub draft_decoder: Option<PathBuf>,
+    pub draft_decoder: Option<DraftDecoder>,
 }
 
 /// What was made, for stdout (`--json` prints all of it).
@@ -111,12 +111,15 @@ pub fn run(
 
     // A draft decoder that cannot load is found before the model loads and the UNet runs.
     let draft = match &opts.draft_decoder {
-        Some(dir) => {
-            let ctx = opts.model.load.context();
+        Some(choice) => {
             let latent = (request.height as usize / 8, request.width as usize / 8);
-            let decoder =
-                TinyDecoder::load_dir(dir, &ctx, latent).map_err(|e| BadInput::from_error(&e))?;
-            Some((dir.display().to_string(), decoder))
+            Some(session::load_draft_decoder(
+                choice,
+                model.family,
+                &opts.model,
+                latent,
+                reporter,
+            )?)
         }
         None => None,
     };

@@ -231,7 +231,7 @@ pub fn render_fetch_report(r: &FetchReport, lang: Lang) -> String {
     )
 }
 
-/// Downloads every file a model or translator needs into the cache, so it can later run
+/// Downloads every file a model, translator or tiny decoder needs into the cache, so it can later run
 /// offline.
 pub fn fetch(
     name: &str,
@@ -241,6 +241,23 @@ pub fn fetch(
 ) -> anyhow::Result<String> {
     if let Some(t) = presets::find_translator(name.trim()) {
         return fetch_translator(TranslatorSource::Preset(t), hub, reporter, lang);
+    }
+    if let Some(t) = presets::find_tiny_decoder(name.trim()) {
+        if hub.offline {
+            return Err(SourceError::FetchOffline.into());
+        }
+        reporter.event(Event::Stage(msg!(
+            "stage-downloading-tiny-decoder",
+            name = t.name.as_str(),
+            megabytes = t.size_mb as f64
+        )));
+        let src = crate::model::tiny_decoder::TinyDecoderSource::Preset(t);
+        let dir = src.resolve(hub, &mut download_reporter(reporter))?;
+        return Ok(format!(
+            "{}\n{}\n",
+            tr!(lang, "models-translator-fetched", name = t.name.as_str()),
+            dir.display()
+        ));
     }
     let src = ModelSource::parse(name)?;
     reporter.event(Event::Stage(msg!(
@@ -323,6 +340,27 @@ pub fn export(
                 hub,
                 reporter,
             )?);
+            continue;
+        }
+        if let Some(t) = presets::find_tiny_decoder(name.trim()) {
+            reporter.event(Event::Stage(msg!(
+                "stage-preparing-export",
+                name = t.name.as_str()
+            )));
+            let src = crate::model::tiny_decoder::TinyDecoderSource::Preset(t);
+            let dir = src.resolve(hub, &mut download_reporter(reporter))?;
+            wanted.push(SnapshotFiles {
+                name: t.name.clone(),
+                kind: Kind::TinyDecoder,
+                repo: t.repo.clone(),
+                revision: t.revision.clone(),
+                commit: folder_name(&dir),
+                snapshot: dir,
+                files: crate::model::tiny_decoder::FILES_AND_WEIGHTS
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect(),
+            });
             continue;
         }
         let src = ModelSource::parse(name)?;

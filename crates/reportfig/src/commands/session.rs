@@ -10,6 +10,7 @@ use crate::init_image::InitPicture;
 use crate::lora::{self, LoraSpec, ResolvedLora};
 use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
+use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
 use crate::page::{self, SizeSpec};
 use crate::style::{compose, SamplerChoice, StyleLibrary};
@@ -19,6 +20,7 @@ use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, U
 use reportfig_engine::pipeline::lora::{Lora, LoraError};
 use reportfig_engine::pipeline::scheduler::{img2img_start, SamplerKind};
 use reportfig_engine::pipeline::text::ClipTokenizer;
+use reportfig_engine::pipeline::tiny_vae::TinyDecoder;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline, PipelineError};
 use reportfig_engine::request::MAX_GUIDANCE;
 use reportfig_engine::request::{AppliedLora, GenerationRequest};
@@ -663,6 +665,26 @@ fn steps_running(run: u32, strength: f64) -> u32 {
                 .is_some_and(|start| n as usize - start >= run as usize)
         })
         .unwrap_or(1000)
+}
+
+/// `--decoder tiny`: the draft decoder for a model of `family`, found (downloaded into the
+/// hub cache unless offline) and loaded for latents of `latent` = (height, width); with the
+/// label the PNG records.
+pub fn load_draft_decoder(
+    choice: &DraftDecoder,
+    family: ModelFamily,
+    opts: &ModelOptions,
+    latent: (usize, usize),
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<(String, TinyDecoder)> {
+    let src = choice.source(family);
+    let dir = src.resolve(
+        &opts.hub,
+        &mut crate::commands::models::download_reporter(reporter),
+    )?;
+    let decoder = TinyDecoder::load_dir(&dir, &opts.load.context(), latent)
+        .map_err(|e| BadInput::from_error(&e))?;
+    Ok((src.label(), decoder))
 }
 
 /// The smallest strength in hundredths that leaves `steps` at least one step to run.

@@ -43,6 +43,9 @@ pub enum Kind {
     Model,
     Translator,
     Lora,
+    /// A tiny preview decoder for drafts (taesd).
+    #[serde(rename = "tiny-decoder")]
+    TinyDecoder,
 }
 
 /// One repo's snapshot to put into a bundle: where its files are now and which they are.

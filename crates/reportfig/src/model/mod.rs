@@ -5,3 +5,4 @@ pub(crate) mod hub_cache;
 pub mod licence;
 pub mod presets;
 pub mod source;
+pub mod tiny_decoder;

@@ -83,6 +83,21 @@ pub struct TranslatorPreset {
     pub size_mb: u32,
 }
 
+/// One known tiny preview decoder (TAESD) for drafts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TinyDecoderPreset {
+    pub name: String,
+    pub repo: String,
+    pub revision: String,
+    /// Reads SDXL's latents (taesdxl) rather than SD 1.x/2.x's (taesd).
+    pub sdxl: bool,
+    pub licence: String,
+    pub licence_note: String,
+    /// The download in megabytes, for messages.
+    pub size_mb: u32,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PresetFile {
@@ -90,6 +105,7 @@ struct PresetFile {
     models: Vec<Preset>,
     default_translator: String,
     translators: Vec<TranslatorPreset>,
+    tiny_decoders: Vec<TinyDecoderPreset>,
 }
 
 struct Presets {
@@ -97,6 +113,7 @@ struct Presets {
     models: Vec<Preset>,
     default_translator: usize,
     translators: Vec<TranslatorPreset>,
+    tiny_decoders: Vec<TinyDecoderPreset>,
 }
 
 fn presets() -> &'static Presets {
@@ -131,6 +148,7 @@ fn presets() -> &'static Presets {
             models: file.models,
             default_translator,
             translators: file.translators,
+            tiny_decoders: file.tiny_decoders,
         }
     })
 }
@@ -159,6 +177,26 @@ pub fn find_by_repo(repo: &str) -> Option<&'static Preset> {
         .iter()
         .filter(|p| p.loras.is_empty())
         .find(|p| p.repo.eq_ignore_ascii_case(repo))
+}
+
+/// Every tiny preview decoder preset, in file order.
+pub fn tiny_decoders() -> &'static [TinyDecoderPreset] {
+    &presets().tiny_decoders
+}
+
+/// A tiny decoder preset by name (ASCII case ignored).
+pub fn find_tiny_decoder(name: &str) -> Option<&'static TinyDecoderPreset> {
+    tiny_decoders()
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// The tiny decoder that reads `sdxl`'s latents (SDXL) or SD 1.x/2.x's.
+pub fn default_tiny_decoder(sdxl: bool) -> &'static TinyDecoderPreset {
+    tiny_decoders()
+        .iter()
+        .find(|t| t.sdxl == sdxl)
+        .unwrap_or_else(|| panic!("configs/presets.toml has no tiny decoder with sdxl = {sdxl}"))
 }
 
 /// Every translator preset, in file order.
@@ -243,6 +281,16 @@ pub fn record_licence_notice_shown(preset: &Preset, state_dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_family_has_a_tiny_decoder() {
+        assert_eq!(default_tiny_decoder(false).repo, "madebyollin/taesd");
+        assert_eq!(default_tiny_decoder(true).repo, "madebyollin/taesdxl");
+        assert_eq!(find_tiny_decoder("TAESDXL").map(|t| t.sdxl), Some(true));
+        for t in tiny_decoders() {
+            assert_eq!(t.licence, "mit", "{}: drafts must be free to use", t.name);
+        }
+    }
 
     #[test]
     fn embedded_presets_parse_and_are_sane() {

@@ -7,52 +7,9 @@
 
 use std::path::Path;
 
-use crate::common::{ok, reportfig_in, run, tiny_translator};
+use crate::common::{cache_from_folder, ok, reportfig_in, run, tiny_translator, walk, SHA};
 use reportfig::model::presets;
 use reportfig_testkit::{write_tiny_model, TinyFamily};
-
-const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-
-/// Files of every depth under `dir`, as `/`-separated relative paths.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if e.path().is_dir() {
-            walk(&e.path(), &rel, out);
-        } else {
-            out.push(rel);
-        }
-    }
-}
-
-/// Puts the folder's files into `cache` as hf-hub does (blobs, relative symlinks in the
-/// snapshot, `refs/<revision>`), for `repo` at `revision`.
-fn cache_from_folder(cache: &Path, repo: &str, revision: &str, folder: &Path) {
-    let repo_dir = cache.join(format!("models--{}", repo.replace('/', "--")));
-    let commit = if revision.len() == 40 { revision } else { SHA };
-    let mut files = Vec::new();
-    walk(folder, "", &mut files);
-    for (i, rel) in files.iter().enumerate() {
-        let blob = repo_dir.join("blobs").join(format!("blob{i}"));
-        std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
-        std::fs::copy(folder.join(rel), &blob).unwrap();
-        let link = repo_dir.join("snapshots").join(commit).join(rel);
-        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
-        let ups = "../".repeat(rel.matches('/').count() + 2);
-        std::os::unix::fs::symlink(format!("{ups}blobs/blob{i}"), &link).unwrap();
-    }
-    if revision != commit {
-        let r = repo_dir.join("refs").join(revision);
-        std::fs::create_dir_all(r.parent().unwrap()).unwrap();
-        std::fs::write(r, commit).unwrap();
-    }
-}
 
 /// A PC with internet's cache: a tiny model as `org/tiny` whose card declares a
 /// non-commercial licence, and the tiny translator as the default translator preset.

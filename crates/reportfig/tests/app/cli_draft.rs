@@ -56,14 +56,32 @@ fn a_draft_is_decoded_by_the_tiny_decoder_and_says_so() {
 fn a_missing_or_mismatched_tiny_decoder_is_bad_input() {
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("x.png");
+    // Offline without the family's preset in the cache: the message names it and how to
+    // bring it.
     let r = run(generate(home.path(), &out, &["--decoder", "tiny"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("--decoder tiny needs the tiny decoder's folder"),
+        r.stderr.contains("madebyollin/taesd")
+            && r.stderr.contains("reportfig models export taesd"),
         "{}",
         r.stderr
     );
+    let r = run(generate(
+        home.path(),
+        &out,
+        &["--decoder", "tiny", "--tiny-decoder", "tiny"],
+    ));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("there is no tiny decoder \"tiny\"")
+            && r.stderr.contains("taesd, taesdxl"),
+        "{}",
+        r.stderr
+    );
+    let r = run(generate(home.path(), &out, &["--tiny-decoder", "taesd"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("add --decoder tiny"), "{}", r.stderr);
+    assert!(!out.exists());
 
     let eight = home.path().join("eight");
     let json = config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0)
@@ -157,4 +175,95 @@ fn a_draft_batch_is_remade_in_full_quality_without_the_flag() {
     assert!(ok(batch(&[]))
         .stdout
         .starts_with("0 generated, 2 up to date"));
+}
+
+/// `--decoder tiny` alone takes the preset for the model's family (taesd for the tiny
+/// SD-Turbo), found in the Hugging Face cache as `models fetch taesd` leaves it, and records
+/// its name.
+#[cfg(unix)]
+#[test]
+fn the_family_preset_is_the_default_tiny_decoder() {
+    let home = tempfile::tempdir().unwrap();
+    let taesd = home.path().join("taesd-files");
+    write_tiny_decoder(
+        &taesd,
+        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
+        5,
+    )
+    .unwrap();
+    crate::common::cache_from_folder(
+        &home.path().join("hf/hub"),
+        "madebyollin/taesd",
+        "main",
+        &taesd,
+    );
+    let draft = home.path().join("draft.png");
+    ok(generate(home.path(), &draft, &["--decoder", "tiny"]));
+    let meta = read_metadata(&draft).unwrap().unwrap();
+    assert_eq!(meta.draft_decoder.as_deref(), Some("taesd"));
+    // The same decoder named by its folder makes the same draft.
+    let by_folder = home.path().join("by-folder.png");
+    ok(generate(
+        home.path(),
+        &by_folder,
+        &[
+            "--decoder",
+            "tiny",
+            "--tiny-decoder",
+            taesd.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(
+        image::open(&draft).unwrap().to_rgb8(),
+        image::open(&by_folder).unwrap().to_rgb8()
+    );
+}
+
+/// `compare --decoder tiny`: every cell a draft, recorded as such, with a note saying how to
+/// make the chosen one in full quality.
+#[test]
+fn compare_makes_drafts_to_choose_from() {
+    let home = tempfile::tempdir().unwrap();
+    let taesd = home.path().join("taesd");
+    write_tiny_decoder(
+        &taesd,
+        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
+        5,
+    )
+    .unwrap();
+    let mut cmd = reportfig_offline(home.path());
+    cmd.current_dir(home.path())
+        .args(["compare", "Bus stop", "--seeds", "1,2", "--model"])
+        .arg(tiny_turbo())
+        .args([
+            "--size",
+            "64x64",
+            "--steps",
+            "1",
+            "--no-translate",
+            "-o",
+            "sheet.png",
+        ])
+        .args([
+            "--decoder",
+            "tiny",
+            "--tiny-decoder",
+            taesd.to_str().unwrap(),
+        ]);
+    let r = ok(cmd);
+    assert!(
+        r.stderr.contains("drafts from the tiny decoder"),
+        "{}",
+        r.stderr
+    );
+    let cells: Vec<_> = std::fs::read_dir(home.path().join("sheet"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    assert_eq!(cells.len(), 2);
+    for cell in cells {
+        let meta = read_metadata(&cell).unwrap().unwrap();
+        assert_eq!(meta.draft_decoder.as_deref(), Some(taesd.to_str().unwrap()));
+    }
 }
