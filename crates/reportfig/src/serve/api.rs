@@ -225,8 +225,7 @@ async fn create(
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     let seed = input.seed;
-    // One line per machine: people share the token, not their computers.
-    let client = peer.ip().to_string();
+    let client = client_key(peer.ip(), &headers);
     match shared.enqueue(&client, input) {
         Ok(Ok(id)) => {
             let location = format!("/api/images/{id}");
@@ -249,6 +248,27 @@ async fn create(
             )
         }
     }
+}
+
+/// Who a job is from, for taking turns: the computer it came from, since people share the
+/// token, not their computers. Behind a reverse proxy on this machine every request comes
+/// from loopback, so there the address the proxy appended to `X-Forwarded-For` (its last
+/// entry, which a client cannot forge) names the computer. It only decides turns, never
+/// access.
+fn client_key(peer: IpAddr, headers: &HeaderMap) -> String {
+    if peer.is_loopback() {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|v| v.trim().parse::<IpAddr>().ok())
+            .last();
+        if let Some(ip) = forwarded {
+            return ip.to_string();
+        }
+    }
+    peer.to_string()
 }
 
 fn no_such_image(lang: Lang) -> Response {
@@ -470,6 +490,22 @@ mod tests {
         ] {
             assert!(!host_is_local(h), "{h}");
         }
+    }
+
+    #[test]
+    fn turns_go_by_computer_and_a_local_proxy_names_it() {
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote: IpAddr = "10.1.2.3".parse().unwrap();
+        let mut h = HeaderMap::new();
+        assert_eq!(client_key(local, &h), "127.0.0.1");
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 192.168.0.7"),
+        );
+        // The proxy's own entry (the last) counts; what the client sent before it does not.
+        assert_eq!(client_key(local, &h), "192.168.0.7");
+        // Only a proxy on this machine is believed.
+        assert_eq!(client_key(remote, &h), "10.1.2.3");
     }
 
     #[test]
