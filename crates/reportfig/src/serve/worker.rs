@@ -83,7 +83,19 @@ impl Worker {
         let cancel = job.cancel.clone();
         let stop = move || cancel.load(Ordering::SeqCst) || shared.is_stopping();
         let started = Instant::now();
-        let result = self.make(&job, &stop);
+        // A panic in the model code fails this job, not the server: the next job runs.
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.make(&job, &stop)))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Err(anyhow::anyhow!(
+                        "internal error while making the image: {what}"
+                    ))
+                });
         let shared = &self.shared;
         let mut state = lock(&shared.state);
         state.running = None;

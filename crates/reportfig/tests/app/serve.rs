@@ -26,7 +26,8 @@ struct Server {
 
 impl Server {
     /// `reportfig serve` on the tiny model with `data` as its data folder; `extra` adds or
-    /// replaces flags (`--addr` defaults to 127.0.0.1:0).
+    /// replaces flags (`--addr` defaults to 127.0.0.1:0; without `--translator`, captions
+    /// are not translated).
     fn start(home: &Path, data: &Path, extra: &[&str]) -> Server {
         let model = common::tiny_turbo().display().to_string();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
@@ -41,9 +42,12 @@ impl Server {
             .env_remove("LC_MESSAGES")
             .env("LANG", "C.UTF-8")
             .arg("serve")
-            .args(["--model", &model, "--no-translate"])
+            .args(["--model", &model])
             .arg("--data")
             .arg(data);
+        if !extra.contains(&"--translator") {
+            cmd.arg("--no-translate");
+        }
         if !extra.contains(&"--addr") {
             cmd.args(["--addr", "127.0.0.1:0"]);
         }
@@ -594,6 +598,54 @@ fn serve_restart_keeps_finished_images_and_reports_lost_ones() {
             "{ko}"
         );
     }
+}
+
+#[test]
+fn serve_translates_korean_captions_on_the_worker() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let translator = common::tiny_translator().display().to_string();
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--translator", &translator],
+    );
+    // The tiny translator's beam search for this caption (see cli_translate.rs).
+    let caption = "Smart City 교통 정보";
+    let id = submit(
+        &server,
+        &serde_json::json!({ "caption": caption, "seed": 3, "size": SIZE }),
+    );
+    let v = wait_for(&server, &id, &["done", "failed"]);
+    assert_eq!(v["state"], "done", "{v}");
+    let request = reportfig::output::read_metadata(&data.join(format!("images/{id}.png")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.caption, caption);
+    assert_eq!(request.caption_en.as_deref(), Some("전66666"));
+    assert_eq!(
+        request.translated_by.as_deref(),
+        Some(format!("{translator} + glossary").as_str())
+    );
+    drop(server);
+
+    // Without the translator (not downloaded, offline) the job fails and says which one.
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--translator", "opus-mt-ko-en"],
+    );
+    let id = submit(
+        &server,
+        &serde_json::json!({ "caption": "포항시 버스 정류장", "size": SIZE }),
+    );
+    let v = wait_for(&server, &id, &["done", "failed"]);
+    assert_eq!(v["state"], "failed", "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("opus-mt-ko-en"),
+        "{v}"
+    );
+    assert!(!data.join(format!("images/{id}.png")).exists());
 }
 
 #[test]
