@@ -31,3 +31,23 @@ serve-not-found = there is nothing at this address; the API is under /api (see t
 serve-token-generated = this server listens on the network, so every request needs this token (shown only now): { $token }
 serve-listening = listening on { $url } (stop with Ctrl-C)
 serve-stopping = stopping: the image being made is abandoned; waiting images are recorded as lost
+
+# The page at /.
+serve-page-title = Illustrations for reports
+serve-page-lead = Write what the picture should show, in Korean or English, then choose a style and a size.
+serve-page-caption = Caption
+serve-page-caption-example = e.g. Smart traffic signals at a busy city intersection
+serve-page-style = Style
+serve-page-style-none = None (the caption as typed)
+serve-page-size = Size
+serve-page-size-default = The model's own
+serve-page-seed = Seed
+serve-page-seed-random = random
+serve-page-token = Token (ask the person who runs the server)
+serve-page-make = Make the picture
+serve-page-download = Download PNG
+serve-page-queued = Waiting: { $position } ahead
+serve-page-running = Making: step { $step } of { $steps }
+serve-page-done = Done
+serve-page-failed = Failed
+serve-page-seed-shown = seed { $seed } (enter it above to make the same picture again)

@@ -31,3 +31,23 @@ serve-not-found = 이 주소에는 아무것도 없습니다. API는 /api 아래
 serve-token-generated = 이 서버는 네트워크에 열려 있으므로 모든 요청에 이 토큰이 필요합니다 (지금 한 번만 표시됩니다): { $token }
 serve-listening = { $url }에서 요청을 받습니다 (Ctrl-C로 멈춤)
 serve-stopping = 멈추는 중: 만들고 있던 이미지는 버리고, 기다리던 이미지는 잃은 것으로 기록합니다
+
+# / 페이지.
+serve-page-title = 보고서 삽화 만들기
+serve-page-lead = 그림에 담을 내용을 한국어나 영어로 쓰고, 화풍과 크기를 고르세요.
+serve-page-caption = 설명 문구
+serve-page-caption-example = 예: 복잡한 도심 교차로의 스마트 신호등
+serve-page-style = 화풍
+serve-page-style-none = 없음 (설명 문구 그대로)
+serve-page-size = 크기
+serve-page-size-default = 모델 기본 크기
+serve-page-seed = 시드
+serve-page-seed-random = 무작위
+serve-page-token = 토큰 (서버를 실행한 사람에게 물어보세요)
+serve-page-make = 그림 만들기
+serve-page-download = PNG 내려받기
+serve-page-queued = 기다리는 중: 앞에 { $position }개
+serve-page-running = 만드는 중: { $steps }단계 중 { $step }단계
+serve-page-done = 완성
+serve-page-failed = 실패
+serve-page-seed-shown = 시드 { $seed } (위에 넣으면 같은 그림을 다시 만듭니다)

@@ -60,6 +60,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/images/{id}/events", get(events))
         .route("/api/styles", get(styles))
         .route("/api/health", get(health))
+        .route("/", get(super::page::index))
+        .route("/page.js", get(super::page::script))
+        .route("/page.css", get(super::page::style))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
@@ -128,6 +131,8 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers());
     match &shared.config.token {
+        // The page holds no data; it asks for the token when the API wants it.
+        Some(_) if super::page::is_page(req.uri().path()) => {}
         Some(token) => {
             let given = req
                 .headers()

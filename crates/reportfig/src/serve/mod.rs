@@ -23,6 +23,7 @@ use crate::style::StyleLibrary;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 
 pub mod api;
+pub mod page;
 pub mod queue;
 pub mod store;
 pub mod worker;
