@@ -268,7 +268,7 @@ fn client_key(peer: IpAddr, headers: &HeaderMap) -> String {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|v| v.trim().parse::<IpAddr>().ok())
-            .last();
+            .next_back();
         if let Some(ip) = forwarded {
             return ip.to_string();
         }
