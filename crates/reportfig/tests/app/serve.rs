@@ -567,7 +567,16 @@ fn serve_restart_keeps_finished_images_and_reports_lost_ones() {
         &server,
         &serde_json::json!({ "caption": "waiting", "size": SIZE }),
     );
+    // A browser watching the running job must not keep the server from stopping: its
+    // event stream ends.
+    let events = server.url(&format!("/api/images/{running}/events"));
+    let watcher = std::thread::spawn(move || {
+        let resp = agent().get(&events).call().unwrap();
+        BufReader::new(resp.into_reader()).lines().count()
+    });
+    std::thread::sleep(Duration::from_millis(200));
     let status = server.stop();
+    assert!(watcher.join().unwrap() > 0);
     assert!(status.success(), "{status:?}");
     // Nothing half-written.
     let files = stored(&data);
