@@ -459,22 +459,34 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             };
             let lang = term.lang();
             let quiet = term.is_quiet();
-            reportfig::serve::run(opts, styles, term, &mut |l| {
-                // The address on stdout (a script or test reads it), the rest on stderr.
-                print_out(&format!("http://{}", l.addr));
-                let mut err = std::io::stderr().lock();
-                if let Some(token) = &l.generated_token {
-                    let _ = writeln!(
-                        err,
-                        "{}",
-                        tr!(lang, "serve-token-generated", token = token.as_str())
-                    );
-                }
+            let log: reportfig::serve::Log = Box::new(move |line| {
                 if !quiet {
-                    let url = format!("http://{}", l.addr);
-                    let _ = writeln!(err, "{}", tr!(lang, "serve-listening", url = url.as_str()));
+                    eprintln!("{}", line.get(lang));
                 }
-            })?;
+            });
+            reportfig::serve::run(
+                opts,
+                styles,
+                term,
+                &mut |l| {
+                    // The address on stdout (a script or test reads it), the rest on stderr.
+                    print_out(&format!("http://{}", l.addr));
+                    let mut err = std::io::stderr().lock();
+                    if let Some(token) = &l.generated_token {
+                        let _ = writeln!(
+                            err,
+                            "{}",
+                            tr!(lang, "serve-token-generated", token = token.as_str())
+                        );
+                    }
+                    if !quiet {
+                        let url = format!("http://{}", l.addr);
+                        let _ =
+                            writeln!(err, "{}", tr!(lang, "serve-listening", url = url.as_str()));
+                    }
+                },
+                log,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Styles(s) => run_styles(s, term),

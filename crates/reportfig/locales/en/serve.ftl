@@ -31,6 +31,9 @@ serve-not-found = there is nothing at this address; the API is under /api (see t
 serve-token-generated = this server listens on the network, so every request needs this token (shown only now): { $token }
 serve-listening = listening on { $url } (stop with Ctrl-C)
 serve-stopping = stopping: the image being made is abandoned; waiting images are recorded as lost
+serve-log-done = { $id } done in { $seconds } s after waiting { $waited } s: { $caption }
+serve-log-failed = { $id } failed: { $error }
+serve-log-cancelled = { $id } cancelled
 
 # The page at /.
 serve-page-title = Illustrations for reports

@@ -31,6 +31,9 @@ serve-not-found = 이 주소에는 아무것도 없습니다. API는 /api 아래
 serve-token-generated = 이 서버는 네트워크에 열려 있으므로 모든 요청에 이 토큰이 필요합니다 (지금 한 번만 표시됩니다): { $token }
 serve-listening = { $url }에서 요청을 받습니다 (Ctrl-C로 멈춤)
 serve-stopping = 멈추는 중: 만들고 있던 이미지는 버리고, 기다리던 이미지는 잃은 것으로 기록합니다
+serve-log-done = { $id } 완성: { $waited }초 기다린 뒤 { $seconds }초 걸림: { $caption }
+serve-log-failed = { $id } 실패: { $error }
+serve-log-cancelled = { $id } 취소됨
 
 # / 페이지.
 serve-page-title = 보고서 삽화 만들기

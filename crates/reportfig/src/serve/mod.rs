@@ -169,7 +169,12 @@ pub(crate) struct Shared {
     pub styles: StyleLibrary,
     pub store: Store,
     pub config: Config,
+    /// One line per finished job and on stopping, for the server's log.
+    pub log: Log,
 }
+
+/// Receives the server's log lines (in both languages; the caller picks one).
+pub type Log = Box<dyn Fn(&Texts) + Send + Sync>;
 
 /// A lock that survives a panicked holder: the data is plain records, valid at every step.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -383,7 +388,8 @@ fn round3(x: f64) -> f64 {
 }
 
 /// Runs the server until Ctrl-C or SIGTERM: loads the model (progress and notes go to
-/// `reporter`), then listens and calls `listening` once with the bound address. On a stop
+/// `reporter`), then listens and calls `listening` once with the bound address; `log`
+/// hears of every finished job. On a stop
 /// the running image is abandoned (nothing half-written: files are written atomically) and
 /// waiting jobs are recorded as lost.
 pub fn run(
@@ -391,6 +397,7 @@ pub fn run(
     styles: StyleLibrary,
     reporter: &mut dyn Reporter,
     listening: &mut dyn FnMut(&Listening),
+    log: Log,
 ) -> anyhow::Result<()> {
     let addr = parse_addr(&opts.addr)?;
     let (token, generated) = decide_token(&addr, opts.token.as_deref())?;
@@ -458,6 +465,7 @@ pub fn run(
         model: Mutex::new(model),
         styles,
         store,
+        log,
     });
 
     let worker = worker::Worker {
@@ -491,6 +499,7 @@ pub fn run(
         )
         .with_graceful_shutdown(async move {
             stop_signal().await;
+            (stop.log)(&Texts::of(&msg!("serve-stopping")));
             stop.begin_stop();
         })
         .await

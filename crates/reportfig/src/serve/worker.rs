@@ -12,6 +12,7 @@ use crate::commands::generate::{render, Rendered};
 use crate::commands::session::{self, ModelOptions};
 use crate::commands::{Event, Reporter};
 use crate::i18n::Message;
+use crate::msg;
 use crate::output;
 use crate::print::Finisher;
 use crate::translate::CaptionTranslator;
@@ -100,14 +101,29 @@ impl Worker {
         let mut state = lock(&shared.state);
         state.running = None;
         let cancelled = job.cancel.load(Ordering::SeqCst);
+        let id = job.id.to_string();
+        let line;
         match state.jobs.get_mut(&job.id) {
             // Cancelled (DELETE took it out of the jobs): whatever was written goes.
-            _ if cancelled => shared.store.remove(&job.id),
-            None => shared.store.remove(&job.id),
+            None => {
+                shared.store.remove(&job.id);
+                line = Texts::of(&msg!("serve-log-cancelled", id = id));
+            }
+            Some(_) if cancelled => {
+                shared.store.remove(&job.id);
+                line = Texts::of(&msg!("serve-log-cancelled", id = id));
+            }
             Some(entry) => {
                 entry.step = None;
                 match result {
                     Ok(made) => {
+                        line = Texts::of(&msg!(
+                            "serve-log-done",
+                            id = id,
+                            seconds = format!("{:.1}", made.seconds),
+                            waited = format!("{:.1}", entry.record.waited_seconds.unwrap_or(0.0)),
+                            caption = entry.record.caption.as_str()
+                        ));
                         entry.record.state = JobState::Done;
                         entry.record.seconds = Some(made.seconds);
                         entry.notes = made.notes;
@@ -124,12 +140,18 @@ impl Worker {
                                 Some(PipelineError::Stopped)
                             )
                         });
-                        entry.record.state = JobState::Failed;
-                        entry.record.error = Some(if stopped {
+                        let error = if stopped {
                             Texts::of(&self.lost)
                         } else {
                             Texts::of_error(&e)
-                        });
+                        };
+                        let said = |text: &str| msg!("serve-log-failed", id = &id, error = text);
+                        line = Texts {
+                            en: said(&error.en).render(crate::i18n::Lang::En),
+                            ko: said(&error.ko).render(crate::i18n::Lang::Ko),
+                        };
+                        entry.record.state = JobState::Failed;
+                        entry.record.error = Some(error);
                     }
                 }
                 let entry = state.jobs.get(&job.id).expect("present above");
@@ -141,6 +163,7 @@ impl Worker {
         }
         drop(state);
         shared.bump();
+        (shared.log)(&line);
     }
 
     /// Translates, builds the request, makes the picture and writes the PNG.

@@ -317,8 +317,13 @@ fn serve_round_trip_makes_a_png_with_metadata() {
         vec![format!("{id}.json"), format!("{id}.png")]
     );
 
+    // The server's log: one line per finished job, and the stop.
+    let log = server.stderr.clone();
     let status = server.stop();
     assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains(&format!("{id} done in")), "{log}");
+    assert!(log.contains("stopping"), "{log}");
 }
 
 #[test]
