@@ -63,6 +63,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(super::page::index))
         .route("/page.js", get(super::page::script))
         .route("/page.css", get(super::page::style))
+        .route("/hangul.ttf", get(super::page::font))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(shared.clone(), guard))

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::api::lang_of;
 use crate::i18n::Lang;
+use crate::text::escape_html;
 
 const HTML: &str = include_str!("page/index.html");
 const JS: &str = include_str!("page/page.js");
@@ -29,21 +30,6 @@ const HTML_TEXTS: &[&str] = &[
     "serve-page-make",
     "serve-page-download",
 ];
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The page in `lang`.
 pub fn render(lang: Lang) -> String {
@@ -79,8 +65,8 @@ pub(crate) async fn index(headers: HeaderMap) -> Response {
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'none'; \
-             form-action 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' blob:; connect-src 'self' blob:; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     r.headers_mut()
@@ -96,9 +82,25 @@ pub(crate) async fn style() -> Response {
     with_type(CSS.to_string(), "text/css; charset=utf-8")
 }
 
+/// The Hangul font for browsers on a machine without a Korean one: the titles' sans (a
+/// subset of NanumGothic Bold with every Hangul syllable, SIL OFL 1.1, already in the
+/// binary). Chromium refuses the full NanumGothic.ttf the contact sheets use (its font
+/// sanitiser rejects the file), so the clean subset is served; the style sheet asks for it
+/// only for Hangul.
+pub(crate) async fn font() -> Response {
+    let mut r = crate::title::SANS.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("font/ttf"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=604800"),
+    );
+    r
+}
+
 /// The paths of the page, which need no token.
 pub(crate) fn is_page(path: &str) -> bool {
-    matches!(path, "/" | "/page.js" | "/page.css")
+    matches!(path, "/" | "/page.js" | "/page.css" | "/hangul.ttf")
 }
 
 #[cfg(test)]

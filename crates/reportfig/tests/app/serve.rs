@@ -88,9 +88,11 @@ impl Server {
 
     /// SIGTERM, as a service manager stops it; waits for the exit.
     fn stop(mut self) -> std::process::ExitStatus {
-        // SAFETY: kill(2) on our own child's pid; no memory is involved.
-        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        assert_eq!(rc, 0);
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(sent.success());
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -916,5 +918,213 @@ fn serve_page_loads_the_styles_in_headless_chromium() {
     );
     if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
         let _ = std::fs::copy(&shot, Path::new(&dir).join("serve-page.png"));
+    }
+}
+
+/// Headless Chromium driven over the DevTools protocol (a WebSocket), as a person would use
+/// the page: type a caption, choose a style, make the picture, download it.
+struct Browser {
+    child: Child,
+    socket: tungstenite::WebSocket<std::net::TcpStream>,
+    next_id: u64,
+    session: Option<String>,
+    _profile: TempDir,
+}
+
+impl Browser {
+    fn start(chromium: &str) -> Browser {
+        let profile = TempDir::new().unwrap();
+        let mut child = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "--accept-lang=ko-KR,ko",
+                "--lang=ko-KR",
+                "--window-size=900,1100",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID" on stderr.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("chromium prints its DevTools address");
+        let host = url
+            .strip_prefix("ws://")
+            .and_then(|r| r.split('/').next())
+            .unwrap()
+            .to_string();
+        let stream = std::net::TcpStream::connect(&host).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let (socket, _) = tungstenite::client(url.as_str(), stream).unwrap();
+        Browser {
+            child,
+            socket,
+            next_id: 0,
+            session: None,
+            _profile: profile,
+        }
+    }
+
+    /// Sends one command (to the attached page, once there is one) and returns its result.
+    fn send(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = serde_json::json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = &self.session {
+            message["sessionId"] = Value::from(s.clone());
+        }
+        self.socket
+            .send(tungstenite::Message::text(message.to_string()))
+            .unwrap();
+        loop {
+            let reply = self.socket.read().unwrap();
+            let Ok(text) = reply.to_text() else { continue };
+            let v: Value = serde_json::from_str(text).unwrap();
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method}: {v}");
+                return v["result"].clone();
+            }
+        }
+    }
+
+    fn open(&mut self, url: &str) {
+        let target = self.send("Target.createTarget", serde_json::json!({ "url": url }));
+        let attached = self.send(
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": target["targetId"], "flatten": true }),
+        );
+        self.session = Some(attached["sessionId"].as_str().unwrap().to_string());
+    }
+
+    /// The value of a JavaScript expression in the page (promises awaited).
+    fn eval(&mut self, expression: &str) -> Value {
+        let r = self.send(
+            "Runtime.evaluate",
+            serde_json::json!({
+                "expression": expression,
+                "awaitPromise": true,
+                "returnByValue": true,
+            }),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// Waits until `expression` is true in the page.
+    fn wait_until(&mut self, expression: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while self.eval(expression) != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
+    let Some(chromium) =
+        common::chromium("serve_page_in_headless_chromium_makes_and_downloads_a_picture")
+    else {
+        return;
+    };
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+    let mut browser = Browser::start(chromium);
+    browser.open(&server.url("/"));
+    browser.wait_until(
+        "document.readyState === 'complete' && document.querySelectorAll('#style option').length > 1",
+        "the page did not load the styles",
+    );
+    // The browser asked for Korean, so the page is in Korean.
+    assert_eq!(browser.eval("document.documentElement.lang"), "ko");
+    assert_eq!(
+        browser.eval("document.querySelector('h1').textContent"),
+        "보고서 삽화 만들기"
+    );
+
+    browser.eval(
+        "document.getElementById('caption').value = 'Riverside park at dawn';
+         document.getElementById('style').value = 'isometric-city';
+         document.getElementById('seed').value = '11';
+         document.getElementById('make').click(); true",
+    );
+    browser.wait_until(
+        "!document.getElementById('result').hidden && document.getElementById('image').naturalWidth > 0",
+        "the picture never appeared",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('error').hidden"),
+        true
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('bar').value"),
+        Value::from(1)
+    );
+    // The download link gives the PNG the server made.
+    let head = browser.eval(
+        "fetch(document.getElementById('download').href)
+           .then(r => r.arrayBuffer())
+           .then(b => Array.from(new Uint8Array(b).slice(0, 8)))",
+    );
+    assert_eq!(head, serde_json::json!([137, 80, 78, 71, 13, 10, 26, 10]));
+    let name = browser.eval("document.getElementById('download').download");
+    assert_eq!(name, "reportfig-11.png");
+    let pngs: Vec<String> = stored(&data)
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .collect();
+    assert_eq!(pngs.len(), 1, "{pngs:?}");
+    let request = reportfig::output::read_metadata(&data.join("images").join(&pngs[0]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.caption, "Riverside park at dawn");
+    assert_eq!(request.styles, vec!["isometric-city".to_string()]);
+    assert_eq!(request.seed, 11);
+
+    // Hangul shows even where the machine has no Korean font: the page's own font loads.
+    browser.wait_until(
+        "document.fonts.ready.then(() => [...document.fonts].some(f => f.family.includes('Reportfig Hangul') && f.status === 'loaded'))",
+        "the page's Hangul font did not load",
+    );
+    // A screenshot to look at (kept when REPORTFIG_SCREENSHOT_DIR names a folder).
+    let shot = browser.send(
+        "Page.captureScreenshot",
+        serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+    );
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap())
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
+        std::fs::write(Path::new(&dir).join("serve-page-result.png"), &png).unwrap();
     }
 }
