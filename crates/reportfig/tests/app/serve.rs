@@ -856,7 +856,11 @@ fn serve_page_is_served_in_the_browsers_language_without_the_token() {
     assert!(html.contains("보고서 삽화 만들기"), "{html}");
     let en = String::from_utf8(call("GET", &server.url("/"), None, None, None).body).unwrap();
     assert!(en.contains("Illustrations for reports"), "{en}");
-    for (path, kind) in [("/page.js", "text/javascript"), ("/page.css", "text/css")] {
+    for (path, kind) in [
+        ("/page.js", "text/javascript"),
+        ("/page.css", "text/css"),
+        ("/hangul.ttf", "font/ttf"),
+    ] {
         let r = call("GET", &server.url(path), None, None, None);
         assert_eq!((r.status, r.content_type.as_str()), (200, kind), "{path}");
     }
@@ -865,60 +869,6 @@ fn serve_page_is_served_in_the_browsers_language_without_the_token() {
         call("GET", &server.url("/api/styles"), None, None, None).status,
         401
     );
-}
-
-/// The page in headless Chromium: its script runs and fills the style list from the API.
-#[test]
-fn serve_page_loads_the_styles_in_headless_chromium() {
-    let Some(chromium) = common::chromium("serve_page_loads_the_styles_in_headless_chromium")
-    else {
-        return;
-    };
-    let tmp = TempDir::new().unwrap();
-    let server = Server::start(&tmp.path().join("home"), &tmp.path().join("data"), &[]);
-    let shot = tmp.path().join("page.png");
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--lang=ko-KR",
-            "--window-size=900,800",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(server.url("/"))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
-    // Chromium writes either the DOM or the screenshot per run; ask for the DOM again if
-    // this build gave only the picture.
-    let dom = if dom.contains("<option") {
-        dom.into_owned()
-    } else {
-        let out = Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-            ])
-            .arg(server.url("/"))
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    assert!(
-        dom.contains("<option value=\"isometric-city\">"),
-        "the style list was not filled:\n{dom}"
-    );
-    if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
-        let _ = std::fs::copy(&shot, Path::new(&dir).join("serve-page.png"));
-    }
 }
 
 /// Headless Chromium driven over the DevTools protocol (a WebSocket), as a person would use
