@@ -36,6 +36,7 @@ pub enum Command {
     Compare(CompareArgs),
     Retitle(RetitleArgs),
     Translate(TranslateCommandArgs),
+    Serve(ServeArgs),
     #[command(subcommand)]
     Styles(StylesCommand),
     #[command(subcommand)]
@@ -367,6 +368,22 @@ pub struct TranslateCommandArgs {
     pub offline: bool,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7860")]
+    pub addr: String,
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue: usize,
+    #[command(flatten)]
+    pub translate: TranslateArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Debug, Subcommand)]

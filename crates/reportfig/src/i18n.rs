@@ -151,6 +151,16 @@ const SOURCES: &[(Lang, &str, &str)] = &[
         "progress.ftl",
         include_str!("../locales/ko/progress.ftl"),
     ),
+    (
+        Lang::En,
+        "serve.ftl",
+        include_str!("../locales/en/serve.ftl"),
+    ),
+    (
+        Lang::Ko,
+        "serve.ftl",
+        include_str!("../locales/ko/serve.ftl"),
+    ),
 ];
 
 /// One language's messages.

@@ -17,6 +17,7 @@ pub mod outline;
 pub mod output;
 pub mod page;
 pub mod print;
+pub mod serve;
 pub mod style;
 pub mod text;
 pub mod title;

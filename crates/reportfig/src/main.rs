@@ -431,6 +431,65 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(a) => {
+            let styles = style_library(a.model.styles_dir.as_deref(), term)?;
+            let model = model_options(&a.model)?;
+            let data = match a.data.clone() {
+                Some(d) => d,
+                None => directories::ProjectDirs::from("", "", "reportfig")
+                    .map(|d| d.data_local_dir().join("serve"))
+                    .ok_or_else(|| BadInput(msg!("serve-no-data-folder")))?,
+            };
+            let opts = reportfig::serve::ServeOptions {
+                addr: a.addr.clone(),
+                // The environment keeps the token out of `ps` and shell history.
+                token: a.token.clone().or_else(|| {
+                    std::env::var("REPORTFIG_TOKEN")
+                        .ok()
+                        .filter(|t| !t.is_empty())
+                }),
+                data,
+                queue_limit: a.queue,
+                translate: translate_options(
+                    &a.translate,
+                    model.hub.clone(),
+                    model.load.device.clone(),
+                    model.load.isa,
+                )?,
+                model,
+            };
+            let lang = term.lang();
+            let quiet = term.is_quiet();
+            let log: reportfig::serve::Log = Box::new(move |line| {
+                if !quiet {
+                    eprintln!("{}", line.get(lang));
+                }
+            });
+            reportfig::serve::run(
+                opts,
+                styles,
+                term,
+                &mut |l| {
+                    // The address on stdout (a script or test reads it), the rest on stderr.
+                    print_out(&format!("http://{}", l.addr));
+                    let mut err = std::io::stderr().lock();
+                    if let Some(token) = &l.generated_token {
+                        let _ = writeln!(
+                            err,
+                            "{}",
+                            tr!(lang, "serve-token-generated", token = token.as_str())
+                        );
+                    }
+                    if !quiet {
+                        let url = format!("http://{}", l.addr);
+                        let _ =
+                            writeln!(err, "{}", tr!(lang, "serve-listening", url = url.as_str()));
+                    }
+                },
+                log,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Styles(s) => run_styles(s, term),
         Command::Models(ModelsCommand::List { json, offline }) => {
             let hub = HubOptions::from_env(offline)?;

@@ -41,6 +41,11 @@ impl Terminal {
         self.lang
     }
 
+    /// `-q`: results and errors only.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     fn note(&self, text: &str) {
         if self.quiet {
             return;

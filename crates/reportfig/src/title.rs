@@ -22,7 +22,8 @@ use thiserror::Error;
 use crate::compare::SheetFont;
 use crate::style::palette::parse_hex;
 
-static SANS: &[u8] = include_bytes!("../../../assets/fonts/TitleSans.ttf");
+/// Also served by `reportfig serve` for its page (see `serve::page::font`).
+pub(crate) static SANS: &[u8] = include_bytes!("../../../assets/fonts/TitleSans.ttf");
 static SERIF: &[u8] = include_bytes!("../../../assets/fonts/TitleSerif.ttf");
 
 /// Most lines a title may take; a title needing more at the smallest size is refused.

@@ -74,6 +74,9 @@ pub enum PipelineError {
     /// NaN bias) or from f16 overflowing, never from the request, which `check` bounds.
     #[error("the {stage} produced values that are not numbers (NaN or infinity), so the picture would be blank\nhint: the model's weights may be damaged: download the model again; if it uses f16, try f32")]
     NotFinite { stage: NumericStage },
+    /// The caller's `should_stop` said so ([`Pipeline::generate_until`]).
+    #[error("stopped before the image was finished")]
+    Stopped,
 }
 
 /// Where in the pipeline a non-finite value was found.
@@ -121,7 +124,7 @@ impl PipelineError {
     pub fn is_user_input(&self) -> bool {
         !matches!(
             self,
-            PipelineError::Compute(_) | PipelineError::NotFinite { .. }
+            PipelineError::Compute(_) | PipelineError::NotFinite { .. } | PipelineError::Stopped
         )
     }
 }
@@ -688,6 +691,19 @@ impl Pipeline {
         progress: &mut dyn FnMut(Progress),
         on_step: &mut dyn FnMut(StepState<'_>),
     ) -> Result<(Tensor, Vec<String>), PipelineError> {
+        self.denoise_until(req, init, progress, on_step, &|| false)
+    }
+
+    /// [`Pipeline::denoise_observed`] that gives up with [`PipelineError::Stopped`] before
+    /// the next UNet call once `should_stop` returns true (a cancelled job of a server).
+    pub fn denoise_until(
+        &mut self,
+        req: &GenerationRequest,
+        init: Option<StartPicture<'_>>,
+        progress: &mut dyn FnMut(Progress),
+        on_step: &mut dyn FnMut(StepState<'_>),
+        should_stop: &dyn Fn() -> bool,
+    ) -> Result<(Tensor, Vec<String>), PipelineError> {
         let kind = self.check(req)?;
         let init = self.check_start(req, init)?;
         let cfg = classifier_free_guidance(req.guidance, self.unet_config.time_cond_proj_dim);
@@ -785,6 +801,9 @@ impl Pipeline {
         let timesteps = sched.timesteps().to_vec();
         let total = timesteps.len() - start;
         for (i, &t) in timesteps.iter().enumerate().skip(start) {
+            if should_stop() {
+                return Err(PipelineError::Stopped);
+            }
             let input = if cfg {
                 Tensor::cat(&[&latents, &latents], 0)?
             } else {
@@ -966,8 +985,24 @@ impl Pipeline {
         init: Option<StartPicture<'_>>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<GeneratedImage, PipelineError> {
+        self.generate_until(req, init, progress, &|| false)
+    }
+
+    /// [`Pipeline::generate_from`] that stops with [`PipelineError::Stopped`] before the
+    /// next UNet call, or before the VAE, once `should_stop` returns true.
+    pub fn generate_until(
+        &mut self,
+        req: &GenerationRequest,
+        init: Option<StartPicture<'_>>,
+        progress: &mut dyn FnMut(Progress),
+        should_stop: &dyn Fn() -> bool,
+    ) -> Result<GeneratedImage, PipelineError> {
         let start = Instant::now();
-        let (latents, dropped_words) = self.denoise_observed(req, init, progress, &mut |_| {})?;
+        let (latents, dropped_words) =
+            self.denoise_until(req, init, progress, &mut |_| {}, should_stop)?;
+        if should_stop() {
+            return Err(PipelineError::Stopped);
+        }
         progress(Progress::Decoding);
         let t = Instant::now();
         let mut images = self.decode(&latents)?;

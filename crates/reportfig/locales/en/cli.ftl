@@ -133,6 +133,20 @@ help-translate-captions = One or more captions (each in quotes); one English lin
 help-translate-offline = Use only downloaded models, never the network
 help-translate-json = Print a JSON array of {"{"}caption, english, translated_by{"}"} instead of lines
 
+help-serve = Serve the model on a web address, for colleagues who do not use a terminal (JSON API)
+help-serve-examples =
+    Examples:
+      reportfig serve
+      reportfig serve --model sd15-lcm --data /srv/reportfig
+      reportfig serve --addr 0.0.0.0:7860 --token "$(openssl rand -hex 16)"
+
+    The model loads once; images are made one at a time, in turn between computers, and
+    kept in the data folder. The README lists the API.
+help-serve-addr = Address to listen on: 127.0.0.1:PORT is this computer only (no token needed); any other address needs a token
+help-serve-token = The token every request must send (Authorization: Bearer TOKEN), at least 16 characters; also REPORTFIG_TOKEN (default on a network address: a new one, printed once)
+help-serve-data = Folder where finished images and their records are kept; nothing is written outside it (default: the user data folder)
+help-serve-queue = How many images may wait; more are refused with "try again later" (429)
+
 help-styles = Look at the style library, check or import style files
 help-styles-examples =
     Examples:

@@ -129,6 +129,20 @@ help-translate-captions = 설명 문구 하나 이상 (각각 따옴표 안에);
 help-translate-offline = 내려받은 모델만 쓰고 인터넷은 쓰지 않습니다
 help-translate-json = 줄 대신 {"{"}caption, english, translated_by{"}"}의 JSON 배열로 표시합니다
 
+help-serve = 터미널을 쓰지 않는 동료를 위해 모델을 웹 주소로 제공합니다 (JSON API)
+help-serve-examples =
+    예시:
+      reportfig serve
+      reportfig serve --model sd15-lcm --data /srv/reportfig
+      reportfig serve --addr 0.0.0.0:7860 --token "$(openssl rand -hex 16)"
+
+    모델은 한 번만 불러오고, 이미지는 컴퓨터별로 차례를 지켜 하나씩 만들어 데이터 폴더에
+    보관합니다. API는 README에 있습니다.
+help-serve-addr = 요청을 받을 주소: 127.0.0.1:포트는 이 컴퓨터에서만 (토큰 불필요), 그 밖의 주소는 토큰이 필요합니다
+help-serve-token = 모든 요청이 보내야 하는 토큰 (Authorization: Bearer 토큰), 16자 이상; REPORTFIG_TOKEN으로도 줄 수 있습니다 (네트워크 주소에서 기본값: 새로 만들어 한 번 표시)
+help-serve-data = 완성된 이미지와 기록을 보관할 폴더; 이 폴더 밖에는 아무것도 쓰지 않습니다 (기본값: 사용자 데이터 폴더)
+help-serve-queue = 기다릴 수 있는 이미지 수; 넘으면 "나중에 다시 시도"(429)로 거절합니다
+
 help-styles = 화풍 목록을 보고, 화풍 파일을 점검하거나 가져옵니다
 help-styles-examples =
     예시:

@@ -8,11 +8,12 @@ use crate::commands::session::{self, ImageOptions, ModelOptions};
 use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
-use crate::output;
+use crate::output::{self, PrintRecord};
 use crate::print::Finisher;
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleRecord, TitleSpec};
 use crate::translate::{CaptionTranslator, TranslateOptions};
+use reportfig_engine::pipeline::{Pipeline, StartPicture};
 use reportfig_engine::request::GenerationRequest;
 
 /// `generate`'s checked options.
@@ -136,22 +137,18 @@ pub fn run(
         .init
         .as_ref()
         .map(|init| init.fitted(request.width, request.height));
-    let made = pipeline.generate_from(&request, start.as_ref().map(|s| s.start()), &mut |p| {
-        reporter.event(Event::Pipeline(p))
-    })?;
-    if request.draft_decoder.is_some() {
-        reporter.event(Event::Note(msg!(
-            "note-draft-made",
-            seed = request.seed.to_string()
-        )));
-    }
-    if !made.dropped_words.is_empty() {
-        reporter.event(Event::Warning(session::dropped_words_warning(
-            &made.dropped_words,
-        )));
-    }
-    // Enlarged for print first, so a title is typeset at the size it will be printed.
-    let (image, print) = finisher.apply(made.image)?;
+    let Rendered {
+        image,
+        print,
+        seconds,
+    } = render(
+        &mut pipeline,
+        &request,
+        start.as_ref().map(|s| s.start()),
+        &finisher,
+        &|| false,
+        reporter,
+    )?;
     let mut record = None;
     match (&opts.title, &untitled) {
         (Some(spec), Some(untitled)) => {
@@ -172,8 +169,57 @@ pub fn run(
     Ok(GenerateOutcome {
         path,
         request,
-        seconds: made.seconds,
+        seconds,
         untitled,
         title: record,
+    })
+}
+
+/// One request's finished picture, ready for [`output::save_finished`].
+pub struct Rendered {
+    pub image: image::RgbImage,
+    /// Set when the picture was enlarged for print.
+    pub print: Option<PrintRecord>,
+    /// Generation time (model work, not the finishing).
+    pub seconds: f64,
+}
+
+/// Makes one request's picture on a loaded pipeline (from `start`, the pixels of
+/// `request.init_image`, for image to image), as `generate` and `serve` both do: the
+/// pipeline's progress and the notes a user should hear go to `reporter`, and the picture is
+/// finished (enlarged for print) so that [`output::save_finished`] writes it with its
+/// metadata. `should_stop` is asked before every step; once it says yes the result is
+/// [`reportfig_engine::pipeline::PipelineError::Stopped`] and nothing is finished.
+pub fn render(
+    pipeline: &mut Pipeline,
+    request: &GenerationRequest,
+    start: Option<StartPicture<'_>>,
+    finisher: &Finisher,
+    should_stop: &dyn Fn() -> bool,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Rendered> {
+    let made = pipeline.generate_until(
+        request,
+        start,
+        &mut |p| reporter.event(Event::Pipeline(p)),
+        should_stop,
+    )?;
+    if request.draft_decoder.is_some() {
+        reporter.event(Event::Note(msg!(
+            "note-draft-made",
+            seed = request.seed.to_string()
+        )));
+    }
+    if !made.dropped_words.is_empty() {
+        reporter.event(Event::Warning(session::dropped_words_warning(
+            &made.dropped_words,
+        )));
+    }
+    // Enlarged for print first, so a title is typeset at the size it will be printed.
+    let (image, print) = finisher.apply(made.image)?;
+    Ok(Rendered {
+        image,
+        print,
+        seconds: made.seconds,
     })
 }

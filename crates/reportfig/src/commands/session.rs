@@ -359,6 +359,12 @@ impl ResolvedModel {
             .collect()
     }
 
+    /// The LoRAs of a request whose style names none (the preset's and `--lora`), so a
+    /// server can load the model before any request arrives.
+    pub fn default_loras(&self) -> Result<Vec<AppliedLora>, BadInput> {
+        self.request_loras(&[])
+    }
+
     /// Loads the model with `loras` (the records of [`build_request`]) merged in.
     pub fn load(
         &self,

@@ -74,6 +74,7 @@ fn check_help_texts(lang: &str, prefix: &str, examples_word: &str) {
         ("batch", vec!["batch", "--help"]),
         ("compare", vec!["compare", "--help"]),
         ("translate", vec!["translate", "--help"]),
+        ("serve", vec!["serve", "--help"]),
         ("retitle", vec!["retitle", "--help"]),
         ("styles", vec!["styles", "--help"]),
         ("styles_list", vec!["styles", "list", "--help"]),

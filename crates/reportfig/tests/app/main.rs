@@ -26,4 +26,5 @@ mod model_source;
 mod outline;
 mod output;
 mod report_output;
+mod serve;
 mod styles;

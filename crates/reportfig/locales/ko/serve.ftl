@@ -1,0 +1,56 @@
+# `reportfig serve`: 서버와 API가 하는 말.
+
+serve-bad-addr = --addr { $addr }은(는) 서버를 열 수 있는 주소가 아닙니다
+    .hint = IP 주소와 포트를 HOST:PORT 꼴로 쓰세요. 예: 127.0.0.1:7860 (이 컴퓨터에서만) 또는 0.0.0.0:7860 (네트워크 전체, 토큰 필요)
+serve-token-too-short = 토큰은 추측할 수 없도록 공백 없이 { $min }자 이상이어야 합니다
+    .hint = 네트워크 주소에서 --token을 빼면 자동으로 만들어 줍니다. 직접 만들려면 예: `openssl rand -hex 16`
+serve-no-randomness = 임의의 토큰이나 이미지 ID를 만들 수 없습니다: { $reason }
+serve-no-data-folder = 이 시스템의 사용자 데이터 폴더를 찾을 수 없습니다
+    .hint = --data 폴더를 주세요
+serve-queue-zero = --queue는 1 이상이어야 합니다
+serve-cannot-listen = { $addr }에서 서버를 열 수 없습니다: { $reason }
+    .hint = 다른 프로그램이 그 포트를 쓰고 있을 수 있습니다. --addr로 다른 포트를 고르세요. 예: 127.0.0.1:7861
+serve-job-lost = 이 이미지를 만들기 전에 서버가 멈췄습니다
+    .hint = 다시 요청하세요
+serve-caption-too-long = 설명 문구가 { $max }자보다 깁니다
+    .hint = 설명 문구는 그림에 대한 한 문장입니다. 나머지 내용은 보고서 본문에 쓰세요
+serve-negative-too-long = 제외할 내용(negative)이 { $max }자보다 깁니다
+serve-unauthorized = 이 서버는 토큰이 필요합니다. `Authorization: Bearer 토큰` 헤더를 보내세요
+    .hint = 토큰은 서버를 실행한 사람이 가지고 있습니다 (서버를 시작할 때 표시됩니다)
+serve-host-not-local = 토큰 없이 실행된 서버이므로 이 컴퓨터(localhost 또는 127.0.0.1)로 보낸 요청에만 응답합니다
+    .hint = 다른 컴퓨터나 리버스 프록시에서 쓰려면 --token을 주고 실행하세요
+serve-needs-json = 요청 본문은 `Content-Type: application/json`으로 보낸 JSON이어야 합니다
+serve-body-too-large = 요청이 { $max } KiB보다 큽니다
+serve-bad-json = API가 받을 수 있는 요청이 아닙니다: { $reason }
+    .hint = {"{"}"caption": "..."{"}"}을 보내세요. style, size, seed, steps, guidance, sampler, negative를 함께 줄 수 있습니다
+serve-queue-full = 기다리는 이미지가 너무 많습니다. { $seconds }초 뒤에 다시 시도하세요
+serve-no-such-image = 그런 이미지가 없습니다 (취소되었거나 삭제되었을 수 있습니다)
+serve-image-not-ready = 이미지가 아직 완성되지 않았습니다
+    .hint = 상태가 done이 될 때까지 GET /api/images/ID를 확인하세요
+serve-not-found = 이 주소에는 아무것도 없습니다. API는 /api 아래에 있습니다 (README 참고)
+serve-token-generated = 이 서버는 네트워크에 열려 있으므로 모든 요청에 이 토큰이 필요합니다 (지금 한 번만 표시됩니다): { $token }
+serve-listening = { $url }에서 요청을 받습니다 (Ctrl-C로 멈춤)
+serve-stopping = 멈추는 중: 만들고 있던 이미지는 버리고, 기다리던 이미지는 잃은 것으로 기록합니다
+serve-log-done = { $id } 완성: { $waited }초 기다린 뒤 { $seconds }초 걸림: { $caption }
+serve-log-failed = { $id } 실패: { $error }
+serve-log-cancelled = { $id } 취소됨
+
+# / 페이지.
+serve-page-title = 보고서 삽화 만들기
+serve-page-lead = 그림에 담을 내용을 한국어나 영어로 쓰고, 화풍과 크기를 고르세요.
+serve-page-caption = 설명 문구
+serve-page-caption-example = 예: 복잡한 도심 교차로의 스마트 신호등
+serve-page-style = 화풍
+serve-page-style-none = 없음 (설명 문구 그대로)
+serve-page-size = 크기
+serve-page-size-default = 모델 기본 크기
+serve-page-seed = 시드
+serve-page-seed-random = 무작위
+serve-page-token = 토큰 (서버를 실행한 사람에게 물어보세요)
+serve-page-make = 그림 만들기
+serve-page-download = PNG 내려받기
+serve-page-queued = 기다리는 중: 앞에 { $position }개
+serve-page-running = 만드는 중: { $steps }단계 중 { $step }단계
+serve-page-done = 완성
+serve-page-failed = 실패
+serve-page-seed-shown = 시드 { $seed } (위에 넣으면 같은 그림을 다시 만듭니다)

@@ -1,0 +1,523 @@
+//! The HTTP side: routes, the token check, and JSON in the caller's language. Nothing here
+//! waits for the model: requests are checked, queued and answered at once; the picture is
+//! made by the worker thread.
+//!
+//! | method and path                | what                                                  |
+//! |--------------------------------|-------------------------------------------------------|
+//! | `POST /api/images`             | queue a picture: `202 {"id", "seed"}`                 |
+//! | `GET /api/images/{id}`         | `{state, progress, position, error?, ...}`            |
+//! | `GET /api/images/{id}.png`     | the PNG with its metadata, once done                  |
+//! | `GET /api/images/{id}/events`  | the same status as server-sent events, until finished |
+//! | `DELETE /api/images/{id}`      | cancel (waiting or running) or delete (finished)      |
+//! | `GET /api/styles`              | the style library                                     |
+//! | `GET /api/health`              | liveness, queue length, model                         |
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::store::JobId;
+use super::{lock, Shared, MAX_BODY_BYTES};
+use crate::i18n::{Lang, Message};
+use crate::msg;
+
+/// `POST /api/images`: the settings of `generate`, by the same names. Unknown fields are
+/// refused, so a misspelt setting is not silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewImage {
+    pub caption: String,
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub steps: Option<u32>,
+    #[serde(default)]
+    pub guidance: Option<f64>,
+    #[serde(default)]
+    pub sampler: Option<String>,
+    #[serde(default)]
+    pub negative: Option<String>,
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/images", post(create))
+        .route("/api/images/{id}", get(status_or_png).delete(cancel))
+        .route("/api/images/{id}/events", get(events))
+        .route("/api/styles", get(styles))
+        .route("/api/health", get(health))
+        .route("/", get(super::page::index))
+        .route("/page.js", get(super::page::script))
+        .route("/page.css", get(super::page::style))
+        .route("/hangul.ttf", get(super::page::font))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}
+
+/// The language of a request: the first of `Accept-Language` (by its weights) that has a
+/// catalogue, else English.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    let Some(value) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Lang::En;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for item in value.split(',').take(20) {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if let Some(lang) = Lang::from_locale(tag) {
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Lang::En)
+}
+
+/// `{"error": "..."}` with `status`.
+fn error(status: StatusCode, text: String) -> Response {
+    (status, Json(serde_json::json!({ "error": text }))).into_response()
+}
+
+fn error_msg(status: StatusCode, message: &Message, lang: Lang) -> Response {
+    error(status, message.render(lang))
+}
+
+/// Whether a `Host` header names this machine (a name or address on loopback), which is
+/// what a browser sends to a server on 127.0.0.1. Anything else reaching a server without a
+/// token is another site's page using DNS rebinding, or a proxy that should pass `--token`.
+fn host_is_local(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Compares without stopping at the first difference, so the time taken says nothing about
+/// how much of a guess was right.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Every request: the token (when the server has one), else a local `Host`; then headers
+/// that keep browsers from sniffing, framing or caching answers.
+async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    match &shared.config.token {
+        // The page holds no data; it asks for the token when the API wants it.
+        Some(_) if super::page::is_page(req.uri().path()) => {}
+        Some(token) => {
+            let given = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            let ok = given.is_some_and(|g| same_secret(g.as_bytes(), token.as_bytes()));
+            if !ok {
+                let mut r = error_msg(StatusCode::UNAUTHORIZED, &msg!("serve-unauthorized"), lang);
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return r;
+            }
+        }
+        None => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok());
+            if host.is_some_and(|h| !host_is_local(h)) {
+                return error_msg(StatusCode::FORBIDDEN, &msg!("serve-host-not-local"), lang);
+            }
+        }
+    }
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    r
+}
+
+/// A body that is not the JSON we take, in the caller's language.
+fn rejection(rej: JsonRejection, lang: Lang) -> Response {
+    match rej {
+        JsonRejection::MissingJsonContentType(_) => error_msg(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &msg!("serve-needs-json"),
+            lang,
+        ),
+        JsonRejection::BytesRejection(_) => error_msg(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &msg!("serve-body-too-large", max = MAX_BODY_BYTES / 1024),
+            lang,
+        ),
+        other => error_msg(
+            StatusCode::BAD_REQUEST,
+            &msg!("serve-bad-json", reason = other.body_text()),
+            lang,
+        ),
+    }
+}
+
+fn queue_full(retry_after: u64, lang: Lang) -> Response {
+    let mut r = error_msg(
+        StatusCode::TOO_MANY_REQUESTS,
+        &msg!("serve-queue-full", seconds = retry_after),
+        lang,
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    r
+}
+
+async fn create(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<NewImage>, JsonRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let body = match body {
+        Ok(Json(b)) => b,
+        Err(rej) => return rejection(rej, lang),
+    };
+    if let Err(full) = shared.full() {
+        return queue_full(full.retry_after, lang);
+    }
+    // Checking composes the style and counts tokens (and may read a style's LoRA file):
+    // quick, but not for an async thread.
+    let s = shared.clone();
+    let checked = tokio::task::spawn_blocking(move || s.check(body)).await;
+    let input = match checked {
+        Ok(Ok(input)) => input,
+        Ok(Err(bad)) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let seed = input.seed;
+    let client = client_key(peer.ip(), &headers);
+    match shared.enqueue(&client, input) {
+        Ok(Ok(id)) => {
+            let location = format!("/api/images/{id}");
+            let mut r = (
+                StatusCode::ACCEPTED,
+                Json(serde_json::json!({ "id": id.as_str(), "seed": seed })),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Ok(Err(full)) => queue_full(full.retry_after, lang),
+        Err(e) => {
+            let texts = super::store::Texts::of_error(&e);
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                texts.get(lang).to_string(),
+            )
+        }
+    }
+}
+
+/// Who a job is from, for taking turns: the computer it came from, since people share the
+/// token, not their computers. Behind a reverse proxy on this machine every request comes
+/// from loopback, so there the address the proxy appended to `X-Forwarded-For` (its last
+/// entry, which a client cannot forge) names the computer. It only decides turns, never
+/// access.
+fn client_key(peer: IpAddr, headers: &HeaderMap) -> String {
+    if peer.is_loopback() {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|v| v.trim().parse::<IpAddr>().ok())
+            .next_back();
+        if let Some(ip) = forwarded {
+            return ip.to_string();
+        }
+    }
+    peer.to_string()
+}
+
+fn no_such_image(lang: Lang) -> Response {
+    error_msg(StatusCode::NOT_FOUND, &msg!("serve-no-such-image"), lang)
+}
+
+async fn status_or_png(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (text, png) = match raw.strip_suffix(".png") {
+        Some(stem) => (stem, true),
+        None => (raw.as_str(), false),
+    };
+    let Some(id) = JobId::parse(text) else {
+        return no_such_image(lang);
+    };
+    if !png {
+        return match shared.status(&id, lang) {
+            Some((v, _)) => Json(v).into_response(),
+            None => no_such_image(lang),
+        };
+    }
+    let (done, name) = {
+        let state = lock(&shared.state);
+        match state.jobs.get(&id) {
+            Some(job) => (
+                job.record.state == super::store::JobState::Done,
+                crate::output::default_file_name(
+                    &job.record.caption,
+                    job.record.seed,
+                    crate::output::Naming::Roman,
+                ),
+            ),
+            None => return no_such_image(lang),
+        }
+    };
+    if !done {
+        return error_msg(StatusCode::CONFLICT, &msg!("serve-image-not-ready"), lang);
+    }
+    let path = shared.store.png_path(&id);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+            // The name is made of ASCII letters, digits and dashes (romanised caption, seed).
+            if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=86400, immutable"),
+            );
+            r
+        }
+        Err(_) => no_such_image(lang),
+    }
+}
+
+async fn cancel(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(id) = JobId::parse(&raw) else {
+        return no_such_image(lang);
+    };
+    match shared.cancel(&id) {
+        Some(was) => Json(serde_json::json!({ "id": id.as_str(), "deleted": true, "was": was }))
+            .into_response(),
+        None => no_such_image(lang),
+    }
+}
+
+/// The job's status whenever it changes, as `event: status`; the stream ends once the job
+/// is finished (or gone: `event: gone`), or when the server stops.
+async fn events(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(id) = JobId::parse(&raw) else {
+        return no_such_image(lang);
+    };
+    if shared.status(&id, lang).is_none() {
+        return no_such_image(lang);
+    }
+    let rx = shared.changed.subscribe();
+    struct Watch {
+        shared: Arc<Shared>,
+        id: JobId,
+        lang: Lang,
+        rx: tokio::sync::watch::Receiver<u64>,
+        last: Option<String>,
+        ended: bool,
+    }
+    let start = Watch {
+        shared,
+        id,
+        lang,
+        rx,
+        last: None,
+        ended: false,
+    };
+    let stream = futures_util::stream::unfold(start, |mut w| async move {
+        if w.ended {
+            return None;
+        }
+        loop {
+            match w.shared.status(&w.id, w.lang) {
+                None => {
+                    w.ended = true;
+                    let text = msg!("serve-no-such-image").render(w.lang);
+                    let data = serde_json::json!({ "error": text }).to_string();
+                    let ev = SseEvent::default().event("gone").data(data);
+                    return Some((Ok::<_, Infallible>(ev), w));
+                }
+                Some((v, finished)) => {
+                    let text = v.to_string();
+                    if w.last.as_deref() != Some(text.as_str()) {
+                        w.ended = finished;
+                        w.last = Some(text.clone());
+                        let ev = SseEvent::default().event("status").data(text);
+                        return Some((Ok(ev), w));
+                    }
+                }
+            }
+            if w.shared.is_stopping() || w.rx.changed().await.is_err() {
+                return None;
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+async fn styles(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&headers);
+    match crate::commands::styles::list(&shared.styles, true, lang) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    let (queued, running) = {
+        let state = lock(&shared.state);
+        (state.queue.len(), state.running.is_some())
+    };
+    Json(serde_json::json!({
+        "status": if shared.is_stopping() { "stopping" } else { "ok" },
+        "model": shared.config.model_label,
+        "queued": queued,
+        "running": running,
+        "queue_limit": shared.config.queue_limit,
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+    .into_response()
+}
+
+async fn not_found(headers: HeaderMap) -> Response {
+    error_msg(
+        StatusCode::NOT_FOUND,
+        &msg!("serve-not-found"),
+        lang_of(&headers),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_follows_accept_language_weights() {
+        let lang = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(v).unwrap());
+            lang_of(&h)
+        };
+        assert_eq!(lang("ko-KR,ko;q=0.9,en-US;q=0.8"), Lang::Ko);
+        assert_eq!(lang("en-US,en;q=0.9,ko;q=0.8"), Lang::En);
+        assert_eq!(lang("fr-FR, ko;q=0.5"), Lang::Ko);
+        assert_eq!(lang("en;q=0.2, ko;q=0.7"), Lang::Ko);
+        assert_eq!(lang("fr"), Lang::En);
+        assert_eq!(lang_of(&HeaderMap::new()), Lang::En);
+    }
+
+    #[test]
+    fn only_loopback_hosts_are_local() {
+        for h in [
+            "127.0.0.1:7860",
+            "localhost:7860",
+            "localhost",
+            "[::1]:7860",
+            "127.1.2.3",
+            "app.localhost:80",
+        ] {
+            assert!(host_is_local(h), "{h}");
+        }
+        for h in [
+            "example.org",
+            "evil.example:7860",
+            "192.168.0.10:7860",
+            "[2001:db8::1]:7860",
+            "localhost.example.org",
+        ] {
+            assert!(!host_is_local(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn turns_go_by_computer_and_a_local_proxy_names_it() {
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote: IpAddr = "10.1.2.3".parse().unwrap();
+        let mut h = HeaderMap::new();
+        assert_eq!(client_key(local, &h), "127.0.0.1");
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 192.168.0.7"),
+        );
+        // The proxy's own entry (the last) counts; what the client sent before it does not.
+        assert_eq!(client_key(local, &h), "192.168.0.7");
+        // Only a proxy on this machine is believed.
+        assert_eq!(client_key(remote, &h), "10.1.2.3");
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abcdef", b"abcdef"));
+        assert!(!same_secret(b"abcdef", b"abcdeg"));
+        assert!(!same_secret(b"abc", b"abcdef"));
+    }
+}

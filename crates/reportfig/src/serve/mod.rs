@@ -1,0 +1,545 @@
+//! `reportfig serve`: the model loaded once behind a small HTTP API, for staff who do not use
+//! a terminal and for a department that shares one strong machine.
+//!
+//! - [`api`]: the routes, the token check and the JSON the page and scripts read.
+//! - [`queue`]: the waiting line, fair between clients.
+//! - [`worker`]: the one thread that owns the model and makes one image at a time, so the
+//!   HTTP side never waits for the model.
+//! - [`store`]: finished images as files (PNG with metadata, and a JSON record) in the data
+//!   folder, so a restart keeps them.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::{BadInput, Reporter};
+use crate::i18n::Lang;
+use crate::msg;
+use crate::style::StyleLibrary;
+use crate::translate::{CaptionTranslator, TranslateOptions};
+
+pub mod api;
+pub mod page;
+pub mod queue;
+pub mod store;
+pub mod worker;
+
+use queue::FairQueue;
+use store::{JobId, JobRecord, JobState, Store, Texts};
+
+/// Longest caption the server takes, in characters (a caption is a sentence, not a page).
+pub const MAX_CAPTION_CHARS: usize = 500;
+/// Longest negative prompt, in characters.
+pub const MAX_NEGATIVE_CHARS: usize = 1000;
+/// Largest request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Shortest `--token` accepted: a guessable token is no protection.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// `serve`'s checked options.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// `--addr` as typed.
+    pub addr: String,
+    /// `--token` (or `REPORTFIG_TOKEN`).
+    pub token: Option<String>,
+    /// `--data`: where images are kept; nothing is written outside it.
+    pub data: PathBuf,
+    /// `--queue`: how many jobs may wait.
+    pub queue_limit: usize,
+    pub model: ModelOptions,
+    pub translate: TranslateOptions,
+}
+
+/// What [`run`] says once it listens.
+#[derive(Debug, Clone)]
+pub struct Listening {
+    pub addr: SocketAddr,
+    /// A token made up because the address is not loopback and none was given; shown once.
+    pub generated_token: Option<String>,
+}
+
+/// `--addr`: `HOST:PORT` with an IP address, or `localhost:PORT`.
+pub fn parse_addr(text: &str) -> Result<SocketAddr, BadInput> {
+    let text = text.trim();
+    if let Ok(a) = text.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Some(port) = text.strip_prefix("localhost:") {
+        if let Ok(p) = port.parse::<u16>() {
+            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), p));
+        }
+    }
+    Err(BadInput(msg!("serve-bad-addr", addr = text)))
+}
+
+/// The token every request must carry: `--token`, else none on a loopback address, else a
+/// new random one (returned as the second value so it can be shown).
+pub fn decide_token(
+    addr: &SocketAddr,
+    given: Option<&str>,
+) -> Result<(Option<String>, bool), BadInput> {
+    match given.map(str::trim) {
+        Some(t) if t.chars().count() < MIN_TOKEN_CHARS || t.chars().any(char::is_whitespace) => {
+            Err(BadInput(msg!(
+                "serve-token-too-short",
+                min = MIN_TOKEN_CHARS
+            )))
+        }
+        Some(t) => Ok((Some(t.to_string()), false)),
+        None if addr.ip().is_loopback() => Ok((None, false)),
+        None => {
+            let t = store::random_hex(16)
+                .map_err(|e| BadInput(msg!("serve-no-randomness", reason = e.to_string())))?;
+            Ok((Some(t), true))
+        }
+    }
+}
+
+/// What a job was asked for, kept until the worker runs it.
+#[derive(Debug, Clone)]
+pub(crate) struct JobInput {
+    pub caption: String,
+    pub image: ImageOptions,
+    pub seed: u64,
+}
+
+/// One job the server knows.
+pub(crate) struct Job {
+    pub record: JobRecord,
+    /// `None` for a job read back from disk after a restart (it is finished).
+    pub input: Option<JobInput>,
+    pub accepted: Instant,
+    /// Steps done and the total, while running.
+    pub step: Option<(usize, usize)>,
+    pub cancel: Arc<AtomicBool>,
+    /// What the user should hear about the request (ignored negatives, dropped words).
+    pub notes: Vec<Texts>,
+}
+
+impl Job {
+    /// 0 to 1.
+    pub fn progress(&self) -> f64 {
+        match (self.record.state, self.step) {
+            (JobState::Done, _) => 1.0,
+            (JobState::Running, Some((done, total))) if total > 0 => {
+                // The VAE and the PNG come after the last step: never 100% before done.
+                (done as f64 / total as f64).min(0.99)
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+pub(crate) struct State {
+    pub jobs: HashMap<JobId, Job>,
+    pub queue: FairQueue,
+    pub running: Option<JobId>,
+    /// How long a job has taken lately (for `Retry-After`).
+    pub seconds_per_job: Option<f64>,
+}
+
+/// A full queue: when to try again.
+#[derive(Debug)]
+pub(crate) struct QueueFull {
+    pub retry_after: u64,
+}
+
+pub(crate) struct Config {
+    pub token: Option<String>,
+    pub queue_limit: usize,
+    pub model_label: String,
+}
+
+/// Everything the HTTP side and the worker share. The model itself is the worker's alone;
+/// the resolved model (its files, tokenizer and LoRA records) is here because checking a
+/// request needs it, and that takes milliseconds.
+pub(crate) struct Shared {
+    pub state: Mutex<State>,
+    /// Wakes the worker when a job arrives or the server stops.
+    pub work: Condvar,
+    /// Bumped on every change a client may watch (progress, states), for the event streams.
+    pub changed: tokio::sync::watch::Sender<u64>,
+    pub stopping: AtomicBool,
+    pub model: Mutex<ResolvedModel>,
+    pub styles: StyleLibrary,
+    pub store: Store,
+    pub config: Config,
+    /// One line per finished job and on stopping, for the server's log.
+    pub log: Log,
+}
+
+/// Receives the server's log lines (in both languages; the caller picks one).
+pub type Log = Box<dyn Fn(&Texts) + Send + Sync>;
+
+/// A lock that survives a panicked holder: the data is plain records, valid at every step.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Stops taking work: the worker abandons the running job at its next step, event
+    /// streams end.
+    pub fn begin_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let _guard = lock(&self.state);
+        self.work.notify_all();
+        drop(_guard);
+        self.bump();
+    }
+
+    /// Checks a request as the command line would, before it is queued.
+    pub fn check(&self, body: api::NewImage) -> Result<JobInput, BadInput> {
+        let caption = body.caption;
+        if caption.chars().count() > MAX_CAPTION_CHARS {
+            return Err(BadInput(msg!(
+                "serve-caption-too-long",
+                max = MAX_CAPTION_CHARS
+            )));
+        }
+        if body
+            .negative
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NEGATIVE_CHARS)
+        {
+            return Err(BadInput(msg!(
+                "serve-negative-too-long",
+                max = MAX_NEGATIVE_CHARS
+            )));
+        }
+        let sampler = body
+            .sampler
+            .as_deref()
+            .map(|s| s.parse::<crate::style::SamplerChoice>())
+            .transpose()
+            .map_err(|e| BadInput::from_error(&e))?;
+        let image = ImageOptions {
+            style: body.style.filter(|s| !s.trim().is_empty()),
+            size: body.size.filter(|s| !s.trim().is_empty()),
+            steps: body.steps,
+            guidance: body.guidance,
+            sampler,
+            negative: body.negative,
+            ..ImageOptions::default()
+        };
+        let seed = body.seed.unwrap_or_else(session::fresh_seed);
+        // The English is made by the worker (the translator is a model too); everything a
+        // user can get wrong is in the settings, which are checked here on the caption.
+        let model = lock(&self.model);
+        session::build_request(&caption, None, &image, seed, &model, &self.styles)?;
+        Ok(JobInput {
+            caption,
+            image,
+            seed,
+        })
+    }
+
+    /// `Retry-After` when the queue is full: the waiting work at the recent pace.
+    fn retry_after(state: &State, limit: usize) -> u64 {
+        let per_job = state.seconds_per_job.unwrap_or(10.0);
+        let over = state.queue.len().saturating_sub(limit) + 1;
+        ((per_job * over as f64).ceil() as u64).clamp(1, 3600)
+    }
+
+    /// Whether a new job would be refused now.
+    pub fn full(&self) -> Result<(), QueueFull> {
+        let state = lock(&self.state);
+        if state.queue.len() >= self.config.queue_limit {
+            return Err(QueueFull {
+                retry_after: Self::retry_after(&state, self.config.queue_limit),
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues a checked job for `client`; its record is written first, so a restart knows
+    /// it was lost.
+    pub fn enqueue(
+        &self,
+        client: &str,
+        input: JobInput,
+    ) -> Result<Result<JobId, QueueFull>, anyhow::Error> {
+        let mut state = lock(&self.state);
+        if state.queue.len() >= self.config.queue_limit {
+            return Ok(Err(QueueFull {
+                retry_after: Self::retry_after(&state, self.config.queue_limit),
+            }));
+        }
+        let id = loop {
+            let id = JobId::random()?;
+            if !state.jobs.contains_key(&id) {
+                break id;
+            }
+        };
+        let record = JobRecord {
+            id: id.to_string(),
+            state: JobState::Queued,
+            caption: input.caption.trim().to_string(),
+            seed: input.seed,
+            created: store::now_seconds(),
+            waited_seconds: None,
+            seconds: None,
+            error: None,
+        };
+        self.store.write(&record)?;
+        state.jobs.insert(
+            id.clone(),
+            Job {
+                record,
+                input: Some(input),
+                accepted: Instant::now(),
+                step: None,
+                cancel: Arc::new(AtomicBool::new(false)),
+                notes: Vec::new(),
+            },
+        );
+        state.queue.push(client, id.clone());
+        self.work.notify_all();
+        drop(state);
+        self.bump();
+        Ok(Ok(id))
+    }
+
+    /// Cancels or deletes a job: a waiting one leaves the line, a running one stops at its
+    /// next step (the worker throws away what it made), a finished one's files are removed.
+    /// `None` when there is no such job.
+    pub fn cancel(&self, id: &JobId) -> Option<JobState> {
+        let mut state = lock(&self.state);
+        let job = state.jobs.remove(id)?;
+        let was = job.record.state;
+        match was {
+            JobState::Queued => {
+                state.queue.remove(id);
+                self.store.remove(id);
+            }
+            // The worker removes the files once it has stopped.
+            JobState::Running => job.cancel.store(true, Ordering::SeqCst),
+            JobState::Done | JobState::Failed => self.store.remove(id),
+        }
+        drop(state);
+        self.bump();
+        Some(was)
+    }
+
+    /// A job's status as the API shows it, and whether it is finished; `None` when unknown.
+    pub fn status(&self, id: &JobId, lang: Lang) -> Option<(serde_json::Value, bool)> {
+        let state = lock(&self.state);
+        let job = state.jobs.get(id)?;
+        let position = match job.record.state {
+            JobState::Queued => {
+                let ahead = state
+                    .queue
+                    .order()
+                    .iter()
+                    .position(|j| j == id)
+                    .unwrap_or(0);
+                ahead + usize::from(state.running.is_some())
+            }
+            _ => 0,
+        };
+        let r = &job.record;
+        let mut v = serde_json::json!({
+            "id": r.id,
+            "state": r.state,
+            "progress": (job.progress() * 1000.0).round() / 1000.0,
+            "position": position,
+            "caption": r.caption,
+            "seed": r.seed,
+        });
+        let o = v.as_object_mut().expect("an object");
+        if let Some((done, total)) = job.step {
+            o.insert("step".into(), done.into());
+            o.insert("steps".into(), total.into());
+        }
+        if let Some(w) = r.waited_seconds {
+            o.insert("waited_seconds".into(), round3(w).into());
+        }
+        if let Some(s) = r.seconds {
+            o.insert("seconds".into(), round3(s).into());
+        }
+        if r.state == JobState::Done {
+            o.insert("image".into(), format!("/api/images/{}.png", r.id).into());
+        }
+        if let Some(e) = &r.error {
+            o.insert("error".into(), e.get(lang).into());
+        }
+        if !job.notes.is_empty() {
+            let notes: Vec<&str> = job.notes.iter().map(|n| n.get(lang)).collect();
+            o.insert("notes".into(), notes.into());
+        }
+        Some((v, r.state.is_finished()))
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Runs the server until Ctrl-C or SIGTERM: loads the model (progress and notes go to
+/// `reporter`), then listens and calls `listening` once with the bound address; `log`
+/// hears of every finished job. On a stop
+/// the running image is abandoned (nothing half-written: files are written atomically) and
+/// waiting jobs are recorded as lost.
+pub fn run(
+    opts: ServeOptions,
+    styles: StyleLibrary,
+    reporter: &mut dyn Reporter,
+    listening: &mut dyn FnMut(&Listening),
+    log: Log,
+) -> anyhow::Result<()> {
+    let addr = parse_addr(&opts.addr)?;
+    let (token, generated) = decide_token(&addr, opts.token.as_deref())?;
+    if opts.queue_limit == 0 {
+        return Err(BadInput(msg!("serve-queue-zero")).into());
+    }
+    let store = Store::open(&opts.data)?;
+    let lost = msg!("serve-job-lost");
+
+    let translator = CaptionTranslator::new(opts.translate.clone())?;
+    let source = session::parse_model(&opts.model, reporter)?;
+    let model = session::resolve_model(source, &opts.model, reporter)?;
+    let loras = model.default_loras()?;
+    let pipeline = model.load(&opts.model, &loras, reporter)?;
+    session::record_licence_notice(&opts.model, &model);
+    let finisher = crate::print::Finisher::new(
+        crate::print::Finish::default(),
+        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
+    )?;
+
+    // Bound before anything is announced, so a port in use is said plainly.
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        BadInput(msg!(
+            "serve-cannot-listen",
+            addr = addr.to_string(),
+            reason = e.to_string()
+        ))
+    })?;
+    listener.set_nonblocking(true)?;
+    let bound = listener.local_addr()?;
+
+    let mut jobs = HashMap::new();
+    for record in store.load(&lost) {
+        let Some(id) = JobId::parse(&record.id) else {
+            continue;
+        };
+        jobs.insert(
+            id,
+            Job {
+                record,
+                input: None,
+                accepted: Instant::now(),
+                step: None,
+                cancel: Arc::new(AtomicBool::new(false)),
+                notes: Vec::new(),
+            },
+        );
+    }
+    let (changed, _) = tokio::sync::watch::channel(0u64);
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            jobs,
+            queue: FairQueue::default(),
+            running: None,
+            seconds_per_job: None,
+        }),
+        work: Condvar::new(),
+        changed,
+        stopping: AtomicBool::new(false),
+        config: Config {
+            token,
+            queue_limit: opts.queue_limit,
+            model_label: model.label(),
+        },
+        model: Mutex::new(model),
+        styles,
+        store,
+        log,
+    });
+
+    let worker = worker::Worker {
+        shared: shared.clone(),
+        pipeline,
+        loras,
+        translator,
+        model_opts: opts.model.clone(),
+        finisher,
+        lost: lost.clone(),
+    };
+    let worker = std::thread::Builder::new()
+        .name("reportfig-worker".into())
+        .spawn(move || worker.run())?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        listening(&Listening {
+            addr: bound,
+            generated_token: generated.then(|| shared.config.token.clone()).flatten(),
+        });
+        let app = api::router(shared.clone());
+        let stop = shared.clone();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            (stop.log)(&Texts::of(&msg!("serve-stopping")));
+            stop.begin_stop();
+        })
+        .await
+    });
+    shared.begin_stop();
+    let _ = worker.join();
+    // Jobs still waiting will not be made: say so in their records now.
+    let mut state = lock(&shared.state);
+    let waiting: Vec<JobId> = state.queue.order();
+    for id in waiting {
+        if let Some(job) = state.jobs.get_mut(&id) {
+            job.record.state = JobState::Failed;
+            job.record.error = Some(Texts::of(&lost));
+            let _ = shared.store.write(&job.record);
+        }
+    }
+    drop(state);
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    served?;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and `docker stop` send).
+async fn stop_signal() {
+    let ctrl_c = Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                let term = Box::pin(async move {
+                    term.recv().await;
+                });
+                futures_util::future::select(ctrl_c, term).await;
+            }
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}

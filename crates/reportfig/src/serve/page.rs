@@ -1,0 +1,120 @@
+//! The page at `/`: a caption box, a style, a size, a progress bar and the picture, in plain
+//! HTML, CSS and a little JavaScript compiled into the binary (no CDN, no build step). Its
+//! words come from the message catalogue in the browser's language; the page holds no data,
+//! so it is served without the token, which the page asks for when the API wants it.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+use super::api::lang_of;
+use crate::i18n::Lang;
+use crate::text::escape_html;
+
+const HTML: &str = include_str!("page/index.html");
+const JS: &str = include_str!("page/page.js");
+const CSS: &str = include_str!("page/page.css");
+
+/// The catalogue texts the HTML names as `{{id}}`.
+const HTML_TEXTS: &[&str] = &[
+    "serve-page-title",
+    "serve-page-lead",
+    "serve-page-caption",
+    "serve-page-caption-example",
+    "serve-page-style",
+    "serve-page-style-none",
+    "serve-page-size",
+    "serve-page-size-default",
+    "serve-page-seed",
+    "serve-page-seed-random",
+    "serve-page-token",
+    "serve-page-make",
+    "serve-page-download",
+];
+
+/// The page in `lang`.
+pub fn render(lang: Lang) -> String {
+    let m = lang.messages();
+    let mut out = HTML.replace("{{lang}}", lang.code());
+    for id in HTML_TEXTS {
+        out = out.replace(&format!("{{{{{id}}}}}"), &escape_html(&m.format(id, &[])));
+    }
+    // The script fills in `{name}` itself.
+    let keep = |name: &'static str| (name, format!("{{{name}}}").into());
+    let texts = serde_json::json!({
+        "state-queued": m.format("serve-page-queued", &[keep("position")]),
+        "state-running": m.format("serve-page-running", &[keep("step"), keep("steps")]),
+        "state-done": m.format("serve-page-done", &[]),
+        "state-failed": m.format("serve-page-failed", &[]),
+        "seed": m.format("serve-page-seed-shown", &[keep("seed")]),
+    })
+    .to_string()
+    // Inside <script>, "</" could end the block.
+    .replace("</", "<\\/");
+    out.replace("{{texts}}", &texts)
+}
+
+fn with_type(body: String, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+pub(crate) async fn index(headers: HeaderMap) -> Response {
+    let mut r = with_type(render(lang_of(&headers)), "text/html; charset=utf-8");
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' blob:; connect-src 'self' blob:; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    r
+}
+
+pub(crate) async fn script() -> Response {
+    with_type(JS.to_string(), "text/javascript; charset=utf-8")
+}
+
+pub(crate) async fn style() -> Response {
+    with_type(CSS.to_string(), "text/css; charset=utf-8")
+}
+
+/// The Hangul font for browsers on a machine without a Korean one: the titles' sans (a
+/// subset of NanumGothic Bold with every Hangul syllable, SIL OFL 1.1, already in the
+/// binary). Chromium refuses the full NanumGothic.ttf the contact sheets use (its font
+/// sanitiser rejects the file), so the clean subset is served; the style sheet asks for it
+/// only for Hangul.
+pub(crate) async fn font() -> Response {
+    let mut r = crate::title::SANS.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("font/ttf"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=604800"),
+    );
+    r
+}
+
+/// The paths of the page, which need no token.
+pub(crate) fn is_page(path: &str) -> bool {
+    matches!(path, "/" | "/page.js" | "/page.css" | "/hangul.ttf")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_is_filled_in_both_languages() {
+        for lang in Lang::ALL {
+            let page = render(lang);
+            assert!(!page.contains("{{"), "{lang}: {page}");
+            assert!(!page.contains("serve-page-"), "{lang}: an id without text");
+            assert!(page.contains(&format!("<html lang=\"{}\">", lang.code())));
+        }
+        assert!(render(Lang::Ko).contains("보고서"));
+    }
+}

@@ -1,0 +1,286 @@
+//! Where a server keeps its images: `<data>/images/<id>.png` with its metadata, as
+//! `generate` writes it, and `<id>.json` beside it saying what became of the job. Both are
+//! written atomically, so a stop at any moment leaves either the old file or the new one, and
+//! a restart finds every finished image and every job that was lost.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, Message};
+use crate::output::{self, OutputError};
+
+/// A job's id: 32 lower-case hex digits (128 random bits). Only an id that passed
+/// [`JobId::parse`] is ever turned into a file name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(String);
+
+impl JobId {
+    pub const LEN: usize = 32;
+
+    /// A fresh random id.
+    pub fn random() -> std::io::Result<JobId> {
+        Ok(JobId(random_hex(Self::LEN / 2)?))
+    }
+
+    /// The id in a URL, or `None` for anything that is not exactly 32 lower-case hex digits
+    /// (so no `..`, `/` or other path can ever reach the file system).
+    pub fn parse(text: &str) -> Option<JobId> {
+        let ok = text.len() == Self::LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        ok.then(|| JobId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `bytes` random bytes from the operating system, as lower-case hex.
+pub fn random_hex(bytes: usize) -> std::io::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(std::io::Error::other)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A text in both languages, fixed when it was made, so a stored error reads in the language
+/// of whoever asks later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Texts {
+    pub en: String,
+    pub ko: String,
+}
+
+impl Texts {
+    pub fn of(message: &Message) -> Texts {
+        Texts {
+            en: message.render(Lang::En),
+            ko: message.render(Lang::Ko),
+        }
+    }
+
+    /// An error with its causes, as the command line shows them (outermost first).
+    pub fn of_error(err: &anyhow::Error) -> Texts {
+        let join = |lang| {
+            let mut shown = String::new();
+            for text in crate::explain::error_chain(err, lang) {
+                if !shown.contains(text.as_str()) {
+                    if !shown.is_empty() {
+                        shown.push('\n');
+                    }
+                    shown.push_str(&text);
+                }
+            }
+            shown
+        };
+        Texts {
+            en: join(Lang::En),
+            ko: join(Lang::Ko),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Ko => &self.ko,
+        }
+    }
+}
+
+/// What a job is doing, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobState::Done | JobState::Failed)
+    }
+}
+
+/// `<id>.json`: a job as it is known on disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: String,
+    pub state: JobState,
+    pub caption: String,
+    pub seed: u64,
+    /// Seconds since 1970 when the job was accepted.
+    pub created: u64,
+    /// Seconds it waited in the queue before it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_seconds: Option<f64>,
+    /// Seconds the model worked on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Texts>,
+}
+
+/// The images folder of a server's data folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating it if needed) `<data>/images`.
+    pub fn open(data: &Path) -> Result<Store, OutputError> {
+        let dir = data.join("images");
+        std::fs::create_dir_all(&dir).map_err(|source| OutputError::UnwritableFolder {
+            dir: dir.clone(),
+            source,
+        })?;
+        Ok(Store { dir })
+    }
+
+    pub fn png_path(&self, id: &JobId) -> PathBuf {
+        self.dir.join(format!("{}.png", id.as_str()))
+    }
+
+    fn record_path(&self, id: &JobId) -> PathBuf {
+        self.dir.join(format!("{}.json", id.as_str()))
+    }
+
+    /// Writes (or replaces) a job's record.
+    pub fn write(&self, record: &JobRecord) -> Result<(), OutputError> {
+        let id = JobId::parse(&record.id).ok_or_else(|| OutputError::Encode {
+            message: format!("internal error: bad job id {:?}", record.id),
+        })?;
+        let mut text = serde_json::to_string_pretty(record).map_err(|e| OutputError::Encode {
+            message: e.to_string(),
+        })?;
+        text.push('\n');
+        output::write_atomic(&self.record_path(&id), text.as_bytes(), true)
+    }
+
+    /// Removes a job's files (a cancelled or deleted job); files already gone are fine.
+    pub fn remove(&self, id: &JobId) {
+        let _ = std::fs::remove_file(self.png_path(id));
+        let _ = std::fs::remove_file(self.record_path(id));
+    }
+
+    /// Every job found on disk, oldest first. A job that was waiting or running when the
+    /// server last stopped, or whose picture is missing, is recorded as failed with `lost`,
+    /// since nothing will make it now; files that are not ours are left alone.
+    pub fn load(&self, lost: &Message) -> Vec<JobRecord> {
+        // Another instance may share the folder: only temporaries old enough to be left behind.
+        output::remove_stale_temporaries(&self.dir, output::STALE_TEMPORARY_AGE);
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            let Some(id) = JobId::parse(stem) else {
+                continue;
+            };
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let Ok(mut record) = serde_json::from_str::<JobRecord>(&text) else {
+                continue;
+            };
+            if record.id != id.as_str() {
+                continue;
+            }
+            let missing_png = record.state == JobState::Done && !self.png_path(&id).is_file();
+            if !record.state.is_finished() || missing_png {
+                record.state = JobState::Failed;
+                record.error = Some(Texts::of(lost));
+                if self.write(&record).is_err() {
+                    continue;
+                }
+            }
+            out.push(record);
+        }
+        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        out
+    }
+}
+
+/// Seconds since 1970, for records.
+pub fn now_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_32_hex_digits_are_ids() {
+        assert!(JobId::parse(&"a".repeat(32)).is_some());
+        assert!(JobId::parse(&"0123456789abcdef".repeat(2)).is_some());
+        for bad in [
+            "",
+            "../../etc/passwd",
+            &"a".repeat(31),
+            &"a".repeat(33),
+            &"A".repeat(32),
+            &format!("{}/", "a".repeat(31)),
+            &format!("{}.png", "a".repeat(28)),
+        ] {
+            assert!(JobId::parse(bad).is_none(), "{bad:?}");
+        }
+        let a = JobId::random().unwrap();
+        let b = JobId::random().unwrap();
+        assert_ne!(a, b);
+        assert!(JobId::parse(a.as_str()).is_some());
+    }
+
+    #[test]
+    fn unfinished_jobs_are_reported_lost_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let record = |state, n: u64| JobRecord {
+            id: format!("{n:032x}"),
+            state,
+            caption: "a park".into(),
+            seed: n,
+            created: n,
+            waited_seconds: None,
+            seconds: None,
+            error: None,
+        };
+        store.write(&record(JobState::Queued, 1)).unwrap();
+        store.write(&record(JobState::Running, 2)).unwrap();
+        // Done, but its picture is gone.
+        store.write(&record(JobState::Done, 3)).unwrap();
+        let done = record(JobState::Done, 4);
+        store.write(&done).unwrap();
+        std::fs::write(store.png_path(&JobId::parse(&done.id).unwrap()), b"png").unwrap();
+        // Not ours: ignored and kept.
+        std::fs::write(dir.path().join("images/notes.json"), b"{}").unwrap();
+
+        let lost = crate::msg!("caption-empty");
+        let loaded = store.load(&lost);
+        let states: Vec<_> = loaded.iter().map(|r| r.state).collect();
+        use JobState::*;
+        assert_eq!(states, vec![Failed, Failed, Failed, Done]);
+        assert_eq!(loaded[0].error.as_ref().unwrap().en, lost.render(Lang::En));
+        assert!(dir.path().join("images/notes.json").is_file());
+        // The failure was written down, so the next restart reads the same.
+        let again: Vec<_> = store.load(&lost).iter().map(|r| r.state).collect();
+        assert_eq!(again, states);
+    }
+}

@@ -1,0 +1,1080 @@
+//! `reportfig serve` through real HTTP on 127.0.0.1: the binary started as a user would, on
+//! the tiny turbo model, driven by a plain HTTP client.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common;
+
+/// The tiny model's own size (a turbo model's default, 512², would make every job slow).
+const SIZE: &str = "64x64";
+
+const TOKEN: &str = "0123456789abcdef-test-token";
+
+/// A running server; killed when dropped if a test did not stop it.
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, whatever address it was bound to.
+    base: String,
+    stderr: PathBuf,
+}
+
+impl Server {
+    /// `reportfig serve` on the tiny model with `data` as its data folder; `extra` adds or
+    /// replaces flags (`--addr` defaults to 127.0.0.1:0; without `--translator`, captions
+    /// are not translated).
+    fn start(home: &Path, data: &Path, extra: &[&str]) -> Server {
+        let model = common::tiny_turbo().display().to_string();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
+        cmd.env("HOME", home)
+            .env("HF_HOME", home.join("hf"))
+            .env_remove("HF_HUB_CACHE")
+            .env("HF_HUB_OFFLINE", "1")
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("REPORTFIG_TOKEN")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C.UTF-8")
+            .arg("serve")
+            .args(["--model", &model])
+            .arg("--data")
+            .arg(data);
+        if !extra.contains(&"--translator") {
+            cmd.arg("--no-translate");
+        }
+        if !extra.contains(&"--addr") {
+            cmd.args(["--addr", "127.0.0.1:0"]);
+        }
+        cmd.args(extra);
+        std::fs::create_dir_all(home).unwrap();
+        let stderr = home.join(format!("serve-stderr-{}.txt", std::process::id()));
+        let stderr = unique(stderr);
+        cmd.stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .stdin(Stdio::null());
+        let mut child = cmd.spawn().expect("reportfig serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let bound = line.trim().strip_prefix("http://").unwrap_or_else(|| {
+            let _ = child.wait();
+            panic!(
+                "no address on stdout ({line:?}); stderr:\n{}",
+                std::fs::read_to_string(&stderr).unwrap_or_default()
+            )
+        });
+        let port = bound.rsplit_once(':').unwrap().1;
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            stderr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// SIGTERM, as a service manager stops it; waits for the exit.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unique(p: PathBuf) -> PathBuf {
+    let mut n = 0;
+    loop {
+        let candidate = p.with_extension(format!("{n}.txt"));
+        if !candidate.exists() {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// One answer: status, headers we look at, body.
+struct Reply {
+    status: u16,
+    retry_after: Option<String>,
+    www_authenticate: Option<String>,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn error(&self) -> String {
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build()
+}
+
+/// A request with optional bearer token, language and body (JSON unless `content_type`).
+fn call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    lang: Option<&str>,
+    body: Option<(&str, &[u8])>,
+) -> Reply {
+    let mut req = agent().request(method, url);
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(l) = lang {
+        req = req.set("Accept-Language", l);
+    }
+    let result = match body {
+        Some((content_type, bytes)) => req.set("Content-Type", content_type).send_bytes(bytes),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = resp.status();
+    let retry_after = resp.header("Retry-After").map(str::to_string);
+    let www_authenticate = resp.header("WWW-Authenticate").map(str::to_string);
+    let content_type = resp.content_type().to_string();
+    let mut body = Vec::new();
+    resp.into_reader().read_to_end(&mut body).unwrap();
+    Reply {
+        status,
+        retry_after,
+        www_authenticate,
+        content_type,
+        body,
+    }
+}
+
+fn get(server: &Server, path: &str) -> Reply {
+    call("GET", &server.url(path), None, None, None)
+}
+
+fn post(server: &Server, body: &Value) -> Reply {
+    let text = body.to_string();
+    call(
+        "POST",
+        &server.url("/api/images"),
+        None,
+        None,
+        Some(("application/json", text.as_bytes())),
+    )
+}
+
+/// Posts and returns the id, asserting 202.
+fn submit(server: &Server, body: &Value) -> String {
+    let r = post(server, body);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["id"].as_str().unwrap().to_string()
+}
+
+/// Polls until the job is finished (or `want` state is reached); returns its last status.
+fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = get(server, &format!("/api/images/{id}"));
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let v = r.json();
+        let state = v["state"].as_str().unwrap().to_string();
+        if want.contains(&state.as_str()) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id} still {state}, wanted {want:?}; stderr:\n{}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The files in the server's images folder.
+fn stored(data: &Path) -> Vec<String> {
+    let dir = data.join("images");
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    common::files(&dir)
+}
+
+/// A job that takes long on the tiny model (many steps), to be running while a test acts.
+fn long_job() -> Value {
+    serde_json::json!({ "caption": "a long job", "steps": 1000, "seed": 1, "size": SIZE })
+}
+
+#[test]
+fn serve_round_trip_makes_a_png_with_metadata() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+
+    let health = get(&server, "/api/health");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+    let styles = get(&server, "/api/styles");
+    assert_eq!(styles.status, 200);
+    assert!(styles.json().as_array().is_some_and(|a| !a.is_empty()));
+
+    let r = post(
+        &server,
+        &serde_json::json!({
+            "caption": "Smart traffic signals at a busy city intersection",
+            "seed": 42,
+            "steps": 2,
+            "size": SIZE,
+        }),
+    );
+    assert_eq!(r.status, 202);
+    let reply = r.json();
+    assert_eq!(reply["seed"], 42);
+    let id = reply["id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 32);
+
+    // The event stream reports until the job is done, then ends.
+    let resp = agent()
+        .get(&server.url(&format!("/api/images/{id}/events")))
+        .call()
+        .unwrap();
+    assert_eq!(resp.content_type(), "text/event-stream");
+    let mut states = Vec::new();
+    for line in BufReader::new(resp.into_reader()).lines() {
+        let line = line.unwrap();
+        if let Some(data) = line.strip_prefix("data: ") {
+            let v: Value = serde_json::from_str(data).unwrap();
+            states.push(v["state"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("done"),
+        "{states:?}"
+    );
+
+    let status = get(&server, &format!("/api/images/{id}")).json();
+    assert_eq!(status["state"], "done");
+    assert_eq!(status["progress"], 1.0);
+    assert_eq!(status["position"], 0);
+    assert_eq!(status["image"], format!("/api/images/{id}.png"));
+
+    let png = get(&server, &format!("/api/images/{id}.png"));
+    assert_eq!(png.status, 200);
+    assert_eq!(png.content_type, "image/png");
+    assert!(png.body.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // The same file, with the same metadata, as `generate` writes.
+    let on_disk = data.join("images").join(format!("{id}.png"));
+    assert_eq!(std::fs::read(&on_disk).unwrap(), png.body);
+    let request = reportfig::output::read_metadata(&on_disk).unwrap().unwrap();
+    assert_eq!(
+        request.caption,
+        "Smart traffic signals at a busy city intersection"
+    );
+    assert_eq!(request.seed, 42);
+    assert_eq!(request.steps, 2);
+    assert_eq!(
+        stored(&data),
+        vec![format!("{id}.json"), format!("{id}.png")]
+    );
+
+    // The server's log: one line per finished job, and the stop.
+    let log = server.stderr.clone();
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains(&format!("{id} done in")), "{log}");
+    assert!(log.contains("stopping"), "{log}");
+}
+
+#[test]
+fn serve_on_a_network_address_needs_the_token() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    // Bound to every interface; reached here through loopback, which must not matter: the
+    // configured address decides.
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--addr", "0.0.0.0:0", "--token", TOKEN],
+    );
+    let health = server.url("/api/health");
+    let none = call("GET", &health, None, None, None);
+    assert_eq!(none.status, 401);
+    assert_eq!(none.www_authenticate.as_deref(), Some("Bearer"));
+    assert!(
+        none.error().contains("Authorization: Bearer"),
+        "{}",
+        none.error()
+    );
+    let korean = call("GET", &health, None, Some("ko-KR,ko;q=0.9"), None);
+    assert_eq!(korean.status, 401);
+    assert!(korean.error().contains("토큰"), "{}", korean.error());
+    let wrong = call(
+        "GET",
+        &health,
+        Some("0123456789abcdef-wrong-token"),
+        None,
+        None,
+    );
+    assert_eq!(wrong.status, 401);
+    // Nothing is queued without the token.
+    let body = serde_json::json!({ "caption": "a park", "size": SIZE }).to_string();
+    let refused = call(
+        "POST",
+        &server.url("/api/images"),
+        None,
+        None,
+        Some(("application/json", body.as_bytes())),
+    );
+    assert_eq!(refused.status, 401);
+    assert!(stored(&data).is_empty());
+
+    let ok = call("GET", &health, Some(TOKEN), None, None);
+    assert_eq!(ok.status, 200);
+    let made = call(
+        "POST",
+        &server.url("/api/images"),
+        Some(TOKEN),
+        None,
+        Some(("application/json", body.as_bytes())),
+    );
+    assert_eq!(made.status, 202);
+    drop(server);
+
+    // Without --token on a network address, one is made and shown once on stderr.
+    let server = Server::start(&tmp.path().join("home2"), &data, &["--addr", "0.0.0.0:0"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let token = loop {
+        let err = server.stderr();
+        if let Some(t) = err
+            .lines()
+            .find(|l| l.contains("needs this token"))
+            .and_then(|l| l.rsplit(' ').next())
+        {
+            break t.to_string();
+        }
+        assert!(Instant::now() < deadline, "no token on stderr:\n{err}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(token.len(), 32);
+    assert_eq!(
+        call("GET", &health_of(&server), None, None, None).status,
+        401
+    );
+    assert_eq!(
+        call("GET", &health_of(&server), Some(&token), None, None).status,
+        200
+    );
+}
+
+fn health_of(server: &Server) -> String {
+    server.url("/api/health")
+}
+
+#[test]
+fn serve_without_a_token_answers_only_local_host_names() {
+    let tmp = TempDir::new().unwrap();
+    let server = Server::start(&tmp.path().join("home"), &tmp.path().join("data"), &[]);
+    let r = agent()
+        .get(&server.url("/api/health"))
+        .set("Host", "evil.example:7860")
+        .call();
+    match r {
+        Err(ureq::Error::Status(403, _)) => {}
+        other => panic!("expected 403, got {other:?}"),
+    }
+    assert_eq!(get(&server, "/api/health").status, 200);
+}
+
+#[test]
+fn serve_full_queue_answers_429_with_retry_after() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &["--queue", "2"]);
+    let running = submit(&server, &long_job());
+    wait_for(&server, &running, &["running"]);
+    let a = submit(
+        &server,
+        &serde_json::json!({ "caption": "a", "seed": 1, "size": SIZE }),
+    );
+    let b = submit(
+        &server,
+        &serde_json::json!({ "caption": "b", "seed": 2, "size": SIZE }),
+    );
+    let status_b = get(&server, &format!("/api/images/{b}")).json();
+    assert_eq!(status_b["state"], "queued");
+    assert_eq!(status_b["position"], 2, "{status_b}");
+
+    let full = post(
+        &server,
+        &serde_json::json!({ "caption": "c", "size": SIZE }),
+    );
+    assert_eq!(full.status, 429);
+    let retry: u64 = full.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!(retry >= 1);
+    assert!(full.error().contains("try again"), "{}", full.error());
+
+    // Cancelling one waiting job makes room again.
+    let cancelled = call(
+        "DELETE",
+        &server.url(&format!("/api/images/{a}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(cancelled.status, 200);
+    assert_eq!(cancelled.json()["was"], "queued");
+    assert_eq!(get(&server, &format!("/api/images/{a}")).status, 404);
+    let c = submit(
+        &server,
+        &serde_json::json!({ "caption": "c", "seed": 3, "size": SIZE }),
+    );
+    for id in [&running, &b, &c] {
+        call(
+            "DELETE",
+            &server.url(&format!("/api/images/{id}")),
+            None,
+            None,
+            None,
+        );
+    }
+}
+
+#[test]
+fn serve_cancel_stops_a_running_job_and_leaves_no_file() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+    let long = submit(&server, &long_job());
+    let status = wait_for(&server, &long, &["running"]);
+    assert_eq!(status["position"], 0);
+    // The pace of this machine, from two looks at the step counter.
+    let step = |server: &Server| {
+        let v = get(server, &format!("/api/images/{long}")).json();
+        (Instant::now(), v["step"].as_u64().unwrap_or(0) as f64)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (t1, s1) = loop {
+        let (t, s) = step(&server);
+        if s >= 5.0 {
+            break (t, s);
+        }
+        assert!(Instant::now() < deadline, "the long job makes no steps");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let (t2, s2) = step(&server);
+    assert!(s2 > s1 && s2 < 900.0, "steps {s1} then {s2}");
+    let rest = (1000.0 - s2) / ((s2 - s1) / (t2 - t1).as_secs_f64());
+    let t = Instant::now();
+    let r = call(
+        "DELETE",
+        &server.url(&format!("/api/images/{long}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["was"], "running");
+    assert_eq!(get(&server, &format!("/api/images/{long}")).status, 404);
+    // The worker stops at the next step, long before the job's other steps would be done.
+    loop {
+        let h = get(&server, "/api/health").json();
+        if h["running"] == false {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stopped = t.elapsed().as_secs_f64();
+    eprintln!("serve cancel: stopped in {stopped:.3} s; the rest of the job takes {rest:.2} s");
+    assert!(
+        stopped < rest / 2.0,
+        "stopping took {stopped:.2} s; the rest of the job takes {rest:.2} s"
+    );
+    let next = submit(
+        &server,
+        &serde_json::json!({ "caption": "next", "seed": 5, "size": SIZE }),
+    );
+    let done = wait_for(&server, &next, &["done", "failed"]);
+    assert_eq!(done["state"], "done", "{done}");
+    let files = stored(&data);
+    assert!(
+        !files.iter().any(|f| f.starts_with(&long)),
+        "the cancelled job left {files:?}"
+    );
+    // A finished image can be deleted too.
+    let r = call(
+        "DELETE",
+        &server.url(&format!("/api/images/{next}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(r.json()["was"], "done");
+    assert!(stored(&data).is_empty(), "{:?}", stored(&data));
+}
+
+#[test]
+fn serve_restart_keeps_finished_images_and_reports_lost_ones() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let server = Server::start(&home, &data, &[]);
+    let done = submit(
+        &server,
+        &serde_json::json!({ "caption": "kept", "seed": 7, "size": SIZE }),
+    );
+    wait_for(&server, &done, &["done"]);
+    let png = get(&server, &format!("/api/images/{done}.png")).body;
+    let running = submit(&server, &long_job());
+    wait_for(&server, &running, &["running"]);
+    let waiting = submit(
+        &server,
+        &serde_json::json!({ "caption": "waiting", "size": SIZE }),
+    );
+    // A browser watching the running job must not keep the server from stopping: its
+    // event stream ends.
+    let events = server.url(&format!("/api/images/{running}/events"));
+    let watcher = std::thread::spawn(move || {
+        let resp = agent().get(&events).call().unwrap();
+        BufReader::new(resp.into_reader()).lines().count()
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let status = server.stop();
+    assert!(watcher.join().unwrap() > 0);
+    assert!(status.success(), "{status:?}");
+    // Nothing half-written.
+    let files = stored(&data);
+    assert!(!files.iter().any(|f| f.ends_with(".tmp")), "{files:?}");
+    assert!(!files.contains(&format!("{running}.png")), "{files:?}");
+
+    let server = Server::start(&home, &data, &[]);
+    let kept = get(&server, &format!("/api/images/{done}")).json();
+    assert_eq!(kept["state"], "done");
+    assert_eq!(get(&server, &format!("/api/images/{done}.png")).body, png);
+    for id in [&running, &waiting] {
+        let v = get(&server, &format!("/api/images/{id}")).json();
+        assert_eq!(v["state"], "failed", "{v}");
+        assert!(
+            v["error"].as_str().unwrap().contains("stopped before"),
+            "{v}"
+        );
+        let ko = call(
+            "GET",
+            &server.url(&format!("/api/images/{id}")),
+            None,
+            Some("ko"),
+            None,
+        )
+        .json();
+        assert!(
+            ko["error"].as_str().unwrap().contains("서버가 멈췄습니다"),
+            "{ko}"
+        );
+    }
+}
+
+#[test]
+fn serve_translates_korean_captions_on_the_worker() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let translator = common::tiny_translator().display().to_string();
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--translator", &translator],
+    );
+    // The tiny translator's beam search for this caption (see cli_translate.rs).
+    let caption = "Smart City 교통 정보";
+    let id = submit(
+        &server,
+        &serde_json::json!({ "caption": caption, "seed": 3, "size": SIZE }),
+    );
+    let v = wait_for(&server, &id, &["done", "failed"]);
+    assert_eq!(v["state"], "done", "{v}");
+    let request = reportfig::output::read_metadata(&data.join(format!("images/{id}.png")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.caption, caption);
+    assert_eq!(request.caption_en.as_deref(), Some("전66666"));
+    assert_eq!(
+        request.translated_by.as_deref(),
+        Some(format!("{translator} + glossary").as_str())
+    );
+    drop(server);
+
+    // Without the translator (not downloaded, offline) the job fails and says which one.
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--translator", "opus-mt-ko-en"],
+    );
+    let id = submit(
+        &server,
+        &serde_json::json!({ "caption": "포항시 버스 정류장", "size": SIZE }),
+    );
+    let v = wait_for(&server, &id, &["done", "failed"]);
+    assert_eq!(v["state"], "failed", "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("opus-mt-ko-en"),
+        "{v}"
+    );
+    assert!(!data.join(format!("images/{id}.png")).exists());
+}
+
+#[test]
+fn serve_bad_requests_get_400_in_the_callers_language_and_write_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+    let url = server.url("/api/images");
+    let send = |body: &str, lang: Option<&str>| {
+        call(
+            "POST",
+            &url,
+            None,
+            lang,
+            Some(("application/json", body.as_bytes())),
+        )
+    };
+    for (body, en, ko) in [
+        (
+            r#"{"caption": "  "}"#,
+            "the caption is empty",
+            "설명 문구가 비어 있습니다",
+        ),
+        (
+            r#"{"caption": "a park", "steps": 0}"#,
+            "--steps must be at least 1",
+            "1 이상",
+        ),
+        (
+            r#"{"caption": "a park", "style": "no-such-style"}"#,
+            "no-such-style",
+            "no-such-style",
+        ),
+        (r#"{"caption": "a park", "size": "65x64"}"#, "65", "65"),
+        (r#"{"caption": "a park", "guidance": -1}"#, "-1", "-1"),
+        (
+            r#"{"caption": "a park", "sampler": "nope"}"#,
+            "nope",
+            "nope",
+        ),
+        (
+            r#"{"caption": "a park", "prompt": "x"}"#,
+            "prompt",
+            "prompt",
+        ),
+        (r#"{"caption": 5}"#, "caption", "caption"),
+        (
+            r#"{"caption": "a park""#,
+            "not what the API takes",
+            "요청이 아닙니다",
+        ),
+    ] {
+        for (lang, want) in [(None, en), (Some("ko-KR,ko;q=0.9"), ko)] {
+            let r = send(body, lang);
+            assert_eq!(
+                r.status,
+                400,
+                "{body}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+            assert!(r.error().contains(want), "{body} ({lang:?}): {}", r.error());
+        }
+    }
+    let long = serde_json::json!({ "caption": "x".repeat(501) }).to_string();
+    let r = send(&long, None);
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("500 characters"), "{}", r.error());
+    let huge = serde_json::json!({ "caption": "x".repeat(70 * 1024) }).to_string();
+    assert_eq!(send(&huge, None).status, 413);
+    let form = call("POST", &url, None, None, Some(("text/plain", b"caption=x")));
+    assert_eq!(form.status, 415);
+    // Ids are checked before any path is made from them.
+    for path in [
+        "/api/images/..%2F..%2Fetc%2Fpasswd",
+        "/api/images/..",
+        "/api/images/ABCDEF0123456789ABCDEF0123456789",
+        "/api/images/0123456789abcdef0123456789abcdef.png",
+        "/api/images/0123456789abcdef0123456789abcdef/events",
+    ] {
+        assert_eq!(get(&server, path).status, 404, "{path}");
+    }
+    assert_eq!(get(&server, "/nothing-here").status, 404);
+    // A cross-site preflight gets no CORS permission.
+    let pre = agent()
+        .request("OPTIONS", &url)
+        .set("Origin", "https://evil.example")
+        .set("Access-Control-Request-Method", "POST")
+        .call();
+    let allowed = match pre {
+        Ok(r) => r.header("Access-Control-Allow-Origin").map(str::to_string),
+        Err(ureq::Error::Status(_, r)) => {
+            r.header("Access-Control-Allow-Origin").map(str::to_string)
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(allowed, None);
+    assert!(stored(&data).is_empty(), "{:?}", stored(&data));
+}
+
+/// 100 requests from 10 clients at once: every job is made, none is lost, and the time
+/// jobs waited in the queue is printed.
+#[test]
+fn serve_load_100_requests_from_10_threads() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &["--queue", "200"]);
+    let base = server.base.clone();
+    let started = Instant::now();
+    let threads: Vec<_> = (0..10)
+        .map(|t| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let mut ids = Vec::new();
+                for i in 0..10 {
+                    let body = serde_json::json!({
+                        "caption": format!("figure {t}-{i}"),
+                        "seed": t * 100 + i,
+                        "size": SIZE,
+                    })
+                    .to_string();
+                    let r = call(
+                        "POST",
+                        &format!("{base}/api/images"),
+                        None,
+                        None,
+                        Some(("application/json", body.as_bytes())),
+                    );
+                    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+                    ids.push((r.json()["id"].as_str().unwrap().to_string(), Instant::now()));
+                }
+                let mut out = Vec::new();
+                let deadline = Instant::now() + Duration::from_secs(300);
+                for (id, sent) in ids {
+                    loop {
+                        let r = call("GET", &format!("{base}/api/images/{id}"), None, None, None);
+                        assert_eq!(r.status, 200);
+                        let v = r.json();
+                        if v["state"] == "done" || v["state"] == "failed" {
+                            out.push((v, sent.elapsed().as_secs_f64()));
+                            break;
+                        }
+                        assert!(Instant::now() < deadline, "{id} never finished");
+                        std::thread::sleep(Duration::from_millis(25));
+                    }
+                }
+                out
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in threads {
+        results.extend(t.join().unwrap());
+    }
+    let total = started.elapsed().as_secs_f64();
+    assert_eq!(results.len(), 100);
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(v, _)| v["state"] != "done")
+        .collect();
+    assert!(failed.is_empty(), "failed jobs: {failed:?}");
+    let mut waited: Vec<f64> = results
+        .iter()
+        .map(|(v, _)| v["waited_seconds"].as_f64().unwrap())
+        .collect();
+    waited.sort_by(f64::total_cmp);
+    let pct = |p: f64| waited[((waited.len() - 1) as f64 * p).round() as usize];
+    eprintln!(
+        "serve load: 100 jobs from 10 clients in {total:.2} s; queue wait p50 {:.3} s, p95 {:.3} s, max {:.3} s",
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
+    // Every job left its PNG and record: nothing lost.
+    assert_eq!(stored(&data).len(), 200);
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn serve_page_is_served_in_the_browsers_language_without_the_token() {
+    let tmp = TempDir::new().unwrap();
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &tmp.path().join("data"),
+        &["--addr", "0.0.0.0:0", "--token", TOKEN],
+    );
+    let ko = call("GET", &server.url("/"), None, Some("ko-KR,ko;q=0.9"), None);
+    assert_eq!(ko.status, 200);
+    assert_eq!(ko.content_type, "text/html");
+    let html = String::from_utf8(ko.body).unwrap();
+    assert!(html.contains("<html lang=\"ko\">"), "{html}");
+    assert!(html.contains("보고서 삽화 만들기"), "{html}");
+    let en = String::from_utf8(call("GET", &server.url("/"), None, None, None).body).unwrap();
+    assert!(en.contains("Illustrations for reports"), "{en}");
+    for (path, kind) in [
+        ("/page.js", "text/javascript"),
+        ("/page.css", "text/css"),
+        ("/hangul.ttf", "font/ttf"),
+    ] {
+        let r = call("GET", &server.url(path), None, None, None);
+        assert_eq!((r.status, r.content_type.as_str()), (200, kind), "{path}");
+    }
+    // Everything else still needs the token.
+    assert_eq!(
+        call("GET", &server.url("/api/styles"), None, None, None).status,
+        401
+    );
+}
+
+/// Headless Chromium driven over the DevTools protocol (a WebSocket), as a person would use
+/// the page: type a caption, choose a style, make the picture, download it.
+struct Browser {
+    child: Child,
+    socket: tungstenite::WebSocket<std::net::TcpStream>,
+    next_id: u64,
+    session: Option<String>,
+    _profile: TempDir,
+}
+
+impl Browser {
+    fn start(chromium: &str) -> Browser {
+        let profile = TempDir::new().unwrap();
+        let mut child = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "--accept-lang=ko-KR,ko",
+                "--lang=ko-KR",
+                "--window-size=900,1100",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID" on stderr.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("chromium prints its DevTools address");
+        let host = url
+            .strip_prefix("ws://")
+            .and_then(|r| r.split('/').next())
+            .unwrap()
+            .to_string();
+        let stream = std::net::TcpStream::connect(&host).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let (socket, _) = tungstenite::client(url.as_str(), stream).unwrap();
+        Browser {
+            child,
+            socket,
+            next_id: 0,
+            session: None,
+            _profile: profile,
+        }
+    }
+
+    /// Sends one command (to the attached page, once there is one) and returns its result.
+    fn send(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = serde_json::json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = &self.session {
+            message["sessionId"] = Value::from(s.clone());
+        }
+        self.socket
+            .send(tungstenite::Message::text(message.to_string()))
+            .unwrap();
+        loop {
+            let reply = self.socket.read().unwrap();
+            let Ok(text) = reply.to_text() else { continue };
+            let v: Value = serde_json::from_str(text).unwrap();
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method}: {v}");
+                return v["result"].clone();
+            }
+        }
+    }
+
+    fn open(&mut self, url: &str) {
+        let target = self.send("Target.createTarget", serde_json::json!({ "url": url }));
+        let attached = self.send(
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": target["targetId"], "flatten": true }),
+        );
+        self.session = Some(attached["sessionId"].as_str().unwrap().to_string());
+    }
+
+    /// The value of a JavaScript expression in the page (promises awaited).
+    fn eval(&mut self, expression: &str) -> Value {
+        let r = self.send(
+            "Runtime.evaluate",
+            serde_json::json!({
+                "expression": expression,
+                "awaitPromise": true,
+                "returnByValue": true,
+            }),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// Waits until `expression` is true in the page.
+    fn wait_until(&mut self, expression: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while self.eval(expression) != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
+    let Some(chromium) =
+        common::chromium("serve_page_in_headless_chromium_makes_and_downloads_a_picture")
+    else {
+        return;
+    };
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+    let mut browser = Browser::start(chromium);
+    browser.open(&server.url("/"));
+    browser.wait_until(
+        "document.readyState === 'complete' && document.querySelectorAll('#style option').length > 1",
+        "the page did not load the styles",
+    );
+    // The browser asked for Korean, so the page is in Korean.
+    assert_eq!(browser.eval("document.documentElement.lang"), "ko");
+    assert_eq!(
+        browser.eval("document.querySelector('h1').textContent"),
+        "보고서 삽화 만들기"
+    );
+
+    browser.eval(
+        "document.getElementById('caption').value = 'Riverside park at dawn';
+         document.getElementById('style').value = 'isometric-city';
+         document.getElementById('seed').value = '11';
+         document.getElementById('make').click(); true",
+    );
+    browser.wait_until(
+        "!document.getElementById('result').hidden && document.getElementById('image').naturalWidth > 0",
+        "the picture never appeared",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('error').hidden"),
+        true
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('bar').value"),
+        Value::from(1)
+    );
+    // The download link gives the PNG the server made.
+    let head = browser.eval(
+        "fetch(document.getElementById('download').href)
+           .then(r => r.arrayBuffer())
+           .then(b => Array.from(new Uint8Array(b).slice(0, 8)))",
+    );
+    assert_eq!(head, serde_json::json!([137, 80, 78, 71, 13, 10, 26, 10]));
+    let name = browser.eval("document.getElementById('download').download");
+    assert_eq!(name, "reportfig-11.png");
+    let pngs: Vec<String> = stored(&data)
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .collect();
+    assert_eq!(pngs.len(), 1, "{pngs:?}");
+    let request = reportfig::output::read_metadata(&data.join("images").join(&pngs[0]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.caption, "Riverside park at dawn");
+    assert_eq!(request.styles, vec!["isometric-city".to_string()]);
+    assert_eq!(request.seed, 11);
+
+    // Hangul shows even where the machine has no Korean font: the page's own font loads.
+    browser.wait_until(
+        "document.fonts.ready.then(() => [...document.fonts].some(f => f.family.includes('Reportfig Hangul') && f.status === 'loaded'))",
+        "the page's Hangul font did not load",
+    );
+    // A screenshot to look at (kept when REPORTFIG_SCREENSHOT_DIR names a folder).
+    let shot = browser.send(
+        "Page.captureScreenshot",
+        serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+    );
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap())
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
+        std::fs::write(Path::new(&dir).join("serve-page-result.png"), &png).unwrap();
+    }
+}
