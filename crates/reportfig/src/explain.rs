@@ -84,6 +84,9 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             text = message
         );
     }
+    if let Some(BatchError::Busy { folder }) = e.downcast_ref::<BatchError>() {
+        return msg!("batch-busy", folder = folder.display().to_string());
+    }
     if let Some(BatchError::NotOurs { path, what }) = e.downcast_ref::<BatchError>() {
         if *what == crate::batch::DOCUMENT_NOT_OURS {
             return msg!("batch-docx-not-ours", path = path.display().to_string());

@@ -336,3 +336,5 @@ inpainting-model-needs-mask = this is an inpainting model: it repaints a region 
 batch-bad-figure = { $path }:{ $line }: { $text }
 batch-markdown-needs-markdown = --markdown needs a Markdown outline (.md), but this is a { $format } outline
     .hint = drop --markdown; the review page index.html shows the figures with their captions
+batch-busy = another batch is making figures into { $folder } right now
+    .hint = wait for it to finish (or stop it) and run again; to split one batch over several processes or PCs use --shard

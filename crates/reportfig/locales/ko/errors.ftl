@@ -334,3 +334,5 @@ inpainting-model-needs-mask = 이 모델은 부분 고쳐 그리기(인페인팅
 batch-bad-figure = { $path } { $line }번째 줄: { $text }
 batch-markdown-needs-markdown = --markdown은 Markdown 개요(.md)에만 쓸 수 있는데, 이 개요는 { $format } 형식입니다
     .hint = --markdown을 빼 주세요. 검토 페이지 index.html에서 그림과 설명 문구를 볼 수 있습니다
+batch-busy = 다른 일괄 작업이 지금 { $folder }에 그림을 만들고 있습니다
+    .hint = 그 작업이 끝나면(또는 멈춘 뒤) 다시 실행해 주세요. 한 작업을 여러 프로세스나 PC에 나누려면 --shard를 쓰세요

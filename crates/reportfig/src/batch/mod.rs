@@ -45,6 +45,11 @@ pub const GALLERY_FILE: &str = "index.html";
 /// from the whole folder (manifest, gallery, documents).
 pub const SHARD_LOCK_FILE: &str = ".reportfig-shards.lock";
 
+/// Held by a run that is not a shard for as long as it makes figures, so a second run into
+/// the same folder (the same batch started twice, from two PCs on a shared drive) stops at
+/// once instead of making every figure a second time beside it.
+pub const RUN_LOCK_FILE: &str = ".reportfig-batch.lock";
+
 /// Held while a shard rebuilds the manifest, gallery or documents from the figures on disk.
 /// Shards finishing at the same time each read the folder and then write; without the lock
 /// a shard that read before another's last figure landed could write after it, and the
@@ -77,8 +82,57 @@ pub fn lock_for_shards(plan: &Plan) -> Result<ShardLock, BatchError> {
     Ok(ShardLock { _file: Some(file) })
 }
 
+/// The folder held by one run ([`lock_run`]).
+pub struct RunLock {
+    held: Option<(std::fs::File, PathBuf)>,
+}
+
+impl Drop for RunLock {
+    // The file goes when the run ends, so the folder a user opens holds only figures and
+    // pages (a dot-file is not hidden on Windows). Removed while still locked: a run that
+    // opened it just before may then lock the removed file and go ahead beside a newer one,
+    // which costs duplicate work, never a broken file (every write is atomic).
+    fn drop(&mut self) {
+        if let Some((file, path)) = self.held.take() {
+            let _ = std::fs::remove_file(&path);
+            drop(file);
+        }
+    }
+}
+
+/// Takes the folder for this run when it is not a shard (shards share the folder by design);
+/// another run holding it is [`BatchError::Busy`]. Released when dropped or the process dies.
+pub fn lock_run(plan: &Plan) -> Result<RunLock, BatchError> {
+    if plan.shard.is_some() {
+        return Ok(RunLock { held: None });
+    }
+    let path = plan.out_dir.join(RUN_LOCK_FILE);
+    let write_error = |e: std::io::Error| BatchError::Write {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(write_error)?;
+    match file.try_lock() {
+        Ok(()) => Ok(RunLock {
+            held: Some((file, path)),
+        }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(BatchError::Busy {
+            folder: plan.out_dir.clone(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(write_error(e)),
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum BatchError {
+    /// Another run (not a shard) is making figures into the same folder right now.
+    #[error("another batch is making figures into {folder} right now\nhint: wait for it to finish (or stop it) and run again; to split one batch over several processes use --shard")]
+    Busy { folder: PathBuf },
     #[error("{path}:{line}: {message}")]
     BadFigure {
         path: PathBuf,

@@ -491,6 +491,14 @@ pub fn run(
             cancelled: false,
         });
     }
+    // Nothing is loaded or made while another run fills the same folder.
+    std::fs::create_dir_all(&plan.out_dir).map_err(|e| {
+        anyhow::anyhow!(batch::BatchError::Write {
+            path: plan.out_dir.clone(),
+            reason: e.to_string(),
+        })
+    })?;
+    let _run_lock = batch::lock_run(&plan).map_err(|e| anyhow::anyhow!(e))?;
 
     // Figures that start from a picture encode it: the VAE's encoder gets the fast
     // convolutions only then.

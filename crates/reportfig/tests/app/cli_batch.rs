@@ -771,3 +771,79 @@ fn dry_run_plan_in_korean() {
         "a dry run writes nothing"
     );
 }
+
+/// The same batch started twice into one folder (twice by mistake, or from two PCs on a
+/// shared drive): the second run stops at once with a clear message while the first holds
+/// the folder, and nothing the first made is touched; once it is done, a run goes ahead.
+/// The lock is held here as a running batch holds it, so the timing is not left to chance;
+/// real processes started together check that whatever the order, every figure ends made
+/// exactly once and the manifest is complete.
+#[test]
+fn a_second_batch_into_the_same_folder_waits_its_turn() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("report");
+    std::fs::create_dir_all(dir.join("figures")).unwrap();
+    let outline = dir.join("o.txt");
+    std::fs::write(&outline, "One\nTwo\nThree\n").unwrap();
+
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("figures").join(batch::RUN_LOCK_FILE))
+        .unwrap();
+    lock.lock().unwrap();
+    let r = run(batch(home.path(), &outline, &[]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("another batch is making figures into") && r.stderr.contains("--shard"),
+        "{}",
+        r.stderr
+    );
+    let mut korean = batch(home.path(), &outline, &[]);
+    korean.env("LANG", "ko_KR.UTF-8");
+    let r = run(korean);
+    assert!(r.stderr.contains("다른 일괄 작업이"), "{}", r.stderr);
+    assert!(
+        pngs(&dir.join("figures")).is_empty(),
+        "nothing made while held"
+    );
+    drop(lock);
+
+    let runs: Vec<common::Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let cmd = batch(home.path(), &outline, &[]);
+                scope.spawn(move || run(cmd))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok_runs: Vec<&common::Run> = runs.iter().filter(|r| r.code == 0).collect();
+    assert!(
+        !ok_runs.is_empty(),
+        "{:?}",
+        runs.iter().map(|r| &r.stderr).collect::<Vec<_>>()
+    );
+    for r in &runs {
+        assert!(
+            r.code == 0 || r.stderr.contains("another batch is making figures"),
+            "{}",
+            r.stderr
+        );
+    }
+    let made: usize = ok_runs
+        .iter()
+        .map(|r| {
+            r.stdout
+                .split(" generated")
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(made, 3, "every figure made exactly once");
+    let m = manifest(&dir.join("figures"));
+    assert_eq!(m["figures"].as_array().unwrap().len(), 3);
+}
