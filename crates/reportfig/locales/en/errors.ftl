@@ -338,3 +338,5 @@ batch-markdown-needs-markdown = --markdown needs a Markdown outline (.md), but t
     .hint = drop --markdown; the review page index.html shows the figures with their captions
 batch-busy = another batch is making figures into { $folder } right now
     .hint = wait for it to finish (or stop it) and run again; to split one batch over several processes or PCs use --shard
+output-folder-not-writable = cannot write { $path }: the folder { $folder } does not take new files ({ $reason })
+    .hint = choose a folder you can save into with -o, or ask for write permission on this one

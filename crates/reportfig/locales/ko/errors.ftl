@@ -336,3 +336,5 @@ batch-markdown-needs-markdown = --markdown은 Markdown 개요(.md)에만 쓸 수
     .hint = --markdown을 빼 주세요. 검토 페이지 index.html에서 그림과 설명 문구를 볼 수 있습니다
 batch-busy = 다른 일괄 작업이 지금 { $folder }에 그림을 만들고 있습니다
     .hint = 그 작업이 끝나면(또는 멈춘 뒤) 다시 실행해 주세요. 한 작업을 여러 프로세스나 PC에 나누려면 --shard를 쓰세요
+output-folder-not-writable = { $path }에 저장할 수 없습니다: { $folder } 폴더에 새 파일을 만들 수 없습니다 ({ $reason })
+    .hint = -o로 저장할 수 있는 폴더를 정하거나, 이 폴더의 쓰기 권한을 요청해 주세요

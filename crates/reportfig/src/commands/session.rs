@@ -721,7 +721,24 @@ pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
             folder = dir.display().to_string()
         )));
     }
-    Ok(())
+    check_writable(path, dir)
+}
+
+/// A folder the picture cannot be written into (read-only share, no permission) is found
+/// before minutes of work, by creating and removing an empty file there.
+fn check_writable(path: &Path, dir: &Path) -> Result<(), BadInput> {
+    match tempfile::Builder::new()
+        .prefix(".reportfig-write-check")
+        .tempfile_in(dir)
+    {
+        Ok(_) => Ok(()),
+        Err(e) => Err(BadInput(msg!(
+            "output-folder-not-writable",
+            path = path.display().to_string(),
+            folder = dir.display().to_string(),
+            reason = crate::outline::io_reason(&e)
+        ))),
+    }
 }
 
 /// Image formats users may type after `-o` that reportfig does not write.

@@ -540,3 +540,34 @@ fn cli_image_matches_diffusers_for_the_same_seed() {
         assert!(worst <= 2, "{case}: {worst} levels from diffusers' image");
     }
 }
+
+/// A folder that takes no new files is found before the model loads, in the user's
+/// language. `/sys` refuses new files even to root, which CI runs as (permission bits would
+/// not stop root).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_output_folder_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, words) in [
+        ("C.UTF-8", "does not take new files"),
+        ("ko_KR.UTF-8", "새 파일을 만들 수 없습니다"),
+    ] {
+        let mut cmd = reportfig(dir.path());
+        cmd.env("LANG", lang)
+            .args(["generate", "a park", "--model"])
+            .arg(crate::common::tiny_turbo())
+            .args(["-o", "/sys/cover.png"]);
+        let r = run(cmd);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(words) && r.stderr.contains("/sys"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("loading"),
+            "refused before the model: {}",
+            r.stderr
+        );
+    }
+}
