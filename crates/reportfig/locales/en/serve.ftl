@@ -35,6 +35,19 @@ serve-log-done = { $id } done in { $seconds } s after waiting { $waited } s: { $
 serve-log-failed = { $id } failed: { $error }
 serve-log-cancelled = { $id } cancelled
 
+
+# Uploaded outlines (POST /api/batches).
+serve-bad-outline-format = format "{ $format }" is not an outline format
+    .hint = use format=md (Markdown), format=txt (text, one caption per line) or format=csv
+serve-bad-batch-query = the upload's settings are not what the API takes: { $reason }
+    .hint = the settings are name, format, style, size and seed, e.g. /api/batches?name=report.md&style=flat-infographic
+serve-outline-too-large = the outline is larger than { $max } KiB, far more than a report's outline needs
+    .hint = check that this is the outline you meant; split a very long list into several outlines
+serve-outline-cover = { $path }:{ $line }: {"{"}cover{"}"} is not available for outlines uploaded to the server yet
+    .hint = remove {"{"}cover{"}"} from that figure, or run this outline on your own computer with reportfig batch
+serve-no-such-batch = there is no such batch of figures
+serve-batch-not-ready = some figures of this batch are still waiting or being made
+    .hint = watch GET /api/batches/ID until its state is done, failed or cancelled
 # The page at /.
 serve-page-title = Illustrations for reports
 serve-page-lead = Write what the picture should show, in Korean or English, then choose a style and a size.

@@ -35,6 +35,19 @@ serve-log-done = { $id } 완성: { $waited }초 기다린 뒤 { $seconds }초 �
 serve-log-failed = { $id } 실패: { $error }
 serve-log-cancelled = { $id } 취소됨
 
+
+# 올린 개요 (POST /api/batches).
+serve-bad-outline-format = "{ $format }"은(는) 개요 형식이 아닙니다
+    .hint = format=md(마크다운), format=txt(한 줄에 설명 문구 하나인 텍스트) 또는 format=csv를 쓰세요
+serve-bad-batch-query = 올린 개요의 설정을 API가 받을 수 없습니다: { $reason }
+    .hint = 설정은 name, format, style, size, seed입니다. 예: /api/batches?name=report.md&style=flat-infographic
+serve-outline-too-large = 개요가 { $max } KiB보다 큽니다. 보고서 개요로는 지나치게 큽니다
+    .hint = 올리려던 개요가 맞는지 확인하고, 아주 긴 목록은 여러 개요로 나누세요
+serve-outline-cover = { $path } { $line }번째 줄: 서버에 올린 개요에서는 아직 {"{"}cover{"}"}(표지)를 쓸 수 없습니다
+    .hint = 그 그림 항목에서 {"{"}cover{"}"}를 지우거나, 이 개요를 내 컴퓨터에서 reportfig batch로 실행하세요
+serve-no-such-batch = 그런 그림 묶음이 없습니다
+serve-batch-not-ready = 이 묶음의 그림 가운데 아직 기다리거나 그리는 중인 것이 있습니다
+    .hint = GET /api/batches/ID의 state가 done, failed 또는 cancelled가 될 때까지 기다려 주세요
 # / 페이지.
 serve-page-title = 보고서 삽화 만들기
 serve-page-lead = 그림에 담을 내용을 한국어나 영어로 쓰고, 화풍과 크기를 고르세요.
