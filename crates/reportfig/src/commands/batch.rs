@@ -440,8 +440,7 @@ pub fn run(
             let strength = spec.overrides.strength.unwrap_or(DEFAULT_STRENGTH);
             image.init = Some(Arc::new(picture.with_strength(strength)));
         }
-        let english =
-            given_english(spec.overrides).or_else(|| translator.english(spec.caption));
+        let english = given_english(spec.overrides).or_else(|| translator.english(spec.caption));
         let (request, figure_notes) = session::build_request(
             spec.caption,
             english.as_ref(),

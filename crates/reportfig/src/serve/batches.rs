@@ -228,13 +228,9 @@ impl Shared {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         };
-        let outline = outline::parse_uploaded_outline(
-            Path::new(&name),
-            format,
-            up.bytes,
-            &style_check,
-        )
-        .map_err(|e| BadInput::from_error(&e))?;
+        let outline =
+            outline::parse_uploaded_outline(Path::new(&name), format, up.bytes, &style_check)
+                .map_err(|e| BadInput::from_error(&e))?;
         if let Some(item) = outline.items.iter().find(|i| i.overrides.cover) {
             return Err(BadInput(msg!(
                 "serve-outline-cover",
@@ -323,7 +319,7 @@ impl Shared {
                 return Ok::<_, std::io::Error>(id);
             }
         };
-        let batch_id = fresh(&*state)?;
+        let batch_id = fresh(&state)?;
         let mut record = BatchRecord {
             id: batch_id.to_string(),
             outline: checked.outline,
@@ -335,7 +331,7 @@ impl Shared {
         let mut jobs = Vec::with_capacity(n);
         for (mut figure, input) in checked.figures {
             let id = loop {
-                let id = fresh(&*state)?;
+                let id = fresh(&state)?;
                 if !jobs.iter().any(|(j, _): &(JobId, Job)| *j == id) {
                     break id;
                 }
@@ -457,10 +453,7 @@ impl Shared {
         };
         let mut cancelled = 0;
         for job in jobs {
-            if self
-                .cancel(&job)
-                .is_some_and(|was| !was.is_finished())
-            {
+            if self.cancel(&job).is_some_and(|was| !was.is_finished()) {
                 cancelled += 1;
             }
         }
@@ -587,8 +580,14 @@ mod tests {
     fn uploaded_names_are_plain_file_names() {
         assert_eq!(clean_name("report.md").as_deref(), Some("report.md"));
         assert_eq!(clean_name("../../etc/passwd").as_deref(), Some("passwd"));
-        assert_eq!(clean_name("C:\\Users\\kim\\개요.csv").as_deref(), Some("개요.csv"));
-        assert_eq!(clean_name("a\u{1b}[31mb.txt").as_deref(), Some("a[31mb.txt"));
+        assert_eq!(
+            clean_name("C:\\Users\\kim\\개요.csv").as_deref(),
+            Some("개요.csv")
+        );
+        assert_eq!(
+            clean_name("a\u{1b}[31mb.txt").as_deref(),
+            Some("a[31mb.txt")
+        );
         assert_eq!(clean_name(".."), None);
         assert_eq!(clean_name("dir/"), None);
         assert_eq!(clean_name(&"x".repeat(500)).map(|n| n.len()), Some(100));

@@ -1140,7 +1140,10 @@ fn serve_batch_upload_runs_the_outline_and_downloads_a_zip() {
         .collect();
     assert_eq!(
         files,
-        ["01-smart-traffic-signals-at-a-busy-intersection.png", "bus-lane.png"]
+        [
+            "01-smart-traffic-signals-at-a-busy-intersection.png",
+            "bus-lane.png"
+        ]
     );
 
     let status = wait_for_batch(&server, &id, &["done", "failed", "cancelled"]);
@@ -1194,9 +1197,12 @@ fn serve_batch_upload_runs_the_outline_and_downloads_a_zip() {
     assert_eq!(entries[1]["file"], "bus-lane.png");
     assert_eq!(entries[1]["up_to_date"], true);
     let page = std::fs::read_to_string(unzipped.join("index.html")).unwrap();
-    assert!(page.contains("교통 계획"), "the gallery has the outline's title");
+    assert!(
+        page.contains("교통 계획"),
+        "the gallery has the outline's title"
+    );
     // Kept in the batch's folder inside the data folder, and nowhere else.
-    assert_eq!(batch_folders(&data), [id.clone()]);
+    assert_eq!(batch_folders(&data), vec![id.clone()]);
     let folder = data.join("batches").join(&id);
     assert_eq!(std::fs::read(folder.join("figures.zip")).unwrap(), zip.body);
     assert_eq!(
@@ -1211,7 +1217,10 @@ fn serve_batch_upload_runs_the_outline_and_downloads_a_zip() {
     let again = get(&server, &format!("/api/batches/{id}")).json();
     assert_eq!(again["state"], "done", "{again}");
     assert_eq!(get(&server, &format!("/api/batches/{id}.zip")).status, 200);
-    assert_eq!(get(&server, &format!("/api/batches/{}", "0".repeat(32))).status, 404);
+    assert_eq!(
+        get(&server, &format!("/api/batches/{}", "0".repeat(32))).status,
+        404
+    );
     assert_eq!(get(&server, "/api/batches/../../etc").status, 404);
 }
 
@@ -1246,14 +1255,19 @@ fn serve_batch_bad_outlines_get_400_in_the_callers_language_and_write_nothing() 
             "no-such-style",
             "no-such-style",
         ),
+        ("name=report.docx", "A park\n", "Word document", "Word"),
         (
-            "name=report.docx",
+            "format=pdf",
             "A park\n",
-            "Word document",
-            "Word",
+            "format \"pdf\"",
+            "개요 형식이 아닙니다",
         ),
-        ("format=pdf", "A park\n", "format \"pdf\"", "개요 형식이 아닙니다"),
-        ("colour=red", "A park\n", "colour", "설정을 API가 받을 수 없습니다"),
+        (
+            "colour=red",
+            "A park\n",
+            "colour",
+            "설정을 API가 받을 수 없습니다",
+        ),
         // No starting pictures can be uploaded yet: said plainly, not "file not found".
         (
             "name=report.md",
@@ -1270,7 +1284,11 @@ fn serve_batch_bad_outlines_get_400_in_the_callers_language_and_write_nothing() 
     ] {
         let r = upload(&server, query, outline, None);
         assert_eq!(r.status, 400, "{query} {outline:?}: {}", r.error());
-        assert!(r.error().contains(en), "{query}: {:?} lacks {en:?}", r.error());
+        assert!(
+            r.error().contains(en),
+            "{query}: {:?} lacks {en:?}",
+            r.error()
+        );
         let r = upload(&server, query, outline, ko);
         assert_eq!(r.status, 400);
         assert!(
@@ -1291,7 +1309,11 @@ fn serve_batch_bad_outlines_get_400_in_the_callers_language_and_write_nothing() 
     let r = upload(&server, "format=txt", &big, None);
     assert_eq!(r.status, 413, "{}", r.error());
     assert!(r.error().contains("256 KiB"), "{}", r.error());
-    assert!(batch_folders(&data).is_empty(), "{:?}", batch_folders(&data));
+    assert!(
+        batch_folders(&data).is_empty(),
+        "{:?}",
+        batch_folders(&data)
+    );
     assert!(stored(&data).is_empty(), "{:?}", stored(&data));
     assert_eq!(get(&server, "/api/health").json()["queued"], 0);
 }
@@ -1304,10 +1326,18 @@ fn serve_batch_cancel_stops_its_figures() {
     // A long job first, so the batch's figures are still waiting when it is cancelled.
     let long = submit(&server, &long_job());
     wait_for(&server, &long, &["running"]);
-    let r = upload(&server, "format=txt&size=64x64", "A park\nA bridge\nA school\n", None);
+    let r = upload(
+        &server,
+        "format=txt&size=64x64",
+        "A park\nA bridge\nA school\n",
+        None,
+    );
     assert_eq!(r.status, 202, "{}", r.error());
     let id = r.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(get(&server, &format!("/api/batches/{id}")).json()["state"], "queued");
+    assert_eq!(
+        get(&server, &format!("/api/batches/{id}")).json()["state"],
+        "queued"
+    );
     // Not finished: no ZIP yet.
     assert_eq!(get(&server, &format!("/api/batches/{id}.zip")).status, 409);
     let r = call(
