@@ -523,6 +523,10 @@ async fn create_batch(
             r
         }
         Ok(Ok(Err(full))) => queue_full(full.retry_after, lang),
+        Ok(Err(e)) if e.is::<crate::commands::BadInput>() => error(
+            StatusCode::BAD_REQUEST,
+            super::store::Texts::of_error(&e).get(lang).to_string(),
+        ),
         Ok(Err(e)) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             super::store::Texts::of_error(&e).get(lang).to_string(),

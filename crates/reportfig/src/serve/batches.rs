@@ -309,6 +309,15 @@ impl Shared {
     ) -> anyhow::Result<Result<JobId, QueueFull>> {
         let mut state = lock(&self.state);
         let n = checked.figures.len();
+        if n > self.config.queue_limit {
+            // Waiting would never help: said as the outline's problem.
+            return Err(BadInput(msg!(
+                "serve-batch-too-many",
+                count = n,
+                max = self.config.queue_limit
+            ))
+            .into());
+        }
         if state.queue.len() + n > self.config.queue_limit {
             let retry_after = Self::retry_after(&state, self.config.queue_limit);
             return Ok(Err(QueueFull { retry_after }));
@@ -487,11 +496,22 @@ impl Shared {
         let out_dir = folder.join("figures");
         std::fs::create_dir_all(&out_dir)?;
         let mut timings = Vec::new();
+        let mut copied = Vec::new();
         for (file, job, seconds) in &made {
-            let bytes = std::fs::read(self.store.png_path(job))?;
+            // Deleted through /api/images since: left out, like a figure never made.
+            let Ok(bytes) = std::fs::read(self.store.png_path(job)) else {
+                continue;
+            };
             batch::write_atomic(&out_dir.join(file), &bytes)?;
+            copied.push(file.clone());
             if let Some(s) = seconds {
                 timings.push((file.clone(), *s));
+            }
+        }
+        // A figure copied for an earlier download whose job is gone now is not in this one.
+        for f in &record.figures {
+            if !copied.contains(&f.file) {
+                let _ = std::fs::remove_file(out_dir.join(&f.file));
             }
         }
         // The outline again, for the gallery's title and headings (it passed every check).
@@ -550,7 +570,7 @@ impl Shared {
             .compression_method(zip::CompressionMethod::Stored);
         let deflated = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
-        for (file, _, _) in &made {
+        for file in &copied {
             // PNGs are compressed already.
             zip.start_file(file.as_str(), stored)?;
             zip.write_all(&std::fs::read(out_dir.join(file))?)?;

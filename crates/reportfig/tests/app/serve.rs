@@ -1380,3 +1380,47 @@ fn serve_batch_cancel_stops_its_figures() {
         None,
     );
 }
+
+#[test]
+fn serve_batch_that_cannot_fit_in_the_queue_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &["--queue", "2"]);
+    let long = submit(&server, &long_job());
+    wait_for(&server, &long, &["running"]);
+    // More figures than the queue ever holds: the outline's problem, not a wait.
+    let r = upload(&server, "format=txt", "A park\nA bridge\nA school\n", None);
+    assert_eq!(r.status, 400, "{}", r.error());
+    assert!(r.error().contains("3 figures"), "{}", r.error());
+    let r = upload(
+        &server,
+        "format=txt",
+        "A park\nA bridge\nA school\n",
+        Some("ko"),
+    );
+    assert!(r.error().contains("개요의 그림이 3개"), "{}", r.error());
+    assert!(batch_folders(&data).is_empty());
+    // Two fit; then the queue is full and a third waits its turn with 429.
+    let r = upload(&server, "format=txt&size=64x64", "A park\nA bridge\n", None);
+    assert_eq!(r.status, 202, "{}", r.error());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = upload(&server, "format=txt", "A school\n", None);
+    assert_eq!(r.status, 429, "{}", r.error());
+    assert!(r.retry_after.is_some());
+    assert_eq!(batch_folders(&data), vec![id.clone()]);
+    let r = call(
+        "DELETE",
+        &server.url(&format!("/api/batches/{id}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(r.json()["cancelled"], 2);
+    call(
+        "DELETE",
+        &server.url(&format!("/api/images/{long}")),
+        None,
+        None,
+        None,
+    );
+}
