@@ -1077,6 +1077,50 @@ fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
     if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
         std::fs::write(Path::new(&dir).join("serve-page-result.png"), &png).unwrap();
     }
+
+    // An outline through the upload box: every figure listed as it is made, then the ZIP.
+    browser.eval(
+        "const size = document.getElementById('size');
+         size.add(new Option('64x64', '64x64'));
+         size.value = '64x64';
+         document.getElementById('style').value = '';
+         const files = new DataTransfer();
+         files.items.add(new File(['그림: A park by the river\\n그림: A new bridge\\n'], 'report.md', { type: 'text/markdown' }));
+         document.getElementById('outline').files = files.files;
+         document.getElementById('upload').click(); true",
+    );
+    browser.wait_until(
+        "!document.getElementById('zip').hidden",
+        "the batch's ZIP was never offered",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('batch-error').hidden"),
+        true
+    );
+    assert_eq!(
+        browser.eval("[...document.querySelectorAll('#figures li.done')].length"),
+        2
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('batch-state').textContent"),
+        "그림 2개 가운데 2개 완료"
+    );
+    let head = browser.eval(
+        "fetch(document.getElementById('zip').href)
+           .then(r => r.arrayBuffer())
+           .then(b => Array.from(new Uint8Array(b).slice(0, 2)))",
+    );
+    assert_eq!(head, serde_json::json!([80, 75]), "a ZIP starts with PK");
+    let shot = browser.send(
+        "Page.captureScreenshot",
+        serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+    );
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap())
+        .unwrap();
+    if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
+        std::fs::write(Path::new(&dir).join("serve-page-batch.png"), &png).unwrap();
+    }
 }
 
 /// Uploads an outline to `/api/batches` with `query` (e.g. `name=report.md&size=64x64`).
