@@ -24,16 +24,12 @@ Writes `crates/engine/tests/golden/img2img/<family>.safetensors` with, per case 
 and `cases.json` alike (each case with its `strength`).
 """
 
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import diffusers
 import numpy as np
 import torch
-import transformers
 from diffusers import (
     StableDiffusionImg2ImgPipeline,
     StableDiffusionInpaintPipeline,
@@ -44,9 +40,11 @@ from PIL import Image
 from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_goldens import EN, KO, ROOT, SAMPLERS, case, check_loading, sha256  # noqa: E402
+from pipeline_goldens import (  # noqa: E402
+    KO, SAMPLERS, case, check_loading, tiny_fixtures, weights_of, write_cases,
+)
 
-OUT = ROOT / "crates" / "engine" / "tests" / "golden" / "img2img"
+OUT = Path(__file__).resolve().parents[2] / "crates" / "engine" / "tests" / "golden" / "img2img"
 
 
 def i2i(name, family, strength, mask=False, **kw):
@@ -183,24 +181,14 @@ def run(pipe, c, base_scheduler):
 
 
 def main() -> None:
-    if len(sys.argv) > 1:
-        fixtures = Path(sys.argv[1])
-    else:
-        fixtures = Path(tempfile.mkdtemp(prefix="reportfig-img2img-"))
-        subprocess.run(
-            ["cargo", "run", "-q", "-p", "reportfig-testkit", "--example", "tiny_models", "--",
-             str(fixtures)],
-            cwd=ROOT, check=True,
-        )
+    fixtures = tiny_fixtures("reportfig-img2img-")
     OUT.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(2)
 
     weights, cases_out = {}, []
     for family in FAMILIES:
         folder = fixtures / family
-        weights[family] = {
-            str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.safetensors"))
-        }
+        weights[family] = weights_of(folder)
         pipes = {m: load(folder, family, m) for m in sorted({c["mask"] for c in CASES
                                                              if c["family"] == family})}
         bases = {m: p.scheduler for m, p in pipes.items()}
@@ -212,16 +200,7 @@ def main() -> None:
             cases_out.append(c)
             print(f"{c['name']}: ok", file=sys.stderr)
         save_file(tensors, OUT / f"{family}.safetensors")
-
-    meta = {
-        "generated_by": "tools/reference/img2img_goldens.py",
-        "diffusers": diffusers.__version__,
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "weights_sha256": weights,
-        "cases": cases_out,
-    }
-    (OUT / "cases.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+    write_cases(OUT, "tools/reference/img2img_goldens.py", weights, cases_out)
 
 
 if __name__ == "__main__":

@@ -219,15 +219,39 @@ def run(pipe, c, base_scheduler):
     return seen
 
 
-def main() -> None:
+def tiny_fixtures(prefix: str) -> Path:
+    """The tiny models: the folder given on the command line, or written now."""
     if len(sys.argv) > 1:
-        fixtures = Path(sys.argv[1])
-    else:
-        fixtures = Path(tempfile.mkdtemp(prefix="reportfig-pipeline-"))
-        subprocess.run(
-            ["cargo", "run", "-q", "-p", "reportfig-testkit", "--example", "tiny_models", "--", str(fixtures)],
-            cwd=ROOT, check=True,
-        )
+        return Path(sys.argv[1])
+    fixtures = Path(tempfile.mkdtemp(prefix=prefix))
+    subprocess.run(
+        ["cargo", "run", "-q", "-p", "reportfig-testkit", "--example", "tiny_models", "--",
+         str(fixtures)],
+        cwd=ROOT, check=True,
+    )
+    return fixtures
+
+
+def weights_of(folder: Path) -> dict:
+    """SHA-256 of every weight file of a tiny model, by path inside it."""
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.safetensors"))}
+
+
+def write_cases(out: Path, script: str, weights: dict, cases: list) -> None:
+    """cases.json: the cases' inputs, the library versions and the fixtures' hashes."""
+    meta = {
+        "generated_by": script,
+        "diffusers": diffusers.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "weights_sha256": weights,
+        "cases": cases,
+    }
+    (out / "cases.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    fixtures = tiny_fixtures("reportfig-pipeline-")
     OUT.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(2)
 
@@ -235,9 +259,7 @@ def main() -> None:
     cases_out = []
     for family in FAMILIES:
         folder = fixtures / family
-        weights[family] = {
-            str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*.safetensors"))
-        }
+        weights[family] = weights_of(folder)
         pipe = load(folder, family)
         base = pipe.scheduler
         tensors = {}
@@ -249,16 +271,7 @@ def main() -> None:
             cases_out.append(c)
             print(f"{c['name']}: ok", file=sys.stderr)
         save_file(tensors, OUT / f"{family}.safetensors")
-
-    meta = {
-        "generated_by": "tools/reference/pipeline_goldens.py",
-        "diffusers": diffusers.__version__,
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "weights_sha256": weights,
-        "cases": cases_out,
-    }
-    (OUT / "cases.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+    write_cases(OUT, "tools/reference/pipeline_goldens.py", weights, cases_out)
 
 
 if __name__ == "__main__":

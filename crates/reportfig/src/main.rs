@@ -157,6 +157,19 @@ fn model_options(args: &ModelArgs) -> anyhow::Result<ModelOptions> {
 /// The translation settings: glossaries are read here, once, so a bad glossary file fails
 /// before any work. The user's own glossary (config folder) and `--glossary` add to the
 /// built-in one, in that order.
+/// [`translate_options`] on the hub, device and kernels of the image model's options.
+fn translate_options_for(
+    args: &cli::TranslateArgs,
+    model: &ModelOptions,
+) -> anyhow::Result<TranslateOptions> {
+    translate_options(
+        args,
+        model.hub.clone(),
+        model.load.device.clone(),
+        model.load.isa,
+    )
+}
+
 fn translate_options(
     args: &cli::TranslateArgs,
     hub: HubOptions,
@@ -297,12 +310,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 output: a.output.clone(),
                 force: a.force,
                 naming: naming(a.names),
-                translate: translate_options(
-                    &a.translate,
-                    model.hub.clone(),
-                    model.load.device.clone(),
-                    model.load.isa,
-                )?,
+                translate: translate_options_for(&a.translate, &model)?,
                 model,
                 title: a.title.as_ref().map(|t| title_spec(t, &a.title_style)),
                 draft_decoder: draft_decoder(&a.decoder)?,
@@ -329,12 +337,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             });
             let model = model_options(&a.model)?;
             let opts = commands::batch::BatchOptions {
-                translate: translate_options(
-                    &a.translate,
-                    model.hub.clone(),
-                    model.load.device.clone(),
-                    model.load.isa,
-                )?,
+                translate: translate_options_for(&a.translate, &model)?,
                 outline: a.outline.clone(),
                 image: image_options(&a.image),
                 base_seed: a.seed,
@@ -388,12 +391,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 model.load.vae_use = VaeUse::EncodeToo;
             }
             let opts = commands::compare::CompareOptions {
-                translate: translate_options(
-                    &a.translate,
-                    model.hub.clone(),
-                    model.load.device.clone(),
-                    model.load.isa,
-                )?,
+                translate: translate_options_for(&a.translate, &model)?,
                 captions: a.captions.clone(),
                 styles: a.styles.clone(),
                 seeds: a.seeds.clone(),
@@ -450,12 +448,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 }),
                 data,
                 queue_limit: a.queue,
-                translate: translate_options(
-                    &a.translate,
-                    model.hub.clone(),
-                    model.load.device.clone(),
-                    model.load.isa,
-                )?,
+                translate: translate_options_for(&a.translate, &model)?,
                 model,
             };
             let lang = term.lang();

@@ -133,11 +133,14 @@ pub fn tiny_lcm_name(family: TinyFamily) -> String {
     format!("{}-lcm", family.name())
 }
 
-/// Writes a tiny LCM-distilled model: `family`'s tiny model whose UNet has
-/// `time_cond_proj_dim` (its own weights, from its own seed), with `LCMScheduler` as the
-/// scheduler and, for SD 1.5, `LatentConsistencyModelPipeline` in `model_index.json`, as
-/// SimianLuo/LCM_Dreamshaper_v7 and latent-consistency/lcm-sdxl are laid out.
-pub fn write_tiny_lcm_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Result<()> {
+/// Writes `family`'s tiny model with its UNet config changed by `edit_unet` (new weights
+/// from `seed`), and returns its `model_index.json` for the caller to change and write.
+fn write_tiny_variant(
+    dir: &std::path::Path,
+    family: TinyFamily,
+    edit_unet: impl FnOnce(&mut serde_json::Value),
+    seed: u64,
+) -> anyhow::Result<serde_json::Value> {
     use anyhow::Context;
     write_tiny_model(dir, family)?;
     let text = |name: &str| {
@@ -146,24 +149,39 @@ pub fn write_tiny_lcm_model(dir: &std::path::Path, family: TinyFamily) -> anyhow
             .with_context(|| format!("no tiny {name} config for {}", family.name()))
     };
     let mut unet: serde_json::Value = serde_json::from_str(text("unet")?)?;
-    unet["time_cond_proj_dim"] = TINY_LCM_TIME_COND_PROJ_DIM.into();
+    edit_unet(&mut unet);
+    unet::write_unet(dir, &(serde_json::to_string_pretty(&unet)? + "\n"), seed)?;
+    Ok(serde_json::from_str(text("model_index")?)?)
+}
+
+fn write_model_index(dir: &std::path::Path, index: &serde_json::Value) -> anyhow::Result<()> {
+    std::fs::write(
+        dir.join("model_index.json"),
+        serde_json::to_string_pretty(index)? + "\n",
+    )?;
+    Ok(())
+}
+
+/// Writes a tiny LCM-distilled model: `family`'s tiny model whose UNet has
+/// `time_cond_proj_dim` (its own weights, from its own seed), with `LCMScheduler` as the
+/// scheduler and, for SD 1.5, `LatentConsistencyModelPipeline` in `model_index.json`, as
+/// SimianLuo/LCM_Dreamshaper_v7 and latent-consistency/lcm-sdxl are laid out.
+pub fn write_tiny_lcm_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Result<()> {
     let seed = match family {
         TinyFamily::Sd15 => 0x1c3_5d15,
         TinyFamily::Sd21 => 0x1c3_5d21,
         TinyFamily::Turbo => 0x1c3_07b0,
         TinyFamily::Sdxl => 0x1c3_d0a1,
     };
-    unet::write_unet(dir, &(serde_json::to_string_pretty(&unet)? + "\n"), seed)?;
-
-    let mut index: serde_json::Value = serde_json::from_str(text("model_index")?)?;
+    let edit = |unet: &mut serde_json::Value| {
+        unet["time_cond_proj_dim"] = TINY_LCM_TIME_COND_PROJ_DIM.into();
+    };
+    let mut index = write_tiny_variant(dir, family, edit, seed)?;
     index["scheduler"] = serde_json::json!(["diffusers", "LCMScheduler"]);
     if family != TinyFamily::Sdxl {
         index["_class_name"] = "LatentConsistencyModelPipeline".into();
     }
-    std::fs::write(
-        dir.join("model_index.json"),
-        serde_json::to_string_pretty(&index)? + "\n",
-    )?;
+    write_model_index(dir, &index)?;
     std::fs::write(
         dir.join("scheduler/scheduler_config.json"),
         LCM_SCHEDULER_CONFIG,
@@ -181,33 +199,19 @@ pub fn tiny_inpaint_name(family: TinyFamily) -> String {
 /// stable-diffusion-xl-1.0-inpainting-0.1 do; its own weights, from its own seed), with the
 /// inpainting pipeline in `model_index.json`.
 pub fn write_tiny_inpaint_model(dir: &std::path::Path, family: TinyFamily) -> anyhow::Result<()> {
-    use anyhow::Context;
-    write_tiny_model(dir, family)?;
-    let text = |name: &str| {
-        family
-            .config_json(name)
-            .with_context(|| format!("no tiny {name} config for {}", family.name()))
-    };
-    let mut unet: serde_json::Value = serde_json::from_str(text("unet")?)?;
-    unet["in_channels"] = 9.into();
     let seed = match family {
         TinyFamily::Sd15 => 0x19a_5d15,
         TinyFamily::Sd21 => 0x19a_5d21,
         TinyFamily::Turbo => 0x19a_07b0,
         TinyFamily::Sdxl => 0x19a_d0a1,
     };
-    unet::write_unet(dir, &(serde_json::to_string_pretty(&unet)? + "\n"), seed)?;
-    let mut index: serde_json::Value = serde_json::from_str(text("model_index")?)?;
+    let mut index = write_tiny_variant(dir, family, |unet| unet["in_channels"] = 9.into(), seed)?;
     index["_class_name"] = match family {
         TinyFamily::Sdxl => "StableDiffusionXLInpaintPipeline",
         _ => "StableDiffusionInpaintPipeline",
     }
     .into();
-    std::fs::write(
-        dir.join("model_index.json"),
-        serde_json::to_string_pretty(&index)? + "\n",
-    )?;
-    Ok(())
+    write_model_index(dir, &index)
 }
 
 /// The [`ModelFiles`](reportfig_engine::model::files::ModelFiles) of a model that

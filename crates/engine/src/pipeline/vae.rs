@@ -279,6 +279,19 @@ impl ResnetBlock {
         })
     }
 
+    /// How many of its convolutions were built in their Winograd form.
+    fn winograd_layers(&self) -> usize {
+        [
+            Some(&self.conv1),
+            Some(&self.conv2),
+            self.conv_shortcut.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|c| c.is_winograd())
+        .count()
+    }
+
     /// x: `[batch, c_in, h, w]` -> `[batch, c_out, h, w]`
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let h = self.act.after_norm(&self.norm1, x)?;
@@ -727,13 +740,7 @@ impl AutoencoderKL {
     /// How many of the encoder's convolutions were built in their Winograd form.
     pub fn encoder_winograd_layers(&self) -> usize {
         let e = &self.encoder;
-        let resnet = |r: &ResnetBlock| {
-            [Some(&r.conv1), Some(&r.conv2), r.conv_shortcut.as_ref()]
-                .into_iter()
-                .flatten()
-                .filter(|c| c.is_winograd())
-                .count()
-        };
+        let resnet = ResnetBlock::winograd_layers;
         let blocks: usize = e
             .down_blocks
             .iter()
@@ -746,13 +753,7 @@ impl AutoencoderKL {
     /// [`crate::pipeline::ConvAlgorithm`]).
     pub fn winograd_layers(&self) -> usize {
         let d = &self.decoder;
-        let resnet = |r: &ResnetBlock| {
-            [Some(&r.conv1), Some(&r.conv2), r.conv_shortcut.as_ref()]
-                .into_iter()
-                .flatten()
-                .filter(|c| c.is_winograd())
-                .count()
-        };
+        let resnet = ResnetBlock::winograd_layers;
         let blocks: usize = d
             .up_blocks
             .iter()

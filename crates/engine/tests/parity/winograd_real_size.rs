@@ -18,9 +18,9 @@ fn rel_l2(a: &Tensor, b: &Tensor) -> f32 {
     (d.to_scalar::<f32>().unwrap() / n.to_scalar::<f32>().unwrap()).sqrt()
 }
 
-#[test]
-fn winograd_decode_matches_the_direct_convolution_on_the_real_vae() {
-    let cfg: VaeConfig = read_json(
+/// The published SD-Turbo VAE config (SD 2.x's VAE, 768² sample size).
+fn sd_turbo_vae_config() -> VaeConfig {
+    read_json(
         concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../configs/reference/stabilityai--sd-turbo/vae/config.json"
@@ -28,7 +28,12 @@ fn winograd_decode_matches_the_direct_convolution_on_the_real_vae() {
         .as_ref(),
         "VAE config",
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn winograd_decode_matches_the_direct_convolution_on_the_real_vae() {
+    let cfg = sd_turbo_vae_config();
     // At the config's 768² the decoder's 512- and 256-channel blocks run at 192² and 384²,
     // where kernels::winograd_pays says yes.
     assert!(kernels::winograd_pays(256, (384, 384), 3, 1, 1));
@@ -60,15 +65,7 @@ fn winograd_decode_matches_the_direct_convolution_on_the_real_vae() {
 #[test]
 fn winograd_encode_matches_the_direct_convolution_on_the_real_vae() {
     use reportfig_engine::pipeline::vae::VaeUse;
-    let cfg: VaeConfig = read_json(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../configs/reference/stabilityai--sd-turbo/vae/config.json"
-        )
-        .as_ref(),
-        "VAE config",
-    )
-    .unwrap();
+    let cfg = sd_turbo_vae_config();
     let load = |conv, usage| {
         let ctx = load_context().with_conv(conv);
         AutoencoderKL::load_for(RecordingBackend::new(11).var_builder(), &cfg, &ctx, usage).unwrap()

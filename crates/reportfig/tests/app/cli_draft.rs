@@ -5,6 +5,11 @@ use crate::common::{ok, reportfig_offline, run, tiny_turbo};
 use reportfig::output::read_metadata;
 use reportfig_testkit::tiny_vae::{config, write_tiny_decoder};
 
+/// A tiny TAESD (8 channels, one block per level) in `dir`.
+fn write_taesd(dir: &std::path::Path) {
+    write_tiny_decoder(dir, &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0), 5).unwrap();
+}
+
 fn generate(home: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> assert_cmd::Command {
     let mut cmd = reportfig_offline(home);
     cmd.args(["generate", "Bus stop", "--model"])
@@ -19,12 +24,7 @@ fn generate(home: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> as
 fn a_draft_is_decoded_by_the_tiny_decoder_and_says_so() {
     let home = tempfile::tempdir().unwrap();
     let taesd = home.path().join("taesd");
-    write_tiny_decoder(
-        &taesd,
-        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
-        5,
-    )
-    .unwrap();
+    write_taesd(&taesd);
     let full = home.path().join("full.png");
     let draft = home.path().join("draft.png");
     ok(generate(home.path(), &full, &[]));
@@ -131,12 +131,7 @@ fn a_missing_or_mismatched_tiny_decoder_is_bad_input() {
 fn a_draft_batch_is_remade_in_full_quality_without_the_flag() {
     let home = tempfile::tempdir().unwrap();
     let taesd = home.path().join("taesd");
-    write_tiny_decoder(
-        &taesd,
-        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
-        5,
-    )
-    .unwrap();
+    write_taesd(&taesd);
     let outline = home.path().join("o.txt");
     std::fs::write(&outline, "One\nTwo\n").unwrap();
     let batch = |extra: &[&str]| {
@@ -185,12 +180,7 @@ fn a_draft_batch_is_remade_in_full_quality_without_the_flag() {
 fn the_family_preset_is_the_default_tiny_decoder() {
     let home = tempfile::tempdir().unwrap();
     let taesd = home.path().join("taesd-files");
-    write_tiny_decoder(
-        &taesd,
-        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
-        5,
-    )
-    .unwrap();
+    write_taesd(&taesd);
     crate::common::cache_from_folder(
         &home.path().join("hf/hub"),
         "madebyollin/taesd",
@@ -225,12 +215,7 @@ fn the_family_preset_is_the_default_tiny_decoder() {
 fn compare_makes_drafts_to_choose_from() {
     let home = tempfile::tempdir().unwrap();
     let taesd = home.path().join("taesd");
-    write_tiny_decoder(
-        &taesd,
-        &config(&[8, 8, 8, 8], &[1, 1, 1, 1], "relu", 1.0),
-        5,
-    )
-    .unwrap();
+    write_taesd(&taesd);
     let mut cmd = reportfig_offline(home.path());
     cmd.current_dir(home.path())
         .args(["compare", "Bus stop", "--seeds", "1,2", "--model"])

@@ -21,6 +21,7 @@ mod cli_translate;
 mod cli_ux;
 mod compare_sheet;
 mod family_detection;
+mod fuzz_outline;
 mod hostile_models;
 mod model_source;
 mod outline;

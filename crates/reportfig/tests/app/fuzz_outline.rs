@@ -1,0 +1,162 @@
+//! Property tests of the outline parsers (Markdown, text, CSV) on generated text built from
+//! the pieces that break parsers: braces, settings, quotes, commas, headings, control
+//! characters, Hangul, path tricks. Whatever the text, parsing never panics; what it accepts
+//! keeps every file inside the figures folder and every picture inside the outline's folder;
+//! what it refuses names the outline and a line that exists.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use reportfig::outline::{parse_outline, OutlineFormat, MAX_CAPTION_CHARS};
+
+/// Fragments that lines are made of.
+const PIECES: &[&str] = &[
+    "Bus lanes",
+    "버스 전용차로",
+    "그림: ",
+    "Figure: ",
+    "# ",
+    "## ",
+    "{",
+    "}",
+    "{seed=3}",
+    "{seed=-1}",
+    "{seed=99999999999999999999}",
+    "{style=x}",
+    "{file=../../etc/passwd}",
+    "{file=C:\\\\x.png}",
+    "{file=ok.png}",
+    "{file=.hidden}",
+    "{image=photos/ok.png}",
+    "{image=photos/ok.png strength=0.5}",
+    "{image=../outside.png}",
+    "{image=/etc/passwd}",
+    "{image=photos}",
+    "{image=\"photos/ok.png\" strength=2}",
+    "{strength=0.5}",
+    "{en=\"Bus stop\"}",
+    "{en=\"버스\"}",
+    "{cover}",
+    "{negative=\"text, watermark\"}",
+    "{#id .class}",
+    "\"",
+    ",",
+    "caption,style,seed,file,image,strength",
+    "\t",
+    "\u{0}",
+    "\u{1b}[31m",
+    "\u{7}",
+    "a<b and c>d",
+    "<script>alert(1)</script>",
+    "😀",
+    "\u{feff}",
+    " ",
+];
+
+fn outline_text() -> impl Strategy<Value = String> {
+    let line = proptest::collection::vec(proptest::sample::select(PIECES), 0..6)
+        .prop_map(|parts| parts.concat());
+    let eol = proptest::sample::select(&["\n", "\r\n", "\n\n"][..]);
+    proptest::collection::vec((line, eol), 0..12).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|(l, e)| format!("{l}{e}"))
+            .collect::<String>()
+    })
+}
+
+fn check(dir: &Path, name: &str, format: OutlineFormat, text: String) -> Result<(), TestCaseError> {
+    let lines = text.lines().count().max(1);
+    let path = dir.join(name);
+    match parse_outline(&path, format, text, &|_| Ok(())) {
+        Ok(outline) => {
+            prop_assert!(!outline.items.is_empty());
+            let base = dir.canonicalize().unwrap();
+            for item in &outline.items {
+                prop_assert!(!item.caption.trim().is_empty());
+                prop_assert!(item.caption.chars().count() <= MAX_CAPTION_CHARS);
+                prop_assert!(
+                    item.line >= 1 && item.line <= lines + 1,
+                    "line {}",
+                    item.line
+                );
+                if let Some(file) = &item.overrides.file {
+                    prop_assert!(!file.contains(['/', '\\', ':']) && !file.starts_with('.'));
+                    prop_assert!(file.to_lowercase().ends_with(".png"), "{file}");
+                }
+                if let Some(image) = &item.overrides.image {
+                    let real = image.canonicalize().unwrap();
+                    prop_assert!(real.starts_with(&base), "{} escapes", real.display());
+                }
+                if let Some(s) = item.overrides.strength {
+                    prop_assert!(s > 0.0 && s <= 1.0 && item.overrides.image.is_some());
+                }
+                // Nothing a terminal or a page would run reaches a caption.
+                prop_assert!(
+                    !item.caption.chars().any(|c| c.is_control()),
+                    "{:?}",
+                    item.caption
+                );
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            prop_assert!(message.contains(name), "{message}");
+            // A `path:N:` prefix names a line the outline has.
+            if let Some(rest) = message.split_once(&format!("{name}:")).map(|(_, r)| r) {
+                if let Some(n) = rest.split(':').next().and_then(|n| n.parse::<usize>().ok()) {
+                    prop_assert!(n >= 1 && n <= lines + 1, "line {n} of {lines}: {message}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn folder_with_a_photo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("photos")).unwrap();
+    std::fs::write(dir.path().join("photos/ok.png"), b"a picture").unwrap();
+    dir
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn markdown_outlines_never_panic_or_escape(text in outline_text()) {
+        let dir = folder_with_a_photo();
+        check(dir.path(), "outline.md", OutlineFormat::Markdown, text)?;
+    }
+
+    #[test]
+    fn text_outlines_never_panic_or_escape(text in outline_text()) {
+        let dir = folder_with_a_photo();
+        check(dir.path(), "captions.txt", OutlineFormat::Text, text)?;
+    }
+
+    #[test]
+    fn csv_outlines_never_panic_or_escape(text in outline_text()) {
+        let dir = folder_with_a_photo();
+        check(dir.path(), "figures.csv", OutlineFormat::Csv, text)?;
+    }
+}
+
+/// The pieces do make outlines that are accepted with pictures and files, so the
+/// properties above are checked on real items, not only on errors.
+#[test]
+fn the_pieces_make_accepted_outlines_too() {
+    let dir = folder_with_a_photo();
+    let text = "Bus lanes{image=photos/ok.png strength=0.5}\n버스 전용차로{file=ok.png}\n";
+    let o = parse_outline(
+        &dir.path().join("captions.txt"),
+        OutlineFormat::Text,
+        text.into(),
+        &|_| Ok(()),
+    )
+    .unwrap();
+    assert_eq!(o.items.len(), 2);
+    assert_eq!(o.items[0].overrides.strength, Some(0.5));
+    assert!(o.items[0].overrides.image.is_some());
+    assert_eq!(o.items[1].overrides.file.as_deref(), Some("ok.png"));
+}
