@@ -720,6 +720,12 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             line = *line,
             value = value
         ),
+        OutlineError::ImageInUpload { path, line, value } => msg!(
+            "outline-image-in-upload",
+            path = shown(path),
+            line = *line,
+            value = value
+        ),
         OutlineError::StrengthWithoutImage { path, line } => msg!(
             "outline-strength-without-image",
             path = shown(path),

@@ -35,6 +35,21 @@ serve-log-done = { $id } done in { $seconds } s after waiting { $waited } s: { $
 serve-log-failed = { $id } failed: { $error }
 serve-log-cancelled = { $id } cancelled
 
+# Uploaded outlines (POST /api/batches).
+serve-bad-outline-format = format "{ $format }" is not an outline format
+    .hint = use format=md (Markdown), format=txt (text, one caption per line) or format=csv
+serve-bad-batch-query = the upload's settings are not what the API takes: { $reason }
+    .hint = the settings are name, format, style, size and seed, e.g. /api/batches?name=report.md&style=flat-infographic
+serve-outline-too-large = the outline is larger than { $max } KiB, far more than a report's outline needs
+    .hint = check that this is the outline you meant; split a very long list into several outlines
+serve-outline-cover = { $path }:{ $line }: {"{"}cover{"}"} is not available for outlines uploaded to the server yet
+    .hint = remove {"{"}cover{"}"} from that figure, or run this outline on your own computer with reportfig batch
+serve-batch-too-many = the outline has { $count } figures, more than this server queues at once ({ $max })
+    .hint = split the outline into parts of at most { $max } figures, or ask the person who runs the server to raise --queue
+serve-no-such-batch = there is no such batch of figures
+serve-batch-not-ready = some figures of this batch are still waiting or being made
+    .hint = watch GET /api/batches/ID until its state is done, failed or cancelled
+
 # The page at /.
 serve-page-title = Illustrations for reports
 serve-page-lead = Write what the picture should show, in Korean or English, then choose a style and a size.
@@ -54,3 +69,10 @@ serve-page-running = Making: step { $step } of { $steps }
 serve-page-done = Done
 serve-page-failed = Failed
 serve-page-seed-shown = seed { $seed } (enter it above to make the same picture again)
+serve-page-outline-title = A whole report's figures
+serve-page-outline-lead = Upload the report's outline (Markdown, text with one caption per line, or CSV): every figure is made with the style and size chosen above, and you get them all in one ZIP with a gallery page.
+serve-page-outline = Outline file
+serve-page-upload = Make every figure
+serve-page-zip = Download all (ZIP)
+serve-page-batch-progress = { $done } of { $total } figures done
+serve-page-cancelled = Cancelled

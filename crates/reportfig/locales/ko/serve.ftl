@@ -35,6 +35,21 @@ serve-log-done = { $id } 완성: { $waited }초 기다린 뒤 { $seconds }초 �
 serve-log-failed = { $id } 실패: { $error }
 serve-log-cancelled = { $id } 취소됨
 
+# 올린 개요 (POST /api/batches).
+serve-bad-outline-format = "{ $format }"은(는) 개요 형식이 아닙니다
+    .hint = format=md(마크다운), format=txt(한 줄에 설명 문구 하나인 텍스트) 또는 format=csv를 쓰세요
+serve-bad-batch-query = 올린 개요의 설정을 API가 받을 수 없습니다: { $reason }
+    .hint = 설정은 name, format, style, size, seed입니다. 예: /api/batches?name=report.md&style=flat-infographic
+serve-outline-too-large = 개요가 { $max } KiB보다 큽니다. 보고서 개요로는 지나치게 큽니다
+    .hint = 올리려던 개요가 맞는지 확인하고, 아주 긴 목록은 여러 개요로 나누세요
+serve-outline-cover = { $path } { $line }번째 줄: 서버에 올린 개요에서는 아직 {"{"}cover{"}"}(표지)를 쓸 수 없습니다
+    .hint = 그 그림 항목에서 {"{"}cover{"}"}를 지우거나, 이 개요를 내 컴퓨터에서 reportfig batch로 실행하세요
+serve-batch-too-many = 개요의 그림이 { $count }개로, 이 서버가 한 번에 기다리게 할 수 있는 수({ $max })보다 많습니다
+    .hint = 개요를 { $max }개 이하씩 나누어 올리거나, 서버 담당자에게 --queue 값을 늘려 달라고 하세요
+serve-no-such-batch = 그런 그림 묶음이 없습니다
+serve-batch-not-ready = 이 묶음의 그림 가운데 아직 기다리거나 그리는 중인 것이 있습니다
+    .hint = GET /api/batches/ID의 state가 done, failed 또는 cancelled가 될 때까지 기다려 주세요
+
 # / 페이지.
 serve-page-title = 보고서 삽화 만들기
 serve-page-lead = 그림에 담을 내용을 한국어나 영어로 쓰고, 화풍과 크기를 고르세요.
@@ -54,3 +69,10 @@ serve-page-running = 만드는 중: { $steps }단계 중 { $step }단계
 serve-page-done = 완성
 serve-page-failed = 실패
 serve-page-seed-shown = 시드 { $seed } (위에 넣으면 같은 그림을 다시 만듭니다)
+serve-page-outline-title = 보고서 그림 한꺼번에 만들기
+serve-page-outline-lead = 보고서 개요(마크다운, 한 줄에 설명 문구 하나인 텍스트, 또는 CSV)를 올리면 위에서 고른 스타일과 크기로 모든 그림을 만들어, 갤러리 페이지와 함께 ZIP 하나로 내려받을 수 있습니다.
+serve-page-outline = 개요 파일
+serve-page-upload = 모든 그림 만들기
+serve-page-zip = 모두 내려받기 (ZIP)
+serve-page-batch-progress = 그림 { $total }개 가운데 { $done }개 완료
+serve-page-cancelled = 취소됨

@@ -319,6 +319,14 @@ pub fn figure_image_options(batch: &ImageOptions, spec: &FigureSpec<'_>) -> Imag
     image
 }
 
+/// A figure's own `en=`, which the model reads instead of a translation.
+pub fn given_english(overrides: &outline::Overrides) -> Option<English> {
+    overrides.en.as_ref().map(|en| English {
+        text: en.clone(),
+        translated_by: "given".into(),
+    })
+}
+
 pub fn run(
     opts: &BatchOptions,
     styles: &StyleLibrary,
@@ -432,13 +440,7 @@ pub fn run(
             let strength = spec.overrides.strength.unwrap_or(DEFAULT_STRENGTH);
             image.init = Some(Arc::new(picture.with_strength(strength)));
         }
-        let english = match &spec.overrides.en {
-            Some(en) => Some(English {
-                text: en.clone(),
-                translated_by: "given".into(),
-            }),
-            None => translator.english(spec.caption),
-        };
+        let english = given_english(spec.overrides).or_else(|| translator.english(spec.caption));
         let (request, figure_notes) = session::build_request(
             spec.caption,
             english.as_ref(),

@@ -249,6 +249,13 @@ pub enum OutlineError {
         value: String,
         problem: ImagePathProblem,
     },
+    /// An outline uploaded to `serve` names a starting picture, which cannot be uploaded yet.
+    #[error("{path}:{line}: image \"{value}\": outlines uploaded to the server cannot use starting pictures yet (pictures cannot be uploaded)\nhint: remove image= (and strength=) from that figure, or run the outline on your own computer with reportfig batch")]
+    ImageInUpload {
+        path: PathBuf,
+        line: usize,
+        value: String,
+    },
     #[error("{path}:{line}: strength \"{value}\" must be a number above 0 and at most 1\nhint: write it like {{image=photos/harbour.jpg strength=0.5}}; 0.6 is usual")]
     BadStrength {
         path: PathBuf,
@@ -279,22 +286,7 @@ pub const MAX_OUTLINE_BYTES: u64 = 16 << 20;
 /// [`OutlineFormat::from_path`]).
 pub fn read_outline(path: &Path, style_check: StyleCheck<'_>) -> Result<Outline, OutlineError> {
     use std::io::Read;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let kind = match ext.as_deref() {
-        Some("docx" | "doc" | "odt" | "rtf") => Some("Word"),
-        Some("hwp" | "hwpx") => Some("HWP"),
-        Some("pptx" | "ppt") => Some("PowerPoint"),
-        _ => None,
-    };
-    if let Some(kind) = kind {
-        return Err(OutlineError::WordProcessor {
-            path: path.to_path_buf(),
-            kind,
-        });
-    }
+    refuse_word_processor(path)?;
     let unreadable = |e: std::io::Error| OutlineError::Unreadable {
         path: path.to_path_buf(),
         reason: io_reason(&e),
@@ -315,6 +307,27 @@ pub fn read_outline(path: &Path, style_check: StyleCheck<'_>) -> Result<Outline,
     }
     let text = decode_utf8(path, bytes)?;
     parse_outline(path, OutlineFormat::from_path(path), text, style_check)
+}
+
+/// A word processor's file given as an outline, named by its extension.
+fn refuse_word_processor(path: &Path) -> Result<(), OutlineError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let kind = match ext.as_deref() {
+        Some("docx" | "doc" | "odt" | "rtf") => Some("Word"),
+        Some("hwp" | "hwpx") => Some("HWP"),
+        Some("pptx" | "ppt") => Some("PowerPoint"),
+        _ => None,
+    };
+    match kind {
+        Some(kind) => Err(OutlineError::WordProcessor {
+            path: path.to_path_buf(),
+            kind,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Control characters (NUL, ESC, BEL, …) would be printed to the terminal as commands and
@@ -342,12 +355,40 @@ pub fn parse_outline(
     text: String,
     style_check: StyleCheck<'_>,
 ) -> Result<Outline, OutlineError> {
+    parse_with(path, format, text, style_check, true)
+}
+
+/// Parses an outline uploaded to a server: the same checks as [`read_outline`], but an
+/// `image=` is refused ([`OutlineError::ImageInUpload`]) without touching the file system,
+/// since `path` names no real folder and nothing on the server may be read through an upload.
+pub fn parse_uploaded_outline(
+    path: &Path,
+    format: OutlineFormat,
+    bytes: Vec<u8>,
+    style_check: StyleCheck<'_>,
+) -> Result<Outline, OutlineError> {
+    refuse_word_processor(path)?;
+    let text = decode_utf8(path, bytes)?;
+    parse_with(path, format, text, style_check, false)
+}
+
+fn parse_with(
+    path: &Path,
+    format: OutlineFormat,
+    text: String,
+    style_check: StyleCheck<'_>,
+    images: bool,
+) -> Result<Outline, OutlineError> {
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     };
     refuse_control_characters(path, &text)?;
-    let ctx = Ctx { path, style_check };
+    let ctx = Ctx {
+        path,
+        style_check,
+        images,
+    };
     let (items, headings) = match format {
         OutlineFormat::Markdown => markdown::parse(&ctx, &text)?,
         OutlineFormat::Text => (text::parse(&ctx, &text)?, Vec::new()),
@@ -408,6 +449,8 @@ fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String, OutlineError> {
 pub(crate) struct Ctx<'a> {
     pub path: &'a Path,
     pub style_check: StyleCheck<'a>,
+    /// Whether `image=` may name a picture (false for uploads).
+    pub images: bool,
 }
 
 impl Ctx<'_> {
@@ -459,6 +502,13 @@ impl Ctx<'_> {
                 "negative" => overrides.negative = Some(value),
                 // An empty CSV cell is no picture.
                 "image" if value.is_empty() => {}
+                "image" if !self.images => {
+                    return Err(OutlineError::ImageInUpload {
+                        path: self.path.to_path_buf(),
+                        line,
+                        value,
+                    })
+                }
                 "image" => overrides.image = Some(self.check_image(line, value)?),
                 "strength" if value.is_empty() => {}
                 "strength" => match value.parse::<f64>() {

@@ -9,6 +9,10 @@
 //! | `GET /api/images/{id}.png`     | the PNG with its metadata, once done                  |
 //! | `GET /api/images/{id}/events`  | the same status as server-sent events, until finished |
 //! | `DELETE /api/images/{id}`      | cancel (waiting or running) or delete (finished)      |
+//! | `POST /api/batches`            | queue an outline's figures: `202 {"id", "total"}`     |
+//! | `GET /api/batches/{id}`        | `{state, figures: [{file, caption, state, progress}]}`|
+//! | `GET /api/batches/{id}.zip`    | the figures, manifest.json and index.html, once done  |
+//! | `DELETE /api/batches/{id}`     | cancel its waiting and running figures                |
 //! | `GET /api/styles`              | the style library                                     |
 //! | `GET /api/health`              | liveness, queue length, model                         |
 
@@ -16,8 +20,9 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -26,6 +31,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::batches::{Upload, ZipOutcome, MAX_OUTLINE_UPLOAD_BYTES};
 use super::store::JobId;
 use super::{lock, Shared, MAX_BODY_BYTES};
 use crate::i18n::{Lang, Message};
@@ -58,6 +64,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/images", post(create))
         .route("/api/images/{id}", get(status_or_png).delete(cancel))
         .route("/api/images/{id}/events", get(events))
+        .route(
+            "/api/batches",
+            post(create_batch).layer(DefaultBodyLimit::max(MAX_OUTLINE_UPLOAD_BYTES)),
+        )
+        .route(
+            "/api/batches/{id}",
+            get(batch_status_or_zip).delete(cancel_batch),
+        )
         .route("/api/styles", get(styles))
         .route("/api/health", get(health))
         .route("/", get(super::page::index))
@@ -415,6 +429,176 @@ async fn events(
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+/// `POST /api/batches?name=…&format=…&style=…&size=…&seed=…`: the query's settings, all
+/// optional; the body is the outline file itself.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchQuery {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+async fn create_batch(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: Result<Query<BatchQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let query = match query {
+        Ok(Query(q)) => q,
+        Err(rej) => {
+            return error_msg(
+                StatusCode::BAD_REQUEST,
+                &msg!("serve-bad-batch-query", reason = rej.body_text()),
+                lang,
+            )
+        }
+    };
+    let bytes = match body {
+        Ok(b) => b,
+        Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_msg(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &msg!(
+                    "serve-outline-too-large",
+                    max = MAX_OUTLINE_UPLOAD_BYTES / 1024
+                ),
+                lang,
+            )
+        }
+        Err(rej) => return error(rej.status(), rej.body_text()),
+    };
+    if let Err(full) = shared.full() {
+        return queue_full(full.retry_after, lang);
+    }
+    let upload = Upload {
+        name: query.name,
+        format: query.format,
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.to_ascii_lowercase()),
+        style: query.style,
+        size: query.size,
+        seed: query.seed,
+        bytes: bytes.to_vec(),
+    };
+    let s = shared.clone();
+    let checked = tokio::task::spawn_blocking(move || s.check_upload(upload)).await;
+    let checked = match checked {
+        Ok(Ok(c)) => c,
+        Ok(Err(bad)) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let client = client_key(peer.ip(), &headers);
+    let s = shared.clone();
+    let queued = tokio::task::spawn_blocking(move || s.enqueue_batch(&client, checked)).await;
+    match queued {
+        Ok(Ok(Ok(id))) => {
+            let status = shared.batch_status(&id, lang).unwrap_or_default();
+            let mut r = (
+                StatusCode::ACCEPTED,
+                Json(serde_json::json!({
+                    "id": id.as_str(),
+                    "total": status["total"],
+                    "figures": status["figures"],
+                })),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("/api/batches/{id}")) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Ok(Ok(Err(full))) => queue_full(full.retry_after, lang),
+        Ok(Err(e)) if e.is::<crate::commands::BadInput>() => error(
+            StatusCode::BAD_REQUEST,
+            super::store::Texts::of_error(&e).get(lang).to_string(),
+        ),
+        Ok(Err(e)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            super::store::Texts::of_error(&e).get(lang).to_string(),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+fn no_such_batch(lang: Lang) -> Response {
+    error_msg(StatusCode::NOT_FOUND, &msg!("serve-no-such-batch"), lang)
+}
+
+async fn batch_status_or_zip(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (text, zip) = match raw.strip_suffix(".zip") {
+        Some(stem) => (stem, true),
+        None => (raw.as_str(), false),
+    };
+    let Some(id) = JobId::parse(text) else {
+        return no_such_batch(lang);
+    };
+    if !zip {
+        return match shared.batch_status(&id, lang) {
+            Some(v) => Json(v).into_response(),
+            None => no_such_batch(lang),
+        };
+    }
+    let s = shared.clone();
+    let made = tokio::task::spawn_blocking(move || s.batch_zip(&id, lang)).await;
+    match made {
+        Ok(Ok(ZipOutcome::Ready { bytes, file_name })) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            );
+            // The name is ASCII: "figures-" and hex digits.
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Ok(Ok(ZipOutcome::NotReady)) => {
+            error_msg(StatusCode::CONFLICT, &msg!("serve-batch-not-ready"), lang)
+        }
+        Ok(Ok(ZipOutcome::NoSuchBatch)) => no_such_batch(lang),
+        Ok(Err(e)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            super::store::Texts::of_error(&e).get(lang).to_string(),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn cancel_batch(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(id) = JobId::parse(&raw) else {
+        return no_such_batch(lang);
+    };
+    match shared.cancel_batch(&id) {
+        Some(n) => Json(serde_json::json!({ "id": id.as_str(), "cancelled": n })).into_response(),
+        None => no_such_batch(lang),
+    }
 }
 
 async fn styles(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {

@@ -5,6 +5,7 @@
 //! - [`queue`]: the waiting line, fair between clients.
 //! - [`worker`]: the one thread that owns the model and makes one image at a time, so the
 //!   HTTP side never waits for the model.
+//! - [`batches`]: uploaded outlines, run as jobs of the same queue, and their ZIPs.
 //! - [`store`]: finished images as files (PNG with metadata, and a JSON record) in the data
 //!   folder, so a restart keeps them.
 
@@ -23,6 +24,7 @@ use crate::style::StyleLibrary;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 
 pub mod api;
+pub mod batches;
 pub mod page;
 pub mod queue;
 pub mod store;
@@ -106,6 +108,8 @@ pub(crate) struct JobInput {
     pub caption: String,
     pub image: ImageOptions,
     pub seed: u64,
+    /// An outline figure's own `en=`: used instead of a translation.
+    pub english: Option<crate::translate::English>,
 }
 
 /// One job the server knows.
@@ -137,6 +141,8 @@ impl Job {
 
 pub(crate) struct State {
     pub jobs: HashMap<JobId, Job>,
+    /// Uploaded outlines; their figures are among `jobs`.
+    pub batches: HashMap<JobId, batches::BatchRecord>,
     pub queue: FairQueue,
     pub running: Option<JobId>,
     /// How long a job has taken lately (for `Retry-After`).
@@ -168,6 +174,7 @@ pub(crate) struct Shared {
     pub model: Mutex<ResolvedModel>,
     pub styles: StyleLibrary,
     pub store: Store,
+    pub batches: batches::Batches,
     pub config: Config,
     /// One line per finished job and on stopping, for the server's log.
     pub log: Log,
@@ -243,6 +250,7 @@ impl Shared {
             caption,
             image,
             seed,
+            english: None,
         })
     }
 
@@ -446,10 +454,17 @@ pub fn run(
             },
         );
     }
+    let batch_store = batches::Batches::new(&opts.data);
+    let known_batches = batch_store
+        .load()
+        .into_iter()
+        .filter_map(|b| Some((JobId::parse(&b.id)?, b)))
+        .collect();
     let (changed, _) = tokio::sync::watch::channel(0u64);
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             jobs,
+            batches: known_batches,
             queue: FairQueue::default(),
             running: None,
             seconds_per_job: None,
@@ -465,6 +480,7 @@ pub fn run(
         model: Mutex::new(model),
         styles,
         store,
+        batches: batch_store,
         log,
     });
 

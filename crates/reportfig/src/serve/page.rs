@@ -29,6 +29,11 @@ const HTML_TEXTS: &[&str] = &[
     "serve-page-token",
     "serve-page-make",
     "serve-page-download",
+    "serve-page-outline-title",
+    "serve-page-outline-lead",
+    "serve-page-outline",
+    "serve-page-upload",
+    "serve-page-zip",
 ];
 
 /// The page in `lang`.
@@ -45,6 +50,8 @@ pub fn render(lang: Lang) -> String {
         "state-running": m.format("serve-page-running", &[keep("step"), keep("steps")]),
         "state-done": m.format("serve-page-done", &[]),
         "state-failed": m.format("serve-page-failed", &[]),
+        "state-cancelled": m.format("serve-page-cancelled", &[]),
+        "batch": m.format("serve-page-batch-progress", &[keep("done"), keep("total")]),
         "seed": m.format("serve-page-seed-shown", &[keep("seed")]),
     })
     .to_string()

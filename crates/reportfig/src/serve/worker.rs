@@ -170,9 +170,14 @@ impl Worker {
     fn make(&mut self, job: &Taken, stop: &dyn Fn() -> bool) -> anyhow::Result<Made> {
         let input = &job.input;
         let mut quiet = Quiet;
-        self.translator
-            .prepare(&[input.caption.trim()], &mut quiet)?;
-        let english = self.translator.english(&input.caption);
+        let english = match &input.english {
+            Some(given) => Some(given.clone()),
+            None => {
+                self.translator
+                    .prepare(&[input.caption.trim()], &mut quiet)?;
+                self.translator.english(&input.caption)
+            }
+        };
         let (request, notes) = {
             let model = lock(&self.shared.model);
             session::build_request(

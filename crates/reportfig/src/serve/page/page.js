@@ -1,4 +1,5 @@
-// The page of `reportfig serve`: one caption in, one picture out, through the JSON API.
+// The page of `reportfig serve`: one caption in, one picture out, or an outline in and a ZIP
+// of its figures out, through the JSON API.
 // Texts come from the server's message catalogue (the #texts block), in the browser's language.
 "use strict";
 const T = JSON.parse(document.getElementById("texts").textContent);
@@ -125,6 +126,92 @@ $("form").addEventListener("submit", async (event) => {
     showError(String(e));
   } finally {
     $("make").disabled = false;
+  }
+});
+
+// An outline: every figure with the style and size chosen above, then one ZIP.
+function showBatch(b) {
+  const total = b.total || 0;
+  const sum = (b.figures || []).reduce((acc, f) => acc + (f.progress || 0), 0);
+  $("batch-bar").value = total ? sum / total : 0;
+  $("batch-state").textContent = format(T["batch"], { done: b.done, total });
+  const list = $("figures");
+  list.replaceChildren();
+  for (const f of b.figures || []) {
+    const item = document.createElement("li");
+    item.className = f.state;
+    item.textContent = f.file + " — " + f.caption + " · " + (T["state-" + f.state] || f.state);
+    if (f.error) item.title = f.error;
+    list.appendChild(item);
+  }
+}
+
+async function watchBatch(id) {
+  for (;;) {
+    const response = await api("/api/batches/" + id);
+    if (!response.ok) {
+      $("batch-error").textContent = await errorOf(response);
+      $("batch-error").hidden = false;
+      return;
+    }
+    const b = await response.json();
+    showBatch(b);
+    if (b.zip) {
+      // Fetched with the token, then offered from memory (a plain link carries no header).
+      const zip = await api(b.zip);
+      if (!zip.ok) {
+        $("batch-error").textContent = await errorOf(zip);
+        $("batch-error").hidden = false;
+        return;
+      }
+      const link = $("zip");
+      if (link.href) URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(await zip.blob());
+      link.download = "figures-" + id.slice(0, 8) + ".zip";
+      link.hidden = false;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+$("outline-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const file = $("outline").files[0];
+  if (!file) return;
+  if (!$("token-row").hidden && $("token").value) {
+    token = $("token").value.trim();
+    sessionStorage.setItem("reportfig-token", token);
+  }
+  const query = new URLSearchParams({ name: file.name });
+  if ($("style").value) query.set("style", $("style").value);
+  if ($("size").value) query.set("size", $("size").value);
+  if ($("seed").value !== "") query.set("seed", $("seed").value);
+  $("upload").disabled = true;
+  $("batch").hidden = false;
+  $("batch-error").hidden = true;
+  $("zip").hidden = true;
+  $("figures").replaceChildren();
+  $("batch-state").textContent = "";
+  $("batch-bar").value = 0;
+  try {
+    const response = await api("/api/batches?" + query, {
+      method: "POST",
+      headers: { "Content-Type": file.type || "application/octet-stream" },
+      body: file,
+    });
+    if (response.status !== 202) {
+      $("batch-error").textContent = await errorOf(response);
+      $("batch-error").hidden = false;
+      return;
+    }
+    const made = await response.json();
+    await watchBatch(made.id);
+  } catch (e) {
+    $("batch-error").textContent = String(e);
+    $("batch-error").hidden = false;
+  } finally {
+    $("upload").disabled = false;
   }
 });
 
