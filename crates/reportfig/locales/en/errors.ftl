@@ -342,3 +342,9 @@ batch-busy = another batch is making figures into { $folder } right now
     .hint = wait for it to finish (or stop it) and run again; to split one batch over several processes or PCs use --shard
 output-folder-not-writable = cannot write { $path }: the folder { $folder } does not take new files ({ $reason })
     .hint = choose a folder you can save into with -o, or ask for write permission on this one
+vary-problem-shape = expected NAME=V1,V2 (an axis name, =, then values separated by commas)
+vary-problem-axis = there is no axis "{ $name }"; the axes are { $axes }
+vary-problem-no-values = no values after { $name }=
+vary-problem-steps = "{ $value }" is not a number of steps from 1 to 1000
+vary-problem-guidance = "{ $value }" is not a guidance value (a number, 0 or more; 7.5 is usual, turbo models use 0)
+vary-problem-strength = "{ $value }" is not a strength (above 0 and at most 1; 0.6 is usual)

@@ -340,3 +340,9 @@ batch-busy = 다른 일괄 작업이 지금 { $folder }에 그림을 만들고 �
     .hint = 그 작업이 끝나면(또는 멈춘 뒤) 다시 실행해 주세요. 한 작업을 여러 프로세스나 PC에 나누려면 --shard를 쓰세요
 output-folder-not-writable = { $path }에 저장할 수 없습니다: { $folder } 폴더에 새 파일을 만들 수 없습니다 ({ $reason })
     .hint = -o로 저장할 수 있는 폴더를 정하거나, 이 폴더의 쓰기 권한을 요청해 주세요
+vary-problem-shape = 이름=값1,값2 형식이어야 합니다 (비교할 설정 이름, =, 쉼표로 나눈 값)
+vary-problem-axis = "{ $name }"이라는 비교 항목은 없습니다. 고를 수 있는 항목은 { $axes }입니다
+vary-problem-no-values = { $name }= 뒤에 값이 없습니다
+vary-problem-steps = "{ $value }"은(는) 1부터 1000까지의 단계 수가 아닙니다
+vary-problem-guidance = "{ $value }"은(는) 지침 강도 값이 아닙니다 (0 이상의 숫자; 보통 7.5, 터보 모델은 0)
+vary-problem-strength = "{ $value }"은(는) 바꾸는 정도 값이 아닙니다 (0보다 크고 1 이하; 보통 0.6)

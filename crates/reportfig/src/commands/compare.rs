@@ -147,20 +147,22 @@ pub struct VaryAxis {
 
 /// Parses one `--vary` argument; errors name the argument, the bad part and the valid axes.
 pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
-    // The problem's own words are still English only; the frame and hint are translated.
-    let bad = |problem: String| BadInput(msg!("compare-vary-bad", spec = spec, problem = problem));
-    let (name, values) = spec.split_once('=').ok_or_else(|| {
-        bad("expected NAME=V1,V2 (an axis name, =, then values separated by commas)".into())
-    })?;
+    let bad = |problem: crate::i18n::Message| {
+        BadInput(msg!("compare-vary-bad", spec = spec, problem = problem))
+    };
+    let (name, values) = spec
+        .split_once('=')
+        .ok_or_else(|| bad(msg!("vary-problem-shape")))?;
     let name = name.trim().to_ascii_lowercase();
     let name = VARY_AXES
         .iter()
         .copied()
         .find(|a| *a == name)
         .ok_or_else(|| {
-            bad(format!(
-                "there is no axis \"{name}\"; the axes are {}",
-                VARY_AXES.join(", ")
+            bad(msg!(
+                "vary-problem-axis",
+                name = name.as_str(),
+                axes = VARY_AXES.join(", ")
             ))
         })?;
     let raw: Vec<&str> = values
@@ -169,34 +171,29 @@ pub fn parse_vary(spec: &str) -> Result<VaryAxis, BadInput> {
         .filter(|v| !v.is_empty())
         .collect();
     if raw.is_empty() {
-        return Err(bad(format!("no values after {name}=")));
+        return Err(bad(msg!("vary-problem-no-values", name = name)));
     }
     let mut out = Vec::with_capacity(raw.len());
     for v in raw {
         out.push(match name {
             "steps" => match v.parse::<u32>() {
                 Ok(s) if (1..=1000).contains(&s) => AxisValue::Steps(s),
-                _ => return Err(bad(format!("\"{v}\" is not a number of steps from 1 to 1000"))),
+                _ => return Err(bad(msg!("vary-problem-steps", value = v))),
             },
             "guidance" => match v.parse::<f64>() {
                 Ok(g) if g.is_finite() && g >= 0.0 => AxisValue::Guidance(g),
-                _ => {
-                    return Err(bad(format!(
-                        "\"{v}\" is not a guidance value (a number, 0 or more; 7.5 is usual, turbo models use 0)"
-                    )))
-                }
+                _ => return Err(bad(msg!("vary-problem-guidance", value = v))),
             },
-            "sampler" => AxisValue::Sampler(v.parse().map_err(|e: SchedulerError| bad(e.to_string()))?),
+            "sampler" => AxisValue::Sampler(
+                v.parse()
+                    .map_err(|e: SchedulerError| bad(crate::explain::message(&e)))?,
+            ),
             "strength" => match v.parse::<f64>() {
                 Ok(s) if InitImage::strength_is_valid(s) => AxisValue::Strength(s),
-                _ => {
-                    return Err(bad(format!(
-                        "\"{v}\" is not a strength (above 0 and at most 1; 0.6 is usual)"
-                    )))
-                }
+                _ => return Err(bad(msg!("vary-problem-strength", value = v))),
             },
             _ => {
-                ModelSource::parse(v).map_err(|e| bad(e.to_string()))?;
+                ModelSource::parse(v).map_err(|e| bad(crate::explain::message(&e)))?;
                 AxisValue::Model(v.to_string())
             }
         });

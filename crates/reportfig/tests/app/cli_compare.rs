@@ -264,6 +264,17 @@ fn bad_vary_and_missing_glyphs_fail_before_any_work() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(expected), "{args:?}: {}", r.stderr);
     }
+    // The problem itself reads in Korean too, not only its frame and hint.
+    let mut korean = compare(home.path(), &["Parks", "--vary", "colour=red,blue"]);
+    korean.env("LANG", "ko_KR.UTF-8");
+    let r = run(korean);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("\"colour\"이라는 비교 항목은 없습니다")
+            && !r.stderr.contains("there is no axis"),
+        "{}",
+        r.stderr
+    );
     let r = run(compare(home.path(), &["Parks ☃", "--steps", "1"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
