@@ -329,7 +329,7 @@ outline-bad-strength = { $path }:{ $line }: strength "{ $value }" must be a numb
     .hint = write it like {"{"}image=photos/harbour.jpg strength=0.5{"}"}; 0.6 is usual
 outline-image-in-upload = { $path }:{ $line }: image "{ $value }": outlines uploaded to the server cannot use starting pictures yet, because pictures cannot be uploaded
     .hint = remove image= (and strength=) from that figure, or run this outline on your own computer with reportfig batch
-outline-strength-without-image = { $path }:{ $line }: strength= only applies to a starting picture
+outline-strength-without-image = { $path }:{ $line }: strength= and mask= only apply to a starting picture
     .hint = add image=FILE to the same settings, e.g. {"{"}image=photos/harbour.jpg strength=0.5{"}"}
 mask-size-differs = the mask { $path } is { $mask } but the starting picture is { $picture }; they must be the same size
     .hint = paint the mask over the picture itself (white where it should change, black where it stays) and save it at the same size

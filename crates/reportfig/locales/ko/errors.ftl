@@ -327,7 +327,7 @@ outline-bad-strength = { $path } { $line }번째 줄: 바꾸는 정도 strength 
     .hint = {"{"}image=photos/harbour.jpg strength=0.5{"}"}처럼 적어 주세요. 보통 0.6입니다
 outline-image-in-upload = { $path } { $line }번째 줄: 그림 "{ $value }": 서버에 올린 개요에서는 아직 시작 그림을 쓸 수 없습니다 (그림은 올릴 수 없습니다)
     .hint = 그 그림 항목에서 image=(와 strength=)를 지우거나, 이 개요를 내 컴퓨터에서 reportfig batch로 실행하세요
-outline-strength-without-image = { $path } { $line }번째 줄: strength=는 시작 그림이 있을 때만 쓰입니다
+outline-strength-without-image = { $path } { $line }번째 줄: strength=와 mask=는 시작 그림이 있을 때만 쓰입니다
     .hint = 같은 설정에 image=파일을 함께 적어 주세요. 예: {"{"}image=photos/harbour.jpg strength=0.5{"}"}
 mask-size-differs = 가림 그림 { $path }은(는) { $mask }인데 시작 그림은 { $picture }입니다. 두 그림의 크기가 같아야 합니다
     .hint = 시작 그림 위에 바로 칠해서(바꿀 곳은 흰색, 그대로 둘 곳은 검은색) 같은 크기로 저장해 주세요

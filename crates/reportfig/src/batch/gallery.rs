@@ -352,14 +352,17 @@ pub fn snippet(f: &ManifestEntry) -> String {
     if let Some(style) = &f.style {
         parts.push(format!("style={style}"));
     }
+    // Quoted when the path has spaces, as the outline's settings block reads it.
+    let setting = |key: &str, path: &str| match path.contains(char::is_whitespace) {
+        true => format!("{key}=\"{path}\""),
+        false => format!("{key}={path}"),
+    };
     if let (Some(image), Some(init)) = (&f.image, &f.init_image) {
-        // Quoted when the path has spaces, as the outline's settings block reads it.
-        if image.contains(char::is_whitespace) {
-            parts.push(format!("image=\"{image}\""));
-        } else {
-            parts.push(format!("image={image}"));
-        }
+        parts.push(setting("image", image));
         parts.push(format!("strength={}", init.strength));
+        if let Some(mask) = &f.mask {
+            parts.push(setting("mask", mask));
+        }
     }
     format!("{{{}}}", parts.join(" "))
 }
@@ -491,6 +494,7 @@ mod tests {
             sampler: None,
             loras: Vec::new(),
             image: None,
+            mask: None,
             init_image: None,
             sha256: String::new(),
             seconds: None,

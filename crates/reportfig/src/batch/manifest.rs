@@ -57,6 +57,9 @@ pub struct ManifestEntry {
     /// folder), so the gallery's snippet makes the same figure again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// `mask=` as the outline names it, like `image`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
     /// The starting picture the PNG records (file name, SHA-256, strength).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_image: Option<InitImage>,
@@ -89,6 +92,18 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 pub(crate) fn read_previous(path: &Path) -> Option<Manifest> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+/// A path the outline named, as written from the outline's folder (`photos/harbour.jpg`).
+fn from_outline(plan: &Plan, path: &Path) -> String {
+    let base = plan.outline_path.parent().unwrap_or(Path::new(""));
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Builds the manifest of every outline figure whose PNG is on disk with readable metadata.
@@ -147,16 +162,18 @@ pub fn build_manifest(
             guidance: r.guidance,
             sampler: r.sampler,
             loras: r.loras,
-            image: f.job.overrides.image.as_deref().map(|p| {
-                let base = plan.outline_path.parent().unwrap_or(Path::new(""));
-                p.strip_prefix(base)
-                    .unwrap_or(p)
-                    .components()
-                    .filter(|c| !matches!(c, std::path::Component::CurDir))
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            }),
+            image: f
+                .job
+                .overrides
+                .image
+                .as_deref()
+                .map(|p| from_outline(plan, p)),
+            mask: f
+                .job
+                .overrides
+                .mask
+                .as_deref()
+                .map(|p| from_outline(plan, p)),
             init_image: r.init_image,
             sha256,
             seconds,

@@ -539,11 +539,16 @@ pub fn changed_fields(old: &GenerationRequest, new: &GenerationRequest) -> Vec<&
     // A draft is made again in full quality when the batch runs without --decoder tiny.
     check(old.draft_decoder == new.draft_decoder, "decoder");
     // The starting picture by content: the same photo renamed is the same figure.
-    check(
-        old.init_image.as_ref().map(|i| (&i.sha256, i.strength))
-            == new.init_image.as_ref().map(|i| (&i.sha256, i.strength)),
-        "starting picture",
-    );
+    let start = |r: &GenerationRequest| {
+        r.init_image.as_ref().map(|i| {
+            (
+                i.sha256.clone(),
+                i.strength,
+                i.mask.as_ref().map(|m| m.sha256.clone()),
+            )
+        })
+    };
+    check(start(old) == start(new), "starting picture");
     check(
         old.model == new.model && old.model_revision == new.model_revision,
         "model",

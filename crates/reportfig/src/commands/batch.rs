@@ -218,7 +218,7 @@ impl<'a> PipelineRenderer<'a> {
     pub fn with_pictures(mut self, pictures: impl IntoIterator<Item = Arc<InitPicture>>) -> Self {
         self.pictures = pictures
             .into_iter()
-            .map(|p| (p.record.sha256.clone(), p))
+            .map(|p| (picture_key(&p.record), p))
             .collect();
         self
     }
@@ -264,7 +264,7 @@ impl FigureRenderer for PipelineRenderer<'_> {
         let start = match &request.init_image {
             Some(init) => Some(
                 self.pictures
-                    .get(&init.sha256)
+                    .get(&picture_key(init))
                     .ok_or_else(|| format!("the starting picture {} was not read", init.file))?
                     .fitted(request.width, request.height),
             ),
@@ -286,6 +286,18 @@ impl FigureRenderer for PipelineRenderer<'_> {
                 .push((request.caption.clone(), made.dropped_words.clone()));
         }
         Ok(made.image)
+    }
+}
+
+/// A figure's starting picture and its mask, as the outline names them.
+type PictureFiles = (PathBuf, Option<PathBuf>);
+
+/// A starting picture by content: the photo's hash, and its mask's when it has one (the same
+/// photo with two masks is two pictures to start from).
+fn picture_key(record: &reportfig_engine::request::InitImage) -> String {
+    match &record.mask {
+        Some(mask) => format!("{}+{}", record.sha256, mask.sha256),
+        None => record.sha256.clone(),
     }
 }
 
@@ -426,17 +438,24 @@ pub fn run(
     let notes: RefCell<Vec<(String, u64, Message)>> = RefCell::new(Vec::new());
     // Each starting picture is read once, however many figures start from it, and before
     // any figure is made, so a bad one stops the batch at once.
-    let pictures: RefCell<HashMap<PathBuf, Arc<InitPicture>>> = RefCell::new(HashMap::new());
+    let pictures: RefCell<HashMap<PictureFiles, Arc<InitPicture>>> = RefCell::new(HashMap::new());
     let build = |spec: &FigureSpec<'_>| -> Result<GenerationRequest, Message> {
         let mut image = figure_image_options(&opts.image, spec);
         if let Some(path) = &spec.overrides.image {
-            let picture = match pictures.borrow().get(path) {
-                Some(p) => p.clone(),
+            let key = (path.clone(), spec.overrides.mask.clone());
+            let found = pictures.borrow().get(&key).cloned();
+            let picture = match found {
+                Some(p) => p,
                 None => {
-                    Arc::new(InitPicture::open(path, DEFAULT_STRENGTH).map_err(|e| e.message())?)
+                    let p = InitPicture::open(path, DEFAULT_STRENGTH);
+                    let p = match &spec.overrides.mask {
+                        Some(mask) => p.and_then(|p| p.with_mask(mask)),
+                        None => p,
+                    };
+                    Arc::new(p.map_err(|e| e.message())?)
                 }
             };
-            pictures.borrow_mut().insert(path.clone(), picture.clone());
+            pictures.borrow_mut().insert(key, picture.clone());
             let strength = spec.overrides.strength.unwrap_or(DEFAULT_STRENGTH);
             image.init = Some(Arc::new(picture.with_strength(strength)));
         }

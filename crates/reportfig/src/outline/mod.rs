@@ -31,8 +31,8 @@ use thiserror::Error;
 pub const MAX_CAPTION_CHARS: usize = 300;
 
 /// Setting names accepted in an attribute block and as CSV columns (besides `caption`).
-pub const OVERRIDE_KEYS: [&str; 9] = [
-    "style", "size", "seed", "file", "negative", "en", "cover", "image", "strength",
+pub const OVERRIDE_KEYS: [&str; 10] = [
+    "style", "size", "seed", "file", "negative", "en", "cover", "image", "strength", "mask",
 ];
 
 /// Checks a style name (possibly `a+b`); the error says what is wrong and how to fix it.
@@ -57,6 +57,9 @@ pub struct Overrides {
     pub image: Option<PathBuf>,
     /// `strength=0.5`: how much of `image` is repainted (only with `image`).
     pub strength: Option<f64>,
+    /// `mask=photos/harbour-sky.png`: only its white part of `image` is repainted (only with
+    /// `image`), checked like `image`.
+    pub mask: Option<PathBuf>,
 }
 
 impl Overrides {
@@ -262,9 +265,9 @@ pub enum OutlineError {
         line: usize,
         value: String,
     },
-    #[error("{path}:{line}: strength= only applies to a starting picture\nhint: add image=FILE to the same settings, e.g. {{image=photos/harbour.jpg strength=0.5}}")]
+    #[error("{path}:{line}: strength= and mask= only apply to a starting picture\nhint: add image=FILE to the same settings, e.g. {{image=photos/harbour.jpg strength=0.5}}")]
     StrengthWithoutImage { path: PathBuf, line: usize },
-    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength (only caption is required)")]
+    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)")]
     UnknownColumn { path: PathBuf, column: String },
     #[error("{path}:1: the header has no \"caption\" column\nhint: the first line must name the columns, for example: caption,style,seed")]
     NoCaptionColumn { path: PathBuf },
@@ -501,8 +504,9 @@ impl Ctx<'_> {
                 "file" => overrides.file = Some(self.check_file(line, value)?),
                 "negative" => overrides.negative = Some(value),
                 // An empty CSV cell is no picture.
-                "image" if value.is_empty() => {}
-                "image" if !self.images => {
+                "image" | "mask" if value.is_empty() => {}
+                // An uploaded outline has no folder: its paths are refused, never looked up.
+                "image" | "mask" if !self.images => {
                     return Err(OutlineError::ImageInUpload {
                         path: self.path.to_path_buf(),
                         line,
@@ -510,6 +514,7 @@ impl Ctx<'_> {
                     })
                 }
                 "image" => overrides.image = Some(self.check_image(line, value)?),
+                "mask" => overrides.mask = Some(self.check_image(line, value)?),
                 "strength" if value.is_empty() => {}
                 "strength" => match value.parse::<f64>() {
                     Ok(s) if reportfig_engine::request::InitImage::strength_is_valid(s) => {
@@ -557,7 +562,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if overrides.strength.is_some() && overrides.image.is_none() {
+        if (overrides.strength.is_some() || overrides.mask.is_some()) && overrides.image.is_none() {
             return Err(OutlineError::StrengthWithoutImage {
                 path: self.path.to_path_buf(),
                 line,

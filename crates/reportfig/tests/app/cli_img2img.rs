@@ -409,7 +409,7 @@ fn batch_refuses_pictures_outside_the_outline_folder() {
         ),
         (
             "strength=0.5".into(),
-            "strength= only applies to a starting picture",
+            "strength= and mask= only apply to a starting picture",
             "시작 그림",
         ),
         (
@@ -524,4 +524,58 @@ fn a_mask_repaints_only_its_white_region() {
         .unwrap()
         .mask
         .is_some());
+}
+
+/// `{image=… mask=…}` in an outline: the figure is inpainted, the same photo with and
+/// without a mask are two figures, and the review page's snippet names both files.
+#[test]
+fn batch_figures_can_repaint_only_a_masked_region() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report");
+    std::fs::create_dir_all(report.join("photos")).unwrap();
+    photo(&report.join("photos/hall.png"), 64, 64);
+    image::GrayImage::from_fn(64, 64, |_, y| image::Luma([if y < 32 { 255 } else { 0 }]))
+        .save(report.join("photos/sky.png"))
+        .unwrap();
+    let outline = report.join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 보고서\n\n그림: 시청 하늘 {image=photos/hall.png mask=photos/sky.png seed=4}\n\n그림: 시청 {image=photos/hall.png seed=4}\n\n그림: 가림만 {mask=photos/sky.png}\n",
+    )
+    .unwrap();
+    let r = run(batch(home.path(), &outline));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("strength= and mask= only apply"),
+        "{}",
+        r.stderr
+    );
+
+    std::fs::write(
+        &outline,
+        "# 보고서\n\n그림: 시청 하늘 {image=photos/hall.png mask=photos/sky.png seed=4}\n\n그림: 시청 {image=photos/hall.png seed=4}\n",
+    )
+    .unwrap();
+    ok(batch(home.path(), &outline));
+    let figures = report.join("figures");
+    let masked = read_metadata(&figures.join("01-시청-하늘.png"))
+        .unwrap()
+        .unwrap();
+    let plain = read_metadata(&figures.join("02-시청.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(masked.init_image.unwrap().mask.unwrap().file, "sky.png");
+    assert!(plain.init_image.unwrap().mask.is_none());
+    assert_ne!(
+        image::open(figures.join("01-시청-하늘.png"))
+            .unwrap()
+            .to_rgb8(),
+        image::open(figures.join("02-시청.png")).unwrap().to_rgb8(),
+        "same photo and seed, the mask made the difference"
+    );
+    let page = std::fs::read_to_string(figures.join("index.html")).unwrap();
+    assert!(
+        page.contains("image=photos/hall.png strength=0.6 mask=photos/sky.png"),
+        "the snippet makes the inpainted figure again"
+    );
 }

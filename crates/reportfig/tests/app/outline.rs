@@ -117,6 +117,7 @@ fn csv_sample() {
             cover: false,
             image: None,
             strength: None,
+            mask: None,
         }
     );
     assert_eq!(o.items[1].overrides.size.as_deref(), Some("square"));
@@ -222,7 +223,7 @@ fn error_messages() {
         (
             "key.txt",
             "버스 {colour=red}\n".into(),
-            "key.txt:1: unknown setting \"colour\" in {…}\nhint: the settings are style, size, seed, file, negative, en, cover, image, strength, written like {style=isometric-city seed=7}",
+            "key.txt:1: unknown setting \"colour\" in {…}\nhint: the settings are style, size, seed, file, negative, en, cover, image, strength, mask, written like {style=isometric-city seed=7}",
         ),
         (
             "quote.txt",
@@ -252,7 +253,7 @@ fn error_messages() {
         (
             "cols.csv",
             "caption,colour\nbus,red\n".into(),
-            "cols.csv:1: unknown column \"colour\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength (only caption is required)",
+            "cols.csv:1: unknown column \"colour\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)",
         ),
         (
             "nocap.csv",
