@@ -66,20 +66,29 @@ pub fn lock_for_shards(plan: &Plan) -> Result<ShardLock, BatchError> {
     if plan.shard.is_none() {
         return Ok(ShardLock { _file: None });
     }
-    let path = plan.out_dir.join(SHARD_LOCK_FILE);
-    let write_error = |e: std::io::Error| BatchError::Write {
-        path: path.clone(),
-        reason: e.to_string(),
-    };
+    let (file, path) = open_lock_file(plan, SHARD_LOCK_FILE)?;
+    // Released when the file is closed, also when the process dies.
+    file.lock().map_err(|e| lock_error(&path, e))?;
+    Ok(ShardLock { _file: Some(file) })
+}
+
+/// Opens (creating) the lock file `name` in the figures folder.
+fn open_lock_file(plan: &Plan, name: &str) -> Result<(std::fs::File, PathBuf), BatchError> {
+    let path = plan.out_dir.join(name);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(write_error)?;
-    // Released when the file is closed, also when the process dies.
-    file.lock().map_err(write_error)?;
-    Ok(ShardLock { _file: Some(file) })
+        .map_err(|e| lock_error(&path, e))?;
+    Ok((file, path))
+}
+
+fn lock_error(path: &Path, e: std::io::Error) -> BatchError {
+    BatchError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
 }
 
 /// The folder held by one run ([`lock_run`]).
@@ -106,17 +115,7 @@ pub fn lock_run(plan: &Plan) -> Result<RunLock, BatchError> {
     if plan.shard.is_some() {
         return Ok(RunLock { held: None });
     }
-    let path = plan.out_dir.join(RUN_LOCK_FILE);
-    let write_error = |e: std::io::Error| BatchError::Write {
-        path: path.clone(),
-        reason: e.to_string(),
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(write_error)?;
+    let (file, path) = open_lock_file(plan, RUN_LOCK_FILE)?;
     match file.try_lock() {
         Ok(()) => Ok(RunLock {
             held: Some((file, path)),
@@ -124,7 +123,7 @@ pub fn lock_run(plan: &Plan) -> Result<RunLock, BatchError> {
         Err(std::fs::TryLockError::WouldBlock) => Err(BatchError::Busy {
             folder: plan.out_dir.clone(),
         }),
-        Err(std::fs::TryLockError::Error(e)) => Err(write_error(e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(lock_error(&path, e)),
     }
 }
 

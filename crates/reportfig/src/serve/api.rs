@@ -291,6 +291,16 @@ fn client_key(peer: IpAddr, headers: &HeaderMap) -> String {
     peer.to_string()
 }
 
+/// `{id}` or `{id}{suffix}` from a path segment: the checked id, and whether the suffix
+/// (the file rather than the status) was asked for.
+fn id_with_suffix(raw: &str, suffix: &str) -> Option<(JobId, bool)> {
+    let (text, file) = match raw.strip_suffix(suffix) {
+        Some(stem) => (stem, true),
+        None => (raw, false),
+    };
+    JobId::parse(text).map(|id| (id, file))
+}
+
 fn no_such_image(lang: Lang) -> Response {
     error_msg(StatusCode::NOT_FOUND, &msg!("serve-no-such-image"), lang)
 }
@@ -301,11 +311,7 @@ async fn status_or_png(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
-    let (text, png) = match raw.strip_suffix(".png") {
-        Some(stem) => (stem, true),
-        None => (raw.as_str(), false),
-    };
-    let Some(id) = JobId::parse(text) else {
+    let Some((id, png)) = id_with_suffix(&raw, ".png") else {
         return no_such_image(lang);
     };
     if !png {
@@ -545,11 +551,7 @@ async fn batch_status_or_zip(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
-    let (text, zip) = match raw.strip_suffix(".zip") {
-        Some(stem) => (stem, true),
-        None => (raw.as_str(), false),
-    };
-    let Some(id) = JobId::parse(text) else {
+    let Some((id, zip)) = id_with_suffix(&raw, ".zip") else {
         return no_such_batch(lang);
     };
     if !zip {

@@ -212,11 +212,11 @@ fn submit(server: &Server, body: &Value) -> String {
     r.json()["id"].as_str().unwrap().to_string()
 }
 
-/// Polls until the job is finished (or `want` state is reached); returns its last status.
-fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
+/// Polls `GET path` until its `state` is one of `want`; returns the last status.
+fn wait_for_state(server: &Server, path: &str, want: &[&str]) -> Value {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let r = get(server, &format!("/api/images/{id}"));
+        let r = get(server, path);
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         let v = r.json();
         let state = v["state"].as_str().unwrap().to_string();
@@ -225,20 +225,30 @@ fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
         }
         assert!(
             Instant::now() < deadline,
-            "{id} still {state}, wanted {want:?}; stderr:\n{}",
+            "{path} still {state}, wanted {want:?}; stderr:\n{}",
             server.stderr()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-/// The files in the server's images folder.
-fn stored(data: &Path) -> Vec<String> {
-    let dir = data.join("images");
+/// Polls until the job is finished (or `want` state is reached); returns its last status.
+fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
+    wait_for_state(server, &format!("/api/images/{id}"), want)
+}
+
+/// The files in a folder under the server's data folder (none when it does not exist yet).
+fn stored_in(data: &Path, folder: &str) -> Vec<String> {
+    let dir = data.join(folder);
     if !dir.is_dir() {
         return Vec::new();
     }
     common::files(&dir)
+}
+
+/// The files in the server's images folder.
+fn stored(data: &Path) -> Vec<String> {
+    stored_in(data, "images")
 }
 
 /// A job that takes long on the tiny model (many steps), to be running while a test acts.
@@ -1136,31 +1146,12 @@ fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Re
 
 /// Polls a batch until its state is one of `want`; returns its last status.
 fn wait_for_batch(server: &Server, id: &str, want: &[&str]) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = get(server, &format!("/api/batches/{id}"));
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        let v = r.json();
-        let state = v["state"].as_str().unwrap().to_string();
-        if want.contains(&state.as_str()) {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "batch {id} still {state}, wanted {want:?}; stderr:\n{}",
-            server.stderr()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_state(server, &format!("/api/batches/{id}"), want)
 }
 
-/// The folders in the server's batches folder.
+/// The files in the server's batches folder.
 fn batch_folders(data: &Path) -> Vec<String> {
-    let dir = data.join("batches");
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    common::files(&dir)
+    stored_in(data, "batches")
 }
 
 #[test]
