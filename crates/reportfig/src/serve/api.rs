@@ -301,6 +301,18 @@ fn id_with_suffix(raw: &str, suffix: &str) -> Option<(JobId, bool)> {
     JobId::parse(text).map(|id| (id, file))
 }
 
+/// A stored file as a response of `mime`, named by `disposition` (left out if it is not a
+/// valid header value).
+fn file_response(bytes: Vec<u8>, mime: &'static str, disposition: &str) -> Response {
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 fn no_such_image(lang: Lang) -> Response {
     error_msg(StatusCode::NOT_FOUND, &msg!("serve-no-such-image"), lang)
 }
@@ -340,14 +352,9 @@ async fn status_or_png(
     let path = shared.store.png_path(&id);
     match tokio::fs::read(&path).await {
         Ok(bytes) => {
-            let mut r = bytes.into_response();
-            let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
             // The name is made of ASCII letters, digits and dashes (romanised caption, seed).
-            if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            h.insert(
+            let mut r = file_response(bytes, "image/png", &format!("inline; filename=\"{name}\""));
+            r.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=86400, immutable"),
             );
@@ -563,19 +570,12 @@ async fn batch_status_or_zip(
     let s = shared.clone();
     let made = tokio::task::spawn_blocking(move || s.batch_zip(&id, lang)).await;
     match made {
-        Ok(Ok(ZipOutcome::Ready { bytes, file_name })) => {
-            let mut r = bytes.into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/zip"),
-            );
-            // The name is ASCII: "figures-" and hex digits.
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            r
-        }
+        // The name is ASCII: "figures-" and hex digits.
+        Ok(Ok(ZipOutcome::Ready { bytes, file_name })) => file_response(
+            bytes,
+            "application/zip",
+            &format!("attachment; filename=\"{file_name}\""),
+        ),
         Ok(Ok(ZipOutcome::NotReady)) => {
             error_msg(StatusCode::CONFLICT, &msg!("serve-batch-not-ready"), lang)
         }
