@@ -53,6 +53,13 @@ pub fn render(lang: Lang) -> String {
         "state-cancelled": m.format("serve-page-cancelled", &[]),
         "batch": m.format("serve-page-batch-progress", &[keep("done"), keep("total")]),
         "seed": m.format("serve-page-seed-shown", &[keep("seed")]),
+        // The server's own refusal, shown before sending: a browser that is still sending
+        // when the server closes the connection shows a network error instead of the answer.
+        "too-large": m.format(
+            "serve-outline-too-large",
+            &[("max", (super::batches::MAX_OUTLINE_UPLOAD_BYTES / 1024).into())]
+        ),
+        "max-bytes": super::batches::MAX_OUTLINE_UPLOAD_BYTES,
     })
     .to_string()
     // Inside <script>, "</" could end the block.
@@ -123,5 +130,18 @@ mod tests {
             assert!(page.contains(&format!("<html lang=\"{}\">", lang.code())));
         }
         assert!(render(Lang::Ko).contains("보고서"));
+    }
+
+    /// The page refuses an outline over the server's limit before sending it, with the
+    /// server's own words for it.
+    #[test]
+    fn the_page_knows_the_upload_limit() {
+        let page = render(Lang::En);
+        let limit = super::super::batches::MAX_OUTLINE_UPLOAD_BYTES;
+        assert!(page.contains(&format!("\"max-bytes\":{limit}")), "{page}");
+        let words = Lang::En
+            .messages()
+            .format("serve-outline-too-large", &[("max", (limit / 1024).into())]);
+        assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
     }
 }

@@ -179,6 +179,12 @@ $("outline-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = $("outline").files[0];
   if (!file) return;
+  if (file.size > T["max-bytes"]) {
+    $("batch").hidden = false;
+    $("batch-error").textContent = T["too-large"];
+    $("batch-error").hidden = false;
+    return;
+  }
   if (!$("token-row").hidden && $("token").value) {
     token = $("token").value.trim();
     sessionStorage.setItem("reportfig-token", token);
