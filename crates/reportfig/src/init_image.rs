@@ -3,6 +3,7 @@
 //! is asked for.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, RgbImage};
 use sha2::{Digest, Sha256};
@@ -95,10 +96,11 @@ impl InitImageError {
 pub struct InitPicture {
     /// What the finished image records: file name, SHA-256, strength.
     pub record: InitImage,
-    /// Upright, alpha flattened on white, at the file's own size.
-    pub picture: RgbImage,
+    /// Upright, alpha flattened on white, at the file's own size. Shared, so the same photo
+    /// at several strengths (figures, compare cells) is held once.
+    pub picture: Arc<RgbImage>,
     /// `--mask`: upright, grey, the picture's size; white is repainted.
-    pub mask: Option<GrayImage>,
+    pub mask: Option<Arc<GrayImage>>,
 }
 
 /// A starting picture at one request's size, ready for the pipeline.
@@ -151,7 +153,7 @@ impl InitPicture {
                 strength,
                 mask: None,
             },
-            picture: flatten_on_white(decoded),
+            picture: Arc::new(flatten_on_white(decoded)),
             mask: None,
         })
     }
@@ -176,7 +178,7 @@ impl InitPicture {
             image::Luma([((luma * p[3] as u32 + 127) / 255) as u8])
         });
         self.record.mask = Some(record);
-        self.mask = Some(mask);
+        self.mask = Some(Arc::new(mask));
         Ok(self)
     }
 
@@ -202,7 +204,7 @@ impl InitPicture {
     pub fn fitted(&self, width: u32, height: u32) -> FittedPicture {
         FittedPicture {
             image: cover_crop(&self.picture, width, height),
-            mask: self.mask.as_ref().map(|m| cover_crop(m, width, height)),
+            mask: self.mask.as_deref().map(|m| cover_crop(m, width, height)),
         }
     }
 }
@@ -338,7 +340,7 @@ mod tests {
                 strength: 0.6,
                 mask: None,
             },
-            picture: img,
+            picture: Arc::new(img),
             mask: None,
         };
         let fitted = pic.fitted(64, 64).image;
@@ -346,7 +348,7 @@ mod tests {
         assert_eq!(fitted.get_pixel(32, 32).0[1], 255);
         assert!(fitted.get_pixel(2, 32).0[0] > 200, "left edge is red");
         assert!(fitted.get_pixel(61, 32).0[2] > 200, "right edge is blue");
-        assert_eq!(pic.fitted(200, 100).image, pic.picture);
+        assert_eq!(pic.fitted(200, 100).image, *pic.picture);
     }
 
     #[test]

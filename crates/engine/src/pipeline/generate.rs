@@ -757,8 +757,12 @@ impl Pipeline {
                     let repaint = mask_to_tensor(mask)?;
                     let keep = repaint.affine(-1.0, 1.0)?;
                     let masked = self.encode_sample(&x.broadcast_mul(&keep)?, &mut rng)?;
+                    let mask = downsample_nearest(&repaint, f)?;
+                    let mask_on_device = mask.to_device(&self.device)?;
                     inpaint = Some(Inpainting {
-                        mask: downsample_nearest(&repaint, f)?,
+                        keep: mask_on_device.affine(-1.0, 1.0)?,
+                        mask_on_device,
+                        mask,
                         masked,
                         clean,
                         noise,
@@ -1038,6 +1042,10 @@ pub struct StartPicture<'a> {
 struct Inpainting {
     /// `[1, 1, h, w]` at latent size, 1 where the picture is repainted.
     mask: Tensor,
+    /// `1 - mask` on the latents' device, for the blend after every step.
+    keep: Tensor,
+    /// `mask` on the latents' device.
+    mask_on_device: Tensor,
     /// Latents of the picture with the repainted region blanked (what a 9-channel UNet reads).
     masked: Tensor,
     /// Latents of the whole picture (absent only for a 9-channel UNet at full strength).
@@ -1065,10 +1073,8 @@ impl Inpainting {
         } else {
             clean.clone()
         };
-        let device = latents.device();
-        let mask = self.mask.to_device(device)?;
-        let keep = mask.affine(-1.0, 1.0)?;
-        keep.broadcast_mul(&proper.to_device(device)?)? + mask.broadcast_mul(latents)?
+        let proper = proper.to_device(latents.device())?;
+        self.keep.broadcast_mul(&proper)? + self.mask_on_device.broadcast_mul(latents)?
     }
 }
 
