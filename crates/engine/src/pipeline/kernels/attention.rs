@@ -6,8 +6,16 @@ use super::simd::{self, multiversion, LANES};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
-/// Score-matrix budget per task, in floats (2 MiB: 128 queries against 4096 keys).
-const SCORE_FLOATS: usize = 1 << 19;
+/// Score-matrix budget per task, in floats: what the L2 of the CPUs running each path keeps
+/// while the scores are written, exponentiated and read back. Server cores with AVX-512 have
+/// 1-2 MiB (2 MiB: 128 queries against 4096 keys); AVX2 desktops and Zen 2/3 have 256-512 KiB,
+/// where 256 KiB made the SD UNet's self-attention 10-20% faster than 2 MiB (BENCHMARKS.md).
+fn score_budget(isa: Isa) -> usize {
+    match isa {
+        Isa::Avx512 => 1 << 19,
+        Isa::Avx2Fma | Isa::Portable => 1 << 16,
+    }
+}
 
 multiversion! {
     /// Row-wise `softmax(scale · x)` in place over rows of `cols` values.
@@ -152,7 +160,11 @@ pub fn attention(
         out.fill(0.0);
         return;
     }
-    let chunk = (SCORE_FLOATS / nk).clamp(16, 1024).min(nq);
+    // Every chunk reads all of the head's keys and values again, so wide heads need more
+    // queries per chunk to pay for it: (d + d_v)/8 gives the 128 measured best for the VAE's
+    // 512-wide head and the 16 for the UNet's 64-wide ones.
+    let fewest = ((d + dv) / 8).clamp(16, 1024);
+    let chunk = (score_budget(isa) / nk).clamp(fewest, 1024).min(nq);
     out.par_chunks_mut(nq * dv).enumerate().for_each(|(h, oh)| {
         let kp = PackedA::new(isa, &k.head(h), Par::Sequential);
         let vh = v.head(h);
