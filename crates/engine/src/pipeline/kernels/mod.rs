@@ -287,12 +287,12 @@ fn conv_start(
 
 /// Whether a convolution on this input should go through Winograd F(4,3) rather than the
 /// implicit GEMM. Measured (BENCHMARKS.md, "Winograd"): from 128² maps at ≥ 256 input channels
-/// it takes 0.51-0.64× of the direct convolution's time; at 128 input channels it barely wins
-/// (0.96×: the products are too shallow to outrun the transforms), and below 32² it loses (too
-/// few tiles per product). At 64² it would win too (0.58×), but the only 3×3 convolutions
-/// there with ≥ 256 channels are the UNet's and the VAE's first blocks: their Winograd form is
-/// 4× the weight (≈ +0.3 GB for the SD UNet's, held for every step), which the peak-memory
-/// budget does not allow.
+/// it takes 0.51-0.64× of the direct convolution's time; at 128 input channels it wins from
+/// 256² maps (0.87× on AVX2 once the position products ran in parallel; the products are too
+/// shallow to win by more), and below 32² it loses (too few tiles per product). At 64² it
+/// would win too (0.58-0.8×), but the only 3×3 convolutions there with ≥ 256 channels are the
+/// UNet's and the VAE's first blocks: their Winograd form is 4× the weight (≈ +0.3 GB for the
+/// SD UNet's, held for every step), which the peak-memory budget does not allow.
 pub fn winograd_pays(
     in_channels: usize,
     (height, width): (usize, usize),
@@ -300,7 +300,10 @@ pub fn winograd_pays(
     stride: usize,
     padding: usize,
 ) -> bool {
-    kernel == 3 && stride == 1 && padding <= 2 && in_channels >= 256 && height * width >= 128 * 128
+    let map = height * width;
+    let wide_enough =
+        (in_channels >= 256 && map >= 128 * 128) || (in_channels >= 128 && map >= 256 * 256);
+    kernel == 3 && stride == 1 && padding <= 2 && wide_enough
 }
 
 /// The Winograd form of a 3×3 weight packed by [`pack_conv_weight`] (`[out, in·9]`): F(4,3)

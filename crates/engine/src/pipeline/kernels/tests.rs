@@ -323,6 +323,8 @@ fn winograd_from_packed_matches_conv2d() {
         assert!(winograd_pays(256, (128, 128), 3, 1, 1));
         assert!(!winograd_pays(256, (64, 64), 3, 1, 1));
         assert!(!winograd_pays(256, (128, 128), 3, 2, 1));
+        assert!(winograd_pays(128, (512, 512), 3, 1, 1));
+        assert!(!winograd_pays(128, (128, 128), 3, 1, 1));
     }
 }
 

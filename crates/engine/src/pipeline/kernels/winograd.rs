@@ -12,6 +12,7 @@
 
 use super::conv::ConvGeometry;
 use super::gemm::{gemm_packed, Bias, Isa, PackedA, Par, Strided};
+use super::simd::multiversion;
 use rayon::prelude::*;
 
 /// Largest input patch side (F(4,3): 6).
@@ -101,7 +102,9 @@ impl Tiling {
 }
 
 /// `dst = Σ_k coef[k] · src(k)` over whole tile rows; zero coefficients are skipped, and the
-/// first term assigns so `dst` needs no clearing. Rows are contiguous, so this vectorises.
+/// first term assigns so `dst` needs no clearing. Rows are contiguous, so this vectorises
+/// (inlined into the transforms, which are compiled for each instruction set).
+#[inline(always)]
 fn combine<'s>(dst: &mut [f32], coef: &[f64], src: impl Fn(usize) -> &'s [f32]) {
     let mut first = true;
     for (k, &c) in coef.iter().enumerate() {
@@ -266,6 +269,7 @@ fn banded(
         Bias::None | Bias::Keep => {}
     }
     let tl = w.tiling;
+    let isa = w.u[0].isa();
     let t_n = tl.positions();
     let (th, tw) = (ho.div_ceil(tl.m), wo.div_ceil(tl.m));
     let per_row = t_n * ci.max(co) * tw * 4;
@@ -278,19 +282,19 @@ fn banded(
         while r0 < th {
             let rows = band.min(th - r0);
             let n = rows * tw;
-            input_transform(tl, g, xi, r0, rows, tw, &mut v[..t_n * ci * n]);
-            for t in 0..t_n {
-                let b = Strided::row_major(&v[t * ci * n..(t + 1) * ci * n], ci, n);
-                gemm_packed(
-                    &w.u[t],
-                    &b,
-                    Bias::None,
-                    &mut m[t * co * n..(t + 1) * co * n],
-                    Par::Rayon,
-                );
-            }
+            input_transform(isa, tl, g, xi, r0, rows, tw, &mut v[..t_n * ci * n]);
+            // One whole product per task: 16 or 36 of them keep both cores busy to the end,
+            // where splitting each small product (a few hundred tiles) over the threads left
+            // one idle at every join.
+            m[..t_n * co * n]
+                .par_chunks_mut(co * n)
+                .enumerate()
+                .for_each(|(t, mt)| {
+                    let b = Strided::row_major(&v[t * ci * n..(t + 1) * ci * n], ci, n);
+                    gemm_packed(&w.u[t], &b, Bias::None, mt, Par::Sequential);
+                });
             let tiles = TileRows { r0, rows, tw };
-            output_transform(tl, &m[..t_n * co * n], co, tiles, (ho, wo), bias, oi);
+            output_transform(isa, tl, &m[..t_n * co * n], co, tiles, (ho, wo), bias, oi);
             r0 += rows;
         }
     }
@@ -301,7 +305,9 @@ fn banded(
 /// Every step runs on whole tile rows of contiguous vectors (each padded input row split by
 /// column residue mod m), so the compiler vectorises it: the scalar per-tile version cost
 /// more than the products themselves.
+#[allow(clippy::too_many_arguments)]
 fn input_transform(
+    isa: Isa,
     tl: &Tiling,
     g: &ConvGeometry,
     x: &[f32],
@@ -310,13 +316,29 @@ fn input_transform(
     tw: usize,
     v: &mut [f32],
 ) {
-    let (h, wd, p, ci) = (g.height, g.width, g.padding, g.in_channels);
-    let (m, a) = (tl.m, tl.a);
-    let n = rows * tw;
     let vp = SharedMut(v.as_mut_ptr());
-    let plane_len = h * wd;
-    (0..ci).into_par_iter().for_each(|c| {
+    let plane_len = g.height * g.width;
+    (0..g.in_channels).into_par_iter().for_each(|c| {
         let plane = &x[c * plane_len..(c + 1) * plane_len];
+        let band = TileRows { r0, rows, tw };
+        input_channel(isa, tl, g, plane, band, c, vp);
+    });
+}
+
+multiversion! {
+    /// Channel `c`'s part of [`input_transform`]: its plane, every tile row of the band.
+    fn input_channel(
+        tl: &Tiling,
+        g: &ConvGeometry,
+        plane: &[f32],
+        band: TileRows,
+        c: usize,
+        vp: SharedMut,
+    ) {
+        let TileRows { r0, rows, tw } = band;
+        let (h, wd, p, ci) = (g.height, g.width, g.padding, g.in_channels);
+        let (m, a) = (tl.m, tl.a);
+        let n = rows * tw;
         // Padded column j holds image column j − p; res[j % m][j / m] = padded column j.
         // Patch column k of tile tx is padded column m·tx + k, k < m + 2 ≤ 2m.
         let len = tw + 1;
@@ -355,7 +377,7 @@ fn input_transform(
                 }
             }
         }
-    });
+    }
 }
 
 /// Which tile rows a band holds: `rows` of them from `r0`, `tw` tiles each.
@@ -368,17 +390,17 @@ struct TileRows {
 
 /// `y = Aᵀ m A` per tile, plus the bias (or onto what `out` holds), into NCHW `out`
 /// (`[co, ho, wo]`).
+#[allow(clippy::too_many_arguments)]
 fn output_transform(
+    isa: Isa,
     tl: &Tiling,
     mt: &[f32],
     co: usize,
-    TileRows { r0, rows, tw }: TileRows,
+    band: TileRows,
     (ho, wo): (usize, usize),
     bias: Bias,
     out: &mut [f32],
 ) {
-    let (m, a) = (tl.m, tl.a);
-    let n = rows * tw;
     out.par_chunks_exact_mut(ho * wo)
         .enumerate()
         .for_each(|(o, plane)| {
@@ -387,43 +409,74 @@ fn output_transform(
                 _ => 0.0,
             };
             let onto = matches!(bias, Bias::Keep);
-            // s[q][j]: row q of Aᵀ m, column j, over the tile row; y[q][p]: the outputs.
-            let mut s = vec![0f32; m * a * tw];
-            let mut y = vec![0f32; m * m * tw];
-            for r in 0..rows {
-                let prod = |t: usize| &mt[t * co * n + o * n + r * tw..][..tw];
-                for q in 0..m {
-                    for j in 0..a {
-                        combine(&mut s[(q * a + j) * tw..][..tw], &tl.at[q][..a], |i| {
-                            prod(i * a + j)
-                        });
-                    }
+            let products = Products { mt, co, o };
+            output_plane(isa, tl, products, band, wo, b0, onto, plane);
+        });
+}
+
+/// Output channel `o`'s rows of the `(m+2)²` products of one band (`mt[t][co][tiles]`).
+#[derive(Clone, Copy)]
+struct Products<'a> {
+    mt: &'a [f32],
+    co: usize,
+    o: usize,
+}
+
+multiversion! {
+    /// Output channel `o`'s part of [`output_transform`]: its plane, every tile row of the
+    /// band, plus `b0` (or onto what `plane` holds when `onto`).
+    #[allow(clippy::too_many_arguments)]
+    fn output_plane(
+        tl: &Tiling,
+        products: Products,
+        band: TileRows,
+        wo: usize,
+        b0: f32,
+        onto: bool,
+        plane: &mut [f32],
+    ) {
+        let Products { mt, co, o } = products;
+        let TileRows { r0, rows, tw } = band;
+        let (m, a) = (tl.m, tl.a);
+        let n = rows * tw;
+        let ho = plane.len() / wo;
+        // s[q][j]: row q of Aᵀ m, column j, over the tile row; y[q][p]: the outputs.
+        let mut s = vec![0f32; m * a * tw];
+        let mut y = vec![0f32; m * m * tw];
+        for r in 0..rows {
+            let prod = |t: usize| &mt[t * co * n + o * n + r * tw..][..tw];
+            for q in 0..m {
+                for j in 0..a {
+                    combine(&mut s[(q * a + j) * tw..][..tw], &tl.at[q][..a], |i| {
+                        prod(i * a + j)
+                    });
                 }
-                for q in 0..m {
-                    for pc in 0..m {
-                        let yq = &mut y[(q * m + pc) * tw..][..tw];
-                        combine(yq, &tl.at[pc][..a], |j| &s[(q * a + j) * tw..][..tw]);
-                        if b0 != 0.0 {
-                            yq.iter_mut().for_each(|v| *v += b0);
-                        }
-                    }
-                }
-                for q in 0..m {
-                    let oy = m * (r0 + r) + q;
-                    if oy >= ho {
-                        break;
-                    }
-                    let dst = &mut plane[oy * wo..(oy + 1) * wo];
-                    let yq = &y[q * m * tw..(q + 1) * m * tw];
-                    for (tx, tile) in dst.chunks_mut(m).enumerate() {
-                        for (pc, d) in tile.iter_mut().enumerate() {
-                            let v = yq[pc * tw + tx];
-                            *d = if onto { *d + v } else { v };
-                        }
+            }
+            for q in 0..m {
+                for pc in 0..m {
+                    let yq = &mut y[(q * m + pc) * tw..][..tw];
+                    combine(yq, &tl.at[pc][..a], |j| &s[(q * a + j) * tw..][..tw]);
+                    if b0 != 0.0 {
+                        yq.iter_mut().for_each(|v| *v += b0);
                     }
                 }
             }
-        });
+            for q in 0..m {
+                let oy = m * (r0 + r) + q;
+                if oy >= ho {
+                    break;
+                }
+                let dst = &mut plane[oy * wo..(oy + 1) * wo];
+                let yq = &y[q * m * tw..(q + 1) * m * tw];
+                for (tx, tile) in dst.chunks_mut(m).enumerate() {
+                    for (pc, d) in tile.iter_mut().enumerate() {
+                        let v = yq[pc * tw + tx];
+                        *d = if onto { *d + v } else { v };
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
