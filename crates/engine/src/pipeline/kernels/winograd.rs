@@ -282,7 +282,8 @@ fn banded(
         while r0 < th {
             let rows = band.min(th - r0);
             let n = rows * tw;
-            input_transform(isa, tl, g, xi, r0, rows, tw, &mut v[..t_n * ci * n]);
+            let tiles = TileRows { r0, rows, tw };
+            input_transform(isa, tl, g, xi, tiles, &mut v[..t_n * ci * n]);
             // One whole product per task: 16 or 36 of them keep both cores busy to the end,
             // where splitting each small product (a few hundred tiles) over the threads left
             // one idle at every join.
@@ -293,7 +294,6 @@ fn banded(
                     let b = Strided::row_major(&v[t * ci * n..(t + 1) * ci * n], ci, n);
                     gemm_packed(&w.u[t], &b, Bias::None, mt, Par::Sequential);
                 });
-            let tiles = TileRows { r0, rows, tw };
             output_transform(isa, tl, &m[..t_n * co * n], co, tiles, (ho, wo), bias, oi);
             r0 += rows;
         }
@@ -305,22 +305,18 @@ fn banded(
 /// Every step runs on whole tile rows of contiguous vectors (each padded input row split by
 /// column residue mod m), so the compiler vectorises it: the scalar per-tile version cost
 /// more than the products themselves.
-#[allow(clippy::too_many_arguments)]
 fn input_transform(
     isa: Isa,
     tl: &Tiling,
     g: &ConvGeometry,
     x: &[f32],
-    r0: usize,
-    rows: usize,
-    tw: usize,
+    band: TileRows,
     v: &mut [f32],
 ) {
     let vp = SharedMut(v.as_mut_ptr());
     let plane_len = g.height * g.width;
     (0..g.in_channels).into_par_iter().for_each(|c| {
         let plane = &x[c * plane_len..(c + 1) * plane_len];
-        let band = TileRows { r0, rows, tw };
         input_channel(isa, tl, g, plane, band, c, vp);
     });
 }
