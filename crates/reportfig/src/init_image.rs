@@ -285,7 +285,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>, InitImageError> {
 /// Decodes a PNG or JPEG (by content rather than extension; `path` names it in messages and
 /// records) and turns it upright from its EXIF orientation (phones store photos sideways and
 /// say so there).
-fn decode_upright(path: &Path, bytes: &[u8]) -> Result<(DynamicImage, RecordedFile), InitImageError> {
+fn decode_upright(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(DynamicImage, RecordedFile), InitImageError> {
     let unreadable = |e: &dyn std::fmt::Display| InitImageError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),

@@ -21,7 +21,6 @@ serve-unauthorized = this server needs its token: send the header `Authorization
 serve-host-not-local = this server has no token, so it answers only requests addressed to this computer (localhost or 127.0.0.1)
     .hint = to serve other computers or a reverse proxy, start it with --token
 serve-needs-json = the request body must be JSON, sent with `Content-Type: application/json`
-serve-body-too-large = the request is larger than { $max } KiB
 serve-bad-json = the request is not what the API takes: { $reason }
     .hint = send {"{"}"caption": "..."{"}"}, optionally with style, size, seed, steps, guidance, sampler, negative, init_image, mask and strength
 serve-queue-full = too many images are waiting; try again in { $seconds } seconds

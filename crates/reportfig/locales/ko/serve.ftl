@@ -21,7 +21,6 @@ serve-unauthorized = 이 서버는 토큰이 필요합니다. `Authorization: Be
 serve-host-not-local = 토큰 없이 실행된 서버이므로 이 컴퓨터(localhost 또는 127.0.0.1)로 보낸 요청에만 응답합니다
     .hint = 다른 컴퓨터나 리버스 프록시에서 쓰려면 --token을 주고 실행하세요
 serve-needs-json = 요청 본문은 `Content-Type: application/json`으로 보낸 JSON이어야 합니다
-serve-body-too-large = 요청이 { $max } KiB보다 큽니다
 serve-bad-json = API가 받을 수 있는 요청이 아닙니다: { $reason }
     .hint = {"{"}"caption": "..."{"}"}을 보내세요. style, size, seed, steps, guidance, sampler, negative, init_image, mask, strength를 함께 줄 수 있습니다
 serve-queue-full = 기다리는 이미지가 너무 많습니다. { $seconds }초 뒤에 다시 시도하세요

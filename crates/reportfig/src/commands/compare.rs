@@ -295,11 +295,6 @@ impl Grid {
     pub fn cell_image(&self, row: usize, column: usize) -> &ImageOptions {
         &self.cells[row][column].image
     }
-
-    /// The model cell `(row, column)` is made with, as named.
-    pub fn cell_model(&self, row: usize, column: usize) -> &str {
-        &self.cells[row][column].model
-    }
 }
 
 /// Checks a comparison's captions, seeds, `--vary` axes and styles and lays out its cells.
@@ -367,12 +362,12 @@ pub struct ComparePlan {
 /// Builds every cell's request (with `english` for a caption's translation and `model_of`
 /// for a model named in the grid) and the sheet's labels, and checks that `font` can draw
 /// them, so a comparison that cannot be shown fails before anything is made.
-pub fn plan(
+pub fn plan<'m>(
     grid: &Grid,
     styles: &StyleLibrary,
     font: &SheetFont,
     english: &dyn Fn(&str) -> Option<crate::translate::English>,
-    model_of: &dyn Fn(&str) -> &ResolvedModel,
+    model_of: &dyn Fn(&str) -> &'m ResolvedModel,
 ) -> Result<ComparePlan, BadInput> {
     let lang = grid.spec.lang;
     let (rows, columns) = (grid.rows(), grid.columns());
@@ -1042,9 +1037,8 @@ pub fn run(
         let mut out = Vec::with_capacity(columns);
         for (c, image) in row.into_iter().enumerate() {
             out.push(
-                image.ok_or_else(|| {
-                    anyhow::anyhow!("internal error: cell {r},{c} was not made")
-                })?,
+                image
+                    .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?,
             );
             cell_paths.push(cell_dir.join(&cell_names[r][c]));
         }

@@ -38,9 +38,7 @@ use serde::Deserialize;
 
 use super::batches::{Upload, ZipOutcome, MAX_OUTLINE_UPLOAD_BYTES};
 use super::store::{JobId, JobKind};
-use super::{
-    lock, Refused, Shared, MAX_BODY_BYTES, MAX_IMAGE_BODY_BYTES, MAX_PICTURE_BYTES,
-};
+use super::{lock, Refused, Shared, MAX_BODY_BYTES, MAX_IMAGE_BODY_BYTES, MAX_PICTURE_BYTES};
 use crate::i18n::{Lang, Message};
 use crate::msg;
 
@@ -337,9 +335,8 @@ pub(crate) fn with_owner_cookie(headers: &HeaderMap, r: &mut Response) -> Option
     let fresh = JobId::random().ok()?;
     // Scripts have no use for it; the page's own requests carry it back. HttpOnly: the
     // page's script never needs to read it.
-    let cookie = format!(
-        "{OWNER_COOKIE}={fresh}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict"
-    );
+    let cookie =
+        format!("{OWNER_COOKIE}={fresh}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -46,7 +46,8 @@ pub const MAX_PICTURE_BYTES: usize = 10 * 1024 * 1024;
 /// Largest `POST /api/images` body: room for a picture and a mask in base64 (4 characters
 /// for every 3 bytes, 26.7 MiB) and the settings.
 pub const MAX_IMAGE_BODY_BYTES: usize = 28 * 1024 * 1024;
-const _: () = assert!(MAX_IMAGE_BODY_BYTES >= 2 * MAX_PICTURE_BYTES.div_ceil(3) * 4 + MAX_BODY_BYTES);
+const _: () =
+    assert!(MAX_IMAGE_BODY_BYTES >= 2 * MAX_PICTURE_BYTES.div_ceil(3) * 4 + MAX_BODY_BYTES);
 /// Shortest `--token` accepted: a guessable token is no protection.
 pub const MIN_TOKEN_CHARS: usize = 16;
 
@@ -346,7 +347,9 @@ impl Shared {
         };
         let strength = strength.unwrap_or(crate::init_image::DEFAULT_STRENGTH);
         if !reportfig_engine::request::InitImage::strength_is_valid(strength) {
-            return Err(BadInput(msg!("serve-bad-strength", strength = strength.to_string())).into());
+            return Err(
+                BadInput(msg!("serve-bad-strength", strength = strength.to_string())).into(),
+            );
         }
         let (name, bytes) = decode_upload(picture, "upload")?;
         let mask = mask.map(|m| decode_upload(m, "mask")).transpose()?;
@@ -368,11 +371,8 @@ impl Shared {
     pub fn check(&self, body: api::NewImage) -> Result<JobInput, Refused> {
         let caption = body.caption;
         let sampler = check_texts(&caption, body.negative.as_deref(), body.sampler.as_deref())?;
-        let init = self.init_picture(
-            body.init_image.as_ref(),
-            body.mask.as_ref(),
-            body.strength,
-        )?;
+        let init =
+            self.init_picture(body.init_image.as_ref(), body.mask.as_ref(), body.strength)?;
         let mut image = ImageOptions {
             style: body.style.filter(|s| !s.trim().is_empty()),
             size: body.size.filter(|s| !s.trim().is_empty()),
@@ -419,11 +419,7 @@ impl Shared {
             }
         }
         let init = self
-            .init_picture(
-                body.init_image.as_ref(),
-                body.mask.as_ref(),
-                body.strength,
-            )?
+            .init_picture(body.init_image.as_ref(), body.mask.as_ref(), body.strength)?
             // Made at each cell's size when it runs: kept no larger than any size needs.
             .map(|p| Arc::new(p.shrunk_to(MAX_KEPT_SIDE)));
         let image = ImageOptions {
@@ -460,15 +456,16 @@ impl Shared {
             ))
             .into());
         }
-        let model = lock(&self.model);
+        let guard = lock(&self.model);
+        let model: &ResolvedModel = &guard;
         compare::plan(
             &grid,
             &self.styles,
             &crate::compare::SheetFont::bundled(),
-            &|_| None,
-            &|_| &model,
+            &|_: &str| None,
+            &|_: &str| model,
         )?;
-        drop(model);
+        drop(guard);
         Ok(JobInput {
             caption,
             image: ImageOptions::default(),
@@ -600,7 +597,9 @@ impl Shared {
             .values()
             .filter(|j| j.record.owner.as_deref() == Some(owner))
             .collect();
-        mine.sort_by(|a, b| (b.record.created, &b.record.id).cmp(&(a.record.created, &a.record.id)));
+        mine.sort_by(|a, b| {
+            (b.record.created, &b.record.id).cmp(&(a.record.created, &a.record.id))
+        });
         mine.iter()
             .take(max)
             .map(|j| {

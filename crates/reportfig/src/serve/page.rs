@@ -172,4 +172,27 @@ mod tests {
             .format("serve-outline-too-large", &[("max", (limit / 1024).into())]);
         assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
     }
+
+    /// Likewise a starting picture over the server's limit, named in the words the server
+    /// itself would answer with.
+    #[test]
+    fn the_page_knows_the_picture_limit() {
+        for lang in Lang::ALL {
+            let page = render(lang);
+            let limit = super::super::MAX_PICTURE_BYTES;
+            assert!(
+                page.contains(&format!("\"picture-max-bytes\":{limit}")),
+                "{page}"
+            );
+            let words = lang.messages().format(
+                "serve-picture-too-large",
+                &[
+                    ("file", "{file}".into()),
+                    ("max", (limit / (1024 * 1024)).into()),
+                ],
+            );
+            assert!(words.contains("{file}") && words.contains("10"), "{words}");
+            assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
+        }
+    }
 }

@@ -10,9 +10,9 @@ use super::store::{JobId, JobState, Texts};
 use super::{lock, JobInput, Shared};
 use crate::commands::compare::{self, Grid};
 use crate::commands::generate::{render, Rendered};
-use crate::compare::SheetFont;
-use crate::commands::session::{self, ModelOptions};
+use crate::commands::session::{self, ModelOptions, ResolvedModel};
 use crate::commands::{Event, Reporter};
+use crate::compare::SheetFont;
 use crate::i18n::Message;
 use crate::msg;
 use crate::output;
@@ -190,13 +190,15 @@ impl Worker {
         self.translator.prepare(&grid.cell_captions(), &mut quiet)?;
         let font = SheetFont::bundled();
         let plan = {
-            let model = lock(&self.shared.model);
+            let guard = lock(&self.shared.model);
+            let model: &ResolvedModel = &guard;
+            let translator = &self.translator;
             compare::plan(
                 grid,
                 &self.shared.styles,
                 &font,
-                &|c| self.translator.english(c),
-                &|_| &model,
+                &|c: &str| translator.english(c),
+                &|_: &str| model,
             )?
         };
         let total = grid.rows() * grid.columns();

@@ -1584,16 +1584,20 @@ fn serve_starts_from_an_uploaded_picture_as_generate_does() {
     }
     let served = data.join("images").join(format!("{id}.png"));
     let meta = reportfig::output::read_metadata(&served).unwrap().unwrap();
-    let init = meta.init_image.clone().expect("the PNG records its picture");
+    let init = meta
+        .init_image
+        .clone()
+        .expect("the PNG records its picture");
     assert_eq!(init.file, "시청 사진.png");
     assert_eq!(init.sha256, common::sha256_hex(&photo));
     assert_eq!(init.strength, 0.5);
     let recorded_mask = init.mask.clone().expect("and its mask");
     assert_eq!(recorded_mask.file, "mask.png");
     assert_eq!(recorded_mask.sha256, common::sha256_hex(&mask));
-    let unnamed_meta = reportfig::output::read_metadata(&data.join("images").join(format!("{unnamed}.png")))
-        .unwrap()
-        .unwrap();
+    let unnamed_meta =
+        reportfig::output::read_metadata(&data.join("images").join(format!("{unnamed}.png")))
+            .unwrap()
+            .unwrap();
     let unnamed_init = unnamed_meta.init_image.unwrap();
     assert_eq!(unnamed_init.file, "upload.jpg");
     assert_eq!(unnamed_init.strength, 0.6, "the CLI's default strength");
@@ -1610,7 +1614,16 @@ fn serve_starts_from_an_uploaded_picture_as_generate_does() {
     let mut cmd = common::reportfig_offline(&home);
     cmd.args(["generate", "Bus stop", "--no-translate", "--model"])
         .arg(common::tiny_turbo())
-        .args(["--steps", "4", "--seed", "7", "--size", SIZE, "--strength", "0.5"])
+        .args([
+            "--steps",
+            "4",
+            "--seed",
+            "7",
+            "--size",
+            SIZE,
+            "--strength",
+            "0.5",
+        ])
         .arg("--init-image")
         .arg(&photo_path)
         .arg("--mask")
@@ -1623,9 +1636,17 @@ fn serve_starts_from_an_uploaded_picture_as_generate_does() {
     assert_eq!(cli.steps, meta.steps);
     assert_eq!((cli.width, cli.height), (meta.width, meta.height));
     let pixels = |p: &Path| image::open(p).unwrap().to_rgb8();
-    assert_eq!(pixels(&out), pixels(&served), "the same picture as the CLI's");
+    assert_eq!(
+        pixels(&out),
+        pixels(&served),
+        "the same picture as the CLI's"
+    );
     let plain_pixels = pixels(&data.join("images").join(format!("{plain}.png")));
-    assert_ne!(pixels(&served), plain_pixels, "the picture changed the result");
+    assert_ne!(
+        pixels(&served),
+        plain_pixels,
+        "the picture changed the result"
+    );
 }
 
 /// Starting pictures the server cannot use: 400 (413 when too large) in the caller's
@@ -1713,7 +1734,12 @@ fn serve_bad_starting_pictures_are_refused_and_write_nothing() {
         let b = body(extra);
         for (lang, want) in [(None, en), (Some("ko-KR,ko;q=0.9"), ko)] {
             let r = send(&b, lang);
-            assert_eq!(r.status, 400, "{want}: {}", String::from_utf8_lossy(&r.body));
+            assert_eq!(
+                r.status,
+                400,
+                "{want}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
             assert!(r.error().contains(want), "{lang:?}: {}", r.error());
         }
     }
@@ -1723,7 +1749,10 @@ fn serve_bad_starting_pictures_are_refused_and_write_nothing() {
         (None, "the picture big.png is larger than 10 MiB"),
         (Some("ko"), "big.png"),
     ] {
-        let r = send(&body(serde_json::json!({ "init_image": picture("big.png", &b64(&big)) })), lang);
+        let r = send(
+            &body(serde_json::json!({ "init_image": picture("big.png", &b64(&big)) })),
+            lang,
+        );
         assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
         assert!(r.error().contains(want), "{}", r.error());
     }
@@ -1800,14 +1829,21 @@ fn serve_compare_makes_the_labelled_sheet_of_compare() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status["state"], "done", "{status}");
-    assert!(seen_cells, "a running comparison says which picture it is on");
+    assert!(
+        seen_cells,
+        "a running comparison says which picture it is on"
+    );
     assert_eq!(status["image"], format!("/api/compares/{id}.png"));
     let png = get(&server, &format!("/api/compares/{id}.png"));
     assert_eq!(png.status, 200);
     assert_eq!(png.content_type, "image/png");
     let sheet = image::load_from_memory(&png.body).unwrap().to_rgb8();
     // Two columns and two rows of 64-pixel pictures with labels: larger than the cells.
-    assert!(sheet.width() > 2 * 64 && sheet.height() > 2 * 64, "{:?}", sheet.dimensions());
+    assert!(
+        sheet.width() > 2 * 64 && sheet.height() > 2 * 64,
+        "{:?}",
+        sheet.dimensions()
+    );
     let on_disk = data.join("images").join(format!("{id}.png"));
     let meta = reportfig::output::read_text_chunk(&on_disk, reportfig::compare::SHEET_KEYWORD)
         .unwrap()
@@ -1818,7 +1854,10 @@ fn serve_compare_makes_the_labelled_sheet_of_compare() {
         assert!(text.contains(want.as_str()), "{want}: {text}");
     }
     // It is not an image, and an image is not a comparison.
-    let plain = submit(&server, &serde_json::json!({ "caption": "a", "steps": 1, "size": SIZE }));
+    let plain = submit(
+        &server,
+        &serde_json::json!({ "caption": "a", "steps": 1, "size": SIZE }),
+    );
     assert_eq!(get(&server, &format!("/api/compares/{plain}")).status, 404);
 
     // Cancel: a long comparison stops and leaves nothing.
@@ -1889,16 +1928,29 @@ fn serve_compare_makes_the_labelled_sheet_of_compare() {
             "no-such-style",
             "no-such-style",
         ),
-        (serde_json::json!({ "caption": " " }), "caption is empty", "비어"),
+        (
+            serde_json::json!({ "caption": " " }),
+            "caption is empty",
+            "비어",
+        ),
     ] {
         for (lang, want) in [(None, en), (Some("ko"), ko)] {
             let r = send(body.clone(), lang);
-            assert_eq!(r.status, 400, "{body}: {}", String::from_utf8_lossy(&r.body));
+            assert_eq!(
+                r.status,
+                400,
+                "{body}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
             assert!(r.error().contains(want), "{body} {lang:?}: {}", r.error());
         }
     }
     let files = stored(&data);
-    assert_eq!(files.len(), 4, "the sheet and the image, each with its record: {files:?}");
+    assert_eq!(
+        files.len(),
+        4,
+        "the sheet and the image, each with its record: {files:?}"
+    );
 }
 
 /// A comparison of strengths from an uploaded picture, as `compare --init-image --vary
@@ -1957,8 +2009,17 @@ fn walk_json(v: &Value, f: &mut dyn FnMut(&Value)) {
 
 /// A request from another computer behind the proxy on this machine (as `X-Forwarded-For`
 /// names it), with optional cookie.
-fn post_as(server: &Server, path: &str, body: &Value, from: Option<&str>, cookie: Option<&str>, lang: Option<&str>) -> (Reply, Option<String>) {
-    let mut req = agent().post(&server.url(path)).set("Content-Type", "application/json");
+fn post_as(
+    server: &Server,
+    path: &str,
+    body: &Value,
+    from: Option<&str>,
+    cookie: Option<&str>,
+    lang: Option<&str>,
+) -> (Reply, Option<String>) {
+    let mut req = agent()
+        .post(&server.url(path))
+        .set("Content-Type", "application/json");
     if let Some(ip) = from {
         req = req.set("X-Forwarded-For", ip);
     }
@@ -2010,7 +2071,10 @@ fn serve_per_client_cap_answers_429_and_leaves_room_for_others() {
     let a1 = submit(&server, &job("a1"));
     let a2 = submit(&server, &job("a2"));
     for (lang, want) in [
-        (None, "2 of your images are already waiting, the most one computer may have at once (2)"),
+        (
+            None,
+            "2 of your images are already waiting, the most one computer may have at once (2)",
+        ),
         (Some("ko-KR"), "이미 2개"),
     ] {
         let (r, _) = post_as(&server, "/api/images", &job("a3"), None, None, lang);
@@ -2023,7 +2087,12 @@ fn serve_per_client_cap_answers_429_and_leaves_room_for_others() {
     assert_eq!(r.status, 429);
     // An outline of one figure does not fit either; one larger than the share never will.
     let outline = upload(&server, "name=a.txt", "one figure\n", None);
-    assert_eq!(outline.status, 429, "{}", String::from_utf8_lossy(&outline.body));
+    assert_eq!(
+        outline.status,
+        429,
+        "{}",
+        String::from_utf8_lossy(&outline.body)
+    );
     let other = agent()
         .post(&server.url("/api/batches?name=b.txt"))
         .set("X-Forwarded-For", "10.0.0.7")
@@ -2034,17 +2103,39 @@ fn serve_per_client_cap_answers_429_and_leaves_room_for_others() {
     };
     assert_eq!(other.status(), 400);
     let text = other.into_string().unwrap();
-    assert!(text.contains("more than one computer may have waiting on this server (2)"), "{text}");
+    assert!(
+        text.contains("more than one computer may have waiting on this server (2)"),
+        "{text}"
+    );
     // Another computer is not held back by the first one's share.
-    let (b1, _) = post_as(&server, "/api/images", &job("b1"), Some("10.0.0.7"), None, None);
+    let (b1, _) = post_as(
+        &server,
+        "/api/images",
+        &job("b1"),
+        Some("10.0.0.7"),
+        None,
+        None,
+    );
     assert_eq!(b1.status, 202, "{}", String::from_utf8_lossy(&b1.body));
     let b1 = b1.json()["id"].as_str().unwrap().to_string();
     // One of the first computer's jobs leaves the line: it has a place again.
-    let d = call("DELETE", &server.url(&format!("/api/images/{a1}")), None, None, None);
+    let d = call(
+        "DELETE",
+        &server.url(&format!("/api/images/{a1}")),
+        None,
+        None,
+        None,
+    );
     assert_eq!(d.status, 200);
     let a3 = submit(&server, &job("a3"));
     for id in [&running, &a2, &a3, &b1] {
-        call("DELETE", &server.url(&format!("/api/images/{id}")), None, None, None);
+        call(
+            "DELETE",
+            &server.url(&format!("/api/images/{id}")),
+            None,
+            None,
+            None,
+        );
     }
 }
 
@@ -2059,9 +2150,15 @@ fn serve_history_lists_this_browsers_images_only() {
     // The page gives a browser its cookie on the first visit.
     let page = agent().get(&server.url("/")).call().unwrap();
     let set = page.header("Set-Cookie").unwrap().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let mine = set.split(';').next().unwrap().to_string();
-    assert!(mine.starts_with("reportfig-owner=") && mine.len() == 16 + 32, "{mine}");
+    assert!(
+        mine.starts_with("reportfig-owner=") && mine.len() == 16 + 32,
+        "{mine}"
+    );
     let list = |cookie: Option<&str>| {
         let mut req = agent().get(&server.url("/api/images?mine"));
         if let Some(c) = cookie {
@@ -2072,16 +2169,36 @@ fn serve_history_lists_this_browsers_images_only() {
     };
     assert!(list(Some(&mine)).is_empty());
     let job = |c: &str, seed: u64| serde_json::json!({ "caption": c, "seed": seed, "steps": 1, "size": SIZE });
-    let (first, none) = post_as(&server, "/api/images", &job("first", 1), None, Some(&mine), None);
+    let (first, none) = post_as(
+        &server,
+        "/api/images",
+        &job("first", 1),
+        None,
+        Some(&mine),
+        None,
+    );
     assert_eq!(first.status, 202);
     assert_eq!(none, None, "a browser with a cookie keeps it");
     let first = first.json()["id"].as_str().unwrap().to_string();
     std::thread::sleep(Duration::from_millis(1100));
-    let (second, _) = post_as(&server, "/api/compares", &job("second", 2), None, Some(&mine), None);
-    assert_eq!(second.status, 202, "{}", String::from_utf8_lossy(&second.body));
+    let (second, _) = post_as(
+        &server,
+        "/api/compares",
+        &job("second", 2),
+        None,
+        Some(&mine),
+        None,
+    );
+    assert_eq!(
+        second.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
     let second = second.json()["id"].as_str().unwrap().to_string();
     // Someone else (another cookie, or none: a script is given one it may ignore).
-    let (theirs, their_cookie) = post_as(&server, "/api/images", &job("theirs", 3), None, None, None);
+    let (theirs, their_cookie) =
+        post_as(&server, "/api/images", &job("theirs", 3), None, None, None);
     assert_eq!(theirs.status, 202);
     let their_cookie = their_cookie.expect("a request without a cookie is given one");
     let theirs = theirs.json()["id"].as_str().unwrap().to_string();
@@ -2091,7 +2208,11 @@ fn serve_history_lists_this_browsers_images_only() {
 
     let listed = list(Some(&mine));
     let ids: Vec<&str> = listed.iter().map(|j| j["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![second.as_str(), first.as_str()], "newest first, mine only");
+    assert_eq!(
+        ids,
+        vec![second.as_str(), first.as_str()],
+        "newest first, mine only"
+    );
     assert_eq!(listed[0]["kind"], "compare");
     assert_eq!(listed[0]["image"], format!("/api/compares/{second}.png"));
     assert_eq!(listed[1]["kind"], "image");
@@ -2115,7 +2236,12 @@ fn serve_history_lists_this_browsers_images_only() {
         let mut req = agent().get(&server.url("/api/images?mine"));
         req = req.set("Cookie", &mine);
         let v: Value = serde_json::from_str(&req.call().unwrap().into_string().unwrap()).unwrap();
-        v["images"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap().to_string()).collect()
+        v["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(again, vec![second, first]);
 }
