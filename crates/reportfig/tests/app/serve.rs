@@ -1850,8 +1850,8 @@ fn serve_compare_makes_the_labelled_sheet_of_compare() {
         .expect("the sheet records its cells as compare's does");
     let meta: Value = serde_json::from_str(&meta).unwrap();
     let text = meta.to_string();
-    for want in [&styles[0], &styles[1], "Bus stop"] {
-        assert!(text.contains(want.as_str()), "{want}: {text}");
+    for want in [styles[0].as_str(), styles[1].as_str(), "Bus stop"] {
+        assert!(text.contains(want), "{want}: {text}");
     }
     // It is not an image, and an image is not a comparison.
     let plain = submit(
@@ -2083,8 +2083,9 @@ fn serve_per_client_cap_answers_429_and_leaves_room_for_others() {
         assert!(r.error().contains(want), "{}", r.error());
     }
     // A comparison is one job, and counts like one.
-    let (r, _) = post_as(&server, "/api/compares", &job("a3"), None, None, None);
-    assert_eq!(r.status, 429);
+    let compare = serde_json::json!({ "caption": "a3", "seeds": [1], "size": SIZE });
+    let (r, _) = post_as(&server, "/api/compares", &compare, None, None, None);
+    assert_eq!(r.status, 429, "{}", String::from_utf8_lossy(&r.body));
     // An outline of one figure does not fit either; one larger than the share never will.
     let outline = upload(&server, "name=a.txt", "one figure\n", None);
     assert_eq!(
@@ -2184,7 +2185,7 @@ fn serve_history_lists_this_browsers_images_only() {
     let (second, _) = post_as(
         &server,
         "/api/compares",
-        &job("second", 2),
+        &serde_json::json!({ "caption": "second", "seeds": [2], "steps": 1, "size": SIZE }),
         None,
         Some(&mine),
         None,
