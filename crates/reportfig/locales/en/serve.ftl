@@ -49,6 +49,8 @@ serve-strength-needs-picture = strength only applies to a starting picture; send
 serve-bad-strength = strength { $strength } must be above 0 and at most 1 (0.3 keeps most of the picture, 0.6 is usual, 1 keeps only its layout)
 
 # Comparisons (POST /api/compares).
+serve-bad-compare-json = the comparison is not what the API takes: { $reason }
+    .hint = send {"{"}"caption": "...", "styles": ["a", "b"], "seeds": [1, 2]{"}"}, optionally with vary (e.g. ["strength=0.4,0.8"]), style, size, steps, guidance, sampler, negative, init_image, mask and strength
 serve-compare-too-many = the comparison has { $images } pictures; this server makes at most { $max } on one sheet
     .hint = compare fewer styles, seeds or values at once
 serve-compare-no-model = a served comparison cannot vary the model: this server has one model loaded

@@ -49,6 +49,8 @@ serve-strength-needs-picture = strength는 시작 그림에만 쓰입니다. ini
 serve-bad-strength = strength { $strength }은(는) 0보다 크고 1 이하여야 합니다 (0.3은 그림을 대부분 남기고, 0.6이 보통이며, 1은 배치만 남깁니다)
 
 # 비교 (POST /api/compares).
+serve-bad-compare-json = API가 받을 수 있는 비교 요청이 아닙니다: { $reason }
+    .hint = {"{"}"caption": "...", "styles": ["a", "b"], "seeds": [1, 2]{"}"}처럼 보내세요. vary(예: ["strength=0.4,0.8"]), style, size, steps, guidance, sampler, negative, init_image, mask, strength를 함께 줄 수 있습니다
 serve-compare-too-many = 비교할 그림이 { $images }개입니다. 이 서버는 한 장에 { $max }개까지 만듭니다
     .hint = 한 번에 비교하는 화풍, 시드, 값의 수를 줄이세요
 serve-compare-no-model = 서버에서 하는 비교는 모델을 바꿀 수 없습니다. 이 서버에는 모델이 하나만 올라가 있습니다

@@ -264,6 +264,12 @@ async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
 
 /// A body that is not the JSON we take, in the caller's language.
 fn rejection(rej: JsonRejection, lang: Lang) -> Response {
+    rejection_as(rej, lang, "serve-bad-json")
+}
+
+/// [`rejection`], with `bad_json` for a body that is JSON of the wrong shape (its hint names
+/// the fields the route takes).
+fn rejection_as(rej: JsonRejection, lang: Lang, bad_json: &'static str) -> Response {
     match rej {
         JsonRejection::MissingJsonContentType(_) => error_msg(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -281,7 +287,10 @@ fn rejection(rej: JsonRejection, lang: Lang) -> Response {
         ),
         other => error_msg(
             StatusCode::BAD_REQUEST,
-            &msg!("serve-bad-json", reason = other.body_text()),
+            &Message::new(
+                bad_json,
+                vec![("reason", crate::i18n::Arg::from(other.body_text()))],
+            ),
             lang,
         ),
     }
@@ -378,7 +387,7 @@ async fn create_compare(
     let lang = lang_of(&headers);
     let body = match body {
         Ok(Json(b)) => b,
-        Err(rej) => return rejection(rej, lang),
+        Err(rej) => return rejection_as(rej, lang, "serve-bad-compare-json"),
     };
     let client = client_key(peer.ip(), &headers);
     checked_and_queued(shared, client, &headers, "compares", move |s| {

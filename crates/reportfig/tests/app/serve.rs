@@ -1933,6 +1933,11 @@ fn serve_compare_makes_the_labelled_sheet_of_compare() {
             "caption is empty",
             "비어",
         ),
+        (
+            serde_json::json!({ "caption": "a", "seed": 1 }),
+            "the comparison is not what the API takes",
+            "비교 요청",
+        ),
     ] {
         for (lang, want) in [(None, en), (Some("ko"), ko)] {
             let r = send(body.clone(), lang);
