@@ -888,7 +888,7 @@ pub fn run(
         .unwrap_or_else(|| Path::new(""))
         .join(&stem);
     let index_path = cell_dir.join("index.html");
-    let cell_names = cell_file_names(&cells, styles, opts.naming, captions.len() > 1);
+    let cell_names = cell_file_names(cells, styles, opts.naming, captions.len() > 1);
     if !opts.force {
         let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
         existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
