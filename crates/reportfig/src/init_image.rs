@@ -410,6 +410,35 @@ mod tests {
         assert_eq!(pic.fitted(200, 100).image, *pic.picture);
     }
 
+    /// What the server keeps of an upload: from bytes the record is the file's, as from
+    /// the file; fitted to a size it holds only that size (and fitting again is a copy);
+    /// shrunk it keeps its shape and record.
+    #[test]
+    fn uploads_read_like_files_and_are_kept_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let path = write_png(dir.path(), "hall.png", &DynamicImage::ImageRgb8(img));
+        let bytes = std::fs::read(&path).unwrap();
+        let from_file = InitPicture::open(&path, 0.4).unwrap();
+        let from_bytes = InitPicture::from_bytes(Path::new("hall.png"), &bytes, 0.4).unwrap();
+        assert_eq!(from_bytes.record, from_file.record);
+        assert_eq!(*from_bytes.picture, *from_file.picture);
+
+        let fitted = from_bytes.fitted_to(64, 96);
+        assert_eq!(fitted.ratio(), (64, 96));
+        assert_eq!(fitted.record, from_bytes.record);
+        assert_eq!(fitted.fitted(64, 96).image, from_bytes.fitted(64, 96).image);
+
+        let shrunk = from_bytes.shrunk_to(150);
+        assert_eq!(shrunk.ratio(), (150, 100));
+        assert_eq!(shrunk.record, from_bytes.record);
+        assert_eq!(
+            from_bytes.shrunk_to(300).ratio(),
+            (300, 200),
+            "small enough already"
+        );
+    }
+
     #[test]
     fn bad_pictures_are_named() {
         let dir = tempfile::tempdir().unwrap();
