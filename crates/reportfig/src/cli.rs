@@ -380,6 +380,8 @@ pub struct ServeArgs {
     pub data: Option<PathBuf>,
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub queue: usize,
+    #[arg(long, value_name = "N", default_value_t = 48)]
+    pub per_client: usize,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]

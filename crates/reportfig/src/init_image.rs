@@ -144,8 +144,16 @@ impl InitPicture {
     /// orientation (phones store photos sideways and say so there) and flattens transparency
     /// onto white (a logo on a transparent background is meant to sit on paper).
     pub fn open(path: &Path, strength: f64) -> Result<Self, InitImageError> {
+        let bytes = read_file(path)?;
+        Self::from_bytes(path, &bytes, strength)
+    }
+
+    /// [`InitPicture::open`] on a file's bytes already in memory (an upload to the server):
+    /// `name` is what messages name and what the metadata records as the file (its last
+    /// component only).
+    pub fn from_bytes(name: &Path, bytes: &[u8], strength: f64) -> Result<Self, InitImageError> {
         let strength = check_strength(strength)?;
-        let (decoded, record) = read_upright(path)?;
+        let (decoded, record) = decode_upright(name, bytes)?;
         Ok(InitPicture {
             record: InitImage {
                 file: record.file,
@@ -160,8 +168,14 @@ impl InitPicture {
 
     /// Adds `--mask FILE`: white is repainted, black kept (transparency counts as black, so
     /// a mask painted on a transparent layer works). It must be the picture's size.
-    pub fn with_mask(mut self, path: &Path) -> Result<Self, InitImageError> {
-        let (decoded, record) = read_upright(path)?;
+    pub fn with_mask(self, path: &Path) -> Result<Self, InitImageError> {
+        let bytes = read_file(path)?;
+        self.with_mask_bytes(path, &bytes)
+    }
+
+    /// [`InitPicture::with_mask`] on a file's bytes already in memory, named `name`.
+    pub fn with_mask_bytes(mut self, path: &Path, bytes: &[u8]) -> Result<Self, InitImageError> {
+        let (decoded, record) = decode_upright(path, bytes)?;
         if (decoded.width(), decoded.height()) != self.picture.dimensions() {
             return Err(InitImageError::MaskSize {
                 path: path.to_path_buf(),
@@ -191,6 +205,41 @@ impl InitPicture {
             },
             picture: self.picture.clone(),
             mask: self.mask.clone(),
+        }
+    }
+
+    /// The same picture (and record) holding only its pixels at `width`×`height`, as
+    /// [`InitPicture::fitted`] makes them: what a job waiting in the server's queue keeps,
+    /// instead of a photo of many megapixels. Fitting it again to that size changes nothing.
+    pub fn fitted_to(&self, width: u32, height: u32) -> Self {
+        let fitted = self.fitted(width, height);
+        InitPicture {
+            record: self.record.clone(),
+            picture: Arc::new(fitted.image),
+            mask: fitted.mask.map(Arc::new),
+        }
+    }
+
+    /// The same picture no longer than `max_side` on either side, its shape kept (Lanczos3):
+    /// for a photo held until it is fitted to sizes that are all smaller.
+    pub fn shrunk_to(&self, max_side: u32) -> Self {
+        let (w, h) = self.ratio();
+        if w.max(h) <= max_side {
+            return self.clone();
+        }
+        let scale = max_side as f64 / w.max(h) as f64;
+        let (sw, sh) = (
+            ((w as f64 * scale).round() as u32).max(1),
+            ((h as f64 * scale).round() as u32).max(1),
+        );
+        let filter = image::imageops::FilterType::Lanczos3;
+        InitPicture {
+            record: self.record.clone(),
+            picture: Arc::new(image::imageops::resize(&*self.picture, sw, sh, filter)),
+            mask: self
+                .mask
+                .as_deref()
+                .map(|m| Arc::new(image::imageops::resize(m, sw, sh, filter))),
         }
     }
 
@@ -226,9 +275,20 @@ fn cover_crop<P: image::Pixel<Subpixel = u8> + 'static>(
         .to_image()
 }
 
-/// Reads a PNG or JPEG (by content rather than extension) and turns it upright from its
-/// EXIF orientation (phones store photos sideways and say so there).
-fn read_upright(path: &Path) -> Result<(DynamicImage, RecordedFile), InitImageError> {
+fn read_file(path: &Path) -> Result<Vec<u8>, InitImageError> {
+    std::fs::read(path).map_err(|e| InitImageError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Decodes a PNG or JPEG (by content rather than extension; `path` names it in messages and
+/// records) and turns it upright from its EXIF orientation (phones store photos sideways and
+/// say so there).
+fn decode_upright(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(DynamicImage, RecordedFile), InitImageError> {
     let unreadable = |e: &dyn std::fmt::Display| InitImageError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -237,8 +297,7 @@ fn read_upright(path: &Path) -> Result<(DynamicImage, RecordedFile), InitImageEr
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-    let mut reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| unreadable(&e))?;
     let mut limits = image::Limits::default();
@@ -264,7 +323,7 @@ fn read_upright(path: &Path) -> Result<(DynamicImage, RecordedFile), InitImageEr
         .unwrap_or_else(|| path.display().to_string());
     let record = RecordedFile {
         file,
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        sha256: format!("{:x}", Sha256::digest(bytes)),
     };
     Ok((decoded, record))
 }
@@ -349,6 +408,35 @@ mod tests {
         assert!(fitted.get_pixel(2, 32).0[0] > 200, "left edge is red");
         assert!(fitted.get_pixel(61, 32).0[2] > 200, "right edge is blue");
         assert_eq!(pic.fitted(200, 100).image, *pic.picture);
+    }
+
+    /// What the server keeps of an upload: from bytes the record is the file's, as from
+    /// the file; fitted to a size it holds only that size (and fitting again is a copy);
+    /// shrunk it keeps its shape and record.
+    #[test]
+    fn uploads_read_like_files_and_are_kept_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let path = write_png(dir.path(), "hall.png", &DynamicImage::ImageRgb8(img));
+        let bytes = std::fs::read(&path).unwrap();
+        let from_file = InitPicture::open(&path, 0.4).unwrap();
+        let from_bytes = InitPicture::from_bytes(Path::new("hall.png"), &bytes, 0.4).unwrap();
+        assert_eq!(from_bytes.record, from_file.record);
+        assert_eq!(*from_bytes.picture, *from_file.picture);
+
+        let fitted = from_bytes.fitted_to(64, 96);
+        assert_eq!(fitted.ratio(), (64, 96));
+        assert_eq!(fitted.record, from_bytes.record);
+        assert_eq!(fitted.fitted(64, 96).image, from_bytes.fitted(64, 96).image);
+
+        let shrunk = from_bytes.shrunk_to(150);
+        assert_eq!(shrunk.ratio(), (150, 100));
+        assert_eq!(shrunk.record, from_bytes.record);
+        assert_eq!(
+            from_bytes.shrunk_to(300).ratio(),
+            (300, 200),
+            "small enough already"
+        );
     }
 
     #[test]

@@ -448,6 +448,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 }),
                 data,
                 queue_limit: a.queue,
+                per_client: a.per_client,
                 translate: translate_options_for(&a.translate, &model)?,
                 model,
             };

@@ -146,6 +146,7 @@ help-serve-addr = Address to listen on: 127.0.0.1:PORT is this computer only (no
 help-serve-token = The token every request must send (Authorization: Bearer TOKEN), at least 16 characters; also REPORTFIG_TOKEN (default on a network address: a new one, printed once)
 help-serve-data = Folder where finished images and their records are kept; nothing is written outside it (default: the user data folder)
 help-serve-queue = How many images may wait; more are refused with "try again later" (429)
+help-serve-per-client = How many of the waiting images may be one computer's, so one person cannot fill the queue; more are refused with "try again later" (429)
 
 help-styles = Look at the style library, check or import style files
 help-styles-examples =

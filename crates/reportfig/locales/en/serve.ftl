@@ -8,6 +8,7 @@ serve-no-randomness = cannot make a random token or image id: { $reason }
 serve-no-data-folder = no user data folder is known on this system
     .hint = pass --data DIR
 serve-queue-zero = --queue must be at least 1
+serve-per-client-zero = --per-client must be at least 1
 serve-cannot-listen = cannot listen on { $addr }: { $reason }
     .hint = another program may be using the port: choose another with --addr, e.g. 127.0.0.1:7861
 serve-job-lost = the server stopped before this image was made
@@ -20,10 +21,11 @@ serve-unauthorized = this server needs its token: send the header `Authorization
 serve-host-not-local = this server has no token, so it answers only requests addressed to this computer (localhost or 127.0.0.1)
     .hint = to serve other computers or a reverse proxy, start it with --token
 serve-needs-json = the request body must be JSON, sent with `Content-Type: application/json`
-serve-body-too-large = the request is larger than { $max } KiB
 serve-bad-json = the request is not what the API takes: { $reason }
-    .hint = send {"{"}"caption": "..."{"}"}, optionally with style, size, seed, steps, guidance, sampler and negative
+    .hint = send {"{"}"caption": "..."{"}"}, optionally with style, size, seed, steps, guidance, sampler, negative, init_image, mask and strength
 serve-queue-full = too many images are waiting; try again in { $seconds } seconds
+serve-client-full = { $waiting } of your images are already waiting, the most one computer may have at once ({ $max }); try again in { $seconds } seconds
+    .hint = others take turns with yours; each one that is made frees a place
 serve-no-such-image = there is no such image (it may have been cancelled or deleted)
 serve-image-not-ready = the image is not finished yet
     .hint = watch GET /api/images/ID until its state is done
@@ -34,6 +36,26 @@ serve-stopping = stopping: the image being made is abandoned; waiting images are
 serve-log-done = { $id } done in { $seconds } s after waiting { $waited } s: { $caption }
 serve-log-failed = { $id } failed: { $error }
 serve-log-cancelled = { $id } cancelled
+
+# Starting pictures (init_image and mask of POST /api/images).
+serve-picture-too-large = the picture { $file } is larger than { $max } MiB
+    .hint = save it as a JPEG or make it smaller (2000 pixels across is plenty)
+serve-pictures-too-large = the request with its pictures is larger than { $max } MiB
+    .hint = the starting picture and the mask may be { $each } MiB each; save them as JPEG or make them smaller
+serve-picture-bad-data = the data of the picture { $file } is not base64: { $reason }
+    .hint = send it like {"{"}"init_image": {"{"}"name": "hall.jpg", "data": "BASE64 OF THE FILE"{"}"}{"}"}
+serve-mask-needs-picture = a mask only applies to a starting picture; send init_image too
+serve-strength-needs-picture = strength only applies to a starting picture; send init_image too
+serve-bad-strength = strength { $strength } must be above 0 and at most 1 (0.3 keeps most of the picture, 0.6 is usual, 1 keeps only its layout)
+
+# Comparisons (POST /api/compares).
+serve-bad-compare-json = the comparison is not what the API takes: { $reason }
+    .hint = send {"{"}"caption": "...", "styles": ["a", "b"], "seeds": [1, 2]{"}"}, optionally with vary (e.g. ["strength=0.4,0.8"]), style, size, steps, guidance, sampler, negative, init_image, mask and strength
+serve-compare-too-many = the comparison has { $images } pictures; this server makes at most { $max } on one sheet
+    .hint = compare fewer styles, seeds or values at once
+serve-compare-no-model = a served comparison cannot vary the model: this server has one model loaded
+    .hint = vary styles, seeds, steps, guidance, sampler or strength; compare models with reportfig compare --vary model=… on your own computer
+serve-no-such-compare = there is no such comparison (it may have been cancelled or deleted)
 
 # Uploaded outlines (POST /api/batches).
 serve-bad-outline-format = format "{ $format }" is not an outline format
@@ -46,6 +68,8 @@ serve-outline-cover = { $path }:{ $line }: {"{"}cover{"}"} is not available for 
     .hint = remove {"{"}cover{"}"} from that figure, or run this outline on your own computer with reportfig batch
 serve-batch-too-many = the outline has { $count } figures, more than this server queues at once ({ $max })
     .hint = split the outline into parts of at most { $max } figures, or ask the person who runs the server to raise --queue
+serve-batch-over-share = the outline has { $count } figures, more than one computer may have waiting on this server ({ $max })
+    .hint = split the outline into parts of at most { $max } figures, or ask the person who runs the server to raise --per-client
 serve-no-such-batch = there is no such batch of figures
 serve-batch-not-ready = some figures of this batch are still waiting or being made
     .hint = watch GET /api/batches/ID until its state is done, failed or cancelled
@@ -76,3 +100,20 @@ serve-page-upload = Make every figure
 serve-page-zip = Download all (ZIP)
 serve-page-batch-progress = { $done } of { $total } figures done
 serve-page-cancelled = Cancelled
+serve-page-picture = Starting picture (optional: a photo or logo, PNG or JPEG)
+serve-page-mask = Mask (optional: only the white part is repainted; the picture's size)
+serve-page-strength = How much is repainted
+serve-page-strength-hint = 0.3 keeps most of the photo, 0.6 is usual, 1 keeps only its layout
+serve-page-picture-clear = Leave out the picture
+serve-page-compare-title = Compare
+serve-page-compare-lead = The caption above in several styles, seeds or settings side by side on one labelled sheet, to choose from (with the starting picture above, if one is chosen).
+serve-page-compare-styles = Styles (one column each; hold Ctrl to choose several)
+serve-page-compare-seeds = Seeds (one row each, e.g. 1, 2)
+serve-page-compare-vary = Also vary (optional, e.g. strength=0.4,0.8 or steps=1,2,4)
+serve-page-compare-make = Make the sheet
+serve-page-compare-progress = picture { $cell } of { $cells }
+serve-page-compare-download = Download the sheet (PNG)
+serve-page-history-title = Your pictures
+serve-page-history-lead = The pictures and sheets made from this browser, newest first (kept by the server; another browser or computer has its own list).
+serve-page-history-compare = comparison
+serve-page-history-seed = seed { $seed }

@@ -142,6 +142,7 @@ help-serve-addr = 요청을 받을 주소: 127.0.0.1:포트는 이 컴퓨터에�
 help-serve-token = 모든 요청이 보내야 하는 토큰 (Authorization: Bearer 토큰), 16자 이상; REPORTFIG_TOKEN으로도 줄 수 있습니다 (네트워크 주소에서 기본값: 새로 만들어 한 번 표시)
 help-serve-data = 완성된 이미지와 기록을 보관할 폴더; 이 폴더 밖에는 아무것도 쓰지 않습니다 (기본값: 사용자 데이터 폴더)
 help-serve-queue = 기다릴 수 있는 이미지 수; 넘으면 "나중에 다시 시도"(429)로 거절합니다
+help-serve-per-client = 기다리는 이미지 가운데 한 컴퓨터에서 보낸 것이 몇 개까지일 수 있는지; 한 사람이 대기열을 다 채우지 못하게 하며, 넘으면 "나중에 다시 시도"(429)로 거절합니다
 
 help-styles = 화풍 목록을 보고, 화풍 파일을 점검하거나 가져옵니다
 help-styles-examples =

@@ -221,13 +221,299 @@ type ColumnFn = Box<dyn Fn(&mut CellSettings)>;
 /// A request field as text, and its name in labels.
 type Field<'a> = (&'a dyn Fn(&GenerationRequest) -> String, &'a str);
 
+/// What the grid of a comparison is made from: `compare`'s options, or a served request's.
+#[derive(Debug, Clone)]
+pub struct GridSpec {
+    pub captions: Vec<String>,
+    /// One column each; `a+b` stacks.
+    pub styles: Vec<String>,
+    /// One row each; every cell of a row uses the same seed.
+    pub seeds: Vec<u64>,
+    /// `NAME=V1,V2` as typed.
+    pub vary: Vec<String>,
+    pub image: ImageOptions,
+    /// The model as named (`--model`); `model=` values vary it.
+    pub model: String,
+    /// The language of the labels and the legend.
+    pub lang: Lang,
+}
+
+impl CompareOptions {
+    fn grid_spec(&self) -> GridSpec {
+        GridSpec {
+            captions: self.captions.clone(),
+            styles: self.styles.clone(),
+            seeds: self.seeds.clone(),
+            vary: self.vary.clone(),
+            image: self.image.clone(),
+            model: self.model.model.clone(),
+            lang: self.lang,
+        }
+    }
+}
+
+/// A comparison's cells, checked: every axis, value and style is valid and there are not too
+/// many images. Nothing has been translated, resolved or loaded.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub spec: GridSpec,
+    pub axes: Vec<VaryAxis>,
+    cells: Vec<Vec<CellSettings>>,
+    row_labels: Vec<Vec<String>>,
+}
+
+impl Grid {
+    pub fn rows(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn columns(&self) -> usize {
+        self.cells.first().map_or(0, Vec::len)
+    }
+
+    /// Every cell's caption, row by row (for the translator).
+    pub fn cell_captions(&self) -> Vec<&str> {
+        self.cells
+            .iter()
+            .flatten()
+            .map(|c| c.caption.as_str())
+            .collect()
+    }
+
+    /// The models the cells use, each once, in the order they are first used.
+    pub fn models(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for cell in self.cells.iter().flatten() {
+            if !out.contains(&cell.model.as_str()) {
+                out.push(&cell.model);
+            }
+        }
+        out
+    }
+
+    /// The image options of cell `(row, column)`: the starting picture at its strength.
+    pub fn cell_image(&self, row: usize, column: usize) -> &ImageOptions {
+        &self.cells[row][column].image
+    }
+}
+
+/// Checks a comparison's captions, seeds, `--vary` axes and styles and lays out its cells.
+/// `max_images` is the most cells allowed.
+pub fn check_grid(
+    spec: GridSpec,
+    styles: &StyleLibrary,
+    max_images: usize,
+) -> Result<Grid, BadInput> {
+    if spec.captions.is_empty() || spec.captions.iter().any(|c| c.trim().is_empty()) {
+        return Err(BadInput(msg!("compare-caption-empty")));
+    }
+    if spec.seeds.is_empty() {
+        return Err(BadInput(msg!("compare-no-seeds")));
+    }
+    let mut axes: Vec<VaryAxis> = Vec::new();
+    for text in &spec.vary {
+        let axis = parse_vary(text)?;
+        if axes.iter().any(|a| a.name == axis.name) {
+            return Err(BadInput(msg!("compare-vary-twice", axis = axis.name)));
+        }
+        axes.push(axis);
+    }
+    if spec.image.init.is_none() && axes.iter().any(|a| a.name == "strength") {
+        return Err(BadInput(msg!("compare-strength-needs-init-image")));
+    }
+    for s in spec.styles.iter().chain(&spec.image.style) {
+        styles
+            .resolve_stack(s)
+            .map_err(|e| BadInput::from_error(&e))?;
+    }
+    let (cells, row_labels) = grid(&spec, &axes);
+    let columns = cells[0].len();
+    let rows = cells.len();
+    if rows * columns > max_images {
+        return Err(BadInput(msg!(
+            "compare-too-many",
+            rows = rows,
+            columns = columns,
+            images = rows * columns
+        )));
+    }
+    Ok(Grid {
+        spec,
+        axes,
+        cells,
+        row_labels,
+    })
+}
+
+/// A checked grid with every cell's request and the sheet's words: what is made, and how
+/// the sheet names it.
+pub struct ComparePlan {
+    /// `[row][column]`.
+    pub requests: Vec<Vec<GenerationRequest>>,
+    /// Each cell's label lines, `[row][column]`.
+    pub labels: Vec<Vec<Vec<String>>>,
+    pub row_labels: Vec<String>,
+    pub header: String,
+    pub legend: Vec<String>,
+    /// What the user should hear, each once: a note about only some cells names them.
+    pub notes: Vec<crate::i18n::Message>,
+}
+
+/// Builds every cell's request (with `english` for a caption's translation and `model_of`
+/// for a model named in the grid) and the sheet's labels, and checks that `font` can draw
+/// them, so a comparison that cannot be shown fails before anything is made.
+pub fn plan<'m>(
+    grid: &Grid,
+    styles: &StyleLibrary,
+    font: &SheetFont,
+    english: &dyn Fn(&str) -> Option<crate::translate::English>,
+    model_of: &dyn Fn(&str) -> &'m ResolvedModel,
+) -> Result<ComparePlan, BadInput> {
+    let lang = grid.spec.lang;
+    let (rows, columns) = (grid.rows(), grid.columns());
+    // Each note with the cells it concerns, so a warning says which picture it is about.
+    let mut notes: Vec<(crate::i18n::Message, Vec<String>)> = Vec::new();
+    let mut requests: Vec<Vec<GenerationRequest>> = Vec::with_capacity(rows);
+    for (r, row) in grid.cells.iter().enumerate() {
+        let mut out = Vec::with_capacity(columns);
+        for (c, cell) in row.iter().enumerate() {
+            let english = english(&cell.caption);
+            let (req, n) = session::build_request(
+                &cell.caption,
+                english.as_ref(),
+                &cell.image,
+                cell.seed,
+                model_of(&cell.model),
+                styles,
+            )
+            .map_err(|e| {
+                BadInput(msg!(
+                    "compare-cell-error",
+                    row = r + 1,
+                    column = c + 1,
+                    text = e.0
+                ))
+            })?;
+            let style = if req.styles.is_empty() {
+                "no style".to_string()
+            } else {
+                req.styles.join(" + ")
+            };
+            let cell_name = format!("row {}, column {} ({style})", r + 1, c + 1);
+            for note in n {
+                match notes.iter_mut().find(|(text, _)| *text == note) {
+                    Some((_, cells)) => cells.push(cell_name.clone()),
+                    None => notes.push((note, vec![cell_name.clone()])),
+                }
+            }
+            out.push(req);
+        }
+        requests.push(out);
+    }
+    let notes = notes
+        .into_iter()
+        // A note about every cell is about the comparison as a whole.
+        .map(|(note, cells)| {
+            if cells.len() == rows * columns {
+                note
+            } else {
+                msg!("warn-for-figure", file = cells.join("; "), text = note)
+            }
+        })
+        .collect();
+
+    // A cell names only what changes along its row: the row label already says the rest
+    // (seed, caption, the outer axes), and repeating it in every cell hides the difference.
+    let labels: Vec<Vec<Vec<String>>> = requests
+        .iter()
+        .map(|row| {
+            let in_row: Vec<&GenerationRequest> = row.iter().collect();
+            row.iter()
+                .map(|req| {
+                    let mut lines = vec![style_title(req, styles, lang)];
+                    let d = differing_settings(req, &in_row, lang);
+                    if !d.is_empty() {
+                        lines.push(d);
+                    }
+                    lines
+                })
+                .collect()
+        })
+        .collect();
+    let captions = &grid.spec.captions;
+    let header = if captions.len() == 1 {
+        captions[0].trim().to_string()
+    } else {
+        tr!(lang, "compare-header-many")
+    };
+    let row_labels: Vec<String> = grid.row_labels.iter().map(|l| l.join("\n")).collect();
+    let legend = legend(&grid.axes, &labels, lang);
+    let mut text = header.clone();
+    for l in row_labels
+        .iter()
+        .chain(&legend)
+        .chain(labels.iter().flatten().flatten())
+    {
+        text.push('\n');
+        text.push_str(l);
+    }
+    font.check_coverage(&text)
+        .map_err(|e| BadInput::from_error(&e))?;
+    Ok(ComparePlan {
+        requests,
+        labels,
+        row_labels,
+        header,
+        legend,
+        notes,
+    })
+}
+
+/// The contact sheet of a plan's made images (`[row][column]`, at the generated size):
+/// cells of different sizes fitted into one box, each labelled and carrying its request,
+/// with `files` naming the single images when they were written.
+pub fn contact_sheet(
+    grid: &Grid,
+    plan: &ComparePlan,
+    images: Vec<Vec<RgbImage>>,
+    files: Option<&[Vec<String>]>,
+) -> anyhow::Result<ContactSheet> {
+    let (w, h) = images
+        .iter()
+        .flatten()
+        .fold((0, 0), |(w, h), i| (w.max(i.width()), h.max(i.height())));
+    let mut sheet_rows = Vec::with_capacity(images.len());
+    for (r, row) in images.into_iter().enumerate() {
+        let mut out = Vec::with_capacity(row.len());
+        for (c, image) in row.into_iter().enumerate() {
+            out.push(SheetCell {
+                image: fit_into(image, w, h),
+                label_lines: plan.labels[r][c].clone(),
+                params_json: serde_json::to_value(&plan.requests[r][c])?,
+                file: files.map(|f| f[r][c].clone()),
+                snippet: Some(snippet(&plan.requests[r][c])),
+                snippet_note: batch_note(&grid.cells[r][c], grid.spec.lang),
+            });
+        }
+        sheet_rows.push(out);
+    }
+    Ok(ContactSheet {
+        header: plan.header.clone(),
+        column_labels: Vec::new(),
+        row_labels: plan.row_labels.clone(),
+        rows: sheet_rows,
+        legend: plan.legend.clone(),
+    })
+}
+
 /// The cells, `[row][column]`, and a label per row.
-fn grid(opts: &CompareOptions, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Vec<Vec<String>>) {
+fn grid(spec: &GridSpec, axes: &[VaryAxis]) -> (Vec<Vec<CellSettings>>, Vec<Vec<String>>) {
+    let opts = spec;
     let base = CellSettings {
         caption: String::new(),
         seed: 0,
         image: opts.image.clone(),
-        model: opts.model.model.clone(),
+        model: opts.model.clone(),
         values: Vec::new(),
         caption_index: 0,
     };
@@ -532,50 +818,14 @@ pub fn run(
     styles: &StyleLibrary,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<CompareOutcome> {
-    let captions: Vec<&String> = opts
-        .captions
-        .iter()
-        .filter(|c| !c.trim().is_empty())
-        .collect();
-    if captions.len() != opts.captions.len() || captions.is_empty() {
-        return Err(BadInput(msg!("compare-caption-empty")).into());
-    }
-    if opts.seeds.is_empty() {
-        return Err(BadInput(msg!("compare-no-seeds")).into());
-    }
-    let mut axes: Vec<VaryAxis> = Vec::new();
-    for spec in &opts.vary {
-        let axis = parse_vary(spec)?;
-        if axes.iter().any(|a| a.name == axis.name) {
-            return Err(BadInput(msg!("compare-vary-twice", axis = axis.name)).into());
-        }
-        axes.push(axis);
-    }
-    if opts.image.init.is_none() && axes.iter().any(|a| a.name == "strength") {
-        return Err(BadInput(msg!("compare-strength-needs-init-image")).into());
-    }
-    for s in opts.styles.iter().chain(&opts.image.style) {
-        styles
-            .resolve_stack(s)
-            .map_err(|e| BadInput::from_error(&e))?;
-    }
+    let grid = check_grid(opts.grid_spec(), styles, 400)?;
     if let Some(spec) = &opts.title {
         spec.check().map_err(|e| BadInput::from_error(&e))?;
     }
     let font = SheetFont::load(opts.font.as_deref()).map_err(|e| BadInput::from_error(&e))?;
-
-    let (cells, row_labels) = grid(opts, &axes);
-    let columns = cells[0].len();
-    let rows = cells.len();
-    if rows * columns > 400 {
-        return Err(BadInput(msg!(
-            "compare-too-many",
-            rows = rows,
-            columns = columns,
-            images = rows * columns
-        ))
-        .into());
-    }
+    let cells = &grid.cells;
+    let (rows, columns) = (grid.rows(), grid.columns());
+    let captions = &grid.spec.captions;
 
     // Korean captions become English first, and the translator is freed before any image
     // model loads.
@@ -587,21 +837,17 @@ pub fn run(
         reporter.event(Event::Note(n));
     }
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
-    let cell_captions: Vec<&str> = cells.iter().flatten().map(|c| c.caption.as_str()).collect();
-    translator.prepare(&cell_captions, reporter)?;
+    translator.prepare(&grid.cell_captions(), reporter)?;
     translator.unload();
 
     // Every model is resolved (downloaded if needed) up front, but loaded one at a time later.
     let mut models: Vec<(String, ResolvedModel)> = Vec::new();
-    for cell in cells.iter().flatten() {
-        if models.iter().any(|(n, _)| *n == cell.model) {
-            continue;
-        }
+    for name in grid.models() {
         let mut mopts = opts.model.clone();
-        mopts.model = cell.model.clone();
+        mopts.model = name.to_string();
         let source = session::parse_model(&mopts, reporter)?;
         let resolved = session::resolve_model(source, &mopts, reporter)?;
-        models.push((cell.model.clone(), resolved));
+        models.push((name.to_string(), resolved));
     }
     let model_of = |name: &str| -> &ResolvedModel {
         &models
@@ -611,101 +857,23 @@ pub fn run(
             .1
     };
 
-    // Each note with the cells it concerns, so a warning says which picture it is about.
-    let mut notes: Vec<(crate::i18n::Message, Vec<String>)> = Vec::new();
-    let mut requests: Vec<Vec<GenerationRequest>> = Vec::with_capacity(rows);
-    for (r, row) in cells.iter().enumerate() {
-        let mut out = Vec::with_capacity(columns);
-        for (c, cell) in row.iter().enumerate() {
-            let english = translator.english(&cell.caption);
-            let (req, n) = session::build_request(
-                &cell.caption,
-                english.as_ref(),
-                &cell.image,
-                cell.seed,
-                model_of(&cell.model),
-                styles,
-            )
-            .map_err(|e| {
-                BadInput(msg!(
-                    "compare-cell-error",
-                    row = r + 1,
-                    column = c + 1,
-                    text = e.0
-                ))
-            })?;
-            let style = if req.styles.is_empty() {
-                "no style".to_string()
-            } else {
-                req.styles.join(" + ")
-            };
-            let cell_name = format!("row {}, column {} ({style})", r + 1, c + 1);
-            for note in n {
-                match notes.iter_mut().find(|(text, _)| *text == note) {
-                    Some((_, cells)) => cells.push(cell_name.clone()),
-                    None => notes.push((note, vec![cell_name.clone()])),
-                }
-            }
-            out.push(req);
-        }
-        requests.push(out);
-    }
-    for (note, cells) in notes {
-        // A note about every cell is about the comparison as a whole.
-        reporter.event(Event::Warning(if cells.len() == rows * columns {
-            note
-        } else {
-            msg!("warn-for-figure", file = cells.join("; "), text = note)
-        }));
-    }
-
     // Labels first, so a font that cannot draw them fails before minutes of work.
-    // A cell names only what changes along its row: the row label already says the rest
-    // (seed, caption, the outer axes), and repeating it in every cell hides the difference.
-    let labels: Vec<Vec<Vec<String>>> = requests
-        .iter()
-        .map(|row| {
-            let in_row: Vec<&GenerationRequest> = row.iter().collect();
-            row.iter()
-                .map(|req| {
-                    let mut lines = vec![style_title(req, styles, opts.lang)];
-                    let d = differing_settings(req, &in_row, opts.lang);
-                    if !d.is_empty() {
-                        lines.push(d);
-                    }
-                    lines
-                })
-                .collect()
-        })
-        .collect();
-    let header = if captions.len() == 1 {
-        captions[0].trim().to_string()
-    } else {
-        tr!(opts.lang, "compare-header-many")
-    };
-    let row_labels: Vec<String> = row_labels.iter().map(|l| l.join("\n")).collect();
-    let legend = legend(&axes, &labels, opts.lang);
-    let mut text = header.clone();
-    for l in row_labels
-        .iter()
-        .chain(&legend)
-        .chain(labels.iter().flatten().flatten())
-    {
-        text.push('\n');
-        text.push_str(l);
+    let planned = plan(&grid, styles, &font, &|c| translator.english(c), &model_of)?;
+    for note in &planned.notes {
+        reporter.event(Event::Warning(note.clone()));
     }
-    font.check_coverage(&text)
-        .map_err(|e| BadInput::from_error(&e))?;
+    let labels = &planned.labels;
+    let mut requests = planned.requests.clone();
 
     // Where everything goes; nothing is overwritten without --force.
     let default_name = match opts.naming {
         output::Naming::Korean => format!(
             "비교-{}.png",
-            output::name_slug(captions[0], output::DEFAULT_SLUG_LEN, opts.naming)
+            output::name_slug(&captions[0], output::DEFAULT_SLUG_LEN, opts.naming)
         ),
         output::Naming::Roman => format!(
             "compare-{}.png",
-            output::name_slug(captions[0], output::DEFAULT_SLUG_LEN, opts.naming)
+            output::name_slug(&captions[0], output::DEFAULT_SLUG_LEN, opts.naming)
         ),
     };
     let sheet_path = session::png_output_path(opts.output.as_deref(), &default_name)?;
@@ -720,7 +888,7 @@ pub fn run(
         .unwrap_or_else(|| Path::new(""))
         .join(&stem);
     let index_path = cell_dir.join("index.html");
-    let cell_names = cell_file_names(&cells, styles, opts.naming, captions.len() > 1);
+    let cell_names = cell_file_names(cells, styles, opts.naming, captions.len() > 1);
     if !opts.force {
         let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
         existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
@@ -863,38 +1031,25 @@ pub fn run(
         }
     }
 
-    // Cells of different sizes (models with other native sizes) are fitted into one box.
-    let (w, h) = images
-        .iter()
-        .flatten()
-        .flatten()
-        .fold((0, 0), |(w, h), i| (w.max(i.width()), h.max(i.height())));
-    let mut sheet_rows = Vec::with_capacity(rows);
+    let mut made = Vec::with_capacity(rows);
     let mut cell_paths = Vec::new();
     for (r, row) in images.into_iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
         for (c, image) in row.into_iter().enumerate() {
-            let image = image
-                .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?;
+            out.push(
+                image
+                    .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?,
+            );
             cell_paths.push(cell_dir.join(&cell_names[r][c]));
-            out.push(SheetCell {
-                image: fit_into(image, w, h),
-                label_lines: labels[r][c].clone(),
-                params_json: serde_json::to_value(&requests[r][c])?,
-                file: Some(cell_names[r][c].clone()),
-                snippet: Some(snippet(&requests[r][c])),
-                snippet_note: batch_note(&cells[r][c], opts.lang),
-            });
         }
-        sheet_rows.push(out);
+        made.push(out);
     }
-    let contact = ContactSheet {
-        header,
-        column_labels: Vec::new(),
-        row_labels,
-        rows: sheet_rows,
-        legend,
+    // The sheet carries the requests as made (with their draft decoder).
+    let planned = ComparePlan {
+        requests,
+        ..planned
     };
+    let contact = contact_sheet(&grid, &planned, made, Some(&cell_names))?;
     let picture = sheet::render_sheet(&contact, &font)?;
     output::save_png(&sheet_path, &picture, &sheet::sheet_chunks(&contact), true)?;
     let sheet_name = sheet_path

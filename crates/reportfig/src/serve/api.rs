@@ -4,11 +4,16 @@
 //!
 //! | method and path                | what                                                  |
 //! |--------------------------------|-------------------------------------------------------|
-//! | `POST /api/images`             | queue a picture: `202 {"id", "seed"}`                 |
+//! | `POST /api/images`             | queue a picture (from a starting one too): `202 {"id", "seed"}` |
+//! | `GET /api/images?mine`         | this browser's images and comparisons (its cookie)    |
 //! | `GET /api/images/{id}`         | `{state, progress, position, error?, ...}`            |
 //! | `GET /api/images/{id}.png`     | the PNG with its metadata, once done                  |
 //! | `GET /api/images/{id}/events`  | the same status as server-sent events, until finished |
 //! | `DELETE /api/images/{id}`      | cancel (waiting or running) or delete (finished)      |
+//! | `POST /api/compares`           | queue a labelled sheet: `202 {"id", "seed"}`          |
+//! | `GET /api/compares/{id}`       | as an image's status, with `cell` and `cells`         |
+//! | `GET /api/compares/{id}.png`   | the sheet PNG, once done                              |
+//! | `DELETE /api/compares/{id}`    | cancel or delete, as an image                         |
 //! | `POST /api/batches`            | queue an outline's figures: `202 {"id", "total"}`     |
 //! | `GET /api/batches/{id}`        | `{state, figures: [{file, caption, state, progress}]}`|
 //! | `GET /api/batches/{id}.zip`    | the figures, manifest.json and index.html, once done  |
@@ -32,8 +37,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::batches::{Upload, ZipOutcome, MAX_OUTLINE_UPLOAD_BYTES};
-use super::store::JobId;
-use super::{lock, Shared, MAX_BODY_BYTES};
+use super::store::{JobId, JobKind};
+use super::{lock, Refused, Shared, MAX_BODY_BYTES, MAX_IMAGE_BODY_BYTES, MAX_PICTURE_BYTES};
 use crate::i18n::{Lang, Message};
 use crate::msg;
 
@@ -57,13 +62,81 @@ pub struct NewImage {
     pub sampler: Option<String>,
     #[serde(default)]
     pub negative: Option<String>,
+    /// The picture to start from (`generate --init-image`), PNG or JPEG.
+    #[serde(default)]
+    pub init_image: Option<UploadedPicture>,
+    /// `--mask`: white is repainted; the picture's size.
+    #[serde(default)]
+    pub mask: Option<UploadedPicture>,
+    /// `--strength`, with `init_image`: above 0, at most 1; 0.6 when left out.
+    #[serde(default)]
+    pub strength: Option<f64>,
+}
+
+/// `POST /api/compares`: `compare`'s settings for one caption, by the same names
+/// (`styles` one column each, `seeds` one row each, `vary` as `--vary NAME=V1,V2`), and the
+/// settings every cell shares as in [`NewImage`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCompare {
+    pub caption: String,
+    #[serde(default)]
+    pub styles: Vec<String>,
+    #[serde(default)]
+    pub seeds: Vec<u64>,
+    #[serde(default)]
+    pub vary: Vec<String>,
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub steps: Option<u32>,
+    #[serde(default)]
+    pub guidance: Option<f64>,
+    #[serde(default)]
+    pub sampler: Option<String>,
+    #[serde(default)]
+    pub negative: Option<String>,
+    #[serde(default)]
+    pub init_image: Option<UploadedPicture>,
+    #[serde(default)]
+    pub mask: Option<UploadedPicture>,
+    #[serde(default)]
+    pub strength: Option<f64>,
+}
+
+/// A file sent inside the JSON: `{"name": "hall.jpg", "data": BASE64}`; `data` may also be
+/// a data URL (`data:image/jpeg;base64,...`), as a browser's `FileReader` makes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadedPicture {
+    /// The file's name as the user knows it: recorded in the image's metadata (its last
+    /// component only), never used as a path.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub data: String,
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/api/images", post(create))
+        .route(
+            "/api/images",
+            post(create)
+                .layer(DefaultBodyLimit::max(MAX_IMAGE_BODY_BYTES))
+                .get(history),
+        )
         .route("/api/images/{id}", get(status_or_png).delete(cancel))
         .route("/api/images/{id}/events", get(events))
+        .route(
+            "/api/compares",
+            post(create_compare).layer(DefaultBodyLimit::max(MAX_IMAGE_BODY_BYTES)),
+        )
+        .route(
+            "/api/compares/{id}",
+            get(compare_status_or_png).delete(cancel_compare),
+        )
+        .route("/api/compares/{id}/events", get(events))
         .route(
             "/api/batches",
             post(create_batch).layer(DefaultBodyLimit::max(MAX_OUTLINE_UPLOAD_BYTES)),
@@ -191,6 +264,12 @@ async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
 
 /// A body that is not the JSON we take, in the caller's language.
 fn rejection(rej: JsonRejection, lang: Lang) -> Response {
+    rejection_as(rej, lang, "serve-bad-json")
+}
+
+/// [`rejection`], with `bad_json` for a body that is JSON of the wrong shape (its hint names
+/// the fields the route takes).
+fn rejection_as(rej: JsonRejection, lang: Lang, bad_json: &'static str) -> Response {
     match rej {
         JsonRejection::MissingJsonContentType(_) => error_msg(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -199,26 +278,89 @@ fn rejection(rej: JsonRejection, lang: Lang) -> Response {
         ),
         JsonRejection::BytesRejection(_) => error_msg(
             StatusCode::PAYLOAD_TOO_LARGE,
-            &msg!("serve-body-too-large", max = MAX_BODY_BYTES / 1024),
+            &msg!(
+                "serve-pictures-too-large",
+                max = MAX_IMAGE_BODY_BYTES / (1024 * 1024),
+                each = MAX_PICTURE_BYTES / (1024 * 1024)
+            ),
             lang,
         ),
         other => error_msg(
             StatusCode::BAD_REQUEST,
-            &msg!("serve-bad-json", reason = other.body_text()),
+            &Message::new(
+                bad_json,
+                vec![("reason", crate::i18n::Arg::from(other.body_text()))],
+            ),
             lang,
         ),
     }
 }
 
-fn queue_full(retry_after: u64, lang: Lang) -> Response {
-    let mut r = error_msg(
-        StatusCode::TOO_MANY_REQUESTS,
-        &msg!("serve-queue-full", seconds = retry_after),
-        lang,
-    );
+fn queue_full(full: super::QueueFull, lang: Lang) -> Response {
+    let retry_after = full.retry_after;
+    let message = match full.client {
+        None => msg!("serve-queue-full", seconds = retry_after),
+        Some((waiting, max)) => msg!(
+            "serve-client-full",
+            waiting = waiting,
+            max = max,
+            seconds = retry_after
+        ),
+    };
+    let mut r = error_msg(StatusCode::TOO_MANY_REQUESTS, &message, lang);
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     r
+}
+
+/// The cookie that keeps a browser's history: 32 random hex digits, made by the server.
+pub(crate) const OWNER_COOKIE: &str = "reportfig-owner";
+/// The most jobs a history lists.
+const HISTORY_MAX: usize = 100;
+
+/// The request's well-formed `reportfig-owner` cookie, if it has one.
+pub(crate) fn owner_cookie(headers: &HeaderMap) -> Option<JobId> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().strip_prefix(OWNER_COOKIE)?.strip_prefix('='))
+        .find_map(JobId::parse)
+}
+
+/// What the records keep of an owner cookie: its SHA-256, so the data folder holds nothing
+/// that would show another browser's history.
+fn owner_of(cookie: &JobId) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(cookie.as_str().as_bytes()))
+}
+
+/// Gives `r` a new owner cookie when the request had none; the owner either way.
+pub(crate) fn with_owner_cookie(headers: &HeaderMap, r: &mut Response) -> Option<JobId> {
+    if let Some(c) = owner_cookie(headers) {
+        return Some(c);
+    }
+    let fresh = JobId::random().ok()?;
+    // Scripts have no use for it; the page's own requests carry it back. HttpOnly: the
+    // page's script never needs to read it.
+    let cookie =
+        format!("{OWNER_COOKIE}={fresh}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Some(fresh)
+}
+
+/// `GET /api/images?mine`: this browser's images and comparisons (by its cookie), newest
+/// first: `{"images": [{id, kind, state, caption, seed, created, status, image?}]}`. Nobody
+/// else's are ever listed; without the cookie the list is empty.
+async fn history(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let images = match owner_cookie(&headers) {
+        Some(c) => shared.history(&owner_of(&c), HISTORY_MAX),
+        None => Vec::new(),
+    };
+    Json(serde_json::json!({ "images": images })).into_response()
 }
 
 async fn create(
@@ -232,34 +374,69 @@ async fn create(
         Ok(Json(b)) => b,
         Err(rej) => return rejection(rej, lang),
     };
-    if let Err(full) = shared.full() {
-        return queue_full(full.retry_after, lang);
+    let client = client_key(peer.ip(), &headers);
+    checked_and_queued(shared, client, &headers, "images", move |s| s.check(body)).await
+}
+
+async fn create_compare(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<NewCompare>, JsonRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let body = match body {
+        Ok(Json(b)) => b,
+        Err(rej) => return rejection_as(rej, lang, "serve-bad-compare-json"),
+    };
+    let client = client_key(peer.ip(), &headers);
+    checked_and_queued(shared, client, &headers, "compares", move |s| {
+        s.check_compare(body, lang)
+    })
+    .await
+}
+
+/// Checks a request with `check` and queues it for `client`, in the history of the
+/// browser's cookie (given one if it has none): `202 {"id", "seed"}` with
+/// `Location: /api/{under}/ID`.
+async fn checked_and_queued(
+    shared: Arc<Shared>,
+    client: String,
+    headers: &HeaderMap,
+    under: &'static str,
+    check: impl FnOnce(&Shared) -> Result<super::JobInput, Refused> + Send + 'static,
+) -> Response {
+    let lang = lang_of(headers);
+    if let Err(full) = shared.full(&client) {
+        return queue_full(full, lang);
     }
-    // Checking composes the style and counts tokens (and may read a style's LoRA file):
-    // quick, but not for an async thread.
+    // Checking composes the style and counts tokens (and may read a style's LoRA file or
+    // decode a photo): quick, but not for an async thread.
     let s = shared.clone();
-    let checked = tokio::task::spawn_blocking(move || s.check(body)).await;
+    let checked = tokio::task::spawn_blocking(move || check(&s)).await;
     let input = match checked {
         Ok(Ok(input)) => input,
-        Ok(Err(bad)) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
+        Ok(Err(Refused::Bad(bad))) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
+        Ok(Err(Refused::TooLarge(bad))) => {
+            return error_msg(StatusCode::PAYLOAD_TOO_LARGE, &bad.0, lang)
+        }
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     let seed = input.seed;
-    let client = client_key(peer.ip(), &headers);
-    match shared.enqueue(&client, input) {
+    let mut r = StatusCode::ACCEPTED.into_response();
+    let owner = with_owner_cookie(headers, &mut r).map(|c| owner_of(&c));
+    match shared.enqueue(&client, owner, input) {
         Ok(Ok(id)) => {
-            let location = format!("/api/images/{id}");
-            let mut r = (
-                StatusCode::ACCEPTED,
-                Json(serde_json::json!({ "id": id.as_str(), "seed": seed })),
-            )
-                .into_response();
+            let location = format!("/api/{under}/{id}");
+            let body = Json(serde_json::json!({ "id": id.as_str(), "seed": seed }));
+            let (parts, _) = r.into_parts();
+            let mut r = (parts, body).into_response();
             if let Ok(v) = HeaderValue::from_str(&location) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
             r
         }
-        Ok(Err(full)) => queue_full(full.retry_after, lang),
+        Ok(Err(full)) => queue_full(full, lang),
         Err(e) => {
             let texts = super::store::Texts::of_error(&e);
             error(
@@ -335,14 +512,18 @@ async fn status_or_png(
     let (done, name) = {
         let state = lock(&shared.state);
         match state.jobs.get(&id) {
-            Some(job) => (
-                job.record.state == super::store::JobState::Done,
-                crate::output::default_file_name(
+            Some(job) => {
+                let name = crate::output::default_file_name(
                     &job.record.caption,
                     job.record.seed,
                     crate::output::Naming::Roman,
-                ),
-            ),
+                );
+                let name = match job.record.kind {
+                    JobKind::Image => name,
+                    JobKind::Compare => format!("compare-{name}"),
+                };
+                (job.record.state == super::store::JobState::Done, name)
+            }
             None => return no_such_image(lang),
         }
     };
@@ -361,6 +542,40 @@ async fn status_or_png(
             r
         }
         Err(_) => no_such_image(lang),
+    }
+}
+
+fn no_such_compare(lang: Lang) -> Response {
+    error_msg(StatusCode::NOT_FOUND, &msg!("serve-no-such-compare"), lang)
+}
+
+/// `GET /api/compares/{id}` (the status) and `{id}.png` (the sheet): a job's, when it is a
+/// comparison.
+async fn compare_status_or_png(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    match id_with_suffix(&raw, ".png") {
+        Some((id, _)) if shared.kind(&id) == Some(JobKind::Compare) => {
+            status_or_png(State(shared), Path(raw), headers).await
+        }
+        _ => no_such_compare(lang),
+    }
+}
+
+async fn cancel_compare(
+    State(shared): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    match JobId::parse(&raw) {
+        Some(id) if shared.kind(&id) == Some(JobKind::Compare) => {
+            cancel(State(shared), Path(raw), headers).await
+        }
+        _ => no_such_compare(lang),
     }
 }
 
@@ -493,8 +708,9 @@ async fn create_batch(
         }
         Err(rej) => return error(rej.status(), rej.body_text()),
     };
-    if let Err(full) = shared.full() {
-        return queue_full(full.retry_after, lang);
+    let client = client_key(peer.ip(), &headers);
+    if let Err(full) = shared.full(&client) {
+        return queue_full(full, lang);
     }
     let upload = Upload {
         name: query.name,
@@ -515,7 +731,6 @@ async fn create_batch(
         Ok(Err(bad)) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    let client = client_key(peer.ip(), &headers);
     let s = shared.clone();
     let queued = tokio::task::spawn_blocking(move || s.enqueue_batch(&client, checked)).await;
     match queued {
@@ -535,7 +750,7 @@ async fn create_batch(
             }
             r
         }
-        Ok(Ok(Err(full))) => queue_full(full.retry_after, lang),
+        Ok(Ok(Err(full))) => queue_full(full, lang),
         Ok(Err(e)) if e.is::<crate::commands::BadInput>() => error(
             StatusCode::BAD_REQUEST,
             super::store::Texts::of_error(&e).get(lang).to_string(),
@@ -629,6 +844,7 @@ async fn health(State(shared): State<Arc<Shared>>) -> Response {
         "queued": queued,
         "running": running,
         "queue_limit": shared.config.queue_limit,
+        "per_client": shared.config.per_client,
         "version": env!("CARGO_PKG_VERSION"),
     }))
     .into_response()

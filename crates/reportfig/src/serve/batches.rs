@@ -170,7 +170,7 @@ pub(crate) struct CheckedBatch {
 
 /// A plain file name from what the client sent: its last component, without control
 /// characters, not too long; `None` when nothing is left.
-fn clean_name(name: &str) -> Option<String> {
+pub(crate) fn clean_name(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = last
         .chars()
@@ -282,6 +282,7 @@ impl Shared {
                     image: figure_image_options(&defaults, &spec),
                     seed: job.request.seed,
                     english: given_english(&job.overrides),
+                    compare: None,
                 };
                 let figure = BatchFigure {
                     file: job.file_name,
@@ -318,9 +319,16 @@ impl Shared {
             ))
             .into());
         }
-        if state.queue.len() + n > self.config.queue_limit {
-            let retry_after = Self::retry_after(&state, self.config.queue_limit);
-            return Ok(Err(QueueFull { retry_after }));
+        if n > self.config.per_client {
+            return Err(BadInput(msg!(
+                "serve-batch-over-share",
+                count = n,
+                max = self.config.per_client
+            ))
+            .into());
+        }
+        if let Some(full) = self.refusal(&state, client, n) {
+            return Ok(Err(full));
         }
         let fresh = |state: &super::State| loop {
             let id = JobId::random()?;
@@ -347,6 +355,7 @@ impl Shared {
             };
             let job_record = JobRecord {
                 id: id.to_string(),
+                kind: store::JobKind::Image,
                 state: JobState::Queued,
                 caption: input.caption.trim().to_string(),
                 seed: input.seed,
@@ -354,6 +363,7 @@ impl Shared {
                 waited_seconds: None,
                 seconds: None,
                 error: None,
+                owner: None,
             };
             self.store.write(&job_record)?;
             figure.job = id.to_string();
@@ -365,6 +375,7 @@ impl Shared {
                     input: Some(input),
                     accepted: std::time::Instant::now(),
                     step: None,
+                    cells: None,
                     cancel: Default::default(),
                     notes: Vec::new(),
                 },

@@ -19,6 +19,7 @@ use std::time::Instant;
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Reporter};
 use crate::i18n::Lang;
+use crate::init_image::InitPicture;
 use crate::msg;
 use crate::style::StyleLibrary;
 use crate::translate::{CaptionTranslator, TranslateOptions};
@@ -39,6 +40,14 @@ pub const MAX_CAPTION_CHARS: usize = 500;
 pub const MAX_NEGATIVE_CHARS: usize = 1000;
 /// Largest request body, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest starting picture or mask uploaded with `POST /api/images`, in bytes of the file
+/// (a phone's JPEG is 2 to 8 MiB).
+pub const MAX_PICTURE_BYTES: usize = 10 * 1024 * 1024;
+/// Largest `POST /api/images` body: room for a picture and a mask in base64 (4 characters
+/// for every 3 bytes, 26.7 MiB) and the settings.
+pub const MAX_IMAGE_BODY_BYTES: usize = 28 * 1024 * 1024;
+const _: () =
+    assert!(MAX_IMAGE_BODY_BYTES >= 2 * MAX_PICTURE_BYTES.div_ceil(3) * 4 + MAX_BODY_BYTES);
 /// Shortest `--token` accepted: a guessable token is no protection.
 pub const MIN_TOKEN_CHARS: usize = 16;
 
@@ -53,6 +62,8 @@ pub struct ServeOptions {
     pub data: PathBuf,
     /// `--queue`: how many jobs may wait.
     pub queue_limit: usize,
+    /// `--per-client`: how many of them may be one client's (its computer's).
+    pub per_client: usize,
     pub model: ModelOptions,
     pub translate: TranslateOptions,
 }
@@ -110,6 +121,9 @@ pub(crate) struct JobInput {
     pub seed: u64,
     /// An outline figure's own `en=`: used instead of a translation.
     pub english: Option<crate::translate::English>,
+    /// Set for a comparison: its checked cells (`image` and `caption` are then unused but
+    /// for the record).
+    pub compare: Option<Arc<crate::commands::compare::Grid>>,
 }
 
 /// One job the server knows.
@@ -120,6 +134,8 @@ pub(crate) struct Job {
     pub accepted: Instant,
     /// Steps done and the total, while running.
     pub step: Option<(usize, usize)>,
+    /// A comparison's pictures made and the total, while running.
+    pub cells: Option<(usize, usize)>,
     pub cancel: Arc<AtomicBool>,
     /// What the user should hear about the request (ignored negatives, dropped words).
     pub notes: Vec<Texts>,
@@ -130,9 +146,17 @@ impl Job {
     pub fn progress(&self) -> f64 {
         match (self.record.state, self.step) {
             (JobState::Done, _) => 1.0,
-            (JobState::Running, Some((done, total))) if total > 0 => {
+            (JobState::Running, step) => {
+                let within = match step {
+                    Some((done, total)) if total > 0 => done as f64 / total as f64,
+                    _ => 0.0,
+                };
+                let overall = match self.cells {
+                    Some((made, of)) if of > 0 => (made as f64 + within) / of as f64,
+                    _ => within,
+                };
                 // The VAE and the PNG come after the last step: never 100% before done.
-                (done as f64 / total as f64).min(0.99)
+                overall.min(0.99)
             }
             _ => 0.0,
         }
@@ -149,15 +173,109 @@ pub(crate) struct State {
     pub seconds_per_job: Option<f64>,
 }
 
-/// A full queue: when to try again.
+/// Why a request was not queued: bad input (400), or a picture too large (413).
+#[derive(Debug)]
+pub(crate) enum Refused {
+    Bad(BadInput),
+    TooLarge(BadInput),
+}
+
+impl From<BadInput> for Refused {
+    fn from(b: BadInput) -> Self {
+        Refused::Bad(b)
+    }
+}
+
+/// A file uploaded as base64 in JSON: its bytes and the plain name it is known by.
+fn decode_upload(up: &api::UploadedPicture, fallback: &str) -> Result<(String, Vec<u8>), Refused> {
+    use base64::Engine as _;
+    let name = up
+        .name
+        .as_deref()
+        .and_then(batches::clean_name)
+        .unwrap_or_else(|| fallback.to_string());
+    let too_large = || {
+        Refused::TooLarge(BadInput(msg!(
+            "serve-picture-too-large",
+            file = name.as_str(),
+            max = MAX_PICTURE_BYTES / (1024 * 1024)
+        )))
+    };
+    // A data URL (what a browser's FileReader gives) carries its type before the comma.
+    let data = match up.data.strip_prefix("data:") {
+        Some(rest) => rest.split_once(',').map_or(rest, |(_, d)| d),
+        None => up.data.as_str(),
+    };
+    let data: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if data.len() / 4 * 3 > MAX_PICTURE_BYTES + 3 {
+        return Err(too_large());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.as_bytes())
+        .map_err(|e| {
+            Refused::Bad(BadInput(msg!(
+                "serve-picture-bad-data",
+                file = name.as_str(),
+                reason = e.to_string()
+            )))
+        })?;
+    if bytes.len() > MAX_PICTURE_BYTES {
+        return Err(too_large());
+    }
+    // Without a name, the record says what the file was by its content.
+    let name = match up.name.as_deref().and_then(batches::clean_name) {
+        Some(n) => n,
+        None if bytes.starts_with(b"\x89PNG") => format!("{fallback}.png"),
+        None if bytes.starts_with(&[0xFF, 0xD8]) => format!("{fallback}.jpg"),
+        None => fallback.to_string(),
+    };
+    Ok((name, bytes))
+}
+
+/// Most pictures on a comparison the server makes: one job holds the worker for all of them.
+pub const MAX_COMPARE_CELLS: usize = 16;
+/// A comparison's starting picture is kept at most this long a side until it runs (every
+/// model's size is smaller; cells are fitted from it).
+const MAX_KEPT_SIDE: u32 = 2048;
+
+/// The caption and negative prompt within their lengths, and the sampler's name.
+fn check_texts(
+    caption: &str,
+    negative: Option<&str>,
+    sampler: Option<&str>,
+) -> Result<Option<crate::style::SamplerChoice>, BadInput> {
+    if caption.chars().count() > MAX_CAPTION_CHARS {
+        return Err(BadInput(msg!(
+            "serve-caption-too-long",
+            max = MAX_CAPTION_CHARS
+        )));
+    }
+    if negative.is_some_and(|n| n.chars().count() > MAX_NEGATIVE_CHARS) {
+        return Err(BadInput(msg!(
+            "serve-negative-too-long",
+            max = MAX_NEGATIVE_CHARS
+        )));
+    }
+    sampler
+        .map(|s| s.parse::<crate::style::SamplerChoice>())
+        .transpose()
+        .map_err(|e| BadInput::from_error(&e))
+}
+
+/// A full queue, or a client's full share of it: when to try again.
 #[derive(Debug)]
 pub(crate) struct QueueFull {
     pub retry_after: u64,
+    /// Set when it is the client's share (`--per-client`) that is full: how many of its
+    /// jobs wait, and the most allowed.
+    pub client: Option<(usize, usize)>,
 }
 
 pub(crate) struct Config {
     pub token: Option<String>,
     pub queue_limit: usize,
+    /// `--per-client`: the most jobs one client may have waiting.
+    pub per_client: usize,
     pub model_label: String,
 }
 
@@ -172,6 +290,9 @@ pub(crate) struct Shared {
     pub changed: tokio::sync::watch::Sender<u64>,
     pub stopping: AtomicBool,
     pub model: Mutex<ResolvedModel>,
+    /// Held while an uploaded picture is decoded, so several large photos at once do not
+    /// each take their full size in memory.
+    pub decoding: Mutex<()>,
     pub styles: StyleLibrary,
     pub store: Store,
     pub batches: batches::Batches,
@@ -207,31 +328,100 @@ impl Shared {
         self.bump();
     }
 
-    /// Checks a request as the command line would, before it is queued.
-    pub fn check(&self, body: api::NewImage) -> Result<JobInput, BadInput> {
+    /// The starting picture of a request, read as `generate --init-image` reads a file
+    /// (one upload decoded at a time, as a photo may hold many megapixels).
+    fn init_picture(
+        &self,
+        picture: Option<&api::UploadedPicture>,
+        mask: Option<&api::UploadedPicture>,
+        strength: Option<f64>,
+    ) -> Result<Option<Arc<InitPicture>>, Refused> {
+        let Some(picture) = picture else {
+            if mask.is_some() {
+                return Err(BadInput(msg!("serve-mask-needs-picture")).into());
+            }
+            if strength.is_some() {
+                return Err(BadInput(msg!("serve-strength-needs-picture")).into());
+            }
+            return Ok(None);
+        };
+        let strength = strength.unwrap_or(crate::init_image::DEFAULT_STRENGTH);
+        if !reportfig_engine::request::InitImage::strength_is_valid(strength) {
+            return Err(
+                BadInput(msg!("serve-bad-strength", strength = strength.to_string())).into(),
+            );
+        }
+        let (name, bytes) = decode_upload(picture, "upload")?;
+        let mask = mask.map(|m| decode_upload(m, "mask")).transpose()?;
+        let _one_at_a_time = lock(&self.decoding);
+        let bad = |e: crate::init_image::InitImageError| BadInput(e.message());
+        let mut init =
+            InitPicture::from_bytes(std::path::Path::new(&name), &bytes, strength).map_err(bad)?;
+        if let Some((mask_name, mask_bytes)) = mask {
+            init = init
+                .with_mask_bytes(std::path::Path::new(&mask_name), &mask_bytes)
+                .map_err(bad)?;
+        }
+        Ok(Some(Arc::new(init)))
+    }
+
+    /// Checks a request as the command line would, before it is queued. A starting picture
+    /// is kept at the request's size only, and that size is fixed in the job, so the worker
+    /// makes exactly what was checked.
+    pub fn check(&self, body: api::NewImage) -> Result<JobInput, Refused> {
         let caption = body.caption;
-        if caption.chars().count() > MAX_CAPTION_CHARS {
-            return Err(BadInput(msg!(
-                "serve-caption-too-long",
-                max = MAX_CAPTION_CHARS
-            )));
+        let sampler = check_texts(&caption, body.negative.as_deref(), body.sampler.as_deref())?;
+        let init =
+            self.init_picture(body.init_image.as_ref(), body.mask.as_ref(), body.strength)?;
+        let mut image = ImageOptions {
+            style: body.style.filter(|s| !s.trim().is_empty()),
+            size: body.size.filter(|s| !s.trim().is_empty()),
+            steps: body.steps,
+            guidance: body.guidance,
+            sampler,
+            negative: body.negative,
+            init,
+            ..ImageOptions::default()
+        };
+        let seed = body.seed.unwrap_or_else(session::fresh_seed);
+        // The English is made by the worker (the translator is a model too); everything a
+        // user can get wrong is in the settings, which are checked here on the caption.
+        let model = lock(&self.model);
+        let (request, _) =
+            session::build_request(&caption, None, &image, seed, &model, &self.styles)?;
+        drop(model);
+        if let Some(init) = image.init.take() {
+            image.init = Some(Arc::new(init.fitted_to(request.width, request.height)));
+            image.size = Some(format!("{}x{}", request.width, request.height));
         }
-        if body
-            .negative
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > MAX_NEGATIVE_CHARS)
-        {
-            return Err(BadInput(msg!(
-                "serve-negative-too-long",
-                max = MAX_NEGATIVE_CHARS
-            )));
+        Ok(JobInput {
+            caption,
+            image,
+            seed,
+            english: None,
+            compare: None,
+        })
+    }
+
+    /// Checks a comparison as `compare` would (one caption, the loaded model), before it is
+    /// queued: every cell's request and the sheet's words.
+    pub fn check_compare(&self, body: api::NewCompare, lang: Lang) -> Result<JobInput, Refused> {
+        use crate::commands::compare::{self, GridSpec};
+        let caption = body.caption;
+        let sampler = check_texts(&caption, body.negative.as_deref(), body.sampler.as_deref())?;
+        for text in &body.vary {
+            let axis = compare::parse_vary(text)?;
+            if axis.name == "model" {
+                return Err(BadInput(msg!("serve-compare-no-model")).into());
+            }
+            if axis.name == "strength" && body.init_image.is_none() {
+                return Err(BadInput(msg!("serve-strength-needs-picture")).into());
+            }
         }
-        let sampler = body
-            .sampler
-            .as_deref()
-            .map(|s| s.parse::<crate::style::SamplerChoice>())
-            .transpose()
-            .map_err(|e| BadInput::from_error(&e))?;
+        let init = self
+            .init_picture(body.init_image.as_ref(), body.mask.as_ref(), body.strength)?
+            // Made at each cell's size when it runs: kept no larger than any size needs.
+            .map(|p| Arc::new(p.shrunk_to(MAX_KEPT_SIDE)));
         let image = ImageOptions {
             style: body.style.filter(|s| !s.trim().is_empty()),
             size: body.size.filter(|s| !s.trim().is_empty()),
@@ -239,18 +429,49 @@ impl Shared {
             guidance: body.guidance,
             sampler,
             negative: body.negative,
+            init,
             ..ImageOptions::default()
         };
-        let seed = body.seed.unwrap_or_else(session::fresh_seed);
-        // The English is made by the worker (the translator is a model too); everything a
-        // user can get wrong is in the settings, which are checked here on the caption.
-        let model = lock(&self.model);
-        session::build_request(&caption, None, &image, seed, &model, &self.styles)?;
+        let seeds = if body.seeds.is_empty() {
+            vec![session::fresh_seed()]
+        } else {
+            body.seeds
+        };
+        let spec = GridSpec {
+            captions: vec![caption.clone()],
+            styles: body.styles,
+            seeds: seeds.clone(),
+            vary: body.vary,
+            image,
+            model: self.config.model_label.clone(),
+            lang,
+        };
+        let grid = compare::check_grid(spec, &self.styles, 400)?;
+        let images = grid.rows() * grid.columns();
+        if images > MAX_COMPARE_CELLS {
+            return Err(BadInput(msg!(
+                "serve-compare-too-many",
+                images = images,
+                max = MAX_COMPARE_CELLS
+            ))
+            .into());
+        }
+        let guard = lock(&self.model);
+        let model: &ResolvedModel = &guard;
+        compare::plan(
+            &grid,
+            &self.styles,
+            &crate::compare::SheetFont::bundled(),
+            &|_: &str| None,
+            &|_: &str| model,
+        )?;
+        drop(guard);
         Ok(JobInput {
             caption,
-            image,
-            seed,
+            image: ImageOptions::default(),
+            seed: seeds[0],
             english: None,
+            compare: Some(Arc::new(grid)),
         })
     }
 
@@ -261,15 +482,35 @@ impl Shared {
         ((per_job * over as f64).ceil() as u64).clamp(1, 3600)
     }
 
-    /// Whether a new job would be refused now.
-    pub fn full(&self) -> Result<(), QueueFull> {
-        let state = lock(&self.state);
-        if state.queue.len() >= self.config.queue_limit {
-            return Err(QueueFull {
-                retry_after: Self::retry_after(&state, self.config.queue_limit),
+    /// Why `adding` more jobs from `client` would be refused now, if they would: the queue
+    /// is full, or the client already has its share waiting.
+    pub(crate) fn refusal(&self, state: &State, client: &str, adding: usize) -> Option<QueueFull> {
+        if state.queue.len() + adding > self.config.queue_limit {
+            return Some(QueueFull {
+                retry_after: Self::retry_after(state, self.config.queue_limit),
+                client: None,
             });
         }
-        Ok(())
+        let mine = state.queue.waiting_for(client);
+        if mine + adding > self.config.per_client {
+            // One of the client's jobs must run first, after a turn of everyone else's.
+            let per_job = state.seconds_per_job.unwrap_or(10.0);
+            let turns = state.queue.clients().max(1) + usize::from(state.running.is_some());
+            return Some(QueueFull {
+                retry_after: ((per_job * turns as f64).ceil() as u64).clamp(1, 3600),
+                client: Some((mine, self.config.per_client)),
+            });
+        }
+        None
+    }
+
+    /// Whether a new job from `client` would be refused now.
+    pub fn full(&self, client: &str) -> Result<(), QueueFull> {
+        let state = lock(&self.state);
+        match self.refusal(&state, client, 1) {
+            Some(full) => Err(full),
+            None => Ok(()),
+        }
     }
 
     /// Queues a checked job for `client`; its record is written first, so a restart knows
@@ -277,13 +518,12 @@ impl Shared {
     pub fn enqueue(
         &self,
         client: &str,
+        owner: Option<String>,
         input: JobInput,
     ) -> Result<Result<JobId, QueueFull>, anyhow::Error> {
         let mut state = lock(&self.state);
-        if state.queue.len() >= self.config.queue_limit {
-            return Ok(Err(QueueFull {
-                retry_after: Self::retry_after(&state, self.config.queue_limit),
-            }));
+        if let Some(full) = self.refusal(&state, client, 1) {
+            return Ok(Err(full));
         }
         let id = loop {
             let id = JobId::random()?;
@@ -293,6 +533,11 @@ impl Shared {
         };
         let record = JobRecord {
             id: id.to_string(),
+            kind: if input.compare.is_some() {
+                store::JobKind::Compare
+            } else {
+                store::JobKind::Image
+            },
             state: JobState::Queued,
             caption: input.caption.trim().to_string(),
             seed: input.seed,
@@ -300,6 +545,7 @@ impl Shared {
             waited_seconds: None,
             seconds: None,
             error: None,
+            owner,
         };
         self.store.write(&record)?;
         state.jobs.insert(
@@ -309,6 +555,7 @@ impl Shared {
                 input: Some(input),
                 accepted: Instant::now(),
                 step: None,
+                cells: None,
                 cancel: Arc::new(AtomicBool::new(false)),
                 notes: Vec::new(),
             },
@@ -341,6 +588,48 @@ impl Shared {
         Some(was)
     }
 
+    /// The jobs of `owner` (a cookie's SHA-256), newest first, at most `max`: what the
+    /// page's history shows.
+    pub fn history(&self, owner: &str, max: usize) -> Vec<serde_json::Value> {
+        let state = lock(&self.state);
+        let mut mine: Vec<&Job> = state
+            .jobs
+            .values()
+            .filter(|j| j.record.owner.as_deref() == Some(owner))
+            .collect();
+        mine.sort_by(|a, b| {
+            (b.record.created, &b.record.id).cmp(&(a.record.created, &a.record.id))
+        });
+        mine.iter()
+            .take(max)
+            .map(|j| {
+                let r = &j.record;
+                let under = match r.kind {
+                    store::JobKind::Image => "images",
+                    store::JobKind::Compare => "compares",
+                };
+                let mut v = serde_json::json!({
+                    "id": r.id,
+                    "kind": r.kind,
+                    "state": r.state,
+                    "caption": r.caption,
+                    "seed": r.seed,
+                    "created": r.created,
+                    "status": format!("/api/{under}/{}", r.id),
+                });
+                if r.state == JobState::Done {
+                    v["image"] = format!("/api/{under}/{}.png", r.id).into();
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// What a job makes; `None` when unknown.
+    pub fn kind(&self, id: &JobId) -> Option<store::JobKind> {
+        lock(&self.state).jobs.get(id).map(|j| j.record.kind)
+    }
+
     /// A job's status as the API shows it, and whether it is finished; `None` when unknown.
     pub fn status(&self, id: &JobId, lang: Lang) -> Option<(serde_json::Value, bool)> {
         let state = lock(&self.state);
@@ -371,6 +660,14 @@ impl Shared {
             o.insert("step".into(), done.into());
             o.insert("steps".into(), total.into());
         }
+        if r.kind == store::JobKind::Compare {
+            o.insert("kind".into(), "compare".into());
+        }
+        if let Some((made, of)) = job.cells {
+            // The picture being made, counting from 1.
+            o.insert("cell".into(), (made + 1).min(of).into());
+            o.insert("cells".into(), of.into());
+        }
         if let Some(w) = r.waited_seconds {
             o.insert("waited_seconds".into(), round3(w).into());
         }
@@ -378,7 +675,11 @@ impl Shared {
             o.insert("seconds".into(), round3(s).into());
         }
         if r.state == JobState::Done {
-            o.insert("image".into(), format!("/api/images/{}.png", r.id).into());
+            let under = match r.kind {
+                store::JobKind::Image => "images",
+                store::JobKind::Compare => "compares",
+            };
+            o.insert("image".into(), format!("/api/{under}/{}.png", r.id).into());
         }
         if let Some(e) = &r.error {
             o.insert("error".into(), e.get(lang).into());
@@ -411,6 +712,9 @@ pub fn run(
     let (token, generated) = decide_token(&addr, opts.token.as_deref())?;
     if opts.queue_limit == 0 {
         return Err(BadInput(msg!("serve-queue-zero")).into());
+    }
+    if opts.per_client == 0 {
+        return Err(BadInput(msg!("serve-per-client-zero")).into());
     }
     let store = Store::open(&opts.data)?;
     let lost = msg!("serve-job-lost");
@@ -449,6 +753,7 @@ pub fn run(
                 input: None,
                 accepted: Instant::now(),
                 step: None,
+                cells: None,
                 cancel: Arc::new(AtomicBool::new(false)),
                 notes: Vec::new(),
             },
@@ -475,9 +780,11 @@ pub fn run(
         config: Config {
             token,
             queue_limit: opts.queue_limit,
+            per_client: opts.per_client,
             model_label: model.label(),
         },
         model: Mutex::new(model),
+        decoding: Mutex::new(()),
         styles,
         store,
         batches: batch_store,

@@ -34,6 +34,20 @@ const HTML_TEXTS: &[&str] = &[
     "serve-page-outline",
     "serve-page-upload",
     "serve-page-zip",
+    "serve-page-picture",
+    "serve-page-mask",
+    "serve-page-strength",
+    "serve-page-strength-hint",
+    "serve-page-picture-clear",
+    "serve-page-compare-title",
+    "serve-page-compare-lead",
+    "serve-page-compare-styles",
+    "serve-page-compare-seeds",
+    "serve-page-compare-vary",
+    "serve-page-compare-make",
+    "serve-page-compare-download",
+    "serve-page-history-title",
+    "serve-page-history-lead",
 ];
 
 /// The page in `lang`.
@@ -53,6 +67,9 @@ pub fn render(lang: Lang) -> String {
         "state-cancelled": m.format("serve-page-cancelled", &[]),
         "batch": m.format("serve-page-batch-progress", &[keep("done"), keep("total")]),
         "seed": m.format("serve-page-seed-shown", &[keep("seed")]),
+        "cell": m.format("serve-page-compare-progress", &[keep("cell"), keep("cells")]),
+        "compare-label": m.format("serve-page-history-compare", &[]),
+        "seed-short": m.format("serve-page-history-seed", &[keep("seed")]),
         // The server's own refusal, shown before sending: a browser that is still sending
         // when the server closes the connection shows a network error instead of the answer.
         "too-large": m.format(
@@ -60,6 +77,15 @@ pub fn render(lang: Lang) -> String {
             &[("max", (super::batches::MAX_OUTLINE_UPLOAD_BYTES / 1024).into())]
         ),
         "max-bytes": super::batches::MAX_OUTLINE_UPLOAD_BYTES,
+        // Likewise for a starting picture or mask; the script fills in the file's name.
+        "picture-too-large": m.format(
+            "serve-picture-too-large",
+            &[
+                keep("file"),
+                ("max", (super::MAX_PICTURE_BYTES / (1024 * 1024)).into()),
+            ]
+        ),
+        "picture-max-bytes": super::MAX_PICTURE_BYTES,
     })
     .to_string()
     // Inside <script>, "</" could end the block.
@@ -76,6 +102,8 @@ fn with_type(body: String, content_type: &'static str) -> Response {
 
 pub(crate) async fn index(headers: HeaderMap) -> Response {
     let mut r = with_type(render(lang_of(&headers)), "text/html; charset=utf-8");
+    // The browser's history is kept under this cookie from its first visit.
+    super::api::with_owner_cookie(&headers, &mut r);
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -143,5 +171,28 @@ mod tests {
             .messages()
             .format("serve-outline-too-large", &[("max", (limit / 1024).into())]);
         assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
+    }
+
+    /// Likewise a starting picture over the server's limit, named in the words the server
+    /// itself would answer with.
+    #[test]
+    fn the_page_knows_the_picture_limit() {
+        for lang in Lang::ALL {
+            let page = render(lang);
+            let limit = super::super::MAX_PICTURE_BYTES;
+            assert!(
+                page.contains(&format!("\"picture-max-bytes\":{limit}")),
+                "{page}"
+            );
+            let words = lang.messages().format(
+                "serve-picture-too-large",
+                &[
+                    ("file", "{file}".into()),
+                    ("max", (limit / (1024 * 1024)).into()),
+                ],
+            );
+            assert!(words.contains("{file}") && words.contains("10"), "{words}");
+            assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
+        }
     }
 }

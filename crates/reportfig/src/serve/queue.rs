@@ -24,6 +24,16 @@ impl FairQueue {
         self.len == 0
     }
 
+    /// How many jobs `client` has waiting.
+    pub fn waiting_for(&self, client: &str) -> usize {
+        self.lines.get(client).map_or(0, VecDeque::len)
+    }
+
+    /// How many clients have jobs waiting.
+    pub fn clients(&self) -> usize {
+        self.turns.len()
+    }
+
     /// Adds a job at the end of its client's line; a client with no waiting job joins the
     /// turns at the end.
     pub fn push(&mut self, client: &str, id: JobId) {
@@ -121,6 +131,21 @@ mod tests {
         }
         assert_eq!(popped, vec![id(1), id(4), id(5), id(2), id(3)]);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn each_clients_waiting_jobs_are_counted() {
+        let mut q = FairQueue::default();
+        q.push("alice", id(1));
+        q.push("alice", id(2));
+        q.push("bob", id(3));
+        assert_eq!((q.waiting_for("alice"), q.waiting_for("bob")), (2, 1));
+        assert_eq!(q.waiting_for("carol"), 0);
+        assert_eq!(q.clients(), 2);
+        q.remove(&id(3));
+        assert_eq!((q.waiting_for("bob"), q.clients()), (0, 1));
+        assert_eq!(q.pop(), Some(id(1)));
+        assert_eq!(q.waiting_for("alice"), 1);
     }
 
     #[test]

@@ -111,10 +111,28 @@ impl JobState {
     }
 }
 
+/// What a job makes: one picture, or a comparison's labelled sheet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    #[default]
+    Image,
+    Compare,
+}
+
+impl JobKind {
+    fn is_image(&self) -> bool {
+        *self == JobKind::Image
+    }
+}
+
 /// `<id>.json`: a job as it is known on disk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobRecord {
     pub id: String,
+    /// Left out for an image (records written before comparisons were served are images).
+    #[serde(default, skip_serializing_if = "JobKind::is_image")]
+    pub kind: JobKind,
     pub state: JobState,
     pub caption: String,
     pub seed: u64,
@@ -128,6 +146,10 @@ pub struct JobRecord {
     pub seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Texts>,
+    /// Whose history it is in: the SHA-256 of the browser's `reportfig-owner` cookie (never
+    /// the cookie itself); `None` for jobs sent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// The images folder of a server's data folder.
@@ -254,6 +276,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let record = |state, n: u64| JobRecord {
             id: format!("{n:032x}"),
+            kind: JobKind::Image,
             state,
             caption: "a park".into(),
             seed: n,
@@ -261,6 +284,7 @@ mod tests {
             waited_seconds: None,
             seconds: None,
             error: None,
+            owner: None,
         };
         store.write(&record(JobState::Queued, 1)).unwrap();
         store.write(&record(JobState::Running, 2)).unwrap();

@@ -8,9 +8,11 @@ use std::time::Instant;
 
 use super::store::{JobId, JobState, Texts};
 use super::{lock, JobInput, Shared};
+use crate::commands::compare::{self, Grid};
 use crate::commands::generate::{render, Rendered};
-use crate::commands::session::{self, ModelOptions};
+use crate::commands::session::{self, ModelOptions, ResolvedModel};
 use crate::commands::{Event, Reporter};
+use crate::compare::SheetFont;
 use crate::i18n::Message;
 use crate::msg;
 use crate::output;
@@ -166,8 +168,100 @@ impl Worker {
         (shared.log)(&line);
     }
 
+    /// Loads the model again when a request's styles bring other LoRAs than those merged.
+    fn use_loras(&mut self, loras: &[AppliedLora]) -> anyhow::Result<()> {
+        if loras != self.loras.as_slice() {
+            let model = lock(&self.shared.model);
+            self.pipeline = model.load(&self.model_opts, loras, &mut Quiet)?;
+            self.loras = loras.to_vec();
+        }
+        Ok(())
+    }
+
+    /// A comparison: every cell made in turn as `compare` makes them (its progress counting
+    /// the cells), then the labelled sheet written as the job's PNG.
+    fn make_compare(
+        &mut self,
+        job: &Taken,
+        grid: &Grid,
+        stop: &dyn Fn() -> bool,
+    ) -> anyhow::Result<Made> {
+        let mut quiet = Quiet;
+        self.translator.prepare(&grid.cell_captions(), &mut quiet)?;
+        let font = SheetFont::bundled();
+        let plan = {
+            let guard = lock(&self.shared.model);
+            let model: &ResolvedModel = &guard;
+            let translator = &self.translator;
+            compare::plan(
+                grid,
+                &self.shared.styles,
+                &font,
+                &|c: &str| translator.english(c),
+                &|_: &str| model,
+            )?
+        };
+        let total = grid.rows() * grid.columns();
+        let shared = self.shared.clone();
+        let set_cells = |made: usize| {
+            if let Some(j) = lock(&shared.state).jobs.get_mut(&job.id) {
+                j.cells = Some((made, total));
+                j.step = None;
+            }
+            shared.bump();
+        };
+        set_cells(0);
+        let mut progress = JobProgress {
+            shared: &shared,
+            id: &job.id,
+            notes: plan.notes.iter().map(Texts::of).collect(),
+        };
+        let mut seconds = 0.0;
+        let mut images = Vec::with_capacity(grid.rows());
+        for (r, row) in plan.requests.iter().enumerate() {
+            let mut out = Vec::with_capacity(row.len());
+            for (c, request) in row.iter().enumerate() {
+                self.use_loras(&request.loras)?;
+                let start = grid
+                    .cell_image(r, c)
+                    .init
+                    .as_ref()
+                    .map(|init| init.fitted(request.width, request.height));
+                let made = self.pipeline.generate_until(
+                    request,
+                    start.as_ref().map(|s| s.start()),
+                    &mut |p| progress.event(Event::Pipeline(p)),
+                    stop,
+                )?;
+                if !made.dropped_words.is_empty() {
+                    progress.event(Event::Warning(session::dropped_words_warning(
+                        &made.dropped_words,
+                    )));
+                }
+                seconds += made.seconds;
+                out.push(made.image);
+                set_cells(r * row.len() + c + 1);
+            }
+            images.push(out);
+        }
+        if stop() {
+            return Err(PipelineError::Stopped.into());
+        }
+        let sheet = compare::contact_sheet(grid, &plan, images, None)?;
+        let picture = crate::compare::render_sheet(&sheet, &font)?;
+        let path = self.shared.store.png_path(&job.id);
+        output::save_png(&path, &picture, &crate::compare::sheet_chunks(&sheet), true)?;
+        Ok(Made {
+            seconds,
+            notes: progress.notes,
+        })
+    }
+
     /// Translates, builds the request, makes the picture and writes the PNG.
     fn make(&mut self, job: &Taken, stop: &dyn Fn() -> bool) -> anyhow::Result<Made> {
+        if let Some(grid) = job.input.compare.clone() {
+            return self.make_compare(job, &grid, stop);
+        }
         let input = &job.input;
         let mut quiet = Quiet;
         let english = match &input.english {
@@ -189,17 +283,19 @@ impl Worker {
                 &self.shared.styles,
             )?
         };
-        if request.loras != self.loras {
-            // A style with its own LoRAs: load the model again with them merged in.
-            let model = lock(&self.shared.model);
-            self.pipeline = model.load(&self.model_opts, &request.loras, &mut quiet)?;
-            self.loras = request.loras.clone();
-        }
+        // A style with its own LoRAs: the model is loaded again with them merged in.
+        self.use_loras(&request.loras)?;
         let mut progress = JobProgress {
             shared: &self.shared,
             id: &job.id,
             notes: notes.iter().map(Texts::of).collect(),
         };
+        // Kept at the request's size when it was checked: fitting it again is a copy.
+        let start = input
+            .image
+            .init
+            .as_ref()
+            .map(|init| init.fitted(request.width, request.height));
         let Rendered {
             image,
             print,
@@ -207,8 +303,7 @@ impl Worker {
         } = render(
             &mut self.pipeline,
             &request,
-            // The API takes no starting picture yet.
-            None,
+            start.as_ref().map(|s| s.start()),
             &self.finisher,
             stop,
             &mut progress,

@@ -750,8 +750,19 @@ fn serve_bad_requests_get_400_in_the_callers_language_and_write_nothing() {
     let r = send(&long, None);
     assert_eq!(r.status, 400);
     assert!(r.error().contains("500 characters"), "{}", r.error());
-    let huge = serde_json::json!({ "caption": "x".repeat(70 * 1024) }).to_string();
-    assert_eq!(send(&huge, None).status, 413);
+    // Far more than a caption and two pictures in base64.
+    let huge = serde_json::json!({ "caption": "x".repeat(28 * 1024 * 1024) }).to_string();
+    match try_call(
+        "POST",
+        &url,
+        None,
+        None,
+        Some(("application/json", huge.as_bytes())),
+    ) {
+        Ok(r) => assert_eq!(r.status, 413),
+        // The server may close the connection at the limit while the client still sends.
+        Err(e) => assert!(!e.is_empty()),
+    }
     let form = call("POST", &url, None, None, Some(("text/plain", b"caption=x")));
     assert_eq!(form.status, 415);
     // Ids are checked before any path is made from them.
@@ -788,7 +799,11 @@ fn serve_bad_requests_get_400_in_the_callers_language_and_write_nothing() {
 fn serve_load_100_requests_from_10_threads() {
     let tmp = TempDir::new().unwrap();
     let data = tmp.path().join("data");
-    let server = Server::start(&tmp.path().join("home"), &data, &["--queue", "200"]);
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--queue", "200", "--per-client", "200"],
+    );
     let base = server.base.clone();
     let started = Instant::now();
     let threads: Vec<_> = (0..10)
@@ -1486,4 +1501,753 @@ fn serve_batch_that_cannot_fit_in_the_queue_is_refused() {
         None,
         None,
     );
+}
+
+/// A picture with a clear layout (a bright disc left of centre on a dark field), as PNG or
+/// JPEG bytes.
+fn photo_bytes(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        let (dx, dy) = (
+            x as f64 - width as f64 * 0.3,
+            y as f64 - height as f64 * 0.5,
+        );
+        if (dx * dx + dy * dy).sqrt() < height as f64 * 0.3 {
+            image::Rgb([250, 230, 40])
+        } else {
+            image::Rgb([20, 40, 90])
+        }
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap();
+    out
+}
+
+/// A mask whose right half is white (repainted).
+fn mask_bytes(width: u32, height: u32) -> Vec<u8> {
+    let img = image::GrayImage::from_fn(width, height, |x, _| {
+        image::Luma([if x >= width / 2 { 255 } else { 0 }])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A starting picture and a mask sent with the request: the job starts from them, and the
+/// PNG records them exactly as `generate --init-image --mask --strength` does, with the same
+/// pixels as the command line makes from the same files.
+#[test]
+fn serve_starts_from_an_uploaded_picture_as_generate_does() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let server = Server::start(&home, &data, &[]);
+    let photo = photo_bytes(96, 64, image::ImageFormat::Png);
+    let mask = mask_bytes(96, 64);
+    let settings = serde_json::json!({
+        "caption": "Bus stop", "seed": 7, "steps": 4, "size": SIZE,
+    });
+    let with = |extra: Value| {
+        let mut body = settings.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    // The name is a path on the user's computer: only its last part is kept.
+    let id = submit(
+        &server,
+        &with(serde_json::json!({
+            "init_image": { "name": "C:\\Users\\kim\\시청 사진.png", "data": b64(&photo) },
+            "mask": { "name": "mask.png", "data": format!("data:image/png;base64,{}", b64(&mask)) },
+            "strength": 0.5,
+        })),
+    );
+    let plain = submit(&server, &settings);
+    // A JPEG without a name is recorded by what it is.
+    let jpeg = photo_bytes(96, 64, image::ImageFormat::Jpeg);
+    let unnamed = submit(
+        &server,
+        &with(serde_json::json!({ "init_image": { "data": b64(&jpeg) } })),
+    );
+    for job in [&id, &plain, &unnamed] {
+        let s = wait_for(&server, job, &["done", "failed"]);
+        assert_eq!(s["state"], "done", "{s}");
+    }
+    let served = data.join("images").join(format!("{id}.png"));
+    let meta = reportfig::output::read_metadata(&served).unwrap().unwrap();
+    let init = meta
+        .init_image
+        .clone()
+        .expect("the PNG records its picture");
+    assert_eq!(init.file, "시청 사진.png");
+    assert_eq!(init.sha256, common::sha256_hex(&photo));
+    assert_eq!(init.strength, 0.5);
+    let recorded_mask = init.mask.clone().expect("and its mask");
+    assert_eq!(recorded_mask.file, "mask.png");
+    assert_eq!(recorded_mask.sha256, common::sha256_hex(&mask));
+    let unnamed_meta =
+        reportfig::output::read_metadata(&data.join("images").join(format!("{unnamed}.png")))
+            .unwrap()
+            .unwrap();
+    let unnamed_init = unnamed_meta.init_image.unwrap();
+    assert_eq!(unnamed_init.file, "upload.jpg");
+    assert_eq!(unnamed_init.strength, 0.6, "the CLI's default strength");
+    assert_eq!(unnamed_init.sha256, common::sha256_hex(&jpeg));
+
+    // The command line, from the same files, makes the same picture and the same record.
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let photo_path = files.join("시청 사진.png");
+    std::fs::write(&photo_path, &photo).unwrap();
+    let mask_path = files.join("mask.png");
+    std::fs::write(&mask_path, &mask).unwrap();
+    let out = files.join("cli.png");
+    let mut cmd = common::reportfig_offline(&home);
+    cmd.args(["generate", "Bus stop", "--no-translate", "--model"])
+        .arg(common::tiny_turbo())
+        .args([
+            "--steps",
+            "4",
+            "--seed",
+            "7",
+            "--size",
+            SIZE,
+            "--strength",
+            "0.5",
+        ])
+        .arg("--init-image")
+        .arg(&photo_path)
+        .arg("--mask")
+        .arg(&mask_path)
+        .arg("-o")
+        .arg(&out);
+    common::ok(cmd);
+    let cli = reportfig::output::read_metadata(&out).unwrap().unwrap();
+    assert_eq!(cli.init_image, meta.init_image);
+    assert_eq!(cli.steps, meta.steps);
+    assert_eq!((cli.width, cli.height), (meta.width, meta.height));
+    let pixels = |p: &Path| image::open(p).unwrap().to_rgb8();
+    assert_eq!(
+        pixels(&out),
+        pixels(&served),
+        "the same picture as the CLI's"
+    );
+    let plain_pixels = pixels(&data.join("images").join(format!("{plain}.png")));
+    assert_ne!(
+        pixels(&served),
+        plain_pixels,
+        "the picture changed the result"
+    );
+}
+
+/// Starting pictures the server cannot use: 400 (413 when too large) in the caller's
+/// language, naming the file, and nothing written.
+#[test]
+fn serve_bad_starting_pictures_are_refused_and_write_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+    let url = server.url("/api/images");
+    let send = |body: &Value, lang: Option<&str>| {
+        let text = body.to_string();
+        call(
+            "POST",
+            &url,
+            None,
+            lang,
+            Some(("application/json", text.as_bytes())),
+        )
+    };
+    let photo = b64(&photo_bytes(96, 64, image::ImageFormat::Png));
+    let picture = |name: &str, data: &str| serde_json::json!({ "name": name, "data": data });
+    let body = |extra: Value| {
+        let mut b = serde_json::json!({ "caption": "Bus stop", "size": SIZE, "steps": 2 });
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        b
+    };
+    let gif = b64(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;");
+    for (extra, en, ko) in [
+        (
+            serde_json::json!({ "init_image": picture("notes.png", &b64(b"not a picture")) }),
+            "notes.png is not a PNG or JPEG picture",
+            "notes.png",
+        ),
+        (
+            serde_json::json!({ "init_image": picture("logo.gif", &gif) }),
+            "logo.gif is not a PNG or JPEG",
+            "logo.gif",
+        ),
+        (
+            serde_json::json!({ "init_image": picture("icon.png",
+                &b64(&photo_bytes(32, 100, image::ImageFormat::Png))) }),
+            "32x100",
+            "32x100",
+        ),
+        (
+            serde_json::json!({ "init_image": picture("hall.png", "%%% not base64") }),
+            "hall.png is not base64",
+            "base64",
+        ),
+        (
+            serde_json::json!({ "init_image": picture("hall.png", &photo), "strength": 1.5 }),
+            "strength 1.5 must be above 0 and at most 1",
+            "1.5",
+        ),
+        (
+            serde_json::json!({ "init_image": picture("hall.png", &photo), "strength": 0 }),
+            "strength 0 must be",
+            "strength 0",
+        ),
+        (
+            serde_json::json!({ "strength": 0.5 }),
+            "strength only applies to a starting picture",
+            "시작 그림",
+        ),
+        (
+            serde_json::json!({ "mask": picture("mask.png", &b64(&mask_bytes(96, 64))) }),
+            "a mask only applies to a starting picture",
+            "가림 그림",
+        ),
+        (
+            serde_json::json!({ "init_image": picture("hall.png", &photo),
+                "mask": picture("mask.png", &b64(&mask_bytes(64, 64))) }),
+            "the mask mask.png is 64x64 but the starting picture is 96x64",
+            "mask.png",
+        ),
+        (
+            serde_json::json!({ "init_image": { "name": "hall.png", "data": photo, "path": "/etc/passwd" } }),
+            "path",
+            "path",
+        ),
+    ] {
+        let b = body(extra);
+        for (lang, want) in [(None, en), (Some("ko-KR,ko;q=0.9"), ko)] {
+            let r = send(&b, lang);
+            assert_eq!(
+                r.status,
+                400,
+                "{want}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+            assert!(r.error().contains(want), "{lang:?}: {}", r.error());
+        }
+    }
+    // A file over the limit, though the request as a whole is not: 413 naming it.
+    let big = vec![0u8; 10 * 1024 * 1024 + 1];
+    for (lang, want) in [
+        (None, "the picture big.png is larger than 10 MiB"),
+        (Some("ko"), "big.png"),
+    ] {
+        let r = send(
+            &body(serde_json::json!({ "init_image": picture("big.png", &b64(&big)) })),
+            lang,
+        );
+        assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
+        assert!(r.error().contains(want), "{}", r.error());
+    }
+    // A request over the whole limit: refused before it is read (413, or the connection
+    // closed while the client is still sending).
+    let huge = body(serde_json::json!({
+        "init_image": picture("a.png", &"A".repeat(14 * 1024 * 1024)),
+        "mask": picture("b.png", &"A".repeat(14 * 1024 * 1024)),
+    }))
+    .to_string();
+    match try_call(
+        "POST",
+        &url,
+        None,
+        None,
+        Some(("application/json", huge.as_bytes())),
+    ) {
+        Ok(r) => {
+            assert_eq!(r.status, 413);
+            assert!(r.error().contains("MiB"), "{}", r.error());
+        }
+        Err(e) => assert!(!e.is_empty()),
+    }
+    // A long caption is still a caption too long, not a body too large.
+    let long = serde_json::json!({ "caption": "x".repeat(70 * 1024) });
+    let r = send(&long, None);
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("500 characters"), "{}", r.error());
+    assert!(stored(&data).is_empty(), "{:?}", stored(&data));
+}
+
+/// A comparison over the API: one job whose progress counts its pictures, whose result is
+/// the labelled sheet `compare` makes (its cells' requests in the PNG), cancellable like an
+/// image, and refused with clear words for what the server cannot do.
+#[test]
+fn serve_compare_makes_the_labelled_sheet_of_compare() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let server = Server::start(&home, &data, &[]);
+    let styles: Vec<String> = get(&server, "/api/styles").json().as_array().unwrap()[..2]
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    let body = serde_json::json!({
+        "caption": "Bus stop", "styles": styles, "seeds": [1, 2], "steps": 2, "size": SIZE,
+    });
+    let text = body.to_string();
+    let r = call(
+        "POST",
+        &server.url("/api/compares"),
+        None,
+        None,
+        Some(("application/json", text.as_bytes())),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["seed"], 1);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    // Progress goes by pictures: seen while running, never past 1.
+    let mut seen_cells = false;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let status = loop {
+        let s = get(&server, &format!("/api/compares/{id}")).json();
+        assert_eq!(s["kind"], "compare", "{s}");
+        if s["state"] == "running" && s["cells"] == 4 {
+            seen_cells = true;
+            let cell = s["cell"].as_u64().unwrap();
+            assert!((1..=4).contains(&cell), "{s}");
+        }
+        if s["state"] == "done" || s["state"] == "failed" {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "{s}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status["state"], "done", "{status}");
+    assert!(
+        seen_cells,
+        "a running comparison says which picture it is on"
+    );
+    assert_eq!(status["image"], format!("/api/compares/{id}.png"));
+    let png = get(&server, &format!("/api/compares/{id}.png"));
+    assert_eq!(png.status, 200);
+    assert_eq!(png.content_type, "image/png");
+    let sheet = image::load_from_memory(&png.body).unwrap().to_rgb8();
+    // Two columns and two rows of 64-pixel pictures with labels: larger than the cells.
+    assert!(
+        sheet.width() > 2 * 64 && sheet.height() > 2 * 64,
+        "{:?}",
+        sheet.dimensions()
+    );
+    let on_disk = data.join("images").join(format!("{id}.png"));
+    let meta = reportfig::output::read_text_chunk(&on_disk, reportfig::compare::SHEET_KEYWORD)
+        .unwrap()
+        .expect("the sheet records its cells as compare's does");
+    let meta: Value = serde_json::from_str(&meta).unwrap();
+    let text = meta.to_string();
+    for want in [styles[0].as_str(), styles[1].as_str(), "Bus stop"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // It is not an image, and an image is not a comparison.
+    let plain = submit(
+        &server,
+        &serde_json::json!({ "caption": "a", "steps": 1, "size": SIZE }),
+    );
+    assert_eq!(get(&server, &format!("/api/compares/{plain}")).status, 404);
+
+    // Cancel: a long comparison stops and leaves nothing.
+    let long = serde_json::json!({
+        "caption": "a long comparison", "seeds": [1, 2], "steps": 1000, "size": SIZE,
+    })
+    .to_string();
+    let r = call(
+        "POST",
+        &server.url("/api/compares"),
+        None,
+        None,
+        Some(("application/json", long.as_bytes())),
+    );
+    assert_eq!(r.status, 202);
+    let long_id = r.json()["id"].as_str().unwrap().to_string();
+    wait_for_state(&server, &format!("/api/compares/{long_id}"), &["running"]);
+    let d = call(
+        "DELETE",
+        &server.url(&format!("/api/compares/{long_id}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(d.status, 200);
+    assert_eq!(d.json()["was"], "running");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stored(&data).iter().any(|f| f.starts_with(&long_id)) {
+        assert!(Instant::now() < deadline, "{:?}", stored(&data));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for(&server, &plain, &["done"]);
+
+    // What the server refuses, in both languages, before anything is queued.
+    let send = |body: Value, lang: Option<&str>| {
+        let text = body.to_string();
+        call(
+            "POST",
+            &server.url("/api/compares"),
+            None,
+            lang,
+            Some(("application/json", text.as_bytes())),
+        )
+    };
+    for (body, en, ko) in [
+        (
+            serde_json::json!({ "caption": "a", "vary": ["model=sd-turbo,sdxl-turbo"] }),
+            "cannot vary the model",
+            "모델",
+        ),
+        (
+            serde_json::json!({ "caption": "a", "vary": ["colour=red"] }),
+            "there is no axis \"colour\"",
+            "colour",
+        ),
+        (
+            serde_json::json!({ "caption": "a", "vary": ["strength=0.4,0.8"] }),
+            "strength only applies to a starting picture",
+            "시작 그림",
+        ),
+        (
+            serde_json::json!({ "caption": "a", "seeds": (1..=17).collect::<Vec<u64>>() }),
+            "17 pictures; this server makes at most 16",
+            "16",
+        ),
+        (
+            serde_json::json!({ "caption": "a", "styles": ["no-such-style"] }),
+            "no-such-style",
+            "no-such-style",
+        ),
+        (
+            serde_json::json!({ "caption": " " }),
+            "caption is empty",
+            "비어",
+        ),
+        (
+            serde_json::json!({ "caption": "a", "seed": 1 }),
+            "the comparison is not what the API takes",
+            "비교 요청",
+        ),
+    ] {
+        for (lang, want) in [(None, en), (Some("ko"), ko)] {
+            let r = send(body.clone(), lang);
+            assert_eq!(
+                r.status,
+                400,
+                "{body}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+            assert!(r.error().contains(want), "{body} {lang:?}: {}", r.error());
+        }
+    }
+    let files = stored(&data);
+    assert_eq!(
+        files.len(),
+        4,
+        "the sheet and the image, each with its record: {files:?}"
+    );
+}
+
+/// A comparison of strengths from an uploaded picture, as `compare --init-image --vary
+/// strength=…` makes it: every cell records the picture at its strength.
+#[test]
+fn serve_compare_varies_the_strength_of_an_uploaded_picture() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(&tmp.path().join("home"), &data, &[]);
+    let photo = photo_bytes(96, 64, image::ImageFormat::Png);
+    let body = serde_json::json!({
+        "caption": "Bus stop", "seeds": [3], "steps": 4, "size": SIZE,
+        "vary": ["strength=0.5,1"],
+        "init_image": { "name": "hall.png", "data": b64(&photo) },
+    })
+    .to_string();
+    let r = call(
+        "POST",
+        &server.url("/api/compares"),
+        None,
+        None,
+        Some(("application/json", body.as_bytes())),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let s = wait_for_state(&server, &format!("/api/compares/{id}"), &["done", "failed"]);
+    assert_eq!(s["state"], "done", "{s}");
+    let meta = reportfig::output::read_text_chunk(
+        &data.join("images").join(format!("{id}.png")),
+        reportfig::compare::SHEET_KEYWORD,
+    )
+    .unwrap()
+    .unwrap();
+    let text: Value = serde_json::from_str(&meta).unwrap();
+    let mut strengths = Vec::new();
+    let sha = common::sha256_hex(&photo);
+    walk_json(&text, &mut |v| {
+        if let Some(init) = v.get("init_image").filter(|i| i.is_object()) {
+            assert_eq!(init["file"], "hall.png");
+            assert_eq!(init["sha256"], sha.as_str());
+            strengths.push(init["strength"].as_f64().unwrap());
+        }
+    });
+    assert_eq!(strengths, vec![0.5, 1.0], "{text}");
+}
+
+/// Calls `f` on every value of a JSON tree.
+fn walk_json(v: &Value, f: &mut dyn FnMut(&Value)) {
+    f(v);
+    match v {
+        Value::Array(a) => a.iter().for_each(|x| walk_json(x, f)),
+        Value::Object(o) => o.values().for_each(|x| walk_json(x, f)),
+        _ => {}
+    }
+}
+
+/// A request from another computer behind the proxy on this machine (as `X-Forwarded-For`
+/// names it), with optional cookie.
+fn post_as(
+    server: &Server,
+    path: &str,
+    body: &Value,
+    from: Option<&str>,
+    cookie: Option<&str>,
+    lang: Option<&str>,
+) -> (Reply, Option<String>) {
+    let mut req = agent()
+        .post(&server.url(path))
+        .set("Content-Type", "application/json");
+    if let Some(ip) = from {
+        req = req.set("X-Forwarded-For", ip);
+    }
+    if let Some(c) = cookie {
+        req = req.set("Cookie", c);
+    }
+    if let Some(l) = lang {
+        req = req.set("Accept-Language", l);
+    }
+    let resp = match req.send_string(&body.to_string()) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let set_cookie = resp.header("Set-Cookie").map(str::to_string);
+    let status = resp.status();
+    let retry_after = resp.header("Retry-After").map(str::to_string);
+    let content_type = resp.content_type().to_string();
+    let mut bytes = Vec::new();
+    resp.into_reader().read_to_end(&mut bytes).unwrap();
+    (
+        Reply {
+            status,
+            retry_after,
+            www_authenticate: None,
+            content_type,
+            body: bytes,
+        },
+        set_cookie,
+    )
+}
+
+/// `--per-client`: one computer may have only so many jobs waiting (a clear 429 in both
+/// languages, with Retry-After); another computer still gets in, and a place frees when one
+/// of the first computer's jobs leaves the line.
+#[test]
+fn serve_per_client_cap_answers_429_and_leaves_room_for_others() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start(
+        &tmp.path().join("home"),
+        &data,
+        &["--queue", "10", "--per-client", "2"],
+    );
+    assert_eq!(get(&server, "/api/health").json()["per_client"], 2);
+    let running = submit(&server, &long_job());
+    wait_for(&server, &running, &["running"]);
+    let job = |c: &str| serde_json::json!({ "caption": c, "seed": 1, "size": SIZE });
+    let a1 = submit(&server, &job("a1"));
+    let a2 = submit(&server, &job("a2"));
+    for (lang, want) in [
+        (
+            None,
+            "2 of your images are already waiting, the most one computer may have at once (2)",
+        ),
+        (Some("ko-KR"), "이미 2개"),
+    ] {
+        let (r, _) = post_as(&server, "/api/images", &job("a3"), None, None, lang);
+        assert_eq!(r.status, 429, "{}", String::from_utf8_lossy(&r.body));
+        assert!(r.retry_after.as_deref().unwrap().parse::<u64>().unwrap() >= 1);
+        assert!(r.error().contains(want), "{}", r.error());
+    }
+    // A comparison is one job, and counts like one.
+    let compare = serde_json::json!({ "caption": "a3", "seeds": [1], "size": SIZE });
+    let (r, _) = post_as(&server, "/api/compares", &compare, None, None, None);
+    assert_eq!(r.status, 429, "{}", String::from_utf8_lossy(&r.body));
+    // An outline of one figure does not fit either; one larger than the share never will.
+    let outline = upload(&server, "name=a.txt", "one figure\n", None);
+    assert_eq!(
+        outline.status,
+        429,
+        "{}",
+        String::from_utf8_lossy(&outline.body)
+    );
+    let other = agent()
+        .post(&server.url("/api/batches?name=b.txt"))
+        .set("X-Forwarded-For", "10.0.0.7")
+        .send_string("one\ntwo\nthree\n");
+    let other = match other {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(other.status(), 400);
+    let text = other.into_string().unwrap();
+    assert!(
+        text.contains("more than one computer may have waiting on this server (2)"),
+        "{text}"
+    );
+    // Another computer is not held back by the first one's share.
+    let (b1, _) = post_as(
+        &server,
+        "/api/images",
+        &job("b1"),
+        Some("10.0.0.7"),
+        None,
+        None,
+    );
+    assert_eq!(b1.status, 202, "{}", String::from_utf8_lossy(&b1.body));
+    let b1 = b1.json()["id"].as_str().unwrap().to_string();
+    // One of the first computer's jobs leaves the line: it has a place again.
+    let d = call(
+        "DELETE",
+        &server.url(&format!("/api/images/{a1}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(d.status, 200);
+    let a3 = submit(&server, &job("a3"));
+    for id in [&running, &a2, &a3, &b1] {
+        call(
+            "DELETE",
+            &server.url(&format!("/api/images/{id}")),
+            None,
+            None,
+            None,
+        );
+    }
+}
+
+/// The page's history: every browser gets its own cookie, its images and comparisons are
+/// listed for it newest first and for nobody else, and the list survives a restart.
+#[test]
+fn serve_history_lists_this_browsers_images_only() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let server = Server::start(&home, &data, &[]);
+    // The page gives a browser its cookie on the first visit.
+    let page = agent().get(&server.url("/")).call().unwrap();
+    let set = page.header("Set-Cookie").unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let mine = set.split(';').next().unwrap().to_string();
+    assert!(
+        mine.starts_with("reportfig-owner=") && mine.len() == 16 + 32,
+        "{mine}"
+    );
+    let list = |cookie: Option<&str>| {
+        let mut req = agent().get(&server.url("/api/images?mine"));
+        if let Some(c) = cookie {
+            req = req.set("Cookie", c);
+        }
+        let v: Value = serde_json::from_str(&req.call().unwrap().into_string().unwrap()).unwrap();
+        v["images"].as_array().unwrap().clone()
+    };
+    assert!(list(Some(&mine)).is_empty());
+    let job = |c: &str, seed: u64| serde_json::json!({ "caption": c, "seed": seed, "steps": 1, "size": SIZE });
+    let (first, none) = post_as(
+        &server,
+        "/api/images",
+        &job("first", 1),
+        None,
+        Some(&mine),
+        None,
+    );
+    assert_eq!(first.status, 202);
+    assert_eq!(none, None, "a browser with a cookie keeps it");
+    let first = first.json()["id"].as_str().unwrap().to_string();
+    std::thread::sleep(Duration::from_millis(1100));
+    let (second, _) = post_as(
+        &server,
+        "/api/compares",
+        &serde_json::json!({ "caption": "second", "seeds": [2], "steps": 1, "size": SIZE }),
+        None,
+        Some(&mine),
+        None,
+    );
+    assert_eq!(
+        second.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
+    let second = second.json()["id"].as_str().unwrap().to_string();
+    // Someone else (another cookie, or none: a script is given one it may ignore).
+    let (theirs, their_cookie) =
+        post_as(&server, "/api/images", &job("theirs", 3), None, None, None);
+    assert_eq!(theirs.status, 202);
+    let their_cookie = their_cookie.expect("a request without a cookie is given one");
+    let theirs = theirs.json()["id"].as_str().unwrap().to_string();
+    wait_for(&server, &first, &["done"]);
+    wait_for_state(&server, &format!("/api/compares/{second}"), &["done"]);
+    wait_for(&server, &theirs, &["done"]);
+
+    let listed = list(Some(&mine));
+    let ids: Vec<&str> = listed.iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        vec![second.as_str(), first.as_str()],
+        "newest first, mine only"
+    );
+    assert_eq!(listed[0]["kind"], "compare");
+    assert_eq!(listed[0]["image"], format!("/api/compares/{second}.png"));
+    assert_eq!(listed[1]["kind"], "image");
+    assert_eq!(listed[1]["caption"], "first");
+    assert_eq!(listed[1]["image"], format!("/api/images/{first}.png"));
+    let their_list = list(Some(their_cookie.split(';').next().unwrap()));
+    assert_eq!(their_list.len(), 1);
+    assert_eq!(their_list[0]["id"], theirs.as_str());
+    assert!(list(None).is_empty(), "without a cookie nothing is listed");
+    assert!(list(Some("reportfig-owner=../../x")).is_empty());
+    // The records keep the cookie's hash, not the cookie.
+    let value = mine.split('=').nth(1).unwrap();
+    for f in stored(&data).iter().filter(|f| f.ends_with(".json")) {
+        let text = std::fs::read_to_string(data.join("images").join(f)).unwrap();
+        assert!(!text.contains(value), "{f}: {text}");
+    }
+    // A restart keeps the history.
+    assert!(server.stop().success());
+    let server = Server::start(&home, &data, &[]);
+    let again: Vec<String> = {
+        let mut req = agent().get(&server.url("/api/images?mine"));
+        req = req.set("Cookie", &mine);
+        let v: Value = serde_json::from_str(&req.call().unwrap().into_string().unwrap()).unwrap();
+        v["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(again, vec![second, first]);
 }

@@ -42,12 +42,13 @@ async function loadStyles() {
     return;
   }
   const styles = await response.json();
-  const select = $("style");
-  for (const s of styles) {
-    const option = document.createElement("option");
-    option.value = s.name;
-    option.textContent = (document.documentElement.lang === "ko" ? s.title_ko : s.title_en) || s.name;
-    select.appendChild(option);
+  for (const select of [$("style"), $("compare-styles")]) {
+    for (const s of styles) {
+      const option = document.createElement("option");
+      option.value = s.name;
+      option.textContent = (document.documentElement.lang === "ko" ? s.title_ko : s.title_en) || s.name;
+      select.appendChild(option);
+    }
   }
 }
 
@@ -92,6 +93,50 @@ async function watch(id) {
   }
 }
 
+// A starting picture (and mask): read as data URLs, which the API takes in place of base64.
+let previewUrl = null;
+function readAsDataUrl(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+// The server's own refusal for a file over its limit, said before sending it.
+function pictureTooLarge(file) {
+  return file && file.size > T["picture-max-bytes"] ? format(T["picture-too-large"], { file: file.name }) : "";
+}
+
+$("picture").addEventListener("change", () => {
+  const file = $("picture").files[0];
+  $("picture-options").hidden = !file;
+  if (previewUrl) URL.revokeObjectURL(previewUrl);
+  previewUrl = file ? URL.createObjectURL(file) : null;
+  $("picture-preview").src = previewUrl || "";
+});
+$("strength").addEventListener("input", () => {
+  $("strength-value").textContent = $("strength").value;
+});
+$("picture-clear").addEventListener("click", () => {
+  $("picture").value = "";
+  $("mask").value = "";
+  $("picture").dispatchEvent(new Event("change"));
+});
+
+async function addPictures(body) {
+  const picture = $("picture").files[0];
+  if (!picture) return "";
+  const mask = $("mask").files[0];
+  const refused = pictureTooLarge(picture) || pictureTooLarge(mask);
+  if (refused) return refused;
+  body.init_image = { name: picture.name, data: await readAsDataUrl(picture) };
+  body.strength = Number($("strength").value);
+  if (mask) body.mask = { name: mask.name, data: await readAsDataUrl(mask) };
+  return "";
+}
+
 $("form").addEventListener("submit", async (event) => {
   event.preventDefault();
   if (!$("token-row").hidden && $("token").value) {
@@ -109,6 +154,11 @@ $("form").addEventListener("submit", async (event) => {
   $("bar").value = 0;
   $("state").textContent = "";
   try {
+    const refused = await addPictures(body);
+    if (refused) {
+      showError(refused);
+      return;
+    }
     const response = await api("/api/images", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -119,15 +169,151 @@ $("form").addEventListener("submit", async (event) => {
       return;
     }
     const made = await response.json();
+    loadHistory();
     await watch(made.id);
     if (!$("token-row").hidden && token) $("token-row").hidden = true;
     loadStylesOnce();
+    loadHistory();
   } catch (e) {
     showError(String(e));
   } finally {
     $("make").disabled = false;
   }
 });
+
+// A comparison: the caption, size and picture above, in the styles, seeds and settings
+// chosen here, on one labelled sheet.
+function compareError(text) {
+  $("compare-error").textContent = text;
+  $("compare-error").hidden = !text;
+}
+
+async function watchCompare(id) {
+  for (;;) {
+    const response = await api("/api/compares/" + id);
+    if (!response.ok) {
+      compareError(await errorOf(response));
+      return;
+    }
+    const s = await response.json();
+    $("compare-bar").value = s.progress || 0;
+    let text = T["state-" + s.state] || s.state;
+    if (s.state === "queued") text = format(T["state-queued"], { position: s.position });
+    if (s.state === "running" && s.cells) text = format(T["cell"], { cell: s.cell, cells: s.cells });
+    $("compare-state").textContent = text;
+    if (s.state === "failed") {
+      compareError(s.error || "");
+      return;
+    }
+    if (s.state === "done") {
+      const png = await api(s.image);
+      if (!png.ok) {
+        compareError(await errorOf(png));
+        return;
+      }
+      const link = $("compare-download");
+      if (link.href) URL.revokeObjectURL(link.href);
+      const url = URL.createObjectURL(await png.blob());
+      $("compare-image").src = url;
+      $("compare-image").alt = s.caption;
+      link.href = url;
+      link.download = "reportfig-compare-" + s.seed + ".png";
+      $("compare-result").hidden = false;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 700));
+  }
+}
+
+$("compare-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!$("token-row").hidden && $("token").value) {
+    token = $("token").value.trim();
+    sessionStorage.setItem("reportfig-token", token);
+  }
+  const body = { caption: $("caption").value };
+  const styles = Array.from($("compare-styles").selectedOptions).map((o) => o.value);
+  if (styles.length) body.styles = styles;
+  else if ($("style").value) body.style = $("style").value;
+  if ($("size").value) body.size = $("size").value;
+  const seeds = $("compare-seeds").value.split(/[\s,]+/).filter((v) => v !== "");
+  if (seeds.length) body.seeds = seeds.map(Number);
+  else if ($("seed").value !== "") body.seeds = [Number($("seed").value)];
+  const vary = $("compare-vary").value.trim();
+  if (vary) body.vary = vary.split(/\s+/);
+  $("compare-make").disabled = true;
+  $("compare").hidden = false;
+  $("compare-result").hidden = true;
+  compareError("");
+  $("compare-bar").value = 0;
+  $("compare-state").textContent = "";
+  try {
+    const refused = await addPictures(body);
+    if (refused) {
+      compareError(refused);
+      return;
+    }
+    const response = await api("/api/compares", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 202) {
+      compareError(await errorOf(response));
+      return;
+    }
+    const made = await response.json();
+    loadHistory();
+    await watchCompare(made.id);
+    loadHistory();
+  } catch (e) {
+    compareError(String(e));
+  } finally {
+    $("compare-make").disabled = false;
+  }
+});
+
+// This browser's pictures and sheets, as the server keeps them under its cookie.
+const thumbnails = new Map();
+async function loadHistory() {
+  const response = await api("/api/images?mine");
+  if (!response.ok) return;
+  const { images } = await response.json();
+  $("history-section").hidden = images.length === 0;
+  const list = $("history");
+  list.replaceChildren();
+  for (const job of images) {
+    const item = document.createElement("li");
+    item.className = job.state;
+    const words = document.createElement("span");
+    const kind = job.kind === "compare" ? T["compare-label"] + " · " : "";
+    words.textContent = kind + job.caption + " · " + format(T["seed-short"], { seed: job.seed }) +
+      " · " + (T["state-" + job.state] || job.state);
+    if (job.image) {
+      const link = document.createElement("a");
+      const img = document.createElement("img");
+      img.alt = job.caption;
+      link.appendChild(img);
+      link.download = "reportfig-" + job.seed + ".png";
+      item.appendChild(link);
+      // Fetched with the token, then shown from memory; each picture is fetched once.
+      let url = thumbnails.get(job.id);
+      if (!url) {
+        const png = await api(job.image);
+        if (png.ok) {
+          url = URL.createObjectURL(await png.blob());
+          thumbnails.set(job.id, url);
+        }
+      }
+      if (url) {
+        img.src = url;
+        link.href = url;
+      }
+    }
+    item.appendChild(words);
+    list.appendChild(item);
+  }
+}
 
 // An outline: every figure with the style and size chosen above, then one ZIP.
 function showBatch(b) {
@@ -228,3 +414,4 @@ function loadStylesOnce() {
   loadStyles().catch(() => { stylesLoaded = false; });
 }
 loadStylesOnce();
+loadHistory().catch(() => {});
