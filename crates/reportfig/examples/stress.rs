@@ -211,8 +211,8 @@ impl Harness {
             }
         }
         for (name, sha) in manifest_hashes(figures) {
-            let on_disk = std::fs::read(figures.join(&name)).map(|b| hex(&b));
-            if on_disk.as_ref() != Ok(&sha) {
+            let on_disk = std::fs::read(figures.join(&name)).ok().map(|b| hex(&b));
+            if on_disk.as_ref() != Some(&sha) {
                 t.corrupt += 1;
                 t.notes
                     .push(format!("{label}: manifest lists {name} wrongly"));

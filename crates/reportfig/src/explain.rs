@@ -793,8 +793,22 @@ pub fn error_chain(err: &anyhow::Error, lang: Lang) -> Vec<String> {
         Some(m) => m.render(lang),
         None => message(first).render(lang),
     });
+    let mut said_why = is_classified_write(first);
     for cause in causes {
+        // The system's own words below a write failure already said in the user's language
+        // ("File too large (os error 27)") would only repeat it in English.
+        if said_why {
+            break;
+        }
         out.push(message(cause).render(lang));
+        said_why = is_classified_write(cause);
     }
     out
+}
+
+fn is_classified_write(e: &(dyn Error + 'static)) -> bool {
+    e.downcast_ref::<crate::output::OutputError>()
+        .is_some_and(|o| {
+            matches!(o, crate::output::OutputError::Write { .. }) && o.folder_problem().is_some()
+        })
 }

@@ -334,3 +334,31 @@ fn figure_count_or_zero(dir: &Path) -> usize {
             .count()
     })
 }
+
+/// A temporary file a killed `generate` left (older than any live write) is removed by the
+/// next run into the folder, as a batch removes its own; a fresh one (a write in progress)
+/// and files of other names are left alone.
+#[test]
+fn generate_removes_temporaries_a_killed_run_left_behind() {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for name in [
+        ".figure.png.Ab12Cd.tmp",
+        ".other.png.Zz99Yy.tmp",
+        "notes.tmp",
+    ] {
+        let f = std::fs::File::create(out.join(name)).unwrap();
+        f.set_modified(old).unwrap();
+    }
+    std::fs::write(out.join(".live.png.Qq11Ww.tmp"), b"being written").unwrap();
+    let mut cmd = reportfig_in_std(home.path());
+    generate_args(&mut cmd, "out/figure.png", "1");
+    let r = run(plain(cmd));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        files(&out),
+        [".live.png.Qq11Ww.tmp", "figure.png", "notes.tmp"]
+    );
+}
