@@ -84,6 +84,38 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             text = message
         );
     }
+    if let Some(reportfig_engine::model::config::ConfigError::TooLarge { path, what, bytes }) =
+        e.downcast_ref()
+    {
+        return msg!(
+            "config-too-large",
+            path = path.display().to_string(),
+            what = *what,
+            size = format!("{:.1} MB", *bytes as f64 / 1e6)
+        );
+    }
+    if let Some(BatchError::Write { path, problem }) = e.downcast_ref::<BatchError>() {
+        return msg!(
+            "batch-write-failed",
+            file = file_name(path),
+            folder = folder_of(path),
+            why = problem.key(),
+            detail = problem.detail()
+        );
+    }
+    if let Some(o) = e.downcast_ref::<crate::output::OutputError>() {
+        if let (crate::output::OutputError::Write { path, .. }, Some((folder, problem))) =
+            (o, o.folder_problem())
+        {
+            return msg!(
+                "output-write-failed",
+                file = file_name(path),
+                folder = folder.display().to_string(),
+                why = problem.key(),
+                detail = problem.detail()
+            );
+        }
+    }
     if let Some(BatchError::Busy { folder }) = e.downcast_ref::<BatchError>() {
         return msg!("batch-busy", folder = folder.display().to_string());
     }
@@ -184,6 +216,22 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         );
     }
     msg!("untranslated", text = e.to_string())
+}
+
+/// The last part of `path` (a file name), for messages that name its folder apart.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The folder `path` is in, as shown in messages (`.` for a bare name).
+fn folder_of(path: &std::path::Path) -> String {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_string(),
+    }
 }
 
 fn lora_error(e: &LoraError) -> Message {
@@ -745,8 +793,22 @@ pub fn error_chain(err: &anyhow::Error, lang: Lang) -> Vec<String> {
         Some(m) => m.render(lang),
         None => message(first).render(lang),
     });
+    let mut said_why = is_classified_write(first);
     for cause in causes {
+        // The system's own words below a write failure already said in the user's language
+        // ("File too large (os error 27)") would only repeat it in English.
+        if said_why {
+            break;
+        }
         out.push(message(cause).render(lang));
+        said_why = is_classified_write(cause);
     }
     out
+}
+
+fn is_classified_write(e: &(dyn Error + 'static)) -> bool {
+    e.downcast_ref::<crate::output::OutputError>()
+        .is_some_and(|o| {
+            matches!(o, crate::output::OutputError::Write { .. }) && o.folder_problem().is_some()
+        })
 }

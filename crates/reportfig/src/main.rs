@@ -26,6 +26,8 @@ use reportfig_engine::pipeline::vae::VaeUse;
 use reportfig_engine::pipeline::LoadOptions;
 
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    reportfig::output::fail_writes_past_file_size_limit();
     let args: Vec<OsString> = std::env::args_os().collect();
     // The one place the language is decided: `--lang`, else the locale, else English.
     let lang = cli::lang_in_args(&args).unwrap_or_else(Lang::from_env);
@@ -83,6 +85,23 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 1
             } else {
                 2
+            };
+        }
+        // A write that fails part-way (the disk filled up, the folder vanished) is a run-time
+        // failure; a folder the user may not write to is theirs to change, as `generate`'s
+        // check before any work says.
+        let write_problem = match cause.downcast_ref::<reportfig::batch::BatchError>() {
+            Some(reportfig::batch::BatchError::Write { problem, .. }) => Some(problem.clone()),
+            _ => cause
+                .downcast_ref::<reportfig::output::OutputError>()
+                .and_then(|o| o.folder_problem())
+                .map(|(_, problem)| problem),
+        };
+        if let Some(problem) = write_problem {
+            return if problem == reportfig::output::WriteProblem::Denied {
+                2
+            } else {
+                1
             };
         }
         if cause.is::<BadInput>()

@@ -372,6 +372,83 @@ pub fn save_png(
 // ---------------------------------------------------------------------------------------------
 // Atomic writes
 
+/// Why a write failed, in the terms a user can act on: the catalogue says each in the user's
+/// language (`$why` of `output-write-failed` and `batch-write-failed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteProblem {
+    /// No space left, a quota, or a file-size limit (`ulimit -f`, a FAT stick's 4 GB).
+    Full,
+    /// The folder is not there any more: deleted, or a network drive or stick disconnected.
+    Gone,
+    /// Not allowed to write there (permissions, a read-only share or file system).
+    Denied,
+    /// Anything else, in the system's own words without the "(os error N)" tail.
+    Other(String),
+}
+
+impl WriteProblem {
+    pub fn of(e: &io::Error) -> Self {
+        use io::ErrorKind as K;
+        match e.kind() {
+            K::StorageFull | K::FileTooLarge | K::QuotaExceeded => return Self::Full,
+            K::NotFound | K::StaleNetworkFileHandle | K::NotConnected => return Self::Gone,
+            K::PermissionDenied | K::ReadOnlyFilesystem => return Self::Denied,
+            _ => {}
+        }
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ENXIO) || e.raw_os_error() == Some(libc::ENODEV) {
+            return Self::Gone;
+        }
+        let text = e.to_string();
+        Self::Other(match text.find(" (os error") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        })
+    }
+
+    /// The selector of the catalogue's `$why`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Gone => "gone",
+            Self::Denied => "denied",
+            Self::Other(_) => "other",
+        }
+    }
+
+    /// The system's words for [`WriteProblem::Other`] (the catalogue's `$detail`).
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Other(text) => text,
+            _ => "",
+        }
+    }
+}
+
+impl std::fmt::Display for WriteProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Full => "the disk is full or a file-size limit was reached",
+            Self::Gone => "the folder is no longer there",
+            Self::Denied => "permission was refused",
+            Self::Other(text) => text,
+        })
+    }
+}
+
+impl OutputError {
+    /// The folder and the cause when writing into an existing folder failed part-way (the
+    /// disk filled up, the folder vanished): the run cannot go on writing there.
+    pub fn folder_problem(&self) -> Option<(PathBuf, WriteProblem)> {
+        match self {
+            Self::Write { path, source } => Some((parent_dir(path), WriteProblem::of(source))),
+            Self::UnwritableFolder { dir, source } => Some((dir.clone(), WriteProblem::of(source))),
+            Self::MissingFolder { dir } => Some((dir.clone(), WriteProblem::Gone)),
+            _ => None,
+        }
+    }
+}
+
 /// Write `bytes` to `path` atomically: see [`write_atomic_with`].
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), OutputError> {
     write_atomic_with(path, overwrite, |file| file.write_all(bytes))
@@ -981,6 +1058,19 @@ pub fn romanize_hangul(text: &str) -> String {
         }
     }
     out
+}
+
+/// Makes a write past a file-size limit (`ulimit -f` on a shared server) fail with "File too
+/// large" like a full disk, so the run stops with its message and removes its temporary file,
+/// instead of the process being killed by `SIGXFSZ` with a core dump and a half-written
+/// temporary left behind. For the binary to call once at start, before any thread.
+#[cfg(unix)]
+pub fn fail_writes_past_file_size_limit() {
+    // SAFETY: setting a signal's disposition to "ignore" installs no handler code, so nothing
+    // can run at an unsafe moment; it is done once, at start, before other threads exist.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
 
 /// The permissions an ordinary new file gets here: read and write for everyone, minus the

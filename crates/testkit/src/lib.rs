@@ -1,6 +1,7 @@
 //! Tiny random-weight models in the exact diffusers layout, made deterministically from a
 //! seed. The test suite, the golden-file script and the benchmarks build on these.
 
+pub mod limits;
 pub mod recording;
 pub mod single_file;
 pub mod tiny_vae;

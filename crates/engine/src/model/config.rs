@@ -27,14 +27,34 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Unsupported { path: PathBuf, message: String },
+    /// Far larger than any config (a few KB): a wrong file, or a link to one.
+    #[error("{} is too large for a {what} ({bytes} bytes; a config is a few KB)", path.display())]
+    TooLarge {
+        path: PathBuf,
+        what: &'static str,
+        bytes: u64,
+    },
 }
+
+/// The most a JSON config may hold. Real ones are a few KB; the limit only stops a wrong
+/// file (or a link to one) from being read whole into memory.
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
 /// Reads and parses one JSON config file, naming the file and the position on failure.
 pub fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let read_error = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let bytes = std::fs::metadata(path).map_err(read_error)?.len();
+    if bytes > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            what,
+            bytes,
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(read_error)?;
     serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         what,

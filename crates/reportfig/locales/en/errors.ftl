@@ -348,3 +348,19 @@ vary-problem-no-values = no values after { $name }=
 vary-problem-steps = "{ $value }" is not a number of steps from 1 to 1000
 vary-problem-guidance = "{ $value }" is not a guidance value (a number, 0 or more; 7.5 is usual, turbo models use 0)
 vary-problem-strength = "{ $value }" is not a strength (above 0 and at most 1; 0.6 is usual)
+output-write-failed = could not finish writing { $file } in the folder { $folder }: { $why ->
+        [full] the disk is full or a file-size limit was reached
+        [gone] the folder is no longer there (a network drive or USB stick may have been disconnected)
+        [denied] permission was refused
+       *[other] { $detail }
+    }
+    .hint = nothing half-written was left there and an earlier file of that name is as it was; free some space or reconnect the drive and run again, or choose another folder with -o
+batch-write-failed = the batch stopped: could not write { $file } in the folder { $folder }: { $why ->
+        [full] the disk is full or a file-size limit was reached
+        [gone] the folder is no longer there (a network drive or USB stick may have been disconnected)
+        [denied] permission was refused
+       *[other] { $detail }
+    }
+    .hint = the figures already made and the manifest are kept, and the next run makes only what is missing; free some space or reconnect the drive, or choose another folder with --out
+config-too-large = { $path } is too large for a { $what } ({ $size }); a config file is a few KB
+    .hint = check that this is the model's own file, not a link to another one; if the model is damaged, download it again

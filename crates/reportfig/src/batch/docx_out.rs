@@ -172,7 +172,7 @@ pub fn build_docx(
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| BatchError::Write {
         path: PathBuf::from("(document)"),
-        reason: e.to_string(),
+        problem: crate::output::WriteProblem::Other(e.to_string()),
     })?;
     Ok(out.into_inner())
 }
@@ -284,9 +284,9 @@ pub fn write_docx(
     });
     let bytes =
         build_docx(title.as_deref(), &blocks(outline, plan), lang).map_err(|e| match e {
-            BatchError::Write { reason, .. } => BatchError::Write {
+            BatchError::Write { problem, .. } => BatchError::Write {
                 path: path.to_path_buf(),
-                reason,
+                problem,
             },
             other => other,
         })?;

@@ -87,7 +87,7 @@ fn open_lock_file(plan: &Plan, name: &str) -> Result<(std::fs::File, PathBuf), B
 fn lock_error(path: &Path, e: std::io::Error) -> BatchError {
     BatchError::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        problem: crate::output::WriteProblem::of(&e),
     }
 }
 
@@ -146,8 +146,13 @@ pub enum BatchError {
         second: usize,
         file: String,
     },
-    #[error("cannot write {path}: {reason}\nhint: check that the folder exists, is writable and the disk is not full")]
-    Write { path: PathBuf, reason: String },
+    /// Writing into the figures folder failed part-way (the disk filled up, the folder
+    /// vanished): the run stops there, since every later figure would fail the same way.
+    #[error("cannot write {}: {problem}\nhint: the figures already made and the manifest are kept, and the next run makes only what is missing; free some space, reconnect the drive or choose another folder with --out", path.display())]
+    Write {
+        path: PathBuf,
+        problem: crate::output::WriteProblem,
+    },
     #[error("cannot read {path}: {reason}")]
     Read { path: PathBuf, reason: String },
     /// A file under a name the batch writes that reportfig did not make: replacing it would
@@ -278,7 +283,27 @@ pub trait FigureStore {
         path: &Path,
         image: &image::RgbImage,
         request: &GenerationRequest,
-    ) -> Result<(), String>;
+    ) -> Result<(), StoreError>;
+}
+
+/// Why a figure was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// Only this figure failed (finishing it for print, typesetting its title): the run goes
+    /// on with the next.
+    Figure(String),
+    /// The folder takes no more files (the disk filled up, it vanished): the run stops here,
+    /// since every later figure would fail the same way after minutes of work.
+    Folder(crate::output::WriteProblem),
+}
+
+impl From<crate::output::OutputError> for StoreError {
+    fn from(e: crate::output::OutputError) -> Self {
+        match e.folder_problem() {
+            Some((_, problem)) => Self::Folder(problem),
+            None => Self::Figure(e.to_string()),
+        }
+    }
 }
 
 /// Progress of the current image's denoising loop.
@@ -794,7 +819,7 @@ pub fn run(
 ) -> Result<RunSummary, BatchError> {
     std::fs::create_dir_all(&plan.out_dir).map_err(|e| BatchError::Write {
         path: plan.out_dir.clone(),
-        reason: e.to_string(),
+        problem: crate::output::WriteProblem::of(&e),
     })?;
     // A run killed mid-write (kill -9, power loss) leaves its temporary file; nobody else
     // ever removes it.
@@ -845,7 +870,9 @@ pub fn run(
             events(BatchEvent::Step { job, progress })
         });
         let path = plan.out_dir.join(&job.file_name);
-        let written = rendered.and_then(|image| store.write_png(&path, &image, &job.request));
+        let written = rendered
+            .map_err(StoreError::Figure)
+            .and_then(|image| store.write_png(&path, &image, &job.request));
         match written {
             Ok(()) => {
                 let seconds = start.elapsed().as_secs_f64();
@@ -857,9 +884,15 @@ pub fn run(
                 });
                 summary.generated.push(path);
             }
-            Err(error) => {
+            Err(StoreError::Figure(error)) => {
                 events(BatchEvent::Failed { job, error: &error });
                 summary.failed.push((job.file_name.clone(), error));
+            }
+            Err(StoreError::Folder(problem)) => {
+                // The figures made so far are listed (best effort: the manifest's own write
+                // may fail the same way, and the previous one then stays as it was).
+                let _ = write_index(plan, store, &timings);
+                return Err(BatchError::Write { path, problem });
             }
         }
     }
@@ -922,26 +955,25 @@ pub fn write_index(
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
     crate::output::write_atomic(path, bytes, true).map_err(|e| BatchError::Write {
         path: path.to_path_buf(),
-        reason: write_reason(e),
+        problem: write_problem(e),
     })
 }
 
 /// The cause of a failed write without the writer's own hints, which name `generate`'s flags;
 /// [`BatchError::Write`] brings its own.
-fn write_reason(err: crate::output::OutputError) -> String {
-    use crate::output::OutputError;
+pub(crate) fn write_problem(err: crate::output::OutputError) -> crate::output::WriteProblem {
+    use crate::output::{OutputError, WriteProblem};
+    if let Some((_, problem)) = err.folder_problem() {
+        return problem;
+    }
     match err {
-        OutputError::Write { source, .. } | OutputError::UnwritableFolder { source, .. } => {
-            source.to_string()
-        }
-        OutputError::MissingFolder { dir } => {
-            format!("the folder {} does not exist", dir.display())
-        }
         OutputError::ParentNotFolder { dir } => {
-            format!("{} is a file, not a folder", dir.display())
+            WriteProblem::Other(format!("{} is a file, not a folder", dir.display()))
         }
-        OutputError::IsDirectory { .. } => "a folder of that name is in the way".to_string(),
-        other => other.to_string(),
+        OutputError::IsDirectory { .. } => {
+            WriteProblem::Other("a folder of that name is in the way".to_string())
+        }
+        other => WriteProblem::Other(other.to_string()),
     }
 }
 

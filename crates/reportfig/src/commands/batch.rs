@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::batch::{
     self, Action, BatchError, BatchEvent, BatchSettings, Existing, FigureRenderer, FigureSpec,
-    FigureStore, Plan, Shard, StepProgress,
+    FigureStore, Plan, Shard, StepProgress, StoreError,
 };
 use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
 use crate::commands::{retitle, BadInput, Event, Reporter};
@@ -108,10 +108,9 @@ impl FigureStore for OutputStore {
         path: &std::path::Path,
         image: &image::RgbImage,
         request: &GenerationRequest,
-    ) -> Result<(), String> {
-        output::save_generated(path, image, request, true)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+    ) -> Result<(), StoreError> {
+        output::save_generated(path, image, request, true)?;
+        Ok(())
     }
 }
 
@@ -163,23 +162,29 @@ impl FigureStore for CoverStore<'_> {
         path: &std::path::Path,
         image: &image::RgbImage,
         request: &GenerationRequest,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         let (image, print) = self
             .finisher
             .apply(image.clone())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| StoreError::Figure(e.to_string()))?;
         let Some(spec) = self.title_for(request) else {
-            return output::save_finished(path, &image, request, print.as_ref(), true)
-                .map(|_| ())
-                .map_err(|e| e.to_string());
+            output::save_finished(path, &image, request, print.as_ref(), true)?;
+            return Ok(());
         };
         let untitled = title::untitled_path(path);
-        output::save_finished(&untitled, &image, request, print.as_ref(), true)
-            .map_err(|e| e.to_string())?;
+        output::save_finished(&untitled, &image, request, print.as_ref(), true)?;
         let palette = retitle::palette_of(request, self.styles);
         retitle::write_titled(path, &untitled, &image, request, spec, &palette, true)
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                match e
+                    .downcast_ref::<OutputError>()
+                    .and_then(|o| o.folder_problem())
+                {
+                    Some((_, problem)) => StoreError::Folder(problem),
+                    None => StoreError::Figure(e.to_string()),
+                }
+            })
     }
 }
 
@@ -516,7 +521,7 @@ pub fn run(
     std::fs::create_dir_all(&plan.out_dir).map_err(|e| {
         anyhow::anyhow!(batch::BatchError::Write {
             path: plan.out_dir.clone(),
-            reason: e.to_string(),
+            problem: output::WriteProblem::of(&e),
         })
     })?;
     let _run_lock = batch::lock_run(&plan).map_err(|e| anyhow::anyhow!(e))?;

@@ -878,6 +878,7 @@ pub fn run(
     };
     let sheet_path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&sheet_path)?;
+    session::remove_stale_temporaries_beside(&sheet_path);
     let stem = sheet_path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())

@@ -63,6 +63,7 @@ pub fn run(
     let default_name = output::default_file_name(opts.caption.trim(), seed, opts.naming);
     let path = session::png_output_path(opts.output.as_deref(), &default_name)?;
     session::check_output_folder(&path)?;
+    session::remove_stale_temporaries_beside(&path);
     if path.exists() && !opts.force {
         return Err(BadInput(msg!("file-exists", path = path.display().to_string())).into());
     }

@@ -724,6 +724,17 @@ pub fn check_output_folder(path: &Path) -> Result<(), BadInput> {
     check_writable(path, dir)
 }
 
+/// Removes the temporary files a killed earlier write left beside `path` (ours only, and only
+/// ones old enough that no live write can own them: [`crate::output::STALE_TEMPORARY_AGE`]), as a
+/// batch does in its folder at start.
+pub fn remove_stale_temporaries_beside(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    crate::output::remove_stale_temporaries(dir, crate::output::STALE_TEMPORARY_AGE);
+}
+
 /// A folder the picture cannot be written into (read-only share, no permission) is found
 /// before minutes of work, by creating and removing an empty file there.
 fn check_writable(path: &Path, dir: &Path) -> Result<(), BadInput> {

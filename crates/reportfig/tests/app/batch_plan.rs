@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use reportfig::batch::{
     self, illustrated_path, plan, render_plan, run, write_illustrated_markdown, Action, BatchError,
     BatchEvent, BatchSettings, Existing, FigureRenderer, FigureSpec, FigureStore, Manifest, Plan,
-    RunSummary, Shard, StepProgress,
+    RunSummary, Shard, StepProgress, StoreError,
 };
 use reportfig::outline::{read_outline, Outline};
 use reportfig_engine::GenerationRequest;
@@ -51,7 +51,8 @@ impl FigureStore for PngStore {
         path: &Path,
         image: &image::RgbImage,
         request: &GenerationRequest,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
+        let figure = |e: String| StoreError::Figure(e);
         let mut bytes = Vec::new();
         {
             let mut enc = png::Encoder::new(&mut bytes, image.width(), image.height());
@@ -59,14 +60,17 @@ impl FigureStore for PngStore {
             enc.set_depth(png::BitDepth::Eight);
             enc.add_itxt_chunk(
                 "reportfig".into(),
-                serde_json::to_string(request).map_err(|e| e.to_string())?,
+                serde_json::to_string(request).map_err(|e| figure(e.to_string()))?,
             )
-            .map_err(|e| e.to_string())?;
-            let mut w = enc.write_header().map_err(|e| e.to_string())?;
+            .map_err(|e| figure(e.to_string()))?;
+            let mut w = enc.write_header().map_err(|e| figure(e.to_string()))?;
             w.write_image_data(image.as_raw())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| figure(e.to_string()))?;
         }
-        batch::write_atomic(path, &bytes).map_err(|e| e.to_string())
+        batch::write_atomic(path, &bytes).map_err(|e| match e {
+            BatchError::Write { problem, .. } => StoreError::Folder(problem),
+            other => figure(other.to_string()),
+        })
     }
 }
 
@@ -79,6 +83,8 @@ struct FakeRenderer<'a> {
     cancel_after: Option<(usize, &'a AtomicBool)>,
     /// Panic in the middle of image k+1 (a crash: nothing of it may reach the disk).
     crash_after: Option<usize>,
+    /// Remove this folder during image k+1 (a network drive or stick that vanishes).
+    remove_folder_after: Option<(usize, &'a Path)>,
 }
 
 impl FigureRenderer for FakeRenderer<'_> {
@@ -89,6 +95,11 @@ impl FigureRenderer for FakeRenderer<'_> {
     ) -> Result<image::RgbImage, String> {
         if self.crash_after == Some(self.rendered.len()) {
             panic!("simulated crash");
+        }
+        if let Some((k, folder)) = self.remove_folder_after {
+            if self.rendered.len() == k {
+                std::fs::remove_dir_all(folder).unwrap();
+            }
         }
         for step in 1..=req.steps {
             progress(StepProgress {
@@ -849,4 +860,116 @@ fn a_run_removes_temporary_files_a_killed_run_left_behind() {
     simple_run(&outline, &s);
     assert!(!left.exists());
     assert!(!files(&s.out_dir).iter().any(|n| n.ends_with(".tmp")));
+}
+
+/// The figures folder vanishes mid-run (a network drive disconnects): the run stops at the
+/// first figure it cannot write instead of computing every other figure only to fail each,
+/// and says the folder is gone. Nothing is recreated in its place.
+#[test]
+fn a_folder_that_vanishes_mid_run_stops_the_run_at_the_first_failed_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", dir.path());
+    let s = settings(&outline, false, None);
+    let (_, p) = make_plan(&outline, &s);
+    assert!(p.to_generate() > 3);
+    let mut r = FakeRenderer {
+        remove_folder_after: Some((2, &s.out_dir)),
+        ..FakeRenderer::default()
+    };
+    let err = run(&p, &mut r, &PngStore, &AtomicBool::new(false), &mut |_| {}).unwrap_err();
+    match &err {
+        BatchError::Write { path, problem } => {
+            assert_eq!(*problem, reportfig::output::WriteProblem::Gone, "{err}");
+            assert_eq!(path.parent(), Some(s.out_dir.as_path()), "{err}");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(r.rendered.len(), 3, "stopped at the first failed write");
+    assert!(
+        !s.out_dir.exists(),
+        "nothing recreated where the folder was"
+    );
+    let text = reportfig::explain::message(&err).render(reportfig::i18n::Lang::En);
+    assert!(
+        text.contains("the batch stopped") && text.contains("no longer there"),
+        "{text}"
+    );
+    assert!(text.contains(&s.out_dir.display().to_string()), "{text}");
+    let korean = reportfig::explain::message(&err).render(reportfig::i18n::Lang::Ko);
+    assert!(korean.contains("일괄 작업을 멈췄습니다"), "{korean}");
+
+    // Back again, the next run makes only what is missing.
+    std::fs::create_dir_all(&s.out_dir).unwrap();
+    let (summary, _) = simple_run(&outline, &s);
+    assert!(summary.is_success());
+    assert_eq!(manifest(&s.out_dir).figures.len(), p.to_generate());
+}
+
+/// A store that finds the disk full at the third figure.
+struct FullAfter {
+    written: std::cell::Cell<usize>,
+    limit: usize,
+}
+
+impl FigureStore for FullAfter {
+    fn existing(&self, path: &Path) -> Existing {
+        PngStore.existing(path)
+    }
+
+    fn write_png(
+        &self,
+        path: &Path,
+        image: &image::RgbImage,
+        request: &GenerationRequest,
+    ) -> Result<(), StoreError> {
+        if self.written.get() == self.limit {
+            return Err(StoreError::Folder(reportfig::output::WriteProblem::Full));
+        }
+        self.written.set(self.written.get() + 1);
+        PngStore.write_png(path, image, request)
+    }
+}
+
+/// A full disk stops the run at the figure that did not fit: the figures before it are kept
+/// whole and listed in a manifest whose hashes match them, and the next run (space freed)
+/// makes only the rest. A figure that fails on its own (not the folder) still lets the run
+/// go on, as before.
+#[test]
+fn a_full_disk_stops_the_run_and_keeps_what_was_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = copy_sample("green-city-en/outline.md", dir.path());
+    let s = settings(&outline, false, None);
+    let (_, p) = make_plan(&outline, &s);
+    let store = FullAfter {
+        written: std::cell::Cell::new(0),
+        limit: 2,
+    };
+    let mut r = FakeRenderer::default();
+    let err = run(&p, &mut r, &store, &AtomicBool::new(false), &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(&err, BatchError::Write { problem, .. } if *problem == reportfig::output::WriteProblem::Full),
+        "{err}"
+    );
+    assert_eq!(
+        r.rendered.len(),
+        3,
+        "the run stopped at the figure that did not fit"
+    );
+    let m = manifest(&s.out_dir);
+    assert_eq!(m.figures.len(), 2);
+    for f in &m.figures {
+        let (recorded, actual) = recorded_and_actual_hash(&s.out_dir, &f.file);
+        assert_eq!(recorded, actual, "{}", f.file);
+    }
+    assert!(
+        files(&s.out_dir).iter().all(|f| !f.ends_with(".tmp")),
+        "{:?}",
+        files(&s.out_dir)
+    );
+
+    let mut r = FakeRenderer::default();
+    let (summary, _) = run_with(&outline, &s, &mut r, &AtomicBool::new(false));
+    assert!(summary.is_success());
+    assert_eq!(summary.skipped, 2);
+    assert_eq!(r.rendered.len(), p.to_generate() - 2);
 }

@@ -45,7 +45,13 @@ pub fn english_locale(cmd: &mut Command) {
 /// `reportfig` run in `dir`, with a private, empty Hugging Face cache, home, config and data
 /// folders under `dir/.home`, so no test can touch the network or the user's files.
 pub fn reportfig_in(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
+    Command::from_std(reportfig_in_std(dir))
+}
+
+/// [`reportfig_in`] as a `std::process::Command`, for what only it can set (a file-size
+/// limit, [`limited`]).
+pub fn reportfig_in_std(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reportfig"));
     let home = dir.join(".home");
     cmd.current_dir(dir)
         .env("HOME", &home)
@@ -55,9 +61,19 @@ pub fn reportfig_in(dir: &Path) -> Command {
         .env("HF_HUB_CACHE", home.join("hf/hub"))
         .env("HF_HUB_OFFLINE", "1")
         .env_remove("HF_ENDPOINT")
-        .env_remove("HF_TOKEN");
-    english_locale(&mut cmd);
+        .env_remove("HF_TOKEN")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
     cmd
+}
+
+/// `cmd` with no file it writes allowed past `bytes`: every write past it fails as on a full
+/// disk ([`reportfig_testkit::limits::limit_file_size`]).
+#[cfg(unix)]
+pub fn limited(mut cmd: std::process::Command, bytes: u64) -> Command {
+    reportfig_testkit::limits::limit_file_size(&mut cmd, bytes);
+    Command::from_std(cmd)
 }
 
 /// What one run of the binary left: exit code (-1 when killed by a signal) and its output.
@@ -216,4 +232,13 @@ pub fn cache_from_folder(cache: &Path, repo: &str, revision: &str, folder: &Path
         std::fs::create_dir_all(r.parent().unwrap()).unwrap();
         std::fs::write(r, commit).unwrap();
     }
+}
+
+/// Cases per property test: `default` (bounded for CI), or `PROPTEST_CASES` for a longer
+/// run (README, "Reliability"); an explicit count in a `ProptestConfig` would hide it.
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
 }

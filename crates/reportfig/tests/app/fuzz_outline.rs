@@ -121,7 +121,7 @@ fn folder_with_a_photo() -> tempfile::TempDir {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: crate::common::fuzz_cases(300), ..ProptestConfig::default() })]
 
     #[test]
     fn markdown_outlines_never_panic_or_escape(text in outline_text()) {

@@ -160,3 +160,116 @@ fn an_unsupported_scheduler_class_names_it_and_the_flag_that_picks_another() {
     let r = generate(dir.path(), &model, &["--sampler", "euler"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// `file`'s tensor header rewritten by `edit` (the data is kept as it was), as a crafted or
+/// damaged file would have it.
+fn rewrite_header(file: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let bytes = std::fs::read(file).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    edit(&mut header);
+    let text = header.to_string().into_bytes();
+    let mut out = (text.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[8 + header_len..]);
+    std::fs::write(file, out).unwrap();
+}
+
+/// Bad input naming `file`, on one error line and its hint, without a panic or a picture.
+fn assert_refused_naming(dir: &Path, r: &crate::common::Run, file: &str) {
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(file), "{file} not named:\n{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(!files(dir).iter().any(|f| f.ends_with(".png")));
+}
+
+/// Weights whose header promises more than the file holds: a tensor reaching a terabyte past
+/// the end, and a header length of 2^60 bytes. Refused naming the file, before anything of
+/// that size is read or allocated.
+#[test]
+fn weights_whose_header_declares_more_than_the_file_holds_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = "unet/diffusion_pytorch_model.safetensors";
+
+    let model = model_copy(dir.path());
+    rewrite_header(&model.join(weights), |h| {
+        let name = h
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|k| *k != "__metadata__")
+            .unwrap()
+            .clone();
+        let start = h[&name]["data_offsets"][0].as_u64().unwrap();
+        h[&name]["data_offsets"][1] = serde_json::json!(start + 1_000_000_000_000u64);
+    });
+    let r = generate(dir.path(), &model, &[]);
+    assert_refused_naming(dir.path(), &r, "diffusion_pytorch_model.safetensors");
+    std::fs::remove_dir_all(&model).unwrap();
+
+    let model = model_copy(dir.path());
+    let mut bytes = std::fs::read(model.join(weights)).unwrap();
+    bytes[..8].copy_from_slice(&(1u64 << 60).to_le_bytes());
+    std::fs::write(model.join(weights), bytes).unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_refused_naming(dir.path(), &r, "diffusion_pytorch_model.safetensors");
+}
+
+/// Symlinks in a model folder are followed (hub caches and shared model stores are made of
+/// them), but only to regular files: a link to a device that never ends (`/dev/zero`) or to
+/// a pipe that would block forever counts as the file missing, named, at once; a config
+/// that is a link to a huge file is refused by its size before it is read.
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_a_model_folder_reach_only_regular_files_of_sane_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+
+    let model = model_copy(dir.path());
+    std::fs::remove_file(model.join("unet/config.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", model.join("unet/config.json")).unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_refused_naming(dir.path(), &r, "unet/config.json");
+    std::fs::remove_dir_all(&model).unwrap();
+
+    let model = model_copy(dir.path());
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let weights = model.join("vae/diffusion_pytorch_model.safetensors");
+    std::fs::remove_file(&weights).unwrap();
+    std::os::unix::fs::symlink(&fifo, &weights).unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_refused_naming(dir.path(), &r, "vae/diffusion_pytorch_model.safetensors");
+    std::fs::remove_dir_all(&model).unwrap();
+
+    // A sparse file: 8 GB on paper, nothing on disk.
+    let model = model_copy(dir.path());
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(8 << 30)
+        .unwrap();
+    std::fs::remove_file(model.join("unet/config.json")).unwrap();
+    std::os::unix::fs::symlink(&huge, model.join("unet/config.json")).unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_refused_naming(dir.path(), &r, "unet/config.json");
+    assert!(r.stderr.contains("too large"), "{}", r.stderr);
+    std::fs::remove_dir_all(&model).unwrap();
+
+    // A link to a good file elsewhere works.
+    let model = model_copy(dir.path());
+    let elsewhere = dir.path().join("weights-elsewhere.safetensors");
+    let weights = model.join("unet/diffusion_pytorch_model.safetensors");
+    std::fs::rename(&weights, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &weights).unwrap();
+    let r = generate(dir.path(), &model, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "nothing waited on the pipe"
+    );
+}

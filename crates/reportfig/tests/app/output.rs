@@ -333,7 +333,7 @@ fn batch_writes_replace_whole_files_through_the_same_writer() {
     let err = reportfig::batch::write_atomic(&blocked, b"<html>").unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains(&blocked.display().to_string()), "{msg}");
-    assert!(!msg.contains("-o"), "batch has no -o flag: {msg}");
+    assert!(!msg.contains(" -o"), "batch has no -o flag: {msg}");
     assert_eq!(dir_entries(dir.path()), ["index.html", "manifest.json"]);
     assert_eq!(dir_entries(&blocked), ["keep.txt"]);
 }
