@@ -21,6 +21,9 @@ use rayon::prelude::*;
 const KC: usize = 384;
 /// Width of one packed `B` panel; `KC × NC` floats (512 KiB) sit in the 1 MiB L2.
 const NC: usize = 512;
+/// A product smaller than 4 MFLOP still goes to two threads when its B is this large: with a
+/// few rows it is bound by reading B, which a second core halves.
+const MIN_PARALLEL_B_BYTES: f64 = 256.0 * 1024.0;
 
 /// The target features each SIMD path is compiled for, in one list per instruction set that
 /// both `#[target_feature]` (through [`compiled_for`]) and run-time detection (through
@@ -718,29 +721,49 @@ fn run(isa: Isa, m: usize, k: usize, aop: AOp, b: &dyn PackB, bias: Bias, c: &mu
     } else {
         1
     };
-    // Enough tasks to keep every thread busy: column panels first, then split the rows.
+    // Enough tasks to keep every thread busy: column panels first, then split the rows, then
+    // split panels into runs of slivers. The last matters for products of a few rows against
+    // a weight of one panel (a translator's beams through a 512-wide layer): they read B once
+    // and are bound by memory, so a second thread halves them where rows cannot be split.
+    // Every output element still sums over K in the same order, so results do not change.
     let flops = 2.0 * m as f64 * n as f64 * k as f64;
-    let threads = if flops < 4.0e6 { 1 } else { threads };
+    let weight_bytes = 4.0 * k as f64 * n as f64;
+    let threads = if flops < 4.0e6 && weight_bytes < MIN_PARALLEL_B_BYTES {
+        1
+    } else {
+        threads
+    };
     let m_parts = if panels >= threads {
         1
     } else {
         threads.div_ceil(panels).min(m.div_ceil(mr))
     };
+    let (_, nr) = isa.tile();
+    let panel_slivers = NC.min(n).div_ceil(nr);
+    let n_parts = if panels * m_parts >= threads {
+        1
+    } else {
+        threads.div_ceil(panels * m_parts).min(panel_slivers)
+    };
+    let slivers_per_part = panel_slivers.div_ceil(n_parts);
     let rows_per_part = m.div_ceil(m_parts).div_ceil(mr) * mr;
     let cptr = CPtr(c.as_mut_ptr());
     let task = |t: usize| {
-        let (p, q) = (t / m_parts, t % m_parts);
+        let (p, rest) = (t / (m_parts * n_parts), t % (m_parts * n_parts));
+        let (q, r) = (rest / n_parts, rest % n_parts);
         let n0 = p * NC;
-        let nc = NC.min(n - n0);
+        let panel_width = NC.min(n - n0);
+        let from = r * slivers_per_part * nr;
         let m0 = q * rows_per_part;
-        if m0 >= m {
+        if m0 >= m || from >= panel_width {
             return;
         }
         let rows = rows_per_part.min(m - m0);
-        // SAFETY: this task owns rows m0..m0+rows of columns n0..n0+nc.
-        unsafe { panel(isa, k, aop, b, n, cptr, m0, rows, n0, nc) };
+        let cols = (slivers_per_part * nr).min(panel_width - from);
+        // SAFETY: this task owns rows m0..m0+rows of columns n0+from..n0+from+cols.
+        unsafe { panel(isa, k, aop, b, n, cptr, m0, rows, n0, from, cols) };
     };
-    let tasks = panels * m_parts;
+    let tasks = panels * m_parts * n_parts;
     if threads > 1 && tasks > 1 {
         (0..tasks).into_par_iter().for_each(task);
     } else {
@@ -748,7 +771,8 @@ fn run(isa: Isa, m: usize, k: usize, aop: AOp, b: &dyn PackB, bias: Bias, c: &mu
     }
 }
 
-/// One column panel of `C` for rows `m0..m0+rows`, over all of `K`.
+/// Columns `n0+from..n0+from+nc` (`n0` a panel's first column, `from` a whole number of
+/// slivers into it) of `C` for rows `m0..m0+rows`, over all of `K`.
 ///
 /// # Safety
 /// `c` points at an `M × ldc` buffer and no other thread touches this block of it.
@@ -763,9 +787,11 @@ unsafe fn panel(
     m0: usize,
     rows: usize,
     n0: usize,
+    from: usize,
     nc: usize,
 ) {
     let (mr, nr) = isa.tile();
+    debug_assert!(from.is_multiple_of(nr), "a part starts on a sliver");
     let n_sl = nc.div_ceil(nr);
     let m_sl = rows.div_ceil(mr);
     // The tiles written below stay inside the rows and columns this task owns.
@@ -785,10 +811,11 @@ unsafe fn panel(
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
+                // A prepacked panel holds its slivers one after another for each K block.
                 let bsrc: &[f32] = match b.prepacked(isa, k0, n0) {
-                    Some(p) => p,
+                    Some(p) => &p[(from / nr) * kc * nr..],
                     None => {
-                        b.pack(k0, kc, n0, nc, nr, bp);
+                        b.pack(k0, kc, n0 + from, nc, nr, bp);
                         bp
                     }
                 };
@@ -820,8 +847,8 @@ unsafe fn panel(
                     let h = mr.min(m0 + rows - i0);
                     let asl = ablock[si * kc * mr..].as_ptr();
                     for sj in 0..n_sl {
-                        let j0 = n0 + sj * nr;
-                        let w = nr.min(n0 + nc - j0);
+                        let j0 = n0 + from + sj * nr;
+                        let w = nr.min(n0 + from + nc - j0);
                         let bsl = bsrc[sj * kc * nr..].as_ptr();
                         // SAFETY: (i0, j0) lies inside the `M × ldc` output (the caller's
                         // contract), so the offset stays inside its allocation.
@@ -1187,5 +1214,37 @@ mod tests {
     fn parallel_split_over_rows_and_panels() {
         check(Isa::detect(), 300, 70, 40, false, false, Par::Rayon);
         check(Isa::detect(), 33, 90, 2000, false, true, Par::Rayon);
+    }
+
+    /// Products of a few rows against one panel (a translator's beams through its layers) are
+    /// split into runs of slivers across threads, prepacked B or not; each element is summed
+    /// in the same order as on one thread, so the results are identical, not merely close.
+    #[test]
+    fn few_rows_split_over_slivers_give_the_one_thread_result() {
+        for threads in [2, 3, 5] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for isa in crate::pipeline::kernels::test_isas("gemm few_rows_split_over_slivers") {
+                for &(m, k, n) in &[(4, 512, 512), (4, 2048, 512), (1, 300, 40), (5, 600, 70)] {
+                    check(isa, m, k, n, false, true, Par::Rayon);
+                    let ad = rand_vec(m * k, 7);
+                    let bd = rand_vec(k * n, 8);
+                    let a = Strided::row_major(&ad, m, k);
+                    let b = Strided::transposed(&bd, k, n);
+                    let pb = PackedB::new(isa, &b);
+                    let bias = rand_vec(n, 9);
+                    let run = |b: &dyn PackB, par| {
+                        let mut c = vec![f32::NAN; m * n];
+                        pool.install(|| gemm(isa, &a, b, Bias::PerCol(&bias), &mut c, par));
+                        c
+                    };
+                    let one = run(&pb, Par::Sequential);
+                    assert_eq!(run(&pb, Par::Rayon), one, "{isa:?} {m}x{k}x{n} prepacked");
+                    assert_eq!(run(&b, Par::Rayon), one, "{isa:?} {m}x{k}x{n} strided");
+                }
+            }
+        }
     }
 }
