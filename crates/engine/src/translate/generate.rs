@@ -21,6 +21,7 @@ use candle_core::{Result, Tensor};
 
 use super::config::{EarlyStopping, GenerationParams};
 use super::marian::{Encoded, MarianMTModel};
+use crate::pipeline::kernels::{log_softmax, Isa};
 
 /// One input's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,24 +56,9 @@ pub fn generate(
     }
 }
 
-/// `log_softmax` over one row, in place, as torch computes it: `x - max - log Σ exp(x - max)`.
-fn log_softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if max == f32::NEG_INFINITY {
-        // All -inf: torch gives NaN (-inf minus -inf); nothing can be chosen from this row
-        // either way, and -inf keeps it out of every top-k.
-        return;
-    }
-    let sum: f64 = row.iter().map(|&x| ((x - max) as f64).exp()).sum();
-    let log_sum = sum.ln() as f32;
-    for x in row.iter_mut() {
-        *x = *x - max - log_sum;
-    }
-}
-
 /// Applies the processors `_get_logits_processor` builds from the generation config, in its
 /// order, to the scores of one row whose tokens so far are `seq` (decoder start included).
-fn process(seq: &[u32], scores: &mut [f32], p: &GenerationParams) {
+fn process(isa: Isa, seq: &[u32], scores: &mut [f32], p: &GenerationParams) {
     let cur_len = seq.len();
     if p.repetition_penalty != 1.0 {
         let pen = p.repetition_penalty as f32;
@@ -122,7 +108,7 @@ fn process(seq: &[u32], scores: &mut [f32], p: &GenerationParams) {
         force(scores, &p.forced_eos_token_ids);
     }
     if p.renormalize_logits {
-        log_softmax(scores);
+        log_softmax(isa, scores);
     }
 }
 
@@ -180,7 +166,7 @@ fn greedy(
         let mut keep = Vec::new();
         for (row, mut scores) in rows_of(&logits)?.into_iter().enumerate() {
             let item = active[row];
-            process(&seqs[item], &mut scores, p);
+            process(model.isa(), &seqs[item], &mut scores, p);
             // torch.argmax: the first of equal maxima.
             let next = top_k(&scores, 1)[0].1 as u32;
             seqs[item].push(next);
@@ -372,8 +358,8 @@ fn beam_search(
             let st = &mut states[item];
             let chunk = &mut rows[slot * nb..(slot + 1) * nb];
             for (row, seq) in chunk.iter_mut().zip(&st.running) {
-                log_softmax(row);
-                process(seq, row, p);
+                log_softmax(model.isa(), row);
+                process(model.isa(), seq, row, p);
             }
             let (parents, done) = st.advance(chunk, p, cur_len);
             if done {
@@ -439,15 +425,6 @@ mod tests {
     }
 
     #[test]
-    fn log_softmax_normalises() {
-        let mut r = vec![1.0f32, 2.0, 3.0, f32::NEG_INFINITY];
-        log_softmax(&mut r);
-        let total: f64 = r.iter().map(|&x| (x as f64).exp()).sum();
-        assert!((total - 1.0).abs() < 1e-6);
-        assert_eq!(r[3], f32::NEG_INFINITY);
-    }
-
-    #[test]
     fn processors_ban_force_and_penalise() {
         let mut p = params();
         p.bad_words_ids = vec![vec![5], vec![2, 3]];
@@ -455,16 +432,16 @@ mod tests {
         p.no_repeat_ngram_size = 2;
         // bad words: 5 always, 3 after a 2; no-repeat: "4 1" occurred, the row ends in 4.
         let mut s = vec![0.5f32; 6];
-        process(&[5, 4, 1, 2, 4], &mut s, &p);
+        process(Isa::Portable, &[5, 4, 1, 2, 4], &mut s, &p);
         assert_eq!(s[5], f32::NEG_INFINITY);
         assert_eq!(s[1], f32::NEG_INFINITY);
         assert_eq!(s[3], 0.5);
         let mut s = vec![0.5f32; 6];
-        process(&[5, 4, 2], &mut s, &p);
+        process(Isa::Portable, &[5, 4, 2], &mut s, &p);
         assert_eq!(s[3], f32::NEG_INFINITY);
         // One short of max_length: only EOS is left.
         let mut s = vec![0.5f32; 6];
-        process(&[5; 9], &mut s, &p);
+        process(Isa::Portable, &[5; 9], &mut s, &p);
         assert_eq!(
             s,
             vec![
@@ -480,7 +457,7 @@ mod tests {
         p.min_length = 4;
         p.repetition_penalty = 2.0;
         let mut s = vec![1.0f32, -1.0, 1.0, 0.5, 0.5, 0.5];
-        process(&[5, 1, 2], &mut s, &p);
+        process(Isa::Portable, &[5, 1, 2], &mut s, &p);
         assert_eq!(s[0], f32::NEG_INFINITY);
         assert_eq!((s[1], s[2], s[4]), (-2.0, 0.5, 0.5));
         // ...and "2 3" stays banned after a 2.

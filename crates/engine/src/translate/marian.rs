@@ -436,6 +436,8 @@ pub struct MarianMTModel {
     /// The output projection, with `final_logits_bias` as its bias.
     lm_head: Linear,
     vocab: usize,
+    /// The kernels it was loaded with, for the decoding that runs over its logits.
+    isa: Isa,
 }
 
 /// The first of `names` the checkpoint holds, or the first name's error.
@@ -519,7 +521,13 @@ impl MarianMTModel {
             decoder,
             lm_head: Linear::from_parts(ctx, head, Some(bias))?,
             vocab: v_tgt,
+            isa: ctx.isa,
         })
+    }
+
+    /// The instruction set its kernels use.
+    pub fn isa(&self) -> Isa {
+        self.isa
     }
 
     /// Size of the output vocabulary (the logits' last dimension).

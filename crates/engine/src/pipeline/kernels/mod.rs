@@ -19,6 +19,7 @@ mod winograd;
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Storage, Tensor};
 
 pub use gemm::{Isa, IsaError, PackedA, PackedB};
+pub use norm::log_softmax;
 pub use winograd::WinogradWeights;
 
 /// Whether every tensor is f32 in CPU memory, the case these kernels handle.

@@ -139,3 +139,66 @@ pub fn gelu(isa: Isa, x: &[f32], out: &mut [f32]) {
         .zip(x.par_chunks(1 << 16))
         .for_each(|(o, xi)| gelu_slice(isa, xi, o));
 }
+
+multiversion! {
+    /// The largest value of `x` (NaN ignored), `-inf` when empty; lanes so it vectorises.
+    fn row_max(x: &[f32]) -> f32 {
+        let mut lm = [f32::NEG_INFINITY; LANES];
+        let mut it = x.chunks_exact(LANES);
+        for ch in &mut it {
+            for l in 0..LANES {
+                lm[l] = if ch[l] > lm[l] { ch[l] } else { lm[l] };
+            }
+        }
+        it.remainder()
+            .iter()
+            .chain(&lm)
+            .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+    }
+}
+
+multiversion! {
+    /// `Σ e^(x - max)`, f32 lanes flushed into f64 every block.
+    fn exp_sum(x: &[f32], max: f32) -> f64 {
+        let mut s = 0f64;
+        for block in x.chunks(4096) {
+            let mut ls = [0f32; LANES];
+            let mut it = block.chunks_exact(LANES);
+            for ch in &mut it {
+                for l in 0..LANES {
+                    ls[l] += simd::exp(ch[l] - max);
+                }
+            }
+            for &v in it.remainder() {
+                s += simd::exp(v - max) as f64;
+            }
+            s += ls.iter().map(|&v| v as f64).sum::<f64>();
+        }
+        s
+    }
+}
+
+multiversion! {
+    fn shift_in_place(x: &mut [f32], by: f32) {
+        for v in x.iter_mut() {
+            *v -= by;
+        }
+    }
+}
+
+/// `log_softmax` of one row in place, as torch computes it: `x - max - ln Σ e^(x - max)`. A
+/// row of only `-inf` is left as it is (torch gives NaN there; either way nothing in it can be
+/// chosen). A translator runs this over its whole vocabulary for every beam and step, where
+/// the scalar f64 `exp` it replaces cost a tenth of each step.
+pub fn log_softmax(isa: Isa, row: &mut [f32]) {
+    let max = row_max(isa, row);
+    if max == f32::NEG_INFINITY {
+        return;
+    }
+    // `-inf` entries clamp to e^-87 in `simd::exp`: next to the maximum's e^0 = 1 even a whole
+    // vocabulary of them changes the sum by less than one f32 ulp.
+    let log_sum = exp_sum(isa, row, max).ln() as f32;
+    // Two subtractions, not one by `max + log_sum`, to round as torch does.
+    shift_in_place(isa, row, max);
+    shift_in_place(isa, row, log_sum);
+}

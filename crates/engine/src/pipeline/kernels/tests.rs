@@ -402,3 +402,51 @@ fn convolution_onto_a_residual() {
         }
     }
 }
+
+/// The vectorised `log_softmax` against an f64 one, on every ISA, over a row as long as a
+/// translator's vocabulary with `-inf` (banned tokens) in it, a row of one finite value (a
+/// forced token), and a row of only `-inf`.
+#[test]
+fn log_softmax_matches_f64_on_every_isa() {
+    let n = 65001;
+    let base: Vec<f32> = randn(&[n], 11).to_vec1::<f32>().unwrap();
+    let base: Vec<f32> = base
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 97 == 0 {
+                f32::NEG_INFINITY
+            } else {
+                8.0 * x
+            }
+        })
+        .collect();
+    let max = base.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let sum: f64 = base.iter().map(|&x| (x as f64 - max).exp()).sum();
+    for isa in test_isas("log_softmax_matches_f64_on_every_isa") {
+        let mut row = base.clone();
+        super::log_softmax(isa, &mut row);
+        for (i, (&got, &x)) in row.iter().zip(&base).enumerate() {
+            if x == f32::NEG_INFINITY {
+                assert_eq!(got, f32::NEG_INFINITY, "{isa:?} [{i}]");
+            } else {
+                let want = x as f64 - max - sum.ln();
+                assert!(
+                    (got as f64 - want).abs() < 2e-5,
+                    "{isa:?} [{i}]: {got} vs {want}"
+                );
+            }
+        }
+        let mut forced = vec![f32::NEG_INFINITY; 1000];
+        forced[7] = 0.0;
+        super::log_softmax(isa, &mut forced);
+        assert_eq!(forced[7], 0.0, "{isa:?}");
+        assert!(forced
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| i == 7 || v == f32::NEG_INFINITY));
+        let mut none = vec![f32::NEG_INFINITY; 40];
+        super::log_softmax(isa, &mut none);
+        assert!(none.iter().all(|&v| v == f32::NEG_INFINITY), "{isa:?}");
+    }
+}
