@@ -1869,3 +1869,105 @@ fn hub_loras_download_into_the_cache_and_resolve_offline() {
         "{err}"
     );
 }
+
+/// A translator as the hub holds opus-mt-ko-en on `main`: `pytorch_model.bin`, no
+/// safetensors. Through the binary, `translate` downloads it from the hub, reads the pickle
+/// without running it, converts it once into the user's data folder, and translates as the
+/// same model from a local folder does; later runs need neither the hub nor the conversion.
+#[test]
+fn a_translator_with_only_pytorch_model_bin_is_fetched_converted_and_used() {
+    let fixture = crate::common::tiny_translator();
+    let mut files = Files::new();
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if name != "model.safetensors" {
+            files.insert(name, std::fs::read(&p).unwrap());
+        }
+    }
+    files.insert(
+        "pytorch_model.bin".into(),
+        std::fs::read(fixture.join("../marian-tiny-bin/pytorch_model.bin")).unwrap(),
+    );
+    let hub = FakeHub::start("org/marian-ko-en", SHA, files, None);
+    let sandbox = Sandbox::new();
+    let home = sandbox.root.path().join("a/home");
+    std::fs::create_dir_all(&home).unwrap();
+    const CAPTION: &str = "Smart City 교통 정보";
+    let translate = |translator: &str, online: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reportfig"));
+        cmd.current_dir(&home)
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("HF_HUB_CACHE", &sandbox.cache)
+            .env("HF_ENDPOINT", &hub.endpoint)
+            .env_remove("HF_TOKEN")
+            .args([
+                "--lang",
+                "en",
+                "translate",
+                CAPTION,
+                "--translator",
+                translator,
+            ]);
+        if online {
+            cmd.env_remove("HF_HUB_OFFLINE");
+        } else {
+            cmd.env("HF_HUB_OFFLINE", "1");
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, want, stderr) = translate(fixture.to_str().unwrap(), false);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let (code, got, stderr) = translate("org/marian-ko-en", true);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(got, want, "{stderr}");
+    let fetched = hub.requests();
+    assert!(
+        fetched.iter().any(|r| r.contains("pytorch_model.bin")),
+        "{fetched:?}"
+    );
+    let converted: Vec<PathBuf> = walk(&home.join("data"))
+        .into_iter()
+        .filter(|p| p.ends_with("model.safetensors"))
+        .collect();
+    assert_eq!(converted.len(), 1, "one conversion kept: {converted:?}");
+
+    // Offline, from the cache and the kept conversion: the same English.
+    let before = hub.requests().len();
+    let (code, again, stderr) = translate("org/marian-ko-en", false);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(again, want);
+    assert_eq!(hub.requests().len(), before, "offline asked the hub");
+    assert_eq!(
+        sandbox.outside_the_cache(),
+        vec![sandbox.root.path().join("a/home")]
+    );
+}
+
+/// Every file under `dir`, at any depth.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
