@@ -107,9 +107,12 @@ serve-page-strength-hint = 0.3 keeps most of the photo, 0.6 is usual, 1 keeps on
 serve-page-picture-clear = Leave out the picture
 serve-page-compare-title = Compare
 serve-page-compare-lead = The caption above in several styles, seeds or settings side by side on one labelled sheet, to choose from (with the starting picture above, if one is chosen).
-serve-page-compare-styles = Styles (one column each; hold Ctrl to choose several)
-serve-page-compare-seeds = Seeds (one row each, e.g. 1, 2)
-serve-page-compare-vary = Also vary (optional, e.g. strength=0.4,0.8 or steps=1,2,4)
+serve-page-compare-styles = Styles (one column each)
+serve-page-compare-styles-hint = Hold Ctrl to choose several
+serve-page-compare-seeds = Seeds (one row each)
+serve-page-compare-seeds-hint = e.g. 1, 2
+serve-page-compare-vary = Also vary (optional)
+serve-page-compare-vary-hint = e.g. strength=0.4,0.8 or steps=1,2,4
 serve-page-compare-make = Make the sheet
 serve-page-compare-progress = picture { $cell } of { $cells }
 serve-page-compare-download = Download the sheet (PNG)

@@ -107,9 +107,12 @@ serve-page-strength-hint = 0.3은 사진을 대부분 남기고, 0.6이 보통�
 serve-page-picture-clear = 시작 그림 빼기
 serve-page-compare-title = 비교하기
 serve-page-compare-lead = 위의 설명 문구를 여러 화풍, 시드, 설정으로 만들어 이름표를 붙인 한 장에 나란히 놓습니다 (위에서 시작 그림을 골랐다면 그 그림에서 시작합니다).
-serve-page-compare-styles = 화풍 (하나가 한 열; Ctrl을 누른 채 여러 개 고르기)
-serve-page-compare-seeds = 시드 (하나가 한 행, 예: 1, 2)
-serve-page-compare-vary = 함께 바꿀 설정 (선택, 예: strength=0.4,0.8 또는 steps=1,2,4)
+serve-page-compare-styles = 화풍 (하나가 한 열)
+serve-page-compare-styles-hint = Ctrl을 누른 채 누르면 여러 개를 고릅니다
+serve-page-compare-seeds = 시드 (하나가 한 행)
+serve-page-compare-seeds-hint = 예: 1, 2
+serve-page-compare-vary = 함께 바꿀 설정 (선택)
+serve-page-compare-vary-hint = 예: strength=0.4,0.8 또는 steps=1,2,4
 serve-page-compare-make = 비교표 만들기
 serve-page-compare-progress = 그림 { $cells }개 중 { $cell }번째
 serve-page-compare-download = 비교표 내려받기 (PNG)

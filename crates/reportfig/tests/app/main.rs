@@ -30,4 +30,5 @@ mod outline;
 mod output;
 mod report_output;
 mod serve;
+mod serve_page;
 mod styles;
