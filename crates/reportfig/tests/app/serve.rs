@@ -29,6 +29,12 @@ impl Server {
     /// replaces flags (`--addr` defaults to 127.0.0.1:0; without `--translator`, captions
     /// are not translated).
     pub(crate) fn start(home: &Path, data: &Path, extra: &[&str]) -> Server {
+        Server::try_start(home, data, extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Server::start`], with a server that exits instead of listening as `Err` (its exit
+    /// status and stderr).
+    pub(crate) fn try_start(home: &Path, data: &Path, extra: &[&str]) -> Result<Server, String> {
         let model = common::tiny_turbo().display().to_string();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
         cmd.env("HOME", home)
@@ -63,19 +69,19 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let bound = line.trim().strip_prefix("http://").unwrap_or_else(|| {
-            let _ = child.wait();
-            panic!(
-                "no address on stdout ({line:?}); stderr:\n{}",
+        let Some(bound) = line.trim().strip_prefix("http://") else {
+            let status = child.wait();
+            return Err(format!(
+                "no address on stdout ({line:?}), {status:?}; stderr:\n{}",
                 std::fs::read_to_string(&stderr).unwrap_or_default()
-            )
-        });
+            ));
+        };
         let port = bound.rsplit_once(':').unwrap().1;
-        Server {
+        Ok(Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             stderr,
-        }
+        })
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -84,6 +90,12 @@ impl Server {
 
     pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// SIGKILL: the machine or pod gone at once, nothing cleaned up.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// SIGTERM, as a service manager stops it; waits for the exit.
@@ -263,7 +275,7 @@ pub(crate) fn stored(data: &Path) -> Vec<String> {
 }
 
 /// A job that takes long on the tiny model (many steps), to be running while a test acts.
-fn long_job() -> Value {
+pub(crate) fn long_job() -> Value {
     serde_json::json!({ "caption": "a long job", "steps": 1000, "seed": 1, "size": SIZE })
 }
 
@@ -1158,7 +1170,7 @@ fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
 }
 
 /// Uploads an outline to `/api/batches` with `query` (e.g. `name=report.md&size=64x64`).
-fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Reply {
+pub(crate) fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Reply {
     call(
         "POST",
         &server.url(&format!("/api/batches?{query}")),
@@ -1169,7 +1181,7 @@ fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Re
 }
 
 /// Polls a batch until its state is one of `want`; returns its last status.
-fn wait_for_batch(server: &Server, id: &str, want: &[&str]) -> Value {
+pub(crate) fn wait_for_batch(server: &Server, id: &str, want: &[&str]) -> Value {
     wait_for_state(server, &format!("/api/batches/{id}"), want)
 }
 
@@ -1266,7 +1278,7 @@ fn serve_batch_upload_runs_the_outline_and_downloads_a_zip() {
     assert_eq!(std::fs::read(folder.join("figures.zip")).unwrap(), zip.body);
     assert_eq!(
         common::files(&data),
-        ["batches".to_string(), "images".to_string()]
+        ["batches", "images", "instances"].map(String::from)
     );
 
     // After a restart the batch and its download are still there.
@@ -2012,7 +2024,7 @@ fn walk_json(v: &Value, f: &mut dyn FnMut(&Value)) {
 
 /// A request from another computer behind the proxy on this machine (as `X-Forwarded-For`
 /// names it), with optional cookie.
-fn post_as(
+pub(crate) fn post_as(
     server: &Server,
     path: &str,
     body: &Value,
