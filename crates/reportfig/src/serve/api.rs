@@ -359,11 +359,26 @@ pub(crate) fn with_owner_cookie(headers: &HeaderMap, r: &mut Response) -> Option
 /// first: `{"images": [{id, kind, state, caption, seed, created, status, image?}]}`. Nobody
 /// else's are ever listed; without the cookie the list is empty.
 async fn history(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let images = match owner_cookie(&headers) {
-        Some(c) => shared.history(&owner_of(&c), HISTORY_MAX),
-        None => Vec::new(),
+    let lang = lang_of(&headers);
+    let Some(cookie) = owner_cookie(&headers) else {
+        return Json(serde_json::json!({ "images": [] })).into_response();
     };
-    Json(serde_json::json!({ "images": images })).into_response()
+    let owner = owner_of(&cookie);
+    // Reads the shared folder for other instances' jobs: not on an async thread.
+    let listed = tokio::task::spawn_blocking(move || {
+        let mut all = shared.history(&owner, HISTORY_MAX);
+        all.extend(shared.batch_history(&owner, lang));
+        all.sort_by(|a, b| {
+            let key =
+                |v: &serde_json::Value| (v["created"].as_u64(), v["id"].as_str().map(String::from));
+            key(b).cmp(&key(a))
+        });
+        all.truncate(HISTORY_MAX);
+        all
+    })
+    .await
+    .unwrap_or_default();
+    Json(serde_json::json!({ "images": listed })).into_response()
 }
 
 async fn create(
@@ -759,20 +774,22 @@ async fn create_batch(
         Ok(Err(bad)) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
+    // In the history of the browser's cookie, as a picture is.
+    let mut cookie = StatusCode::ACCEPTED.into_response();
+    let owner = with_owner_cookie(&headers, &mut cookie).map(|c| owner_of(&c));
     let s = shared.clone();
-    let queued = tokio::task::spawn_blocking(move || s.enqueue_batch(&client, checked)).await;
+    let queued =
+        tokio::task::spawn_blocking(move || s.enqueue_batch(&client, owner, checked)).await;
     match queued {
         Ok(Ok(Ok(id))) => {
             let status = shared.batch_status(&id, lang).unwrap_or_default();
-            let mut r = (
-                StatusCode::ACCEPTED,
-                Json(serde_json::json!({
-                    "id": id.as_str(),
-                    "total": status["total"],
-                    "figures": status["figures"],
-                })),
-            )
-                .into_response();
+            let body = Json(serde_json::json!({
+                "id": id.as_str(),
+                "total": status["total"],
+                "figures": status["figures"],
+            }));
+            let (parts, _) = cookie.into_parts();
+            let mut r = (parts, body).into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("/api/batches/{id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
             }

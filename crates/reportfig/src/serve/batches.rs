@@ -44,6 +44,9 @@ pub struct BatchRecord {
     #[serde(default)]
     pub cancelled: bool,
     pub figures: Vec<BatchFigure>,
+    /// Whose history it is in: the SHA-256 of the browser's cookie, as for a job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// One figure of a batch.
@@ -127,6 +130,17 @@ impl Batches {
         let text = std::fs::read_to_string(self.folder(id).join(BATCH_FILE)).ok()?;
         let record = serde_json::from_str::<BatchRecord>(&text).ok()?;
         (record.id == id.as_str()).then_some(record)
+    }
+
+    /// The ids of every batch folder, by their names alone.
+    pub fn ids(&self) -> Vec<JobId> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| JobId::parse(e.file_name().to_str()?))
+            .collect()
     }
 
     /// Every batch found on disk (after a restart); folders that are not ours are ignored.
@@ -314,6 +328,7 @@ impl Shared {
     pub(crate) fn enqueue_batch(
         &self,
         client: &str,
+        owner: Option<String>,
         checked: CheckedBatch,
     ) -> anyhow::Result<Result<JobId, QueueFull>> {
         let mut state = lock(&self.state);
@@ -352,6 +367,7 @@ impl Shared {
             created: store::now_seconds(),
             cancelled: false,
             figures: Vec::with_capacity(n),
+            owner,
         };
         let mut jobs = Vec::with_capacity(n);
         for (mut figure, input) in checked.figures {
@@ -485,6 +501,71 @@ impl Shared {
                 .filter_map(|j| Some((j.clone(), self.elsewhere(&j)?)))
                 .collect(),
         )
+    }
+
+    /// The batches of `owner` (a cookie's SHA-256) for the history, each as one entry:
+    /// `{id, kind: "batch", state, caption: the outline's name, done, total, created, status,
+    /// zip?, image?: its first finished figure}`. Batches other instances took are read
+    /// from the shared folder.
+    pub(crate) fn batch_history(&self, owner: &str, lang: Lang) -> Vec<serde_json::Value> {
+        let known: Vec<JobId> = {
+            let state = lock(&self.state);
+            let mut ids: Vec<JobId> = state.batches.keys().cloned().collect();
+            ids.extend(
+                self.batches
+                    .ids()
+                    .into_iter()
+                    .filter(|i| !state.batches.contains_key(i)),
+            );
+            ids
+        };
+        let mut out = Vec::new();
+        for id in known {
+            let seen = lock(&self.state)
+                .batches
+                .get(&id)
+                .map(|r| (r.owner.as_deref() == Some(owner), r.created));
+            let created = match seen {
+                Some((true, created)) => created,
+                Some((false, _)) => continue,
+                // Taken by another instance since this one looked: read once, kept.
+                None => {
+                    let Some(r) = self.batches.read(&id) else {
+                        continue;
+                    };
+                    let (mine, created) = (r.owner.as_deref() == Some(owner), r.created);
+                    lock(&self.state).batches.entry(id.clone()).or_insert(r);
+                    if !mine {
+                        continue;
+                    }
+                    created
+                }
+            };
+            let Some(status) = self.batch_status(&id, lang) else {
+                continue;
+            };
+            let mut v = json!({
+                "id": id.as_str(),
+                "kind": "batch",
+                "state": status["state"],
+                "caption": status["outline"],
+                "done": status["done"],
+                "total": status["total"],
+                "created": created,
+                "status": format!("/api/batches/{id}"),
+            });
+            if !status["zip"].is_null() {
+                v["zip"] = status["zip"].clone();
+            }
+            let first = status["figures"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["state"] == "done"));
+            if let Some(f) = first {
+                v["image"] = format!("/api/images/{}.png", f["job"].as_str().unwrap_or("")).into();
+            }
+            out.push(v);
+        }
+        out
     }
 
     /// Cancels a batch's waiting and running figures (finished ones are kept for its ZIP);
@@ -688,6 +769,7 @@ mod tests {
             created: 1,
             cancelled: false,
             figures: Vec::new(),
+            owner: None,
         };
         batches.write(&record, Some("## A park\n")).unwrap();
         std::fs::create_dir_all(dir.path().join("batches/not-an-id")).unwrap();

@@ -72,6 +72,7 @@ pub fn render(lang: Lang) -> String {
         "seed": m.format("serve-page-seed-shown", &[keep("seed")]),
         "cell": m.format("serve-page-compare-progress", &[keep("cell"), keep("cells")]),
         "compare-label": m.format("serve-page-history-compare", &[]),
+        "batch-label": m.format("serve-page-history-batch", &[]),
         "seed-short": m.format("serve-page-history-seed", &[keep("seed")]),
         // The server's own refusal, shown before sending: a browser that is still sending
         // when the server closes the connection shows a network error instead of the answer.

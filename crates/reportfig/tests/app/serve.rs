@@ -1166,6 +1166,21 @@ fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
            .then(b => Array.from(new Uint8Array(b).slice(0, 2)))",
     );
     assert_eq!(head, serde_json::json!([80, 75]), "a ZIP starts with PK");
+    // The outline is in this browser's history, newest first, shown by its first figure,
+    // and gives its ZIP when clicked.
+    browser.wait_until(
+        "document.querySelectorAll('#history li').length === 2 && document.querySelector('#history li img').naturalWidth > 0",
+        "the outline is not in the history",
+    );
+    assert_eq!(
+        browser.eval("document.querySelector('#history li').textContent"),
+        "개요 · report.md · 그림 2개 가운데 2개 완료"
+    );
+    browser.eval("document.querySelector('#history li a.zip').click(); true");
+    browser.wait_until(
+        "document.querySelector('#history li a.zip').dataset.downloaded === 'true'",
+        "the history's outline did not give its ZIP",
+    );
     browser.screenshot("serve-page-batch.png");
 }
 

@@ -151,6 +151,61 @@ fn serve_instances_on_one_data_folder_answer_for_each_others_jobs() {
             .collect()
     };
     assert_eq!(listed(&b), vec![mine.clone()]);
+    // An outline sent to A with the cookie is in the history too, as one entry.
+    let resp = crate::serve::agent()
+        .post(&a.url("/api/batches?name=plan.md&size=64x64&seed=2"))
+        .set("Cookie", &cookie)
+        .set("Content-Type", "text/markdown")
+        .send_string("그림: A square\n")
+        .unwrap();
+    let mine_batch: Value = serde_json::from_str(&resp.into_string().unwrap()).unwrap();
+    let mine_batch = mine_batch["id"].as_str().unwrap().to_string();
+    assert_eq!(wait_for_batch(&a, &mine_batch, &["done"])["done"], 1);
+    let entries = |server: &Server| -> Vec<Value> {
+        let resp = crate::serve::agent()
+            .get(&server.url("/api/images?mine"))
+            .set("Cookie", &cookie)
+            .call()
+            .unwrap();
+        let v: Value = serde_json::from_str(&resp.into_string().unwrap()).unwrap();
+        v["images"].as_array().unwrap().clone()
+    };
+    for server in [&a, &b] {
+        let e = entries(server);
+        let batch_entry = e
+            .iter()
+            .find(|j| j["kind"] == "batch")
+            .expect("the outline is listed");
+        assert_eq!(batch_entry["id"], mine_batch.as_str());
+        assert_eq!(batch_entry["caption"], "plan.md");
+        assert_eq!(
+            (batch_entry["done"].as_u64(), batch_entry["total"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(batch_entry["zip"], format!("/api/batches/{mine_batch}.zip"));
+        let first = get(server, batch_entry["image"].as_str().unwrap());
+        assert!(first.body.starts_with(b"\x89PNG"), "its first figure");
+        assert_eq!(
+            e.len(),
+            2,
+            "the picture and the outline, not the outline's figures: {e:?}"
+        );
+    }
+    assert!(
+        !listed(&b).contains(&batch.clone()),
+        "another's batch is not listed"
+    );
+    let cancel_batch = call(
+        "DELETE",
+        &b.url(&format!("/api/batches/{mine_batch}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(
+        cancel_batch.status, 200,
+        "finished: nothing to cancel, nothing refused"
+    );
 
     // A job A is still making: B says it is running there, and cannot cancel it.
     let long = submit(&a, &long_job());
@@ -211,7 +266,7 @@ fn serve_instances_on_one_data_folder_answer_for_each_others_jobs() {
         String::from_utf8_lossy(&deleted.body)
     );
     assert_eq!(get(&b, &format!("/api/images/{mine}.png")).status, 404);
-    assert!(listed(&a).is_empty(), "deleted through B: {:?}", listed(&a));
+    assert_eq!(listed(&a), vec![mine_batch.clone()], "deleted through B");
 
     // A gone at once (the machine or pod lost): B reports its unfinished job lost.
     a.kill();
