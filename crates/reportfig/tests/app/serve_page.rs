@@ -275,5 +275,23 @@ fn serve_page_starts_from_a_picture_compares_and_keeps_a_history_in_chromium() {
         "the history did not come back with the page",
     );
     browser.screenshot("serve-page-history.png");
+
+    // On a phone's width the rows become one column, and still nothing sticks out.
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    );
+    browser.wait_until("window.innerWidth === 390", "the window did not narrow");
+    assert_eq!(browser.eval(FITS), true, "the page fits a phone");
+    let stacked = browser.eval(
+        "(() => {
+            const r = id => document.getElementById(id).getBoundingClientRect();
+            return r('compare-seeds').top > r('compare-styles').bottom
+                && r('compare-vary').top > r('compare-seeds').bottom
+                && r('size').top > r('style').bottom;
+        })()",
+    );
+    assert_eq!(stacked, true, "one column on a phone");
+    browser.screenshot("serve-page-phone.png");
     assert!(server.stop().success());
 }
