@@ -382,6 +382,8 @@ pub struct ServeArgs {
     pub queue: usize,
     #[arg(long, value_name = "N", default_value_t = 48)]
     pub per_client: usize,
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
     #[command(flatten)]
     pub translate: TranslateArgs,
     #[command(flatten)]

@@ -468,6 +468,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 data,
                 queue_limit: a.queue,
                 per_client: a.per_client,
+                instance: a.instance.clone().unwrap_or_else(host_name),
                 translate: translate_options_for(&a.translate, &model)?,
                 model,
             };
@@ -623,4 +624,18 @@ fn draft_decoder(
             .map(|s| Some(DraftDecoder(Some(s))))
             .map_err(|e| BadInput::from_error(&e)),
     }
+}
+
+/// The machine's name (a Kubernetes pod's name, which is its host name), naming a server
+/// instance when `--instance` is not given; `reportfig` when no name can be found.
+fn host_name() -> String {
+    let from_file = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok();
+    from_file
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|n| n.trim().to_string())
+        .filter(|n| reportfig::serve::instances::check_name(n).is_ok())
+        .unwrap_or_else(|| "reportfig".to_string())
 }

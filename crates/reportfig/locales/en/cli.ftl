@@ -147,6 +147,7 @@ help-serve-token = The token every request must send (Authorization: Bearer TOKE
 help-serve-data = Folder where finished images and their records are kept; nothing is written outside it (default: the user data folder)
 help-serve-queue = How many images may wait; more are refused with "try again later" (429)
 help-serve-per-client = How many of the waiting images may be one computer's, so one person cannot fill the queue; more are refused with "try again later" (429)
+help-serve-instance = This server's name among several sharing one --data folder behind a proxy, in the records of the jobs it makes (default: the host name, a pod's name in Kubernetes)
 
 help-styles = Look at the style library, check or import style files
 help-styles-examples =

@@ -107,13 +107,23 @@ serve-page-strength-hint = 0.3 keeps most of the photo, 0.6 is usual, 1 keeps on
 serve-page-picture-clear = Leave out the picture
 serve-page-compare-title = Compare
 serve-page-compare-lead = The caption above in several styles, seeds or settings side by side on one labelled sheet, to choose from (with the starting picture above, if one is chosen).
-serve-page-compare-styles = Styles (one column each; hold Ctrl to choose several)
-serve-page-compare-seeds = Seeds (one row each, e.g. 1, 2)
-serve-page-compare-vary = Also vary (optional, e.g. strength=0.4,0.8 or steps=1,2,4)
+serve-page-compare-styles = Styles (one column each)
+serve-page-compare-styles-hint = Hold Ctrl to choose several
+serve-page-compare-seeds = Seeds (one row each)
+serve-page-compare-seeds-hint = e.g. 1, 2
+serve-page-compare-vary = Also vary (optional)
+serve-page-compare-vary-hint = e.g. strength=0.4,0.8 or steps=1,2,4
 serve-page-compare-make = Make the sheet
 serve-page-compare-progress = picture { $cell } of { $cells }
 serve-page-compare-download = Download the sheet (PNG)
 serve-page-history-title = Your pictures
-serve-page-history-lead = The pictures and sheets made from this browser, newest first (kept by the server; another browser or computer has its own list).
+serve-page-history-lead = The pictures, sheets and outlines made from this browser, newest first; an outline gives its ZIP (kept by the server; another browser or computer has its own list).
 serve-page-history-compare = comparison
+serve-page-history-batch = outline
 serve-page-history-seed = seed { $seed }
+serve-bad-instance = --instance "{ $instance }" is not a name that can be used
+    .hint = use at most { $max } letters, digits, dots, dashes or underscores, not starting with a dot
+serve-instance-busy = another server named "{ $instance }" already uses this data folder ({ $dir })
+    .hint = give each server that shares the folder its own --instance name, or stop the other one first
+serve-job-elsewhere = this job is being made by the server instance "{ $instance }", which shares the data folder; only that instance can cancel it
+    .hint = cancel it through the address that sent it, or delete it here once it is done

@@ -107,13 +107,23 @@ serve-page-strength-hint = 0.3은 사진을 대부분 남기고, 0.6이 보통�
 serve-page-picture-clear = 시작 그림 빼기
 serve-page-compare-title = 비교하기
 serve-page-compare-lead = 위의 설명 문구를 여러 화풍, 시드, 설정으로 만들어 이름표를 붙인 한 장에 나란히 놓습니다 (위에서 시작 그림을 골랐다면 그 그림에서 시작합니다).
-serve-page-compare-styles = 화풍 (하나가 한 열; Ctrl을 누른 채 여러 개 고르기)
-serve-page-compare-seeds = 시드 (하나가 한 행, 예: 1, 2)
-serve-page-compare-vary = 함께 바꿀 설정 (선택, 예: strength=0.4,0.8 또는 steps=1,2,4)
+serve-page-compare-styles = 화풍 (하나가 한 열)
+serve-page-compare-styles-hint = Ctrl을 누른 채 누르면 여러 개를 고릅니다
+serve-page-compare-seeds = 시드 (하나가 한 행)
+serve-page-compare-seeds-hint = 예: 1, 2
+serve-page-compare-vary = 함께 바꿀 설정 (선택)
+serve-page-compare-vary-hint = 예: strength=0.4,0.8 또는 steps=1,2,4
 serve-page-compare-make = 비교표 만들기
 serve-page-compare-progress = 그림 { $cells }개 중 { $cell }번째
 serve-page-compare-download = 비교표 내려받기 (PNG)
 serve-page-history-title = 내가 만든 그림
-serve-page-history-lead = 이 브라우저에서 만든 그림과 비교표입니다. 최근 것이 위에 옵니다 (서버에 보관되며, 다른 브라우저나 컴퓨터에는 따로 목록이 있습니다).
+serve-page-history-lead = 이 브라우저에서 만든 그림, 비교표, 개요입니다. 최근 것이 앞에 오고, 개요를 누르면 ZIP을 내려받습니다 (서버에 보관되며, 다른 브라우저나 컴퓨터에는 따로 목록이 있습니다).
 serve-page-history-compare = 비교표
+serve-page-history-batch = 개요
 serve-page-history-seed = 시드 { $seed }
+serve-bad-instance = --instance "{ $instance }"는 쓸 수 없는 이름입니다
+    .hint = 영문자, 숫자, 점, 대시, 밑줄로 { $max }자 이하로 쓰고, 점으로 시작하지 마세요
+serve-instance-busy = "{ $instance }"라는 이름의 다른 서버가 이미 이 데이터 폴더를 쓰고 있습니다 ({ $dir })
+    .hint = 폴더를 함께 쓰는 서버마다 --instance 이름을 따로 주거나, 다른 서버를 먼저 멈추세요
+serve-job-elsewhere = 이 작업은 데이터 폴더를 함께 쓰는 서버 인스턴스 "{ $instance }"에서 만들고 있어, 그 인스턴스만 취소할 수 있습니다
+    .hint = 작업을 보낸 주소로 취소하거나, 완성된 뒤 여기서 지우세요

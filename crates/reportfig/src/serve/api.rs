@@ -24,6 +24,7 @@
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
@@ -38,7 +39,9 @@ use serde::Deserialize;
 
 use super::batches::{Upload, ZipOutcome, MAX_OUTLINE_UPLOAD_BYTES};
 use super::store::{JobId, JobKind};
-use super::{lock, Refused, Shared, MAX_BODY_BYTES, MAX_IMAGE_BODY_BYTES, MAX_PICTURE_BYTES};
+use super::{
+    lock, Cancel, Refused, Shared, MAX_BODY_BYTES, MAX_IMAGE_BODY_BYTES, MAX_PICTURE_BYTES,
+};
 use crate::i18n::{Lang, Message};
 use crate::msg;
 
@@ -356,11 +359,26 @@ pub(crate) fn with_owner_cookie(headers: &HeaderMap, r: &mut Response) -> Option
 /// first: `{"images": [{id, kind, state, caption, seed, created, status, image?}]}`. Nobody
 /// else's are ever listed; without the cookie the list is empty.
 async fn history(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let images = match owner_cookie(&headers) {
-        Some(c) => shared.history(&owner_of(&c), HISTORY_MAX),
-        None => Vec::new(),
+    let lang = lang_of(&headers);
+    let Some(cookie) = owner_cookie(&headers) else {
+        return Json(serde_json::json!({ "images": [] })).into_response();
     };
-    Json(serde_json::json!({ "images": images })).into_response()
+    let owner = owner_of(&cookie);
+    // Reads the shared folder for other instances' jobs: not on an async thread.
+    let listed = tokio::task::spawn_blocking(move || {
+        let mut all = shared.history(&owner, HISTORY_MAX);
+        all.extend(shared.batch_history(&owner, lang));
+        all.sort_by(|a, b| {
+            let key =
+                |v: &serde_json::Value| (v["created"].as_u64(), v["id"].as_str().map(String::from));
+            key(b).cmp(&key(a))
+        });
+        all.truncate(HISTORY_MAX);
+        all
+    })
+    .await
+    .unwrap_or_default();
+    Json(serde_json::json!({ "images": listed })).into_response()
 }
 
 async fn create(
@@ -490,6 +508,16 @@ fn file_response(bytes: Vec<u8>, mime: &'static str, disposition: &str) -> Respo
     r
 }
 
+/// `409`: another instance sharing the data folder is making the job, and only it can stop
+/// it.
+fn elsewhere(instance: &str, lang: Lang) -> Response {
+    error_msg(
+        StatusCode::CONFLICT,
+        &msg!("serve-job-elsewhere", instance = instance),
+        lang,
+    )
+}
+
 fn no_such_image(lang: Lang) -> Response {
     error_msg(StatusCode::NOT_FOUND, &msg!("serve-no-such-image"), lang)
 }
@@ -509,23 +537,29 @@ async fn status_or_png(
             None => no_such_image(lang),
         };
     }
-    let (done, name) = {
-        let state = lock(&shared.state);
-        match state.jobs.get(&id) {
-            Some(job) => {
-                let name = crate::output::default_file_name(
-                    &job.record.caption,
-                    job.record.seed,
-                    crate::output::Naming::Roman,
-                );
-                let name = match job.record.kind {
-                    JobKind::Image => name,
-                    JobKind::Compare => format!("compare-{name}"),
-                };
-                (job.record.state == super::store::JobState::Done, name)
-            }
-            None => return no_such_image(lang),
+    // From this instance, or from the shared folder when another instance made it.
+    let s = shared.clone();
+    let found = {
+        let id = id.clone();
+        tokio::task::spawn_blocking(move || s.record(&id))
+            .await
+            .ok()
+            .flatten()
+    };
+    let (done, name) = match found {
+        Some(record) => {
+            let name = crate::output::default_file_name(
+                &record.caption,
+                record.seed,
+                crate::output::Naming::Roman,
+            );
+            let name = match record.kind {
+                JobKind::Image => name,
+                JobKind::Compare => format!("compare-{name}"),
+            };
+            (record.state == super::store::JobState::Done, name)
         }
+        None => return no_such_image(lang),
     };
     if !done {
         return error_msg(StatusCode::CONFLICT, &msg!("serve-image-not-ready"), lang);
@@ -589,8 +623,11 @@ async fn cancel(
         return no_such_image(lang);
     };
     match shared.cancel(&id) {
-        Some(was) => Json(serde_json::json!({ "id": id.as_str(), "deleted": true, "was": was }))
-            .into_response(),
+        Some(Cancel::Done(was)) => {
+            Json(serde_json::json!({ "id": id.as_str(), "deleted": true, "was": was }))
+                .into_response()
+        }
+        Some(Cancel::Elsewhere(instance)) => elsewhere(&instance, lang),
         None => no_such_image(lang),
     }
 }
@@ -649,7 +686,13 @@ async fn events(
                     }
                 }
             }
-            if w.shared.is_stopping() || w.rx.changed().await.is_err() {
+            if w.shared.is_stopping() {
+                return None;
+            }
+            // Another instance's job changes in the shared folder, not here: look again
+            // every second as well.
+            let changed = tokio::time::timeout(Duration::from_secs(1), w.rx.changed()).await;
+            if matches!(changed, Ok(Err(_))) {
                 return None;
             }
         }
@@ -731,20 +774,22 @@ async fn create_batch(
         Ok(Err(bad)) => return error_msg(StatusCode::BAD_REQUEST, &bad.0, lang),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
+    // In the history of the browser's cookie, as a picture is.
+    let mut cookie = StatusCode::ACCEPTED.into_response();
+    let owner = with_owner_cookie(&headers, &mut cookie).map(|c| owner_of(&c));
     let s = shared.clone();
-    let queued = tokio::task::spawn_blocking(move || s.enqueue_batch(&client, checked)).await;
+    let queued =
+        tokio::task::spawn_blocking(move || s.enqueue_batch(&client, owner, checked)).await;
     match queued {
         Ok(Ok(Ok(id))) => {
             let status = shared.batch_status(&id, lang).unwrap_or_default();
-            let mut r = (
-                StatusCode::ACCEPTED,
-                Json(serde_json::json!({
-                    "id": id.as_str(),
-                    "total": status["total"],
-                    "figures": status["figures"],
-                })),
-            )
-                .into_response();
+            let body = Json(serde_json::json!({
+                "id": id.as_str(),
+                "total": status["total"],
+                "figures": status["figures"],
+            }));
+            let (parts, _) = cookie.into_parts();
+            let mut r = (parts, body).into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("/api/batches/{id}")) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
@@ -813,7 +858,10 @@ async fn cancel_batch(
         return no_such_batch(lang);
     };
     match shared.cancel_batch(&id) {
-        Some(n) => Json(serde_json::json!({ "id": id.as_str(), "cancelled": n })).into_response(),
+        Some(Ok(n)) => {
+            Json(serde_json::json!({ "id": id.as_str(), "cancelled": n })).into_response()
+        }
+        Some(Err(instance)) => elsewhere(&instance, lang),
         None => no_such_batch(lang),
     }
 }
@@ -845,6 +893,7 @@ async fn health(State(shared): State<Arc<Shared>>) -> Response {
         "running": running,
         "queue_limit": shared.config.queue_limit,
         "per_client": shared.config.per_client,
+        "instance": shared.config.instance,
         "version": env!("CARGO_PKG_VERSION"),
     }))
     .into_response()

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::store::{self, JobId, JobRecord, JobState};
-use super::{lock, Job, JobInput, QueueFull, Shared};
+use super::{lock, Cancel, Job, JobInput, QueueFull, Shared};
 use crate::batch::{self, Action, FigureJob, FigureSpec, GalleryOptions, Plan, PlannedFigure};
 use crate::commands::batch::{figure_image_options, given_english, OutputStore};
 use crate::commands::session::{self, ImageOptions};
@@ -44,6 +44,9 @@ pub struct BatchRecord {
     #[serde(default)]
     pub cancelled: bool,
     pub figures: Vec<BatchFigure>,
+    /// Whose history it is in: the SHA-256 of the browser's cookie, as for a job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// One figure of a batch.
@@ -119,6 +122,25 @@ impl Batches {
         })?;
         text.push('\n');
         output::write_atomic(&dir.join(BATCH_FILE), text.as_bytes(), true)
+    }
+
+    /// Batch `id`'s record as it is on disk now (another instance sharing the data folder
+    /// may have written it).
+    pub fn read(&self, id: &JobId) -> Option<BatchRecord> {
+        let text = std::fs::read_to_string(self.folder(id).join(BATCH_FILE)).ok()?;
+        let record = serde_json::from_str::<BatchRecord>(&text).ok()?;
+        (record.id == id.as_str()).then_some(record)
+    }
+
+    /// The ids of every batch folder, by their names alone.
+    pub fn ids(&self) -> Vec<JobId> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| JobId::parse(e.file_name().to_str()?))
+            .collect()
     }
 
     /// Every batch found on disk (after a restart); folders that are not ours are ignored.
@@ -306,6 +328,7 @@ impl Shared {
     pub(crate) fn enqueue_batch(
         &self,
         client: &str,
+        owner: Option<String>,
         checked: CheckedBatch,
     ) -> anyhow::Result<Result<JobId, QueueFull>> {
         let mut state = lock(&self.state);
@@ -344,6 +367,7 @@ impl Shared {
             created: store::now_seconds(),
             cancelled: false,
             figures: Vec::with_capacity(n),
+            owner,
         };
         let mut jobs = Vec::with_capacity(n);
         for (mut figure, input) in checked.figures {
@@ -364,6 +388,7 @@ impl Shared {
                 seconds: None,
                 error: None,
                 owner: None,
+                instance: Some(self.config.instance.clone()),
             };
             self.store.write(&job_record)?;
             figure.job = id.to_string();
@@ -396,12 +421,14 @@ impl Shared {
     /// `{state, figures: [{file, caption, state, progress}], done, total}`; `None` when
     /// there is no such batch.
     pub(crate) fn batch_status(&self, id: &JobId, lang: Lang) -> Option<serde_json::Value> {
+        let elsewhere = self.batch_jobs(id)?;
         let state = lock(&self.state);
         let record = state.batches.get(id)?;
         let mut figures = Vec::with_capacity(record.figures.len());
         let (mut done, mut waiting, mut started) = (0, 0, 0);
         for f in &record.figures {
-            let job = JobId::parse(&f.job).and_then(|j| state.jobs.get(&j));
+            let job =
+                JobId::parse(&f.job).and_then(|j| state.jobs.get(&j).or_else(|| elsewhere.get(&j)));
             let s = figure_state(job);
             match s {
                 "done" => done += 1,
@@ -450,9 +477,108 @@ impl Shared {
         Some(v)
     }
 
+    /// A batch this instance may not know yet (another instance sharing the data folder
+    /// took it), kept once read, with its figures' jobs that are still being made elsewhere,
+    /// as their records say now; `None` when there is no such batch.
+    fn batch_jobs(&self, id: &JobId) -> Option<std::collections::HashMap<JobId, Job>> {
+        let known = lock(&self.state).batches.get(id).cloned();
+        let record = match known {
+            Some(r) => r,
+            None => {
+                let r = self.batches.read(id)?;
+                lock(&self.state)
+                    .batches
+                    .entry(id.clone())
+                    .or_insert(r)
+                    .clone()
+            }
+        };
+        Some(
+            record
+                .figures
+                .iter()
+                .filter_map(|f| JobId::parse(&f.job))
+                .filter_map(|j| Some((j.clone(), self.elsewhere(&j)?)))
+                .collect(),
+        )
+    }
+
+    /// The batches of `owner` (a cookie's SHA-256) for the history, each as one entry:
+    /// `{id, kind: "batch", state, caption: the outline's name, done, total, created, status,
+    /// zip?, image?: its first finished figure}`. Batches other instances took are read
+    /// from the shared folder.
+    pub(crate) fn batch_history(&self, owner: &str, lang: Lang) -> Vec<serde_json::Value> {
+        let known: Vec<JobId> = {
+            let state = lock(&self.state);
+            let mut ids: Vec<JobId> = state.batches.keys().cloned().collect();
+            ids.extend(
+                self.batches
+                    .ids()
+                    .into_iter()
+                    .filter(|i| !state.batches.contains_key(i)),
+            );
+            ids
+        };
+        let mut out = Vec::new();
+        for id in known {
+            let seen = lock(&self.state)
+                .batches
+                .get(&id)
+                .map(|r| (r.owner.as_deref() == Some(owner), r.created));
+            let created = match seen {
+                Some((true, created)) => created,
+                Some((false, _)) => continue,
+                // Taken by another instance since this one looked: read once, kept.
+                None => {
+                    let Some(r) = self.batches.read(&id) else {
+                        continue;
+                    };
+                    let (mine, created) = (r.owner.as_deref() == Some(owner), r.created);
+                    lock(&self.state).batches.entry(id.clone()).or_insert(r);
+                    if !mine {
+                        continue;
+                    }
+                    created
+                }
+            };
+            let Some(status) = self.batch_status(&id, lang) else {
+                continue;
+            };
+            let mut v = json!({
+                "id": id.as_str(),
+                "kind": "batch",
+                "state": status["state"],
+                "caption": status["outline"],
+                "done": status["done"],
+                "total": status["total"],
+                "created": created,
+                "status": format!("/api/batches/{id}"),
+            });
+            if !status["zip"].is_null() {
+                v["zip"] = status["zip"].clone();
+            }
+            let first = status["figures"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["state"] == "done"));
+            if let Some(f) = first {
+                v["image"] = format!("/api/images/{}.png", f["job"].as_str().unwrap_or("")).into();
+            }
+            out.push(v);
+        }
+        out
+    }
+
     /// Cancels a batch's waiting and running figures (finished ones are kept for its ZIP);
-    /// the number cancelled, or `None` when there is no such batch.
-    pub(crate) fn cancel_batch(&self, id: &JobId) -> Option<usize> {
+    /// the number cancelled, or `None` when there is no such batch. A batch another
+    /// instance is making is [`Cancel::Elsewhere`]: only that instance can stop its figures.
+    pub(crate) fn cancel_batch(&self, id: &JobId) -> Option<Result<usize, String>> {
+        let elsewhere = self.batch_jobs(id)?;
+        if let Some(there) = elsewhere
+            .into_values()
+            .find(|j| !j.record.state.is_finished())
+        {
+            return Some(Err(there.record.instance.unwrap_or_default()));
+        }
         let jobs: Vec<JobId> = {
             let mut state = lock(&self.state);
             let record = state.batches.get_mut(id)?;
@@ -473,16 +599,23 @@ impl Shared {
         };
         let mut cancelled = 0;
         for job in jobs {
-            if self.cancel(&job).is_some_and(|was| !was.is_finished()) {
+            if matches!(self.cancel(&job), Some(Cancel::Done(was)) if !was.is_finished()) {
                 cancelled += 1;
             }
         }
-        Some(cancelled)
+        Some(Ok(cancelled))
     }
 
     /// The batch's finished figures with `manifest.json` and the gallery `index.html`, as
     /// `batch` writes them, in one ZIP (also kept as `figures.zip` in the batch folder).
     pub(crate) fn batch_zip(&self, id: &JobId, lang: Lang) -> anyhow::Result<ZipOutcome> {
+        match self.batch_jobs(id) {
+            None => return Ok(ZipOutcome::NoSuchBatch),
+            Some(elsewhere) if elsewhere.values().any(|j| !j.record.state.is_finished()) => {
+                return Ok(ZipOutcome::NotReady)
+            }
+            Some(_) => {}
+        }
         let (record, made) = {
             let state = lock(&self.state);
             let Some(record) = state.batches.get(id) else {
@@ -636,6 +769,7 @@ mod tests {
             created: 1,
             cancelled: false,
             figures: Vec::new(),
+            owner: None,
         };
         batches.write(&record, Some("## A park\n")).unwrap();
         std::fs::create_dir_all(dir.path().join("batches/not-an-id")).unwrap();

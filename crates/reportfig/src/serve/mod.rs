@@ -8,6 +8,8 @@
 //! - [`batches`]: uploaded outlines, run as jobs of the same queue, and their ZIPs.
 //! - [`store`]: finished images as files (PNG with metadata, and a JSON record) in the data
 //!   folder, so a restart keeps them.
+//! - [`instances`]: several servers sharing one data folder, each answering for the others'
+//!   finished jobs from the folder.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -26,6 +28,7 @@ use crate::translate::{CaptionTranslator, TranslateOptions};
 
 pub mod api;
 pub mod batches;
+pub mod instances;
 pub mod page;
 pub mod queue;
 pub mod store;
@@ -64,6 +67,9 @@ pub struct ServeOptions {
     pub queue_limit: usize,
     /// `--per-client`: how many of them may be one client's (its computer's).
     pub per_client: usize,
+    /// `--instance`: this server's name among those sharing `data` (the caller's default is
+    /// the host name, which is the pod's name in Kubernetes).
+    pub instance: String,
     pub model: ModelOptions,
     pub translate: TranslateOptions,
 }
@@ -142,6 +148,19 @@ pub(crate) struct Job {
 }
 
 impl Job {
+    /// A job known only by its record: finished, or another instance's.
+    fn of_record(record: JobRecord) -> Job {
+        Job {
+            record,
+            input: None,
+            accepted: Instant::now(),
+            step: None,
+            cells: None,
+            cancel: Arc::new(AtomicBool::new(false)),
+            notes: Vec::new(),
+        }
+    }
+
     /// 0 to 1.
     pub fn progress(&self) -> f64 {
         match (self.record.state, self.step) {
@@ -271,12 +290,23 @@ pub(crate) struct QueueFull {
     pub client: Option<(usize, usize)>,
 }
 
+/// What [`Shared::cancel`] did.
+#[derive(Debug)]
+pub(crate) enum Cancel {
+    /// The job was in this state and is cancelled or deleted.
+    Done(JobState),
+    /// Another instance, named here, is making it.
+    Elsewhere(String),
+}
+
 pub(crate) struct Config {
     pub token: Option<String>,
     pub queue_limit: usize,
     /// `--per-client`: the most jobs one client may have waiting.
     pub per_client: usize,
     pub model_label: String,
+    /// This instance's name, in the records of the jobs it makes.
+    pub instance: String,
 }
 
 /// Everything the HTTP side and the worker share. The model itself is the worker's alone;
@@ -296,6 +326,10 @@ pub(crate) struct Shared {
     pub styles: StyleLibrary,
     pub store: Store,
     pub batches: batches::Batches,
+    /// The instances sharing the data folder, to tell whether another's job is still made.
+    pub instances: instances::Instances,
+    /// What a job left behind by a stopped instance says.
+    pub lost: crate::i18n::Message,
     pub config: Config,
     /// One line per finished job and on stopping, for the server's log.
     pub log: Log,
@@ -546,6 +580,7 @@ impl Shared {
             seconds: None,
             error: None,
             owner,
+            instance: Some(self.config.instance.clone()),
         };
         self.store.write(&record)?;
         state.jobs.insert(
@@ -569,8 +604,19 @@ impl Shared {
 
     /// Cancels or deletes a job: a waiting one leaves the line, a running one stops at its
     /// next step (the worker throws away what it made), a finished one's files are removed.
-    /// `None` when there is no such job.
-    pub fn cancel(&self, id: &JobId) -> Option<JobState> {
+    /// `None` when there is no such job; another instance's job that it is still making is
+    /// [`Cancel::Elsewhere`], since only that instance can take it out of its queue (one
+    /// left by an instance that stopped is deleted).
+    pub fn cancel(&self, id: &JobId) -> Option<Cancel> {
+        if let Some(there) = self.elsewhere(id) {
+            if !there.record.state.is_finished() {
+                return Some(Cancel::Elsewhere(there.record.instance.unwrap_or_default()));
+            }
+            // Left behind by an instance that stopped: only its files remain.
+            self.store.remove(id);
+            self.bump();
+            return Some(Cancel::Done(there.record.state));
+        }
         let mut state = lock(&self.state);
         let job = state.jobs.remove(id)?;
         let was = job.record.state;
@@ -585,16 +631,83 @@ impl Shared {
         }
         drop(state);
         self.bump();
-        Some(was)
+        Some(Cancel::Done(was))
+    }
+
+    /// A job this instance does not hold, looked for in the shared data folder (another
+    /// instance made it, or is making it). A finished one is kept from then on like this
+    /// instance's own, and `None` is returned (it is in `jobs` now); an unfinished one is
+    /// returned as its record says, and not kept, since its instance will change it. One
+    /// whose instance is not running is reported lost, but still read again next time: on a
+    /// folder whose locks do not reach this machine the instance may be alive after all.
+    pub(crate) fn elsewhere(&self, id: &JobId) -> Option<Job> {
+        if lock(&self.state).jobs.contains_key(id) {
+            return None;
+        }
+        let mut record = self.store.read(id)?;
+        let ours = record
+            .instance
+            .as_deref()
+            .is_none_or(|i| i == self.config.instance);
+        if !record.state.is_finished() {
+            // This instance knows every job it has: one of its own not in `jobs` was just
+            // cancelled, and its worker is removing the files.
+            if ours {
+                return None;
+            }
+            let running = record
+                .instance
+                .as_deref()
+                .is_some_and(|i| self.instances.is_running(i));
+            if !running {
+                record.state = JobState::Failed;
+                record.error = Some(Texts::of(&self.lost));
+            }
+            return Some(Job::of_record(record));
+        }
+        if record.state == JobState::Done && !self.store.has_png(id) {
+            return None;
+        }
+        lock(&self.state)
+            .jobs
+            .entry(id.clone())
+            .or_insert_with(|| Job::of_record(record));
+        None
+    }
+
+    /// A job's record, from this instance or the shared folder.
+    pub(crate) fn record(&self, id: &JobId) -> Option<JobRecord> {
+        if let Some(there) = self.elsewhere(id) {
+            return Some(there.record);
+        }
+        lock(&self.state).jobs.get(id).map(|j| j.record.clone())
+    }
+
+    /// Learns of the jobs other instances recorded in the shared folder since it last looked,
+    /// and forgets finished ones whose files are gone (deleted through another instance);
+    /// returns those still being made elsewhere, as their records say now.
+    fn refresh(&self) -> Vec<Job> {
+        let on_disk: std::collections::HashSet<JobId> = self.store.ids().into_iter().collect();
+        {
+            let mut state = lock(&self.state);
+            // Every job's record is written when it is accepted, so only a deleted one is
+            // missing.
+            state
+                .jobs
+                .retain(|id, j| !j.record.state.is_finished() || on_disk.contains(id));
+        }
+        on_disk.iter().filter_map(|id| self.elsewhere(id)).collect()
     }
 
     /// The jobs of `owner` (a cookie's SHA-256), newest first, at most `max`: what the
     /// page's history shows.
     pub fn history(&self, owner: &str, max: usize) -> Vec<serde_json::Value> {
+        let elsewhere = self.refresh();
         let state = lock(&self.state);
         let mut mine: Vec<&Job> = state
             .jobs
             .values()
+            .chain(&elsewhere)
             .filter(|j| j.record.owner.as_deref() == Some(owner))
             .collect();
         mine.sort_by(|a, b| {
@@ -627,14 +740,20 @@ impl Shared {
 
     /// What a job makes; `None` when unknown.
     pub fn kind(&self, id: &JobId) -> Option<store::JobKind> {
-        lock(&self.state).jobs.get(id).map(|j| j.record.kind)
+        self.record(id).map(|r| r.kind)
     }
 
     /// A job's status as the API shows it, and whether it is finished; `None` when unknown.
     pub fn status(&self, id: &JobId, lang: Lang) -> Option<(serde_json::Value, bool)> {
+        let elsewhere = self.elsewhere(id);
         let state = lock(&self.state);
-        let job = state.jobs.get(id)?;
+        let job = match &elsewhere {
+            Some(j) => j,
+            None => state.jobs.get(id)?,
+        };
         let position = match job.record.state {
+            // Another instance's queue is not known here.
+            JobState::Queued if elsewhere.is_some() => 0,
             JobState::Queued => {
                 let ahead = state
                     .queue
@@ -662,6 +781,9 @@ impl Shared {
         }
         if r.kind == store::JobKind::Compare {
             o.insert("kind".into(), "compare".into());
+        }
+        if let Some(instance) = &r.instance {
+            o.insert("instance".into(), instance.as_str().into());
         }
         if let Some((made, of)) = job.cells {
             // The picture being made, counting from 1.
@@ -716,7 +838,11 @@ pub fn run(
     if opts.per_client == 0 {
         return Err(BadInput(msg!("serve-per-client-zero")).into());
     }
+    let instance = instances::check_name(&opts.instance)?;
     let store = Store::open(&opts.data)?;
+    let instances = instances::Instances::new(&opts.data);
+    // Held until the process ends: the other instances on the folder see it running.
+    let _claimed = instances.claim(&instance)?;
     let lost = msg!("serve-job-lost");
 
     let translator = CaptionTranslator::new(opts.translate.clone())?;
@@ -742,22 +868,12 @@ pub fn run(
     let bound = listener.local_addr()?;
 
     let mut jobs = HashMap::new();
-    for record in store.load(&lost) {
+    let elsewhere = |i: &str| i != instance && instances.is_running(i);
+    for record in store.load(&lost, &elsewhere) {
         let Some(id) = JobId::parse(&record.id) else {
             continue;
         };
-        jobs.insert(
-            id,
-            Job {
-                record,
-                input: None,
-                accepted: Instant::now(),
-                step: None,
-                cells: None,
-                cancel: Arc::new(AtomicBool::new(false)),
-                notes: Vec::new(),
-            },
-        );
+        jobs.insert(id, Job::of_record(record));
     }
     let batch_store = batches::Batches::new(&opts.data);
     let known_batches = batch_store
@@ -782,12 +898,15 @@ pub fn run(
             queue_limit: opts.queue_limit,
             per_client: opts.per_client,
             model_label: model.label(),
+            instance,
         },
         model: Mutex::new(model),
         decoding: Mutex::new(()),
         styles,
         store,
         batches: batch_store,
+        instances,
+        lost: lost.clone(),
         log,
     });
 

@@ -42,8 +42,11 @@ const HTML_TEXTS: &[&str] = &[
     "serve-page-compare-title",
     "serve-page-compare-lead",
     "serve-page-compare-styles",
+    "serve-page-compare-styles-hint",
     "serve-page-compare-seeds",
+    "serve-page-compare-seeds-hint",
     "serve-page-compare-vary",
+    "serve-page-compare-vary-hint",
     "serve-page-compare-make",
     "serve-page-compare-download",
     "serve-page-history-title",
@@ -69,6 +72,7 @@ pub fn render(lang: Lang) -> String {
         "seed": m.format("serve-page-seed-shown", &[keep("seed")]),
         "cell": m.format("serve-page-compare-progress", &[keep("cell"), keep("cells")]),
         "compare-label": m.format("serve-page-history-compare", &[]),
+        "batch-label": m.format("serve-page-history-batch", &[]),
         "seed-short": m.format("serve-page-history-seed", &[keep("seed")]),
         // The server's own refusal, shown before sending: a browser that is still sending
         // when the server closes the connection shows a network error instead of the answer.

@@ -150,6 +150,10 @@ pub struct JobRecord {
     /// the cookie itself); `None` for jobs sent without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The server instance that makes it (`--instance`), when several share the data
+    /// folder; `None` in records written before instances were named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 /// The images folder of a server's data folder.
@@ -195,10 +199,39 @@ impl Store {
         let _ = std::fs::remove_file(self.record_path(id));
     }
 
+    /// The record of job `id` as it is on disk now (another instance sharing the folder may
+    /// have written it); `None` when there is none or it is not a record.
+    pub fn read(&self, id: &JobId) -> Option<JobRecord> {
+        let text = std::fs::read_to_string(self.record_path(id)).ok()?;
+        let record = serde_json::from_str::<JobRecord>(&text).ok()?;
+        (record.id == id.as_str()).then_some(record)
+    }
+
+    /// The ids of every job recorded in the folder, by their file names alone.
+    pub fn ids(&self) -> Vec<JobId> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name();
+                JobId::parse(name.to_str()?.strip_suffix(".json")?)
+            })
+            .collect()
+    }
+
+    /// Whether a finished job's picture is there.
+    pub fn has_png(&self, id: &JobId) -> bool {
+        self.png_path(id).is_file()
+    }
+
     /// Every job found on disk, oldest first. A job that was waiting or running when the
     /// server last stopped, or whose picture is missing, is recorded as failed with `lost`,
-    /// since nothing will make it now; files that are not ours are left alone.
-    pub fn load(&self, lost: &Message) -> Vec<JobRecord> {
+    /// since nothing will make it now; files that are not ours are left alone. A job that
+    /// another instance sharing the folder is still making (`running` says whether an
+    /// instance of that name runs) is left out: it is read again when asked for.
+    pub fn load(&self, lost: &Message, running: &dyn Fn(&str) -> bool) -> Vec<JobRecord> {
         // Another instance may share the folder: only temporaries old enough to be left behind.
         output::remove_stale_temporaries(&self.dir, output::STALE_TEMPORARY_AGE);
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
@@ -220,6 +253,9 @@ impl Store {
                 continue;
             };
             if record.id != id.as_str() {
+                continue;
+            }
+            if !record.state.is_finished() && record.instance.as_deref().is_some_and(running) {
                 continue;
             }
             let missing_png = record.state == JobState::Done && !self.png_path(&id).is_file();
@@ -285,6 +321,7 @@ mod tests {
             seconds: None,
             error: None,
             owner: None,
+            instance: None,
         };
         store.write(&record(JobState::Queued, 1)).unwrap();
         store.write(&record(JobState::Running, 2)).unwrap();
@@ -297,14 +334,34 @@ mod tests {
         std::fs::write(dir.path().join("images/notes.json"), b"{}").unwrap();
 
         let lost = crate::msg!("caption-empty");
-        let loaded = store.load(&lost);
+        // Another instance, still running, is making this one: not lost.
+        let mut elsewhere = record(JobState::Running, 5);
+        elsewhere.instance = Some("b".into());
+        store.write(&elsewhere).unwrap();
+        let loaded = store.load(&lost, &|i| i == "b");
         let states: Vec<_> = loaded.iter().map(|r| r.state).collect();
         use JobState::*;
         assert_eq!(states, vec![Failed, Failed, Failed, Done]);
         assert_eq!(loaded[0].error.as_ref().unwrap().en, lost.render(Lang::En));
         assert!(dir.path().join("images/notes.json").is_file());
         // The failure was written down, so the next restart reads the same.
-        let again: Vec<_> = store.load(&lost).iter().map(|r| r.state).collect();
+        let again: Vec<_> = store
+            .load(&lost, &|i| i == "b")
+            .iter()
+            .map(|r| r.state)
+            .collect();
         assert_eq!(again, states);
+        assert_eq!(
+            store
+                .read(&JobId::parse(&elsewhere.id).unwrap())
+                .unwrap()
+                .state,
+            Running,
+            "left as its instance wrote it"
+        );
+        // Once that instance has stopped, its job is lost too.
+        let last = store.load(&lost, &|_| false);
+        assert_eq!(last.len(), 5);
+        assert!(last.iter().all(|r| r.state != Running));
     }
 }

@@ -30,4 +30,6 @@ mod outline;
 mod output;
 mod report_output;
 mod serve;
+mod serve_instances;
+mod serve_page;
 mod styles;

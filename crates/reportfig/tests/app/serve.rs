@@ -12,12 +12,12 @@ use tempfile::TempDir;
 use crate::common;
 
 /// The tiny model's own size (a turbo model's default, 512², would make every job slow).
-const SIZE: &str = "64x64";
+pub(crate) const SIZE: &str = "64x64";
 
 const TOKEN: &str = "0123456789abcdef-test-token";
 
 /// A running server; killed when dropped if a test did not stop it.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`, whatever address it was bound to.
     base: String,
@@ -28,7 +28,13 @@ impl Server {
     /// `reportfig serve` on the tiny model with `data` as its data folder; `extra` adds or
     /// replaces flags (`--addr` defaults to 127.0.0.1:0; without `--translator`, captions
     /// are not translated).
-    fn start(home: &Path, data: &Path, extra: &[&str]) -> Server {
+    pub(crate) fn start(home: &Path, data: &Path, extra: &[&str]) -> Server {
+        Server::try_start(home, data, extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Server::start`], with a server that exits instead of listening as `Err` (its exit
+    /// status and stderr).
+    pub(crate) fn try_start(home: &Path, data: &Path, extra: &[&str]) -> Result<Server, String> {
         let model = common::tiny_turbo().display().to_string();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_reportfig"));
         cmd.env("HOME", home)
@@ -63,31 +69,37 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let bound = line.trim().strip_prefix("http://").unwrap_or_else(|| {
-            let _ = child.wait();
-            panic!(
-                "no address on stdout ({line:?}); stderr:\n{}",
+        let Some(bound) = line.trim().strip_prefix("http://") else {
+            let status = child.wait();
+            return Err(format!(
+                "no address on stdout ({line:?}), {status:?}; stderr:\n{}",
                 std::fs::read_to_string(&stderr).unwrap_or_default()
-            )
-        });
+            ));
+        };
         let port = bound.rsplit_once(':').unwrap().1;
-        Server {
+        Ok(Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             stderr,
-        }
+        })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
+    /// SIGKILL: the machine or pod gone at once, nothing cleaned up.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// SIGTERM, as a service manager stops it; waits for the exit.
-    fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -123,16 +135,16 @@ fn unique(p: PathBuf) -> PathBuf {
 }
 
 /// One answer: status, headers we look at, body.
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     retry_after: Option<String>,
     www_authenticate: Option<String>,
     content_type: String,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
     }
@@ -145,14 +157,14 @@ impl Reply {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
         .build()
 }
 
 /// A request with optional bearer token, language and body (JSON unless `content_type`).
-fn call(
+pub(crate) fn call(
     method: &str,
     url: &str,
     token: Option<&str>,
@@ -201,11 +213,11 @@ fn try_call(
     })
 }
 
-fn get(server: &Server, path: &str) -> Reply {
+pub(crate) fn get(server: &Server, path: &str) -> Reply {
     call("GET", &server.url(path), None, None, None)
 }
 
-fn post(server: &Server, body: &Value) -> Reply {
+pub(crate) fn post(server: &Server, body: &Value) -> Reply {
     let text = body.to_string();
     call(
         "POST",
@@ -217,14 +229,14 @@ fn post(server: &Server, body: &Value) -> Reply {
 }
 
 /// Posts and returns the id, asserting 202.
-fn submit(server: &Server, body: &Value) -> String {
+pub(crate) fn submit(server: &Server, body: &Value) -> String {
     let r = post(server, body);
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     r.json()["id"].as_str().unwrap().to_string()
 }
 
 /// Polls `GET path` until its `state` is one of `want`; returns the last status.
-fn wait_for_state(server: &Server, path: &str, want: &[&str]) -> Value {
+pub(crate) fn wait_for_state(server: &Server, path: &str, want: &[&str]) -> Value {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let r = get(server, path);
@@ -244,7 +256,7 @@ fn wait_for_state(server: &Server, path: &str, want: &[&str]) -> Value {
 }
 
 /// Polls until the job is finished (or `want` state is reached); returns its last status.
-fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
+pub(crate) fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
     wait_for_state(server, &format!("/api/images/{id}"), want)
 }
 
@@ -258,12 +270,12 @@ fn stored_in(data: &Path, folder: &str) -> Vec<String> {
 }
 
 /// The files in the server's images folder.
-fn stored(data: &Path) -> Vec<String> {
+pub(crate) fn stored(data: &Path) -> Vec<String> {
     stored_in(data, "images")
 }
 
 /// A job that takes long on the tiny model (many steps), to be running while a test acts.
-fn long_job() -> Value {
+pub(crate) fn long_job() -> Value {
     serde_json::json!({ "caption": "a long job", "steps": 1000, "seed": 1, "size": SIZE })
 }
 
@@ -909,7 +921,7 @@ fn serve_page_is_served_in_the_browsers_language_without_the_token() {
 
 /// Headless Chromium driven over the DevTools protocol (a WebSocket), as a person would use
 /// the page: type a caption, choose a style, make the picture, download it.
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     socket: tungstenite::WebSocket<std::net::TcpStream>,
     next_id: u64,
@@ -918,7 +930,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn start(chromium: &str) -> Browser {
+    pub(crate) fn start(chromium: &str) -> Browser {
         let profile = TempDir::new().unwrap();
         let mut child = Command::new(chromium)
             .args([
@@ -972,7 +984,7 @@ impl Browser {
     }
 
     /// Sends one command (to the attached page, once there is one) and returns its result.
-    fn send(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn send(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = serde_json::json!({ "id": id, "method": method, "params": params });
@@ -993,7 +1005,7 @@ impl Browser {
         }
     }
 
-    fn open(&mut self, url: &str) {
+    pub(crate) fn open(&mut self, url: &str) {
         let target = self.send("Target.createTarget", serde_json::json!({ "url": url }));
         let attached = self.send(
             "Target.attachToTarget",
@@ -1003,7 +1015,7 @@ impl Browser {
     }
 
     /// The value of a JavaScript expression in the page (promises awaited).
-    fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) fn eval(&mut self, expression: &str) -> Value {
         let r = self.send(
             "Runtime.evaluate",
             serde_json::json!({
@@ -1016,8 +1028,26 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
+    /// A screenshot of the whole page, kept as `name` when `REPORTFIG_SCREENSHOT_DIR` names
+    /// a folder (to be looked at); the PNG's bytes either way.
+    pub(crate) fn screenshot(&mut self, name: &str) -> Vec<u8> {
+        use base64::Engine;
+        let shot = self.send(
+            "Page.captureScreenshot",
+            serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
+            std::fs::write(Path::new(&dir).join(name), &png).unwrap();
+        }
+        png
+    }
+
     /// Waits until `expression` is true in the page.
-    fn wait_until(&mut self, expression: &str, what: &str) {
+    pub(crate) fn wait_until(&mut self, expression: &str, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while self.eval(expression) != Value::Bool(true) {
             assert!(Instant::now() < deadline, "{what}");
@@ -1101,18 +1131,7 @@ fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
         "the page's Hangul font did not load",
     );
     // A screenshot to look at (kept when REPORTFIG_SCREENSHOT_DIR names a folder).
-    let shot = browser.send(
-        "Page.captureScreenshot",
-        serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
-    );
-    use base64::Engine;
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(shot["data"].as_str().unwrap())
-        .unwrap();
-    assert!(png.starts_with(b"\x89PNG"));
-    if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
-        std::fs::write(Path::new(&dir).join("serve-page-result.png"), &png).unwrap();
-    }
+    browser.screenshot("serve-page-result.png");
 
     // An outline through the upload box: every figure listed as it is made, then the ZIP.
     browser.eval(
@@ -1147,20 +1166,26 @@ fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
            .then(b => Array.from(new Uint8Array(b).slice(0, 2)))",
     );
     assert_eq!(head, serde_json::json!([80, 75]), "a ZIP starts with PK");
-    let shot = browser.send(
-        "Page.captureScreenshot",
-        serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+    // The outline is in this browser's history, newest first, shown by its first figure,
+    // and gives its ZIP when clicked.
+    browser.wait_until(
+        "document.querySelectorAll('#history li').length === 2 && document.querySelector('#history li img').naturalWidth > 0",
+        "the outline is not in the history",
     );
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(shot["data"].as_str().unwrap())
-        .unwrap();
-    if let Ok(dir) = std::env::var("REPORTFIG_SCREENSHOT_DIR") {
-        std::fs::write(Path::new(&dir).join("serve-page-batch.png"), &png).unwrap();
-    }
+    assert_eq!(
+        browser.eval("document.querySelector('#history li').textContent"),
+        "개요 · report.md · 그림 2개 가운데 2개 완료"
+    );
+    browser.eval("document.querySelector('#history li a.zip').click(); true");
+    browser.wait_until(
+        "document.querySelector('#history li a.zip').dataset.downloaded === 'true'",
+        "the history's outline did not give its ZIP",
+    );
+    browser.screenshot("serve-page-batch.png");
 }
 
 /// Uploads an outline to `/api/batches` with `query` (e.g. `name=report.md&size=64x64`).
-fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Reply {
+pub(crate) fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Reply {
     call(
         "POST",
         &server.url(&format!("/api/batches?{query}")),
@@ -1171,7 +1196,7 @@ fn upload(server: &Server, query: &str, outline: &str, lang: Option<&str>) -> Re
 }
 
 /// Polls a batch until its state is one of `want`; returns its last status.
-fn wait_for_batch(server: &Server, id: &str, want: &[&str]) -> Value {
+pub(crate) fn wait_for_batch(server: &Server, id: &str, want: &[&str]) -> Value {
     wait_for_state(server, &format!("/api/batches/{id}"), want)
 }
 
@@ -1268,7 +1293,7 @@ fn serve_batch_upload_runs_the_outline_and_downloads_a_zip() {
     assert_eq!(std::fs::read(folder.join("figures.zip")).unwrap(), zip.body);
     assert_eq!(
         common::files(&data),
-        ["batches".to_string(), "images".to_string()]
+        ["batches", "images", "instances"].map(String::from)
     );
 
     // After a restart the batch and its download are still there.
@@ -1505,7 +1530,7 @@ fn serve_batch_that_cannot_fit_in_the_queue_is_refused() {
 
 /// A picture with a clear layout (a bright disc left of centre on a dark field), as PNG or
 /// JPEG bytes.
-fn photo_bytes(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn photo_bytes(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         let (dx, dy) = (
             x as f64 - width as f64 * 0.3,
@@ -2014,7 +2039,7 @@ fn walk_json(v: &Value, f: &mut dyn FnMut(&Value)) {
 
 /// A request from another computer behind the proxy on this machine (as `X-Forwarded-For`
 /// names it), with optional cookie.
-fn post_as(
+pub(crate) fn post_as(
     server: &Server,
     path: &str,
     body: &Value,

@@ -273,8 +273,33 @@ $("compare-form").addEventListener("submit", async (event) => {
   }
 });
 
-// This browser's pictures and sheets, as the server keeps them under its cookie.
+// This browser's pictures, sheets and outlines, as the server keeps them under its cookie.
 const thumbnails = new Map();
+
+// A batch's ZIP, fetched with the token when its entry is clicked (it is made on request,
+// so not for every entry shown).
+async function downloadZip(job, link) {
+  const zip = await api(job.zip);
+  if (!zip.ok) return;
+  const url = URL.createObjectURL(await zip.blob());
+  const save = document.createElement("a");
+  save.href = url;
+  save.download = "figures-" + job.id.slice(0, 8) + ".zip";
+  document.body.appendChild(save);
+  save.click();
+  save.remove();
+  link.dataset.downloaded = "true";
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+function historyWords(job) {
+  const state = T["state-" + job.state] || job.state;
+  if (job.kind === "batch") {
+    return T["batch-label"] + " · " + job.caption + " · " + format(T["batch"], { done: job.done, total: job.total });
+  }
+  const kind = job.kind === "compare" ? T["compare-label"] + " · " : "";
+  return kind + job.caption + " · " + format(T["seed-short"], { seed: job.seed }) + " · " + state;
+}
 async function loadHistory() {
   const response = await api("/api/images?mine");
   if (!response.ok) return;
@@ -286,16 +311,26 @@ async function loadHistory() {
     const item = document.createElement("li");
     item.className = job.state;
     const words = document.createElement("span");
-    const kind = job.kind === "compare" ? T["compare-label"] + " · " : "";
-    words.textContent = kind + job.caption + " · " + format(T["seed-short"], { seed: job.seed }) +
-      " · " + (T["state-" + job.state] || job.state);
+    words.textContent = historyWords(job);
     if (job.image) {
       const link = document.createElement("a");
       const img = document.createElement("img");
       img.alt = job.caption;
       link.appendChild(img);
-      link.download = "reportfig-" + job.seed + ".png";
       item.appendChild(link);
+      if (job.kind === "batch") {
+        // The picture is the batch's first figure; the entry gives the whole ZIP.
+        link.href = "#";
+        link.className = "zip";
+        if (job.zip) {
+          link.addEventListener("click", (e) => {
+            e.preventDefault();
+            downloadZip(job, link);
+          });
+        }
+      } else {
+        link.download = "reportfig-" + job.seed + ".png";
+      }
       // Fetched with the token, then shown from memory; each picture is fetched once.
       let url = thumbnails.get(job.id);
       if (!url) {
@@ -307,7 +342,7 @@ async function loadHistory() {
       }
       if (url) {
         img.src = url;
-        link.href = url;
+        if (job.kind !== "batch") link.href = url;
       }
     }
     item.appendChild(words);
@@ -398,7 +433,9 @@ $("outline-form").addEventListener("submit", async (event) => {
       return;
     }
     const made = await response.json();
+    loadHistory();
     await watchBatch(made.id);
+    loadHistory();
   } catch (e) {
     $("batch-error").textContent = String(e);
     $("batch-error").hidden = false;
