@@ -238,3 +238,70 @@ fn a_batch_translates_once_and_keeps_the_translations() {
     let dry = batch(&["--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
 }
+
+/// The tiny translator copied with its generation config changed as `edit` says.
+fn translator_with(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let to = dir.join("translator");
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(tiny_translator()).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    let path = to.join("generation_config.json");
+    let mut g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut g);
+    std::fs::write(&path, g.to_string()).unwrap();
+    to.to_str().unwrap().to_string()
+}
+
+/// What the issue asks of translations that go wrong: a caption over the translator's input
+/// limit is bad input (exit 2, naming the limit); a translation cut at `max_length`, or one
+/// that comes back empty, is a warning naming the caption, and the caption is used as typed.
+#[test]
+fn too_long_cut_and_empty_translations_are_explained() {
+    let home = tempfile::tempdir().unwrap();
+    let long = vec!["포항시의 버스 정류장"; 12].join(" ");
+    let r = run(reportfig_offline(home.path()).args([
+        "translate",
+        &long,
+        "--translator",
+        &translator(),
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("too long for the translator (32 tokens at most)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+
+    // The fixture's beam search makes 6 tokens of SMART_CITY; at max_length 4 it is cut.
+    let cut = translator_with(&home.path().join("cut"), |g| g["max_length"] = 4.into());
+    let r =
+        ok(reportfig_offline(home.path()).args(["translate", SMART_CITY, "--translator", &cut]));
+    assert_eq!(r.stdout.trim(), SMART_CITY, "used as typed");
+    assert!(
+        r.stderr.contains(&format!(
+            "the translation of \"{SMART_CITY}\" was cut off at the translator's length limit"
+        )),
+        "{}",
+        r.stderr
+    );
+
+    // EOS forced as the first token: nothing comes back.
+    let empty = translator_with(&home.path().join("empty"), |g| {
+        g["forced_bos_token_id"] = 0.into()
+    });
+    let r =
+        ok(reportfig_offline(home.path()).args(["translate", SMART_CITY, "--translator", &empty]));
+    assert_eq!(r.stdout.trim(), SMART_CITY, "used as typed");
+    assert!(
+        r.stderr.contains(&format!(
+            "the translator gave no English for \"{SMART_CITY}\""
+        )),
+        "{}",
+        r.stderr
+    );
+}
