@@ -79,6 +79,9 @@ CASES = [
     i2i("sd15-mask-euler-a", "sd15", 0.8, mask=True, sampler="euler-a", width=64, height=96),
     i2i("sdxl-mask", "sdxl", 0.6, mask=True, width=96, height=64),
     i2i("turbo-mask", "turbo", 1.0, mask=True, steps=2, guidance=0.0),
+    # SD 2.x: v-prediction with the mask, at part strength and at full.
+    i2i("sd21-mask", "sd21", 0.7, mask=True, negative="blurry", seed=11),
+    i2i("sd21-mask-full", "sd21", 1.0, mask=True, sampler="dpmpp-2m", width=64, height=96),
     # 9-channel inpainting UNets (the mask and the masked picture's latents as input).
     i2i("sd15-inpaint-full", "sd15-inpaint", 1.0, mask=True, negative="blurry"),
     i2i("sd15-inpaint-0.7", "sd15-inpaint", 0.7, mask=True, sampler="dpmpp-2m", seed=9),
