@@ -111,8 +111,13 @@ impl Drop for RunLock {
 
 /// Takes the folder for this run when it is not a shard (shards share the folder by design);
 /// another run holding it is [`BatchError::Busy`]. Released when dropped or the process dies.
+/// Either way a folder that takes no new files is found here, before the model loads and
+/// the first figure is computed only to fail.
 pub fn lock_run(plan: &Plan) -> Result<RunLock, BatchError> {
     if plan.shard.is_some() {
+        // Shards lock this file only while writing the index; creating it now (it stays, as
+        // after any sharded run) is the check that the folder takes files.
+        open_lock_file(plan, SHARD_LOCK_FILE)?;
         return Ok(RunLock { held: None });
     }
     let (file, path) = open_lock_file(plan, RUN_LOCK_FILE)?;

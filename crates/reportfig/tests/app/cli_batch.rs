@@ -748,6 +748,33 @@ fn out_naming_a_file_is_bad_input_in_the_words_of_the_flag() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
 
+/// A figures folder that takes no new files is the user's to change: exit 2, as `generate`
+/// says for its `-o`, naming the folder, and found before the model loads, for a whole run
+/// and for a shard alike. `/sys` refuses new files even to root (permission bits would not).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_figures_folder_is_bad_input_found_before_any_work() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "One\nTwo\n").unwrap();
+    for shard in [&[][..], &["--shard", "1/2"][..]] {
+        let mut args = vec!["--out", "/sys"];
+        args.extend_from_slice(shard);
+        let r = run(batch(home.path(), &outline, &args));
+        assert_eq!(r.code, 2, "{shard:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("/sys") && r.stderr.contains("permission was refused"),
+            "{shard:?}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("loading"),
+            "{shard:?}: refused before the model: {}",
+            r.stderr
+        );
+    }
+}
+
 /// The plan a user checks before a long run reads in their language.
 #[test]
 fn dry_run_plan_in_korean() {
