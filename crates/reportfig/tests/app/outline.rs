@@ -327,6 +327,34 @@ fn an_outline_beyond_the_size_limit_is_refused_without_reading_it_all() {
     }
 }
 
+/// What Markdown reads as inline HTML (`a<b and c>d`, a tag) stays in the caption as it was
+/// written, in headings and in figure lines, instead of being dropped from it.
+#[test]
+fn inline_html_in_markdown_stays_in_the_caption() {
+    let o = parse("r.md", "# Income a<b and c>d\n\n## Costs <em>rose</em>\n").unwrap();
+    assert_eq!(
+        captions(&o),
+        vec![(1, "Income a<b and c>d"), (3, "Costs <em>rose</em>")]
+    );
+    let o = parse(
+        "r.md",
+        "# Report\n\nFigure: Income a<b and c>d {seed=3}\n",
+    )
+    .unwrap();
+    assert_eq!(captions(&o), vec![(3, "Income a<b and c>d")]);
+    assert_eq!(o.items[0].overrides.seed, Some(3));
+}
+
+/// A device that never ends (`batch /dev/zero`) is refused once the limit is read, not read
+/// until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_outline_is_refused_at_the_size_limit() {
+    let err = reportfig::outline::read_outline(Path::new("/dev/zero"), &style_check).unwrap_err();
+    assert!(matches!(err, OutlineError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("/dev/zero"), "{err}");
+}
+
 #[test]
 fn control_characters_are_refused_with_their_line() {
     for (c, code) in [('\0', "U+0000"), ('\u{1b}', "U+001B"), ('\u{7}', "U+0007")] {
