@@ -551,10 +551,12 @@ where
     }
     // tempfile makes files only their owner may read; a finished figure, manifest or gallery
     // must be as readable as any file the user saves (colleagues on a shared drive, a web
-    // server showing index.html).
+    // server showing index.html). A file being replaced keeps the permissions it had: a
+    // user who made a figure private (or read-only) must not find it readable by all after
+    // `--force`.
     #[cfg(unix)]
     temp.as_file()
-        .set_permissions(new_file_permissions())
+        .set_permissions(replaced_file_permissions(path, overwrite))
         .map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
 
@@ -1070,6 +1072,16 @@ pub fn fail_writes_past_file_size_limit() {
     // can run at an unsafe moment; it is done once, at start, before other threads exist.
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// The permissions the file written to `path` gets: those of the regular file it replaces,
+/// else those of an ordinary new file ([`new_file_permissions`]).
+#[cfg(unix)]
+fn replaced_file_permissions(path: &Path, overwrite: bool) -> std::fs::Permissions {
+    match std::fs::metadata(path) {
+        Ok(old) if overwrite && old.is_file() => old.permissions(),
+        _ => new_file_permissions(),
     }
 }
 
