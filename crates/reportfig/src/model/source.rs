@@ -93,8 +93,12 @@ pub enum SourceError {
         token_sent: bool,
     },
 
-    #[error("Hugging Face repo {repo} is gated: access was refused\nhint: accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account")]
-    Gated { repo: String },
+    #[error("Hugging Face repo {repo} is gated: access was refused\nhint: {}", if *token_sent { "accept the model's licence on its page at huggingface.co with the account of the access token in HF_TOKEN (it was sent), or check that the token has not expired" } else { "accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account" })]
+    Gated {
+        repo: String,
+        /// Whether the request carried an access token (then "set HF_TOKEN" is wrong).
+        token_sent: bool,
+    },
 
     #[error("Hugging Face repo {repo} is not in diffusers layout: it has no {file}\nhint: {LAYOUT_HELP}")]
     RepoMissingFile { repo: String, file: String },
@@ -874,6 +878,7 @@ fn request_error(e: ureq::Error, hub: &HubRepo, what: &str) -> SourceError {
         },
         ureq::Error::Status(403, _) => SourceError::Gated {
             repo: hub.repo.to_string(),
+            token_sent: token.is_some(),
         },
         ureq::Error::Status(code, resp) => SourceError::HubAnswer {
             endpoint,

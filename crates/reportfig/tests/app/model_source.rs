@@ -1235,6 +1235,17 @@ fn hub_refusals_and_network_failures_are_plain_messages() {
     let hub = FakeHub::start("org/missing", SHA, Files::new(), Some(403));
     let err = resolve(&src, &online(cache.path(), &hub), &mut quiet()).unwrap_err();
     assert!(matches!(err, SourceError::Gated { .. }), "{err}");
+    assert!(err.to_string().contains("set HF_TOKEN"), "{err}");
+    // Gated with a token sent: the fix is that token's account, not setting one.
+    let mut with_token = online(cache.path(), &hub);
+    with_token.token = Some("hf_test".into());
+    let err = resolve(&src, &with_token, &mut quiet()).unwrap_err();
+    assert!(!err.to_string().contains("set HF_TOKEN"), "{err}");
+    assert!(
+        err.to_string().contains("account of the access token in HF_TOKEN"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("hf_test"), "{err}");
 
     let hub = FakeHub::start("org/missing", SHA, Files::new(), Some(500));
     let err = resolve(&src, &online(cache.path(), &hub), &mut quiet()).unwrap_err();
