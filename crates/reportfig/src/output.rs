@@ -1076,10 +1076,11 @@ pub fn fail_writes_past_file_size_limit() {
 }
 
 /// The permissions the file written to `path` gets: those of the regular file it replaces,
-/// else those of an ordinary new file ([`new_file_permissions`]).
+/// else those of an ordinary new file ([`new_file_permissions`]). A link in its place is
+/// not followed: the rename replaces the link, and a file elsewhere says nothing here.
 #[cfg(unix)]
 fn replaced_file_permissions(path: &Path, overwrite: bool) -> std::fs::Permissions {
-    match std::fs::metadata(path) {
+    match std::fs::symlink_metadata(path) {
         Ok(old) if overwrite && old.is_file() => old.permissions(),
         _ => new_file_permissions(),
     }

@@ -75,12 +75,24 @@ pub fn lock_for_shards(plan: &Plan) -> Result<ShardLock, BatchError> {
 /// Opens (creating) the lock file `name` in the figures folder.
 fn open_lock_file(plan: &Plan, name: &str) -> Result<(std::fs::File, PathBuf), BatchError> {
     let path = plan.out_dir.join(name);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| lock_error(&path, e))?;
+    // A link under the lock's name (planted in a shared folder, or copied in) is not
+    // followed: opening it would create or hold a file outside the figures folder. The
+    // name is ours, so the link is replaced by a plain lock file.
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        let _ = std::fs::remove_file(&path);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        // And one made between the check and the open is refused, not followed.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&path).map_err(|e| lock_error(&path, e))?;
     Ok((file, path))
 }
 

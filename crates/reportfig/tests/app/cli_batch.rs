@@ -730,6 +730,58 @@ fn a_damaged_figure_is_made_again_and_a_foreign_file_is_refused() {
     assert_ne!(std::fs::read(&second).unwrap(), mine);
 }
 
+/// Links in the figures folder under the names a batch writes (a figure, the review page,
+/// the manifest, the folder's lock) never make it write outside the folder: `--force`
+/// replaces each link by its own file, and what the links pointed at is untouched.
+#[cfg(unix)]
+#[test]
+fn links_in_the_figures_folder_never_lead_a_write_outside_it() {
+    use std::os::unix::fs::symlink;
+    let home = tempfile::tempdir().unwrap();
+    let report = tempfile::tempdir().unwrap();
+    let outline = report.path().join("outline.txt");
+    std::fs::write(&outline, "Smart bus stop\nCity hall at night\n").unwrap();
+    let out = report.path().join("figures");
+    let elsewhere = report.path().join("elsewhere");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let victim = elsewhere.join("victim.png");
+    image::RgbImage::from_pixel(4, 4, image::Rgb([200, 10, 10]))
+        .save(&victim)
+        .unwrap();
+    std::fs::write(elsewhere.join("page.html"), "mine").unwrap();
+    std::fs::write(elsewhere.join("manifest.json"), "{}").unwrap();
+    let before: Vec<_> = ["victim.png", "page.html", "manifest.json"]
+        .iter()
+        .map(|f| std::fs::read(elsewhere.join(f)).unwrap())
+        .collect();
+    for (link, target) in [
+        ("01-smart-bus-stop.png", "victim.png"),
+        ("index.html", "page.html"),
+        ("manifest.json", "manifest.json"),
+        (".reportfig-batch.lock", "lock"),
+    ] {
+        symlink(elsewhere.join(target), out.join(link)).unwrap();
+    }
+    ok(batch(home.path(), &outline, &["-q", "--force"]));
+    let after: Vec<_> = ["victim.png", "page.html", "manifest.json"]
+        .iter()
+        .map(|f| std::fs::read(elsewhere.join(f)).unwrap())
+        .collect();
+    assert_eq!(after, before);
+    let mut there: Vec<_> = std::fs::read_dir(&elsewhere)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    there.sort();
+    assert_eq!(there, ["manifest.json", "page.html", "victim.png"]);
+    for name in ["01-smart-bus-stop.png", "index.html", "manifest.json"] {
+        let meta = out.join(name).symlink_metadata().unwrap();
+        assert!(meta.file_type().is_file(), "{name} is the batch's own file");
+    }
+    assert_eq!(manifest(&out)["figures"].as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn out_naming_a_file_is_bad_input_in_the_words_of_the_flag() {
     let home = tempfile::tempdir().unwrap();
