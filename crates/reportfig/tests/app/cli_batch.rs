@@ -827,6 +827,22 @@ fn an_unwritable_figures_folder_is_bad_input_found_before_any_work() {
     }
 }
 
+/// A 4 MB outline of one-letter lines (two million figures) took 16 GB and 95 s to plan;
+/// past the figure limit it is bad input at once, in the user's language.
+#[test]
+fn an_outline_of_millions_of_figures_is_refused_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "a\n".repeat(2_000_000)).unwrap();
+    let started = std::time::Instant::now();
+    let mut cmd = batch(home.path(), &outline, &["--dry-run"]);
+    cmd.env("LANG", "ko_KR.UTF-8");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("o.txt 10001번째 줄"), "{}", r.stderr);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
 /// The plan a user checks before a long run reads in their language.
 #[test]
 fn dry_run_plan_in_korean() {

@@ -327,6 +327,35 @@ fn an_outline_beyond_the_size_limit_is_refused_without_reading_it_all() {
     }
 }
 
+/// An outline of more figures than any report has (a log, a generated list) is refused at
+/// the first figure past the limit, with its line, in every format; at the limit it is read.
+#[test]
+fn an_outline_of_too_many_figures_is_refused_at_the_first_past_the_limit() {
+    let limit = reportfig::outline::MAX_OUTLINE_FIGURES;
+    let lines = |n: usize, prefix: &str| -> String {
+        (1..=n).map(|i| format!("{prefix}Bridge {i}\n")).collect()
+    };
+    let at = parse("many.txt", &lines(limit, "")).unwrap();
+    assert_eq!(at.items.len(), limit);
+    for (name, text, line) in [
+        ("many.txt", lines(limit + 5, ""), limit + 1),
+        // Every heading is a figure, the title too.
+        ("many.md", format!("# Report\n{}", lines(limit, "## ")), limit + 1),
+        // With figure lines, only they are.
+        ("lines.md", format!("# Report\n{}", lines(limit + 1, "Figure: ")), limit + 2),
+        ("many.csv", format!("caption\n{}", lines(limit + 1, "")), limit + 2),
+    ] {
+        let started = std::time::Instant::now();
+        let err = parse(name, &text).unwrap_err();
+        assert!(
+            matches!(err, OutlineError::TooManyFigures { line: l, .. } if l == line),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains(&format!("more than {limit} figures")), "{err}");
+        assert!(started.elapsed().as_secs() < 10, "{name}: {:?}", started.elapsed());
+    }
+}
+
 /// What Markdown reads as inline HTML (`a<b and c>d`, a tag) stays in the caption as it was
 /// written, in headings and in figure lines, instead of being dropped from it.
 #[test]
