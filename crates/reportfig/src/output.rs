@@ -774,6 +774,13 @@ const WINDOWS_RESERVED: &[&str] = &[
     "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
+/// Whether Windows refuses `name` as a file name: a reserved device name before the first
+/// dot, whatever follows (`CON.png`, `nul.tar.png`, `Com1 .png` all open the device there).
+pub fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    WINDOWS_RESERVED.contains(&stem.to_ascii_lowercase().as_str())
+}
+
 /// Smallest `max_len` honoured: room for a hash-based name.
 const MIN_SLUG_LEN: usize = 8;
 

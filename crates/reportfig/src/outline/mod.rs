@@ -674,6 +674,13 @@ impl Ctx<'_> {
                 "contains characters that are not allowed in file names",
             ));
         }
+        // An outline written on Linux may be run on a colleague's Windows PC, where `CON.png`
+        // is the console, not a file.
+        if crate::output::is_windows_reserved(&value) {
+            return Err(bad(
+                "is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM1, LPT1 and the like)",
+            ));
+        }
         let lower = value.to_lowercase();
         if lower.ends_with(".png") {
             Ok(value)

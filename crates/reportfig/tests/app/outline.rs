@@ -384,6 +384,27 @@ fn an_endless_outline_is_refused_at_the_size_limit() {
     assert!(err.to_string().contains("/dev/zero"), "{err}");
 }
 
+/// A `file=` that Windows keeps for a device (`CON.png` is the console there, whatever the
+/// extension) is refused with its line, as a drive (`a:b`) or a backslash is: an outline
+/// written on one PC is run on another.
+#[test]
+fn windows_device_names_drives_and_backslashes_in_file_settings_are_refused() {
+    for value in ["CON", "con.png", "Nul.PNG", "com1", "LPT9.png", "aux.tar.png", "prn .png"] {
+        let err = parse("w.txt", &format!("One\nBus stop {{file={value}}}\n")).unwrap_err();
+        assert!(matches!(err, OutlineError::BadFileName { line: 2, .. }), "{value}: {err}");
+        assert!(err.to_string().contains("Windows keeps for a device"), "{err}");
+    }
+    for value in ["a:b", "a\\b.png", "C:x.png"] {
+        let err = parse("w.txt", &format!("Bus stop {{file={value}}}\n")).unwrap_err();
+        assert!(matches!(err, OutlineError::BadFileName { line: 1, .. }), "{value}: {err}");
+    }
+    // Names that only begin like a device are ordinary.
+    for value in ["console.png", "conference", "com10.png", "nullish.png"] {
+        let o = parse("w.txt", &format!("Bus stop {{file={value}}}\n")).unwrap();
+        assert!(o.items[0].overrides.file.is_some(), "{value}");
+    }
+}
+
 #[test]
 fn control_characters_are_refused_with_their_line() {
     for (c, code) in [('\0', "U+0000"), ('\u{1b}', "U+001B"), ('\u{7}', "U+0007")] {
