@@ -852,7 +852,11 @@ mod tests {
     #[test]
     fn a_left_write_check_file_is_cleaned_up_like_a_temporary() {
         let dir = tempfile::tempdir().unwrap();
-        let left = write_check_file(dir.path()).unwrap().into_temp_path().keep().unwrap();
+        let left = write_check_file(dir.path())
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
         let removed =
             crate::output::remove_stale_temporaries(dir.path(), std::time::Duration::ZERO);
         assert_eq!(removed, vec![left]);

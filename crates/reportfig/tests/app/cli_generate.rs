@@ -223,24 +223,36 @@ fn the_token_is_in_no_json_output_metadata_or_error() {
     let metadata = format!(
         "{:?}{:?}",
         read_metadata(&picture).unwrap().expect("reportfig chunk"),
-        read_parameters(&picture).unwrap().expect("parameters chunk")
+        read_parameters(&picture)
+            .unwrap()
+            .expect("parameters chunk")
     );
     let mut cmd = reportfig(dir.path());
     cmd.args(["models", "list", "--json"]);
     with_token(&mut cmd);
     let listed = run(&mut cmd);
     assert_eq!(listed.code, 0, "{}", listed.stderr);
-    let mut cmd = generate(dir.path(), "u.png", &["--model", "org/not-cached", "--json"]);
+    let mut cmd = generate(
+        dir.path(),
+        "u.png",
+        &["--model", "org/not-cached", "--json"],
+    );
     with_token(&mut cmd);
     let failed = run(&mut cmd);
     assert_eq!(failed.code, 2, "{}", failed.stderr);
     for (what, text) in [
         ("generate --json", format!("{}{}", made.stdout, made.stderr)),
         ("metadata", metadata),
-        ("models list --json", format!("{}{}", listed.stdout, listed.stderr)),
+        (
+            "models list --json",
+            format!("{}{}", listed.stdout, listed.stderr),
+        ),
         ("an error", format!("{}{}", failed.stdout, failed.stderr)),
     ] {
-        assert!(!text.contains(TOKEN) && !text.contains("NeverShown"), "{what}: {text}");
+        assert!(
+            !text.contains(TOKEN) && !text.contains("NeverShown"),
+            "{what}: {text}"
+        );
     }
 }
 

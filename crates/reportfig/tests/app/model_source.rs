@@ -1242,7 +1242,8 @@ fn hub_refusals_and_network_failures_are_plain_messages() {
     let err = resolve(&src, &with_token, &mut quiet()).unwrap_err();
     assert!(!err.to_string().contains("set HF_TOKEN"), "{err}");
     assert!(
-        err.to_string().contains("account of the access token in HF_TOKEN"),
+        err.to_string()
+            .contains("account of the access token in HF_TOKEN"),
         "{err}"
     );
     assert!(!err.to_string().contains("hf_test"), "{err}");
@@ -1938,12 +1939,8 @@ fn a_hub_lora_revision_or_listed_file_that_names_a_path_is_refused() {
     assert_eq!(sandbox.outside_the_cache(), Vec::<PathBuf>::new());
 
     // Offline, the message names the LoRA's file (a LoRA requires no other).
-    let err = reportfig::lora::resolve(
-        &spec("org/other"),
-        &offline(&sandbox.cache),
-        &mut quiet(),
-    )
-    .unwrap_err();
+    let err = reportfig::lora::resolve(&spec("org/other"), &offline(&sandbox.cache), &mut quiet())
+        .unwrap_err();
     assert!(
         err.to_string().contains("pytorch_lora_weights.safetensors"),
         "{err}"

@@ -340,10 +340,22 @@ fn an_outline_of_too_many_figures_is_refused_at_the_first_past_the_limit() {
     for (name, text, line) in [
         ("many.txt", lines(limit + 5, ""), limit + 1),
         // Every heading is a figure, the title too.
-        ("many.md", format!("# Report\n{}", lines(limit, "## ")), limit + 1),
+        (
+            "many.md",
+            format!("# Report\n{}", lines(limit, "## ")),
+            limit + 1,
+        ),
         // With figure lines, only they are.
-        ("lines.md", format!("# Report\n{}", lines(limit + 1, "Figure: ")), limit + 2),
-        ("many.csv", format!("caption\n{}", lines(limit + 1, "")), limit + 2),
+        (
+            "lines.md",
+            format!("# Report\n{}", lines(limit + 1, "Figure: ")),
+            limit + 2,
+        ),
+        (
+            "many.csv",
+            format!("caption\n{}", lines(limit + 1, "")),
+            limit + 2,
+        ),
     ] {
         let started = std::time::Instant::now();
         let err = parse(name, &text).unwrap_err();
@@ -351,8 +363,16 @@ fn an_outline_of_too_many_figures_is_refused_at_the_first_past_the_limit() {
             matches!(err, OutlineError::TooManyFigures { line: l, .. } if l == line),
             "{name}: {err}"
         );
-        assert!(err.to_string().contains(&format!("more than {limit} figures")), "{err}");
-        assert!(started.elapsed().as_secs() < 10, "{name}: {:?}", started.elapsed());
+        assert!(
+            err.to_string()
+                .contains(&format!("more than {limit} figures")),
+            "{err}"
+        );
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "{name}: {:?}",
+            started.elapsed()
+        );
     }
 }
 
@@ -365,11 +385,7 @@ fn inline_html_in_markdown_stays_in_the_caption() {
         captions(&o),
         vec![(1, "Income a<b and c>d"), (3, "Costs <em>rose</em>")]
     );
-    let o = parse(
-        "r.md",
-        "# Report\n\nFigure: Income a<b and c>d {seed=3}\n",
-    )
-    .unwrap();
+    let o = parse("r.md", "# Report\n\nFigure: Income a<b and c>d {seed=3}\n").unwrap();
     assert_eq!(captions(&o), vec![(3, "Income a<b and c>d")]);
     assert_eq!(o.items[0].overrides.seed, Some(3));
 }
@@ -389,14 +405,31 @@ fn an_endless_outline_is_refused_at_the_size_limit() {
 /// written on one PC is run on another.
 #[test]
 fn windows_device_names_drives_and_backslashes_in_file_settings_are_refused() {
-    for value in ["CON", "con.png", "Nul.PNG", "com1", "LPT9.png", "aux.tar.png", "prn .png"] {
+    for value in [
+        "CON",
+        "con.png",
+        "Nul.PNG",
+        "com1",
+        "LPT9.png",
+        "aux.tar.png",
+        "prn .png",
+    ] {
         let err = parse("w.txt", &format!("One\nBus stop {{file={value}}}\n")).unwrap_err();
-        assert!(matches!(err, OutlineError::BadFileName { line: 2, .. }), "{value}: {err}");
-        assert!(err.to_string().contains("Windows keeps for a device"), "{err}");
+        assert!(
+            matches!(err, OutlineError::BadFileName { line: 2, .. }),
+            "{value}: {err}"
+        );
+        assert!(
+            err.to_string().contains("Windows keeps for a device"),
+            "{err}"
+        );
     }
     for value in ["a:b", "a\\b.png", "C:x.png"] {
         let err = parse("w.txt", &format!("Bus stop {{file={value}}}\n")).unwrap_err();
-        assert!(matches!(err, OutlineError::BadFileName { line: 1, .. }), "{value}: {err}");
+        assert!(
+            matches!(err, OutlineError::BadFileName { line: 1, .. }),
+            "{value}: {err}"
+        );
     }
     // Names that only begin like a device are ordinary.
     for value in ["console.png", "conference", "com10.png", "nullish.png"] {
