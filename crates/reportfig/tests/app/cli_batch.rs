@@ -942,3 +942,95 @@ fn a_second_batch_into_the_same_folder_waits_its_turn() {
     let m = manifest(&dir.join("figures"));
     assert_eq!(m["figures"].as_array().unwrap().len(), 3);
 }
+
+/// Ctrl-C (SIGINT) and SIGTERM (a closed session, a scheduler's time limit) sent to a real
+/// batch once its first figure is written: Ctrl-C finishes the figure being made and exits
+/// 130 saying so; SIGTERM ends the process where it is. Either way every file under a
+/// figure's name decodes, no temporary file is left, a manifest that is there matches its
+/// files, and the next run makes exactly the figures still missing.
+#[cfg(unix)]
+#[test]
+fn a_batch_stopped_by_sigint_or_sigterm_keeps_whole_figures_and_resumes() {
+    use std::os::unix::process::ExitStatusExt;
+    const FIGURES: usize = 40;
+    for (signal, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
+        let home = tempfile::tempdir().unwrap();
+        let outline = home.path().join("o.txt");
+        let captions: String = (1..=FIGURES).map(|i| format!("Bridge {i}\n")).collect();
+        std::fs::write(&outline, captions).unwrap();
+        let out = batch::default_out_dir(&outline);
+        let mut cmd = common::reportfig_in_std(home.path());
+        cmd.arg("batch")
+            .arg(&outline)
+            .args(["--model", tiny_turbo().to_str().unwrap()])
+            .args(["--size", "64x64", "--steps", "1", "--no-translate"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let started = std::time::Instant::now();
+        while !(out.is_dir() && !pngs(&out).is_empty()) && child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed().as_secs() < 300, "{name}: no figure came");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: kill(2) on the child's pid, which has not been waited for yet.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let ended = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&ended.stderr);
+        let finished = ended.status.code() == Some(0);
+        match signal {
+            libc::SIGINT => assert!(
+                finished
+                    || (ended.status.code() == Some(130)
+                        && stderr.contains("stopping after the current figure")),
+                "{name}: {:?} {stderr}",
+                ended.status
+            ),
+            _ => assert!(
+                finished || ended.status.signal() == Some(libc::SIGTERM),
+                "{name}: {:?} {stderr}",
+                ended.status
+            ),
+        }
+
+        let made = pngs(&out);
+        // What the signal met, for `--nocapture`: a run that ended first proves less.
+        eprintln!("{name}: {:?} with {} of {FIGURES} made", ended.status, made.len());
+        for f in &made {
+            image::open(out.join(f)).unwrap_or_else(|e| panic!("{name}: {f}: {e}"));
+        }
+        let left: Vec<_> = files(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".tmp"))
+            .collect();
+        assert!(
+            left.is_empty() || signal == libc::SIGTERM,
+            "{name}: {left:?}"
+        );
+        if out.join("manifest.json").exists() {
+            for entry in manifest(&out)["figures"].as_array().unwrap() {
+                let file = entry["file"].as_str().unwrap();
+                let bytes = std::fs::read(out.join(file)).unwrap();
+                assert_eq!(
+                    entry["sha256"],
+                    common::sha256_hex(&bytes),
+                    "{name}: {file}"
+                );
+            }
+        }
+
+        let again = ok(batch(home.path(), &outline, &[]));
+        assert!(
+            again.stdout.starts_with(&format!(
+                "{} generated, {} up to date",
+                FIGURES - made.len(),
+                made.len()
+            )),
+            "{name}: {} made before: {}",
+            made.len(),
+            again.stdout
+        );
+        let m = manifest(&out);
+        assert_eq!(m["figures"].as_array().unwrap().len(), FIGURES, "{name}");
+        assert_eq!(pngs(&out).len(), FIGURES, "{name}");
+    }
+}
