@@ -968,7 +968,7 @@ fn a_batch_stopped_by_sigint_or_sigterm_keeps_whole_figures_and_resumes() {
             .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let started = std::time::Instant::now();
-        while !(out.is_dir() && !pngs(&out).is_empty()) && child.try_wait().unwrap().is_none() {
+        while (!out.is_dir() || pngs(&out).is_empty()) && child.try_wait().unwrap().is_none() {
             assert!(started.elapsed().as_secs() < 300, "{name}: no figure came");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
@@ -994,7 +994,11 @@ fn a_batch_stopped_by_sigint_or_sigterm_keeps_whole_figures_and_resumes() {
 
         let made = pngs(&out);
         // What the signal met, for `--nocapture`: a run that ended first proves less.
-        eprintln!("{name}: {:?} with {} of {FIGURES} made", ended.status, made.len());
+        eprintln!(
+            "{name}: {:?} with {} of {FIGURES} made",
+            ended.status,
+            made.len()
+        );
         for f in &made {
             image::open(out.join(f)).unwrap_or_else(|e| panic!("{name}: {f}: {e}"));
         }
