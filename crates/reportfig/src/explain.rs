@@ -743,6 +743,12 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
         OutlineError::TooLarge { path, limit_mb } => {
             msg!("outline-too-large", path = shown(path), limit = *limit_mb)
         }
+        OutlineError::TooManyFigures { path, line, limit } => msg!(
+            "outline-too-many-figures",
+            path = shown(path),
+            line = *line,
+            limit = *limit
+        ),
         OutlineError::ControlCharacter { path, line, code } => msg!(
             "outline-control-character",
             path = shown(path),

@@ -551,10 +551,12 @@ where
     }
     // tempfile makes files only their owner may read; a finished figure, manifest or gallery
     // must be as readable as any file the user saves (colleagues on a shared drive, a web
-    // server showing index.html).
+    // server showing index.html). A file being replaced keeps the permissions it had: a
+    // user who made a figure private (or read-only) must not find it readable by all after
+    // `--force`.
     #[cfg(unix)]
     temp.as_file()
-        .set_permissions(new_file_permissions())
+        .set_permissions(replaced_file_permissions(path, overwrite))
         .map_err(write_err)?;
     temp.as_file().sync_all().map_err(write_err)?;
 
@@ -771,6 +773,13 @@ const WINDOWS_RESERVED: &[&str] = &[
     "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
     "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
+
+/// Whether Windows refuses `name` as a file name: a reserved device name before the first
+/// dot, whatever follows (`CON.png`, `nul.tar.png`, `Com1 .png` all open the device there).
+pub fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    WINDOWS_RESERVED.contains(&stem.to_ascii_lowercase().as_str())
+}
 
 /// Smallest `max_len` honoured: room for a hash-based name.
 const MIN_SLUG_LEN: usize = 8;
@@ -1070,6 +1079,17 @@ pub fn fail_writes_past_file_size_limit() {
     // can run at an unsafe moment; it is done once, at start, before other threads exist.
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// The permissions the file written to `path` gets: those of the regular file it replaces,
+/// else those of an ordinary new file ([`new_file_permissions`]). A link in its place is
+/// not followed: the rename replaces the link, and a file elsewhere says nothing here.
+#[cfg(unix)]
+fn replaced_file_permissions(path: &Path, overwrite: bool) -> std::fs::Permissions {
+    match std::fs::symlink_metadata(path) {
+        Ok(old) if overwrite && old.is_file() => old.permissions(),
+        _ => new_file_permissions(),
     }
 }
 

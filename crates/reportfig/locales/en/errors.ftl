@@ -125,6 +125,8 @@ outline-unknown-setting = { $path }:{ $line }: unknown setting "{ $key }" in {"{
 
 outline-too-large = the outline { $path } is larger than { $limit } MB, far more than any report needs
     .hint = check that this is the outline you meant; split a very long list into several outlines
+outline-too-many-figures = { $path }:{ $line }: the outline lists more than { $limit } figures, far more than any report needs
+    .hint = check that this is the outline you meant; split a very long list into several outlines
 outline-control-character = { $path }:{ $line }: the line contains an invisible control character ({ $code }), which would reach the terminal and the review page
     .hint = delete it or retype the line (it usually comes from copying out of another program)
 batch-not-ours = { $path } was not made by reportfig ({ $reason ->

@@ -123,6 +123,8 @@ outline-unknown-setting = { $path } { $line }번째 줄: {"{"}…{"}"} 안의 "{
 
 outline-too-large = 보고서 개요 { $path }이(가) { $limit }MB보다 큽니다. 보고서 개요로는 지나치게 큰 파일입니다
     .hint = 의도한 개요 파일이 맞는지 확인해 주세요. 아주 긴 목록은 여러 개요로 나눠 주세요
+outline-too-many-figures = { $path } { $line }번째 줄: 보고서 개요에 그림이 { $limit }개보다 많습니다. 보고서 하나에 필요한 것보다 지나치게 많습니다
+    .hint = 의도한 개요 파일이 맞는지 확인해 주세요. 아주 긴 목록은 여러 개요로 나눠 주세요
 outline-control-character = { $path } { $line }번째 줄: 눈에 보이지 않는 제어 문자({ $code })가 들어 있어 화면과 검토 페이지를 어지럽힐 수 있습니다
     .hint = 그 글자를 지우거나 줄을 다시 입력해 주세요 (다른 프로그램에서 복사해 올 때 흔히 섞여 들어옵니다)
 batch-not-ours = { $path }은(는) reportfig가 만든 파일이 아니므로({ $reason ->

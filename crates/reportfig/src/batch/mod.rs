@@ -75,12 +75,24 @@ pub fn lock_for_shards(plan: &Plan) -> Result<ShardLock, BatchError> {
 /// Opens (creating) the lock file `name` in the figures folder.
 fn open_lock_file(plan: &Plan, name: &str) -> Result<(std::fs::File, PathBuf), BatchError> {
     let path = plan.out_dir.join(name);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| lock_error(&path, e))?;
+    // A link under the lock's name (planted in a shared folder, or copied in) is not
+    // followed: opening it would create or hold a file outside the figures folder. The
+    // name is ours, so the link is replaced by a plain lock file.
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        let _ = std::fs::remove_file(&path);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        // And one made between the check and the open is refused, not followed.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&path).map_err(|e| lock_error(&path, e))?;
     Ok((file, path))
 }
 
@@ -111,8 +123,13 @@ impl Drop for RunLock {
 
 /// Takes the folder for this run when it is not a shard (shards share the folder by design);
 /// another run holding it is [`BatchError::Busy`]. Released when dropped or the process dies.
+/// Either way a folder that takes no new files is found here, before the model loads and
+/// the first figure is computed only to fail.
 pub fn lock_run(plan: &Plan) -> Result<RunLock, BatchError> {
     if plan.shard.is_some() {
+        // Shards lock this file only while writing the index; creating it now (it stays, as
+        // after any sharded run) is the check that the folder takes files.
+        open_lock_file(plan, SHARD_LOCK_FILE)?;
         return Ok(RunLock { held: None });
     }
     let (file, path) = open_lock_file(plan, RUN_LOCK_FILE)?;

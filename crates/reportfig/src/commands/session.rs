@@ -736,12 +736,11 @@ pub fn remove_stale_temporaries_beside(path: &Path) {
 }
 
 /// A folder the picture cannot be written into (read-only share, no permission) is found
-/// before minutes of work, by creating and removing an empty file there.
+/// before minutes of work, by creating and removing an empty file there. It is named as the
+/// atomic writer names its temporaries (`.NAME.XXXXXX.tmp`), so one a killed run left is
+/// removed by the next run's clean-up like theirs.
 fn check_writable(path: &Path, dir: &Path) -> Result<(), BadInput> {
-    match tempfile::Builder::new()
-        .prefix(".reportfig-write-check")
-        .tempfile_in(dir)
-    {
+    match write_check_file(dir) {
         Ok(_) => Ok(()),
         Err(e) => Err(BadInput(msg!(
             "output-folder-not-writable",
@@ -750,6 +749,14 @@ fn check_writable(path: &Path, dir: &Path) -> Result<(), BadInput> {
             reason = crate::outline::io_reason(&e)
         ))),
     }
+}
+
+/// [`check_writable`]'s empty file in `dir`, removed when dropped.
+fn write_check_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".reportfig-write-check.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 /// Image formats users may type after `-o` that reportfig does not write.
@@ -838,5 +845,20 @@ mod tests {
         assert_eq!(steps_running(900, 0.1), 1000);
         assert_eq!(least_strength(4), 0.25);
         assert_eq!(least_strength(3), 0.34);
+    }
+
+    /// The write check's file, left by a run killed between making and removing it, is one
+    /// the next run's clean-up recognises as its own.
+    #[test]
+    fn a_left_write_check_file_is_cleaned_up_like_a_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let left = write_check_file(dir.path())
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
+        let removed =
+            crate::output::remove_stale_temporaries(dir.path(), std::time::Duration::ZERO);
+        assert_eq!(removed, vec![left]);
     }
 }

@@ -122,7 +122,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A file path inside a repo that stays inside `snapshots/<commit>/`: `/`-separated plain
 /// names, none empty, none starting with `.`.
-fn is_repo_file(file: &str) -> bool {
+pub(crate) fn is_repo_file(file: &str) -> bool {
     !file.is_empty()
         && file.len() < 1024
         && !file.contains(['\\', ':'])

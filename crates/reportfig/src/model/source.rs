@@ -93,8 +93,12 @@ pub enum SourceError {
         token_sent: bool,
     },
 
-    #[error("Hugging Face repo {repo} is gated: access was refused\nhint: accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account")]
-    Gated { repo: String },
+    #[error("Hugging Face repo {repo} is gated: access was refused\nhint: {}", if *token_sent { "accept the model's licence on its page at huggingface.co with the account of the access token in HF_TOKEN (it was sent), or check that the token has not expired" } else { "accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account" })]
+    Gated {
+        repo: String,
+        /// Whether the request carried an access token (then "set HF_TOKEN" is wrong).
+        token_sent: bool,
+    },
 
     #[error("Hugging Face repo {repo} is not in diffusers layout: it has no {file}\nhint: {LAYOUT_HELP}")]
     RepoMissingFile { repo: String, file: String },
@@ -874,6 +878,7 @@ fn request_error(e: ureq::Error, hub: &HubRepo, what: &str) -> SourceError {
         },
         ureq::Error::Status(403, _) => SourceError::Gated {
             repo: hub.repo.to_string(),
+            token_sent: token.is_some(),
         },
         ureq::Error::Status(code, resp) => SourceError::HubAnswer {
             endpoint,
@@ -1013,6 +1018,18 @@ fn open_online<'a>(
                 repo: hub.repo.to_string(),
                 file: rel.to_string(),
             });
+        }
+        // A listed name is the hub's word; it must stay in the snapshot before even an
+        // existing file there is taken (`../../x` would reach one outside the cache).
+        if !hub_cache::is_repo_file(rel) {
+            return Err(download_error(
+                hub_cache::Failure::Lied(format!(
+                    "the file name {}, which is not a plain path inside the repo",
+                    shown(&redact(rel, hub.opts.token.as_deref()))
+                )),
+                hub,
+                rel,
+            ));
         }
         let path = at.join(rel);
         if path.is_file() {
@@ -1254,12 +1271,28 @@ pub fn resolve_repo_files(
     opts: &HubOptions,
     progress: &mut dyn FnMut(DownloadEvent),
 ) -> Result<PathBuf, SourceError> {
+    // The repo and revision come from the user (`--lora org/name@rev`) and name paths in
+    // the cache (`refs/<rev>` is written): checked as a model's are, before any request.
+    let bad = |reason| SourceError::BadRepoId {
+        value: req.fetch_name.clone(),
+        reason,
+    };
+    check_repo_id(req.repo).map_err(bad)?;
+    check_revision(req.revision).map_err(bad)?;
     let hub = HubRepo {
         repo: req.repo,
         revision: req.revision,
         fetch_name: req.fetch_name.clone(),
         opts,
     };
+    // The file named in messages when none is in the cache: the first required one, else
+    // the first choice (a LoRA requires nothing and chooses one file).
+    let first_file = req
+        .required
+        .first()
+        .or(req.one_of.first())
+        .copied()
+        .unwrap_or("");
     let pick = |listing: &BTreeSet<String>| -> Result<Vec<String>, String> {
         let mut want: Vec<String> = Vec::new();
         for f in req.required {
@@ -1277,7 +1310,7 @@ pub fn resolve_repo_files(
     if opts.offline {
         let commit = hub
             .cached_commit()
-            .ok_or_else(|| hub.not_in_cache(req.required.first().copied().unwrap_or("")))?;
+            .ok_or_else(|| hub.not_in_cache(first_file))?;
         let snapshot = hub.repo_dir().join("snapshots").join(&commit);
         pick(&list_files(&snapshot)).map_err(|file| hub.not_in_cache(&file))?;
         return Ok(snapshot);

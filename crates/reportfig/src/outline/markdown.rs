@@ -60,17 +60,21 @@ pub(crate) fn parse(
             Event::End(TagEnd::CodeBlock) => in_code = false,
             Event::Start(tag) if is_block(&tag) => flush(&mut lines, &mut figure_lines),
             Event::End(tag) if is_block_end(&tag) => flush(&mut lines, &mut figure_lines),
-            Event::Text(t) | Event::Code(t) if !in_code => match heading.as_mut() {
-                Some(h) => h.text.push_str(&t),
-                None => {
-                    if lines.is_empty() {
-                        lines.push(new_line(src, &range));
+            // Inline HTML is kept as the words it was written with: in a caption `a<b and c>d`
+            // is a comparison, not a tag, and dropping it changed the caption silently.
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) if !in_code => {
+                match heading.as_mut() {
+                    Some(h) => h.text.push_str(&t),
+                    None => {
+                        if lines.is_empty() {
+                            lines.push(new_line(src, &range));
+                        }
+                        let last = lines.len() - 1;
+                        lines[last].text.push_str(&t);
+                        lines[last].end = line_end(src, range.end.saturating_sub(1));
                     }
-                    let last = lines.len() - 1;
-                    lines[last].text.push_str(&t);
-                    lines[last].end = line_end(src, range.end.saturating_sub(1));
                 }
-            },
+            }
             Event::SoftBreak | Event::HardBreak => match heading.as_mut() {
                 Some(h) => h.text.push(' '),
                 None => lines.push(Found {

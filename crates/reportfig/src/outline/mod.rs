@@ -180,6 +180,12 @@ pub enum OutlineError {
     WordProcessor { path: PathBuf, kind: &'static str },
     #[error("the outline {path} is larger than {limit_mb} MB, far more than any report needs\nhint: check that this is the outline you meant; split a very long list into several outlines")]
     TooLarge { path: PathBuf, limit_mb: u64 },
+    #[error("{path}:{line}: the outline lists more than {limit} figures, far more than any report needs\nhint: check that this is the outline you meant; split a very long list into several outlines")]
+    TooManyFigures {
+        path: PathBuf,
+        line: usize,
+        limit: usize,
+    },
     #[error("{path}:{line}: the line contains an invisible control character ({code}), which would reach the terminal and the gallery page\nhint: delete it or retype the line (it usually comes from copying out of another program)")]
     ControlCharacter {
         path: PathBuf,
@@ -284,6 +290,12 @@ pub enum OutlineError {
 /// The largest outline file read: a year of reports is a few hundred kilobytes; 16 MB is
 /// about 300,000 captions, weeks of work on one machine.
 pub const MAX_OUTLINE_BYTES: u64 = 16 << 20;
+
+/// Most figures one outline may list. The byte limit alone does not bound the work: 16 MB of
+/// one-letter lines is eight million figures, and planning each costs kilobytes (a 4 MB file
+/// of them took 16 GB and 95 s in a dry run). Ten thousand is far past any report and
+/// plans in well under a second.
+pub const MAX_OUTLINE_FIGURES: usize = 10_000;
 
 /// Reads and parses an outline; the format comes from the extension (see
 /// [`OutlineFormat::from_path`]).
@@ -391,6 +403,7 @@ fn parse_with(
         path,
         style_check,
         images,
+        figures: std::cell::Cell::new(0),
     };
     let (items, headings) = match format {
         OutlineFormat::Markdown => markdown::parse(&ctx, &text)?,
@@ -454,6 +467,8 @@ pub(crate) struct Ctx<'a> {
     pub style_check: StyleCheck<'a>,
     /// Whether `image=` may name a picture (false for uploads).
     pub images: bool,
+    /// Figures built so far, held to [`MAX_OUTLINE_FIGURES`].
+    pub figures: std::cell::Cell<usize>,
 }
 
 impl Ctx<'_> {
@@ -466,6 +481,15 @@ impl Ctx<'_> {
         settings: Vec<(String, String)>,
         insert_at: Option<usize>,
     ) -> Result<OutlineItem, OutlineError> {
+        // Counted before any work on the caption, so a runaway outline stops at the limit.
+        self.figures.set(self.figures.get() + 1);
+        if self.figures.get() > MAX_OUTLINE_FIGURES {
+            return Err(OutlineError::TooManyFigures {
+                path: self.path.to_path_buf(),
+                line,
+                limit: MAX_OUTLINE_FIGURES,
+            });
+        }
         let caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
         let chars = caption.chars().count();
         if chars > MAX_CAPTION_CHARS {
@@ -648,6 +672,13 @@ impl Ctx<'_> {
         {
             return Err(bad(
                 "contains characters that are not allowed in file names",
+            ));
+        }
+        // An outline written on Linux may be run on a colleague's Windows PC, where `CON.png`
+        // is the console, not a file.
+        if crate::output::is_windows_reserved(&value) {
+            return Err(bad(
+                "is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM1, LPT1 and the like)",
             ));
         }
         let lower = value.to_lowercase();

@@ -126,7 +126,15 @@ fn to_toml(name: &str, raw: &Raw, source: &str) -> String {
         "description = {}\n",
         toml_str(&format!("Imported from {source}."))
     ));
-    t.push_str(&format!("prompt = {}\n", toml_str(raw.prompt.trim())));
+    let prompt = raw.prompt.trim();
+    if prompt.is_empty() {
+        // A style that only adds a negative prompt (common in A1111 files) leaves the
+        // prompt as it is there; an empty prompt here is a style that does not load.
+        t.push_str("# The original adds only a negative prompt: the caption is the prompt.\n");
+        t.push_str(&format!("prompt = {}\n", toml_str(super::CAPTION_SLOT)));
+    } else {
+        t.push_str(&format!("prompt = {}\n", toml_str(prompt)));
+    }
     t.push_str(&format!(
         "negative_prompt = {}\n",
         toml_str(raw.negative.trim())

@@ -730,6 +730,58 @@ fn a_damaged_figure_is_made_again_and_a_foreign_file_is_refused() {
     assert_ne!(std::fs::read(&second).unwrap(), mine);
 }
 
+/// Links in the figures folder under the names a batch writes (a figure, the review page,
+/// the manifest, the folder's lock) never make it write outside the folder: `--force`
+/// replaces each link by its own file, and what the links pointed at is untouched.
+#[cfg(unix)]
+#[test]
+fn links_in_the_figures_folder_never_lead_a_write_outside_it() {
+    use std::os::unix::fs::symlink;
+    let home = tempfile::tempdir().unwrap();
+    let report = tempfile::tempdir().unwrap();
+    let outline = report.path().join("outline.txt");
+    std::fs::write(&outline, "Smart bus stop\nCity hall at night\n").unwrap();
+    let out = report.path().join("figures");
+    let elsewhere = report.path().join("elsewhere");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let victim = elsewhere.join("victim.png");
+    image::RgbImage::from_pixel(4, 4, image::Rgb([200, 10, 10]))
+        .save(&victim)
+        .unwrap();
+    std::fs::write(elsewhere.join("page.html"), "mine").unwrap();
+    std::fs::write(elsewhere.join("manifest.json"), "{}").unwrap();
+    let before: Vec<_> = ["victim.png", "page.html", "manifest.json"]
+        .iter()
+        .map(|f| std::fs::read(elsewhere.join(f)).unwrap())
+        .collect();
+    for (link, target) in [
+        ("01-smart-bus-stop.png", "victim.png"),
+        ("index.html", "page.html"),
+        ("manifest.json", "manifest.json"),
+        (".reportfig-batch.lock", "lock"),
+    ] {
+        symlink(elsewhere.join(target), out.join(link)).unwrap();
+    }
+    ok(batch(home.path(), &outline, &["-q", "--force"]));
+    let after: Vec<_> = ["victim.png", "page.html", "manifest.json"]
+        .iter()
+        .map(|f| std::fs::read(elsewhere.join(f)).unwrap())
+        .collect();
+    assert_eq!(after, before);
+    let mut there: Vec<_> = std::fs::read_dir(&elsewhere)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    there.sort();
+    assert_eq!(there, ["manifest.json", "page.html", "victim.png"]);
+    for name in ["01-smart-bus-stop.png", "index.html", "manifest.json"] {
+        let meta = out.join(name).symlink_metadata().unwrap();
+        assert!(meta.file_type().is_file(), "{name} is the batch's own file");
+    }
+    assert_eq!(manifest(&out)["figures"].as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn out_naming_a_file_is_bad_input_in_the_words_of_the_flag() {
     let home = tempfile::tempdir().unwrap();
@@ -746,6 +798,49 @@ fn out_naming_a_file_is_bad_input_in_the_words_of_the_flag() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("is a file, not a folder"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
+
+/// A figures folder that takes no new files is the user's to change: exit 2, as `generate`
+/// says for its `-o`, naming the folder, and found before the model loads, for a whole run
+/// and for a shard alike. `/sys` refuses new files even to root (permission bits would not).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_figures_folder_is_bad_input_found_before_any_work() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "One\nTwo\n").unwrap();
+    for shard in [&[][..], &["--shard", "1/2"][..]] {
+        let mut args = vec!["--out", "/sys"];
+        args.extend_from_slice(shard);
+        let r = run(batch(home.path(), &outline, &args));
+        assert_eq!(r.code, 2, "{shard:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("/sys") && r.stderr.contains("permission was refused"),
+            "{shard:?}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("loading"),
+            "{shard:?}: refused before the model: {}",
+            r.stderr
+        );
+    }
+}
+
+/// A 4 MB outline of one-letter lines (two million figures) took 16 GB and 95 s to plan;
+/// past the figure limit it is bad input at once, in the user's language.
+#[test]
+fn an_outline_of_millions_of_figures_is_refused_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("o.txt");
+    std::fs::write(&outline, "a\n".repeat(2_000_000)).unwrap();
+    let started = std::time::Instant::now();
+    let mut cmd = batch(home.path(), &outline, &["--dry-run"]);
+    cmd.env("LANG", "ko_KR.UTF-8");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("o.txt 10001번째 줄"), "{}", r.stderr);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
 
 /// The plan a user checks before a long run reads in their language.
@@ -846,4 +941,100 @@ fn a_second_batch_into_the_same_folder_waits_its_turn() {
     assert_eq!(made, 3, "every figure made exactly once");
     let m = manifest(&dir.join("figures"));
     assert_eq!(m["figures"].as_array().unwrap().len(), 3);
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM (a closed session, a scheduler's time limit) sent to a real
+/// batch once its first figure is written: Ctrl-C finishes the figure being made and exits
+/// 130 saying so; SIGTERM ends the process where it is. Either way every file under a
+/// figure's name decodes, no temporary file is left, a manifest that is there matches its
+/// files, and the next run makes exactly the figures still missing.
+#[cfg(unix)]
+#[test]
+fn a_batch_stopped_by_sigint_or_sigterm_keeps_whole_figures_and_resumes() {
+    use std::os::unix::process::ExitStatusExt;
+    const FIGURES: usize = 40;
+    for (signal, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
+        let home = tempfile::tempdir().unwrap();
+        let outline = home.path().join("o.txt");
+        let captions: String = (1..=FIGURES).map(|i| format!("Bridge {i}\n")).collect();
+        std::fs::write(&outline, captions).unwrap();
+        let out = batch::default_out_dir(&outline);
+        let mut cmd = common::reportfig_in_std(home.path());
+        cmd.arg("batch")
+            .arg(&outline)
+            .args(["--model", tiny_turbo().to_str().unwrap()])
+            .args(["--size", "64x64", "--steps", "1", "--no-translate"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let started = std::time::Instant::now();
+        while (!out.is_dir() || pngs(&out).is_empty()) && child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed().as_secs() < 300, "{name}: no figure came");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: kill(2) on the child's pid, which has not been waited for yet.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let ended = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&ended.stderr);
+        let finished = ended.status.code() == Some(0);
+        match signal {
+            libc::SIGINT => assert!(
+                finished
+                    || (ended.status.code() == Some(130)
+                        && stderr.contains("stopping after the current figure")),
+                "{name}: {:?} {stderr}",
+                ended.status
+            ),
+            _ => assert!(
+                finished || ended.status.signal() == Some(libc::SIGTERM),
+                "{name}: {:?} {stderr}",
+                ended.status
+            ),
+        }
+
+        let made = pngs(&out);
+        // What the signal met, for `--nocapture`: a run that ended first proves less.
+        eprintln!(
+            "{name}: {:?} with {} of {FIGURES} made",
+            ended.status,
+            made.len()
+        );
+        for f in &made {
+            image::open(out.join(f)).unwrap_or_else(|e| panic!("{name}: {f}: {e}"));
+        }
+        let left: Vec<_> = files(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".tmp"))
+            .collect();
+        assert!(
+            left.is_empty() || signal == libc::SIGTERM,
+            "{name}: {left:?}"
+        );
+        if out.join("manifest.json").exists() {
+            for entry in manifest(&out)["figures"].as_array().unwrap() {
+                let file = entry["file"].as_str().unwrap();
+                let bytes = std::fs::read(out.join(file)).unwrap();
+                assert_eq!(
+                    entry["sha256"],
+                    common::sha256_hex(&bytes),
+                    "{name}: {file}"
+                );
+            }
+        }
+
+        let again = ok(batch(home.path(), &outline, &[]));
+        assert!(
+            again.stdout.starts_with(&format!(
+                "{} generated, {} up to date",
+                FIGURES - made.len(),
+                made.len()
+            )),
+            "{name}: {} made before: {}",
+            made.len(),
+            again.stdout
+        );
+        let m = manifest(&out);
+        assert_eq!(m["figures"].as_array().unwrap().len(), FIGURES, "{name}");
+        assert_eq!(pngs(&out).len(), FIGURES, "{name}");
+    }
 }

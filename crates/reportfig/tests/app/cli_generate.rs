@@ -206,6 +206,56 @@ fn json_output_describes_the_image() {
     assert!(v["seconds"].as_f64().is_some());
 }
 
+/// `HF_TOKEN` never reaches what reportfig prints or writes: not the JSON on stdout, not the
+/// picture's metadata, not `models list --json`, not an error with a backtrace asked for.
+#[test]
+fn the_token_is_in_no_json_output_metadata_or_error() {
+    const TOKEN: &str = "hf_NeverShownToken0987654321";
+    let dir = tempfile::tempdir().unwrap();
+    let with_token = |cmd: &mut Command| {
+        cmd.env("HF_TOKEN", TOKEN).env("RUST_BACKTRACE", "1");
+    };
+    let mut cmd = generate(dir.path(), "t.png", &["--seed", "5", "--json"]);
+    with_token(&mut cmd);
+    let made = run(&mut cmd);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let picture = dir.path().join("t.png");
+    let metadata = format!(
+        "{:?}{:?}",
+        read_metadata(&picture).unwrap().expect("reportfig chunk"),
+        read_parameters(&picture)
+            .unwrap()
+            .expect("parameters chunk")
+    );
+    let mut cmd = reportfig(dir.path());
+    cmd.args(["models", "list", "--json"]);
+    with_token(&mut cmd);
+    let listed = run(&mut cmd);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let mut cmd = generate(
+        dir.path(),
+        "u.png",
+        &["--model", "org/not-cached", "--json"],
+    );
+    with_token(&mut cmd);
+    let failed = run(&mut cmd);
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    for (what, text) in [
+        ("generate --json", format!("{}{}", made.stdout, made.stderr)),
+        ("metadata", metadata),
+        (
+            "models list --json",
+            format!("{}{}", listed.stdout, listed.stderr),
+        ),
+        ("an error", format!("{}{}", failed.stdout, failed.stderr)),
+    ] {
+        assert!(
+            !text.contains(TOKEN) && !text.contains("NeverShown"),
+            "{what}: {text}"
+        );
+    }
+}
+
 #[test]
 fn quiet_silences_stderr() {
     let dir = tempfile::tempdir().unwrap();

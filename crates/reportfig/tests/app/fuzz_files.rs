@@ -6,7 +6,7 @@
 //! folder; an error names the file, and a line the file has when it gives one.
 //!
 //! Bounded for CI (a few hundred cases each, seconds in all); `PROPTEST_CASES=100000` runs
-//! longer (README, "Fuzzing").
+//! longer (README, "Reliability").
 
 use std::path::Path;
 

@@ -1235,6 +1235,18 @@ fn hub_refusals_and_network_failures_are_plain_messages() {
     let hub = FakeHub::start("org/missing", SHA, Files::new(), Some(403));
     let err = resolve(&src, &online(cache.path(), &hub), &mut quiet()).unwrap_err();
     assert!(matches!(err, SourceError::Gated { .. }), "{err}");
+    assert!(err.to_string().contains("set HF_TOKEN"), "{err}");
+    // Gated with a token sent: the fix is that token's account, not setting one.
+    let mut with_token = online(cache.path(), &hub);
+    with_token.token = Some("hf_test".into());
+    let err = resolve(&src, &with_token, &mut quiet()).unwrap_err();
+    assert!(!err.to_string().contains("set HF_TOKEN"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("account of the access token in HF_TOKEN"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("hf_test"), "{err}");
 
     let hub = FakeHub::start("org/missing", SHA, Files::new(), Some(500));
     let err = resolve(&src, &online(cache.path(), &hub), &mut quiet()).unwrap_err();
@@ -1970,4 +1982,69 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// A hub LoRA's revision names `refs/<rev>` in the cache as a model's does, so it is checked
+/// as a model's is: `--lora org/name@..` is bad input, online and offline, and the hub hears
+/// nothing. A file name the hub lists that climbs out of the snapshot is never taken, not
+/// even when a file is there.
+#[test]
+fn a_hub_lora_revision_or_listed_file_that_names_a_path_is_refused() {
+    let lora = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../engine/tests/golden/lora/sd15/kohya.safetensors"),
+    )
+    .unwrap();
+    let files: Files = [
+        ("pytorch_lora_weights.safetensors".to_string(), lora.clone()),
+        ("../../outside.safetensors".to_string(), lora.clone()),
+    ]
+    .into();
+    let hub = FakeHub::start("org/evil", SHA, files, None);
+    let sandbox = Sandbox::new();
+    let spec = |s: &str| s.parse::<reportfig::lora::LoraSpec>().unwrap();
+    for bad in ["org/evil@..", "org/evil@.hidden:0.5", "org/evil@a\\b"] {
+        for opts in [sandbox.options(&hub), offline(&sandbox.cache)] {
+            let err = reportfig::lora::resolve(&spec(bad), &opts, &mut quiet()).unwrap_err();
+            assert!(
+                matches!(
+                    err.downcast_ref::<SourceError>(),
+                    Some(SourceError::BadRepoId { .. })
+                ),
+                "{bad}: {err}"
+            );
+        }
+    }
+    assert_eq!(hub.requests(), Vec::<String>::new());
+
+    // The lie names a file that exists beside the snapshot.
+    let beside = sandbox.cache.join("models--org--evil/outside.safetensors");
+    std::fs::create_dir_all(beside.parent().unwrap()).unwrap();
+    std::fs::write(&beside, &lora).unwrap();
+    let err = reportfig::lora::resolve(
+        &spec("org/evil/../../outside.safetensors"),
+        &sandbox.options(&hub),
+        &mut quiet(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err.downcast_ref::<SourceError>(),
+            Some(SourceError::HubLied { .. })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not a plain path inside the repo"),
+        "{err}"
+    );
+    assert_eq!(sandbox.outside_the_cache(), Vec::<PathBuf>::new());
+
+    // Offline, the message names the LoRA's file (a LoRA requires no other).
+    let err = reportfig::lora::resolve(&spec("org/other"), &offline(&sandbox.cache), &mut quiet())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("pytorch_lora_weights.safetensors"),
+        "{err}"
+    );
 }

@@ -327,6 +327,117 @@ fn an_outline_beyond_the_size_limit_is_refused_without_reading_it_all() {
     }
 }
 
+/// An outline of more figures than any report has (a log, a generated list) is refused at
+/// the first figure past the limit, with its line, in every format; at the limit it is read.
+#[test]
+fn an_outline_of_too_many_figures_is_refused_at_the_first_past_the_limit() {
+    let limit = reportfig::outline::MAX_OUTLINE_FIGURES;
+    let lines = |n: usize, prefix: &str| -> String {
+        (1..=n).map(|i| format!("{prefix}Bridge {i}\n")).collect()
+    };
+    let at = parse("many.txt", &lines(limit, "")).unwrap();
+    assert_eq!(at.items.len(), limit);
+    for (name, text, line) in [
+        ("many.txt", lines(limit + 5, ""), limit + 1),
+        // Every heading is a figure, the title too.
+        (
+            "many.md",
+            format!("# Report\n{}", lines(limit, "## ")),
+            limit + 1,
+        ),
+        // With figure lines, only they are.
+        (
+            "lines.md",
+            format!("# Report\n{}", lines(limit + 1, "Figure: ")),
+            limit + 2,
+        ),
+        (
+            "many.csv",
+            format!("caption\n{}", lines(limit + 1, "")),
+            limit + 2,
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let err = parse(name, &text).unwrap_err();
+        assert!(
+            matches!(err, OutlineError::TooManyFigures { line: l, .. } if l == line),
+            "{name}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("more than {limit} figures")),
+            "{err}"
+        );
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "{name}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// What Markdown reads as inline HTML (`a<b and c>d`, a tag) stays in the caption as it was
+/// written, in headings and in figure lines, instead of being dropped from it.
+#[test]
+fn inline_html_in_markdown_stays_in_the_caption() {
+    let o = parse("r.md", "# Income a<b and c>d\n\n## Costs <em>rose</em>\n").unwrap();
+    assert_eq!(
+        captions(&o),
+        vec![(1, "Income a<b and c>d"), (3, "Costs <em>rose</em>")]
+    );
+    let o = parse("r.md", "# Report\n\nFigure: Income a<b and c>d {seed=3}\n").unwrap();
+    assert_eq!(captions(&o), vec![(3, "Income a<b and c>d")]);
+    assert_eq!(o.items[0].overrides.seed, Some(3));
+}
+
+/// A device that never ends (`batch /dev/zero`) is refused once the limit is read, not read
+/// until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_outline_is_refused_at_the_size_limit() {
+    let err = reportfig::outline::read_outline(Path::new("/dev/zero"), &style_check).unwrap_err();
+    assert!(matches!(err, OutlineError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("/dev/zero"), "{err}");
+}
+
+/// A `file=` that Windows keeps for a device (`CON.png` is the console there, whatever the
+/// extension) is refused with its line, as a drive (`a:b`) or a backslash is: an outline
+/// written on one PC is run on another.
+#[test]
+fn windows_device_names_drives_and_backslashes_in_file_settings_are_refused() {
+    for value in [
+        "CON",
+        "con.png",
+        "Nul.PNG",
+        "com1",
+        "LPT9.png",
+        "aux.tar.png",
+        "prn .png",
+    ] {
+        let err = parse("w.txt", &format!("One\nBus stop {{file={value}}}\n")).unwrap_err();
+        assert!(
+            matches!(err, OutlineError::BadFileName { line: 2, .. }),
+            "{value}: {err}"
+        );
+        assert!(
+            err.to_string().contains("Windows keeps for a device"),
+            "{err}"
+        );
+    }
+    for value in ["a:b", "a\\b.png", "C:x.png"] {
+        let err = parse("w.txt", &format!("Bus stop {{file={value}}}\n")).unwrap_err();
+        assert!(
+            matches!(err, OutlineError::BadFileName { line: 1, .. }),
+            "{value}: {err}"
+        );
+    }
+    // Names that only begin like a device are ordinary.
+    for value in ["console.png", "conference", "com10.png", "nullish.png"] {
+        let o = parse("w.txt", &format!("Bus stop {{file={value}}}\n")).unwrap();
+        assert!(o.items[0].overrides.file.is_some(), "{value}");
+    }
+}
+
 #[test]
 fn control_characters_are_refused_with_their_line() {
     for (c, code) in [('\0', "U+0000"), ('\u{1b}', "U+001B"), ('\u{7}', "U+0007")] {

@@ -357,6 +357,28 @@ fn figures_and_batch_files_get_the_same_permissions() {
     );
 }
 
+/// Replacing a file (`--force`, a batch remaking a figure, the manifest rebuilt) keeps the
+/// permissions its owner gave it: a private figure stays private, a read-only one read-only.
+#[cfg(unix)]
+#[test]
+fn a_replaced_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for (name, given) in [("a.png", 0o600), ("b.png", 0o444), ("manifest.json", 0o640)] {
+        let path = dir.path().join(name);
+        write_atomic(&path, b"old", false).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(given)).unwrap();
+        if name.ends_with(".json") {
+            reportfig::batch::write_atomic(&path, b"new").unwrap();
+        } else {
+            write_atomic(&path, b"new", true).unwrap();
+        }
+        assert_eq!(fs::read(&path).unwrap(), b"new", "{name}");
+        assert_eq!(mode(&path), given, "{name}: {:o}", mode(&path));
+    }
+}
+
 #[test]
 fn default_file_names() {
     assert_eq!(

@@ -592,6 +592,30 @@ fn imports_a1111_csv() {
     assert_eq!(c.prompt, "a dog, line art drawing, clean outlines");
 }
 
+/// A style that only adds a negative prompt (a row with an empty prompt, found by the long
+/// fuzz run) imports as one that keeps the caption as the prompt and loads, in CSV and JSON
+/// alike; it was written with `prompt = ""`, which no style library loads.
+#[test]
+fn an_imported_style_with_only_a_negative_prompt_keeps_the_caption_and_loads() {
+    for (text, format) in [
+        (
+            "name,prompt,negative_prompt\nNo text,,\"text, watermark\"\n",
+            ImportFormat::A1111Csv,
+        ),
+        (
+            r#"[{"name": "No text", "prompt": "", "negative_prompt": "text, watermark"}]"#,
+            ImportFormat::StyleJson,
+        ),
+    ] {
+        let styles = import_text(text, format, "s").unwrap();
+        let (style, diags) = parse_style(&styles[0].toml, "x.toml", Some(&styles[0].name));
+        let style = style.unwrap_or_else(|| panic!("{diags:#?}\n{}", styles[0].toml));
+        let c = compose("a bus stop", &[&style], ModelFamily::Sd15, &count);
+        assert_eq!(c.prompt, "a bus stop");
+        assert_eq!(style.negative_prompt, "text, watermark");
+    }
+}
+
 fn style_of(toml: &str) -> Style {
     parse_style(toml, "x.toml", None).0.unwrap()
 }
