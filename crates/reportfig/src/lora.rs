@@ -197,6 +197,25 @@ pub fn resolve(
     })
 }
 
+/// The record a plan shows for a hub LoRA that is not downloaded (`batch --dry-run` never
+/// downloads): its name as [`resolve`] would give it, and no hash, so no existing figure
+/// counts as made with it. `None` for a local file, which must exist even for a plan.
+pub fn unfetched_record(spec: &LoraSpec) -> Option<AppliedLora> {
+    let Ok(Place::Hub { repo, file, .. }) = place(&spec.source) else {
+        return None;
+    };
+    let name = match &file {
+        Some(f) => stem(Path::new(f)),
+        None => repo.rsplit('/').next().unwrap_or(&repo).to_string(),
+    };
+    Some(AppliedLora {
+        name,
+        source: spec.source.clone(),
+        sha256: String::new(),
+        weight: spec.weight,
+    })
+}
+
 /// A hub LoRA in the cache: its repo and revision, the snapshot folder and the file in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubLora {

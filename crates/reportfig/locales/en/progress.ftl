@@ -30,6 +30,7 @@ stage-figure-changed = {" "}(changed: { $fields })
 stage-figure-unusable = {" "}(made again: { $reason })
 stage-compare-cell = [{ $done }/{ $of }] row { $row }, column { $column }: { $label }
 note-plan-model-not-downloaded = { $name } is not downloaded yet; the plan uses its defaults (prompt lengths are estimated)
+note-plan-lora-not-downloaded = the LoRA { $names } is not downloaded either, so this plan cannot tell which existing figures were made with it (a dry run never downloads)
 note-plan-translator-not-downloaded = the translator { $name } is not downloaded, so this plan shows Korean captions as typed (a dry run never downloads)
     .hint = run `reportfig models fetch { $name }` to see the English prompts here
 

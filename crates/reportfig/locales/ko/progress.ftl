@@ -29,6 +29,7 @@ stage-figure-changed = {" "}(바뀐 설정: { $fields })
 stage-figure-unusable = {" "}(다시 만듦: { $reason })
 stage-compare-cell = [{ $done }/{ $of }] { $row }행 { $column }열: { $label }
 note-plan-model-not-downloaded = { $name } 모델을 아직 내려받지 않아, 계획은 그 모델의 기본값으로 세웁니다 (지시문 길이는 어림값)
+note-plan-lora-not-downloaded = LoRA { $names }도 아직 내려받지 않아, 이미 있는 그림 가운데 어느 것이 이 LoRA로 만들어졌는지 이 계획에서는 알 수 없습니다 (미리보기는 아무것도 내려받지 않습니다)
 note-plan-translator-not-downloaded = 번역 모델 { $name }을(를) 아직 내려받지 않아, 이 계획에는 한국어 설명이 입력한 그대로 나옵니다 (미리보기는 아무것도 내려받지 않습니다)
     .hint = 영어 지시문을 여기서 보려면 먼저 `reportfig models fetch { $name }`을 실행하세요
 

@@ -673,7 +673,18 @@ fn model_for_plan(
                     "note-plan-model-not-downloaded",
                     name = source.display_name()
                 )));
-                Ok(ResolvedModel::unresolved_with(source, p.family, opts))
+                let m = ResolvedModel::unresolved_with(source, p.family, opts);
+                // The preset's LoRA (sd15-lcm's LCM-LoRA) is no more downloaded than the
+                // model; read now so the note comes once, before the figures.
+                m.default_loras()?;
+                let unfetched = m.unfetched_loras();
+                if !unfetched.is_empty() {
+                    reporter.event(Event::Note(msg!(
+                        "note-plan-lora-not-downloaded",
+                        names = unfetched.join(", ")
+                    )));
+                }
+                Ok(m)
             }
             (_, None) => Err(BadInput(msg!(
                 "batch-dry-run-not-in-cache",
@@ -742,15 +753,13 @@ fn translate_captions(
 fn is_not_downloaded(e: &anyhow::Error) -> bool {
     use crate::model::source::SourceError;
     use crate::translate::source::TranslatorError;
-    e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<TranslatorError>(),
-            Some(TranslatorError::Source(SourceError::NotInCache { .. }))
-        ) || matches!(
-            c.downcast_ref::<SourceError>(),
-            Some(SourceError::NotInCache { .. })
-        )
-    })
+    crate::model::source::is_not_in_cache(e)
+        || e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<TranslatorError>(),
+                Some(TranslatorError::Source(SourceError::NotInCache { .. }))
+            )
+        })
 }
 
 /// Outline mistakes and files in the way, found while planning, are the user's to fix

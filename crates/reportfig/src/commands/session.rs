@@ -73,6 +73,10 @@ pub struct ResolvedModel {
     loras: RefCell<Vec<ResolvedLora>>,
     /// Where hub LoRAs come from.
     hub: HubOptions,
+    /// Only planned (`batch --dry-run`): a hub LoRA not in the cache is named, not an error.
+    plan_only: bool,
+    /// The hub LoRAs a plan named without their files.
+    unfetched_loras: RefCell<Vec<String>>,
 }
 
 /// How a model was made for latent-consistency (LCM) sampling. Such a model needs the `lcm`
@@ -220,6 +224,8 @@ pub fn resolve_model(
         tokenizer,
         cli_loras: model_loras,
         loras: RefCell::new(loras),
+        plan_only: false,
+        unfetched_loras: RefCell::new(Vec::new()),
         hub: opts.hub.clone(),
     })
 }
@@ -298,6 +304,8 @@ impl ResolvedModel {
             tokenizer: None,
             cli_loras: Vec::new(),
             loras: RefCell::new(Vec::new()),
+            plan_only: true,
+            unfetched_loras: RefCell::new(Vec::new()),
             // A dry run downloads nothing: hub LoRAs are found in the cache or not at all.
             hub: HubOptions {
                 offline: true,
@@ -323,16 +331,31 @@ impl ResolvedModel {
         }
     }
 
+    /// The hub LoRAs this plan names without their files (not downloaded), in first use.
+    pub fn unfetched_loras(&self) -> Vec<String> {
+        self.unfetched_loras.borrow().clone()
+    }
+
     /// The record of one LoRA a request uses (reading its file the first time).
     fn lora_record(&self, spec: &LoraSpec) -> anyhow::Result<AppliedLora> {
         let mut cache = self.loras.borrow_mut();
         let found = match cache.iter().position(|l| l.record.source == spec.source) {
             Some(i) => &cache[i],
-            None => {
-                let r = lora::resolve(spec, &self.hub, &mut |_| {})?;
-                cache.push(r);
-                &cache[cache.len() - 1]
-            }
+            None => match lora::resolve(spec, &self.hub, &mut |_| {}) {
+                Ok(r) => {
+                    cache.push(r);
+                    &cache[cache.len() - 1]
+                }
+                Err(e) if self.plan_only && crate::model::source::is_not_in_cache(&e) => {
+                    let record = lora::unfetched_record(spec).ok_or(e)?;
+                    let mut unfetched = self.unfetched_loras.borrow_mut();
+                    if !unfetched.contains(&spec.source) {
+                        unfetched.push(spec.source.clone());
+                    }
+                    return Ok(record);
+                }
+                Err(e) => return Err(e),
+            },
         };
         Ok(AppliedLora {
             weight: spec.weight,

@@ -29,6 +29,17 @@ tokenizer/ (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json),
 unet/ and vae/ (config.json, diffusion_pytorch_model.safetensors), and for SDXL also \
 text_encoder_2/ and tokenizer_2/.";
 
+/// Whether `e` (or an error under it) says a hub repo is not in the cache: the one failure a
+/// plan that never downloads expects.
+pub fn is_not_in_cache(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<SourceError>(),
+            Some(SourceError::NotInCache { .. })
+        )
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("--model is empty\nhint: give a preset ({presets}), a Hugging Face repo id such as stabilityai/sd-turbo, or a folder path")]

@@ -471,6 +471,52 @@ fn bad_outlines_and_options_exit_2_with_clear_errors() {
     }
 }
 
+/// The default preset (SD 1.5 with its LCM-LoRA) plans from an empty cache too: a new user's
+/// first `--dry-run` shows the plan and says the model and its LoRA are not downloaded,
+/// instead of stopping on the LoRA (it used to exit 2).
+#[test]
+fn dry_run_of_the_default_preset_needs_neither_model_nor_lora() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("outline.md");
+    std::fs::write(&outline, "# Bus lanes\n## Bike lanes {seed=7}\n").unwrap();
+    let mut cmd = reportfig_offline(home.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .args(["--dry-run", "--lang", "en"]);
+    let r = ok(cmd);
+    assert!(
+        r.stdout
+            .contains("outline.md: 2 figures; 2 to generate, 0 up to date"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("the LoRA latent-consistency/lcm-lora-sdv1-5 is not downloaded either"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("error"), "{}", r.stderr);
+    assert!(!home.path().join("figures").exists());
+
+    // The plan records the LoRA by name, with no hash to match old figures against.
+    let mut cmd = reportfig_offline(home.path());
+    cmd.arg("batch").arg(&outline).args(["--dry-run", "--json"]);
+    let r = ok(cmd);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let lora = &v["figures"][0]["request"]["loras"][0];
+    assert_eq!(lora["source"], "latent-consistency/lcm-lora-sdv1-5", "{v}");
+    assert_eq!(lora["sha256"], "", "{v}");
+
+    // A LoRA file of the user's own that is missing is still their mistake to fix.
+    let mut cmd = reportfig_offline(home.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .args(["--dry-run", "--lora", "./no-such-lora.safetensors"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
 #[test]
 fn dry_run_needs_no_model_and_writes_nothing() {
     let home = tempfile::tempdir().unwrap();
