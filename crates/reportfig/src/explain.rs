@@ -383,9 +383,13 @@ fn style_error(e: &StyleError) -> Message {
         StyleError::UnknownStyle { name, near } => msg!(
             "style-not-found-near",
             name = name,
+            // The Korean title beside the name: people know 수채화 도시 풍경, not the slug.
             near = near
                 .iter()
-                .map(|n| format!("`{n}`"))
+                .map(|(n, ko)| match ko {
+                    Some(t) => format!("`{n}` ({t})"),
+                    None => format!("`{n}`"),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -49,7 +49,40 @@ fn an_unknown_style_is_explained_in_korean_and_in_english_with_lang_en() {
     let (code, _, err) = run(cmd);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.starts_with("error: no style named `flat-vektor-infographic` (did you mean `flat-vector-infographic`?)"),
+        err.starts_with("error: no style named `flat-vektor-infographic` (did you mean `flat-vector-infographic` ("),
+        "{err}"
+    );
+}
+
+/// A slip in a Korean title (`수체화` for 수채화) is suggested by that title, not left with
+/// nothing because no English name is near it.
+#[test]
+fn a_misspelt_korean_style_title_suggests_the_style_and_its_title() {
+    let dir = TempDir::new().unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let args = [
+        "generate",
+        "Riverside park",
+        "--style",
+        "수체화",
+        "--model",
+        &model,
+    ];
+    let mut cmd = korean(dir.path());
+    cmd.args(args);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("화풍이 없습니다 (혹시 `watercolor-cityscape` (수채화 도시 풍경)"),
+        "{err}"
+    );
+
+    let mut cmd = korean(dir.path());
+    cmd.args(["--lang", "en"]).args(args);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean `watercolor-cityscape` (수채화 도시 풍경)"),
         "{err}"
     );
 }

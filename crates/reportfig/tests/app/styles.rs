@@ -307,7 +307,7 @@ fn library_resolves_stacks_and_suggests_names() {
         .resolve_stack("flat-vector-infographc+night-city")
         .unwrap_err()
         .to_string();
-    insta::assert_snapshot!(e, @"no style named `flat-vector-infographc` (did you mean `flat-vector-infographic`?); run `reportfig styles list` to see them all");
+    insta::assert_snapshot!(e, @"no style named `flat-vector-infographc` (did you mean `flat-vector-infographic` (플랫 벡터 인포그래픽)?); run `reportfig styles list` to see them all");
 }
 
 /// Counts every character as a token, so a 75-token window fills quickly.
