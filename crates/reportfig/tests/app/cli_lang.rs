@@ -353,3 +353,49 @@ fn a_batch_under_a_korean_locale_speaks_korean() {
     let gallery = std::fs::read_to_string(dir.path().join("figures/index.html")).unwrap();
     assert!(gallery.contains("<html lang=\"ko\">"));
 }
+
+/// clap's rarer mistakes (an option with no value, or given twice) and the values our own
+/// parsers refuse (`--sampler`, `--lora`, `--lang`) are in Korean too, not clap's English or
+/// a Korean frame around an English reason.
+#[test]
+fn rarer_command_line_mistakes_are_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["generate", "공원", "--steps"],
+            "오류: '--steps <N>' 뒤에 값을 써 주세요",
+        ),
+        (
+            &["generate", "공원", "--steps", "1", "--steps", "2"],
+            "오류: '--steps <N>'은(는) 한 번만 쓸 수 있습니다",
+        ),
+        (
+            &["generate", "공원", "--sampler", "heun"],
+            "\"heun\"(이)라는 샘플러는 없습니다",
+        ),
+        (
+            &["generate", "공원", "--lora", "city.safetensors:abc"],
+            "LoRA 세기 `abc`",
+        ),
+        (
+            &["generate", "공원", "--lang", "fr"],
+            "'fr'은(는) 지원하지 않는 언어입니다",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut cmd = korean(dir.path());
+        cmd.args(args);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        for english in [
+            "required",
+            "unknown sampler",
+            "weight",
+            "language",
+            "multiple",
+        ] {
+            assert!(!err.contains(english), "{args:?}: {err}");
+        }
+    }
+}
