@@ -17,10 +17,12 @@ use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
 use crate::title::TitleError;
+use reportfig_engine::model::config::ConfigError;
 use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
 use reportfig_engine::pipeline::lora::{LoraError, LoraTarget};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
+use reportfig_engine::translate::TranslateError;
 
 /// The message for one error (not its causes).
 pub fn message(e: &(dyn Error + 'static)) -> Message {
@@ -215,7 +217,150 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             total = total
         );
     }
+    if let Some(m) = translator_error(e) {
+        return m;
+    }
+    if let Some(m) = e.downcast_ref::<TranslateError>().and_then(translate_error) {
+        return m;
+    }
+    let config = match e.downcast_ref::<PipelineError>() {
+        Some(PipelineError::Config(c)) => Some(c),
+        _ => match e.downcast_ref::<TranslateError>() {
+            Some(TranslateError::Config(c)) => Some(c),
+            _ => e.downcast_ref::<ConfigError>(),
+        },
+    };
+    if let Some(m) = config.and_then(config_error) {
+        return m;
+    }
+    if let Some(p) = e.downcast_ref::<PipelineError>() {
+        if let Some(m) = load_error(p) {
+            return m;
+        }
+    }
     msg!("untranslated", text = e.to_string())
+}
+
+/// The translator named wrongly or its folder incomplete; its download fails as a model's
+/// does (mapped with the model-source errors).
+fn translator_error(e: &(dyn Error + 'static)) -> Option<Message> {
+    use crate::translate::source::TranslatorError;
+    Some(match e.downcast_ref::<TranslatorError>()? {
+        TranslatorError::Empty { presets } => msg!("translator-empty", presets = presets),
+        TranslatorError::Unknown { name, presets } => {
+            msg!("translator-unknown", name = name, presets = presets)
+        }
+        TranslatorError::FolderNotFound { path, presets } => msg!(
+            "translator-folder-not-found",
+            path = path.display().to_string(),
+            presets = presets
+        ),
+        TranslatorError::Files { source, .. } | TranslatorError::Load { source, .. } => {
+            translate_error(source)?
+        }
+        TranslatorError::Source(_) => return None,
+    })
+}
+
+/// The engine's translator errors a user can act on. Mapped on their own too: they are the
+/// cause below a [`TranslatorError`], and a cause left in English would repeat it.
+fn translate_error(e: &TranslateError) -> Option<Message> {
+    match e {
+        TranslateError::MissingFile { dir, name } => Some(msg!(
+            "translator-incomplete",
+            dir = dir.display().to_string(),
+            file = *name
+        )),
+        TranslateError::Config(c) => config_error(c),
+        _ => None,
+    }
+}
+
+/// A model's JSON config that cannot be read or parsed; serde's own words about the
+/// position stay as they are.
+fn config_error(e: &ConfigError) -> Option<Message> {
+    Some(match e {
+        ConfigError::Read { path, source } => msg!(
+            "file-cannot-read",
+            path = path.display().to_string(),
+            reason = source.to_string()
+        ),
+        ConfigError::Parse {
+            path,
+            what,
+            line,
+            column,
+            message,
+        } => msg!(
+            "config-parse",
+            path = path.display().to_string(),
+            what = *what,
+            line = *line,
+            column = *column,
+            detail = message
+        ),
+        ConfigError::Unsupported { path, message } => msg!(
+            "config-unsupported",
+            path = path.display().to_string(),
+            detail = message
+        ),
+        ConfigError::TooLarge { .. } => return None,
+    })
+}
+
+/// A network whose weights cannot be read or do not fit its config. The detail is candle's or the network's own text, kept as it is; the
+/// engine's English hint line is left out of it, since the message has its own.
+fn load_error(e: &PipelineError) -> Option<Message> {
+    Some(match e {
+        PipelineError::Weights {
+            component,
+            path,
+            message,
+        } => msg!(
+            "pipeline-weights",
+            component = component_key(component),
+            path = path.display().to_string(),
+            detail = message
+        ),
+        PipelineError::Build {
+            component,
+            path,
+            message,
+        } => {
+            let (detail, engine_hint) = match message.split_once("\nhint: ") {
+                Some((d, _)) => (d, true),
+                None => (message.as_str(), false),
+            };
+            let path = path.display().to_string();
+            let component = component_key(component);
+            if engine_hint {
+                msg!(
+                    "pipeline-build-mismatch",
+                    component = component,
+                    path = path,
+                    detail = detail
+                )
+            } else {
+                msg!(
+                    "pipeline-build",
+                    component = component,
+                    path = path,
+                    detail = detail
+                )
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The catalogue's key for a network the engine names in English.
+fn component_key(name: &str) -> &'static str {
+    match name {
+        "UNet" => "unet",
+        "VAE" => "vae",
+        "second text encoder" => "text-encoder-2",
+        _ => "text-encoder",
+    }
 }
 
 /// The last part of `path` (a file name), for messages that name its folder apart.
@@ -563,7 +708,59 @@ fn source_error(e: &SourceError) -> Option<Message> {
         SourceError::ConfigWithoutCheckpoint { model } => {
             msg!("model-config-without-checkpoint", model = model)
         }
-        _ => return None,
+        // The reason is which rule of repo ids was broken, kept in the hub's own terms.
+        SourceError::BadRepoId { value, reason } => {
+            msg!("model-bad-repo-id", value = value, reason = *reason)
+        }
+        SourceError::MissingInFolder { folder, file } => msg!(
+            "model-folder-missing-file",
+            folder = folder.display().to_string(),
+            file = file
+        ),
+        SourceError::BadModelIndex { file, detail } => msg!(
+            "model-bad-model-index",
+            file = file.display().to_string(),
+            detail = detail
+        ),
+        SourceError::UnsupportedWeights { model, file } => {
+            msg!("model-pickle-weights", model = model, file = file)
+        }
+        SourceError::BadShardIndex { file, detail } => msg!(
+            "model-bad-shard-index",
+            file = file.display().to_string(),
+            detail = detail
+        ),
+        SourceError::Gated { repo } => msg!("model-gated", repo = repo),
+        SourceError::RepoMissingFile { repo, file } => {
+            msg!("model-repo-missing-file", repo = repo, file = file)
+        }
+        SourceError::HubAnswer {
+            endpoint,
+            what,
+            detail,
+        } => msg!(
+            "model-hub-answer",
+            endpoint = endpoint,
+            what = what,
+            detail = detail
+        ),
+        SourceError::HubLied { endpoint, detail } => {
+            msg!("model-hub-lied", endpoint = endpoint, detail = detail)
+        }
+        SourceError::Locked { file, lock } => msg!(
+            "model-download-locked",
+            file = file,
+            lock = lock.display().to_string()
+        ),
+        SourceError::FetchLocal { path, presets } => msg!(
+            "model-fetch-local",
+            path = path.display().to_string(),
+            presets = presets
+        ),
+        SourceError::NoCacheDir => msg!("model-no-cache-dir"),
+        // An I/O failure names its action in English words ("download into the cache");
+        // it keeps its text until the actions are a closed list.
+        SourceError::Io { .. } | SourceError::Checkpoint(_) => return None,
     })
 }
 
@@ -594,12 +791,7 @@ fn bundle_error(e: &BundleError) -> Option<Message> {
 
 fn checkpoint_error(e: &SingleFileError) -> Message {
     let shown = |p: &std::path::Path| p.display().to_string();
-    let component = |c: &str| match c {
-        "UNet" => "unet",
-        "VAE" => "vae",
-        "second text encoder" => "text-encoder-2",
-        _ => "text-encoder",
-    };
+    let component = component_key;
     let dims = |d: &[usize]| {
         format!(
             "[{}]",

@@ -367,3 +367,66 @@ batch-write-failed = the batch stopped: could not write { $file } in the folder 
     .hint = the figures already made and the manifest are kept, and the next run makes only what is missing; free some space or reconnect the drive, or choose another folder with --out
 config-too-large = { $path } is too large for a { $what } ({ $size }); a config file is a few KB
     .hint = check that this is the model's own file, not a link to another one; if the model is damaged, download it again
+
+# Rarer model-source, config, load and translator errors (their English is the engine's and
+# the source module's own text, as it was before these had a translation).
+model-bad-repo-id = "{ $value }" is not a valid Hugging Face repo id: { $reason }
+    .hint = write it as org/name or org/name@revision, for example stabilityai/sd-turbo@main
+model-folder-missing-file = model folder { $folder } is missing { $file }
+    .hint = { model-layout-help }
+model-layout-help = A diffusers-layout folder holds model_index.json, scheduler/scheduler_config.json, text_encoder/ (config.json, model.safetensors), tokenizer/ (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json), unet/ and vae/ (config.json, diffusion_pytorch_model.safetensors), and for SDXL also text_encoder_2/ and tokenizer_2/.
+model-bad-model-index = { $file } is not a valid model_index.json: { $detail }
+    .hint = it must be the JSON file diffusers writes next to the component folders
+model-pickle-weights = { $model }: { $file } holds PyTorch pickle weights; only .safetensors weights are supported
+    .hint =
+        convert the model once with diffusers:
+          python -c "from diffusers import DiffusionPipeline as P; P.from_pretrained('{ $model }').save_pretrained('my-model', safe_serialization=True)"
+        then pass --model ./my-model
+model-bad-shard-index = { $file }: { $detail }
+    .hint = only sharded weights whose index lists .safetensors files in the same folder are supported; merge the shards with diffusers' save_pretrained(max_shard_size="100GB")
+model-gated = Hugging Face repo { $repo } is gated: access was refused
+    .hint = accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account
+model-repo-missing-file = Hugging Face repo { $repo } is not in diffusers layout: it has no { $file }
+    .hint = { model-layout-help }
+model-hub-answer = the Hugging Face hub at { $endpoint } answered { $detail } for { $what }
+    .hint = try again later; if HF_ENDPOINT is set, check that it points at a Hugging Face hub
+model-hub-lied = the Hugging Face hub at { $endpoint } sent { $detail }
+    .hint = nothing was written outside the cache and no partial file was kept; if HF_ENDPOINT is set, point it at a hub you trust, or unset it to use huggingface.co
+model-download-locked = another download of { $file } is under way (lock file { $lock })
+    .hint = wait for it to finish, or delete the lock file if no other reportfig is running
+model-fetch-local = { $path } is a local folder: there is nothing to fetch
+    .hint = `models fetch` takes a preset ({ $presets }) or a Hugging Face repo id
+model-no-cache-dir = cannot find the Hugging Face cache folder: no home folder is known
+    .hint = set HF_HOME (or HF_HUB_CACHE) to a writable folder
+model-not-downloaded = { $name } is not downloaded, so it cannot be loaded
+    .hint = run `reportfig models fetch { $name }` first
+config-parse = { $path } is not a valid { $what } (line { $line }, column { $column }): { $detail }
+    .hint = the file may be damaged or replaced by another; download or copy the model again
+config-unsupported = { $path }: { $detail }
+pipeline-weights = cannot load the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } weights from { $path }: { $detail }
+    .hint = the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model
+pipeline-build = the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } in { $path } cannot be built: { $detail }
+pipeline-build-mismatch = the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } in { $path } cannot be built: { $detail }
+    .hint = the weights do not match config.json; check that both come from the same model and that the download is complete
+translator-empty = --translator is empty
+    .hint = give a translator preset ({ $presets }), a Hugging Face repo id or a folder
+translator-unknown = unknown translator "{ $name }": it is not a preset, not a Hugging Face repo id and not a folder
+    .hint = translator presets: { $presets }; or a repo such as Helsinki-NLP/opus-mt-ko-en, or a folder holding config.json, source.spm, target.spm, vocab.json and the weights
+translator-folder-not-found = translator folder { $path } does not exist
+    .hint = check the path, or give a translator preset ({ $presets })
+translator-incomplete = { $dir } is not a complete translator folder: { $file } is missing (a Marian translator needs config.json, generation_config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm, vocab.json and tokenizer_config.json)

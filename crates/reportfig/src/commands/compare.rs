@@ -908,9 +908,10 @@ pub fn run(
         }
     }
     std::fs::create_dir_all(&cell_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create the folder {} for the single images: {e}",
-            cell_dir.display()
+        msg!(
+            "folder-cannot-create",
+            path = cell_dir.display().to_string(),
+            reason = crate::outline::io_reason(&e)
         )
     })?;
 

@@ -373,11 +373,7 @@ impl ResolvedModel {
         reporter: &mut dyn Reporter,
     ) -> anyhow::Result<Pipeline> {
         if self.files.files.is_empty() {
-            anyhow::bail!(
-                "{} is not downloaded, so it cannot be loaded\nhint: run `reportfig models fetch {}` first",
-                self.label(),
-                self.label()
-            );
+            return Err(msg!("model-not-downloaded", name = self.label()).into());
         }
         reporter.event(Event::Stage(crate::msg!(
             "stage-loading-model",

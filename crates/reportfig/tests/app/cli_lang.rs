@@ -399,3 +399,101 @@ fn rarer_command_line_mistakes_are_in_korean() {
         }
     }
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A damaged model folder (a file missing, a config that is not JSON, weights cut off or
+/// from another model) is explained in Korean, with the engine's technical detail kept but
+/// no English sentence around it and no English hint line.
+#[test]
+fn a_damaged_model_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    type Damage = fn(&Path);
+    let cases: [(Damage, &str, &str); 4] = [
+        (
+            |m| std::fs::remove_file(m.join("unet/diffusion_pytorch_model.safetensors")).unwrap(),
+            "모델 폴더 ./model에 unet/diffusion_pytorch_model.safetensors이(가) 없습니다",
+            "도움말: diffusers 형식의 모델 폴더에는",
+        ),
+        (
+            |m| std::fs::write(m.join("unet/config.json"), "{bad").unwrap(),
+            "올바른 UNet config 파일이 아닙니다 (1번째 줄, 2번째 글자)",
+            "도움말: 파일이 손상되었거나",
+        ),
+        (
+            |m| {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(m.join("unet/diffusion_pytorch_model.safetensors"))
+                    .unwrap();
+                f.set_len(1000).unwrap();
+            },
+            "UNet(그림 생성 신경망) 가중치를 ./model/unet/diffusion_pytorch_model.safetensors에서 불러올 수 없습니다",
+            "도움말: 파일이 덜 받아졌거나",
+        ),
+        (
+            |m| std::fs::write(m.join("text_encoder/config.json"), r#"{"_class_name":"X"}"#).unwrap(),
+            "./model/text_encoder의 텍스트 인코더을(를) 만들 수 없습니다: shape mismatch",
+            "도움말: 가중치 파일이 config.json과 맞지 않습니다",
+        ),
+    ];
+    for (damage, want, hint) in cases {
+        let model = dir.path().join("model");
+        let _ = std::fs::remove_dir_all(&model);
+        copy_dir(common::tiny_turbo(), &model);
+        damage(&model);
+        let mut cmd = korean(dir.path());
+        cmd.args([
+            "generate",
+            "Riverside park",
+            "--model",
+            "./model",
+            "--seed",
+            "1",
+        ]);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains(hint), "{err}");
+        for english in ["hint:", "cannot", "is missing", "is not a valid"] {
+            assert!(!err.contains(english), "{english}: {err}");
+        }
+    }
+}
+
+/// A translator named wrongly, or a folder that is not a whole translator, is explained in
+/// Korean (it was the translator module's English, even under the Korean frame).
+#[test]
+fn a_wrong_translator_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let cases = [
+        ("opus-mt-xx", "\"opus-mt-xx\"(이)라는 번역 모델은 없습니다"),
+        ("./nowhere", "번역 모델 폴더 ./nowhere이(가) 없습니다"),
+        (
+            "./empty",
+            "./empty은(는) 완전한 번역 모델 폴더가 아닙니다: config.json이(가) 없습니다",
+        ),
+    ];
+    for (translator, want) in cases {
+        let mut cmd = korean(dir.path());
+        cmd.args(["translate", "강변 공원", "--translator", translator]);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        for english in ["hint:", "unknown", "does not exist", "is missing"] {
+            assert!(!err.contains(english), "{english}: {err}");
+        }
+    }
+}
