@@ -975,6 +975,30 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             path = shown(path),
             line = *line
         ),
+        OutlineError::UnknownColumn { path, column } => msg!(
+            "outline-csv-unknown-column",
+            path = shown(path),
+            column = column
+        ),
+        OutlineError::NoCaptionColumn { path } => {
+            msg!("outline-csv-no-caption", path = shown(path))
+        }
+        OutlineError::DuplicateColumn { path, column } => msg!(
+            "outline-csv-duplicate-column",
+            path = shown(path),
+            column = column
+        ),
+        // The CSV reader's own words about the row stay as they are, inside the sentence.
+        OutlineError::Csv {
+            path,
+            line,
+            problem,
+        } => msg!(
+            "outline-csv-row",
+            path = shown(path),
+            line = *line,
+            problem = problem
+        ),
         _ => return None,
     })
 }

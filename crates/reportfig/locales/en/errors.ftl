@@ -430,3 +430,13 @@ translator-unknown = unknown translator "{ $name }": it is not a preset, not a H
 translator-folder-not-found = translator folder { $path } does not exist
     .hint = check the path, or give a translator preset ({ $presets })
 translator-incomplete = { $dir } is not a complete translator folder: { $file } is missing (a Marian translator needs config.json, generation_config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm, vocab.json and tokenizer_config.json)
+
+# A CSV outline's header and rows (an outline saved from Excel).
+outline-csv-unknown-column = { $path }:1: unknown column "{ $column }"
+    .hint = the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)
+outline-csv-no-caption = { $path }:1: the header has no "caption" column
+    .hint = the first line must name the columns, for example: caption,style,seed
+outline-csv-duplicate-column = { $path }:1: column "{ $column }" appears twice
+    .hint = keep one of them
+outline-csv-row = { $path }:{ $line }: { $problem }
+    .hint = check the quotes and the number of commas on that line; a cell containing a comma must be in double quotes

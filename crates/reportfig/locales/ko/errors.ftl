@@ -427,3 +427,13 @@ translator-unknown = "{ $name }"(이)라는 번역 모델은 없습니다: 미�
 translator-folder-not-found = 번역 모델 폴더 { $path }이(가) 없습니다
     .hint = 경로를 확인하거나, 미리 정한 번역 모델({ $presets })을 적어 주세요
 translator-incomplete = { $dir }은(는) 완전한 번역 모델 폴더가 아닙니다: { $file }이(가) 없습니다 (Marian 번역 모델에는 config.json, generation_config.json, model.safetensors 또는 pytorch_model.bin, source.spm, target.spm, vocab.json, tokenizer_config.json이 필요합니다)
+
+# CSV 개요(엑셀에서 저장한 개요)의 머리글과 줄.
+outline-csv-unknown-column = { $path } 1번째 줄: "{ $column }"은(는) 알 수 없는 열 이름입니다
+    .hint = 쓸 수 있는 열은 caption, style, size, seed, file, negative, en, cover, image, strength, mask입니다 (caption만 꼭 있어야 합니다)
+outline-csv-no-caption = { $path } 1번째 줄: 머리글에 "caption" 열이 없습니다
+    .hint = 첫 줄에 열 이름을 적어 주세요. 예: caption,style,seed
+outline-csv-duplicate-column = { $path } 1번째 줄: "{ $column }" 열이 두 번 나옵니다
+    .hint = 하나만 남겨 주세요
+outline-csv-row = { $path } { $line }번째 줄: 칸을 읽을 수 없습니다 ({ $problem })
+    .hint = 그 줄의 따옴표와 쉼표 개수를 확인해 주세요. 쉼표가 들어간 칸은 큰따옴표로 감싸야 합니다

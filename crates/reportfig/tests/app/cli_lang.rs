@@ -497,3 +497,35 @@ fn a_wrong_translator_is_explained_in_korean() {
         }
     }
 }
+
+/// A CSV outline saved from Excel with a wrong header or a broken row is explained in
+/// Korean (these were English even on a Korean desktop).
+#[test]
+fn a_csv_outline_mistake_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let cases = [
+        (
+            "style,seed\nx,1\n",
+            "outline.csv 1번째 줄: 머리글에 \"caption\" 열이 없습니다",
+        ),
+        ("caption,caption\nx,y\n", "\"caption\" 열이 두 번 나옵니다"),
+        (
+            "caption,colour\nx,y\n",
+            "\"colour\"은(는) 알 수 없는 열 이름입니다",
+        ),
+        (
+            "caption,seed\n\"x,1\n",
+            "outline.csv 2번째 줄: 칸을 읽을 수 없습니다",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.path().join("outline.csv"), text).unwrap();
+        let mut cmd = korean(dir.path());
+        cmd.args(["batch", "outline.csv", "--dry-run"]);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains("도움말: "), "{err}");
+        assert!(!err.contains("hint:"), "{err}");
+    }
+}
