@@ -17,13 +17,14 @@ use std::path::{Path, PathBuf};
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::session::{self, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Event, Reporter};
 use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
 use crate::i18n::Lang;
 use crate::model::source::ModelSource;
 use crate::msg;
 use crate::output;
+use crate::settings::ImageOptions;
 use crate::style::{SamplerChoice, StyleLibrary};
 use crate::tr;
 use crate::translate::{CaptionTranslator, TranslateOptions};
