@@ -157,6 +157,11 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             found = kind
         );
     }
+    if let Some(i) = e.downcast_ref::<ImportError>() {
+        if let Some(m) = import_error(i) {
+            return m;
+        }
+    }
     let checkpoint = match e.downcast_ref::<PipelineError>() {
         Some(PipelineError::Checkpoint(c)) => Some(&**c),
         _ => match e.downcast_ref::<SourceError>() {
@@ -239,6 +244,59 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         }
     }
     msg!("untranslated", text = e.to_string())
+}
+
+/// A file `styles import` cannot read or convert (a wrong field is mapped with its kind
+/// where it is met); the CSV and JSON readers' own words stay inside the sentence.
+fn import_error(e: &ImportError) -> Option<Message> {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    Some(match e {
+        ImportError::Read { path, source } => msg!(
+            "file-cannot-read",
+            path = shown(path),
+            reason = source.to_string()
+        ),
+        ImportError::Csv {
+            file,
+            line,
+            message,
+        } => msg!(
+            "style-import-csv",
+            file = file,
+            line = line.to_string(),
+            detail = message
+        ),
+        ImportError::Json {
+            file,
+            line,
+            message,
+        } => msg!(
+            "style-import-json",
+            file = file,
+            line = *line,
+            detail = message
+        ),
+        ImportError::CsvHeader { file, found } => {
+            msg!("style-import-csv-header", file = file, found = found)
+        }
+        ImportError::Empty { file } => msg!("style-import-empty", file = file),
+        ImportError::UnknownFormat { file } => msg!("style-import-unknown-format", file = file),
+        ImportError::Exists { paths } => msg!(
+            "style-import-exists",
+            paths = paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            count = paths.len()
+        ),
+        ImportError::Write { path, source } => msg!(
+            "file-cannot-write",
+            path = shown(path),
+            reason = source.to_string()
+        ),
+        ImportError::BadField { .. } => return None,
+    })
 }
 
 /// The translator named wrongly or its folder incomplete; its download fails as a model's

@@ -440,3 +440,15 @@ outline-csv-duplicate-column = { $path }:1: column "{ $column }" appears twice
     .hint = keep one of them
 outline-csv-row = { $path }:{ $line }: { $problem }
     .hint = check the quotes and the number of commas on that line; a cell containing a comma must be in double quotes
+
+# `styles import`: a file that is not a style list, or files already there.
+style-import-csv = { $file }: line { $line }: { $detail }
+style-import-json = { $file }: line { $line }: not a style list: { $detail }; expected a JSON list such as [{"{"}"name": "...", "prompt": "... {"{"}prompt{"}"} ...", "negative_prompt": "..."{"}"}]
+style-import-csv-header = { $file }: the CSV has no `name` and `prompt` columns (found: { $found }); A1111's styles.csv starts with the line name,prompt,negative_prompt
+style-import-empty = { $file } has no styles to import
+style-import-unknown-format = cannot tell the format of { $file }; name it .csv (A1111 styles.csv) or .json (Fooocus / InvokeAI styles)
+style-import-exists = { $paths } { $count ->
+        [one] already exists; pass --force to replace it, or import into another folder
+       *[other] already exist; pass --force to replace them, or import into another folder
+    }
+file-cannot-write = cannot write { $path }: { $reason }

@@ -437,3 +437,12 @@ outline-csv-duplicate-column = { $path } 1번째 줄: "{ $column }" 열이 두 �
     .hint = 하나만 남겨 주세요
 outline-csv-row = { $path } { $line }번째 줄: 칸을 읽을 수 없습니다 ({ $problem })
     .hint = 그 줄의 따옴표와 쉼표 개수를 확인해 주세요. 쉼표가 들어간 칸은 큰따옴표로 감싸야 합니다
+
+# `styles import`: 화풍 목록이 아닌 파일, 또는 이미 있는 파일.
+style-import-csv = { $file } { $line }번째 줄: CSV를 읽을 수 없습니다 ({ $detail })
+style-import-json = { $file } { $line }번째 줄: 화풍 목록이 아닙니다 ({ $detail }). [{"{"}"name": "...", "prompt": "... {"{"}prompt{"}"} ...", "negative_prompt": "..."{"}"}] 같은 JSON 목록이어야 합니다
+style-import-csv-header = { $file }: CSV에 `name`과 `prompt` 열이 없습니다 (있는 열: { $found }). A1111의 styles.csv는 name,prompt,negative_prompt 줄로 시작합니다
+style-import-empty = { $file }에 가져올 화풍이 없습니다
+style-import-unknown-format = { $file }이(가) 어떤 형식인지 알 수 없습니다. 파일 이름을 .csv(A1111 styles.csv)나 .json(Fooocus / InvokeAI 화풍)으로 끝나게 해 주세요
+style-import-exists = { $paths }이(가) 이미 있습니다 ({ $count }개). 바꾸려면 --force를 붙이고, 아니면 다른 폴더로 가져오세요
+file-cannot-write = { $path }에 쓸 수 없습니다: { $reason }

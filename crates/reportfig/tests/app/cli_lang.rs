@@ -529,3 +529,40 @@ fn a_csv_outline_mistake_is_explained_in_korean() {
         assert!(!err.contains("hint:"), "{err}");
     }
 }
+
+/// `styles import` refusing a file (no name/prompt columns, no styles, unknown format) or
+/// an existing style file speaks Korean.
+#[test]
+fn style_import_problems_are_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("header.csv"), "title,text\na,b\n").unwrap();
+    std::fs::write(dir.path().join("empty.csv"), "name,prompt\nNone,\n").unwrap();
+    std::fs::write(dir.path().join("styles.txt"), "  \n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.csv"),
+        "name,prompt,negative_prompt\nHarbour,\"harbour, {prompt}\",text\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let import = |file: &str| {
+        let mut cmd = korean(dir.path());
+        cmd.args(["styles", "import", file, "--out", out]);
+        run(cmd)
+    };
+    let (code, _, err) = import("ok.csv");
+    assert_eq!(code, 0, "{err}");
+    for (file, want) in [
+        (
+            "header.csv",
+            "header.csv: CSV에 `name`과 `prompt` 열이 없습니다 (있는 열: title,text)",
+        ),
+        ("empty.csv", "empty.csv에 가져올 화풍이 없습니다"),
+        ("styles.txt", "어떤 형식인지 알 수 없습니다"),
+        ("ok.csv", "이(가) 이미 있습니다 (1개). 바꾸려면 --force를"),
+    ] {
+        let (code, _, err) = import(file);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(err.contains(want), "{file}: {err}");
+    }
+}

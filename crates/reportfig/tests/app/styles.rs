@@ -626,6 +626,28 @@ fn import_errors_say_what_and_where() {
     assert_eq!(e.to_string(), "x.csv has no styles to import");
 }
 
+/// The catalogue's English for import errors is their own English, word for word, so
+/// giving them a Korean translation changed nothing for English users.
+#[test]
+fn import_errors_read_the_same_from_the_catalogue_in_english() {
+    let errors = [
+        import_text("title,text\na,b\n", ImportFormat::A1111Csv, "x.csv").unwrap_err(),
+        import_text("name,prompt\nNone,\n", ImportFormat::A1111Csv, "x.csv").unwrap_err(),
+        import_file(&Path::new(FIXTURES).join("import/broken.json")).unwrap_err(),
+        ImportError::Exists {
+            paths: vec!["a.toml".into()],
+        },
+        ImportError::Exists {
+            paths: vec!["a.toml".into(), "b.toml".into()],
+        },
+    ];
+    for e in errors {
+        let m = reportfig::explain::message(&e);
+        assert_ne!(m.id(), "untranslated", "{e}");
+        assert_eq!(m.render(reportfig::i18n::Lang::En), e.to_string());
+    }
+}
+
 #[test]
 fn import_writes_files_and_never_overwrites_without_force() {
     let dir = tempfile::tempdir().unwrap();
