@@ -1090,3 +1090,90 @@ fn is_classified_write(e: &(dyn Error + 'static)) -> bool {
             matches!(o, crate::output::OutputError::Write { .. }) && o.folder_problem().is_some()
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::source::TranslatorError;
+    use std::path::PathBuf;
+
+    /// The catalogue's English for the errors mapped here is their own English, word for
+    /// word: translating them changed nothing for English users. (Where the catalogue adds a
+    /// hint the error did not have, the first line is compared.)
+    #[test]
+    fn the_catalogue_english_is_the_errors_own() {
+        let p = || PathBuf::from("m/unet/config.json");
+        let errors: Vec<Box<dyn Error>> = vec![
+            Box::new(SourceError::MissingInFolder {
+                folder: "m".into(),
+                file: "unet/config.json".into(),
+            }),
+            Box::new(SourceError::BadRepoId {
+                value: "a//b".into(),
+                reason: "it has an empty part",
+            }),
+            Box::new(SourceError::UnsupportedWeights {
+                model: "org/m".into(),
+                file: "unet/diffusion_pytorch_model.bin".into(),
+            }),
+            Box::new(SourceError::Gated { repo: "org/m".into() }),
+            Box::new(SourceError::RepoMissingFile {
+                repo: "org/m".into(),
+                file: "model_index.json".into(),
+            }),
+            Box::new(SourceError::Locked {
+                file: "x".into(),
+                lock: "x.lock".into(),
+            }),
+            Box::new(SourceError::NoCacheDir),
+            Box::new(PipelineError::Weights {
+                component: "second text encoder",
+                path: p(),
+                message: "invalid header length".into(),
+            }),
+            Box::new(PipelineError::Build {
+                component: "UNet",
+                path: "m/unet".into(),
+                message: "shape mismatch\nhint: the weights do not match config.json; check that both come from the same model and that the download is complete".into(),
+            }),
+            Box::new(PipelineError::Build {
+                component: "VAE",
+                path: "m/vae".into(),
+                message: "the VAE weights do not fit".into(),
+            }),
+            Box::new(ConfigError::Parse {
+                path: p(),
+                what: "UNet config",
+                line: 1,
+                column: 2,
+                message: "key must be a string".into(),
+            }),
+            Box::new(TranslatorError::Unknown {
+                name: "x".into(),
+                presets: "opus-mt-ko-en".into(),
+            }),
+            Box::new(TranslateError::MissingFile {
+                dir: "t".into(),
+                name: "config.json",
+            }),
+            Box::new(OutlineError::NoCaptionColumn { path: "o.csv".into() }),
+            Box::new(OutlineError::Csv {
+                path: "o.csv".into(),
+                line: 2,
+                problem: "this row has 1 cells".into(),
+            }),
+        ];
+        for e in errors {
+            let m = message(e.as_ref());
+            assert_ne!(m.id(), "untranslated", "{e}");
+            let english = m.render(Lang::En);
+            let own = e.to_string();
+            if english.lines().count() > own.lines().count() {
+                assert_eq!(english.lines().next(), own.lines().next());
+            } else {
+                assert_eq!(english, own);
+            }
+            assert_ne!(m.render(Lang::Ko), english, "{e}");
+        }
+    }
+}
