@@ -118,6 +118,28 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             );
         }
     }
+    if let Some(BatchError::DuplicateFile {
+        path,
+        first,
+        second,
+        file,
+    }) = e.downcast_ref::<BatchError>()
+    {
+        return msg!(
+            "batch-duplicate-file",
+            path = path.display().to_string(),
+            first = *first,
+            second = *second,
+            file = file
+        );
+    }
+    if let Some(BatchError::Read { path, reason }) = e.downcast_ref::<BatchError>() {
+        return msg!(
+            "file-cannot-read",
+            path = path.display().to_string(),
+            reason = reason
+        );
+    }
     if let Some(BatchError::Busy { folder }) = e.downcast_ref::<BatchError>() {
         return msg!("batch-busy", folder = folder.display().to_string());
     }
@@ -1157,6 +1179,12 @@ mod tests {
                 name: "config.json",
             }),
             Box::new(OutlineError::NoCaptionColumn { path: "o.csv".into() }),
+            Box::new(BatchError::DuplicateFile {
+                path: "o.md".into(),
+                first: 2,
+                second: 5,
+                file: "bus.png".into(),
+            }),
             Box::new(OutlineError::Csv {
                 path: "o.csv".into(),
                 line: 2,

@@ -452,3 +452,6 @@ style-import-exists = { $paths } { $count ->
        *[other] already exist; pass --force to replace them, or import into another folder
     }
 file-cannot-write = cannot write { $path }: { $reason }
+
+batch-duplicate-file = { $path }: lines { $first } and { $second } both write { $file }
+    .hint = give one of them a different file= name

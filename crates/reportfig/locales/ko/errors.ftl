@@ -446,3 +446,6 @@ style-import-empty = { $file }에 가져올 화풍이 없습니다
 style-import-unknown-format = { $file }이(가) 어떤 형식인지 알 수 없습니다. 파일 이름을 .csv(A1111 styles.csv)나 .json(Fooocus / InvokeAI 화풍)으로 끝나게 해 주세요
 style-import-exists = { $paths }이(가) 이미 있습니다 ({ $count }개). 바꾸려면 --force를 붙이고, 아니면 다른 폴더로 가져오세요
 file-cannot-write = { $path }에 쓸 수 없습니다: { $reason }
+
+batch-duplicate-file = { $path }: { $first }번째 줄과 { $second }번째 줄이 같은 파일 { $file }에 그림을 씁니다
+    .hint = 둘 중 하나에 다른 file= 이름을 붙여 주세요

@@ -566,3 +566,34 @@ fn style_import_problems_are_in_korean() {
         assert!(err.contains(want), "{file}: {err}");
     }
 }
+
+/// Two figures of an outline writing the same file are explained in Korean.
+#[test]
+fn two_figures_writing_one_file_are_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("outline.md"),
+        "## 버스 정류장 {en=\"Bus stop\" file=bus.png}\n## 새 버스 노선 {en=\"New bus line\" file=bus.png}\n",
+    )
+    .unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "batch",
+        "outline.md",
+        "--dry-run",
+        "--no-translate",
+        "--model",
+        &model,
+    ]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("outline.md: 1번째 줄과 2번째 줄이 같은 파일 bus.png에"),
+        "{err}"
+    );
+    assert!(
+        err.contains("도움말: 둘 중 하나에 다른 file= 이름"),
+        "{err}"
+    );
+}
