@@ -1275,9 +1275,14 @@ pub fn resolve_repo_files(
         Ok(want)
     };
     if opts.offline {
+        // A LoRA repo requires nothing but one of its weights files; name that, not "".
+        let first_needed = match req.required.first() {
+            Some(f) => f.to_string(),
+            None => req.one_of.join(" or "),
+        };
         let commit = hub
             .cached_commit()
-            .ok_or_else(|| hub.not_in_cache(req.required.first().copied().unwrap_or("")))?;
+            .ok_or_else(|| hub.not_in_cache(&first_needed))?;
         let snapshot = hub.repo_dir().join("snapshots").join(&commit);
         pick(&list_files(&snapshot)).map_err(|file| hub.not_in_cache(&file))?;
         return Ok(snapshot);

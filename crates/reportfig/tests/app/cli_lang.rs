@@ -597,3 +597,28 @@ fn two_figures_writing_one_file_are_explained_in_korean() {
         "{err}"
     );
 }
+
+/// Offline without the default model's LCM-LoRA, the message names the LoRA's file (it
+/// said "… 폴더에 이(가) 없음", a sentence with the file name missing).
+#[test]
+fn a_missing_hub_lora_names_its_file() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("outline.md"),
+        "## 버스 정류장 {en=\"Bus stop\"}\n",
+    )
+    .unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.env("HF_HUB_OFFLINE", "1")
+        .args(["batch", "outline.md", "--dry-run", "--no-translate"]);
+    let (code, _, err) = run(cmd);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("latent-consistency/lcm-lora-sdv1-5@main"),
+        "{err}"
+    );
+    assert!(
+        err.contains("에 pytorch_lora_weights.safetensors이(가) 없음"),
+        "{err}"
+    );
+}
