@@ -126,7 +126,13 @@ fn to_toml(name: &str, raw: &Raw, source: &str) -> String {
         "description = {}\n",
         toml_str(&format!("Imported from {source}."))
     ));
-    t.push_str(&format!("prompt = {}\n", toml_str(raw.prompt.trim())));
+    // A style with only a negative prompt (common in A1111's styles.csv) leaves the caption
+    // as it is; an empty prompt would not load as a style.
+    let prompt = match raw.prompt.trim() {
+        "" => "{prompt}",
+        p => p,
+    };
+    t.push_str(&format!("prompt = {}\n", toml_str(prompt)));
     t.push_str(&format!(
         "negative_prompt = {}\n",
         toml_str(raw.negative.trim())

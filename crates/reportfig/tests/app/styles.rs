@@ -626,6 +626,22 @@ fn import_errors_say_what_and_where() {
     assert_eq!(e.to_string(), "x.csv has no styles to import");
 }
 
+/// An A1111 style with only a negative prompt imports as one that keeps the caption as it
+/// is; it was written with an empty prompt, which does not load (found by fuzzing).
+#[test]
+fn a_negative_only_style_imports_as_one_that_loads() {
+    let styles = import_text(
+        "name,prompt,negative_prompt\nClean,,\"text, watermark\"\n",
+        ImportFormat::A1111Csv,
+        "x.csv",
+    )
+    .unwrap();
+    assert_eq!(styles.len(), 1);
+    let (style, diagnostics) = reportfig::style::parse_style(&styles[0].toml, "x.toml", None);
+    let style = style.unwrap_or_else(|| panic!("{diagnostics:?}\n{}", styles[0].toml));
+    assert_eq!(style.prompt, "{prompt}");
+}
+
 /// The catalogue's English for import errors is their own English, word for word, so
 /// giving them a Korean translation changed nothing for English users.
 #[test]
