@@ -838,9 +838,18 @@ fn source_error(e: &SourceError) -> Option<Message> {
             presets = presets
         ),
         SourceError::NoCacheDir => msg!("model-no-cache-dir"),
-        // An I/O failure names its action in English words ("download into the cache");
-        // it keeps its text until the actions are a closed list.
-        SourceError::Io { .. } | SourceError::Checkpoint(_) => return None,
+        // The action is one of a few English words, which the Korean message chooses by.
+        SourceError::Io {
+            action,
+            path,
+            source,
+        } => msg!(
+            "model-io",
+            action = *action,
+            path = path.display().to_string(),
+            reason = source.to_string()
+        ),
+        SourceError::Checkpoint(_) => return None,
     })
 }
 
@@ -1148,6 +1157,11 @@ mod tests {
                 lock: "x.lock".into(),
             }),
             Box::new(SourceError::NoCacheDir),
+            Box::new(SourceError::Io {
+                action: "download into the cache",
+                path: "hub/x".into(),
+                source: std::io::Error::other("disk full"),
+            }),
             Box::new(PipelineError::Weights {
                 component: "second text encoder",
                 path: p(),
@@ -1203,5 +1217,14 @@ mod tests {
             }
             assert_ne!(m.render(Lang::Ko), english, "{e}");
         }
+        let read = SourceError::Io {
+            action: "read",
+            path: "hub/x".into(),
+            source: std::io::Error::other("gone"),
+        };
+        assert_eq!(
+            message(&read).render(Lang::Ko),
+            "hub/x을(를) 읽지 못했습니다: gone"
+        );
     }
 }

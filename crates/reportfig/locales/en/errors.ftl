@@ -455,3 +455,7 @@ file-cannot-write = cannot write { $path }: { $reason }
 
 batch-duplicate-file = { $path }: lines { $first } and { $second } both write { $file }
     .hint = give one of them a different file= name
+
+# The Hugging Face cache could not be read or written; the action is one of read, write,
+# create, lock, download into the cache.
+model-io = could not { $action } { $path }: { $reason }

@@ -449,3 +449,12 @@ file-cannot-write = { $path }에 쓸 수 없습니다: { $reason }
 
 batch-duplicate-file = { $path }: { $first }번째 줄과 { $second }번째 줄이 같은 파일 { $file }에 그림을 씁니다
     .hint = 둘 중 하나에 다른 file= 이름을 붙여 주세요
+
+# 내려받은 파일 보관 폴더(Hugging Face 캐시)를 읽거나 쓰지 못했습니다.
+model-io = { $path }을(를) { $action ->
+        [read] 읽지
+        [write] 쓰지
+        [create] 만들지
+        [lock] 잠그지
+       *[other] 내려받아 보관하지
+    } 못했습니다: { $reason }
