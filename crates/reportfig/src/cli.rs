@@ -22,7 +22,7 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    #[arg(long, global = true, value_name = "ko|en")]
+    #[arg(long, global = true, value_name = "ko|en", value_parser = parse_lang)]
     pub lang: Option<Lang>,
 
     #[command(subcommand)]
@@ -120,13 +120,30 @@ pub fn parse_strength(s: &str) -> Result<f64, Message> {
 }
 
 /// `--sampler`: the engine's names (and aliases), or `default` for the model's own.
-pub fn parse_lora(s: &str) -> Result<reportfig::lora::LoraSpec, String> {
+pub fn parse_lora(s: &str) -> Result<reportfig::lora::LoraSpec, Message> {
     s.parse()
-        .map_err(|e: reportfig::lora::LoraSpecError| e.to_string())
+        .map_err(|e: reportfig::lora::LoraSpecError| reportfig::explain::message(&e))
 }
 
-pub fn parse_sampler(s: &str) -> Result<SamplerChoice, String> {
-    s.parse().map_err(|e: SchedulerError| e.to_string())
+pub fn parse_sampler(s: &str) -> Result<SamplerChoice, Message> {
+    s.parse().map_err(|e: SchedulerError| match e {
+        SchedulerError::UnknownSampler(name) => msg!(
+            "sampler-unknown",
+            name = name,
+            samplers = reportfig_engine::pipeline::scheduler::SamplerKind::ALL
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => msg!("untranslated", text = other.to_string()),
+    })
+}
+
+/// `--lang`: a catalogue message, so a Korean desktop hears about a wrong value in Korean.
+pub fn parse_lang(s: &str) -> Result<Lang, Message> {
+    s.parse()
+        .map_err(|_: reportfig::i18n::UnknownLang| msg!("lang-unknown", value = s))
 }
 
 #[derive(Debug, Args, Clone)]

@@ -17,10 +17,12 @@ use crate::page::SizeError;
 use crate::style::import::ImportError;
 use crate::style::StyleError;
 use crate::title::TitleError;
+use reportfig_engine::model::config::ConfigError;
 use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
 use reportfig_engine::pipeline::lora::{LoraError, LoraTarget};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
 use reportfig_engine::pipeline::{NumericStage, PipelineError};
+use reportfig_engine::translate::TranslateError;
 
 /// The message for one error (not its causes).
 pub fn message(e: &(dyn Error + 'static)) -> Message {
@@ -116,6 +118,28 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             );
         }
     }
+    if let Some(BatchError::DuplicateFile {
+        path,
+        first,
+        second,
+        file,
+    }) = e.downcast_ref::<BatchError>()
+    {
+        return msg!(
+            "batch-duplicate-file",
+            path = path.display().to_string(),
+            first = *first,
+            second = *second,
+            file = file
+        );
+    }
+    if let Some(BatchError::Read { path, reason }) = e.downcast_ref::<BatchError>() {
+        return msg!(
+            "file-cannot-read",
+            path = path.display().to_string(),
+            reason = reason
+        );
+    }
     if let Some(BatchError::Busy { folder }) = e.downcast_ref::<BatchError>() {
         return msg!("batch-busy", folder = folder.display().to_string());
     }
@@ -154,6 +178,11 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             field = *field,
             found = kind
         );
+    }
+    if let Some(i) = e.downcast_ref::<ImportError>() {
+        if let Some(m) = import_error(i) {
+            return m;
+        }
     }
     let checkpoint = match e.downcast_ref::<PipelineError>() {
         Some(PipelineError::Checkpoint(c)) => Some(&**c),
@@ -215,7 +244,203 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             total = total
         );
     }
+    if let Some(m) = translator_error(e) {
+        return m;
+    }
+    if let Some(m) = e.downcast_ref::<TranslateError>().and_then(translate_error) {
+        return m;
+    }
+    let config = match e.downcast_ref::<PipelineError>() {
+        Some(PipelineError::Config(c)) => Some(c),
+        _ => match e.downcast_ref::<TranslateError>() {
+            Some(TranslateError::Config(c)) => Some(c),
+            _ => e.downcast_ref::<ConfigError>(),
+        },
+    };
+    if let Some(m) = config.and_then(config_error) {
+        return m;
+    }
+    if let Some(p) = e.downcast_ref::<PipelineError>() {
+        if let Some(m) = load_error(p) {
+            return m;
+        }
+    }
     msg!("untranslated", text = e.to_string())
+}
+
+/// A file `styles import` cannot read or convert (a wrong field is mapped with its kind
+/// where it is met); the CSV and JSON readers' own words stay inside the sentence.
+fn import_error(e: &ImportError) -> Option<Message> {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    Some(match e {
+        ImportError::Read { path, source } => msg!(
+            "file-cannot-read",
+            path = shown(path),
+            reason = source.to_string()
+        ),
+        ImportError::Csv {
+            file,
+            line,
+            message,
+        } => msg!(
+            "style-import-csv",
+            file = file,
+            line = line.to_string(),
+            detail = message
+        ),
+        ImportError::Json {
+            file,
+            line,
+            message,
+        } => msg!(
+            "style-import-json",
+            file = file,
+            line = *line,
+            detail = message
+        ),
+        ImportError::CsvHeader { file, found } => {
+            msg!("style-import-csv-header", file = file, found = found)
+        }
+        ImportError::Empty { file } => msg!("style-import-empty", file = file),
+        ImportError::UnknownFormat { file } => msg!("style-import-unknown-format", file = file),
+        ImportError::Exists { paths } => msg!(
+            "style-import-exists",
+            paths = paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            count = paths.len()
+        ),
+        ImportError::Write { path, source } => msg!(
+            "file-cannot-write",
+            path = shown(path),
+            reason = source.to_string()
+        ),
+        ImportError::BadField { .. } => return None,
+    })
+}
+
+/// The translator named wrongly or its folder incomplete; its download fails as a model's
+/// does (mapped with the model-source errors).
+fn translator_error(e: &(dyn Error + 'static)) -> Option<Message> {
+    use crate::translate::source::TranslatorError;
+    Some(match e.downcast_ref::<TranslatorError>()? {
+        TranslatorError::Empty { presets } => msg!("translator-empty", presets = presets),
+        TranslatorError::Unknown { name, presets } => {
+            msg!("translator-unknown", name = name, presets = presets)
+        }
+        TranslatorError::FolderNotFound { path, presets } => msg!(
+            "translator-folder-not-found",
+            path = path.display().to_string(),
+            presets = presets
+        ),
+        TranslatorError::Files { source, .. } | TranslatorError::Load { source, .. } => {
+            translate_error(source)?
+        }
+        TranslatorError::Source(_) => return None,
+    })
+}
+
+/// The engine's translator errors a user can act on. Mapped on their own too: they are the
+/// cause below a [`TranslatorError`], and a cause left in English would repeat it.
+fn translate_error(e: &TranslateError) -> Option<Message> {
+    match e {
+        TranslateError::MissingFile { dir, name } => Some(msg!(
+            "translator-incomplete",
+            dir = dir.display().to_string(),
+            file = *name
+        )),
+        TranslateError::Config(c) => config_error(c),
+        _ => None,
+    }
+}
+
+/// A model's JSON config that cannot be read or parsed; serde's own words about the
+/// position stay as they are.
+fn config_error(e: &ConfigError) -> Option<Message> {
+    Some(match e {
+        ConfigError::Read { path, source } => msg!(
+            "file-cannot-read",
+            path = path.display().to_string(),
+            reason = source.to_string()
+        ),
+        ConfigError::Parse {
+            path,
+            what,
+            line,
+            column,
+            message,
+        } => msg!(
+            "config-parse",
+            path = path.display().to_string(),
+            what = *what,
+            line = *line,
+            column = *column,
+            detail = message
+        ),
+        ConfigError::Unsupported { path, message } => msg!(
+            "config-unsupported",
+            path = path.display().to_string(),
+            detail = message
+        ),
+        ConfigError::TooLarge { .. } => return None,
+    })
+}
+
+/// A network whose weights cannot be read or do not fit its config. The detail is candle's or the network's own text, kept as it is; the
+/// engine's English hint line is left out of it, since the message has its own.
+fn load_error(e: &PipelineError) -> Option<Message> {
+    Some(match e {
+        PipelineError::Weights {
+            component,
+            path,
+            message,
+        } => msg!(
+            "pipeline-weights",
+            component = component_key(component),
+            path = path.display().to_string(),
+            detail = message
+        ),
+        PipelineError::Build {
+            component,
+            path,
+            message,
+        } => {
+            let (detail, engine_hint) = match message.split_once("\nhint: ") {
+                Some((d, _)) => (d, true),
+                None => (message.as_str(), false),
+            };
+            let path = path.display().to_string();
+            let component = component_key(component);
+            if engine_hint {
+                msg!(
+                    "pipeline-build-mismatch",
+                    component = component,
+                    path = path,
+                    detail = detail
+                )
+            } else {
+                msg!(
+                    "pipeline-build",
+                    component = component,
+                    path = path,
+                    detail = detail
+                )
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The catalogue's key for a network the engine names in English.
+fn component_key(name: &str) -> &'static str {
+    match name {
+        "UNet" => "unet",
+        "VAE" => "vae",
+        "second text encoder" => "text-encoder-2",
+        _ => "text-encoder",
+    }
 }
 
 /// The last part of `path` (a file name), for messages that name its folder apart.
@@ -383,9 +608,13 @@ fn style_error(e: &StyleError) -> Message {
         StyleError::UnknownStyle { name, near } => msg!(
             "style-not-found-near",
             name = name,
+            // The Korean title beside the name: people know 수채화 도시 풍경, not the slug.
             near = near
                 .iter()
-                .map(|n| format!("`{n}`"))
+                .map(|(n, ko)| match ko {
+                    Some(t) => format!("`{n}` ({t})"),
+                    None => format!("`{n}`"),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -559,7 +788,68 @@ fn source_error(e: &SourceError) -> Option<Message> {
         SourceError::ConfigWithoutCheckpoint { model } => {
             msg!("model-config-without-checkpoint", model = model)
         }
-        _ => return None,
+        // The reason is which rule of repo ids was broken, kept in the hub's own terms.
+        SourceError::BadRepoId { value, reason } => {
+            msg!("model-bad-repo-id", value = value, reason = *reason)
+        }
+        SourceError::MissingInFolder { folder, file } => msg!(
+            "model-folder-missing-file",
+            folder = folder.display().to_string(),
+            file = file
+        ),
+        SourceError::BadModelIndex { file, detail } => msg!(
+            "model-bad-model-index",
+            file = file.display().to_string(),
+            detail = detail
+        ),
+        SourceError::UnsupportedWeights { model, file } => {
+            msg!("model-pickle-weights", model = model, file = file)
+        }
+        SourceError::BadShardIndex { file, detail } => msg!(
+            "model-bad-shard-index",
+            file = file.display().to_string(),
+            detail = detail
+        ),
+        SourceError::Gated { repo } => msg!("model-gated", repo = repo),
+        SourceError::RepoMissingFile { repo, file } => {
+            msg!("model-repo-missing-file", repo = repo, file = file)
+        }
+        SourceError::HubAnswer {
+            endpoint,
+            what,
+            detail,
+        } => msg!(
+            "model-hub-answer",
+            endpoint = endpoint,
+            what = what,
+            detail = detail
+        ),
+        SourceError::HubLied { endpoint, detail } => {
+            msg!("model-hub-lied", endpoint = endpoint, detail = detail)
+        }
+        SourceError::Locked { file, lock } => msg!(
+            "model-download-locked",
+            file = file,
+            lock = lock.display().to_string()
+        ),
+        SourceError::FetchLocal { path, presets } => msg!(
+            "model-fetch-local",
+            path = path.display().to_string(),
+            presets = presets
+        ),
+        SourceError::NoCacheDir => msg!("model-no-cache-dir"),
+        // The action is one of a few English words, which the Korean message chooses by.
+        SourceError::Io {
+            action,
+            path,
+            source,
+        } => msg!(
+            "model-io",
+            action = *action,
+            path = path.display().to_string(),
+            reason = source.to_string()
+        ),
+        SourceError::Checkpoint(_) => return None,
     })
 }
 
@@ -590,12 +880,7 @@ fn bundle_error(e: &BundleError) -> Option<Message> {
 
 fn checkpoint_error(e: &SingleFileError) -> Message {
     let shown = |p: &std::path::Path| p.display().to_string();
-    let component = |c: &str| match c {
-        "UNet" => "unet",
-        "VAE" => "vae",
-        "second text encoder" => "text-encoder-2",
-        _ => "text-encoder",
-    };
+    let component = component_key;
     let dims = |d: &[usize]| {
         format!(
             "[{}]",
@@ -785,6 +1070,30 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             path = shown(path),
             line = *line
         ),
+        OutlineError::UnknownColumn { path, column } => msg!(
+            "outline-csv-unknown-column",
+            path = shown(path),
+            column = column
+        ),
+        OutlineError::NoCaptionColumn { path } => {
+            msg!("outline-csv-no-caption", path = shown(path))
+        }
+        OutlineError::DuplicateColumn { path, column } => msg!(
+            "outline-csv-duplicate-column",
+            path = shown(path),
+            column = column
+        ),
+        // The CSV reader's own words about the row stay as they are, inside the sentence.
+        OutlineError::Csv {
+            path,
+            line,
+            problem,
+        } => msg!(
+            "outline-csv-row",
+            path = shown(path),
+            line = *line,
+            problem = problem
+        ),
         _ => return None,
     })
 }
@@ -817,4 +1126,111 @@ fn is_classified_write(e: &(dyn Error + 'static)) -> bool {
         .is_some_and(|o| {
             matches!(o, crate::output::OutputError::Write { .. }) && o.folder_problem().is_some()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::source::TranslatorError;
+    use std::path::PathBuf;
+
+    /// The catalogue's English for the errors mapped here is their own English, word for
+    /// word: translating them changed nothing for English users. (Where the catalogue adds a
+    /// hint the error did not have, the first line is compared.)
+    #[test]
+    fn the_catalogue_english_is_the_errors_own() {
+        let p = || PathBuf::from("m/unet/config.json");
+        let errors: Vec<Box<dyn Error>> = vec![
+            Box::new(SourceError::MissingInFolder {
+                folder: "m".into(),
+                file: "unet/config.json".into(),
+            }),
+            Box::new(SourceError::BadRepoId {
+                value: "a//b".into(),
+                reason: "it has an empty part",
+            }),
+            Box::new(SourceError::UnsupportedWeights {
+                model: "org/m".into(),
+                file: "unet/diffusion_pytorch_model.bin".into(),
+            }),
+            Box::new(SourceError::Gated { repo: "org/m".into() }),
+            Box::new(SourceError::RepoMissingFile {
+                repo: "org/m".into(),
+                file: "model_index.json".into(),
+            }),
+            Box::new(SourceError::Locked {
+                file: "x".into(),
+                lock: "x.lock".into(),
+            }),
+            Box::new(SourceError::NoCacheDir),
+            Box::new(SourceError::Io {
+                action: "download into the cache",
+                path: "hub/x".into(),
+                source: std::io::Error::other("disk full"),
+            }),
+            Box::new(PipelineError::Weights {
+                component: "second text encoder",
+                path: p(),
+                message: "invalid header length".into(),
+            }),
+            Box::new(PipelineError::Build {
+                component: "UNet",
+                path: "m/unet".into(),
+                message: "shape mismatch\nhint: the weights do not match config.json; check that both come from the same model and that the download is complete".into(),
+            }),
+            Box::new(PipelineError::Build {
+                component: "VAE",
+                path: "m/vae".into(),
+                message: "the VAE weights do not fit".into(),
+            }),
+            Box::new(ConfigError::Parse {
+                path: p(),
+                what: "UNet config",
+                line: 1,
+                column: 2,
+                message: "key must be a string".into(),
+            }),
+            Box::new(TranslatorError::Unknown {
+                name: "x".into(),
+                presets: "opus-mt-ko-en".into(),
+            }),
+            Box::new(TranslateError::MissingFile {
+                dir: "t".into(),
+                name: "config.json",
+            }),
+            Box::new(OutlineError::NoCaptionColumn { path: "o.csv".into() }),
+            Box::new(BatchError::DuplicateFile {
+                path: "o.md".into(),
+                first: 2,
+                second: 5,
+                file: "bus.png".into(),
+            }),
+            Box::new(OutlineError::Csv {
+                path: "o.csv".into(),
+                line: 2,
+                problem: "this row has 1 cells".into(),
+            }),
+        ];
+        for e in errors {
+            let m = message(e.as_ref());
+            assert_ne!(m.id(), "untranslated", "{e}");
+            let english = m.render(Lang::En);
+            let own = e.to_string();
+            if english.lines().count() > own.lines().count() {
+                assert_eq!(english.lines().next(), own.lines().next());
+            } else {
+                assert_eq!(english, own);
+            }
+            assert_ne!(m.render(Lang::Ko), english, "{e}");
+        }
+        let read = SourceError::Io {
+            action: "read",
+            path: "hub/x".into(),
+            source: std::io::Error::other("gone"),
+        };
+        assert_eq!(
+            message(&read).render(Lang::Ko),
+            "hub/x을(를) 읽지 못했습니다: gone"
+        );
+    }
 }

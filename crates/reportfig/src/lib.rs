@@ -18,6 +18,7 @@ pub mod output;
 pub mod page;
 pub mod print;
 pub mod serve;
+pub mod settings;
 pub mod style;
 pub mod text;
 pub mod title;

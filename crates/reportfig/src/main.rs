@@ -15,10 +15,11 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use cli::{Cli, Command, DTypeArg, DeviceArg, ModelArgs, ModelsCommand, StylesCommand};
-use reportfig::commands::session::{ImageOptions, ModelOptions};
+use reportfig::commands::session::ModelOptions;
 use reportfig::commands::{self, BadInput};
 use reportfig::i18n::Lang;
 use reportfig::model::source::{HubOptions, SourceError};
+use reportfig::settings::ImageOptions;
 use reportfig::style::StyleLibrary;
 use reportfig::translate::{Glossary, TranslateOptions};
 use reportfig::{explain, msg, tr};

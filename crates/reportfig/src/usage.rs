@@ -55,11 +55,21 @@ fn translated(e: &clap::Error, lang: Lang) -> Option<String> {
             command = context(e, ContextKind::InvalidSubcommand).unwrap_or_default()
         ),
         ErrorKind::MissingRequiredArgument => msg!("usage-missing", args = arg()),
-        ErrorKind::ArgumentConflict => msg!(
-            "usage-conflict",
-            arg = arg(),
-            other = context(e, ContextKind::PriorArg).unwrap_or_default()
-        ),
+        ErrorKind::ArgumentConflict => {
+            let other = context(e, ContextKind::PriorArg).unwrap_or_default();
+            // clap reports an option given twice (`--steps 1 --steps 2`) as a conflict of
+            // the option with itself.
+            if other == arg() {
+                msg!("usage-given-twice", arg = arg())
+            } else {
+                msg!("usage-conflict", arg = arg(), other = other)
+            }
+        }
+        // `--steps` at the end with nothing after it: clap says "a value is required", as
+        // an invalid empty value with an empty list of choices.
+        ErrorKind::InvalidValue if value().is_empty() => {
+            msg!("usage-value-required", arg = arg())
+        }
         ErrorKind::InvalidValue => match context(e, ContextKind::ValidValue) {
             Some(choices) => msg!(
                 "usage-invalid-value-choices",

@@ -19,6 +19,7 @@ output-not-png = -o { $path }: reportfig writes PNG images only, not .{ $ext }
     .hint = use -o { $png } (Word, PowerPoint, Hangul and web pages all take PNG)
 arg-bad-seed = a seed is a whole number of 0 or more, e.g. --seed 42 (leave it out for a random one)
 arg-bad-steps = steps is a whole number, e.g. --steps 4 (turbo models: 1 to 4; others: 20 to 50)
+sampler-unknown = unknown sampler "{ $name }"; choose one of: { $samplers }
 arg-bad-dpi = dpi is a whole number from 50 to 1200, e.g. --dpi 300 (print) or --dpi 150 (slides)
 upscaler-no-weights = { $dir } has no model.safetensors; an upscaler folder holds Real-ESRGAN compact weights as safetensors (realesr-general-x4v3). Give the right folder, or leave out --upscaler for a plain Lanczos resize
 upscaler-unusable = the upscaler in { $dir } cannot be used: { $reason }
@@ -73,6 +74,8 @@ usage-invalid-value-choices = invalid value '{ $value }' for '{ $arg }'; possibl
 usage-missing = the following required arguments were not provided: { $args }
 usage-unknown-command = unrecognized subcommand '{ $command }'
 usage-conflict = the argument '{ $arg }' cannot be used with '{ $other }'
+usage-given-twice = the argument '{ $arg }' cannot be used multiple times
+usage-value-required = a value is required for '{ $arg }' but none was supplied
 usage-more-help = For more information, try '--help'.
 usage-split-caption = the caption "{ $first } …" was read as separate words at its spaces: a caption with spaces must be in quotes
     .hint = { $command }
@@ -366,3 +369,95 @@ batch-write-failed = the batch stopped: could not write { $file } in the folder 
     .hint = the figures already made and the manifest are kept, and the next run makes only what is missing; free some space or reconnect the drive, or choose another folder with --out
 config-too-large = { $path } is too large for a { $what } ({ $size }); a config file is a few KB
     .hint = check that this is the model's own file, not a link to another one; if the model is damaged, download it again
+
+# Rarer model-source, config, load and translator errors (their English is the engine's and
+# the source module's own text, as it was before these had a translation).
+model-bad-repo-id = "{ $value }" is not a valid Hugging Face repo id: { $reason }
+    .hint = write it as org/name or org/name@revision, for example stabilityai/sd-turbo@main
+model-folder-missing-file = model folder { $folder } is missing { $file }
+    .hint = { model-layout-help }
+model-layout-help = A diffusers-layout folder holds model_index.json, scheduler/scheduler_config.json, text_encoder/ (config.json, model.safetensors), tokenizer/ (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json), unet/ and vae/ (config.json, diffusion_pytorch_model.safetensors), and for SDXL also text_encoder_2/ and tokenizer_2/.
+model-bad-model-index = { $file } is not a valid model_index.json: { $detail }
+    .hint = it must be the JSON file diffusers writes next to the component folders
+model-pickle-weights = { $model }: { $file } holds PyTorch pickle weights; only .safetensors weights are supported
+    .hint =
+        convert the model once with diffusers:
+          python -c "from diffusers import DiffusionPipeline as P; P.from_pretrained('{ $model }').save_pretrained('my-model', safe_serialization=True)"
+        then pass --model ./my-model
+model-bad-shard-index = { $file }: { $detail }
+    .hint = only sharded weights whose index lists .safetensors files in the same folder are supported; merge the shards with diffusers' save_pretrained(max_shard_size="100GB")
+model-gated = Hugging Face repo { $repo } is gated: access was refused
+    .hint = accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account
+model-repo-missing-file = Hugging Face repo { $repo } is not in diffusers layout: it has no { $file }
+    .hint = { model-layout-help }
+model-hub-answer = the Hugging Face hub at { $endpoint } answered { $detail } for { $what }
+    .hint = try again later; if HF_ENDPOINT is set, check that it points at a Hugging Face hub
+model-hub-lied = the Hugging Face hub at { $endpoint } sent { $detail }
+    .hint = nothing was written outside the cache and no partial file was kept; if HF_ENDPOINT is set, point it at a hub you trust, or unset it to use huggingface.co
+model-download-locked = another download of { $file } is under way (lock file { $lock })
+    .hint = wait for it to finish, or delete the lock file if no other reportfig is running
+model-fetch-local = { $path } is a local folder: there is nothing to fetch
+    .hint = `models fetch` takes a preset ({ $presets }) or a Hugging Face repo id
+model-no-cache-dir = cannot find the Hugging Face cache folder: no home folder is known
+    .hint = set HF_HOME (or HF_HUB_CACHE) to a writable folder
+model-not-downloaded = { $name } is not downloaded, so it cannot be loaded
+    .hint = run `reportfig models fetch { $name }` first
+config-parse = { $path } is not a valid { $what } (line { $line }, column { $column }): { $detail }
+    .hint = the file may be damaged or replaced by another; download or copy the model again
+config-unsupported = { $path }: { $detail }
+pipeline-weights = cannot load the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } weights from { $path }: { $detail }
+    .hint = the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model
+pipeline-build = the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } in { $path } cannot be built: { $detail }
+pipeline-build-mismatch = the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } in { $path } cannot be built: { $detail }
+    .hint = the weights do not match config.json; check that both come from the same model and that the download is complete
+translator-empty = --translator is empty
+    .hint = give a translator preset ({ $presets }), a Hugging Face repo id or a folder
+translator-unknown = unknown translator "{ $name }": it is not a preset, not a Hugging Face repo id and not a folder
+    .hint = translator presets: { $presets }; or a repo such as Helsinki-NLP/opus-mt-ko-en, or a folder holding config.json, source.spm, target.spm, vocab.json and the weights
+translator-folder-not-found = translator folder { $path } does not exist
+    .hint = check the path, or give a translator preset ({ $presets })
+translator-incomplete = { $dir } is not a complete translator folder: { $file } is missing (a Marian translator needs config.json, generation_config.json, model.safetensors or pytorch_model.bin, source.spm, target.spm, vocab.json and tokenizer_config.json)
+
+# A CSV outline's header and rows (an outline saved from Excel).
+outline-csv-unknown-column = { $path }:1: unknown column "{ $column }"
+    .hint = the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)
+outline-csv-no-caption = { $path }:1: the header has no "caption" column
+    .hint = the first line must name the columns, for example: caption,style,seed
+outline-csv-duplicate-column = { $path }:1: column "{ $column }" appears twice
+    .hint = keep one of them
+outline-csv-row = { $path }:{ $line }: { $problem }
+    .hint = check the quotes and the number of commas on that line; a cell containing a comma must be in double quotes
+
+# `styles import`: a file that is not a style list, or files already there.
+style-import-csv = { $file }: line { $line }: { $detail }
+style-import-json = { $file }: line { $line }: not a style list: { $detail }; expected a JSON list such as [{"{"}"name": "...", "prompt": "... {"{"}prompt{"}"} ...", "negative_prompt": "..."{"}"}]
+style-import-csv-header = { $file }: the CSV has no `name` and `prompt` columns (found: { $found }); A1111's styles.csv starts with the line name,prompt,negative_prompt
+style-import-empty = { $file } has no styles to import
+style-import-unknown-format = cannot tell the format of { $file }; name it .csv (A1111 styles.csv) or .json (Fooocus / InvokeAI styles)
+style-import-exists = { $paths } { $count ->
+        [one] already exists; pass --force to replace it, or import into another folder
+       *[other] already exist; pass --force to replace them, or import into another folder
+    }
+file-cannot-write = cannot write { $path }: { $reason }
+
+batch-duplicate-file = { $path }: lines { $first } and { $second } both write { $file }
+    .hint = give one of them a different file= name
+
+# The Hugging Face cache could not be read or written; the action is one of read, write,
+# create, lock, download into the cache.
+model-io = could not { $action } { $path }: { $reason }

@@ -19,6 +19,7 @@ output-not-png = -o { $path }: reportfig는 PNG 그림만 저장합니다 (.{ $e
     .hint = -o { $png }로 지정하세요 (한글, 워드, 파워포인트, 웹 페이지 모두 PNG를 넣을 수 있습니다)
 arg-bad-seed = 시드는 0 이상의 정수입니다. 예: --seed 42 (시드는 그림의 출발점이 되는 번호이며, 빼면 임의로 정합니다)
 arg-bad-steps = 단계 수는 정수입니다. 예: --steps 4 (단계는 그림을 다듬는 횟수; 터보 모델 1~4, 그 밖의 모델 20~50)
+sampler-unknown = "{ $name }"(이)라는 샘플러는 없습니다. 다음 중 하나를 고르세요: { $samplers } (샘플러는 그림을 다듬어 가는 방식입니다)
 arg-bad-dpi = 해상도(dpi)는 50~1200 사이의 정수입니다. 예: --dpi 300 (인쇄용), --dpi 150 (발표 자료용)
 upscaler-no-weights = { $dir } 폴더에 model.safetensors 파일이 없습니다. 확대 모델 폴더에는 Real-ESRGAN 소형 모델(realesr-general-x4v3)의 가중치가 safetensors 형식으로 있어야 합니다. 올바른 폴더를 지정하거나, --upscaler를 빼면 일반 Lanczos 방식으로 확대합니다
 upscaler-unusable = { $dir }의 확대 모델을 쓸 수 없습니다: { $reason }
@@ -72,6 +73,8 @@ usage-invalid-value-choices = '{ $arg }'에 쓸 수 없는 값 '{ $value }'입�
 usage-missing = 꼭 필요한 인수가 빠졌습니다: { $args }
 usage-unknown-command = '{ $command }'(이)라는 명령은 없습니다
 usage-conflict = '{ $arg }'와(과) '{ $other }'는 함께 쓸 수 없습니다
+usage-given-twice = '{ $arg }'은(는) 한 번만 쓸 수 있습니다
+usage-value-required = '{ $arg }' 뒤에 값을 써 주세요 (값이 빠졌습니다)
 usage-more-help = 자세한 설명은 '--help'로 볼 수 있습니다.
 usage-split-caption = 설명 "{ $first } …"이(가) 띄어쓰기마다 따로따로 읽혔습니다. 설명 전체를 "…"로 감싸 주세요
     .hint = { $command }
@@ -364,3 +367,96 @@ batch-write-failed = 일괄 작업을 멈췄습니다: { $folder } 폴더에 { $
     .hint = 이미 만든 그림과 목록(manifest.json)은 그대로 남아 있고, 다음 실행은 빠진 그림만 만듭니다. 공간을 비우거나 드라이브를 다시 연결하거나, --out으로 다른 폴더를 정해 주세요
 config-too-large = { $path }은(는) { $what } 파일로 보기에 너무 큽니다({ $size }). 설정 파일은 보통 몇 KB입니다
     .hint = 모델의 원래 파일인지(다른 파일을 가리키는 링크가 아닌지) 확인하고, 모델이 손상되었다면 다시 내려받아 주세요
+
+# 드물게 만나는 모델 출처, 설정 파일, 불러오기, 번역 모델 오류.
+model-bad-repo-id = "{ $value }"은(는) 올바른 Hugging Face 저장소 아이디가 아닙니다: { $reason }
+    .hint = 조직/이름 또는 조직/이름@버전 모양으로 적어 주세요. 예: stabilityai/sd-turbo@main
+model-folder-missing-file = 모델 폴더 { $folder }에 { $file }이(가) 없습니다
+    .hint = { model-layout-help }
+model-layout-help = diffusers 형식의 모델 폴더에는 model_index.json, scheduler/scheduler_config.json, text_encoder/(config.json, model.safetensors), tokenizer/(tokenizer.json 또는 vocab.json + merges.txt + tokenizer_config.json), unet/과 vae/(config.json, diffusion_pytorch_model.safetensors)가 있어야 하고, SDXL이면 text_encoder_2/와 tokenizer_2/도 있어야 합니다. 폴더를 통째로 복사했는지 확인해 주세요.
+model-bad-model-index = { $file }이(가) 올바른 model_index.json이 아닙니다: { $detail }
+    .hint = diffusers가 모델 폴더 맨 위에 쓰는 JSON 파일이어야 합니다. 모델을 다시 내려받거나 복사해 주세요
+model-pickle-weights = { $model }: { $file }은(는) PyTorch pickle 형식의 가중치입니다. reportfig는 .safetensors 형식만 읽습니다
+    .hint =
+        diffusers로 한 번만 바꿔 주세요:
+          python -c "from diffusers import DiffusionPipeline as P; P.from_pretrained('{ $model }').save_pretrained('my-model', safe_serialization=True)"
+        그다음 --model ./my-model로 쓰세요
+model-bad-shard-index = { $file }: { $detail }
+    .hint = 여러 조각으로 나뉜 가중치는 그 목록이 같은 폴더의 .safetensors 파일을 가리킬 때만 읽습니다. diffusers의 save_pretrained(max_shard_size="100GB")로 한 파일로 합쳐 주세요
+model-gated = Hugging Face 저장소 { $repo }은(는) 사용 승인이 필요한 모델이라 내려받기가 거절되었습니다
+    .hint = huggingface.co의 모델 페이지에서 사용 허가(라이선스)에 동의한 뒤, 그 계정의 액세스 토큰을 HF_TOKEN에 넣어 주세요
+model-repo-missing-file = Hugging Face 저장소 { $repo }은(는) diffusers 형식이 아닙니다: { $file }이(가) 없습니다
+    .hint = { model-layout-help }
+model-hub-answer = Hugging Face 허브({ $endpoint })가 { $what } 요청에 { $detail }(으)로 답했습니다
+    .hint = 잠시 뒤에 다시 해 보세요. HF_ENDPOINT를 설정했다면 Hugging Face 허브 주소가 맞는지 확인해 주세요
+model-hub-lied = Hugging Face 허브({ $endpoint })가 믿을 수 없는 답을 보냈습니다: { $detail }
+    .hint = 내려받은 파일 보관 폴더 밖에는 아무것도 쓰지 않았고, 덜 받은 파일도 남기지 않았습니다. HF_ENDPOINT를 설정했다면 믿을 수 있는 허브로 바꾸거나, 설정을 지워 huggingface.co를 쓰세요
+model-download-locked = { $file }을(를) 다른 곳에서 내려받는 중입니다 (잠금 파일 { $lock })
+    .hint = 그 내려받기가 끝날 때까지 기다려 주세요. 다른 reportfig가 실행 중이 아니라면 잠금 파일을 지워도 됩니다
+model-fetch-local = { $path }은(는) 이 컴퓨터에 있는 폴더라 내려받을 것이 없습니다
+    .hint = `models fetch`에는 미리 정한 모델({ $presets })이나 Hugging Face 저장소 아이디를 적어 주세요
+model-no-cache-dir = 내려받은 모델을 보관할 폴더를 찾을 수 없습니다: 사용자 홈 폴더를 알 수 없습니다
+    .hint = HF_HOME(또는 HF_HUB_CACHE)에 쓰기가 되는 폴더를 지정해 주세요
+model-not-downloaded = { $name } 모델을 아직 내려받지 않아서 불러올 수 없습니다
+    .hint = 먼저 `reportfig models fetch { $name }`을 실행하세요
+config-parse = { $path }이(가) 올바른 { $what } 파일이 아닙니다 ({ $line }번째 줄, { $column }번째 글자): { $detail }
+    .hint = 파일이 손상되었거나 다른 파일로 바뀌었을 수 있습니다. 모델을 다시 내려받거나 복사해 주세요
+config-unsupported = { $path }: { $detail }
+pipeline-weights = { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    } 가중치를 { $path }에서 불러올 수 없습니다: { $detail }
+    .hint = 파일이 덜 받아졌거나 손상되었을 수 있습니다. 파일을 지우고 다시 내려받거나(reportfig models fetch), 폴더가 diffusers 형식의 모델인지 확인해 주세요
+pipeline-build = { $path }의 { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    }을(를) 만들 수 없습니다: { $detail }
+pipeline-build-mismatch = { $path }의 { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    }을(를) 만들 수 없습니다: { $detail }
+    .hint = 가중치 파일이 config.json과 맞지 않습니다. 둘이 같은 모델에서 왔는지, 내려받기가 끝까지 되었는지 확인해 주세요
+translator-empty = --translator 값이 비어 있습니다
+    .hint = 미리 정한 번역 모델({ $presets }), Hugging Face 저장소 아이디, 또는 폴더를 적어 주세요
+translator-unknown = "{ $name }"(이)라는 번역 모델은 없습니다: 미리 정한 번역 모델도, Hugging Face 저장소 아이디도, 폴더도 아닙니다
+    .hint = 미리 정한 번역 모델: { $presets }. 또는 Helsinki-NLP/opus-mt-ko-en 같은 저장소나, config.json, source.spm, target.spm, vocab.json과 가중치가 든 폴더를 적어 주세요
+translator-folder-not-found = 번역 모델 폴더 { $path }이(가) 없습니다
+    .hint = 경로를 확인하거나, 미리 정한 번역 모델({ $presets })을 적어 주세요
+translator-incomplete = { $dir }은(는) 완전한 번역 모델 폴더가 아닙니다: { $file }이(가) 없습니다 (Marian 번역 모델에는 config.json, generation_config.json, model.safetensors 또는 pytorch_model.bin, source.spm, target.spm, vocab.json, tokenizer_config.json이 필요합니다)
+
+# CSV 개요(엑셀에서 저장한 개요)의 머리글과 줄.
+outline-csv-unknown-column = { $path } 1번째 줄: "{ $column }"은(는) 알 수 없는 열 이름입니다
+    .hint = 쓸 수 있는 열은 caption, style, size, seed, file, negative, en, cover, image, strength, mask입니다 (caption만 꼭 있어야 합니다)
+outline-csv-no-caption = { $path } 1번째 줄: 머리글에 "caption" 열이 없습니다
+    .hint = 첫 줄에 열 이름을 적어 주세요. 예: caption,style,seed
+outline-csv-duplicate-column = { $path } 1번째 줄: "{ $column }" 열이 두 번 나옵니다
+    .hint = 하나만 남겨 주세요
+outline-csv-row = { $path } { $line }번째 줄: 칸을 읽을 수 없습니다 ({ $problem })
+    .hint = 그 줄의 따옴표와 쉼표 개수를 확인해 주세요. 쉼표가 들어간 칸은 큰따옴표로 감싸야 합니다
+
+# `styles import`: 화풍 목록이 아닌 파일, 또는 이미 있는 파일.
+style-import-csv = { $file } { $line }번째 줄: CSV를 읽을 수 없습니다 ({ $detail })
+style-import-json = { $file } { $line }번째 줄: 화풍 목록이 아닙니다 ({ $detail }). [{"{"}"name": "...", "prompt": "... {"{"}prompt{"}"} ...", "negative_prompt": "..."{"}"}] 같은 JSON 목록이어야 합니다
+style-import-csv-header = { $file }: CSV에 `name`과 `prompt` 열이 없습니다 (있는 열: { $found }). A1111의 styles.csv는 name,prompt,negative_prompt 줄로 시작합니다
+style-import-empty = { $file }에 가져올 화풍이 없습니다
+style-import-unknown-format = { $file }이(가) 어떤 형식인지 알 수 없습니다. 파일 이름을 .csv(A1111 styles.csv)나 .json(Fooocus / InvokeAI 화풍)으로 끝나게 해 주세요
+style-import-exists = { $paths }이(가) 이미 있습니다 ({ $count }개). 바꾸려면 --force를 붙이고, 아니면 다른 폴더로 가져오세요
+file-cannot-write = { $path }에 쓸 수 없습니다: { $reason }
+
+batch-duplicate-file = { $path }: { $first }번째 줄과 { $second }번째 줄이 같은 파일 { $file }에 그림을 씁니다
+    .hint = 둘 중 하나에 다른 file= 이름을 붙여 주세요
+
+# 내려받은 파일 보관 폴더(Hugging Face 캐시)를 읽거나 쓰지 못했습니다.
+model-io = { $path }을(를) { $action ->
+        [read] 읽지
+        [write] 쓰지
+        [create] 만들지
+        [lock] 잠그지
+       *[other] 내려받아 보관하지
+    } 못했습니다: { $reason }

@@ -17,7 +17,7 @@ use crate::batch::{
     self, Action, BatchError, BatchEvent, BatchSettings, Existing, FigureRenderer, FigureSpec,
     FigureStore, Plan, Shard, StepProgress, StoreError,
 };
-use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::session::{self, ModelOptions, ResolvedModel};
 use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::i18n::Message;
 use crate::init_image::{InitPicture, DEFAULT_STRENGTH};
@@ -26,6 +26,7 @@ use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
 use crate::outline::{self, OutlineFormat};
 use crate::output::{self, OutputError};
+use crate::settings::ImageOptions;
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleSpec};
 use crate::translate::{self, CaptionTranslator, English, TranslateOptions};

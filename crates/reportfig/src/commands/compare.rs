@@ -7,19 +7,24 @@
 //! row come from the compared setting alone. Models load one at a time, in the order they
 //! are named. Everything a user can get wrong (axis names and values, styles, missing glyphs,
 //! existing files) is checked before the first model loads.
+//!
+//! As batch does, [`run`] plans before it makes: `prepare` checks, translates, resolves and
+//! plans everything and finds where the files go; `make_cells` generates and writes the
+//! single images; `write_sheet` draws the sheet and its page.
 
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::session::{self, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Event, Reporter};
 use crate::compare::{self as sheet, ContactSheet, SheetCell, SheetFont};
 use crate::i18n::Lang;
 use crate::model::source::ModelSource;
 use crate::msg;
 use crate::output;
+use crate::settings::ImageOptions;
 use crate::style::{SamplerChoice, StyleLibrary};
 use crate::tr;
 use crate::translate::{CaptionTranslator, TranslateOptions};
@@ -813,19 +818,54 @@ fn batch_note(cell: &CellSettings, lang: Lang) -> Option<String> {
     Some(tr!(lang, "compare-note-flags", flags = flags))
 }
 
+/// Where a comparison writes: the sheet, the page and the single images beside it.
+struct CompareFiles {
+    sheet: PathBuf,
+    index: PathBuf,
+    /// The folder of the single images, named after the sheet.
+    cell_dir: PathBuf,
+    /// Each cell's file name in `cell_dir`, `[row][column]`.
+    cell_names: Vec<Vec<String>>,
+}
+
+/// Everything a comparison needs before its first image: the checked grid and its plan,
+/// the resolved models with their draft decoders, and where the files go. Made by
+/// [`prepare`], so every mistake is found before minutes of generating.
+struct Prepared {
+    grid: Grid,
+    font: SheetFont,
+    finisher: crate::print::Finisher,
+    /// In the order they are named; loaded one at a time.
+    models: Vec<(String, ResolvedModel)>,
+    /// Each model's draft decoder (`--decoder tiny`), beside `models`.
+    drafts: Vec<Option<reportfig_engine::pipeline::tiny_vae::TinyDecoder>>,
+    /// Its requests carry the draft decoder's name.
+    planned: ComparePlan,
+    files: CompareFiles,
+}
+
 pub fn run(
     opts: &CompareOptions,
     styles: &StyleLibrary,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<CompareOutcome> {
+    let prepared = prepare(opts, styles, reporter)?;
+    let images = make_cells(opts, styles, &prepared, reporter)?;
+    write_sheet(opts, prepared, images, reporter)
+}
+
+/// Checks the comparison, translates its captions, resolves its models, plans its cells and
+/// sheet, and finds where the files go (refusing to overwrite without `--force`).
+fn prepare(
+    opts: &CompareOptions,
+    styles: &StyleLibrary,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Prepared> {
     let grid = check_grid(opts.grid_spec(), styles, 400)?;
     if let Some(spec) = &opts.title {
         spec.check().map_err(|e| BadInput::from_error(&e))?;
     }
     let font = SheetFont::load(opts.font.as_deref()).map_err(|e| BadInput::from_error(&e))?;
-    let cells = &grid.cells;
-    let (rows, columns) = (grid.rows(), grid.columns());
-    let captions = &grid.spec.captions;
 
     // Korean captions become English first, and the translator is freed before any image
     // model loads.
@@ -858,14 +898,59 @@ pub fn run(
     };
 
     // Labels first, so a font that cannot draw them fails before minutes of work.
-    let planned = plan(&grid, styles, &font, &|c| translator.english(c), &model_of)?;
+    let mut planned = plan(&grid, styles, &font, &|c| translator.english(c), &model_of)?;
     for note in &planned.notes {
         reporter.event(Event::Warning(note.clone()));
     }
-    let labels = &planned.labels;
-    let mut requests = planned.requests.clone();
 
-    // Where everything goes; nothing is overwritten without --force.
+    let files = compare_files(opts, &grid, styles)?;
+
+    // Each model's draft decoder is found and loaded before anything is generated, and its
+    // name recorded in the cells' requests.
+    let mut drafts: Vec<Option<reportfig_engine::pipeline::tiny_vae::TinyDecoder>> = Vec::new();
+    for (name, model) in &models {
+        let Some(choice) = &opts.draft_decoder else {
+            drafts.push(None);
+            continue;
+        };
+        let (label, decoder) =
+            session::load_draft_decoder(choice, model.family, &opts.model, (64, 64), reporter)?;
+        for (r, row) in grid.cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if cell.model == *name {
+                    planned.requests[r][c].draft_decoder = Some(label.clone());
+                }
+            }
+        }
+        drafts.push(Some(decoder));
+    }
+
+    // A title too long for a cell's size is refused before minutes of generating.
+    if let Some(spec) = &opts.title {
+        for req in planned.requests.iter().flatten() {
+            crate::title::typeset(spec, req.width, req.height)
+                .map_err(|e| BadInput::from_error(&e))?;
+        }
+    }
+    Ok(Prepared {
+        grid,
+        font,
+        finisher,
+        models,
+        drafts,
+        planned,
+        files,
+    })
+}
+
+/// Where the sheet, its page and the single images go; nothing is overwritten without
+/// `--force`. Creates the single images' folder.
+fn compare_files(
+    opts: &CompareOptions,
+    grid: &Grid,
+    styles: &StyleLibrary,
+) -> anyhow::Result<CompareFiles> {
+    let captions = &grid.spec.captions;
     let default_name = match opts.naming {
         output::Naming::Korean => format!(
             "비교-{}.png",
@@ -889,7 +974,7 @@ pub fn run(
         .unwrap_or_else(|| Path::new(""))
         .join(&stem);
     let index_path = cell_dir.join("index.html");
-    let cell_names = cell_file_names(cells, styles, opts.naming, captions.len() > 1);
+    let cell_names = cell_file_names(&grid.cells, styles, opts.naming, captions.len() > 1);
     if !opts.force {
         let mut existing: Vec<PathBuf> = vec![sheet_path.clone(), index_path.clone()];
         existing.extend(cell_names.iter().flatten().map(|n| cell_dir.join(n)));
@@ -908,46 +993,45 @@ pub fn run(
         }
     }
     std::fs::create_dir_all(&cell_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create the folder {} for the single images: {e}",
-            cell_dir.display()
+        msg!(
+            "folder-cannot-create",
+            path = cell_dir.display().to_string(),
+            reason = crate::outline::io_reason(&e)
         )
     })?;
+    Ok(CompareFiles {
+        sheet: sheet_path,
+        index: index_path,
+        cell_dir,
+        cell_names,
+    })
+}
 
-    // Each model's draft decoder is found and loaded before anything is generated, and its
-    // name recorded in the cells' requests.
-    let mut drafts: Vec<Option<reportfig_engine::pipeline::tiny_vae::TinyDecoder>> = Vec::new();
-    for (name, model) in &models {
-        let Some(choice) = &opts.draft_decoder else {
-            drafts.push(None);
-            continue;
-        };
-        let (label, decoder) =
-            session::load_draft_decoder(choice, model.family, &opts.model, (64, 64), reporter)?;
-        for (r, row) in cells.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if cell.model == *name {
-                    requests[r][c].draft_decoder = Some(label.clone());
-                }
-            }
-        }
-        drafts.push(Some(decoder));
-    }
-
-    // Generate, one model loaded at a time, in the order the models were named.
-    // A title too long for a cell's size is refused before minutes of generating.
-    if let Some(spec) = &opts.title {
-        for req in requests.iter().flatten() {
-            crate::title::typeset(spec, req.width, req.height)
-                .map_err(|e| BadInput::from_error(&e))?;
-        }
-    }
+/// Generates every cell, one model loaded at a time in the order the models were named,
+/// writing each single image as it is made; the images as generated, `[row][column]`.
+fn make_cells(
+    opts: &CompareOptions,
+    styles: &StyleLibrary,
+    prepared: &Prepared,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Vec<Vec<RgbImage>>> {
+    let Prepared {
+        grid,
+        models,
+        drafts,
+        planned,
+        ..
+    } = prepared;
+    let cells = &grid.cells;
+    let (rows, columns) = (grid.rows(), grid.columns());
+    let requests = &planned.requests;
+    let labels = &planned.labels;
     reporter.event(Event::FiguresStarted {
         total: rows * columns,
     });
     let mut images: Vec<Vec<Option<RgbImage>>> = vec![vec![None; columns]; rows];
     let mut done = 0;
-    for ((name, model), draft) in models.iter().zip(&drafts) {
+    for ((name, model), draft) in models.iter().zip(drafts) {
         // Loaded again only when a cell's styles name other LoRAs than the last cell's.
         let mut loaded: Option<(Vec<AppliedLora>, Pipeline)> = None;
         for r in 0..rows {
@@ -991,35 +1075,11 @@ pub fn run(
                         &made.dropped_words,
                     )));
                 }
-                let path = cell_dir.join(&cell_names[r][c]);
-                // The cell files are finished for print (then titled); the sheet keeps the
-                // generated size.
-                let (finished, print) = finisher.apply(made.image.clone())?;
-                let image = match &opts.title {
-                    None => {
-                        output::save_finished(&path, &finished, req, print.as_ref(), true)?;
-                        made.image
-                    }
-                    Some(spec) => {
-                        let untitled = crate::title::untitled_path(&path);
-                        output::save_finished(&untitled, &finished, req, print.as_ref(), true)?;
-                        let palette = super::retitle::palette_of(req, styles);
-                        let (_, titled) = super::retitle::write_titled(
-                            &path, &untitled, &finished, req, spec, &palette, true,
-                        )?;
-                        if titled.dimensions() == made.image.dimensions() {
-                            titled
-                        } else {
-                            let (w, h) = made.image.dimensions();
-                            image::imageops::resize(
-                                &titled,
-                                w,
-                                h,
-                                image::imageops::FilterType::Lanczos3,
-                            )
-                        }
-                    }
-                };
+                let path = prepared
+                    .files
+                    .cell_dir
+                    .join(&prepared.files.cell_names[r][c]);
+                let image = save_cell(opts, styles, prepared, &path, req, made.image.clone())?;
                 reporter.event(Event::FigureDone {
                     message: msg!(
                         "note-wrote",
@@ -1031,9 +1091,7 @@ pub fn run(
             }
         }
     }
-
     let mut made = Vec::with_capacity(rows);
-    let mut cell_paths = Vec::new();
     for (r, row) in images.into_iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
         for (c, image) in row.into_iter().enumerate() {
@@ -1041,24 +1099,79 @@ pub fn run(
                 image
                     .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?,
             );
-            cell_paths.push(cell_dir.join(&cell_names[r][c]));
         }
         made.push(out);
     }
+    Ok(made)
+}
+
+/// Writes one cell's single image at `path`, finished for print (then titled), and returns
+/// the picture the sheet shows: at the generated size, titled when the cells are.
+fn save_cell(
+    opts: &CompareOptions,
+    styles: &StyleLibrary,
+    prepared: &Prepared,
+    path: &Path,
+    req: &GenerationRequest,
+    generated: RgbImage,
+) -> anyhow::Result<RgbImage> {
+    let (finished, print) = prepared.finisher.apply(generated.clone())?;
+    Ok(match &opts.title {
+        None => {
+            output::save_finished(path, &finished, req, print.as_ref(), true)?;
+            generated
+        }
+        Some(spec) => {
+            let untitled = crate::title::untitled_path(path);
+            output::save_finished(&untitled, &finished, req, print.as_ref(), true)?;
+            let palette = super::retitle::palette_of(req, styles);
+            let (_, titled) = super::retitle::write_titled(
+                path, &untitled, &finished, req, spec, &palette, true,
+            )?;
+            if titled.dimensions() == generated.dimensions() {
+                titled
+            } else {
+                let (w, h) = generated.dimensions();
+                image::imageops::resize(&titled, w, h, image::imageops::FilterType::Lanczos3)
+            }
+        }
+    })
+}
+
+/// Renders and writes the contact sheet and its page from the made images, and tells the
+/// user what was made.
+fn write_sheet(
+    opts: &CompareOptions,
+    prepared: Prepared,
+    made: Vec<Vec<RgbImage>>,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<CompareOutcome> {
+    let Prepared {
+        grid,
+        font,
+        models,
+        planned,
+        files,
+        ..
+    } = prepared;
+    let (rows, columns) = (grid.rows(), grid.columns());
+    let cell_paths: Vec<PathBuf> = files
+        .cell_names
+        .iter()
+        .flatten()
+        .map(|n| files.cell_dir.join(n))
+        .collect();
     // The sheet carries the requests as made (with their draft decoder).
-    let planned = ComparePlan {
-        requests,
-        ..planned
-    };
-    let contact = contact_sheet(&grid, &planned, made, Some(&cell_names))?;
+    let contact = contact_sheet(&grid, &planned, made, Some(&files.cell_names))?;
     let picture = sheet::render_sheet(&contact, &font)?;
-    output::save_png(&sheet_path, &picture, &sheet::sheet_chunks(&contact), true)?;
-    let sheet_name = sheet_path
+    output::save_png(&files.sheet, &picture, &sheet::sheet_chunks(&contact), true)?;
+    let sheet_name = files
+        .sheet
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let html = sheet::render_index_html(&contact, Some(&format!("../{sheet_name}")), opts.lang);
-    output::write_atomic(&index_path, html.as_bytes(), true)?;
+    output::write_atomic(&files.index, html.as_bytes(), true)?;
     for (_, model) in &models {
         session::record_licence_notice(&opts.model, model);
     }
@@ -1067,8 +1180,8 @@ pub fn run(
     }
     reporter.event(Event::Finished);
     Ok(CompareOutcome {
-        sheet: sheet_path,
-        index: index_path,
+        sheet: files.sheet,
+        index: files.index,
         cells: cell_paths,
         rows,
         columns,

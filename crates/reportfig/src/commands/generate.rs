@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::commands::session::{self, ImageOptions, ModelOptions};
+use crate::commands::session::{self, ModelOptions};
 use crate::commands::{retitle, BadInput, Event, Reporter};
 use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
 use crate::output::{self, PrintRecord};
 use crate::print::Finisher;
+use crate::settings::ImageOptions;
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleRecord, TitleSpec};
 use crate::translate::{CaptionTranslator, TranslateOptions};

@@ -1,28 +1,28 @@
-//! What generate, batch and compare share: turning a caption and the user's settings into a
-//! checked `GenerationRequest`, and opening a model once.
+//! What generate, batch, compare and serve share: turning a caption and the user's settings
+//! into a checked `GenerationRequest` (the settings themselves are decided in
+//! [`crate::settings`]), and opening a model once.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use crate::commands::{BadInput, Event, Reporter};
 use crate::i18n::Message;
-use crate::init_image::InitPicture;
 use crate::lora::{self, LoraSpec, ResolvedLora};
 use crate::model::presets::{self, Preset};
 use crate::model::source::{self, Component, HubOptions, ModelFiles, ModelSource};
 use crate::model::tiny_decoder::DraftDecoder;
 use crate::msg;
-use crate::page::{self, SizeSpec};
-use crate::style::{compose, SamplerChoice, StyleLibrary};
+use crate::settings::{
+    self, detect_family, detect_lcm, ImageOptions, LcmKind, ModelDefaults, Sampling, Size,
+};
+use crate::style::{compose, StyleLibrary};
 use crate::translate::{has_hangul, English};
 use reportfig_engine::family::ModelFamily;
-use reportfig_engine::model::config::{read_json, ModelIndex, SchedulerSpacing, UNetConfig};
 use reportfig_engine::pipeline::lora::{Lora, LoraError};
-use reportfig_engine::pipeline::scheduler::{img2img_start, SamplerKind};
+use reportfig_engine::pipeline::scheduler::SamplerKind;
 use reportfig_engine::pipeline::text::ClipTokenizer;
 use reportfig_engine::pipeline::tiny_vae::TinyDecoder;
 use reportfig_engine::pipeline::{LoadOptions, Pipeline, PipelineError};
-use reportfig_engine::request::MAX_GUIDANCE;
 use reportfig_engine::request::{AppliedLora, GenerationRequest};
 
 /// Where the model comes from and how it runs.
@@ -38,23 +38,6 @@ pub struct ModelOptions {
     pub load: LoadOptions,
     /// Where "shown once" markers live (licence notices); `None` shows them every time.
     pub state_dir: Option<PathBuf>,
-}
-
-/// The image settings a user may set; `None` falls back to the style, then the model.
-#[derive(Debug, Clone, Default)]
-pub struct ImageOptions {
-    pub style: Option<String>,
-    pub size: Option<String>,
-    pub exact_ratio: bool,
-    /// `--dpi`/`--print`: applied to the image after generation.
-    pub finish: crate::print::Finish,
-    pub steps: Option<u32>,
-    pub guidance: Option<f64>,
-    /// `default` here beats a style's or preset's sampler: the model's own config decides.
-    pub sampler: Option<SamplerChoice>,
-    pub negative: Option<String>,
-    /// `--init-image`/`--strength`: the picture the image starts from.
-    pub init: Option<std::sync::Arc<InitPicture>>,
 }
 
 /// A model named by the user, resolved to files (downloaded if needed) but not yet loaded.
@@ -77,56 +60,6 @@ pub struct ResolvedModel {
     plan_only: bool,
     /// The hub LoRAs a plan named without their files.
     unfetched_loras: RefCell<Vec<String>>,
-}
-
-/// How a model was made for latent-consistency (LCM) sampling. Such a model needs the `lcm`
-/// sampler and about 4 steps whatever a style written for its family says (styles choose 30
-/// steps and a multistep sampler for SD 1.5, which gives a poor picture from an LCM model).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LcmKind {
-    /// The UNet takes the guidance scale as an embedding (`time_cond_proj_dim`, as
-    /// SimianLuo/LCM_Dreamshaper_v7): guidance costs nothing and no negative prompt is used.
-    GuidanceEmbedding,
-    /// An ordinary UNet with LCM's scheduler or preset (an LCM-LoRA merged in): guidance
-    /// above 1 is a second, unconditional pass.
-    Scheduler,
-}
-
-impl LcmKind {
-    /// The step count the LCM model cards use.
-    pub const STEPS: u32 = 4;
-
-    /// The guidance when none was given: the LCM_Dreamshaper_v7 card's 8.0 for an embedded
-    /// scale (the model was distilled over a range of scales; near 1 the picture is washed
-    /// out); 1.0 (no unconditional pass, half the work per step) for an LCM-LoRA.
-    pub fn default_guidance(self) -> f64 {
-        match self {
-            LcmKind::GuidanceEmbedding => 8.0,
-            LcmKind::Scheduler => 1.0,
-        }
-    }
-}
-
-/// Just the class name of a `scheduler_config.json`.
-#[derive(serde::Deserialize)]
-struct SchedulerClass {
-    #[serde(rename = "_class_name", default)]
-    class_name: Option<String>,
-}
-
-/// Whether the model's own configs (or its preset's sampler) make it an LCM model.
-fn detect_lcm(files: &ModelFiles, preset: Option<&Preset>) -> anyhow::Result<Option<LcmKind>> {
-    let preset_lcm = preset.is_some_and(|p| p.sampler == Some(SamplerKind::Lcm));
-    if files.files.is_empty() {
-        return Ok(preset_lcm.then_some(LcmKind::Scheduler));
-    }
-    let unet: UNetConfig = read_json(&files.unet.config, "UNet config")?;
-    if unet.time_cond_proj_dim.is_some() {
-        return Ok(Some(LcmKind::GuidanceEmbedding));
-    }
-    let sched: SchedulerClass = read_json(&files.scheduler_config, "scheduler config")?;
-    let lcm = preset_lcm || sched.class_name.as_deref() == Some("LCMScheduler");
-    Ok(lcm.then_some(LcmKind::Scheduler))
 }
 
 /// The LoRAs every request of a model uses: its preset's (an LCM-LoRA), then `--lora`, which
@@ -227,31 +160,6 @@ pub fn resolve_model(
         plan_only: false,
         unfetched_loras: RefCell::new(Vec::new()),
         hub: opts.hub.clone(),
-    })
-}
-
-/// The family from the configs alone: two text encoders make SDXL; the distilled turbo models
-/// are told by their scheduler's `trailing` spacing (and SDXL-Turbo by its 512² native size);
-/// SD 2 by its linear projections or 1024-wide cross-attention, SD 1 otherwise.
-pub fn detect_family(files: &ModelFiles) -> anyhow::Result<ModelFamily> {
-    let index: ModelIndex = read_json(&files.model_index, "model_index.json")?;
-    let unet: UNetConfig = read_json(&files.unet.config, "UNet config")?;
-    let spacing: SchedulerSpacing = read_json(&files.scheduler_config, "scheduler config")?;
-    let trailing = spacing.timestep_spacing.as_deref() == Some("trailing");
-    let sample = unet.sample_size.unwrap_or(64);
-    Ok(if index.has_text_encoder_2() {
-        if trailing && sample <= 64 {
-            ModelFamily::SdxlTurbo
-        } else {
-            ModelFamily::Sdxl
-        }
-    } else if trailing {
-        ModelFamily::Turbo
-    } else if unet.use_linear_projection || unet.cross_attention_dim.get(0).unwrap_or(768) > 768 {
-        // SD 2.x: OpenCLIP-H text (1024 wide) and linear projections in the transformers.
-        ModelFamily::Sd21
-    } else {
-        ModelFamily::Sd15
     })
 }
 
@@ -396,11 +304,7 @@ impl ResolvedModel {
         reporter: &mut dyn Reporter,
     ) -> anyhow::Result<Pipeline> {
         if self.files.files.is_empty() {
-            anyhow::bail!(
-                "{} is not downloaded, so it cannot be loaded\nhint: run `reportfig models fetch {}` first",
-                self.label(),
-                self.label()
-            );
+            return Err(msg!("model-not-downloaded", name = self.label()).into());
         }
         reporter.event(Event::Stage(crate::msg!(
             "stage-loading-model",
@@ -444,8 +348,9 @@ impl ResolvedModel {
     }
 }
 
-/// Builds the request for one caption: style composition, then the user's flags, then the
-/// preset's (or family's) defaults. Returns the request and notes for the user.
+/// Builds the request for one caption: the style composed around it, the settings decided by
+/// [`crate::settings`] (flag, then style, then preset, then family), and the LoRAs. Returns
+/// the request and notes for the user.
 pub fn build_request(
     caption: &str,
     english: Option<&English>,
@@ -483,141 +388,24 @@ pub fn build_request(
         None => (Vec::new(), None),
     };
 
-    let preset = model.preset;
-    // An LCM model's sampling settings come from the user, its preset or LCM itself; a
-    // style's (written for the family's ordinary models) are set aside, with a note.
-    let style_settings = match model.lcm {
-        Some(_) => None,
-        None => composed.as_ref(),
+    let defaults = ModelDefaults {
+        family,
+        preset: model.preset,
+        lcm: model.lcm,
     };
-    let style_set_aside = model.lcm.is_some()
-        && composed.as_ref().is_some_and(|c| {
-            (c.steps.is_some() && image.steps.is_none())
-                || (c.guidance.is_some() && image.guidance.is_none())
-                || (c.sampler.is_some() && image.sampler.is_none())
-        });
-    let steps = image
-        .steps
-        .or(style_settings.and_then(|c| c.steps))
-        .or(preset.map(|p| p.steps))
-        .unwrap_or(match model.lcm {
-            Some(_) => LcmKind::STEPS,
-            None if family.is_distilled() => 1,
-            None => 30,
-        });
-    // From a picture only the last `steps * strength` steps run. Unless the user chose the
-    // number, the schedule is lengthened so the model's usual number still runs (as
-    // AUTOMATIC1111 does): a turbo model's 1 step becomes 2 at strength 0.6, of which 1 runs.
-    let steps = match &image.init {
-        Some(init) if image.steps.is_none() => steps_running(steps, init.record.strength),
-        _ => steps,
-    };
-    if steps == 0 {
-        return Err(BadInput(msg!("steps-zero")));
-    }
-    if steps > 1000 {
-        return Err(BadInput(msg!("steps-too-many", steps = steps)));
-    }
-    let guidance = image
-        .guidance
-        .or(style_settings.and_then(|c| c.guidance))
-        .or(preset.map(|p| p.guidance))
-        .unwrap_or(match model.lcm {
-            Some(kind) => kind.default_guidance(),
-            None if family.is_distilled() => 0.0,
-            None => 7.5,
-        });
-    if guidance < 0.0 || guidance.is_nan() {
-        return Err(BadInput(msg!(
-            "guidance-negative",
-            guidance = guidance.to_string()
-        )));
-    }
-    if guidance > MAX_GUIDANCE {
-        // 1e308 would otherwise print as 309 digits.
-        let shown = if guidance >= 1e6 {
-            format!("{guidance:e}")
-        } else {
-            guidance.to_string()
-        };
-        return Err(BadInput(msg!(
-            "guidance-too-high",
-            guidance = shown,
-            max = MAX_GUIDANCE
-        )));
-    }
-    let sampler = match image.sampler {
-        Some(choice) => choice.kind(),
-        None => style_settings
-            .and_then(|c| c.sampler)
-            .or(preset.and_then(|p| p.sampler))
-            .or(model.lcm.map(|_| SamplerKind::Lcm)),
-    };
-    if style_set_aside {
-        notes.push(msg!(
-            "note-lcm-style-settings",
-            steps = steps,
-            guidance = guidance,
-            sampler = sampler.map_or(SamplerChoice::DEFAULT, |k| k.name())
-        ));
-    }
-
-    let size_spec = match &image.size {
-        Some(s) => Some(
-            s.parse::<SizeSpec>()
-                .map_err(|e| BadInput::from_error(&e))?,
-        ),
-        None => composed.as_ref().and_then(|c| c.size),
-    };
-    let print_ratio = image.finish.page.map(|p| p.ratio());
-    let (width, height) = match (print_ratio, size_spec) {
-        // A print page is generated at the model's scale with the page's shape, then
-        // enlarged ([`crate::print::Finish`]).
-        (Some(ratio), _) => {
-            let s = page::size_for_ratio(ratio, family);
-            (s.width, s.height)
-        }
-        (None, Some(spec)) => {
-            let s = spec.resolve(family);
-            (s.width, s.height)
-        }
-        // A photo keeps its own shape at the model's scale unless a size was asked for.
-        (None, _) if image.size.is_none() && image.init.is_some() => {
-            let init = image.init.as_ref().expect("checked");
-            let s = page::size_for_ratio(init.ratio(), family);
-            (s.width, s.height)
-        }
-        (None, None) => match preset {
-            Some(p) => (p.width, p.height),
-            None => {
-                let side = family.native_side();
-                (side, side)
-            }
-        },
-    };
-    page::check_size(width, height).map_err(|e| BadInput::from_error(&e))?;
-    let crop_ratio = if print_ratio.is_some() {
-        print_ratio
-    } else if image.exact_ratio {
-        match size_spec {
-            Some(spec) => Some(spec.ratio()),
-            None => return Err(BadInput(msg!("exact-ratio-needs-size"))),
-        }
-    } else {
-        None
-    };
-
-    if let Some(init) = &image.init {
-        let strength = init.record.strength;
-        if img2img_start(steps as usize, strength).is_none() {
-            return Err(BadInput(msg!(
-                "strength-leaves-no-step",
-                steps = steps,
-                strength = strength.to_string(),
-                least = least_strength(steps).to_string()
-            )));
-        }
-    }
+    let Sampling {
+        steps,
+        guidance,
+        sampler,
+        notes: sampling_notes,
+    } = settings::sampling(image, composed.as_ref(), defaults).map_err(BadInput)?;
+    notes.extend(sampling_notes);
+    let Size {
+        width,
+        height,
+        crop_to_ratio: crop_ratio,
+    } = settings::size(image, composed.as_ref(), defaults).map_err(BadInput)?;
+    settings::check_strength(image, steps).map_err(BadInput)?;
 
     let negative = image
         .negative
@@ -686,16 +474,6 @@ pub fn fresh_seed() -> u64 {
     (x ^ (x >> 31)) & 0xFFFF_FFFF
 }
 
-/// The shortest schedule of which at least `run` steps run at `strength` (at most 1000).
-fn steps_running(run: u32, strength: f64) -> u32 {
-    (run..=1000)
-        .find(|&n| {
-            img2img_start(n as usize, strength)
-                .is_some_and(|start| n as usize - start >= run as usize)
-        })
-        .unwrap_or(1000)
-}
-
 /// `--decoder tiny`: the draft decoder for a model of `family`, found (downloaded into the
 /// hub cache unless offline) and loaded for latents of `latent` = (height, width); with the
 /// label the PNG records.
@@ -714,14 +492,6 @@ pub fn load_draft_decoder(
     let decoder = TinyDecoder::load_dir(&dir, &opts.load.context(), latent)
         .map_err(|e| BadInput::from_error(&e))?;
     Ok((src.label(), decoder))
-}
-
-/// The smallest strength in hundredths that leaves `steps` at least one step to run.
-fn least_strength(steps: u32) -> f64 {
-    (1..=100)
-        .map(|h| h as f64 / 100.0)
-        .find(|&s| img2img_start(steps as usize, s).is_some())
-        .unwrap_or(1.0)
 }
 
 /// Whether a path's folder exists, so a typo in `-o` fails before minutes of work.
@@ -857,18 +627,6 @@ fn composition_notes(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_picture_lengthens_the_schedule_to_run_the_usual_steps() {
-        assert_eq!(steps_running(1, 0.6), 2);
-        assert_eq!(steps_running(1, 1.0), 1);
-        assert_eq!(steps_running(4, 0.5), 8);
-        assert_eq!(steps_running(30, 0.6), 50);
-        assert_eq!(steps_running(30, 0.3), 100);
-        assert_eq!(steps_running(900, 0.1), 1000);
-        assert_eq!(least_strength(4), 0.25);
-        assert_eq!(least_strength(3), 0.34);
-    }
 
     /// The write check's file, left by a run killed between making and removing it, is one
     /// the next run's clean-up recognises as its own.

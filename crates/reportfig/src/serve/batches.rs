@@ -14,12 +14,13 @@ use super::store::{self, JobId, JobRecord, JobState};
 use super::{lock, Cancel, Job, JobInput, QueueFull, Shared};
 use crate::batch::{self, Action, FigureJob, FigureSpec, GalleryOptions, Plan, PlannedFigure};
 use crate::commands::batch::{figure_image_options, given_english, OutputStore};
-use crate::commands::session::{self, ImageOptions};
+use crate::commands::session;
 use crate::commands::BadInput;
 use crate::i18n::Lang;
 use crate::msg;
 use crate::outline::{self, OutlineFormat};
 use crate::output::{self, Naming, OutputError};
+use crate::settings::ImageOptions;
 use reportfig_engine::request::GenerationRequest;
 
 /// Largest outline upload, in bytes: a long report's outline is a few kilobytes.

@@ -18,11 +18,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::commands::session::{self, ImageOptions, ModelOptions, ResolvedModel};
+use crate::commands::session::{self, ModelOptions, ResolvedModel};
 use crate::commands::{BadInput, Reporter};
 use crate::i18n::Lang;
 use crate::init_image::InitPicture;
 use crate::msg;
+use crate::settings::ImageOptions;
 use crate::style::StyleLibrary;
 use crate::translate::{CaptionTranslator, TranslateOptions};
 

@@ -189,23 +189,48 @@ impl StyleLibrary {
         if let Some(found) = self.by_title(key)? {
             return Ok(found);
         }
-        let mut near: Vec<(usize, &str)> = self
+        // A slip in a Korean title (`수체화`) is as likely as one in a name, so a key with
+        // Hangul is measured against each word of the Korean titles too; the suggestion then
+        // carries that title, which is what the user typed and will recognise. Words are
+        // compared letter by letter (jamo), not syllable by syllable: 체 for 채 is one wrong
+        // vowel, while 묵 for 체 is a different word, yet both are one syllable off.
+        let hangul = key.chars().any(is_hangul_syllable);
+        let key_jamo = jamo(key);
+        let mut near: Vec<(usize, &str, Option<&str>)> = self
             .styles
-            .keys()
-            .map(|k| {
-                let d = if k.contains(key) && key.len() >= 3 {
+            .iter()
+            .filter_map(|(k, s)| {
+                let by_name = if k.contains(key) && key.len() >= 3 {
                     0
                 } else {
                     crate::page::edit_distance(key, k)
                 };
-                (d, k.as_str())
+                let ko = s.style.title.ko.as_deref();
+                let by_title = ko
+                    .filter(|_| hangul)
+                    .and_then(|t| {
+                        t.split(|c: char| c.is_whitespace() || c == '·')
+                            .filter(|w| !w.is_empty())
+                            .map(|w| crate::page::edit_distance(&key_jamo, &jamo(w)))
+                            .min()
+                    })
+                    .filter(|d| *d <= 1.max(key_jamo.chars().count() / 3));
+                let d = if by_name <= 3.max(k.len() / 4) {
+                    by_name.min(by_title.unwrap_or(usize::MAX))
+                } else {
+                    by_title?
+                };
+                Some((d, k.as_str(), ko))
             })
-            .filter(|(d, k)| *d <= 3.max(k.len() / 4))
             .collect();
         near.sort();
         Err(StyleError::UnknownStyle {
             name: key.to_string(),
-            near: near.iter().take(3).map(|(_, k)| k.to_string()).collect(),
+            near: near
+                .iter()
+                .take(3)
+                .map(|(_, k, ko)| (k.to_string(), ko.map(str::to_string)))
+                .collect(),
         })
     }
 
@@ -294,5 +319,45 @@ impl StyleLibrary {
             out.entry(s.style.category.as_str()).or_default().push(s);
         }
         out
+    }
+}
+
+fn is_hangul_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// Hangul syllables split into their letters (initial, vowel, final), everything else as it
+/// is, so an edit distance counts letters a typist got wrong rather than whole syllables.
+fn jamo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        if !is_hangul_syllable(c) {
+            out.push(c);
+            continue;
+        }
+        // Unicode composes a syllable as 0xAC00 + (initial × 21 + vowel) × 28 + final.
+        let n = c as u32 - 0xAC00;
+        let (initial, vowel, last) = (n / 588, n % 588 / 28, n % 28);
+        out.extend(char::from_u32(0x1100 + initial));
+        out.extend(char::from_u32(0x1161 + vowel));
+        if last > 0 {
+            out.extend(char::from_u32(0x11A7 + last));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jamo;
+    use crate::page::edit_distance;
+
+    #[test]
+    fn a_wrong_vowel_is_nearer_than_a_wrong_syllable() {
+        // 수체화 for 수채화 is one vowel off; 수묵화 is three letters off, though both are
+        // one syllable away.
+        assert_eq!(edit_distance(&jamo("수체화"), &jamo("수채화")), 1);
+        assert_eq!(edit_distance(&jamo("수체화"), &jamo("수묵화")), 3);
+        assert_eq!(jamo("3D 각"), "3D \u{1100}\u{1161}\u{11A8}");
     }
 }

@@ -316,8 +316,8 @@ pub enum StyleError {
     )]
     UnknownStyle {
         name: String,
-        /// The nearest names, best first (at most three).
-        near: Vec<String>,
+        /// The nearest names with their Korean titles, best first (at most three).
+        near: Vec<(String, Option<String>)>,
     },
     /// A Korean (or English) title that several styles' titles contain.
     #[error("`{name}` could mean several styles: {}; write the name of one", candidates.iter().map(|(n, t)| format!("{n} ({t})")).collect::<Vec<_>>().join(", "))]
@@ -342,10 +342,16 @@ pub enum StyleError {
     },
 }
 
-fn did_you_mean(near: &[String]) -> String {
+fn did_you_mean(near: &[(String, Option<String>)]) -> String {
     if near.is_empty() {
         return String::new();
     }
-    let names: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+    let names: Vec<String> = near
+        .iter()
+        .map(|(n, ko)| match ko {
+            Some(t) => format!("`{n}` ({t})"),
+            None => format!("`{n}`"),
+        })
+        .collect();
     format!(" (did you mean {}?)", names.join(" or "))
 }

@@ -29,9 +29,34 @@ struct Entry {
     english: String,
     translated_by: String,
     /// Set when the translator gave nothing usable (the caption was used as typed); kept so
-    /// a rerun does not load the translator only to fail again.
+    /// a rerun does not load the translator only to fail again. In English, for a person
+    /// reading the file; the rerun says it again from `failure`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     warning: Option<String>,
+    /// Which failure it was (`empty`, or `cut` with the cut text in `english`), so a rerun
+    /// warns in the user's language. Files written before it have only `warning`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
+}
+
+/// The catalogue messages of a failed translation, by the name the file stores.
+const FAILURES: [(&str, &str); 2] = [
+    ("empty", "warn-translation-empty"),
+    ("cut", "warn-translation-cut"),
+];
+
+/// The warning of a failed translation read back: from its kind when the file has one, else
+/// the English words an older file kept.
+fn replayed_warning(e: &Entry, warning: String) -> crate::i18n::Message {
+    match e.failure.as_deref() {
+        Some("empty") => crate::msg!("warn-translation-empty", caption = e.caption.as_str()),
+        Some("cut") => crate::msg!(
+            "warn-translation-cut",
+            caption = e.caption.as_str(),
+            text = e.english.as_str()
+        ),
+        _ => crate::msg!("untranslated", text = warning),
+    }
 }
 
 /// Translations made earlier under `key`. A missing or unreadable file is an empty cache: it
@@ -42,10 +67,9 @@ pub fn read(path: &Path, key: &str) -> Vec<(String, Outcome)> {
         .into_iter()
         .filter(|e| e.key == key)
         .map(|e| {
-            let outcome = match e.warning {
-                // The file keeps the warning's English words, so a replayed warning is English.
+            let outcome = match e.warning.clone() {
                 Some(warning) => Outcome::Failed {
-                    warning: crate::msg!("untranslated", text = warning),
+                    warning: replayed_warning(&e, warning),
                 },
                 None => Outcome::English(English {
                     text: e.english,
@@ -75,10 +99,20 @@ pub fn write<'a>(
     let mut file = read_file(path);
     let mut changed = false;
     for (caption, outcome) in made {
-        let (english, translated_by, warning) = match outcome {
-            Outcome::English(e) => (e.text.clone(), e.translated_by.clone(), None),
+        let (english, translated_by, warning, failure) = match outcome {
+            Outcome::English(e) => (e.text.clone(), e.translated_by.clone(), None, None),
             Outcome::Failed { warning } => {
-                (String::new(), String::new(), Some(warning.to_string()))
+                let failure = FAILURES
+                    .iter()
+                    .find(|(_, id)| *id == warning.id())
+                    .map(|(kind, _)| kind.to_string());
+                let cut = match warning.arg("text") {
+                    Some(crate::i18n::Arg::Text(t)) if failure.as_deref() == Some("cut") => {
+                        t.clone()
+                    }
+                    _ => String::new(),
+                };
+                (cut, String::new(), Some(warning.to_string()), failure)
             }
             Outcome::AsTyped => continue,
         };
@@ -88,6 +122,7 @@ pub fn write<'a>(
             english,
             translated_by,
             warning,
+            failure,
         };
         match file
             .entries
@@ -162,6 +197,27 @@ mod tests {
             std::fs::read(&path).unwrap(),
             bytes,
             "nothing new: file unchanged"
+        );
+    }
+
+    /// A failed translation read back warns in the user's language, as the first run did,
+    /// not in the English words the file keeps for people.
+    #[test]
+    fn a_replayed_failure_is_the_same_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CACHE_FILE);
+        let cut = Outcome::Failed {
+            warning: crate::msg!("warn-translation-cut", caption = "긴 설명", text = "a long"),
+        };
+        let empty = Outcome::Failed {
+            warning: crate::msg!("warn-translation-empty", caption = "빈 설명"),
+        };
+        write(&path, "a", [("긴 설명", &cut), ("빈 설명", &empty)]).unwrap();
+        let mut back = read(&path, "a");
+        back.sort_by(|x, y| x.0.cmp(&y.0));
+        assert_eq!(
+            back,
+            vec![("긴 설명".to_string(), cut), ("빈 설명".to_string(), empty)]
         );
     }
 

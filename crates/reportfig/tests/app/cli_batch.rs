@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use assert_cmd::Command;
 use reportfig::batch::{self, BatchSettings, FigureRenderer, FigureSpec, StepProgress};
 use reportfig::commands::batch::{figure_image_options, OutputStore, PipelineRenderer};
-use reportfig::commands::session::ImageOptions;
+use reportfig::settings::ImageOptions;
 use reportfig_engine::request::GenerationRequest;
 
 use crate::common;

@@ -49,7 +49,40 @@ fn an_unknown_style_is_explained_in_korean_and_in_english_with_lang_en() {
     let (code, _, err) = run(cmd);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.starts_with("error: no style named `flat-vektor-infographic` (did you mean `flat-vector-infographic`?)"),
+        err.starts_with("error: no style named `flat-vektor-infographic` (did you mean `flat-vector-infographic` ("),
+        "{err}"
+    );
+}
+
+/// A slip in a Korean title (`수체화` for 수채화) is suggested by that title, not left with
+/// nothing because no English name is near it.
+#[test]
+fn a_misspelt_korean_style_title_suggests_the_style_and_its_title() {
+    let dir = TempDir::new().unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let args = [
+        "generate",
+        "Riverside park",
+        "--style",
+        "수체화",
+        "--model",
+        &model,
+    ];
+    let mut cmd = korean(dir.path());
+    cmd.args(args);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("화풍이 없습니다 (혹시 `watercolor-cityscape` (수채화 도시 풍경)"),
+        "{err}"
+    );
+
+    let mut cmd = korean(dir.path());
+    cmd.args(["--lang", "en"]).args(args);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean `watercolor-cityscape` (수채화 도시 풍경)"),
         "{err}"
     );
 }
@@ -319,4 +352,273 @@ fn a_batch_under_a_korean_locale_speaks_korean() {
     assert!(out.starts_with("새로 만듦 1장"), "{out}");
     let gallery = std::fs::read_to_string(dir.path().join("figures/index.html")).unwrap();
     assert!(gallery.contains("<html lang=\"ko\">"));
+}
+
+/// clap's rarer mistakes (an option with no value, or given twice) and the values our own
+/// parsers refuse (`--sampler`, `--lora`, `--lang`) are in Korean too, not clap's English or
+/// a Korean frame around an English reason.
+#[test]
+fn rarer_command_line_mistakes_are_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["generate", "공원", "--steps"],
+            "오류: '--steps <N>' 뒤에 값을 써 주세요",
+        ),
+        (
+            &["generate", "공원", "--steps", "1", "--steps", "2"],
+            "오류: '--steps <N>'은(는) 한 번만 쓸 수 있습니다",
+        ),
+        (
+            &["generate", "공원", "--sampler", "heun"],
+            "\"heun\"(이)라는 샘플러는 없습니다",
+        ),
+        (
+            &["generate", "공원", "--lora", "city.safetensors:abc"],
+            "LoRA 세기 `abc`",
+        ),
+        (
+            &["generate", "공원", "--lang", "fr"],
+            "'fr'은(는) 지원하지 않는 언어입니다",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut cmd = korean(dir.path());
+        cmd.args(args);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        for english in [
+            "required",
+            "unknown sampler",
+            "weight",
+            "language",
+            "multiple",
+        ] {
+            assert!(!err.contains(english), "{args:?}: {err}");
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A damaged model folder (a file missing, a config that is not JSON, weights cut off or
+/// from another model) is explained in Korean, with the engine's technical detail kept but
+/// no English sentence around it and no English hint line.
+#[test]
+fn a_damaged_model_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    type Damage = fn(&Path);
+    let cases: [(Damage, &str, &str); 4] = [
+        (
+            |m| std::fs::remove_file(m.join("unet/diffusion_pytorch_model.safetensors")).unwrap(),
+            "모델 폴더 ./model에 unet/diffusion_pytorch_model.safetensors이(가) 없습니다",
+            "도움말: diffusers 형식의 모델 폴더에는",
+        ),
+        (
+            |m| std::fs::write(m.join("unet/config.json"), "{bad").unwrap(),
+            "올바른 UNet config 파일이 아닙니다 (1번째 줄, 2번째 글자)",
+            "도움말: 파일이 손상되었거나",
+        ),
+        (
+            |m| {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(m.join("unet/diffusion_pytorch_model.safetensors"))
+                    .unwrap();
+                f.set_len(1000).unwrap();
+            },
+            "UNet(그림 생성 신경망) 가중치를 ./model/unet/diffusion_pytorch_model.safetensors에서 불러올 수 없습니다",
+            "도움말: 파일이 덜 받아졌거나",
+        ),
+        (
+            |m| std::fs::write(m.join("text_encoder/config.json"), r#"{"_class_name":"X"}"#).unwrap(),
+            "./model/text_encoder의 텍스트 인코더을(를) 만들 수 없습니다: shape mismatch",
+            "도움말: 가중치 파일이 config.json과 맞지 않습니다",
+        ),
+    ];
+    for (damage, want, hint) in cases {
+        let model = dir.path().join("model");
+        let _ = std::fs::remove_dir_all(&model);
+        copy_dir(common::tiny_turbo(), &model);
+        damage(&model);
+        let mut cmd = korean(dir.path());
+        cmd.args([
+            "generate",
+            "Riverside park",
+            "--model",
+            "./model",
+            "--seed",
+            "1",
+        ]);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains(hint), "{err}");
+        for english in ["hint:", "cannot", "is missing", "is not a valid"] {
+            assert!(!err.contains(english), "{english}: {err}");
+        }
+    }
+}
+
+/// A translator named wrongly, or a folder that is not a whole translator, is explained in
+/// Korean (it was the translator module's English, even under the Korean frame).
+#[test]
+fn a_wrong_translator_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let cases = [
+        ("opus-mt-xx", "\"opus-mt-xx\"(이)라는 번역 모델은 없습니다"),
+        ("./nowhere", "번역 모델 폴더 ./nowhere이(가) 없습니다"),
+        (
+            "./empty",
+            "./empty은(는) 완전한 번역 모델 폴더가 아닙니다: config.json이(가) 없습니다",
+        ),
+    ];
+    for (translator, want) in cases {
+        let mut cmd = korean(dir.path());
+        cmd.args(["translate", "강변 공원", "--translator", translator]);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        for english in ["hint:", "unknown", "does not exist", "is missing"] {
+            assert!(!err.contains(english), "{english}: {err}");
+        }
+    }
+}
+
+/// A CSV outline saved from Excel with a wrong header or a broken row is explained in
+/// Korean (these were English even on a Korean desktop).
+#[test]
+fn a_csv_outline_mistake_is_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    let cases = [
+        (
+            "style,seed\nx,1\n",
+            "outline.csv 1번째 줄: 머리글에 \"caption\" 열이 없습니다",
+        ),
+        ("caption,caption\nx,y\n", "\"caption\" 열이 두 번 나옵니다"),
+        (
+            "caption,colour\nx,y\n",
+            "\"colour\"은(는) 알 수 없는 열 이름입니다",
+        ),
+        (
+            "caption,seed\n\"x,1\n",
+            "outline.csv 2번째 줄: 칸을 읽을 수 없습니다",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.path().join("outline.csv"), text).unwrap();
+        let mut cmd = korean(dir.path());
+        cmd.args(["batch", "outline.csv", "--dry-run"]);
+        let (code, _, err) = run(cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains("도움말: "), "{err}");
+        assert!(!err.contains("hint:"), "{err}");
+    }
+}
+
+/// `styles import` refusing a file (no name/prompt columns, no styles, unknown format) or
+/// an existing style file speaks Korean.
+#[test]
+fn style_import_problems_are_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("header.csv"), "title,text\na,b\n").unwrap();
+    std::fs::write(dir.path().join("empty.csv"), "name,prompt\nNone,\n").unwrap();
+    std::fs::write(dir.path().join("styles.txt"), "  \n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.csv"),
+        "name,prompt,negative_prompt\nHarbour,\"harbour, {prompt}\",text\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let import = |file: &str| {
+        let mut cmd = korean(dir.path());
+        cmd.args(["styles", "import", file, "--out", out]);
+        run(cmd)
+    };
+    let (code, _, err) = import("ok.csv");
+    assert_eq!(code, 0, "{err}");
+    for (file, want) in [
+        (
+            "header.csv",
+            "header.csv: CSV에 `name`과 `prompt` 열이 없습니다 (있는 열: title,text)",
+        ),
+        ("empty.csv", "empty.csv에 가져올 화풍이 없습니다"),
+        ("styles.txt", "어떤 형식인지 알 수 없습니다"),
+        ("ok.csv", "이(가) 이미 있습니다 (1개). 바꾸려면 --force를"),
+    ] {
+        let (code, _, err) = import(file);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(err.contains(want), "{file}: {err}");
+    }
+}
+
+/// Two figures of an outline writing the same file are explained in Korean.
+#[test]
+fn two_figures_writing_one_file_are_explained_in_korean() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("outline.md"),
+        "## 버스 정류장 {en=\"Bus stop\" file=bus.png}\n## 새 버스 노선 {en=\"New bus line\" file=bus.png}\n",
+    )
+    .unwrap();
+    let model = common::tiny_turbo().display().to_string();
+    let mut cmd = korean(dir.path());
+    cmd.args([
+        "batch",
+        "outline.md",
+        "--dry-run",
+        "--no-translate",
+        "--model",
+        &model,
+    ]);
+    let (code, _, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("outline.md: 1번째 줄과 2번째 줄이 같은 파일 bus.png에"),
+        "{err}"
+    );
+    assert!(
+        err.contains("도움말: 둘 중 하나에 다른 file= 이름"),
+        "{err}"
+    );
+}
+
+/// Offline without the default model's LCM-LoRA, the message names the LoRA's file (it
+/// said "… 폴더에 이(가) 없음", a sentence with the file name missing).
+#[test]
+fn a_missing_hub_lora_names_its_file() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("outline.md"),
+        "## 버스 정류장 {en=\"Bus stop\"}\n",
+    )
+    .unwrap();
+    let mut cmd = korean(dir.path());
+    cmd.env("HF_HUB_OFFLINE", "1")
+        .args(["batch", "outline.md", "--dry-run", "--no-translate"]);
+    let (code, _, err) = run(cmd);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("latent-consistency/lcm-lora-sdv1-5@main"),
+        "{err}"
+    );
+    assert!(
+        err.contains("에 pytorch_lora_weights.safetensors이(가) 없음"),
+        "{err}"
+    );
 }

@@ -1,7 +1,7 @@
 //! A model's family (which style overrides and page sizes apply) comes from its own configs.
 
-use reportfig::commands::session::detect_family;
 use reportfig::model::source::{resolve, HubOptions, ModelSource};
+use reportfig::settings::detect_family;
 use reportfig_engine::family::ModelFamily;
 use reportfig_testkit::{write_tiny_model, TinyFamily};
 

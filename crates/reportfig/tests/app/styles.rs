@@ -307,7 +307,7 @@ fn library_resolves_stacks_and_suggests_names() {
         .resolve_stack("flat-vector-infographc+night-city")
         .unwrap_err()
         .to_string();
-    insta::assert_snapshot!(e, @"no style named `flat-vector-infographc` (did you mean `flat-vector-infographic`?); run `reportfig styles list` to see them all");
+    insta::assert_snapshot!(e, @"no style named `flat-vector-infographc` (did you mean `flat-vector-infographic` (플랫 벡터 인포그래픽)?); run `reportfig styles list` to see them all");
 }
 
 /// Counts every character as a token, so a 75-token window fills quickly.
@@ -648,6 +648,44 @@ fn import_errors_say_what_and_where() {
     insta::assert_snapshot!(e.to_string(), @"x.csv: the CSV has no `name` and `prompt` columns (found: title,text); A1111's styles.csv starts with the line name,prompt,negative_prompt");
     let e = import_text("name,prompt\nNone,\n", ImportFormat::A1111Csv, "x.csv").unwrap_err();
     assert_eq!(e.to_string(), "x.csv has no styles to import");
+}
+
+/// An A1111 style with only a negative prompt imports as one that keeps the caption as it
+/// is; it was written with an empty prompt, which does not load (found by fuzzing).
+#[test]
+fn a_negative_only_style_imports_as_one_that_loads() {
+    let styles = import_text(
+        "name,prompt,negative_prompt\nClean,,\"text, watermark\"\n",
+        ImportFormat::A1111Csv,
+        "x.csv",
+    )
+    .unwrap();
+    assert_eq!(styles.len(), 1);
+    let (style, diagnostics) = reportfig::style::parse_style(&styles[0].toml, "x.toml", None);
+    let style = style.unwrap_or_else(|| panic!("{diagnostics:?}\n{}", styles[0].toml));
+    assert_eq!(style.prompt, "{prompt}");
+}
+
+/// The catalogue's English for import errors is their own English, word for word, so
+/// giving them a Korean translation changed nothing for English users.
+#[test]
+fn import_errors_read_the_same_from_the_catalogue_in_english() {
+    let errors = [
+        import_text("title,text\na,b\n", ImportFormat::A1111Csv, "x.csv").unwrap_err(),
+        import_text("name,prompt\nNone,\n", ImportFormat::A1111Csv, "x.csv").unwrap_err(),
+        import_file(&Path::new(FIXTURES).join("import/broken.json")).unwrap_err(),
+        ImportError::Exists {
+            paths: vec!["a.toml".into()],
+        },
+        ImportError::Exists {
+            paths: vec!["a.toml".into(), "b.toml".into()],
+        },
+    ];
+    for e in errors {
+        let m = reportfig::explain::message(&e);
+        assert_ne!(m.id(), "untranslated", "{e}");
+        assert_eq!(m.render(reportfig::i18n::Lang::En), e.to_string());
+    }
 }
 
 #[test]
