@@ -810,7 +810,11 @@ fn source_error(e: &SourceError) -> Option<Message> {
             file = file.display().to_string(),
             detail = detail
         ),
-        SourceError::Gated { repo } => msg!("model-gated", repo = repo),
+        SourceError::Gated { repo, token_sent } => msg!(
+            "model-gated",
+            repo = repo,
+            token = if *token_sent { "sent" } else { "none" }
+        ),
         SourceError::RepoMissingFile { repo, file } => {
             msg!("model-repo-missing-file", repo = repo, file = file)
         }
@@ -1153,7 +1157,10 @@ mod tests {
                 model: "org/m".into(),
                 file: "unet/diffusion_pytorch_model.bin".into(),
             }),
-            Box::new(SourceError::Gated { repo: "org/m".into() }),
+            Box::new(SourceError::Gated {
+                repo: "org/m".into(),
+                token_sent: true,
+            }),
             Box::new(SourceError::RepoMissingFile {
                 repo: "org/m".into(),
                 file: "model_index.json".into(),

@@ -387,7 +387,10 @@ model-pickle-weights = { $model }: { $file } holds PyTorch pickle weights; only 
 model-bad-shard-index = { $file }: { $detail }
     .hint = only sharded weights whose index lists .safetensors files in the same folder are supported; merge the shards with diffusers' save_pretrained(max_shard_size="100GB")
 model-gated = Hugging Face repo { $repo } is gated: access was refused
-    .hint = accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account
+    .hint = { $token ->
+        [sent] accept the model's licence on its page at huggingface.co with the account of the access token in HF_TOKEN (it was sent), or check that the token has not expired
+       *[none] accept the model's licence on its page at huggingface.co, then set HF_TOKEN to an access token of that account
+    }
 model-repo-missing-file = Hugging Face repo { $repo } is not in diffusers layout: it has no { $file }
     .hint = { model-layout-help }
 model-hub-answer = the Hugging Face hub at { $endpoint } answered { $detail } for { $what }

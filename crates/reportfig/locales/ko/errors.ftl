@@ -384,7 +384,10 @@ model-pickle-weights = { $model }: { $file }은(는) PyTorch pickle 형식의 �
 model-bad-shard-index = { $file }: { $detail }
     .hint = 여러 조각으로 나뉜 가중치는 그 목록이 같은 폴더의 .safetensors 파일을 가리킬 때만 읽습니다. diffusers의 save_pretrained(max_shard_size="100GB")로 한 파일로 합쳐 주세요
 model-gated = Hugging Face 저장소 { $repo }은(는) 사용 승인이 필요한 모델이라 내려받기가 거절되었습니다
-    .hint = huggingface.co의 모델 페이지에서 사용 허가(라이선스)에 동의한 뒤, 그 계정의 액세스 토큰을 HF_TOKEN에 넣어 주세요
+    .hint = { $token ->
+        [sent] HF_TOKEN의 접근 토큰을 보냈습니다. 그 토큰의 계정으로 huggingface.co의 모델 페이지에서 사용 허가(라이선스)에 동의했는지, 토큰이 만료되지 않았는지 확인하세요
+       *[none] huggingface.co의 모델 페이지에서 사용 허가(라이선스)에 동의한 뒤, 그 계정의 액세스 토큰을 HF_TOKEN에 넣어 주세요
+    }
 model-repo-missing-file = Hugging Face 저장소 { $repo }은(는) diffusers 형식이 아닙니다: { $file }이(가) 없습니다
     .hint = { model-layout-help }
 model-hub-answer = Hugging Face 허브({ $endpoint })가 { $what } 요청에 { $detail }(으)로 답했습니다
