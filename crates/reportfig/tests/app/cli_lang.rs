@@ -598,19 +598,22 @@ fn two_figures_writing_one_file_are_explained_in_korean() {
     );
 }
 
-/// Offline without the default model's LCM-LoRA, the message names the LoRA's file (it
-/// said "… 폴더에 이(가) 없음", a sentence with the file name missing).
+/// Offline without a hub LoRA (the LCM-LoRA of the default preset), the message names the
+/// LoRA's file (it said "… 폴더에 이(가) 없음", a sentence with the file name missing). A dry
+/// run only notes it (`cli_batch::dry_run_of_the_default_preset_needs_neither_model_nor_lora`).
 #[test]
 fn a_missing_hub_lora_names_its_file() {
     let dir = TempDir::new().unwrap();
-    std::fs::write(
-        dir.path().join("outline.md"),
-        "## 버스 정류장 {en=\"Bus stop\"}\n",
-    )
-    .unwrap();
+    let model = common::tiny_turbo().display().to_string();
     let mut cmd = korean(dir.path());
-    cmd.env("HF_HUB_OFFLINE", "1")
-        .args(["batch", "outline.md", "--dry-run", "--no-translate"]);
+    cmd.env("HF_HUB_OFFLINE", "1").args([
+        "generate",
+        "Bus stop",
+        "--model",
+        &model,
+        "--lora",
+        "latent-consistency/lcm-lora-sdv1-5",
+    ]);
     let (code, _, err) = run(cmd);
     assert_ne!(code, 0, "{err}");
     assert!(
