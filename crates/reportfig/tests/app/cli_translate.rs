@@ -261,7 +261,7 @@ fn translator_with(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> Str
 #[test]
 fn too_long_cut_and_empty_translations_are_explained() {
     let home = tempfile::tempdir().unwrap();
-    let long = vec!["포항시의 버스 정류장"; 12].join(" ");
+    let long = ["포항시의 버스 정류장"; 12].join(" ");
     let r = run(reportfig_offline(home.path()).args([
         "translate",
         &long,
