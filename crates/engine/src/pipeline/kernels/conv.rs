@@ -182,6 +182,9 @@ pub fn conv2d_prepacked(
         !matches!(bias, Bias::PerCol(_)),
         "a convolution's bias is per output channel"
     );
+    if g.batch > 1 && ho * wo <= BATCH_IN_ONE_PRODUCT_MAX_MAP {
+        return batched(g, x, weight, bias, out, (ho, wo));
+    }
     let pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride == 1 && g.padding == 0;
     for (xi, oi) in x.chunks_exact(in_img).zip(out.chunks_exact_mut(out_img)) {
         if pointwise {
@@ -195,6 +198,88 @@ pub fn conv2d_prepacked(
                 wo,
             };
             gemm_packed(weight, &b, bias, oi, Par::Rayon);
+        }
+    }
+}
+
+/// Largest output map (h'·w') whose images go through one product together. On small maps
+/// the weights are the bigger operand (the UNet's 1280-channel 3×3 at 8² reads 59 MB of
+/// weights for 64 columns per image), so a product per image read them once per image; one
+/// product over every image's columns reads them once (classifier-free guidance runs two
+/// images per step). Large maps already reuse each weight panel over thousands of columns,
+/// and there the side-by-side result would cost an extra pass over a big output.
+const BATCH_IN_ONE_PRODUCT_MAX_MAP: usize = 32 * 32;
+
+/// Every image's im2col matrix side by side, `[c·kh·kw, batch·h'·w']`: column
+/// `b·h'·w' + j` is image `b`'s column `j`.
+struct BatchedIm2Col<'a> {
+    images: Vec<Im2Col<'a>>,
+    map: usize,
+}
+
+impl PackB for BatchedIm2Col<'_> {
+    fn dims(&self) -> (usize, usize) {
+        let (k, _) = self.images[0].dims();
+        (k, self.map * self.images.len())
+    }
+
+    fn pack(&self, k0: usize, kc: usize, n0: usize, nc: usize, nr: usize, out: &mut [f32]) {
+        ROW.with_borrow_mut(|row| {
+            row.resize(nc.div_ceil(nr) * nr, 0.0);
+            row[nc..].fill(0.0);
+            for k in 0..kc {
+                let mut n = n0;
+                while n < n0 + nc {
+                    let (img, j) = (n / self.map, n % self.map);
+                    let len = (self.map - j).min(n0 + nc - n);
+                    self.images[img].fill_row(k0 + k, j, &mut row[n - n0..n - n0 + len]);
+                    n += len;
+                }
+                scatter_row(row, nr, kc, k, out);
+            }
+        })
+    }
+}
+
+/// [`conv2d_prepacked`] as one product over all images, into `[out, batch·h'·w']`, then
+/// scattered back to NCHW. Each column's sum runs over the same K blocks in the same order
+/// as in a product per image, so the result is bit-identical to that.
+fn batched(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &PackedA,
+    bias: Bias,
+    out: &mut [f32],
+    (ho, wo): (usize, usize),
+) {
+    let map = ho * wo;
+    let in_img = g.in_channels * g.height * g.width;
+    let co = g.out_channels;
+    let b = BatchedIm2Col {
+        images: x
+            .chunks_exact(in_img)
+            .map(|xi| Im2Col {
+                x: xi,
+                g: *g,
+                ho,
+                wo,
+            })
+            .collect(),
+        map,
+    };
+    let n = map * g.batch;
+    let mut side = vec![0f32; co * n];
+    if matches!(bias, Bias::Keep) {
+        for (bi, oi) in out.chunks_exact(co * map).enumerate() {
+            for (o, src) in oi.chunks_exact(map).enumerate() {
+                side[o * n + bi * map..][..map].copy_from_slice(src);
+            }
+        }
+    }
+    gemm_packed(weight, &b, bias, &mut side, Par::Rayon);
+    for (bi, oi) in out.chunks_exact_mut(co * map).enumerate() {
+        for (o, dst) in oi.chunks_exact_mut(map).enumerate() {
+            dst.copy_from_slice(&side[o * n + bi * map..][..map]);
         }
     }
 }

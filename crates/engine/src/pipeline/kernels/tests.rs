@@ -403,6 +403,51 @@ fn convolution_onto_a_residual() {
     }
 }
 
+/// Several images in one product (small maps: the weights are read once for all of them)
+/// give exactly the bits a product per image gives, with a bias, onto a residual, strided,
+/// pointwise, and over more than one K block (50·9 = 450 > KC).
+#[test]
+fn images_in_one_product_equal_one_product_each() {
+    for isa in test_isas("images_in_one_product_equal_one_product_each") {
+        for (c, h, w, k, s) in [
+            (9, 11, 13, 3, 1),
+            (50, 8, 8, 3, 1),
+            (9, 12, 10, 3, 2),
+            (9, 11, 13, 1, 1),
+            (4, 32, 32, 3, 1),
+        ] {
+            let x = randn(&[3, c, h, w], 21);
+            let wt = randn(&[17, c, k, k], 22);
+            let bias = randn(&[17], 23);
+            let packed = pack_conv_weight(isa, &wt).unwrap();
+            let p = k / 2;
+            let together = conv2d_prepacked(&x, &packed, (k, k), Some(&bias), s, p, None).unwrap();
+            let residual = randn(together.dims(), 24);
+            let onto = conv2d_prepacked(&x, &packed, (k, k), None, s, p, Some(&residual)).unwrap();
+            for i in 0..3 {
+                let xi = x.narrow(0, i, 1).unwrap();
+                let ri = residual.narrow(0, i, 1).unwrap();
+                let alone =
+                    conv2d_prepacked(&xi, &packed, (k, k), Some(&bias), s, p, None).unwrap();
+                let alone_onto =
+                    conv2d_prepacked(&xi, &packed, (k, k), None, s, p, Some(&ri)).unwrap();
+                let bits = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let case = format!("{isa:?} {c}×{h}×{w} k{k} s{s} image {i}");
+                assert_eq!(
+                    bits(&together.narrow(0, i, 1).unwrap()),
+                    bits(&alone),
+                    "{case}"
+                );
+                assert_eq!(
+                    bits(&onto.narrow(0, i, 1).unwrap()),
+                    bits(&alone_onto),
+                    "{case} onto a residual"
+                );
+            }
+        }
+    }
+}
+
 /// The vectorised `log_softmax` against an f64 one, on every ISA, over a row as long as a
 /// translator's vocabulary with `-inf` (banned tokens) in it, a row of one finite value (a
 /// forced token), and a row of only `-inf`.
