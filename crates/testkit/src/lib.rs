@@ -241,6 +241,7 @@ pub fn tiny_model_files(
         scheduler_config: dir.join("scheduler/scheduler_config.json"),
         revision: None,
         prediction_type: None,
+        timestep_spacing: None,
         files: Vec::new(),
     };
     let mut all = vec![files.model_index.clone(), files.scheduler_config.clone()];

@@ -47,6 +47,11 @@ pub struct ModelFiles {
     /// loaded with its family's default configs says itself whether it predicts `epsilon`
     /// or `v_prediction` (see [`crate::model::single_file::CheckpointArch`]).
     pub prediction_type: Option<String>,
+    /// Overrides the scheduler config's `timestep_spacing`, as diffusers'
+    /// `Scheduler.from_config(config, timestep_spacing=...)` does: a model distilled for few
+    /// steps whose repo ships its base model's scheduler (SDXL-Lightning's LoRA on SDXL base
+    /// needs `trailing`).
+    pub timestep_spacing: Option<String>,
     /// Every file above (tokenizer files included), each once.
     pub files: Vec<PathBuf>,
 }

@@ -500,6 +500,38 @@ impl KeyMap {
             }
         }
     }
+
+    /// The diffusers parameter names the file's key `key` provides, each with the transform
+    /// that gives its value: the inverse of [`KeyMap::resolve`], for matching LoRA modules
+    /// (named by diffusers' modules) against a checkpoint's header. Every name returned
+    /// resolves back to `key`. Empty for a key of another part, and for the VAE, which no
+    /// LoRA changes.
+    pub fn names_of(&self, key: &str) -> Vec<(String, Transform)> {
+        let candidates: Vec<(String, Transform)> = match self {
+            Self::Unet(names) => key
+                .strip_prefix(UNET_PREFIX)
+                .and_then(|k| names.to_diffusers(k))
+                .map(|n| (n, Transform::AsIs))
+                .into_iter()
+                .collect(),
+            Self::Vae { .. } => Vec::new(),
+            Self::Clip { prefix } => key
+                .strip_prefix(prefix.as_str())
+                .map(|n| (n.to_string(), Transform::AsIs))
+                .into_iter()
+                .collect(),
+            Self::OpenClip { prefix } => key
+                .strip_prefix(prefix.as_str())
+                .map(ldm_to_open_clip_candidates)
+                .unwrap_or_default(),
+        };
+        // The forward map is the one the networks load through; keeping only names it sends
+        // back to `key` means the two directions cannot disagree.
+        candidates
+            .into_iter()
+            .filter(|(n, t)| self.resolve(n).as_ref() == Some(&(key.to_string(), *t)))
+            .collect()
+    }
 }
 
 /// `(ldm, diffusers)` prefix pairs of one UNet, with whether the module is a resnet (whose
@@ -784,6 +816,56 @@ fn open_clip_to_ldm(name: &str) -> Option<(String, Transform)> {
         "mlp.fc2" => (format!("{block}.mlp.c_proj.{param}"), AsIs),
         _ => return None,
     })
+}
+
+/// The transformers CLIP names an OpenCLIP key (after the prefix) may stand for, with their
+/// transforms; [`KeyMap::names_of`] keeps those [`open_clip_to_ldm`] maps back to the key.
+fn ldm_to_open_clip_candidates(key: &str) -> Vec<(String, Transform)> {
+    use Transform::AsIs;
+    let fixed = match key {
+        "positional_embedding" => Some("text_model.embeddings.position_embedding.weight"),
+        "token_embedding.weight" => Some("text_model.embeddings.token_embedding.weight"),
+        "ln_final.weight" => Some("text_model.final_layer_norm.weight"),
+        "ln_final.bias" => Some("text_model.final_layer_norm.bias"),
+        _ => None,
+    };
+    if let Some(f) = fixed {
+        return vec![(f.to_string(), AsIs)];
+    }
+    if key == "text_projection" {
+        return vec![("text_projection.weight".into(), Transform::Transpose)];
+    }
+    let Some(rest) = key.strip_prefix("transformer.resblocks.") else {
+        return Vec::new();
+    };
+    let Some((layer, inner)) = rest.split_once('.') else {
+        return Vec::new();
+    };
+    let block = format!("text_model.encoder.layers.{layer}");
+    if let Some(param) = inner.strip_prefix("attn.in_proj_") {
+        return ["q_proj", "k_proj", "v_proj"]
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    format!("{block}.self_attn.{m}.{param}"),
+                    Transform::Third(i as u8),
+                )
+            })
+            .collect();
+    }
+    let Some((module, param)) = inner.rsplit_once('.') else {
+        return Vec::new();
+    };
+    let diffusers = match module {
+        "attn.out_proj" => "self_attn.out_proj",
+        "ln_1" => "layer_norm1",
+        "ln_2" => "layer_norm2",
+        "mlp.c_fc" => "mlp.fc1",
+        "mlp.c_proj" => "mlp.fc2",
+        _ => return Vec::new(),
+    };
+    vec![(format!("{block}.{diffusers}.{param}"), AsIs)]
 }
 
 #[cfg(test)]

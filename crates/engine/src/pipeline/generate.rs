@@ -27,7 +27,7 @@ use crate::pipeline::text::{
 use crate::pipeline::tiny_vae::TinyDecoder;
 use crate::pipeline::unet::{guidance_scale_embedding, AddedConditioning, UNet2DConditionModel};
 use crate::pipeline::vae::{self, AutoencoderKL, VaeUse};
-use crate::pipeline::weights::RenameFailure;
+use crate::pipeline::weights::ReadFailure;
 use crate::request::{GenerationRequest, InitImage, MAX_GUIDANCE};
 
 /// Why a model could not be loaded or an image not made.
@@ -40,6 +40,24 @@ pub enum PipelineError {
         component: &'static str,
         path: PathBuf,
         message: String,
+    },
+    /// A diffusers folder's weights without a tensor the network needs.
+    #[error("the {component} weights {} have no tensor {name}, which the network needs\nhint: the file is incomplete or belongs to another model: delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model", path.display())]
+    MissingWeight {
+        component: &'static str,
+        path: PathBuf,
+        name: String,
+    },
+    /// A tensor of a diffusers folder's weights with another shape than its config.json
+    /// asks for: weights and config from different models.
+    #[error("in the {component} weights {}, tensor {name} has shape {got:?} but the config in {} needs {expected:?}\nhint: the weights do not match config.json; check that both come from the same model and that the download is complete", path.display(), config_dir.display())]
+    WeightShape {
+        component: &'static str,
+        path: PathBuf,
+        name: String,
+        config_dir: PathBuf,
+        expected: Box<[usize]>,
+        got: Box<[usize]>,
     },
     #[error("the {component} in {} cannot be built: {message}", path.display())]
     Build {
@@ -56,8 +74,8 @@ pub enum PipelineError {
     Lora(#[from] LoraError),
     #[error(transparent)]
     Scheduler(#[from] scheduler::SchedulerError),
-    #[error("{0}")]
-    Request(String),
+    #[error(transparent)]
+    Request(#[from] RequestError),
     #[error(transparent)]
     TinyVae(#[from] crate::pipeline::tiny_vae::TinyVaeError),
     /// A draft decoder made for other latents (an SDXL one on an SD 1.5 model, say).
@@ -77,6 +95,68 @@ pub enum PipelineError {
     /// The caller's `should_stop` said so ([`Pipeline::generate_until`]).
     #[error("stopped before the image was finished")]
     Stopped,
+}
+
+/// What is wrong with a request or the pixels handed with it, found before any work. Typed,
+/// not text, so a front end can say it in its user's words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    #[error("{side} {value} is not a multiple of {multiple}; try {lower} or {upper}")]
+    NotMultiple {
+        /// `width` or `height`.
+        side: &'static str,
+        value: u32,
+        multiple: u32,
+        lower: u32,
+        upper: u32,
+    },
+    #[error("steps must be at least 1")]
+    NoSteps,
+    #[error("guidance {value} must be between 0 and {max}")]
+    Guidance { value: f64, max: f64 },
+    #[error("strength {value} must be above 0 and at most 1")]
+    Strength { value: f64 },
+    #[error(
+        "{steps} steps at strength {strength} leave no step to run; use a strength of at least \
+         {least} or more steps"
+    )]
+    NoStepLeft {
+        steps: u32,
+        strength: f64,
+        least: f64,
+    },
+    #[error("the {part} is {width}x{height}, the request {request_width}x{request_height}; resize it first")]
+    PictureSize {
+        part: StartPart,
+        width: u32,
+        height: u32,
+        request_width: u32,
+        request_height: u32,
+    },
+    #[error("the request's record and the pixels given disagree about the mask")]
+    MaskDisagrees,
+    #[error("the request starts from a picture, but its pixels were not given")]
+    PixelsMissing,
+    #[error("pixels were given for a request that starts from noise")]
+    PixelsUnexpected,
+    #[error("the VAE returned no image")]
+    NoImage,
+}
+
+/// Which of the pixels handed with a request has the wrong size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartPart {
+    Picture,
+    Mask,
+}
+
+impl std::fmt::Display for StartPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StartPart::Picture => "starting picture",
+            StartPart::Mask => "mask",
+        })
+    }
 }
 
 /// Where in the pipeline a non-finite value was found.
@@ -138,7 +218,7 @@ fn is_backtrace_frame(line: &str) -> bool {
 
 /// candle's message without what a user cannot act on: the backtrace it attaches when
 /// `RUST_BACKTRACE` is set, and its `path: "…"` prefix (our messages name the file already).
-pub(crate) fn plain_message(e: &candle_core::Error) -> String {
+pub fn plain_message(e: &candle_core::Error) -> String {
     match e {
         candle_core::Error::WithBacktrace { inner, .. }
         | candle_core::Error::WithPath { inner, .. } => plain_message(inner),
@@ -282,11 +362,11 @@ pub struct Pipeline {
     cache: HashMap<(String, Option<String>, bool), Conditioning>,
 }
 
-/// A network's weights, and for a single-file checkpoint the slot where its reader leaves the
-/// first tensor it could not provide.
+/// A network's weights, and the slot where its reader leaves the first tensor it could not
+/// provide.
 struct Weights {
     vb: VarBuilder<'static>,
-    failure: Option<Arc<Mutex<Option<RenameFailure>>>>,
+    failure: Arc<Mutex<Option<ReadFailure>>>,
 }
 
 fn mapped_weights(
@@ -315,37 +395,66 @@ fn var_builder(
     dtype: DType,
     device: &Device,
 ) -> Result<Weights, PipelineError> {
-    let weights = mapped_weights(component, c)?.with_lora(lora);
-    let (weights, failure) = match &c.layout {
-        WeightLayout::Diffusers => (weights, None),
-        WeightLayout::Checkpoint(part) => match map(part) {
-            Some(m) => {
-                let (w, f) = weights.renamed(m);
-                (w, Some(f))
-            }
-            None => (weights, None),
-        },
-    };
+    let mut weights = mapped_weights(component, c)?.with_lora(lora);
+    if let WeightLayout::Checkpoint(part) = &c.layout {
+        if let Some(m) = map(part) {
+            weights = weights.renamed(m);
+        }
+    }
+    let failure = weights.failure();
     Ok(Weights {
         vb: VarBuilder::from_backend(Box::new(weights), dtype, device.clone()),
         failure,
     })
 }
 
-/// The error for a network that could not be built: for a single-file checkpoint, the
-/// tensor of the file it lacked or that had the wrong shape, when that is what failed.
+/// The error for a network that could not be built: the tensor the weights lacked or that
+/// had the wrong shape, as data, when that is what failed (for a single-file checkpoint, with
+/// the file's key).
 fn load_error(
     component: &'static str,
     c: &Component,
-    w: &Option<Arc<Mutex<Option<RenameFailure>>>>,
+    failure: &Mutex<Option<ReadFailure>>,
     e: impl std::fmt::Display,
 ) -> PipelineError {
-    let failure = w
-        .as_ref()
-        .and_then(|f| f.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    let text = e.to_string();
+    // The first failed read is the cause only if the error is about it: a module may have
+    // tried a name and fallen back to another before something else failed.
+    let failure = failure
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .filter(|f| match f {
+            ReadFailure::Missing { key, .. } => text.contains(key.as_str()),
+            ReadFailure::Shape { name, .. } => text.contains(name.as_str()),
+        });
     let path = c.weights.first().cloned().unwrap_or_default();
+    let config_dir = || c.config.parent().map(Path::to_path_buf).unwrap_or_default();
+    if matches!(c.layout, WeightLayout::Diffusers) {
+        return match failure {
+            Some(ReadFailure::Missing { name, .. }) => PipelineError::MissingWeight {
+                component,
+                path,
+                name,
+            },
+            Some(ReadFailure::Shape {
+                name,
+                expected,
+                got,
+                ..
+            }) => PipelineError::WeightShape {
+                component,
+                path,
+                name,
+                config_dir: config_dir(),
+                expected: expected.into(),
+                got: got.into(),
+            },
+            None => build_error(component, c, e),
+        };
+    }
     match failure {
-        Some(RenameFailure::Missing { name, key }) => {
+        Some(ReadFailure::Missing { name, key }) => {
             PipelineError::Checkpoint(Box::new(SingleFileError::MissingTensor {
                 path,
                 component,
@@ -353,16 +462,16 @@ fn load_error(
                 name,
             }))
         }
-        Some(RenameFailure::Shape { key, expected, got }) => {
-            PipelineError::Checkpoint(Box::new(SingleFileError::ShapeMismatch {
-                path,
-                component,
-                key,
-                config_dir: c.config.parent().map(Path::to_path_buf).unwrap_or_default(),
-                expected: expected.into(),
-                got: got.into(),
-            }))
-        }
+        Some(ReadFailure::Shape {
+            key, expected, got, ..
+        }) => PipelineError::Checkpoint(Box::new(SingleFileError::ShapeMismatch {
+            path,
+            component,
+            key,
+            config_dir: config_dir(),
+            expected: expected.into(),
+            got: got.into(),
+        })),
         None => build_error(component, c, e),
     }
 }
@@ -373,30 +482,34 @@ fn plan_loras(files: &ModelFiles, loras: &[Lora]) -> Result<LoraPatches, Pipelin
     if loras.is_empty() {
         return Ok(LoraPatches::default());
     }
-    // LoRA modules are matched by diffusers' (or LDM) module names against the weights'
-    // headers; a single-file checkpoint's headers hold its own key names, so matching would
-    // refuse every module. Said plainly instead.
-    if files.unet.layout != WeightLayout::Diffusers {
-        return Err(PipelineError::Request(
-            "LoRA files cannot be merged into a single-file checkpoint yet; use the model in diffusers layout (a folder or a Hugging Face repo)".to_string(),
-        ));
-    }
     Ok(lora::plan(loras, &lora_targets(files)?)?)
 }
 
 /// The names and shapes LoRA modules are matched against: every network a LoRA may change,
-/// read from the weight files' headers, with the UNet's LDM names as aliases.
+/// read from the weight files' headers, with the UNet's LDM names as aliases. A single-file
+/// checkpoint's keys are turned into the diffusers names its networks read them by, which are
+/// the names the patches are applied under as the weights are read.
 pub fn lora_targets(files: &ModelFiles) -> Result<lora::ModelWeights, PipelineError> {
     // kohya names UNet modules by diffusers' path or by the LDM one (SDXL, some SD 1.5).
     let unet_config: UNetConfig = read_json(&files.unet.config, "UNet config")?;
     let ldm = crate::model::single_file::UNetNames::new(&unet_config);
+    let shapes = |component: &'static str, c: &Component| {
+        let weights = mapped_weights(component, c)?;
+        Ok::<_, PipelineError>(match &c.layout {
+            WeightLayout::Diffusers => weights.shapes(),
+            WeightLayout::Checkpoint(part) => {
+                match KeyMap::for_part(part, Some(&unet_config), None) {
+                    Some(map) => weights.shapes_as(&map),
+                    None => weights.shapes(),
+                }
+            }
+        })
+    };
     let model = lora::ModelWeights {
-        unet: mapped_weights("UNet", &files.unet)?
-            .shapes()
-            .with_aliases(|m| ldm.to_ldm(m)),
-        text_encoder: mapped_weights("text encoder", &files.text_encoder)?.shapes(),
+        unet: shapes("UNet", &files.unet)?.with_aliases(|m| ldm.to_ldm(m)),
+        text_encoder: shapes("text encoder", &files.text_encoder)?,
         text_encoder_2: match &files.text_encoder_2 {
-            Some(c) => Some(mapped_weights("second text encoder", c)?.shapes()),
+            Some(c) => Some(shapes("second text encoder", c)?),
             None => None,
         },
     };
@@ -520,6 +633,9 @@ impl Pipeline {
         if let Some(p) = &files.prediction_type {
             scheduler_config.prediction_type = Some(p.clone());
         }
+        if let Some(s) = &files.timestep_spacing {
+            scheduler_config.timestep_spacing = Some(s.clone());
+        }
         let class = scheduler_config.class_name.clone().unwrap_or_default();
         let default_sampler = match SamplerKind::from_class_name(&class, &scheduler_config) {
             Ok(kind) => Some(kind),
@@ -621,36 +737,40 @@ impl Pipeline {
         for (what, v) in [("width", req.width), ("height", req.height)] {
             if v == 0 || v % f != 0 {
                 let lo = (v / f).max(1) * f;
-                return Err(PipelineError::Request(format!(
-                    "{what} {v} is not a multiple of {f}; try {lo} or {}",
-                    lo + f
-                )));
+                return Err(RequestError::NotMultiple {
+                    side: what,
+                    value: v,
+                    multiple: f,
+                    lower: lo,
+                    upper: lo + f,
+                }
+                .into());
             }
         }
         if req.steps == 0 {
-            return Err(PipelineError::Request("steps must be at least 1".into()));
+            return Err(RequestError::NoSteps.into());
         }
         if !(0.0..=MAX_GUIDANCE).contains(&req.guidance) {
-            return Err(PipelineError::Request(format!(
-                "guidance {} must be between 0 and {MAX_GUIDANCE}",
-                req.guidance
-            )));
+            return Err(RequestError::Guidance {
+                value: req.guidance,
+                max: MAX_GUIDANCE,
+            }
+            .into());
         }
         if let Some(init) = &req.init_image {
             if !InitImage::strength_is_valid(init.strength) {
-                return Err(PipelineError::Request(format!(
-                    "strength {} must be above 0 and at most 1",
-                    init.strength
-                )));
+                return Err(RequestError::Strength {
+                    value: init.strength,
+                }
+                .into());
             }
             if scheduler::img2img_start(req.steps as usize, init.strength).is_none() {
-                return Err(PipelineError::Request(format!(
-                    "{} steps at strength {} leave no step to run; use a strength of at least {} \
-                     or more steps",
-                    req.steps,
-                    init.strength,
-                    1.0 / req.steps as f64
-                )));
+                return Err(RequestError::NoStepLeft {
+                    steps: req.steps,
+                    strength: init.strength,
+                    least: 1.0 / req.steps as f64,
+                }
+                .into());
             }
         }
         match req.sampler.or(self.default_sampler) {
@@ -870,45 +990,39 @@ impl Pipeline {
         req: &GenerationRequest,
         init: Option<StartPicture<'p>>,
     ) -> Result<Option<(f64, StartPicture<'p>)>, PipelineError> {
-        let wrong_size = |what: &str, w: u32, h: u32| {
-            PipelineError::Request(format!(
-                "the {what} is {w}x{h}, the request {}x{}; resize it first",
-                req.width, req.height
-            ))
+        let wrong_size = |part, width, height| -> PipelineError {
+            RequestError::PictureSize {
+                part,
+                width,
+                height,
+                request_width: req.width,
+                request_height: req.height,
+            }
+            .into()
         };
         let start = match (&req.init_image, init) {
             (Some(rec), Some(picture)) => {
                 let image = picture.image;
                 if image.dimensions() != (req.width, req.height) {
                     return Err(wrong_size(
-                        "starting picture",
+                        StartPart::Picture,
                         image.width(),
                         image.height(),
                     ));
                 }
                 if let Some(mask) = picture.mask {
                     if mask.dimensions() != (req.width, req.height) {
-                        return Err(wrong_size("mask", mask.width(), mask.height()));
+                        return Err(wrong_size(StartPart::Mask, mask.width(), mask.height()));
                     }
                 }
                 if rec.mask.is_some() != picture.mask.is_some() {
-                    return Err(PipelineError::Request(
-                        "the request's record and the pixels given disagree about the mask".into(),
-                    ));
+                    return Err(RequestError::MaskDisagrees.into());
                 }
                 Some((rec.strength, picture))
             }
             (None, None) => None,
-            (Some(_), None) => {
-                return Err(PipelineError::Request(
-                    "the request starts from a picture, but its pixels were not given".into(),
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(PipelineError::Request(
-                    "pixels were given for a request that starts from noise".into(),
-                ))
-            }
+            (Some(_), None) => return Err(RequestError::PixelsMissing.into()),
+            (None, Some(_)) => return Err(RequestError::PixelsUnexpected.into()),
         };
         let masked = start.as_ref().is_some_and(|(_, p)| p.mask.is_some());
         if self.is_inpainting_unet() && !masked {
@@ -1015,7 +1129,7 @@ impl Pipeline {
         });
         let mut image = images
             .pop()
-            .ok_or_else(|| PipelineError::Request("the VAE returned no image".to_string()))?;
+            .ok_or(PipelineError::Request(RequestError::NoImage))?;
         if let Some(ratio) = req.crop_to_ratio {
             image = crop::crop_to_ratio(image, ratio);
         }
@@ -1146,7 +1260,7 @@ mod tests {
     fn compute_failures_are_not_the_users_input() {
         let compute = PipelineError::from(candle_core::Error::Msg("out of memory".into()));
         assert!(!compute.is_user_input());
-        assert!(PipelineError::Request("steps must be at least 1".into()).is_user_input());
+        assert!(PipelineError::from(RequestError::NoSteps).is_user_input());
         let weights = PipelineError::Weights {
             component: "UNet",
             path: PathBuf::from("m/unet/w.safetensors"),

@@ -18,8 +18,7 @@ pub mod weights;
 pub use kernels::{Isa, IsaError};
 pub use layers::{ConvAlgorithm, LoadContext, WeightStorage};
 
-pub(crate) use generate::plain_message;
 pub use generate::{
-    lora_targets, Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline, PipelineError,
-    Progress, StartPicture, StepState,
+    lora_targets, plain_message, Conditioning, GeneratedImage, LoadOptions, NumericStage, Pipeline,
+    PipelineError, Progress, RequestError, StartPart, StartPicture, StepState,
 };

@@ -115,6 +115,13 @@ pub enum TinyVaeError {
          (config.json and {WEIGHTS_FILE}, as madebyollin/taesd has them)"
     )]
     NoWeights { dir: PathBuf },
+    /// The system could not read the file (kept apart from [`TinyVaeError::File`] so its
+    /// reason can be told in the user's words).
+    #[error("cannot read {path}: {source}; fix the file or download it again")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read {path}: {message}; fix the file or download it again")]
     File { path: PathBuf, message: String },
     #[error("`{field}` is {value} in {path}, which reportfig cannot use: {reason}")]
@@ -367,7 +374,10 @@ impl TinyDecoder {
             path: path.clone(),
             message: e.to_string(),
         };
-        let bytes = std::fs::read(&path).map_err(|e| file(&e))?;
+        let bytes = std::fs::read(&path).map_err(|source| TinyVaeError::Read {
+            path: path.clone(),
+            source,
+        })?;
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
             .map_err(|e| file(&e))?;
         Self::load_named(vb, &cfg, ctx, latent_hw, &cfg_path, &path)
@@ -406,7 +416,10 @@ pub fn read_config(path: &Path) -> Result<TinyVaeConfig, TinyVaeError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| file(&e))?;
+    let text = std::fs::read_to_string(path).map_err(|source| TinyVaeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     serde_json::from_str(&text).map_err(|e| file(&e))
 }
 

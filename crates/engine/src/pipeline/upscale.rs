@@ -2,11 +2,15 @@
 //! (`realesr-general-x4v3`, BSD-3), a plain stack of 3×3 convolutions with PReLU that
 //! predicts the residual over a nearest-neighbour enlargement, and ends in a pixel shuffle.
 //!
-//! Parameter names follow the original `body` list, so its weights load by name once
-//! converted to safetensors: `body.0` is the first convolution, `body.1` its PReLU, then
+//! Parameter names follow the original `body` list, so its weights load by name: `body.0`
+//! is the first convolution, `body.1` its PReLU, then
 //! `num_conv` pairs (`body.2`/`body.3`, …), and the last convolution
 //! (`body.{2·num_conv + 2}`) makes `3·upscale²` channels for the shuffle. A PReLU's one
 //! tensor is also called `weight` (`[num_feat]`).
+//!
+//! Weights come as `model.safetensors` (with an optional `config.json`) or as Real-ESRGAN's
+//! own `.pth`, read by the tensor-only unpickler of [`crate::translate::pickle`], which runs
+//! nothing; the network's shape is then read from the tensors' shapes.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +25,16 @@ use super::layers::{Conv2d, LoadContext};
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// Its optional config; without it the folder is `realesr-general-x4v3`.
 pub const CONFIG_FILE: &str = "config.json";
+/// The input tile side [`SrVggNetCompact::upscale_image`] is meant to run with. Every SD 1.x
+/// and 2.x picture reportfig makes (512², and the page shapes at the same area: A4's
+/// 424×600, a slide's 16:9) fits one tile, so no context is computed twice: with 384 px
+/// tiles a 512² picture was four patches with 34 px of context each, 28% more pixels
+/// (6.9 s on 2 cores, 5.2 s as one tile). A 64-channel map of 768² is 151 MB; at 512² the
+/// network peaks near 0.3 GB.
+pub const TILE: usize = 768;
+/// The keys Real-ESRGAN's `.pth` files keep the state dict under, in the order its own
+/// inference script prefers them.
+const PTH_KEYS: [&str; 2] = ["params_ema", "params"];
 
 /// The network's shape, with the field names of `SRVGGNetCompact.__init__`; the defaults are
 /// `realesr-general-x4v3`'s (the class's own defaults are num_conv 16, upscale 4).
@@ -68,10 +82,16 @@ impl Default for UpscalerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum UpscaleError {
     #[error(
-        "{dir} has no {WEIGHTS_FILE}; an upscaler folder holds Real-ESRGAN compact weights as \
-         safetensors (convert a .pth once with tools/convert_upscaler.py)"
+        "{dir} has no {WEIGHTS_FILE} and no .pth; an upscaler folder holds Real-ESRGAN compact \
+         weights (realesr-general-x4v3.pth as released, or converted to safetensors)"
     )]
     NoWeights { dir: PathBuf },
+    #[error("{dir} holds {count} .pth files; keep the one upscaler to use")]
+    SeveralPth { dir: PathBuf, count: usize },
+    #[error(transparent)]
+    Pickle(#[from] crate::translate::pickle::PickleError),
+    #[error("{path} is not a Real-ESRGAN compact (SRVGGNetCompact) checkpoint: {reason}")]
+    NotCompact { path: PathBuf, reason: String },
     #[error("cannot read {path}: {message}; fix or delete the file")]
     File { path: PathBuf, message: String },
     #[error("`{field}` is {value} in {path}; it must be between {min} and {max}")]
@@ -150,8 +170,22 @@ impl SrVggNetCompact {
         })
     }
 
-    /// Loads `dir/model.safetensors` (f32) with `dir/config.json` if present.
+    /// Loads `dir/model.safetensors` (f32) with `dir/config.json` if present; a folder with
+    /// only one `.pth` (as downloaded) is read with [`SrVggNetCompact::load_pth`].
     pub fn load_dir(dir: &Path, ctx: &LoadContext, tile: usize) -> Result<Self, UpscaleError> {
+        if !dir.join(WEIGHTS_FILE).is_file() {
+            let pths = pth_files(dir);
+            match pths.as_slice() {
+                [one] => return Self::load_pth(one, ctx, tile),
+                [] => {}
+                many => {
+                    return Err(UpscaleError::SeveralPth {
+                        dir: dir.to_path_buf(),
+                        count: many.len(),
+                    })
+                }
+            }
+        }
         let cfg_path = dir.join(CONFIG_FILE);
         let cfg: UpscalerConfig = if cfg_path.is_file() {
             let text = std::fs::read_to_string(&cfg_path).map_err(|e| UpscaleError::File {
@@ -201,6 +235,39 @@ impl SrVggNetCompact {
         )?;
         Self::load(vb, ctx, &cfg, tile).map_err(|source| UpscaleError::Weights {
             path,
+            num_feat: cfg.num_feat,
+            num_conv: cfg.num_conv,
+            source: Box::new(source),
+        })
+    }
+
+    /// Loads a Real-ESRGAN `.pth` (`realesr-general-x4v3.pth`) without executing anything
+    /// in it: the state dict under `params_ema` or `params`, the shape read from the tensors
+    /// (features from `body.0`, convolutions from how many there are, the scale from the last
+    /// one's `3·upscale²` channels).
+    pub fn load_pth(path: &Path, ctx: &LoadContext, tile: usize) -> Result<Self, UpscaleError> {
+        let dict = crate::translate::pickle::read_state_dict_under(path, &PTH_KEYS)?;
+        let not_compact = |reason: String| UpscaleError::NotCompact {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut tensors = std::collections::HashMap::new();
+        for (name, raw) in &dict.tensors {
+            let dtype = match raw.dtype {
+                safetensors::Dtype::F32 => DType::F32,
+                safetensors::Dtype::F16 => DType::F16,
+                safetensors::Dtype::BF16 => DType::BF16,
+                other => return Err(not_compact(format!("{name} holds {other:?} values"))),
+            };
+            let t = Tensor::from_raw_buffer(&raw.data, dtype, &raw.shape, &Device::Cpu)
+                .and_then(|t| t.to_dtype(DType::F32))
+                .map_err(|e| not_compact(format!("{name}: {e}")))?;
+            tensors.insert(name.clone(), t);
+        }
+        let cfg = config_from_shapes(&dict).map_err(not_compact)?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
+        Self::load(vb, ctx, &cfg, tile).map_err(|source| UpscaleError::Weights {
+            path: path.to_path_buf(),
             num_feat: cfg.num_feat,
             num_conv: cfg.num_conv,
             source: Box::new(source),
@@ -293,6 +360,60 @@ impl SrVggNetCompact {
         }
         Ok(out)
     }
+}
+
+/// The `.pth` files directly in `dir`, sorted.
+fn pth_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("pth")))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The network a compact state dict is: `body.{2k}` are the convolutions (`[out, in, 3, 3]`),
+/// the first reads RGB, the last makes `3·upscale²` channels.
+fn config_from_shapes(
+    dict: &crate::translate::pickle::StateDict,
+) -> Result<UpscalerConfig, String> {
+    let mut convs: Vec<(usize, &[usize])> = dict
+        .tensors
+        .iter()
+        .filter_map(|(name, t)| {
+            let i = name.strip_prefix("body.")?.strip_suffix(".weight")?;
+            (t.shape.len() == 4).then(|| i.parse().ok().map(|i| (i, t.shape.as_slice())))?
+        })
+        .collect();
+    convs.sort_by_key(|(i, _)| *i);
+    let expected: Vec<usize> = (0..convs.len()).map(|k| 2 * k).collect();
+    let found: Vec<usize> = convs.iter().map(|(i, _)| *i).collect();
+    if convs.len() < 2 || found != expected {
+        return Err(format!(
+            "its convolutions are body.{found:?}, not body.0, body.2, … (at least two)"
+        ));
+    }
+    let (first, last) = (convs[0].1, convs[convs.len() - 1].1);
+    if first[1] != 3 {
+        return Err(format!(
+            "its first convolution reads {} channels, not RGB",
+            first[1]
+        ));
+    }
+    let out = last[0];
+    let upscale = (1..=8).find(|r| 3 * r * r == out).ok_or_else(|| {
+        format!("its last convolution makes {out} channels, not 3·r² for a scale r of 1 to 8")
+    })?;
+    Ok(UpscalerConfig {
+        num_in_ch: first[1],
+        num_out_ch: 3,
+        num_feat: first[0],
+        num_conv: convs.len() - 2,
+        upscale,
+    })
 }
 
 fn to_u8(v: f32) -> u8 {

@@ -25,22 +25,24 @@ pub struct MappedWeights {
     renaming: Option<Renaming>,
     /// The LoRA updates added to the weights as they are read.
     lora: LoraPatch,
+    /// The first tensor that could not be provided.
+    failure: Arc<Mutex<Option<ReadFailure>>>,
 }
 
 /// How a network's parameter names become the keys of a single-file checkpoint.
 struct Renaming {
     map: KeyMap,
-    failure: Arc<Mutex<Option<RenameFailure>>>,
 }
 
-/// The first tensor a renamed load could not provide, kept so the caller can name the
-/// checkpoint's key in its error (candle's error only carries text).
+/// The first tensor a load could not provide, kept so the caller can name the tensor (and a
+/// checkpoint's key) in its error as data: candle's error only carries English text.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RenameFailure {
+pub enum ReadFailure {
     /// `key` is the checkpoint key the name maps to, or the name itself when the layout has
     /// no place for it.
     Missing { name: String, key: String },
     Shape {
+        name: String,
         key: String,
         expected: Vec<usize>,
         got: Vec<usize>,
@@ -58,6 +60,7 @@ impl MappedWeights {
             files: unsafe { MmapedSafetensors::multi(paths)? },
             renaming: None,
             lora: LoraPatch::default(),
+            failure: Arc::default(),
         })
     }
 
@@ -75,15 +78,30 @@ impl MappedWeights {
         NetworkWeights::new(tensors.into_iter().map(|(n, v)| (n, v.shape().to_vec())))
     }
 
+    /// The parameters one part of a single-file checkpoint provides, by the diffusers names
+    /// `map` gives the file's keys and with the shapes they have once transformed (a third of
+    /// a fused `in_proj`), so LoRA modules match them as they match a diffusers folder's.
+    pub fn shapes_as(&self, map: &KeyMap) -> NetworkWeights {
+        let mut shapes = Vec::new();
+        for (key, view) in self.files.tensors() {
+            for (name, transform) in map.names_of(&key) {
+                shapes.push((name, transform.shape(view.shape())));
+            }
+        }
+        NetworkWeights::new(shapes)
+    }
+
     /// Reads each parameter from the key `map` gives it (one part of a single-file
-    /// checkpoint). The returned slot holds the first tensor that could not be provided.
-    pub fn renamed(mut self, map: KeyMap) -> (Self, Arc<Mutex<Option<RenameFailure>>>) {
-        let failure = Arc::new(Mutex::new(None));
-        self.renaming = Some(Renaming {
-            map,
-            failure: failure.clone(),
-        });
-        (self, failure)
+    /// checkpoint).
+    pub fn renamed(mut self, map: KeyMap) -> Self {
+        self.renaming = Some(Renaming { map });
+        self
+    }
+
+    /// The slot where reads leave the first tensor they could not provide (shared: the
+    /// weights themselves move into a `VarBuilder`).
+    pub fn failure(&self) -> Arc<Mutex<Option<ReadFailure>>> {
+        self.failure.clone()
     }
 
     /// The key in the files and the transform for the parameter `name`.
@@ -94,11 +112,9 @@ impl MappedWeights {
         }
     }
 
-    fn fail(&self, f: RenameFailure) {
-        if let Some(r) = &self.renaming {
-            let mut slot = r.failure.lock().unwrap_or_else(|p| p.into_inner());
-            slot.get_or_insert(f);
-        }
+    fn fail(&self, f: ReadFailure) {
+        let mut slot = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(f);
     }
 
     fn read(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
@@ -109,7 +125,7 @@ impl MappedWeights {
             let key = self
                 .locate(name)
                 .map_or(name.to_string(), |(k, _)| k.into());
-            self.fail(RenameFailure::Missing {
+            self.fail(ReadFailure::Missing {
                 name: name.to_string(),
                 key: key.clone(),
             });
@@ -155,7 +171,8 @@ impl SimpleBackend for MappedWeights {
         let tensor = self.read(name, dtype, device)?;
         if tensor.shape() != &shape {
             if let Some((key, _)) = self.locate(name) {
-                self.fail(RenameFailure::Shape {
+                self.fail(ReadFailure::Shape {
+                    name: name.to_string(),
                     key: key.into_owned(),
                     expected: shape.dims().to_vec(),
                     got: tensor.dims().to_vec(),
@@ -252,9 +269,10 @@ mod tests {
             prefix: "m.".into(),
         };
         // SAFETY: the file is this test's own and is not modified while mapped.
-        let (w, failure) = unsafe { MappedWeights::open(&[path]) }
+        let w = unsafe { MappedWeights::open(&[path]) }
             .unwrap()
             .renamed(map);
+        let failure = w.failure();
         let dev = Device::Cpu;
         let k = "text_model.encoder.layers.0.self_attn.k_proj.weight";
         assert!(w.contains_tensor(k));
@@ -286,7 +304,8 @@ mod tests {
         // The first failure is the one kept.
         assert_eq!(
             failure.lock().unwrap().clone(),
-            Some(RenameFailure::Shape {
+            Some(ReadFailure::Shape {
+                name: k.to_string(),
                 key: key.to_string(),
                 expected: vec![3, 4],
                 got: vec![2, 4],

@@ -95,11 +95,19 @@ impl StateDict {
 
 /// Reads a `torch.save`d state dict without executing anything.
 pub fn read_state_dict(path: &Path) -> Result<StateDict, PickleError> {
+    read_state_dict_under(path, &[])
+}
+
+/// [`read_state_dict`] for a checkpoint that keeps its state dict under a key of a top-level
+/// dict, as training code saves one: the first of `keys` that the file has is read
+/// (Real-ESRGAN's `.pth`: `{"params_ema": …}` or `{"params": …}`); a flat state dict is read
+/// as it is. Only that dict's tensors are copied out.
+pub fn read_state_dict_under(path: &Path, keys: &[&str]) -> Result<StateDict, PickleError> {
     let bytes = std::fs::read(path).map_err(|source| PickleError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let cx = Cx { path };
+    let cx = Cx { path, keys };
     if bytes.starts_with(b"PK\x03\x04") {
         read_zip(&cx, &bytes)
     } else {
@@ -144,9 +152,30 @@ pub fn convert_to_safetensors(
 
 struct Cx<'a> {
     path: &'a Path,
+    /// Keys of a top-level dict that may hold the state dict ([`read_state_dict_under`]).
+    keys: &'a [&'a str],
 }
 
 impl Cx<'_> {
+    /// The state dict inside `root`: the value of the first of `keys` it has, else `root`.
+    fn state_dict_of(&self, root: Value) -> Result<Value, PickleError> {
+        let Value::Dict(items) = root else {
+            return Ok(root);
+        };
+        for key in self.keys {
+            let found = items
+                .iter()
+                .find(|(k, _)| matches!(k, Value::Str(s) if s == key));
+            if let Some((_, v)) = found {
+                return match v {
+                    Value::Dict(_) => Ok(v.clone()),
+                    _ => Err(self.malformed(format!("\"{key}\" does not hold a state dict"))),
+                };
+            }
+        }
+        Ok(Value::Dict(items))
+    }
+
     fn malformed(&self, reason: impl Into<String>) -> PickleError {
         PickleError::Malformed {
             path: self.path.to_path_buf(),
@@ -187,6 +216,7 @@ fn read_zip(cx: &Cx, bytes: &[u8]) -> Result<StateDict, PickleError> {
     let pickle = entry(&pkl)?;
     let mut pos = 0;
     let root = Unpickler::new(cx, Pids::Zip).run(&pickle, &mut pos)?;
+    let root = cx.state_dict_of(root)?;
     let mut storages = HashMap::new();
     for key in storage_keys(&root) {
         let data = entry(&format!("{prefix}data/{key}"))?;
@@ -219,6 +249,9 @@ fn read_legacy(cx: &Cx, bytes: &[u8]) -> Result<StateDict, PickleError> {
     }
     let root = Unpickler::new(cx, Pids::Legacy).run(bytes, &mut pos)?;
     let keys = Unpickler::new(cx, Pids::None).run(bytes, &mut pos)?;
+    // Every storage follows the pickles, used or not; only the chosen dict's are kept.
+    let all_sizes = storage_element_sizes_deep(&root);
+    let root = cx.state_dict_of(root)?;
     let Value::List(keys) = keys else {
         return Err(cx.malformed("the storage key list is missing"));
     };
@@ -230,14 +263,16 @@ fn read_legacy(cx: &Cx, bytes: &[u8]) -> Result<StateDict, PickleError> {
         };
         let count = take(cx, bytes, &mut pos, 8)?;
         let count = u64::from_le_bytes(count.try_into().expect("8 bytes")) as usize;
-        let elem = *sizes
+        let elem = *all_sizes
             .get(&key)
             .ok_or_else(|| cx.malformed(format!("storage {key} is not used by any tensor")))?;
         let len = count
             .checked_mul(elem)
             .ok_or_else(|| cx.malformed("a storage size overflows"))?;
-        let data = take(cx, bytes, &mut pos, len)?.to_vec();
-        storages.insert(key, data);
+        let data = take(cx, bytes, &mut pos, len)?;
+        if sizes.contains_key(&key) {
+            storages.insert(key, data.to_vec());
+        }
     }
     build_state_dict(cx, root, &storages)
 }
@@ -738,6 +773,19 @@ fn storage_element_sizes(root: &Value) -> HashMap<String, usize> {
         .collect()
 }
 
+/// [`storage_element_sizes`] of every tensor in `root` and the dicts inside it.
+fn storage_element_sizes_deep(root: &Value) -> HashMap<String, usize> {
+    let mut sizes = storage_element_sizes(root);
+    if let Value::Dict(items) = root {
+        for (_, v) in items {
+            if matches!(v, Value::Dict(_)) {
+                sizes.extend(storage_element_sizes_deep(v));
+            }
+        }
+    }
+    sizes
+}
+
 fn build_state_dict(
     cx: &Cx,
     root: Value,
@@ -893,6 +941,27 @@ mod tests {
             .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
             .collect();
         assert_eq!(got, vec![0., 2., 4., 1., 3., 5.]);
+    }
+
+    /// `{"params": {"w": tensor}}`, as Real-ESRGAN saves its weights.
+    #[test]
+    fn reads_a_state_dict_kept_under_a_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("net.pth");
+        let inner = state_dict_pickle("torch._utils", "_rebuild_tensor_v2");
+        let mut pickle = vec![0x80, 2, b'}', b'X'];
+        pickle.extend(6u32.to_le_bytes());
+        pickle.extend(b"params");
+        // The inner pickle without its protocol header and STOP: its dict is the value.
+        pickle.extend(&inner[2..inner.len() - 1]);
+        pickle.extend([b's', b'.']);
+        let values = [0f32, 1., 2., 3., 4., 5.];
+        std::fs::write(&path, zip_with(&pickle, &values)).unwrap();
+        let dict = read_state_dict_under(&path, &["params_ema", "params"]).unwrap();
+        assert_eq!(dict.get("w").unwrap().shape, vec![2, 3]);
+        // Without the key the top level is no state dict, and says so.
+        let err = read_state_dict(&path).unwrap_err();
+        assert!(err.to_string().contains("params is not a tensor"), "{err}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use reportfig_engine::GenerationRequest;
 use reportfig_testkit::{load_context as ctx, write_tiny_model, TinyFamily};
 use sha2::{Digest, Sha256};
 
-fn golden_dir() -> PathBuf {
+pub(crate) fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/lora")
 }
 
@@ -28,12 +28,12 @@ fn sha256(path: &Path) -> String {
     format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
 }
 
-struct Golden {
-    tensors: HashMap<String, Tensor>,
-    meta: HashMap<String, String>,
+pub(crate) struct Golden {
+    pub(crate) tensors: HashMap<String, Tensor>,
+    pub(crate) meta: HashMap<String, String>,
 }
 
-fn golden(family: &str) -> Golden {
+pub(crate) fn golden(family: &str) -> Golden {
     let bytes = std::fs::read(golden_dir().join(format!("{family}.safetensors"))).unwrap();
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let meta = meta.metadata().clone().unwrap_or_default();
@@ -41,11 +41,11 @@ fn golden(family: &str) -> Golden {
     Golden { tensors, meta }
 }
 
-fn json_map(text: &str) -> HashMap<String, String> {
+pub(crate) fn json_map(text: &str) -> HashMap<String, String> {
     serde_json::from_str(text).unwrap()
 }
 
-fn rel_l2(ours: &Tensor, reference: &Tensor) -> f64 {
+pub(crate) fn rel_l2(ours: &Tensor, reference: &Tensor) -> f64 {
     let d: f32 = (ours - reference)
         .unwrap()
         .sqr()
@@ -66,13 +66,13 @@ fn rel_l2(ours: &Tensor, reference: &Tensor) -> f64 {
 
 /// A tiny model written into a temporary folder, checked to be the one the golden file was
 /// made from.
-struct Tiny {
-    dir: tempfile::TempDir,
-    family: TinyFamily,
+pub(crate) struct Tiny {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) family: TinyFamily,
 }
 
 impl Tiny {
-    fn new(family: TinyFamily, g: &Golden) -> Self {
+    pub(crate) fn new(family: TinyFamily, g: &Golden) -> Self {
         let dir = tempfile::tempdir().unwrap();
         write_tiny_model(dir.path(), family).unwrap();
         let expected = json_map(&g.meta["fixture_sha256"]);
@@ -98,13 +98,13 @@ impl Tiny {
         self.dir.path().join(folder).join(file)
     }
 
-    fn network(&self, folder: &str) -> HashMap<String, Tensor> {
+    pub(crate) fn network(&self, folder: &str) -> HashMap<String, Tensor> {
         candle_core::safetensors::load(self.weights(folder), &Device::Cpu).unwrap()
     }
 
     /// What the pipeline matches LoRAs against (the same function `Pipeline::load_with_loras`
     /// uses, LDM aliases included).
-    fn model_weights(&self) -> ModelWeights {
+    pub(crate) fn model_weights(&self) -> ModelWeights {
         lora_targets(&reportfig_testkit::tiny_model_files(
             self.dir.path(),
             self.family,
@@ -126,7 +126,7 @@ impl Tiny {
     }
 }
 
-fn open(family: &str, format: &str, weight: f64) -> Lora {
+pub(crate) fn open(family: &str, format: &str, weight: f64) -> Lora {
     Lora::open(&LoraFile {
         path: golden_dir()
             .join(family)

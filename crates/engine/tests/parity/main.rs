@@ -6,6 +6,7 @@ mod golden;
 mod lora_parity;
 mod pipeline_parity;
 mod scheduler_parity;
+mod single_file_lora_parity;
 mod single_file_parity;
 mod text_parity;
 mod tiny_vae_parity;

@@ -29,15 +29,15 @@ use sha2::{Digest, Sha256};
 const FAMILIES: [TinyFamily; 3] = [TinyFamily::Sd15, TinyFamily::Sd21, TinyFamily::Sdxl];
 
 #[derive(Deserialize)]
-struct Golden {
+pub(crate) struct Golden {
     arch: String,
-    vae_attention: String,
+    pub(crate) vae_attention: String,
     weights_sha256: BTreeMap<String, String>,
     /// key -> (dtype, shape, first 16 hex digits of the SHA-256 of the bytes)
     tensors: BTreeMap<String, (String, Vec<usize>, String)>,
 }
 
-fn golden(family: TinyFamily) -> Golden {
+pub(crate) fn golden(family: TinyFamily) -> Golden {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/single_file")
         .join(format!("{}.json", family.name()));
@@ -74,7 +74,7 @@ fn fixture(dir: &Path, family: TinyFamily) -> (PathBuf, PathBuf, Golden) {
 }
 
 /// The tiny folder's files, with every network read from the checkpoint instead.
-fn checkpoint_files(root: &Path, family: TinyFamily, ckpt: &Path) -> ModelFiles {
+pub(crate) fn checkpoint_files(root: &Path, family: TinyFamily, ckpt: &Path) -> ModelFiles {
     let arch = checkpoint_arch(family).unwrap();
     let mut files = tiny_model_files(root, family);
     let mut comps = vec![
@@ -181,7 +181,7 @@ fn every_parameter_equals_the_folders() {
             let map = KeyMap::for_part(&arch.part(kind).unwrap(), Some(&unet), Some(&vae)).unwrap();
             // SAFETY: the test's own files, not modified while mapped.
             #[allow(unsafe_code)]
-            let (w, _) = unsafe { MappedWeights::open(std::slice::from_ref(&ckpt)) }
+            let w = unsafe { MappedWeights::open(std::slice::from_ref(&ckpt)) }
                 .unwrap()
                 .renamed(map);
             let text = matches!(

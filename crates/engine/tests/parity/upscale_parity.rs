@@ -139,3 +139,62 @@ fn loading_errors_name_the_file_and_the_fix() {
     let e = SrVggNetCompact::load_dir(dir.path(), &ctx(), 64).unwrap_err();
     assert!(e.to_string().contains("`upscale` is 0"), "{e}");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The weights as Real-ESRGAN releases them (`torch.save({"params": state_dict})`, written
+/// by `upscaler_goldens.py` with torch) load without Python, with the shape read from the
+/// tensors, and are the same network as the safetensors folder.
+#[test]
+fn a_pth_as_released_is_the_same_network_without_python() {
+    let pth = fixture("upscaler-tiny.pth");
+    let (golden, _) = golden();
+    let dir = tiny_dir();
+    let from_dir = SrVggNetCompact::load_dir(dir.path(), &ctx(), 64).unwrap();
+    let from_pth = SrVggNetCompact::load_pth(&pth, &ctx(), 64).unwrap();
+    assert_eq!(from_pth.config(), from_dir.config());
+    for case in ["case0", "case1"] {
+        let x = &golden[&format!("{case}.input")];
+        let got = from_pth.forward(x).unwrap();
+        let err = max_abs(&got, &golden[&format!("{case}.output")]);
+        assert!(err < 1e-4, "{case}: max |diff| {err}");
+        assert_eq!(max_abs(&got, &from_dir.forward(x).unwrap()), 0.0);
+    }
+
+    // A folder holding only the downloaded file is an upscaler folder.
+    let only = tempfile::tempdir().unwrap();
+    std::fs::copy(&pth, only.path().join("realesr-general-x4v3.pth")).unwrap();
+    let net = SrVggNetCompact::load_dir(only.path(), &ctx(), 64).unwrap();
+    assert_eq!(net.config(), from_dir.config());
+    // Two are one too many to guess between.
+    std::fs::copy(&pth, only.path().join("other.pth")).unwrap();
+    let e = SrVggNetCompact::load_dir(only.path(), &ctx(), 64).unwrap_err();
+    assert!(
+        matches!(e, UpscaleError::SeveralPth { count: 2, .. }),
+        "{e}"
+    );
+}
+
+/// A pickle that calls anything but the tensor rebuilders is refused by name, unrun; a state
+/// dict of another network says it is not a compact upscaler.
+#[test]
+fn a_hostile_or_foreign_pth_is_refused() {
+    let e = SrVggNetCompact::load_pth(&fixture("hostile.bin"), &ctx(), 64).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            UpscaleError::Pickle(
+                reportfig_engine::translate::pickle::PickleError::RefusedGlobal { .. }
+            )
+        ),
+        "{e}"
+    );
+    let marian = fixture("marian-tiny-bin/pytorch_model.bin");
+    let e = SrVggNetCompact::load_pth(&marian, &ctx(), 64).unwrap_err();
+    assert!(matches!(e, UpscaleError::NotCompact { .. }), "{e}");
+    assert!(e.to_string().contains("SRVGGNetCompact"), "{e}");
+}
