@@ -133,8 +133,9 @@ def networks(b, text_path, unet_path, vae_path):
         b.time("vae encode 512²→64²", None, lambda: vae.encode(x).latent_dist)
 
 
-def whole_image(b, text_path, unet_path, vae_path):
-    """Text encoder + one UNet step at batch 1 + VAE decode, the three networks loaded."""
+def whole_image(b, text_path, unet_path, vae_path, steps=1):
+    """Text encoder + `steps` UNet calls at batch 1 (no CFG) + VAE decode, the three
+    networks loaded; the row names match the Rust bench's (`--whole --steps N`)."""
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -147,11 +148,25 @@ def whole_image(b, text_path, unet_path, vae_path):
 
     def run():
         text = enc(ids).last_hidden_state
-        eps = unet(latents, 999, encoder_hidden_states=text).sample
-        vae.decode(latents - eps)
+        z = latents
+        for i in range(steps):
+            eps = unet(z, 999 - i * 1000 // steps, encoder_hidden_states=text).sample
+            z = (z - eps) * 0.5
+        vae.decode(z)
 
-    b.time("whole turbo image 512²", None, run)
+    name = "whole turbo image 512²" if steps == 1 else f"whole image 512², {steps} steps, no CFG"
+    b.time(name, None, run)
     print(f"process peak over the whole run: {peak_rss_gib():.2f} GiB")
+
+
+def tiny_decoder(b):
+    """diffusers' AutoencoderTiny at its defaults (madebyollin/taesd's config), decoding 64²
+    latents to 512², the Rust bench's `tiny decoder` row."""
+    from diffusers import AutoencoderTiny
+
+    vae = AutoencoderTiny().eval()
+    z = torch.randn(1, 4, 64, 64)
+    b.time("tiny decoder (taesd) 64²→512²", None, lambda: vae.decode(z))
 
 
 def translator(b, folder):
@@ -180,6 +195,47 @@ def translator(b, folder):
         b.time(f"translate 20 tokens ko→en {label}", None, run)
 
 
+class SrVggNetCompact(torch.nn.Module):
+    """Real-ESRGAN's compact net as `realesr-general-x4v3` is built (basicsr's SRVGGNetCompact:
+    conv, PReLU, 32 × (conv, PReLU), conv to 3·4² channels, pixel shuffle, plus the nearest
+    enlargement of the input), written out here so no extra package is needed."""
+
+    def __init__(self, feat=64, num_conv=32, scale=4):
+        super().__init__()
+        layers = [torch.nn.Conv2d(3, feat, 3, padding=1), torch.nn.PReLU(feat)]
+        for _ in range(num_conv):
+            layers += [torch.nn.Conv2d(feat, feat, 3, padding=1), torch.nn.PReLU(feat)]
+        layers.append(torch.nn.Conv2d(feat, 3 * scale * scale, 3, padding=1))
+        self.body, self.scale = torch.nn.Sequential(*layers), scale
+
+    def forward(self, x):
+        out = F.pixel_shuffle(self.body(x), self.scale)
+        return out + F.interpolate(x, scale_factor=self.scale, mode="nearest")
+
+
+def upscaler(b):
+    """The Rust bench's upscaler rows: the network on a 512² picture, and the same picture
+    in the app's tiles (`upscale::TILE`, 768 px with 34 px of context each side: one tile),
+    clamped and turned into 8-bit values as the app does."""
+    net = SrVggNetCompact().eval()
+    feat, num_conv, scale = 64, 32, 4
+    macs = lambda side: side * side * 9 * (3 * feat + num_conv * feat * feat + feat * 3 * scale * scale)
+    image = torch.rand(1, 3, 512, 512)
+    b.time("upscaler x4v3 network alone 512²", 2 * macs(512) / 1e9, lambda: net(image))
+    tile_side, overlap = 768, num_conv + 2
+
+    def tiled():
+        for y0 in range(0, 512, tile_side):
+            for x0 in range(0, 512, tile_side):
+                y1, x1 = min(y0 + tile_side, 512), min(x0 + tile_side, 512)
+                patch = image[:, :, max(0, y0 - overlap):min(512, y1 + overlap),
+                              max(0, x0 - overlap):min(512, x1 + overlap)]
+                out = net(patch.contiguous()).clamp(0, 1)
+                (out * 255).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+    b.time("upscaler x4v3 512² -> 2048² (as --print runs it)", None, tiled)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -193,19 +249,22 @@ def main():
     ap.add_argument("--json", help="write {stage: median seconds} here")
     ap.add_argument("--whole", action="store_true",
                     help="only the whole-image row (needs all three configs); run it in its own process")
+    ap.add_argument("--steps", type=int, default=1, help="UNet calls in the --whole row (4 for LCM)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, runs {a.runs} after one warm-up")
     b = Bench(a.runs, a.only)
     if a.whole:
-        whole_image(b, a.text_config, a.unet_config, a.vae_config)
+        whole_image(b, a.text_config, a.unet_config, a.vae_config, a.steps)
     else:
         if not a.no_kernels:
             kernels(b)
         networks(b, a.text_config, a.unet_config, a.vae_config)
         if a.translator_config:
             translator(b, a.translator_config)
+        tiny_decoder(b)
+        upscaler(b)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(b.rows, f, indent=1, ensure_ascii=False)

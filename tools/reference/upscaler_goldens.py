@@ -12,6 +12,10 @@ Writes crates/engine/tests/golden/upscale/tiny.safetensors:
   caseN.input   [1, 3, h, w] in 0..1 (fixed seed)
   caseN.output  [1, 3, 4h, 4w] (unclamped)
   weights_sha256 (metadata)  SHA-256 of the fixture's model.safetensors
+
+and crates/engine/tests/fixtures/upscaler-tiny.pth: the same weights saved the way
+Real-ESRGAN saves its releases (`torch.save({"params": net.state_dict()}, path)`, the zip
+layout), which reportfig reads without unpickling code.
 """
 
 import hashlib
@@ -28,6 +32,7 @@ from torch.nn import functional as F
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "crates/engine/tests/golden/upscale/tiny.safetensors"
+PTH = ROOT / "crates/engine/tests/fixtures/upscaler-tiny.pth"
 
 
 class CompactUpscaler(nn.Module):
@@ -84,6 +89,12 @@ def main():
         },
     )
     print(OUT, OUT.stat().st_size, "bytes")
+    # A module's own state_dict (an OrderedDict with _metadata, tensors as storage views), as
+    # basicsr's save_network writes it; the EMA copy is what releases ship under "params".
+    torch.save({"params": model.state_dict()}, PTH)
+    check = torch.load(PTH, map_location="cpu", weights_only=True)["params"]
+    assert all(torch.equal(check[k], v) for k, v in load_file(weights).items())
+    print(PTH, PTH.stat().st_size, "bytes")
 
 
 if __name__ == "__main__":

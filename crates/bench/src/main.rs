@@ -33,6 +33,9 @@ struct Options {
     whole: bool,
     /// UNet calls in the whole-image row (1: SD-Turbo; 4: an LCM-LoRA or LCM model).
     whole_steps: usize,
+    /// `--draft`: the whole-image row decodes with the tiny decoder (`--draft` of `batch`
+    /// and `compare`), to set against PyTorch's full image.
+    draft: bool,
     half_weights: bool,
     /// The kernels every row runs (`REPORTFIG_ISA`, else the widest this CPU has).
     isa: Isa,
@@ -62,6 +65,7 @@ fn parse_args() -> Result<Options> {
         candle: true,
         whole: false,
         whole_steps: 1,
+        draft: false,
         half_weights: false,
         isa: match std::env::var("REPORTFIG_ISA") {
             Ok(name) => Isa::from_name(&name).context("REPORTFIG_ISA")?,
@@ -91,11 +95,12 @@ fn parse_args() -> Result<Options> {
                 }
             }
             "--half-weights" => o.half_weights = true,
+            "--draft" => o.draft = true,
             "-h" | "--help" => {
                 println!(
                     "usage: bench [--runs N] [--only TEXT] [--torch FILE] [--openvino FILE] [--text-config PATH] \
                      [--unet-config PATH] [--vae-config PATH] [--no-candle] [--no-winograd] \
-                     [--whole] [--steps N] [--half-weights]\n\
+                     [--whole] [--steps N] [--draft] [--half-weights]\n\
                      environment: REPORTFIG_ISA=avx512|avx2|portable (default: the widest this CPU runs)\n\
                      see crates/bench/src/main.rs and BENCHMARKS.md"
                 );
@@ -284,6 +289,21 @@ fn conv_rows(b: &mut Bench) -> Result<()> {
             kernels::conv2d(isa, &x, &w, Some(&bias), stride, 1)?;
             Ok(())
         })?;
+        // Classifier-free guidance runs two images per step; on small maps they share one
+        // product (the weights read once). Before that, batch 2 cost two batch-1 products.
+        let pair = format!("{label} batch 2 prepacked");
+        if s * s <= 32 * 32 && b.wanted(&pair) {
+            let pa = kernels::pack_conv_weight(isa, &w)?;
+            b.time(&format!("{label} batch 1 prepacked"), Some(gf), || {
+                kernels::conv2d_prepacked(&x, &pa, (3, 3), Some(&bias), stride, 1, None)?;
+                Ok(())
+            })?;
+            let x2 = Tensor::cat(&[&x, &x], 0)?;
+            b.time(&pair, Some(2.0 * gf), || {
+                kernels::conv2d_prepacked(&x2, &pa, (3, 3), Some(&bias), stride, 1, None)?;
+                Ok(())
+            })?;
+        }
         if stride == 1 && b.wanted(&format!("{label} wino")) {
             let pa = kernels::pack_conv_weight(isa, &w)?;
             b.time(&format!("{label} prepacked"), Some(gf), || {
@@ -532,16 +552,35 @@ fn whole_image(
     let enc = reportfig_engine::pipeline::text::clip::ClipTextModel::load(vb(), &tcfg, &ctx)?;
     let net =
         reportfig_engine::pipeline::unet::UNet2DConditionModel::load(vb().pp("unet"), &ucfg, &ctx)?;
-    let dec = reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg, &ctx)?;
+    enum Decoder {
+        Full(Box<reportfig_engine::pipeline::vae::AutoencoderKL>),
+        Tiny(reportfig_engine::pipeline::tiny_vae::TinyDecoder),
+    }
+    let dec = if b.opts.draft {
+        let cfg = reportfig_engine::pipeline::tiny_vae::TinyVaeConfig::default();
+        Decoder::Tiny(reportfig_engine::pipeline::tiny_vae::TinyDecoder::load(
+            vb().pp("tiny"),
+            &cfg,
+            &ctx,
+            (64, 64),
+        )?)
+    } else {
+        Decoder::Full(Box::new(
+            reportfig_engine::pipeline::vae::AutoencoderKL::load(vb().pp("vae"), &vcfg, &ctx)?,
+        ))
+    };
     memory::release_free_memory();
     let ids = Tensor::zeros((1, 77), candle_core::DType::U32, &Device::Cpu)?;
     let latents = randn(&[1, ucfg.in_channels, 64, 64])?;
     let steps = b.opts.whole_steps;
-    let name = if steps == 1 {
+    let mut name = if steps == 1 {
         "whole turbo image 512²".to_string()
     } else {
         format!("whole image 512², {steps} steps, no CFG")
     };
+    if b.opts.draft {
+        name.push_str(", tiny decoder");
+    }
     b.time(&name, None, || {
         let out = enc.forward(&ids)?;
         let mut z = latents.clone();
@@ -551,7 +590,10 @@ fn whole_image(
             // The scheduler's step is a few element-wise ops on 16 K values: negligible.
             z = ((&z - eps)? * 0.5)?;
         }
-        dec.decode(&z)?;
+        match &dec {
+            Decoder::Full(d) => d.decode(&z)?,
+            Decoder::Tiny(d) => d.decode(&z)?,
+        };
         Ok(())
     })?;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -567,11 +609,10 @@ fn whole_image(
 /// convolutions, ×4) with random weights: one 512² picture to 2048², in the tiles the app
 /// uses (384 px with 34 px of context), and one 384² tile alone.
 fn upscaler_rows(b: &mut Bench) -> Result<()> {
-    use reportfig_engine::pipeline::upscale::{SrVggNetCompact, UpscalerConfig};
-    const TILE: usize = 384;
+    use reportfig_engine::pipeline::upscale::{SrVggNetCompact, UpscalerConfig, TILE};
     const ROWS: [&str; 2] = [
-        "upscaler x4v3 tile 384² -> 1536²",
-        "upscaler x4v3 512² -> 2048² (tiled)",
+        "upscaler x4v3 network alone 512²",
+        "upscaler x4v3 512² -> 2048² (as --print runs it)",
     ];
     if !ROWS.iter().any(|r| b.wanted(r)) {
         return Ok(());
@@ -586,18 +627,38 @@ fn upscaler_rows(b: &mut Bench) -> Result<()> {
         let per = 9 * (3 * f + cfg.num_conv * f * f + f * 3 * cfg.upscale * cfg.upscale);
         (side * side * per) as f64
     };
-    let tile = randn(&[1, 3, TILE, TILE])?;
-    b.time(ROWS[0], Some(2.0 * macs(TILE) / 1e9), || {
+    let tile = randn(&[1, 3, 512, 512])?;
+    b.time(ROWS[0], Some(2.0 * macs(512) / 1e9), || {
         net.forward(&tile)?;
         Ok(())
     })?;
     let img = image::RgbImage::from_fn(512, 512, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x ^ y) % 256) as u8])
     });
-    // Tiles of 384 with context cover 512² as 2×2 patches of up to 418²: that work is counted.
+    // In the app's tiles (one, at 512²), with the conversion to an 8-bit picture.
     let overlap = cfg.num_conv + 2;
     b.time(ROWS[1], None, || {
         net.upscale_image(&img, TILE, overlap)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `--draft`'s decoder at TAESD's published size (the `AutoencoderTiny` defaults, which are
+/// `madebyollin/taesd`'s config), 64² latents to a 512² picture, as the full decoder's row.
+fn tiny_decoder_rows(b: &mut Bench) -> Result<()> {
+    use reportfig_engine::pipeline::tiny_vae::{TinyDecoder, TinyVaeConfig};
+    const ROW: &str = "tiny decoder (taesd) 64²→512²";
+    if !b.wanted(ROW) {
+        return Ok(());
+    }
+    let cfg = TinyVaeConfig::default();
+    let vb = reportfig_testkit::recording::RecordingBackend::new(7).var_builder();
+    let net = TinyDecoder::load(vb, &cfg, &b.opts.context(WeightStorage::F32), (64, 64))?;
+    memory::release_free_memory();
+    let z = randn(&[1, cfg.latent_channels, 64, 64])?;
+    b.time(ROW, None, || {
+        net.decode(&z)?;
         Ok(())
     })?;
     Ok(())
@@ -644,6 +705,7 @@ fn main() -> Result<()> {
     attention_rows(&mut b)?;
     norm_rows(&mut b)?;
     network_rows(&mut b, text.as_deref(), unet.as_deref(), vae.as_deref())?;
+    tiny_decoder_rows(&mut b)?;
     upscaler_rows(&mut b)?;
     if let Some(dir) = b.opts.translator_config.clone() {
         translator_rows(&mut b, &dir)?;
