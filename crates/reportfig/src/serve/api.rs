@@ -38,6 +38,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::batches::{Upload, ZipOutcome, MAX_OUTLINE_UPLOAD_BYTES};
+use super::outline_zip::{self, MAX_ZIP_UPLOAD_BYTES};
 use super::store::{JobId, JobKind};
 use super::{
     lock, Cancel, Refused, Shared, MAX_BODY_BYTES, MAX_IMAGE_BODY_BYTES, MAX_PICTURE_BYTES,
@@ -142,7 +143,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/compares/{id}/events", get(events))
         .route(
             "/api/batches",
-            post(create_batch).layer(DefaultBodyLimit::max(MAX_OUTLINE_UPLOAD_BYTES)),
+            post(create_batch).layer(DefaultBodyLimit::max(MAX_ZIP_UPLOAD_BYTES)),
         )
         .route(
             "/api/batches/{id}",
@@ -743,14 +744,25 @@ async fn create_batch(
             return error_msg(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &msg!(
-                    "serve-outline-too-large",
-                    max = MAX_OUTLINE_UPLOAD_BYTES / 1024
+                    "serve-zip-too-large",
+                    max = MAX_ZIP_UPLOAD_BYTES / (1024 * 1024)
                 ),
                 lang,
             )
         }
         Err(rej) => return error(rej.status(), rej.body_text()),
     };
+    // Only a ZIP (the outline with its pictures) may be larger than an outline alone.
+    if !outline_zip::is_zip(&bytes) && bytes.len() > MAX_OUTLINE_UPLOAD_BYTES {
+        return error_msg(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &msg!(
+                "serve-outline-too-large",
+                max = MAX_OUTLINE_UPLOAD_BYTES / 1024
+            ),
+            lang,
+        );
+    }
     let client = client_key(peer.ip(), &headers);
     if let Err(full) = shared.full(&client) {
         return queue_full(full, lang);

@@ -4,19 +4,24 @@
 //! the outline as uploaded and `batch.json` naming each figure's job; its ZIP (figures,
 //! `manifest.json`, the gallery `index.html`) is made from the finished jobs' PNGs.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::outline_zip;
 use super::store::{self, JobId, JobRecord, JobState};
 use super::{lock, Cancel, Job, JobInput, QueueFull, Shared};
 use crate::batch::{self, Action, FigureJob, FigureSpec, GalleryOptions, Plan, PlannedFigure};
-use crate::commands::batch::{figure_image_options, given_english, OutputStore};
+use crate::commands::batch::{figure_image_options, given_english, OutputStore, PictureFiles};
 use crate::commands::session;
 use crate::commands::BadInput;
 use crate::i18n::Lang;
+use crate::init_image::{InitPicture, DEFAULT_STRENGTH};
 use crate::msg;
 use crate::outline::{self, OutlineFormat};
 use crate::output::{self, Naming, OutputError};
@@ -48,6 +53,10 @@ pub struct BatchRecord {
     /// Whose history it is in: the SHA-256 of the browser's cookie, as for a job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The instance making its figures (`None` in records from before instances: this
+    /// one's), which alone rewrites this record, so two instances never race on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 /// One figure of a batch.
@@ -118,52 +127,25 @@ impl Batches {
                 true,
             )?;
         }
-        let mut text = serde_json::to_string_pretty(record).map_err(|e| OutputError::Encode {
-            message: e.to_string(),
-        })?;
-        text.push('\n');
-        output::write_atomic(&dir.join(BATCH_FILE), text.as_bytes(), true)
+        store::write_record(&dir.join(BATCH_FILE), record)
     }
 
     /// Batch `id`'s record as it is on disk now (another instance sharing the data folder
     /// may have written it).
     pub fn read(&self, id: &JobId) -> Option<BatchRecord> {
-        let text = std::fs::read_to_string(self.folder(id).join(BATCH_FILE)).ok()?;
-        let record = serde_json::from_str::<BatchRecord>(&text).ok()?;
-        (record.id == id.as_str()).then_some(record)
+        store::read_record(&self.folder(id).join(BATCH_FILE), id, |r: &BatchRecord| {
+            &r.id
+        })
     }
 
     /// The ids of every batch folder, by their names alone.
     pub fn ids(&self) -> Vec<JobId> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter_map(|e| JobId::parse(e.file_name().to_str()?))
-            .collect()
+        store::ids_in(&self.dir, |name: &str| Some(name))
     }
 
     /// Every batch found on disk (after a restart); folders that are not ours are ignored.
     pub fn load(&self) -> Vec<BatchRecord> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(id) = name.to_str().and_then(JobId::parse) else {
-                continue;
-            };
-            let Ok(text) = std::fs::read_to_string(self.folder(&id).join(BATCH_FILE)) else {
-                continue;
-            };
-            match serde_json::from_str::<BatchRecord>(&text) {
-                Ok(r) if r.id == id.as_str() => out.push(r),
-                _ => continue,
-            }
-        }
-        out
+        self.ids().iter().filter_map(|id| self.read(id)).collect()
     }
 }
 
@@ -223,8 +205,33 @@ fn figure_state(job: Option<&Job>) -> &'static str {
 }
 
 impl Shared {
-    /// Checks an upload as `batch` checks an outline file, without writing anything.
-    pub(crate) fn check_upload(&self, up: Upload) -> Result<CheckedBatch, BadInput> {
+    /// Checks an upload as `batch` checks an outline file, without writing anything. A ZIP
+    /// holds the outline with its starting pictures ([`outline_zip`]); they are read from
+    /// it in memory and kept at each figure's size.
+    pub(crate) fn check_upload(&self, mut up: Upload) -> Result<CheckedBatch, BadInput> {
+        let zipped = if outline_zip::is_zip(&up.bytes) {
+            let zip_name = up
+                .name
+                .as_deref()
+                .and_then(clean_name)
+                .unwrap_or_else(|| "upload.zip".to_string());
+            let z = outline_zip::read(&zip_name, &up.bytes)?;
+            up.name = Some(z.outline_name.clone());
+            up.bytes = z.outline.clone();
+            // `format=zip` says what the upload is, not the outline's format.
+            if up.format.as_deref().map(str::trim) == Some("zip") {
+                up.format = None;
+            }
+            Some(z)
+        } else {
+            None
+        };
+        if up.bytes.len() > MAX_OUTLINE_UPLOAD_BYTES {
+            return Err(BadInput(msg!(
+                "serve-outline-too-large",
+                max = MAX_OUTLINE_UPLOAD_BYTES / 1024
+            )));
+        }
         let given = up.name.as_deref().and_then(clean_name);
         let format = match up.format.as_deref().map(|f| f.trim().to_ascii_lowercase()) {
             Some(f) => match f.as_str() {
@@ -249,11 +256,21 @@ impl Shared {
             self.styles
                 .resolve_stack(name)
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| crate::explain::message(&e))
         };
-        let outline =
-            outline::parse_uploaded_outline(Path::new(&name), format, up.bytes, &style_check)
-                .map_err(|e| BadInput::from_error(&e))?;
+        let names = zipped.as_ref().map(|z| z.names());
+        let pictures = match &names {
+            Some(n) => outline::UploadedPictures::Listed(n),
+            None => outline::UploadedPictures::None,
+        };
+        let outline = outline::parse_uploaded_outline(
+            Path::new(&name),
+            format,
+            up.bytes,
+            &style_check,
+            pictures,
+        )
+        .map_err(|e| BadInput::from_error(&e))?;
         if let Some(item) = outline.items.iter().find(|i| i.overrides.cover) {
             return Err(BadInput(msg!(
                 "serve-outline-cover",
@@ -272,11 +289,48 @@ impl Shared {
                 .map_err(|e| BadInput::from_error(&e))?;
         }
         let base_seed = up.seed.unwrap_or_else(session::fresh_seed);
+        // Each picture of the ZIP is decoded once, however many figures start from it.
+        let decoded: RefCell<HashMap<PictureFiles, Arc<InitPicture>>> =
+            RefCell::new(HashMap::new());
+        let starting_picture =
+            |o: &outline::Overrides| -> Result<Option<InitPicture>, crate::i18n::Message> {
+                let (Some(z), Some(path)) = (&zipped, &o.image) else {
+                    return Ok(None);
+                };
+                let key = (path.clone(), o.mask.clone());
+                let found = decoded.borrow().get(&key).cloned();
+                let picture = match found {
+                    Some(p) => p,
+                    None => {
+                        let bytes = |p: &Path| {
+                            z.files
+                                .get(&p.to_string_lossy().into_owned())
+                                .map(Vec::as_slice)
+                                .unwrap_or_default()
+                        };
+                        let _one_at_a_time = lock(&self.decoding);
+                        let mut p = InitPicture::from_bytes(path, bytes(path), DEFAULT_STRENGTH)
+                            .map_err(|e| e.message())?;
+                        if let Some(mask) = &o.mask {
+                            p = p
+                                .with_mask_bytes(mask, bytes(mask))
+                                .map_err(|e| e.message())?;
+                        }
+                        let p = Arc::new(p);
+                        decoded.borrow_mut().insert(key, p.clone());
+                        p
+                    }
+                };
+                Ok(Some(
+                    picture.with_strength(o.strength.unwrap_or(DEFAULT_STRENGTH)),
+                ))
+            };
         let jobs = {
             let model = lock(&self.model);
             // The request `batch` would build, before translation (the worker translates).
             let build = |spec: &FigureSpec<'_>| {
-                let image = figure_image_options(&defaults, spec);
+                let mut image = figure_image_options(&defaults, spec);
+                image.init = starting_picture(spec.overrides)?.map(Arc::new);
                 let english = given_english(spec.overrides);
                 session::build_request(
                     spec.caption,
@@ -292,30 +346,36 @@ impl Shared {
             batch::plan_jobs(&outline, base_seed, Naming::default(), &build)
                 .map_err(|e| BadInput::from_error(&e))?
         };
-        let figures = jobs
-            .into_iter()
-            .map(|job| {
-                let spec = FigureSpec {
-                    caption: &job.caption,
-                    overrides: &job.overrides,
-                    seed: job.request.seed,
-                };
-                let input = JobInput {
-                    caption: job.caption.clone(),
-                    image: figure_image_options(&defaults, &spec),
-                    seed: job.request.seed,
-                    english: given_english(&job.overrides),
-                    compare: None,
-                };
-                let figure = BatchFigure {
-                    file: job.file_name,
-                    caption: job.caption,
-                    job: String::new(),
-                    request: job.request,
-                };
-                (figure, input)
-            })
-            .collect();
+        let mut figures = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let spec = FigureSpec {
+                caption: &job.caption,
+                overrides: &job.overrides,
+                seed: job.request.seed,
+            };
+            let mut image = figure_image_options(&defaults, &spec);
+            // Kept at the figure's size only (as a single picture's upload is), so a queue
+            // of figures does not hold every photo at full size.
+            let (w, h) = (job.request.width, job.request.height);
+            if let Some(init) = starting_picture(&job.overrides).map_err(BadInput)? {
+                image.init = Some(Arc::new(init.fitted_to(w, h)));
+                image.size = Some(format!("{w}x{h}"));
+            }
+            let input = JobInput {
+                caption: job.caption.clone(),
+                image,
+                seed: job.request.seed,
+                english: given_english(&job.overrides),
+                compare: None,
+            };
+            let figure = BatchFigure {
+                file: job.file_name,
+                caption: job.caption,
+                job: String::new(),
+                request: job.request,
+            };
+            figures.push((figure, input));
+        }
         Ok(CheckedBatch {
             outline: name,
             format,
@@ -369,6 +429,7 @@ impl Shared {
             cancelled: false,
             figures: Vec::with_capacity(n),
             owner,
+            instance: Some(self.config.instance.clone()),
         };
         let mut jobs = Vec::with_capacity(n);
         for (mut figure, input) in checked.figures {
@@ -570,15 +631,37 @@ impl Shared {
     }
 
     /// Cancels a batch's waiting and running figures (finished ones are kept for its ZIP);
-    /// the number cancelled, or `None` when there is no such batch. A batch another
-    /// instance is making is [`Cancel::Elsewhere`]: only that instance can stop its figures.
+    /// the number cancelled, or `None` when there is no such batch. The figures of a batch
+    /// another instance is making are cancelled through the shared folder as its single
+    /// jobs are (every instance answers for them as cancelled at once), and that instance
+    /// is asked to mark the batch cancelled in its record; `Err(instance)` when those
+    /// requests cannot be written.
     pub(crate) fn cancel_batch(&self, id: &JobId) -> Option<Result<usize, String>> {
         let elsewhere = self.batch_jobs(id)?;
-        if let Some(there) = elsewhere
-            .into_values()
-            .find(|j| !j.record.state.is_finished())
-        {
-            return Some(Err(there.record.instance.unwrap_or_default()));
+        let running_there: Vec<(JobId, Option<String>)> = elsewhere
+            .into_iter()
+            .filter(|(_, j)| !j.record.state.is_finished())
+            .map(|(job, j)| (job, j.record.instance))
+            .collect();
+        if !running_there.is_empty() {
+            let instance = running_there[0].1.clone().unwrap_or_default();
+            if self.live.request_cancel(id, &self.config.instance).is_err() {
+                return Some(Err(instance));
+            }
+            let mut cancelled = 0;
+            for (job, _) in running_there {
+                match self.cancel(&job) {
+                    Some(Cancel::Done(was)) if !was.is_finished() => cancelled += 1,
+                    Some(Cancel::Elsewhere(instance)) => return Some(Err(instance)),
+                    _ => {}
+                }
+            }
+            // This instance's copy says so too; the making instance writes the file.
+            if let Some(record) = lock(&self.state).batches.get_mut(id) {
+                record.cancelled = true;
+            }
+            self.bump();
+            return Some(Ok(cancelled));
         }
         let jobs: Vec<JobId> = {
             let mut state = lock(&self.state);
@@ -666,6 +749,7 @@ impl Shared {
             format_of_ext(&record.format),
             source,
             &|_| Ok(()),
+            outline::UploadedPictures::Checked,
         )?;
         let figures = record
             .figures
@@ -771,6 +855,7 @@ mod tests {
             cancelled: false,
             figures: Vec::new(),
             owner: None,
+            instance: None,
         };
         batches.write(&record, Some("## A park\n")).unwrap();
         std::fs::create_dir_all(dir.path().join("batches/not-an-id")).unwrap();

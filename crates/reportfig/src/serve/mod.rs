@@ -10,6 +10,8 @@
 //!   folder, so a restart keeps them.
 //! - [`instances`]: several servers sharing one data folder, each answering for the others'
 //!   finished jobs from the folder.
+//! - [`live`]: a running job's progress and cancel requests, as files in that folder, so any
+//!   instance shows another's job moving and can have it cancelled.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -30,6 +32,8 @@ use crate::translate::{CaptionTranslator, TranslateOptions};
 pub mod api;
 pub mod batches;
 pub mod instances;
+pub mod live;
+pub mod outline_zip;
 pub mod page;
 pub mod queue;
 pub mod store;
@@ -329,6 +333,8 @@ pub(crate) struct Shared {
     pub batches: batches::Batches,
     /// The instances sharing the data folder, to tell whether another's job is still made.
     pub instances: instances::Instances,
+    /// Running jobs' progress and cancel requests, shared with the other instances.
+    pub live: live::Live,
     /// What a job left behind by a stopped instance says.
     pub lost: crate::i18n::Message,
     pub config: Config,
@@ -605,13 +611,20 @@ impl Shared {
 
     /// Cancels or deletes a job: a waiting one leaves the line, a running one stops at its
     /// next step (the worker throws away what it made), a finished one's files are removed.
-    /// `None` when there is no such job; another instance's job that it is still making is
-    /// [`Cancel::Elsewhere`], since only that instance can take it out of its queue (one
-    /// left by an instance that stopped is deleted).
+    /// `None` when there is no such job. Another instance's job that it is still making is
+    /// cancelled by a request in the shared folder, which that instance carries out within
+    /// a fraction of a second (its step, for a running one), as if it had been asked itself;
+    /// [`Cancel::Elsewhere`] when the request cannot be written. One left by an instance
+    /// that stopped is deleted.
     pub fn cancel(&self, id: &JobId) -> Option<Cancel> {
         if let Some(there) = self.elsewhere(id) {
             if !there.record.state.is_finished() {
-                return Some(Cancel::Elsewhere(there.record.instance.unwrap_or_default()));
+                let instance = there.record.instance.unwrap_or_default();
+                if self.live.request_cancel(id, &self.config.instance).is_err() {
+                    return Some(Cancel::Elsewhere(instance));
+                }
+                self.bump();
+                return Some(Cancel::Done(there.record.state));
             }
             // Left behind by an instance that stopped: only its files remain.
             self.store.remove(id);
@@ -625,10 +638,14 @@ impl Shared {
             JobState::Queued => {
                 state.queue.remove(id);
                 self.store.remove(id);
+                self.live.clear(id);
             }
             // The worker removes the files once it has stopped.
             JobState::Running => job.cancel.store(true, Ordering::SeqCst),
-            JobState::Done | JobState::Failed => self.store.remove(id),
+            JobState::Done | JobState::Failed => {
+                self.store.remove(id);
+                self.live.clear(id);
+            }
         }
         drop(state);
         self.bump();
@@ -641,8 +658,18 @@ impl Shared {
     /// returned as its record says, and not kept, since its instance will change it. One
     /// whose instance is not running is reported lost, but still read again next time: on a
     /// folder whose locks do not reach this machine the instance may be alive after all.
+    ///
+    /// A finished job this instance holds whose record is gone was deleted (perhaps through
+    /// another instance): it is forgotten here too, so no instance answers for it. A job
+    /// whose cancelling was asked for is no longer answered for either, as on the instance
+    /// that cancels its own.
     pub(crate) fn elsewhere(&self, id: &JobId) -> Option<Job> {
-        if lock(&self.state).jobs.contains_key(id) {
+        let held = lock(&self.state).jobs.get(id).map(|j| j.record.state);
+        if let Some(state) = held {
+            // A stat, not a read: the instance that deletes a job removes its record.
+            if state.is_finished() && !self.store.has_record(id) {
+                lock(&self.state).jobs.remove(id);
+            }
             return None;
         }
         let mut record = self.store.read(id)?;
@@ -663,8 +690,16 @@ impl Shared {
             if !running {
                 record.state = JobState::Failed;
                 record.error = Some(Texts::of(&self.lost));
+                return Some(Job::of_record(record));
             }
-            return Some(Job::of_record(record));
+            if self.live.cancel_requested(id) {
+                return None;
+            }
+            let progress = self.live.read_progress(id).unwrap_or_default();
+            let mut job = Job::of_record(record);
+            job.step = progress.step;
+            job.cells = progress.cells;
+            return Some(job);
         }
         if record.state == JobState::Done && !self.store.has_png(id) {
             return None;
@@ -682,6 +717,70 @@ impl Shared {
             return Some(there.record);
         }
         lock(&self.state).jobs.get(id).map(|j| j.record.clone())
+    }
+
+    /// Carries out the cancel requests other instances left in the shared folder for this
+    /// instance's jobs, and forgets those nobody will carry out (the job is gone, or its
+    /// instance stopped). A running job's request stays until its worker has stopped, so
+    /// the others read it as cancelled from the moment it was asked.
+    pub(crate) fn take_cancel_requests(&self) {
+        for id in self.live.cancel_requests() {
+            if self.take_batch_cancel_request(&id) {
+                continue;
+            }
+            let ours = lock(&self.state).jobs.contains_key(&id);
+            if ours {
+                if let Some(Cancel::Done(was)) = self.cancel(&id) {
+                    if was != JobState::Running {
+                        self.live.clear(&id);
+                    }
+                }
+                continue;
+            }
+            let Some(record) = self.store.read(&id) else {
+                self.live.clear(&id);
+                continue;
+            };
+            let instance = record.instance.as_deref().unwrap_or_default();
+            // Our own, not in `jobs`: just cancelled, and the worker clears it as it stops.
+            if instance != self.config.instance && !self.instances.is_running(instance) {
+                self.live.clear(&id);
+            }
+        }
+    }
+
+    /// A request to cancel a batch (its figures were asked for one by one beside it): the
+    /// instance making the batch cancels what is left of it and marks its record cancelled;
+    /// a request for a batch whose instance stopped is forgotten. `false` when `id` is no
+    /// batch.
+    fn take_batch_cancel_request(&self, id: &JobId) -> bool {
+        let cached = lock(&self.state).batches.get(id).cloned();
+        let Some(record) = cached.or_else(|| self.batches.read(id)) else {
+            return false;
+        };
+        match record.instance.as_deref() {
+            Some(i) if i != self.config.instance => {
+                if !self.instances.is_running(i) {
+                    self.live.clear(id);
+                }
+            }
+            _ => {
+                let _ = self.cancel_batch(id);
+                self.live.clear(id);
+            }
+        }
+        true
+    }
+
+    /// Publishes a running job's progress in the shared folder for the other instances.
+    pub(crate) fn publish_progress(&self, id: &JobId) {
+        let progress = lock(&self.state).jobs.get(id).map(|j| live::LiveProgress {
+            step: j.step,
+            cells: j.cells,
+        });
+        if let Some(p) = progress {
+            self.live.write_progress(id, &p);
+        }
     }
 
     /// Learns of the jobs other instances recorded in the shared folder since it last looked,
@@ -842,6 +941,8 @@ pub fn run(
     let instance = instances::check_name(&opts.instance)?;
     let store = Store::open(&opts.data)?;
     let instances = instances::Instances::new(&opts.data);
+    let live = live::Live::new(&opts.data);
+    live.remove_stale_temporaries();
     // Held until the process ends: the other instances on the folder see it running.
     let _claimed = instances.claim(&instance)?;
     let lost = msg!("serve-job-lost");
@@ -852,10 +953,7 @@ pub fn run(
     let loras = model.default_loras()?;
     let pipeline = model.load(&opts.model, &loras, reporter)?;
     session::record_licence_notice(&opts.model, &model);
-    let finisher = crate::print::Finisher::new(
-        crate::print::Finish::default(),
-        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
-    )?;
+    let finisher = crate::print::Finisher::plain(crate::print::Finish::default());
 
     // Bound before anything is announced, so a port in use is said plainly.
     let listener = std::net::TcpListener::bind(addr).map_err(|e| {
@@ -907,6 +1005,7 @@ pub fn run(
         store,
         batches: batch_store,
         instances,
+        live,
         lost: lost.clone(),
         log,
     });
@@ -923,6 +1022,19 @@ pub fn run(
     let worker = std::thread::Builder::new()
         .name("reportfig-worker".into())
         .spawn(move || worker.run())?;
+    // Cancel requests from the other instances, looked for five times a second: a user who
+    // pressed "cancel" sees it take within a step.
+    let sweeper = {
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("reportfig-cancels".into())
+            .spawn(move || {
+                while !shared.is_stopping() {
+                    shared.take_cancel_requests();
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            })?
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -949,6 +1061,7 @@ pub fn run(
     });
     shared.begin_stop();
     let _ = worker.join();
+    let _ = sweeper.join();
     // Jobs still waiting will not be made: say so in their records now.
     let mut state = lock(&shared.state);
     let waiting: Vec<JobId> = state.queue.order();

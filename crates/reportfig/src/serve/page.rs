@@ -81,6 +81,11 @@ pub fn render(lang: Lang) -> String {
             &[("max", (super::batches::MAX_OUTLINE_UPLOAD_BYTES / 1024).into())]
         ),
         "max-bytes": super::batches::MAX_OUTLINE_UPLOAD_BYTES,
+        "zip-too-large": m.format(
+            "serve-zip-too-large",
+            &[("max", (super::outline_zip::MAX_ZIP_UPLOAD_BYTES / (1024 * 1024)).into())]
+        ),
+        "zip-max-bytes": super::outline_zip::MAX_ZIP_UPLOAD_BYTES,
         // Likewise for a starting picture or mask; the script fills in the file's name.
         "picture-too-large": m.format(
             "serve-picture-too-large",
@@ -130,9 +135,9 @@ pub(crate) async fn style() -> Response {
 
 /// The Hangul font for browsers on a machine without a Korean one: the titles' sans (a
 /// subset of NanumGothic Bold with every Hangul syllable, SIL OFL 1.1, already in the
-/// binary). Chromium refuses the full NanumGothic.ttf the contact sheets use (its font
-/// sanitiser rejects the file), so the clean subset is served; the style sheet asks for it
-/// only for Hangul.
+/// binary, where it also sets the contact sheets' labels). Chromium refuses the full
+/// NanumGothic.ttf (its font sanitiser rejects the file), so the clean subset is served; the
+/// style sheet asks for it only for Hangul.
 pub(crate) async fn font() -> Response {
     let mut r = crate::title::SANS.into_response();
     r.headers_mut()
@@ -174,6 +179,16 @@ mod tests {
         let words = Lang::En
             .messages()
             .format("serve-outline-too-large", &[("max", (limit / 1024).into())]);
+        assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
+        let limit = super::super::outline_zip::MAX_ZIP_UPLOAD_BYTES;
+        assert!(
+            page.contains(&format!("\"zip-max-bytes\":{limit}")),
+            "{page}"
+        );
+        let words = Lang::En
+            .messages()
+            .format("serve-zip-too-large", &[("max", (limit >> 20).into())]);
+        assert!(words.contains("64 MB"), "{words}");
         assert!(page.contains(&words.replace("</", "<\\/")), "{words}");
     }
 

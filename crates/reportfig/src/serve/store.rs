@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Message};
@@ -186,11 +187,7 @@ impl Store {
         let id = JobId::parse(&record.id).ok_or_else(|| OutputError::Encode {
             message: format!("internal error: bad job id {:?}", record.id),
         })?;
-        let mut text = serde_json::to_string_pretty(record).map_err(|e| OutputError::Encode {
-            message: e.to_string(),
-        })?;
-        text.push('\n');
-        output::write_atomic(&self.record_path(&id), text.as_bytes(), true)
+        write_record(&self.record_path(&id), record)
     }
 
     /// Removes a job's files (a cancelled or deleted job); files already gone are fine.
@@ -202,23 +199,18 @@ impl Store {
     /// The record of job `id` as it is on disk now (another instance sharing the folder may
     /// have written it); `None` when there is none or it is not a record.
     pub fn read(&self, id: &JobId) -> Option<JobRecord> {
-        let text = std::fs::read_to_string(self.record_path(id)).ok()?;
-        let record = serde_json::from_str::<JobRecord>(&text).ok()?;
-        (record.id == id.as_str()).then_some(record)
+        read_record(&self.record_path(id), id, |r: &JobRecord| &r.id)
+    }
+
+    /// Whether job `id` has a record on disk: a finished job without one was deleted,
+    /// perhaps through another instance.
+    pub fn has_record(&self, id: &JobId) -> bool {
+        self.record_path(id).is_file()
     }
 
     /// The ids of every job recorded in the folder, by their file names alone.
     pub fn ids(&self) -> Vec<JobId> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name();
-                JobId::parse(name.to_str()?.strip_suffix(".json")?)
-            })
-            .collect()
+        ids_in(&self.dir, |name| name.strip_suffix(".json"))
     }
 
     /// Whether a finished job's picture is there.
@@ -246,15 +238,9 @@ impl Store {
             let Some(id) = JobId::parse(stem) else {
                 continue;
             };
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            let Some(mut record) = read_record(&entry.path(), &id, |r: &JobRecord| &r.id) else {
                 continue;
             };
-            let Ok(mut record) = serde_json::from_str::<JobRecord>(&text) else {
-                continue;
-            };
-            if record.id != id.as_str() {
-                continue;
-            }
             if !record.state.is_finished() && record.instance.as_deref().is_some_and(running) {
                 continue;
             }
@@ -271,6 +257,39 @@ impl Store {
         out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         out
     }
+}
+
+/// Writes a record (a job's or a batch's) as pretty JSON, atomically.
+pub(crate) fn write_record<R: Serialize>(path: &Path, record: &R) -> Result<(), OutputError> {
+    let mut text = serde_json::to_string_pretty(record).map_err(|e| OutputError::Encode {
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    output::write_atomic(path, text.as_bytes(), true)
+}
+
+/// The record at `path`, when it is one and is the record of `id` (`id_of` reads the id it
+/// names): a file renamed or copied by hand never answers for another job.
+pub(crate) fn read_record<R: DeserializeOwned>(
+    path: &Path,
+    id: &JobId,
+    id_of: impl Fn(&R) -> &str,
+) -> Option<R> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let record = serde_json::from_str::<R>(&text).ok()?;
+    (id_of(&record) == id.as_str()).then_some(record)
+}
+
+/// The ids that the entries of `dir` name, as `stem` finds an id's text in an entry's name
+/// (only what [`JobId::parse`] accepts counts).
+pub(crate) fn ids_in(dir: &Path, stem: impl Fn(&str) -> Option<&str>) -> Vec<JobId> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| JobId::parse(stem(e.file_name().to_str()?)?))
+        .collect()
 }
 
 /// Seconds since 1970, for records.

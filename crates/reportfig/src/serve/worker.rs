@@ -95,9 +95,10 @@ impl Worker {
                         .map(|s| s.to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_default();
-                    Err(anyhow::anyhow!(
-                        "internal error while making the image: {what}"
-                    ))
+                    Err(anyhow::Error::new(crate::msg!(
+                        "internal-error",
+                        detail = format!("while making the image: {what}")
+                    )))
                 });
         let shared = &self.shared;
         let mut state = lock(&shared.state);
@@ -164,6 +165,8 @@ impl Worker {
             }
         }
         drop(state);
+        // After the record: another instance reading in between sees the job still running.
+        shared.live.clear(&job.id);
         shared.bump();
         (shared.log)(&line);
     }
@@ -208,6 +211,7 @@ impl Worker {
                 j.cells = Some((made, total));
                 j.step = None;
             }
+            shared.publish_progress(&job.id);
             shared.bump();
         };
         set_cells(0);
@@ -341,6 +345,7 @@ impl Reporter for JobProgress<'_> {
                 if let Some(job) = lock(&self.shared.state).jobs.get_mut(self.id) {
                     job.step = Some((done, total));
                 }
+                self.shared.publish_progress(self.id);
                 self.shared.bump();
             }
             Event::Warning(m) => self.notes.push(Texts::of(&m)),

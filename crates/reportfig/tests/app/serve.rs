@@ -1182,6 +1182,56 @@ fn serve_page_in_headless_chromium_makes_and_downloads_a_picture() {
         "the history's outline did not give its ZIP",
     );
     browser.screenshot("serve-page-batch.png");
+
+    // An outline whose figure starts from a photo goes up through the same box as one ZIP
+    // of the report's folder, and its figure starts from that photo.
+    let photo = photo_bytes(96, 64, image::ImageFormat::Png);
+    let packed = zip_of(&[
+        (
+            "보고서/outline.md".to_string(),
+            "그림: The harbour {image=photos/harbour.png}\n".as_bytes(),
+        ),
+        ("보고서/photos/harbour.png".to_string(), photo.as_slice()),
+    ]);
+    browser.eval(&format!(
+        "{{ const bytes = Uint8Array.from(atob('{}'), c => c.charCodeAt(0));
+           const zipped = new DataTransfer();
+           zipped.items.add(new File([bytes], '보고서.zip', {{ type: 'application/zip' }}));
+           document.getElementById('outline').files = zipped.files;
+           document.getElementById('upload').click(); }} true",
+        b64(&packed)
+    ));
+    browser.wait_until(
+        "!document.getElementById('zip').hidden || !document.getElementById('batch-error').hidden",
+        "the ZIP upload never finished",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('batch-error').hidden"),
+        true,
+        "{}",
+        browser.eval("document.getElementById('batch-error').textContent")
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('batch-state').textContent"),
+        "그림 1개 가운데 1개 완료"
+    );
+    let started: Vec<_> = stored(&data)
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .filter_map(|f| {
+            reportfig::output::read_metadata(&data.join("images").join(f))
+                .unwrap()
+                .unwrap()
+                .init_image
+        })
+        .collect();
+    assert!(
+        started
+            .iter()
+            .any(|i| i.file == "harbour.png" && i.sha256 == common::sha256_hex(&photo)),
+        "{started:?}"
+    );
+    browser.screenshot("serve-page-batch-zip.png");
 }
 
 /// Uploads an outline to `/api/batches` with `query` (e.g. `name=report.md&size=64x64`).
@@ -1192,6 +1242,24 @@ pub(crate) fn upload(server: &Server, query: &str, outline: &str, lang: Option<&
         None,
         lang,
         Some(("application/octet-stream", outline.as_bytes())),
+    )
+}
+
+/// [`upload`], which must be accepted: the batch's id.
+pub(crate) fn upload_accepted(server: &Server, query: &str, outline: &str) -> String {
+    let r = upload(server, query, outline, None);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["id"].as_str().unwrap().to_string()
+}
+
+/// A ZIP (an outline with its pictures) sent to `/api/batches` as a browser sends it.
+fn upload_zip(server: &Server, lang: Option<&str>, zip: &[u8]) -> Reply {
+    call(
+        "POST",
+        &server.url("/api/batches?name=report.zip"),
+        None,
+        lang,
+        Some(("application/zip", zip)),
     )
 }
 
@@ -1291,9 +1359,16 @@ fn serve_batch_upload_runs_the_outline_and_downloads_a_zip() {
     assert_eq!(batch_folders(&data), vec![id.clone()]);
     let folder = data.join("batches").join(&id);
     assert_eq!(std::fs::read(folder.join("figures.zip")).unwrap(), zip.body);
+    // `live/` holds a running job's progress for the other instances; a finished job
+    // leaves nothing in it.
+    assert_eq!(
+        std::fs::read_dir(data.join("live")).unwrap().count(),
+        0,
+        "a finished batch leaves no progress behind"
+    );
     assert_eq!(
         common::files(&data),
-        ["batches", "images", "instances"].map(String::from)
+        ["batches", "images", "instances", "live"].map(String::from)
     );
 
     // After a restart the batch and its download are still there.
@@ -1354,12 +1429,13 @@ fn serve_batch_bad_outlines_get_400_in_the_callers_language_and_write_nothing() 
             "colour",
             "설정을 API가 받을 수 없습니다",
         ),
-        // No starting pictures can be uploaded yet: said plainly, not "file not found".
+        // An outline alone cannot bring its starting pictures: said plainly, with the ZIP
+        // that can, not "file not found".
         (
             "name=report.md",
             "## The harbour {image=photos/harbour.jpg}\n",
-            "cannot use starting pictures yet",
-            "시작 그림을 쓸 수 없습니다",
+            "uploaded without its pictures",
+            "ZIP 파일 하나로 묶어",
         ),
         (
             "name=report.md",
@@ -2275,4 +2351,169 @@ fn serve_history_lists_this_browsers_images_only() {
             .collect()
     };
     assert_eq!(again, vec![second, first]);
+}
+
+/// A ZIP of `files` (path, bytes), as a file manager's "compress" makes it.
+fn zip_of(files: &[(String, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in files {
+        w.start_file(name.as_str(), opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// An outline whose figures start from photos, uploaded as one ZIP of the report's folder:
+/// each figure starts from its picture (and mask) exactly as `batch` does from the same
+/// folder, with the same pixels and the same records; what the ZIP lacks or holds wrongly is
+/// a 400 naming the file, in the caller's language, and nothing is written.
+#[test]
+fn serve_batch_zip_brings_the_outlines_pictures() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    let home = tmp.path().join("home");
+    let server = Server::start(&home, &data, &[]);
+    let report = tmp.path().join("report");
+    std::fs::create_dir_all(report.join("photos")).unwrap();
+    let harbour = photo_bytes(96, 64, image::ImageFormat::Png);
+    let park = photo_bytes(64, 64, image::ImageFormat::Jpeg);
+    let mask = mask_bytes(96, 64);
+    let outline = "# Harbour plan\n\n그림: Harbour {image=photos/harbour.png mask=photos/harbour-mask.png strength=0.5}\n\n그림: Park {image=./photos/park.jpg}\n\n그림: Bus stop\n";
+    let files: [(&str, &[u8]); 4] = [
+        ("outline.md", outline.as_bytes()),
+        ("photos/harbour.png", &harbour),
+        ("photos/harbour-mask.png", &mask),
+        ("photos/park.jpg", &park),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(report.join(name), bytes).unwrap();
+    }
+    // Packed under the folder's own name, as "compress" on a folder does.
+    let packed: Vec<(String, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (format!("report/{n}"), *b))
+        .collect();
+    let r = call(
+        "POST",
+        &server.url("/api/batches?name=report.zip&size=64x64&seed=7"),
+        None,
+        None,
+        Some(("application/zip", &zip_of(&packed))),
+    );
+    assert_eq!(r.status, 202, "{}", r.error());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let status = wait_for_batch(&server, &id, &["done", "failed", "cancelled"]);
+    assert_eq!(status["state"], "done", "{status}");
+    let zip = get(&server, &format!("/api/batches/{id}.zip"));
+    assert_eq!(zip.status, 200);
+    let served = tmp.path().join("served");
+    zip::ZipArchive::new(std::io::Cursor::new(zip.body))
+        .unwrap()
+        .extract(&served)
+        .unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(served.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["outline"], "outline.md");
+
+    // `batch` on the folder itself, with the same settings.
+    let mut cmd = common::reportfig_offline(&home);
+    cmd.arg("batch")
+        .arg(report.join("outline.md"))
+        .arg("--model")
+        .arg(common::tiny_turbo())
+        .args(["--size", "64x64", "--seed", "7", "--no-translate"]);
+    common::ok(cmd);
+    let names = ["01-harbour.png", "02-park.png", "03-bus-stop.png"];
+    for name in names {
+        let ours = served.join(name);
+        let cli = report.join("figures").join(name);
+        let (a, b) = (
+            reportfig::output::read_metadata(&ours).unwrap().unwrap(),
+            reportfig::output::read_metadata(&cli).unwrap().unwrap(),
+        );
+        assert_eq!(a.init_image, b.init_image, "{name}");
+        assert_eq!((a.seed, a.steps), (b.seed, b.steps), "{name}");
+        let pixels = |p: &Path| image::open(p).unwrap().to_rgb8();
+        assert_eq!(
+            pixels(&ours),
+            pixels(&cli),
+            "{name}: the same picture as batch's"
+        );
+    }
+    let meta = |name: &str| {
+        reportfig::output::read_metadata(&served.join(name))
+            .unwrap()
+            .unwrap()
+            .init_image
+    };
+    let h = meta(names[0]).expect("the harbour starts from its photo");
+    assert_eq!((h.file.as_str(), h.strength), ("harbour.png", 0.5));
+    assert_eq!(h.sha256, common::sha256_hex(&harbour));
+    assert_eq!(h.mask.unwrap().sha256, common::sha256_hex(&mask));
+    let p = meta(names[1]).expect("the park too");
+    assert_eq!((p.file.as_str(), p.strength), ("park.jpg", 0.6));
+    assert_eq!(meta(names[2]), None);
+
+    // What a ZIP can get wrong: 400 naming the file, in English and Korean; nothing written.
+    let one =
+        |name: &str, bytes: &[u8]| -> (String, Vec<u8>) { (name.to_string(), bytes.to_vec()) };
+    // (the ZIP's files, the English and the Korean the refusal must hold)
+    type Case<'a> = (Vec<(String, Vec<u8>)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![
+                one("outline.md", b"## Harbour {image=photos/harbor.png}\n"),
+                one("photos/harbour.png", &harbour),
+            ],
+            "image \"photos/harbor.png\" is not in the uploaded ZIP",
+            "올린 ZIP 파일 안",
+        ),
+        (
+            vec![one("photos/harbour.png", &harbour)],
+            "report.zip holds no outline",
+            "개요 파일(.md, .txt 또는 .csv)이 없습니다",
+        ),
+        (
+            vec![one("a.md", b"A park\n"), one("b.txt", b"A bridge\n")],
+            "several outlines: a.md, b.txt",
+            "개요 파일이 여러 개",
+        ),
+        (
+            vec![
+                one("outline.md", b"## Harbour {image=photos/harbour.png}\n"),
+                one("photos/harbour.png", b"not a picture"),
+            ],
+            "harbour.png",
+            "harbour.png",
+        ),
+    ];
+    for (entries, en, ko) in cases {
+        let entries: Vec<(String, &[u8])> = entries
+            .iter()
+            .map(|(n, b)| (n.clone(), b.as_slice()))
+            .collect();
+        let body = zip_of(&entries);
+        for (lang, want) in [(None, en), (Some("ko-KR,ko;q=0.9"), ko)] {
+            let r = upload_zip(&server, lang, &body);
+            assert_eq!(r.status, 400, "{}", r.error());
+            assert!(r.error().contains(want), "{:?} lacks {want:?}", r.error());
+        }
+    }
+    let mut cut = zip_of(&packed);
+    cut.truncate(cut.len() - 30);
+    let r = upload_zip(&server, None, &cut);
+    assert_eq!(r.status, 400, "{}", r.error());
+    assert!(
+        r.error().contains("cannot be read as a ZIP"),
+        "{}",
+        r.error()
+    );
+    assert_eq!(
+        batch_folders(&data),
+        vec![id],
+        "only the good upload was kept"
+    );
 }

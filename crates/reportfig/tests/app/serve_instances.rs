@@ -1,7 +1,8 @@
 //! Several `reportfig serve` processes on one data folder, as behind one reverse proxy or
 //! Kubernetes Service that may send any request to any of them: each answers for the jobs
 //! the others finished, reports a job another is still making as it is (never as lost),
-//! and reports lost only what an instance that stopped left behind.
+//! with its progress moving, cancels it through the folder, forgets at once what another
+//! deleted, and reports lost only what an instance that stopped left behind.
 
 use std::time::{Duration, Instant};
 
@@ -9,11 +10,11 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::serve::{
-    call, get, long_job, post_as, submit, upload, wait_for, wait_for_batch, Server, SIZE,
+    call, get, long_job, post_as, submit, upload_accepted, wait_for, wait_for_batch, Server, SIZE,
 };
 
-fn status(server: &Server, path: &str) -> Value {
-    let r = get(server, path);
+/// The JSON of an answer to `path` that must be 200.
+fn ok_json(r: crate::serve::Reply, path: &str) -> Value {
     assert_eq!(
         r.status,
         200,
@@ -21,6 +22,15 @@ fn status(server: &Server, path: &str) -> Value {
         String::from_utf8_lossy(&r.body)
     );
     r.json()
+}
+
+fn status(server: &Server, path: &str) -> Value {
+    ok_json(get(server, path), path)
+}
+
+/// `DELETE path` on `server`, which must answer 200: its JSON.
+fn delete(server: &Server, path: &str) -> Value {
+    ok_json(call("DELETE", &server.url(path), None, None, None), path)
 }
 
 /// Polls `path` on `server` until `check` holds, or fails with `what` after 60 s.
@@ -66,6 +76,26 @@ fn serve_instances_on_one_data_folder_answer_for_each_others_jobs() {
     assert!(from_b.body.starts_with(b"\x89PNG"));
     assert_eq!(from_a.body, from_b.body);
 
+    // A picture deleted on A, after B had read it (and kept it): gone on B at once, not
+    // only after B next lists the folder.
+    let gone = submit(
+        &a,
+        &serde_json::json!({ "caption": "Gone soon", "seed": 4, "steps": 1, "size": SIZE }),
+    );
+    assert_eq!(wait_for(&a, &gone, &["done", "failed"])["state"], "done");
+    assert_eq!(status(&b, &format!("/api/images/{gone}"))["state"], "done");
+    assert_eq!(get(&b, &format!("/api/images/{gone}.png")).status, 200);
+    let deleted = call(
+        "DELETE",
+        &a.url(&format!("/api/images/{gone}")),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(deleted.status, 200);
+    assert_eq!(get(&b, &format!("/api/images/{gone}")).status, 404);
+    assert_eq!(get(&b, &format!("/api/images/{gone}.png")).status, 404);
+
     // A comparison sheet and a batch made by A, through B.
     let (sheet, _) = post_as(
         &a,
@@ -82,14 +112,11 @@ fn serve_instances_on_one_data_folder_answer_for_each_others_jobs() {
         String::from_utf8_lossy(&sheet.body)
     );
     let sheet = sheet.json()["id"].as_str().unwrap().to_string();
-    let r = upload(
+    let batch = upload_accepted(
         &a,
         "name=report.md&size=64x64&seed=5",
         "그림: A park\n그림: A bridge\n",
-        None,
     );
-    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    let batch = r.json()["id"].as_str().unwrap().to_string();
     assert_eq!(
         wait_for_batch(&a, &batch, &["done", "failed"])["state"],
         "done"
@@ -207,7 +234,109 @@ fn serve_instances_on_one_data_folder_answer_for_each_others_jobs() {
         "finished: nothing to cancel, nothing refused"
     );
 
-    // A job A is still making: B says it is running there, and cannot cancel it.
+    // A job A is still making: B says it is running there, with A's progress, moving.
+    let doomed = submit(&a, &long_job());
+    wait_for(&a, &doomed, &["running"]);
+    let path = format!("/api/images/{doomed}");
+    let first = wait_until(&b, &path, "no progress of A's job on B", |v| {
+        v["step"].as_u64().is_some_and(|s| s >= 1)
+    });
+    assert_eq!(
+        (&first["state"], &first["instance"], &first["steps"]),
+        (&"running".into(), &"a".into(), &1000.into()),
+        "{first}"
+    );
+    let later = wait_until(&b, &path, "A's progress on B did not move", |v| {
+        v["step"].as_u64() > first["step"].as_u64()
+    });
+    assert!(
+        later["progress"].as_f64() > first["progress"].as_f64(),
+        "{first} then {later}"
+    );
+    // Cancelled through B: answered as A answers for its own, gone from both at once,
+    // stopped by A within moments, its files removed from the shared folder.
+    let asked = Instant::now();
+    let answer = delete(&b, &path);
+    assert_eq!(
+        (&answer["deleted"], &answer["was"]),
+        (&true.into(), &"running".into())
+    );
+    assert_eq!(get(&b, &path).status, 404);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(&a, &path).status != 404 {
+        assert!(
+            Instant::now() < deadline,
+            "A did not stop its job cancelled through B"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A's worker removes the files once it has stopped, at the step after the request.
+    let left = || -> Vec<String> {
+        ["images", "live"]
+            .iter()
+            .flat_map(|d| {
+                std::fs::read_dir(data.join(d))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(&doomed))
+            .collect()
+    };
+    while !left().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "left in the shared folder: {:?}",
+            left()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stopped_after = asked.elapsed();
+    eprintln!(
+        "cancel through B near step {} of 1000: stopped and removed by A {:.0} ms after the request",
+        later["step"],
+        stopped_after.as_secs_f64() * 1000.0
+    );
+
+    // A batch A has taken, cancelled through B: its figures wait behind a long job on A
+    // (an outline cannot ask for many steps), both instances call the batch cancelled at
+    // once, A, which made it, marks its record so, and the requests leave the shared folder.
+    let busy = submit(&a, &long_job());
+    wait_for(&a, &busy, &["running"]);
+    let long_batch = upload_accepted(
+        &a,
+        "name=long.md&size=64x64&seed=4",
+        "그림: A first figure\n그림: A second figure\n",
+    );
+    let path = format!("/api/batches/{long_batch}");
+    assert_eq!(status(&b, &path)["state"], "queued");
+    assert_eq!(delete(&b, &path)["cancelled"], 2, "both waiting figures");
+    assert_eq!(status(&b, &path)["state"], "cancelled", "at once on B");
+    let v = wait_until(&a, &path, "A did not cancel its batch", |v| {
+        v["state"] == "cancelled"
+    });
+    assert_eq!(v["done"], 0, "{v}");
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(data.join(format!("batches/{long_batch}/batch.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (&record["cancelled"], &record["instance"]),
+        (&true.into(), &"a".into())
+    );
+    delete(&a, &format!("/api/images/{busy}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(data.join("live"))
+        .unwrap()
+        .flatten()
+        .any(|e| !e.file_name().to_string_lossy().ends_with(".json"))
+    {
+        assert!(Instant::now() < deadline, "cancel requests left in live/");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // A's worker is free for the next job, which B sees running there too.
     let long = submit(&a, &long_job());
     wait_for(&a, &long, &["running"]);
     let there = status(&b, &format!("/api/images/{long}"));
@@ -216,20 +345,6 @@ fn serve_instances_on_one_data_folder_answer_for_each_others_jobs() {
         (&"running".into(), &"a".into()),
         "{there}"
     );
-    let refused = call(
-        "DELETE",
-        &b.url(&format!("/api/images/{long}")),
-        None,
-        None,
-        None,
-    );
-    assert_eq!(
-        refused.status,
-        409,
-        "{}",
-        String::from_utf8_lossy(&refused.body)
-    );
-    assert!(refused.json()["error"].as_str().unwrap().contains("\"a\""));
     // B restarting on the same folder leaves A's running job alone.
     assert!(b.stop().success());
     let b = Server::start(&home, &data, &["--instance", "b"]);

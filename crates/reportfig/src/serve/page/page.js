@@ -400,9 +400,11 @@ $("outline-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = $("outline").files[0];
   if (!file) return;
-  if (file.size > T["max-bytes"]) {
+  // A ZIP carries the outline with its starting pictures, so it may be larger.
+  const zipped = /\.zip$/i.test(file.name);
+  if (file.size > T[zipped ? "zip-max-bytes" : "max-bytes"]) {
     $("batch").hidden = false;
-    $("batch-error").textContent = T["too-large"];
+    $("batch-error").textContent = T[zipped ? "zip-too-large" : "too-large"];
     $("batch-error").hidden = false;
     return;
   }
