@@ -188,8 +188,8 @@ pub struct ImageArgs {
     pub dpi: Option<u32>,
     #[arg(long, value_enum, value_name = "PAGE")]
     pub print: Option<PrintArg>,
-    #[arg(long, value_name = "DIR", requires = "print")]
-    pub upscaler: Option<PathBuf>,
+    #[arg(long, value_name = "NAME|DIR", requires = "print")]
+    pub upscaler: Option<String>,
     #[arg(long, value_name = "N", value_parser = parse_steps)]
     pub steps: Option<u32>,
     #[arg(long, value_name = "NUMBER", value_parser = parse_guidance, allow_negative_numbers = true)]
@@ -329,6 +329,16 @@ pub struct BatchArgs {
     pub docx: Option<PathBuf>,
     #[arg(long)]
     pub cover: bool,
+    // A batch's own title options rather than TitleStyleArgs: a subtitle goes under the
+    // first heading as well as under --title.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub subtitle: Option<String>,
+    #[arg(long, value_enum, value_name = "WHERE", default_value = "top")]
+    pub title_layout: TitleLayoutArg,
+    #[arg(long, value_enum, value_name = "FACE", default_value = "sans")]
+    pub title_font: TitleFontArg,
     #[command(flatten)]
     pub decoder: DecoderArgs,
     #[arg(long)]

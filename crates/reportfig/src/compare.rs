@@ -6,9 +6,11 @@
 //! returns an image, a JSON description and an HTML page. Generating the cells (model loading,
 //! `--vary` axes) and writing files happen elsewhere, so tests can feed plain pictures.
 //!
-//! Labels are typeset with `ab_glyph` in NanumGothic (bundled, SIL OFL 1.1), which covers
-//! Hangul and Latin; `--font PATH` picks another font. Text the font cannot draw is reported
-//! as an error before anything is drawn, instead of appearing as empty boxes.
+//! Labels are typeset with `ab_glyph` in the bundled sans the titles use (a subset of
+//! NanumGothic Bold, SIL OFL 1.1: every Hangul syllable, ASCII and KS X 1001's symbols), so
+//! the binary carries one Korean font rather than a second 4.5 MB one; `--font PATH` picks
+//! another font (one with Hanja, say). Text the font cannot draw is reported as an error
+//! before anything is drawn, instead of appearing as empty boxes.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,9 +29,6 @@ use crate::tr;
 pub const SHEET_KEYWORD: &str = "reportfig-sheet";
 /// Version of the JSON layout of [`sheet_metadata`].
 pub const SHEET_FORMAT_VERSION: u32 = 1;
-
-static BUNDLED_FONT: &[u8] = include_bytes!("../../../assets/fonts/NanumGothic.ttf");
-const BUNDLED_FONT_NAME: &str = "NanumGothic (bundled)";
 
 /// Largest sheet drawn, so a mistyped `--seeds 1-1000` fails with advice instead of trying to
 /// allocate tens of gigabytes.
@@ -115,15 +114,9 @@ impl std::fmt::Debug for SheetFont {
 }
 
 impl SheetFont {
-    /// NanumGothic, embedded in the binary.
+    /// The titles' bundled sans, embedded in the binary.
     pub fn bundled() -> Self {
-        // The bundled file is checked by the tests; failing to parse it is a build defect.
-        let font = FontArc::try_from_slice(BUNDLED_FONT)
-            .expect("the bundled NanumGothic.ttf is a valid font");
-        Self {
-            font,
-            name: BUNDLED_FONT_NAME.to_string(),
-        }
+        crate::title::TitleFont::Sans.face()
     }
 
     /// A font embedded in the binary (the title fonts), named `name` in messages.

@@ -12,6 +12,7 @@ use crate::lora::LoraSpecError;
 use crate::model::bundle::BundleError;
 use crate::model::source::SourceError;
 use crate::msg;
+use crate::os_reason::OsReason;
 use crate::outline::OutlineError;
 use crate::page::SizeError;
 use crate::style::import::ImportError;
@@ -21,7 +22,13 @@ use reportfig_engine::model::config::ConfigError;
 use reportfig_engine::model::single_file::{ArchProblem, SingleFileError, Unsupported};
 use reportfig_engine::pipeline::lora::{LoraError, LoraTarget};
 use reportfig_engine::pipeline::scheduler::{SamplerKind, SchedulerError};
-use reportfig_engine::pipeline::{NumericStage, PipelineError};
+use reportfig_engine::pipeline::text::TextError;
+use reportfig_engine::pipeline::tiny_vae::TinyVaeError;
+use reportfig_engine::pipeline::{
+    plain_message, IsaError, NumericStage, PipelineError, RequestError, StartPart,
+};
+use reportfig_engine::translate::pickle::PickleError;
+use reportfig_engine::translate::tokenizer::TokenizerError;
 use reportfig_engine::translate::TranslateError;
 
 /// The message for one error (not its causes).
@@ -49,6 +56,13 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
     {
         return msg!("tiny-decoder-unknown", name = name, presets = presets);
     }
+    if let Some(u) = e.downcast_ref::<crate::model::upscaler::UnknownUpscaler>() {
+        return msg!(
+            "upscaler-unknown",
+            name = u.name.as_str(),
+            presets = u.presets.as_str()
+        );
+    }
     if let Some(i) = e.downcast_ref::<crate::init_image::InitImageError>() {
         return i.message();
     }
@@ -69,9 +83,7 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
         }
     }
     if let Some(o) = e.downcast_ref::<OutlineError>() {
-        if let Some(m) = outline_error(o) {
-            return m;
-        }
+        return outline_error(o);
     }
     if let Some(BatchError::BadFigure {
         path,
@@ -117,6 +129,7 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
                 detail = problem.detail()
             );
         }
+        return output_error(o);
     }
     if let Some(BatchError::DuplicateFile {
         path,
@@ -265,7 +278,81 @@ pub fn message(e: &(dyn Error + 'static)) -> Message {
             return m;
         }
     }
+    if let Some(m) = engine_error(e) {
+        return m;
+    }
+    if let Some(g) = e.downcast_ref::<crate::translate::glossary::GlossaryError>() {
+        return glossary_error(g);
+    }
+    // A cause below an error already said: the system's reason, or candle's words, as the
+    // sentence above quoted them (so the line is recognised as said and left out).
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return crate::os_reason::message(io);
+    }
+    if let Some(c) = e.downcast_ref::<candle_core::Error>() {
+        return msg!("untranslated", text = plain_message(c));
+    }
     msg!("untranslated", text = e.to_string())
+}
+
+/// A picture file that cannot be written or read back (a write that failed part-way into a
+/// folder is said with the folder, above).
+fn output_error(e: &crate::output::OutputError) -> Message {
+    use crate::output::OutputError;
+    let shown = |p: &std::path::Path| p.display().to_string();
+    match e {
+        OutputError::AlreadyExists { path } => msg!("file-exists", path = shown(path)),
+        OutputError::IsDirectory { path } => msg!(
+            "output-is-folder",
+            path = shown(path),
+            example = shown(&path.join("figure.png"))
+        ),
+        OutputError::MissingFolder { dir } => msg!("output-missing-folder", dir = shown(dir)),
+        OutputError::ParentNotFolder { dir } => {
+            msg!("output-parent-not-folder", dir = shown(dir))
+        }
+        OutputError::UnwritableFolder { dir, source } => msg!(
+            "output-unwritable-folder",
+            dir = shown(dir),
+            reason = OsReason::of(source)
+        ),
+        OutputError::Write { path, source } => msg!(
+            "output-write",
+            path = shown(path),
+            reason = OsReason::of(source)
+        ),
+        OutputError::Encode { message } => msg!("output-encode", detail = message),
+        OutputError::EmptyImage { width, height } => {
+            msg!("output-empty-image", width = *width, height = *height)
+        }
+        // A program's mistake (a chunk name), not the user's.
+        OutputError::BadKeyword { .. } => msg!("internal-error", detail = e.to_string()),
+        OutputError::Read { path, source } => msg!(
+            "output-read",
+            path = shown(path),
+            reason = OsReason::of(source)
+        ),
+        OutputError::NotPng { path, message } => {
+            msg!(
+                "output-unreadable-png",
+                path = shown(path),
+                detail = message
+            )
+        }
+        OutputError::BadMetadata { path, message } => {
+            msg!("output-bad-metadata", path = shown(path), detail = message)
+        }
+        OutputError::NewerFormat {
+            path,
+            found,
+            supported,
+        } => msg!(
+            "output-newer-format",
+            path = shown(path),
+            found = *found,
+            supported = *supported
+        ),
+    }
 }
 
 /// A file `styles import` cannot read or convert (a wrong field is mapped with its kind
@@ -276,7 +363,7 @@ fn import_error(e: &ImportError) -> Option<Message> {
         ImportError::Read { path, source } => msg!(
             "file-cannot-read",
             path = shown(path),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
         ImportError::Csv {
             file,
@@ -315,7 +402,7 @@ fn import_error(e: &ImportError) -> Option<Message> {
         ImportError::Write { path, source } => msg!(
             "file-cannot-write",
             path = shown(path),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
         ImportError::BadField { .. } => return None,
     })
@@ -345,14 +432,363 @@ fn translator_error(e: &(dyn Error + 'static)) -> Option<Message> {
 /// The engine's translator errors a user can act on. Mapped on their own too: they are the
 /// cause below a [`TranslatorError`], and a cause left in English would repeat it.
 fn translate_error(e: &TranslateError) -> Option<Message> {
-    match e {
-        TranslateError::MissingFile { dir, name } => Some(msg!(
+    Some(match e {
+        TranslateError::MissingFile { dir, name } => msg!(
             "translator-incomplete",
             dir = dir.display().to_string(),
             file = *name
-        )),
-        TranslateError::Config(c) => config_error(c),
-        _ => None,
+        ),
+        TranslateError::Config(c) => return config_error(c),
+        TranslateError::Tokenizer(t) => tokenizer_error(t),
+        TranslateError::Pickle(p) => pickle_error(p),
+        TranslateError::Weights { path, message } => msg!(
+            "translator-weights",
+            path = path.display().to_string(),
+            detail = message
+        ),
+        TranslateError::Compute(detail) => msg!("translator-compute", detail = detail),
+    })
+}
+
+/// The translator's tokenizer files (SentencePiece models, vocab.json) unreadable or wrong.
+fn tokenizer_error(e: &TokenizerError) -> Message {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    match e {
+        TokenizerError::Read { path, source } => msg!(
+            "translator-file-unreadable",
+            path = shown(path),
+            reason = OsReason::of(source)
+        ),
+        TokenizerError::BadSpm { path, message } => {
+            msg!("translator-bad-spm", path = shown(path), detail = message)
+        }
+        TokenizerError::UnsupportedSpm { path, message } => msg!(
+            "translator-unsupported-spm",
+            path = shown(path),
+            detail = message
+        ),
+        TokenizerError::BadJson {
+            path,
+            what,
+            message,
+        } => msg!(
+            "translator-bad-json",
+            path = shown(path),
+            what = *what,
+            detail = message
+        ),
+        TokenizerError::MissingSpecial { path, token } => msg!(
+            "translator-missing-special",
+            path = shown(path),
+            token = token
+        ),
+    }
+}
+
+/// A translator's `pytorch_model.bin`, read without running it, refused or not convertible.
+pub(crate) fn pickle_error(e: &PickleError) -> Message {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    match e {
+        PickleError::Io { path, source } => msg!(
+            "file-cannot-read",
+            path = shown(path),
+            reason = OsReason::of(source)
+        ),
+        PickleError::RefusedGlobal { path, global } => {
+            msg!("pickle-refused", path = shown(path), what = global)
+        }
+        PickleError::RefusedOpcode { path, opcode, at } => msg!(
+            "pickle-refused",
+            path = shown(path),
+            what = format!("opcode 0x{opcode:02x} @ {at}")
+        ),
+        PickleError::Malformed { path, reason } => {
+            msg!("pickle-malformed", path = shown(path), detail = reason)
+        }
+        PickleError::Write { path, out, reason } => msg!(
+            "pickle-write",
+            path = shown(path),
+            out = shown(out),
+            detail = reason
+        ),
+    }
+}
+
+/// A glossary file (`--glossary` or the user's own) that cannot be read or has a bad line.
+fn glossary_error(e: &crate::translate::glossary::GlossaryError) -> Message {
+    use crate::translate::glossary::{GlossaryError, GlossaryProblem};
+    match e {
+        GlossaryError::Unreadable { path, reason } => msg!(
+            "glossary-unreadable",
+            path = path.display().to_string(),
+            reason = reason
+        ),
+        GlossaryError::Bad {
+            path,
+            line,
+            problem,
+        } => {
+            let (kind, term, english, detail) = match problem {
+                GlossaryProblem::Toml(text) => ("toml", "", "", text.as_str()),
+                GlossaryProblem::NoKorean { term } => ("no-korean", term.as_str(), "", ""),
+                GlossaryProblem::NoEnglish { term } => ("no-english", term.as_str(), "", ""),
+                GlossaryProblem::StillKorean { term, english } => {
+                    ("still-korean", term.as_str(), english.as_str(), "")
+                }
+            };
+            msg!(
+                "glossary-bad",
+                path = path.display().to_string(),
+                line = *line,
+                problem = kind,
+                term = term,
+                english = english,
+                detail = detail
+            )
+        }
+    }
+}
+
+/// The engine's errors below the model's networks: the request checked against the model,
+/// the text encoder and its tokenizer, the scheduler config, the tiny draft decoder, a
+/// computation that failed, the CPU kernels asked for.
+fn engine_error(e: &(dyn Error + 'static)) -> Option<Message> {
+    if let Some(p) = e.downcast_ref::<PipelineError>() {
+        return match p {
+            PipelineError::Request(r) => Some(request_error(r)),
+            PipelineError::Text(t) => Some(text_error(t)),
+            PipelineError::TinyVae(t) => Some(tiny_vae_error(t)),
+            PipelineError::Scheduler(s) => scheduler_error(s),
+            PipelineError::Compute(c) => Some(msg!("pipeline-compute", detail = plain_message(c))),
+            PipelineError::Stopped => Some(msg!("pipeline-stopped")),
+            _ => None,
+        };
+    }
+    if let Some(r) = e.downcast_ref::<RequestError>() {
+        return Some(request_error(r));
+    }
+    if let Some(t) = e.downcast_ref::<TextError>() {
+        return Some(text_error(t));
+    }
+    if let Some(t) = e.downcast_ref::<TinyVaeError>() {
+        return Some(tiny_vae_error(t));
+    }
+    if let Some(s) = e.downcast_ref::<SchedulerError>() {
+        return scheduler_error(s);
+    }
+    if let Some(t) = e.downcast_ref::<TokenizerError>() {
+        return Some(tokenizer_error(t));
+    }
+    if let Some(p) = e.downcast_ref::<PickleError>() {
+        return Some(pickle_error(p));
+    }
+    if let Some(i) = e.downcast_ref::<IsaError>() {
+        return Some(isa_error(i));
+    }
+    if let Some(reportfig_engine::family::UnknownFamily(name)) = e.downcast_ref() {
+        return Some(msg!("family-unknown", name = name));
+    }
+    None
+}
+
+/// A request the model cannot make (mostly caught earlier with the flag named; these are
+/// what reaches the engine all the same, from an outline, the server or a model with an
+/// unusual VAE).
+fn request_error(e: &RequestError) -> Message {
+    match e {
+        RequestError::NotMultiple {
+            side,
+            value,
+            multiple,
+            lower,
+            upper,
+        } => msg!(
+            "request-not-multiple",
+            side = if *side == "width" {
+                msg!("word-width")
+            } else {
+                msg!("word-height")
+            },
+            value = *value,
+            multiple = *multiple,
+            lower = *lower,
+            upper = *upper
+        ),
+        RequestError::NoSteps => msg!("steps-zero"),
+        RequestError::Guidance { value, max } => msg!(
+            "request-guidance",
+            value = value.to_string(),
+            max = max.to_string()
+        ),
+        RequestError::Strength { value } => {
+            msg!("request-strength", value = value.to_string())
+        }
+        RequestError::NoStepLeft {
+            steps,
+            strength,
+            least,
+        } => msg!(
+            "strength-leaves-no-step",
+            steps = *steps,
+            strength = strength.to_string(),
+            least = format!("{least:.2}")
+        ),
+        RequestError::PictureSize {
+            part,
+            width,
+            height,
+            request_width,
+            request_height,
+        } => msg!(
+            "request-picture-size",
+            part = match part {
+                StartPart::Picture => "picture",
+                StartPart::Mask => "mask",
+            },
+            size = format!("{width}x{height}"),
+            request = format!("{request_width}x{request_height}")
+        ),
+        // A program's mistake, not the user's: said plainly all the same.
+        RequestError::MaskDisagrees
+        | RequestError::PixelsMissing
+        | RequestError::PixelsUnexpected
+        | RequestError::NoImage => msg!("request-internal", detail = e.to_string()),
+    }
+}
+
+/// The text encoder's files (tokenizer, weights) missing, unreadable or not matching.
+fn text_error(e: &TextError) -> Message {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    match e {
+        TextError::Read { path, source } => msg!(
+            "file-cannot-read",
+            path = shown(path),
+            reason = OsReason::of(source)
+        ),
+        TextError::MissingTokenizerFile { path } => {
+            msg!("text-missing-tokenizer-file", path = shown(path))
+        }
+        TextError::BadTokenizerFile { path, message } => msg!(
+            "text-bad-tokenizer-file",
+            path = shown(path),
+            detail = message
+        ),
+        TextError::Tokenize { text, message } => msg!(
+            "text-tokenize",
+            start = text.chars().take(40).collect::<String>(),
+            detail = message
+        ),
+        TextError::Config(c) => {
+            config_error(c).unwrap_or_else(|| msg!("untranslated", text = c.to_string()))
+        }
+        TextError::MissingWeights { dir } => msg!("text-missing-weights", dir = shown(dir)),
+        TextError::Weights {
+            path,
+            config,
+            message,
+        } => msg!(
+            "text-weights",
+            path = shown(path),
+            config = shown(config),
+            detail = message
+        ),
+        TextError::MissingComponent { dir, what, .. } => msg!(
+            "text-missing-component",
+            dir = shown(dir),
+            what = if *what == "text encoder" {
+                "encoder"
+            } else {
+                "set"
+            }
+        ),
+        TextError::Model(c) => msg!("text-model", detail = plain_message(c)),
+    }
+}
+
+/// A tiny draft decoder (diffusers' AutoencoderTiny) folder that cannot be used.
+fn tiny_vae_error(e: &TinyVaeError) -> Message {
+    let shown = |p: &std::path::Path| p.display().to_string();
+    match e {
+        TinyVaeError::NoWeights { dir } => msg!("tiny-decoder-no-weights", dir = shown(dir)),
+        TinyVaeError::Read { path, source } => msg!(
+            "tiny-decoder-file",
+            path = shown(path),
+            detail = OsReason::of(source)
+        ),
+        TinyVaeError::File { path, message } => {
+            msg!("tiny-decoder-file", path = shown(path), detail = message)
+        }
+        // The reason follows from the field, whose name is config.json's own.
+        TinyVaeError::Unsupported {
+            path, field, value, ..
+        } => msg!(
+            "tiny-decoder-unsupported",
+            path = shown(path),
+            field = *field,
+            value = value
+        ),
+        TinyVaeError::Weights { path, source } => msg!(
+            "tiny-decoder-weights",
+            path = shown(path),
+            detail = plain_message(source)
+        ),
+    }
+}
+
+/// A scheduler config that cannot be read or used (an unknown class is said with the
+/// samplers to choose instead, above).
+fn scheduler_error(e: &SchedulerError) -> Option<Message> {
+    Some(match e {
+        SchedulerError::Read { path, source } => msg!(
+            "file-cannot-read",
+            path = path.display().to_string(),
+            reason = OsReason::of(source)
+        ),
+        SchedulerError::Parse { path, message } => msg!(
+            "scheduler-parse",
+            path = path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "scheduler_config.json".to_string()),
+            detail = message
+        ),
+        SchedulerError::UnknownSampler(name) => msg!(
+            "sampler-unknown",
+            name = name,
+            samplers = SamplerKind::ALL
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        SchedulerError::Unsupported { field, value, hint } => msg!(
+            "scheduler-unsupported",
+            field = *field,
+            value = value,
+            detail = hint
+        ),
+        SchedulerError::Steps { steps, reason } => {
+            msg!("scheduler-steps", steps = *steps, detail = reason)
+        }
+        SchedulerError::Schedule(detail) => msg!("scheduler-schedule", detail = detail),
+        SchedulerError::UnknownClass(_) => return None,
+    })
+}
+
+/// `REPORTFIG_ISA` naming kernels that do not exist or that this CPU cannot run.
+pub fn isa_error(e: &IsaError) -> Message {
+    match e {
+        IsaError::Unknown { name } => msg!("isa-unknown", name = name),
+        IsaError::Unsupported {
+            isa,
+            needs,
+            supported,
+        } => msg!(
+            "isa-unsupported",
+            isa = isa.to_string(),
+            needs = needs,
+            supported = supported
+        ),
     }
 }
 
@@ -363,7 +799,7 @@ fn config_error(e: &ConfigError) -> Option<Message> {
         ConfigError::Read { path, source } => msg!(
             "file-cannot-read",
             path = path.display().to_string(),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
         ConfigError::Parse {
             path,
@@ -402,6 +838,32 @@ fn load_error(e: &PipelineError) -> Option<Message> {
             path = path.display().to_string(),
             detail = message
         ),
+        PipelineError::MissingWeight {
+            component,
+            path,
+            name,
+        } => msg!(
+            "pipeline-missing-weight",
+            component = component_key(component),
+            path = path.display().to_string(),
+            name = name.as_str()
+        ),
+        PipelineError::WeightShape {
+            component,
+            path,
+            name,
+            config_dir,
+            expected,
+            got,
+        } => msg!(
+            "pipeline-weight-shape",
+            component = component_key(component),
+            path = path.display().to_string(),
+            name = name.as_str(),
+            config = config_dir.display().to_string(),
+            expected = shape_text(expected),
+            got = shape_text(got)
+        ),
         PipelineError::Build {
             component,
             path,
@@ -431,6 +893,12 @@ fn load_error(e: &PipelineError) -> Option<Message> {
         }
         _ => return None,
     })
+}
+
+/// A tensor's shape as `[320, 4, 3, 3]`.
+fn shape_text(d: &[usize]) -> String {
+    let d: Vec<_> = d.iter().map(usize::to_string).collect();
+    format!("[{}]", d.join(", "))
 }
 
 /// The catalogue's key for a network the engine names in English.
@@ -631,12 +1099,12 @@ fn style_error(e: &StyleError) -> Message {
         StyleError::ReadDir { path, source } => msg!(
             "style-read-dir",
             path = path.display().to_string(),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
         StyleError::ReadFile { path, source } => msg!(
             "file-cannot-read",
             path = path.display().to_string(),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
     }
 }
@@ -715,6 +1183,30 @@ fn size_error(e: &SizeError) -> Message {
     }
 }
 
+/// The network library's words for a failure, with a plain sentence first where the
+/// language has one (English keeps them as they are).
+fn network_detail(cause: crate::model::source::NetworkCause, detail: &str) -> Message {
+    use crate::model::source::NetworkCause as C;
+    match cause {
+        C::NameNotFound => msg!("network-name-not-found", detail = detail),
+        C::NoConnection => msg!("network-no-connection", detail = detail),
+        C::Proxy => msg!("network-proxy", detail = detail),
+        C::Interrupted => msg!("network-interrupted", detail = detail),
+        C::Other => msg!("network-other", detail = detail),
+    }
+}
+
+/// What was asked of the hub, in the reader's words (a file keeps its name).
+fn hub_request(what: &crate::model::source::HubRequest) -> Message {
+    use crate::model::source::HubRequest;
+    match what {
+        HubRequest::Connection => msg!("hub-request-connection"),
+        HubRequest::FileList => msg!("hub-request-file-list"),
+        HubRequest::RevisionRef => msg!("hub-request-revision-ref"),
+        HubRequest::File(name) => msg!("hub-request-file", file = name),
+    }
+}
+
 /// The model-source errors a new user meets first; the rarer ones keep their English.
 fn source_error(e: &SourceError) -> Option<Message> {
     Some(match e {
@@ -758,11 +1250,12 @@ fn source_error(e: &SourceError) -> Option<Message> {
             endpoint,
             what,
             detail,
+            cause,
         } => msg!(
             "model-network",
             endpoint = endpoint,
-            what = what,
-            detail = detail
+            what = hub_request(what),
+            detail = network_detail(*cause, detail)
         ),
         SourceError::FetchOffline => msg!("model-fetch-offline"),
         SourceError::NotAFolder { path } => {
@@ -825,7 +1318,7 @@ fn source_error(e: &SourceError) -> Option<Message> {
         } => msg!(
             "model-hub-answer",
             endpoint = endpoint,
-            what = what,
+            what = hub_request(what),
             detail = detail
         ),
         SourceError::HubLied { endpoint, detail } => {
@@ -833,7 +1326,7 @@ fn source_error(e: &SourceError) -> Option<Message> {
         }
         SourceError::Locked { file, lock } => msg!(
             "model-download-locked",
-            file = file,
+            file = hub_request(file),
             lock = lock.display().to_string()
         ),
         SourceError::FetchLocal { path, presets } => msg!(
@@ -851,13 +1344,13 @@ fn source_error(e: &SourceError) -> Option<Message> {
             "model-io",
             action = *action,
             path = path.display().to_string(),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
         SourceError::Checkpoint(_) => return None,
     })
 }
 
-/// A bundle that is not one, or arrived damaged; a failed write keeps its English.
+/// A bundle that is not one, arrived damaged, or could not be read or written.
 fn bundle_error(e: &BundleError) -> Option<Message> {
     let shown = |p: &std::path::Path| p.display().to_string();
     Some(match e {
@@ -878,27 +1371,29 @@ fn bundle_error(e: &BundleError) -> Option<Message> {
             found = found.to_string()
         ),
         BundleError::WrongHash { file } => msg!("bundle-wrong-hash", file = shown(file)),
-        BundleError::Io { .. } => return None,
+        // The action is one of a few English words, which the Korean message chooses by.
+        BundleError::Io {
+            action,
+            path,
+            source,
+        } => msg!(
+            "model-io",
+            action = *action,
+            path = shown(path),
+            reason = OsReason::of(source)
+        ),
     })
 }
 
 fn checkpoint_error(e: &SingleFileError) -> Message {
     let shown = |p: &std::path::Path| p.display().to_string();
     let component = component_key;
-    let dims = |d: &[usize]| {
-        format!(
-            "[{}]",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    let dims = shape_text;
     match e {
         SingleFileError::Read { path, source } => msg!(
             "checkpoint-unreadable",
             path = shown(path),
-            reason = source.to_string()
+            reason = OsReason::of(source)
         ),
         SingleFileError::Truncated { path, needed, len } => msg!(
             "checkpoint-truncated",
@@ -978,10 +1473,10 @@ fn checkpoint_error(e: &SingleFileError) -> Message {
     }
 }
 
-/// The outline mistakes people make most; the rarer ones keep their English.
-fn outline_error(e: &OutlineError) -> Option<Message> {
+/// An outline that cannot be read or has a mistake on a line.
+fn outline_error(e: &OutlineError) -> Message {
     let shown = |p: &std::path::Path| p.display().to_string();
-    Some(match e {
+    match e {
         OutlineError::Unreadable { path, reason } => {
             msg!("outline-unreadable", path = shown(path), reason = reason)
         }
@@ -1074,6 +1569,17 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             path = shown(path),
             line = *line
         ),
+        OutlineError::BadLayout { path, line, value } => msg!(
+            "outline-bad-layout",
+            path = shown(path),
+            line = *line,
+            value = value
+        ),
+        OutlineError::LayoutWithoutCover { path, line } => msg!(
+            "outline-layout-without-cover",
+            path = shown(path),
+            line = *line
+        ),
         OutlineError::UnknownColumn { path, column } => msg!(
             "outline-csv-unknown-column",
             path = shown(path),
@@ -1087,6 +1593,34 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             path = shown(path),
             column = column
         ),
+        OutlineError::BadSettings {
+            path,
+            line,
+            block,
+            problem,
+        } => {
+            let (kind, key) = problem.key();
+            msg!(
+                "outline-bad-settings",
+                path = shown(path),
+                line = *line,
+                block = block,
+                problem = kind,
+                key = key
+            )
+        }
+        OutlineError::BadFileName {
+            path,
+            line,
+            value,
+            problem,
+        } => msg!(
+            "outline-bad-file-name",
+            path = shown(path),
+            line = *line,
+            value = value,
+            problem = problem.key()
+        ),
         // The CSV reader's own words about the row stay as they are, inside the sentence.
         OutlineError::Csv {
             path,
@@ -1098,8 +1632,28 @@ fn outline_error(e: &OutlineError) -> Option<Message> {
             line = *line,
             problem = problem
         ),
-        _ => return None,
-    })
+        OutlineError::Empty { path, format } => {
+            msg!("outline-empty", path = shown(path), format = format.key())
+        }
+        OutlineError::EmptyCaption { path, line, place } => msg!(
+            "outline-empty-caption",
+            path = shown(path),
+            line = *line,
+            place = place.key()
+        ),
+        OutlineError::UnknownStyle {
+            path,
+            line,
+            style,
+            message,
+        } => msg!(
+            "outline-unknown-style",
+            path = shown(path),
+            line = *line,
+            style = style,
+            reason = message
+        ),
+    }
 }
 
 /// The texts of an error and its causes, outermost first, in `lang`. A context added with
@@ -1166,7 +1720,7 @@ mod tests {
                 file: "model_index.json".into(),
             }),
             Box::new(SourceError::Locked {
-                file: "x".into(),
+                file: crate::model::source::HubRequest::File("x".into()),
                 lock: "x.lock".into(),
             }),
             Box::new(SourceError::NoCacheDir),
@@ -1179,6 +1733,19 @@ mod tests {
                 component: "second text encoder",
                 path: p(),
                 message: "invalid header length".into(),
+            }),
+            Box::new(PipelineError::MissingWeight {
+                component: "second text encoder",
+                path: "m/text_encoder_2/model.safetensors".into(),
+                name: "text_model.final_layer_norm.weight".into(),
+            }),
+            Box::new(PipelineError::WeightShape {
+                component: "UNet",
+                path: "m/unet/diffusion_pytorch_model.safetensors".into(),
+                name: "conv_in.weight".into(),
+                config_dir: "m/unet".into(),
+                expected: vec![320, 4, 3, 3].into(),
+                got: vec![320, 9, 3, 3].into(),
             }),
             Box::new(PipelineError::Build {
                 component: "UNet",
@@ -1215,9 +1782,71 @@ mod tests {
             Box::new(OutlineError::Csv {
                 path: "o.csv".into(),
                 line: 2,
-                problem: "this row has 1 cells".into(),
+                problem: msg!("untranslated", text = "this row has 1 cells"),
             }),
         ];
+        // The rarer ones: outlines with nothing in them, a line's settings or file name, a
+        // bad glossary line.
+        use crate::outline::{CaptionPlace, FileNameProblem, OutlineFormat, SettingsProblem};
+        let mut errors = errors;
+        for format in [
+            OutlineFormat::Markdown,
+            OutlineFormat::Text,
+            OutlineFormat::Csv,
+        ] {
+            errors.push(Box::new(OutlineError::Empty {
+                path: "o.md".into(),
+                format,
+            }));
+        }
+        for place in [
+            CaptionPlace::TextLine,
+            CaptionPlace::CsvRow,
+            CaptionPlace::MarkdownHeading,
+            CaptionPlace::FigureLine,
+        ] {
+            errors.push(Box::new(OutlineError::EmptyCaption {
+                path: "o.md".into(),
+                line: 3,
+                place,
+            }));
+        }
+        for problem in [
+            SettingsProblem::NotClosed,
+            SettingsProblem::TwoBlocks,
+            SettingsProblem::GivenTwice("seed".into()),
+            SettingsProblem::NoValue("seed".into()),
+            SettingsProblem::QuoteNotClosed("negative".into()),
+            SettingsProblem::EmptyValue("style".into()),
+        ] {
+            errors.push(Box::new(OutlineError::BadSettings {
+                path: "o.txt".into(),
+                line: 1,
+                block: "{seed}".into(),
+                problem,
+            }));
+        }
+        for problem in [
+            FileNameProblem::Empty,
+            FileNameProblem::HasFolder,
+            FileNameProblem::BadCharacters,
+            FileNameProblem::WindowsDevice,
+            FileNameProblem::NotPng,
+        ] {
+            errors.push(Box::new(OutlineError::BadFileName {
+                path: "o.txt".into(),
+                line: 1,
+                value: "x".into(),
+                problem,
+            }));
+        }
+        errors.push(Box::new(crate::translate::glossary::GlossaryError::Bad {
+            path: "g.toml".into(),
+            line: 2,
+            problem: crate::translate::glossary::GlossaryProblem::NoEnglish {
+                term: "공원".into(),
+            },
+        }));
         for e in errors {
             let m = message(e.as_ref());
             assert_ne!(m.id(), "untranslated", "{e}");
@@ -1239,5 +1868,50 @@ mod tests {
             message(&read).render(Lang::Ko),
             "hub/x을(를) 읽지 못했습니다: gone"
         );
+    }
+
+    /// What was asked of the hub is named in the reader's language: the Korean network
+    /// message said "the file list을(를) 받으려 했지만" on a PC without internet.
+    #[test]
+    fn a_hub_request_is_named_in_the_readers_words() {
+        use crate::model::source::HubRequest;
+        let network = |what| SourceError::Network {
+            endpoint: "https://huggingface.co".into(),
+            what,
+            detail: "Dns Failed".into(),
+            cause: crate::model::source::NetworkCause::NameNotFound,
+        };
+        for (what, ko) in [
+            (HubRequest::FileList, "파일 목록을(를) 받으려"),
+            (HubRequest::Connection, "모델 저장소 정보을(를) 받으려"),
+            (HubRequest::RevisionRef, "버전(revision) 정보을(를) 받으려"),
+            (
+                HubRequest::File("unet/config.json".into()),
+                "unet/config.json을(를) 받으려",
+            ),
+        ] {
+            let e = network(what.clone());
+            let m = message(&e);
+            let (en, own) = (m.render(Lang::En), e.to_string());
+            assert_eq!(en.lines().next(), own.lines().next());
+            assert!(m.render(Lang::Ko).starts_with(ko), "{}", m.render(Lang::Ko));
+        }
+        let answer = SourceError::HubAnswer {
+            endpoint: "https://huggingface.co".into(),
+            what: HubRequest::FileList,
+            detail: "HTTP 500".into(),
+        };
+        assert!(message(&answer).render(Lang::Ko).contains("파일 목록 요청"));
+        // The library's English stays for whoever reads it, after a plain Korean reason.
+        let ko = message(&network(HubRequest::FileList)).render(Lang::Ko);
+        assert!(
+            ko.contains("서버 주소를 찾지 못했습니다 (Dns Failed)"),
+            "{ko}"
+        );
+        let locked = SourceError::Locked {
+            file: HubRequest::FileList,
+            lock: "x.lock".into(),
+        };
+        assert!(!message(&locked).render(Lang::Ko).contains("file list"));
     }
 }

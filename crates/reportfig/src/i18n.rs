@@ -143,6 +143,16 @@ const SOURCES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::En,
+        "errors-rare.ftl",
+        include_str!("../locales/en/errors-rare.ftl"),
+    ),
+    (
+        Lang::Ko,
+        "errors-rare.ftl",
+        include_str!("../locales/ko/errors-rare.ftl"),
+    ),
+    (
+        Lang::En,
         "progress.ftl",
         include_str!("../locales/en/progress.ftl"),
     ),

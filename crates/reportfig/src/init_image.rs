@@ -28,7 +28,7 @@ const MAX_PIXELS: u64 = 100_000_000;
 #[derive(Debug, thiserror::Error)]
 pub enum InitImageError {
     #[error("cannot read the starting picture {path}: {reason}")]
-    Unreadable { path: PathBuf, reason: String },
+    Unreadable { path: PathBuf, reason: Message },
     #[error("{path} is not a PNG or JPEG picture ({reason})")]
     NotAnImage { path: PathBuf, reason: String },
     #[error("the starting picture {path} is {width}x{height}; it needs at least {MIN_SIDE} pixels on each side")]
@@ -56,7 +56,7 @@ impl InitImageError {
             InitImageError::Unreadable { path, reason } => msg!(
                 "init-image-unreadable",
                 path = path.display().to_string(),
-                reason = reason.clone()
+                reason = reason
             ),
             InitImageError::NotAnImage { path, reason } => msg!(
                 "init-image-not-image",
@@ -278,7 +278,7 @@ fn cover_crop<P: image::Pixel<Subpixel = u8> + 'static>(
 fn read_file(path: &Path) -> Result<Vec<u8>, InitImageError> {
     std::fs::read(path).map_err(|e| InitImageError::Unreadable {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::os_reason::message(&e),
     })
 }
 
@@ -289,9 +289,10 @@ fn decode_upright(
     path: &Path,
     bytes: &[u8],
 ) -> Result<(DynamicImage, RecordedFile), InitImageError> {
+    // The image library's words about the bytes, kept as they are.
     let unreadable = |e: &dyn std::fmt::Display| InitImageError::Unreadable {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::msg!("untranslated", text = e.to_string()),
     };
     let not_image = |e: &dyn std::fmt::Display| InitImageError::NotAnImage {
         path: path.to_path_buf(),

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod init_image;
 pub mod lora;
 pub mod model;
+pub mod os_reason;
 pub mod outline;
 pub mod output;
 pub mod page;

@@ -229,27 +229,33 @@ fn translate_options(
 fn isa_from_env() -> anyhow::Result<reportfig_engine::pipeline::Isa> {
     match std::env::var("REPORTFIG_ISA") {
         Ok(name) => reportfig_engine::pipeline::Isa::from_name(&name)
-            .map_err(|e| BadInput(msg!("isa-env-invalid", reason = e.to_string())).into()),
+            .map_err(|e| BadInput(msg!("isa-env-invalid", reason = explain::isa_error(&e))).into()),
         Err(_) => Ok(reportfig_engine::pipeline::Isa::detect()),
     }
 }
 
-fn image_options(a: &cli::ImageArgs) -> ImageOptions {
-    ImageOptions {
+fn image_options(a: &cli::ImageArgs) -> Result<ImageOptions, BadInput> {
+    let upscaler = a
+        .upscaler
+        .as_deref()
+        .map(reportfig::model::upscaler::UpscalerSource::parse)
+        .transpose()
+        .map_err(|e| BadInput::from_error(&e))?;
+    Ok(ImageOptions {
         style: a.style.clone(),
         size: a.size.clone(),
         exact_ratio: a.exact_ratio,
         finish: reportfig::print::Finish {
             dpi: a.dpi,
             page: a.print.map(cli::PrintArg::page),
-            upscaler: a.upscaler.clone(),
+            upscaler,
         },
         steps: a.steps,
         guidance: a.guidance,
         sampler: a.sampler,
         negative: a.negative.clone(),
         init: None,
-    }
+    })
 }
 
 /// `--init-image`/`--strength`, read and checked before any model loads.
@@ -288,20 +294,28 @@ fn style_library(
 }
 
 fn title_spec(title: &str, a: &cli::TitleStyleArgs) -> reportfig::title::TitleSpec {
-    use reportfig::title::{TitleFont, TitleLayout};
     reportfig::title::TitleSpec {
         title: title.to_string(),
         subtitle: a.subtitle.clone(),
-        layout: match a.title_layout {
-            cli::TitleLayoutArg::Top => TitleLayout::Top,
-            cli::TitleLayoutArg::Bottom => TitleLayout::Bottom,
-            cli::TitleLayoutArg::Center => TitleLayout::Center,
-            cli::TitleLayoutArg::Band => TitleLayout::Band,
-        },
-        font: match a.title_font {
-            cli::TitleFontArg::Sans => TitleFont::Sans,
-            cli::TitleFontArg::Serif => TitleFont::Serif,
-        },
+        layout: title_layout(a.title_layout),
+        font: title_font(a.title_font),
+    }
+}
+
+fn title_layout(a: cli::TitleLayoutArg) -> reportfig::title::TitleLayout {
+    use reportfig::title::TitleLayout;
+    match a {
+        cli::TitleLayoutArg::Top => TitleLayout::Top,
+        cli::TitleLayoutArg::Bottom => TitleLayout::Bottom,
+        cli::TitleLayoutArg::Center => TitleLayout::Center,
+        cli::TitleLayoutArg::Band => TitleLayout::Band,
+    }
+}
+
+fn title_font(a: cli::TitleFontArg) -> reportfig::title::TitleFont {
+    match a {
+        cli::TitleFontArg::Sans => reportfig::title::TitleFont::Sans,
+        cli::TitleFontArg::Serif => reportfig::title::TitleFont::Serif,
     }
 }
 
@@ -324,7 +338,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 caption: a.caption.clone(),
                 image: ImageOptions {
                     init: init_picture(&a.init)?,
-                    ..image_options(&a.image)
+                    ..image_options(&a.image)?
                 },
                 seed: a.seed,
                 output: a.output.clone(),
@@ -359,7 +373,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
             let opts = commands::batch::BatchOptions {
                 translate: translate_options_for(&a.translate, &model)?,
                 outline: a.outline.clone(),
-                image: image_options(&a.image),
+                image: image_options(&a.image)?,
                 base_seed: a.seed,
                 out: a.out.clone(),
                 force: a.force,
@@ -368,6 +382,12 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 markdown: a.markdown,
                 docx: a.docx.as_deref().map(docx_path),
                 cover: a.cover,
+                cover_title: commands::batch::CoverTitle {
+                    title: a.title.clone(),
+                    subtitle: a.subtitle.clone(),
+                    layout: title_layout(a.title_layout),
+                    font: title_font(a.title_font),
+                },
                 draft_decoder: draft_decoder(&a.decoder)?,
                 naming: naming(a.names),
                 lang: term.lang(),
@@ -418,7 +438,7 @@ fn run(cli: Cli, term: &mut progress::Terminal) -> anyhow::Result<ExitCode> {
                 vary: a.vary.clone(),
                 image: ImageOptions {
                     init: init_picture(&a.init)?,
-                    ..image_options(&a.image)
+                    ..image_options(&a.image)?
                 },
                 output: a.output.clone(),
                 font: a.font.clone(),

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::i18n::Message;
 use reportfig_engine::request::GenerationRequest;
 
 /// `iTXt` keyword of the A1111-style infotext.
@@ -202,12 +203,14 @@ pub fn request_chunks(request: &GenerationRequest) -> Vec<TextChunk> {
 }
 
 /// The chunks of a titled picture: the request, and in the `reportfig` JSON how the title was
-/// set (`title`: text, subtitle, layout, box, untitled file).
+/// set (`title`: text, subtitle, layout, box, untitled file) and the print record of the
+/// picture it was set on.
 pub fn titled_chunks(
     request: &GenerationRequest,
     title: Option<&crate::title::TitleRecord>,
+    print: Option<&PrintRecord>,
 ) -> Vec<TextChunk> {
-    stored_chunks(request, title, None)
+    stored_chunks(request, title, print)
 }
 
 /// [`request_chunks`] with the print record in the JSON when there is one.
@@ -382,7 +385,13 @@ pub enum WriteProblem {
     Gone,
     /// Not allowed to write there (permissions, a read-only share or file system).
     Denied,
-    /// Anything else, in the system's own words without the "(os error N)" tail.
+    /// Any other refusal of the system, told by its kind ([`OsReason`]).
+    Os(crate::os_reason::OsReason),
+    /// The folder's place is taken by a file of that name.
+    ParentIsFile(PathBuf),
+    /// A folder stands where the file should go.
+    FolderInTheWay,
+    /// Anything else, in the words of what failed (the document writer).
     Other(String),
 }
 
@@ -399,11 +408,7 @@ impl WriteProblem {
         if e.raw_os_error() == Some(libc::ENXIO) || e.raw_os_error() == Some(libc::ENODEV) {
             return Self::Gone;
         }
-        let text = e.to_string();
-        Self::Other(match text.find(" (os error") {
-            Some(i) => text[..i].to_string(),
-            None => text,
-        })
+        Self::Os(crate::os_reason::OsReason::of(e))
     }
 
     /// The selector of the catalogue's `$why`.
@@ -412,27 +417,33 @@ impl WriteProblem {
             Self::Full => "full",
             Self::Gone => "gone",
             Self::Denied => "denied",
-            Self::Other(_) => "other",
+            Self::Os(_) | Self::ParentIsFile(_) | Self::FolderInTheWay | Self::Other(_) => "other",
         }
     }
 
-    /// The system's words for [`WriteProblem::Other`] (the catalogue's `$detail`).
-    pub fn detail(&self) -> &str {
+    /// The words for the `other` kinds (the catalogue's `$detail`); empty for the rest,
+    /// which the catalogue words itself.
+    pub fn detail(&self) -> Message {
         match self {
-            Self::Other(text) => text,
-            _ => "",
+            Self::Os(r) => r.message(),
+            Self::ParentIsFile(dir) => {
+                crate::msg!("write-parent-is-file", dir = dir.display().to_string())
+            }
+            Self::FolderInTheWay => crate::msg!("write-folder-in-the-way"),
+            Self::Other(text) => crate::msg!("untranslated", text = text.as_str()),
+            Self::Full | Self::Gone | Self::Denied => crate::msg!("untranslated", text = ""),
         }
     }
 }
 
 impl std::fmt::Display for WriteProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Full => "the disk is full or a file-size limit was reached",
-            Self::Gone => "the folder is no longer there",
-            Self::Denied => "permission was refused",
-            Self::Other(text) => text,
-        })
+        match self {
+            Self::Full => f.write_str("the disk is full or a file-size limit was reached"),
+            Self::Gone => f.write_str("the folder is no longer there"),
+            Self::Denied => f.write_str("permission was refused"),
+            other => f.write_str(&other.detail().render(crate::i18n::Lang::En)),
+        }
     }
 }
 

@@ -6,15 +6,17 @@
 //! so Word and HWP place the figure at its physical size.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::imageops::{self, FilterType};
 use image::RgbImage;
 use reportfig_engine::pipeline::upscale::{SrVggNetCompact, UpscaleError};
 use reportfig_engine::pipeline::LoadContext;
 
-use crate::commands::BadInput;
+use crate::commands::{BadInput, Reporter};
 use crate::i18n::Message;
+use crate::model::source::HubOptions;
+use crate::model::upscaler::UpscalerSource;
 use crate::msg;
 use crate::output::PrintRecord;
 
@@ -87,9 +89,15 @@ pub const MAX_PRINT_SIDE: u32 = 8192;
 pub struct Finish {
     pub dpi: Option<u32>,
     pub page: Option<PrintPage>,
-    /// `--upscaler DIR`: a Real-ESRGAN compact folder (`model.safetensors`, optional
-    /// `config.json`) that enlarges before the final resize; without it Lanczos3 alone.
-    pub upscaler: Option<PathBuf>,
+    /// `--upscaler NAME|DIR|FILE`: a Real-ESRGAN compact upscaler (a preset, a folder, a
+    /// `.pth`) that enlarges before the final resize; without it Lanczos3 alone.
+    pub upscaler: Option<UpscalerSource>,
+}
+
+/// Where `--upscaler NAME` is looked for: the user's data folder, then the hub.
+pub struct UpscalerLookup<'a> {
+    pub data_dir: Option<&'a Path>,
+    pub hub: &'a HubOptions,
 }
 
 impl Finish {
@@ -111,8 +119,7 @@ impl Finish {
     }
 }
 
-/// Input tile side for the learned upscaler: about 50 MB per feature map at 64 channels.
-const TILE: usize = 384;
+use reportfig_engine::pipeline::upscale::TILE;
 
 /// [`Finish`] with its upscaler loaded once, for every image of a run.
 pub struct Finisher {
@@ -121,27 +128,56 @@ pub struct Finisher {
 }
 
 impl Finisher {
-    /// Loads `finish.upscaler` when `--print` will use it; a missing or wrong folder is the
-    /// user's to fix, so it is refused before anything slow.
-    pub fn new(finish: Finish, ctx: &LoadContext) -> Result<Self, BadInput> {
+    /// Finds (a preset: downloads, unless offline) and loads `finish.upscaler` when
+    /// `--print` will use it; a missing or wrong upscaler is the user's to fix, so it is
+    /// refused before anything slow.
+    pub fn new(
+        finish: Finish,
+        ctx: &LoadContext,
+        lookup: &UpscalerLookup<'_>,
+        reporter: &mut dyn Reporter,
+    ) -> anyhow::Result<Self> {
         let upscaler = match (&finish.upscaler, finish.page) {
-            (Some(dir), Some(_)) => {
-                let net = SrVggNetCompact::load_dir(dir, ctx, TILE)
-                    .map_err(|e| BadInput(upscaler_error(dir, &e)))?;
-                let name = dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_else(|| dir.display().to_string());
-                Some((net, name))
+            (Some(source), Some(_)) => {
+                let path = source.resolve(
+                    lookup.data_dir,
+                    lookup.hub,
+                    &mut crate::commands::models::download_reporter(reporter),
+                )?;
+                let net = if path.is_dir() {
+                    SrVggNetCompact::load_dir(&path, ctx, TILE)
+                } else {
+                    SrVggNetCompact::load_pth(&path, ctx, TILE)
+                };
+                let net = net.map_err(|e| BadInput(upscaler_error(&path, &e)))?;
+                Some((net, source.label()))
             }
             _ => None,
         };
         Ok(Self { finish, upscaler })
     }
 
+    /// [`Finisher::new`] for a [`Finish`] that names no upscaler (nothing to look up).
+    pub fn plain(finish: Finish) -> Self {
+        Self {
+            finish: Finish {
+                upscaler: None,
+                ..finish
+            },
+            upscaler: None,
+        }
+    }
+
     /// The note for the user: which enlargement `--print` uses (none without `--print`).
-    pub fn note(&self) -> Option<Message> {
-        self.finish.page?;
+    /// Given the picture's size, a page no larger than it is said to be a plain reduction,
+    /// not an enlargement through an upscaler that will not run.
+    pub fn note(&self, picture: Option<(u32, u32)>) -> Option<Message> {
+        let (w, h) = self.finish.target()?;
+        if let (Some((pw, ph)), Some(dpi)) = (picture, self.finish.effective_dpi()) {
+            if w <= pw && h <= ph {
+                return Some(msg!("note-print-reduced", width = w, height = h, dpi = dpi));
+            }
+        }
         Some(match &self.upscaler {
             Some((net, name)) => msg!(
                 "note-print-upscaler",
@@ -199,11 +235,62 @@ fn upscaler_error(dir: &Path, e: &UpscaleError) -> Message {
         UpscaleError::NoWeights { .. } => {
             msg!("upscaler-no-weights", dir = dir.display().to_string())
         }
-        other => msg!(
-            "upscaler-unusable",
-            dir = dir.display().to_string(),
-            reason = other.to_string()
-        ),
+        other => {
+            let reason = match other {
+                UpscaleError::File { path, message } => msg!(
+                    "upscaler-file",
+                    path = path.display().to_string(),
+                    detail = message
+                ),
+                UpscaleError::BadConfig {
+                    path,
+                    field,
+                    value,
+                    min,
+                    max,
+                } => msg!(
+                    "upscaler-bad-config",
+                    path = path.display().to_string(),
+                    field = *field,
+                    value = *value,
+                    min = *min,
+                    max = *max
+                ),
+                UpscaleError::Weights {
+                    path,
+                    num_feat,
+                    num_conv,
+                    source,
+                } => msg!(
+                    "upscaler-weights",
+                    path = path.display().to_string(),
+                    features = *num_feat,
+                    convolutions = *num_conv,
+                    detail = reportfig_engine::pipeline::plain_message(source)
+                ),
+                UpscaleError::Run(source) => msg!(
+                    "upscaler-run",
+                    detail = reportfig_engine::pipeline::plain_message(source)
+                ),
+                UpscaleError::SeveralPth { dir, count } => msg!(
+                    "upscaler-several-pth",
+                    dir = dir.display().to_string(),
+                    count = *count
+                ),
+                UpscaleError::Pickle(p) => crate::explain::pickle_error(p),
+                UpscaleError::NotCompact { path, reason } => msg!(
+                    "upscaler-not-compact",
+                    path = path.display().to_string(),
+                    detail = reason
+                ),
+                UpscaleError::NoWeights { .. } => unreachable!("matched above"),
+            };
+            msg!(
+                "upscaler-unusable",
+                dir = dir.display().to_string(),
+                reason = reason
+            )
+        }
     }
 }
 

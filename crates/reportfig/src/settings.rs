@@ -149,13 +149,13 @@ pub fn sampling(
         lcm,
     } = model;
     let mut notes = Vec::new();
-    // An LCM model's sampling settings come from the user, its preset or LCM itself; a
-    // style's (written for the family's ordinary models) are set aside, with a note.
-    let style_settings = match lcm {
-        Some(_) => None,
-        None => composed,
-    };
-    let style_set_aside = lcm.is_some()
+    // An LCM or step-distilled model's sampling settings come from the user, its preset or
+    // LCM itself; a style's (written for the family's ordinary models) are set aside, with a
+    // note.
+    let distilled = preset.filter(|p| p.distilled && lcm.is_none());
+    let fixed = lcm.is_some() || distilled.is_some();
+    let style_settings = if fixed { None } else { composed };
+    let style_set_aside = fixed
         && composed.is_some_and(|c| {
             (c.steps.is_some() && image.steps.is_none())
                 || (c.guidance.is_some() && image.guidance.is_none())
@@ -177,12 +177,7 @@ pub fn sampling(
         Some(init) if image.steps.is_none() => steps_running(steps, init.record.strength),
         _ => steps,
     };
-    if steps == 0 {
-        return Err(msg!("steps-zero"));
-    }
-    if steps > 1000 {
-        return Err(msg!("steps-too-many", steps = steps));
-    }
+    check_steps(steps)?;
     let guidance = image
         .guidance
         .or(style_settings.and_then(|c| c.guidance))
@@ -192,22 +187,7 @@ pub fn sampling(
             None if family.is_distilled() => 0.0,
             None => 7.5,
         });
-    if guidance < 0.0 || guidance.is_nan() {
-        return Err(msg!("guidance-negative", guidance = guidance.to_string()));
-    }
-    if guidance > MAX_GUIDANCE {
-        // 1e308 would otherwise print as 309 digits.
-        let shown = if guidance >= 1e6 {
-            format!("{guidance:e}")
-        } else {
-            guidance.to_string()
-        };
-        return Err(msg!(
-            "guidance-too-high",
-            guidance = shown,
-            max = MAX_GUIDANCE
-        ));
-    }
+    check_guidance(guidance)?;
     let sampler = match image.sampler {
         Some(choice) => choice.kind(),
         None => style_settings
@@ -216,12 +196,22 @@ pub fn sampling(
             .or(lcm.map(|_| SamplerKind::Lcm)),
     };
     if style_set_aside {
-        notes.push(msg!(
-            "note-lcm-style-settings",
-            steps = steps,
-            guidance = guidance,
-            sampler = sampler.map_or(SamplerChoice::DEFAULT, |k| k.name())
-        ));
+        let sampler = sampler.map_or(SamplerChoice::DEFAULT, |k| k.name());
+        notes.push(match distilled {
+            Some(p) => msg!(
+                "note-distilled-style-settings",
+                model = p.name.as_str(),
+                steps = steps,
+                guidance = guidance,
+                sampler = sampler
+            ),
+            None => msg!(
+                "note-lcm-style-settings",
+                steps = steps,
+                guidance = guidance,
+                sampler = sampler
+            ),
+        });
     }
     Ok(Sampling {
         steps,
@@ -238,6 +228,64 @@ pub struct Size {
     pub height: u32,
     /// The shape (width, height) the pipeline crops to: a print page, or `--exact-ratio`.
     pub crop_to_ratio: Option<(u32, u32)>,
+}
+
+/// Steps out of the range any sampler runs.
+fn check_steps(steps: u32) -> Result<(), Message> {
+    if steps == 0 {
+        return Err(msg!("steps-zero"));
+    }
+    if steps > 1000 {
+        return Err(msg!("steps-too-many", steps = steps));
+    }
+    Ok(())
+}
+
+/// Guidance below zero, not a number, or past where styles are capped.
+fn check_guidance(guidance: f64) -> Result<(), Message> {
+    if guidance < 0.0 || guidance.is_nan() {
+        return Err(msg!("guidance-negative", guidance = guidance.to_string()));
+    }
+    if guidance > MAX_GUIDANCE {
+        // 1e308 would otherwise print as 309 digits.
+        let shown = if guidance >= 1e6 {
+            format!("{guidance:e}")
+        } else {
+            guidance.to_string()
+        };
+        return Err(msg!(
+            "guidance-too-high",
+            guidance = shown,
+            max = MAX_GUIDANCE
+        ));
+    }
+    Ok(())
+}
+
+/// What the user typed that is wrong whatever the model: a size that does not parse, steps
+/// or guidance out of range, a style that does not exist. Checked before the model (or the
+/// translator) is looked for, so on a PC without internet a typo is named, not a download
+/// that failed; [`sampling`] and [`size`] check the same again with the model's defaults.
+pub fn check_given(
+    image: &ImageOptions,
+    styles: &crate::style::StyleLibrary,
+) -> Result<(), Message> {
+    if let Some(s) = &image.size {
+        s.parse::<SizeSpec>()
+            .map_err(|e| crate::explain::message(&e))?;
+    }
+    if let Some(steps) = image.steps {
+        check_steps(steps)?;
+    }
+    if let Some(g) = image.guidance {
+        check_guidance(g)?;
+    }
+    if let Some(spec) = &image.style {
+        styles
+            .resolve_stack(spec)
+            .map_err(|e| crate::explain::message(&e))?;
+    }
+    Ok(())
 }
 
 /// The size: a print page's shape at the model's scale, else the user's size, else the

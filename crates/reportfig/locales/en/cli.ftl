@@ -17,7 +17,7 @@ help-common-size = Page size: a4-portrait, a4-landscape, slide-16x9, square, ban
 help-common-exact-ratio = Crop the result to the exact page ratio
 help-common-dpi = Record the print resolution in the PNG (pHYs), so Word and HWP place it at its physical size, e.g. --dpi 300 (50 to 1200)
 help-common-print = Fill a page: a4 (210 x 297 mm), a5 (148 x 210 mm) or slide (13.33 x 7.5 in); generated at the model's size in the page's shape, then enlarged to the page at --dpi (default 300, slide 150)
-help-common-upscaler = With --print: a Real-ESRGAN compact upscaler folder (model.safetensors of realesr-general-x4v3, optional config.json) that enlarges ×4 before the final resize; without it a plain Lanczos resize
+help-common-upscaler = With --print: a learned ×4 upscaler that enlarges before the final resize: realesr-general-x4v3 (Real-ESRGAN compact, BSD-3, 5 MB, downloaded once, or found in the data folder's upscalers/realesr-general-x4v3/), a folder with its .pth or model.safetensors, or the .pth file; without it a plain Lanczos resize
 help-common-steps = Number of denoising steps (default: the style's or the model's; turbo 1-4, others 20-50)
 help-common-guidance = How strongly the image follows the prompt, e.g. 7.5 (0 or 1 turns guidance off; turbo models use 0)
 help-common-sampler = Sampler: euler, euler-a, ddim, pndm, dpmpp-2m, dpmpp-2m-karras, lcm, ddpm
@@ -26,7 +26,7 @@ help-common-translator = Translator for captions with Korean: a preset (opus-mt-
 help-common-no-translate = Send captions to the model as typed, without translating Korean
 help-common-glossary = Your own glossary (TOML: "포항시" = "Pohang City"), on top of the built-in one
 help-common-no-glossary = Translate without any glossary (neither built-in nor your own)
-help-common-model = A preset (sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), a local diffusers-layout folder, or a single-file checkpoint (.safetensors: SD 1.x, SD 2.x, SDXL base)
+help-common-model = A preset (sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, sdxl-lightning, lcm-dreamshaper), a Hugging Face repo id in diffusers layout (org/name or org/name@revision), a local diffusers-layout folder, or a single-file checkpoint (.safetensors: SD 1.x, SD 2.x, SDXL base)
 help-common-model-config = For a single-file --model: the diffusers-layout folder, preset or repo whose configs, tokenizers and scheduler describe it (default: the preset of its detected family; only their small files are downloaded)
 help-common-offline = Use only files already downloaded (also: HF_HUB_OFFLINE=1)
 help-common-lora = A LoRA merged into the model: a .safetensors file (kohya/A1111 or diffusers) or a Hugging Face repo id (org/name or org/name/file.safetensors), with an optional weight after a colon (default 1.0); may be given more than once
@@ -78,6 +78,7 @@ help-batch-examples =
       reportfig batch reports/2026-transport/outline.md --style isometric-city
       reportfig batch outline.md --dry-run     # see the plan, make nothing
       reportfig batch outline.md --docx report-figures.docx
+      reportfig batch outline.md --title "2026 Transport Plan" --title-layout band
       reportfig batch outline.csv --out figures --force
       reportfig batch outline.md --shard 1/4   # one of four machines
 
@@ -93,6 +94,9 @@ help-batch-dry-run = Show what would be made, without loading a model
 help-batch-markdown = Also write outline.illustrated.md: a copy of a Markdown outline with the images in it
 help-batch-docx = Also write a Word document (opens in Word and HWP): the outline's headings, each figure under its heading at the page width, numbered captions
 help-batch-cover = Make the outline's first figure its cover, titled with the first heading (as {"{"}cover{"}"} on that line does)
+help-batch-title = The cover's title (default: the outline's first heading); when no figure has {"{"}cover{"}"}, the first figure becomes the cover. The plain picture is kept beside it as NAME.untitled.png
+help-batch-subtitle = A smaller line under the cover's title (with --title or the first heading)
+help-batch-title-layout = Where covers put their title: top, bottom, center, or band (a full-width band over the bottom third); a cover's own {"{"}cover layout=band{"}"} wins
 help-batch-json = Print the summary as JSON on stdout
 
 help-compare = One caption in several styles (or settings) side by side, on one labelled sheet
@@ -206,7 +210,7 @@ help-models-fetch-examples =
       reportfig models fetch sd-turbo
       reportfig models fetch opus-mt-ko-en      # the Korean-English translator
       reportfig models fetch stabilityai/sdxl-turbo
-help-models-fetch-name = A preset (sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; translators opus-mt-ko-en, opus-mt-tc-big-ko-en) or a Hugging Face repo id
+help-models-fetch-name = A preset (sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, sdxl-lightning, lcm-dreamshaper; translators opus-mt-ko-en, opus-mt-tc-big-ko-en; upscaler realesr-general-x4v3) or a Hugging Face repo id
 
 help-models-list-offline = Only look at the cache (this command never downloads anyway)
 help-models-fetch-offline = Refused (downloading needs the internet); the error then says how to bring models to a PC without internet

@@ -21,7 +21,11 @@ arg-bad-seed = a seed is a whole number of 0 or more, e.g. --seed 42 (leave it o
 arg-bad-steps = steps is a whole number, e.g. --steps 4 (turbo models: 1 to 4; others: 20 to 50)
 sampler-unknown = unknown sampler "{ $name }"; choose one of: { $samplers }
 arg-bad-dpi = dpi is a whole number from 50 to 1200, e.g. --dpi 300 (print) or --dpi 150 (slides)
-upscaler-no-weights = { $dir } has no model.safetensors; an upscaler folder holds Real-ESRGAN compact weights as safetensors (realesr-general-x4v3). Give the right folder, or leave out --upscaler for a plain Lanczos resize
+upscaler-no-weights = { $dir } has no model.safetensors and no .pth file; an upscaler folder holds Real-ESRGAN compact weights (realesr-general-x4v3.pth as released, or model.safetensors). Give the right folder, --upscaler realesr-general-x4v3, or leave out --upscaler for a plain Lanczos resize
+upscaler-unknown = there is no upscaler "{ $name }" and no folder or .pth file of that name
+    .hint = the presets are { $presets }; or give a folder holding realesr-general-x4v3.pth (or model.safetensors), or the .pth file itself
+upscaler-preset-unavailable = the upscaler { $name } is not on this computer and could not be downloaded
+    .hint = download { $url } and put { $file } in { $folder } as it is (no conversion), or run "reportfig models fetch { $name }" where there is internet; without --upscaler, --print makes a plain Lanczos resize
 upscaler-unusable = the upscaler in { $dir } cannot be used: { $reason }
 arg-bad-guidance = guidance is a number, e.g. --guidance 7.5 (turbo models use 0)
 
@@ -108,6 +112,15 @@ model-repo-not-found = Hugging Face repo { $repo } has no revision "{ $revision 
         [sent] check the spelling on huggingface.co; the access token in HF_TOKEN was sent, so check that its account can see this repo and that the token has not expired
        *[none] check the spelling on huggingface.co; for a private or gated repo set HF_TOKEN to an access token
     }
+network-name-not-found = { $detail }
+network-no-connection = { $detail }
+network-proxy = { $detail }
+network-interrupted = { $detail }
+network-other = { $detail }
+hub-request-connection = a connection
+hub-request-file-list = the file list
+hub-request-revision-ref = the revision's ref
+hub-request-file = { $file }
 model-network = could not reach the Hugging Face hub at { $endpoint } to get { $what }: { $detail }
     .hint = check the internet connection (behind a proxy, set HTTPS_PROXY, e.g. HTTPS_PROXY=http://proxy.example:8080; a mirror: HF_ENDPOINT). A PC without internet gets models from one that has it: `reportfig models export NAME E:\reportfig-models` there, `reportfig models import E:\reportfig-models` here; then run with --offline
 model-fetch-offline = --offline: `models fetch` needs the internet
@@ -283,7 +296,7 @@ retitle-same-file = { $path } is the plain picture itself; the titled picture mu
 retitle-would-replace = { $path } exists and is not a titled copy of this picture, so it is left as it is
     .hint = choose another name with -o, or pass --force to replace it
 batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"} makes this figure the cover, titled with the outline's first heading, but the outline has no heading
-    .hint = start the outline with a heading such as "# 2026 Transport Plan", or remove {"{"}cover{"}"}
+    .hint = start the outline with a heading such as "# 2026 Transport Plan", give the title with --title, or remove {"{"}cover{"}"}
 retitle-other-folder = { $path } is not in the folder of its plain picture { $untitled }
     .hint = a titled picture stays beside its plain one, so its title can be changed again; give -o a name in that folder, and copy the file elsewhere afterwards
 
@@ -332,10 +345,16 @@ outline-image-links-outside = { $path }:{ $line }: image "{ $value }" is a link 
     .hint = copy the picture itself into the outline's folder
 outline-bad-strength = { $path }:{ $line }: strength "{ $value }" must be a number above 0 and at most 1
     .hint = write it like {"{"}image=photos/harbour.jpg strength=0.5{"}"}; 0.6 is usual
-outline-image-in-upload = { $path }:{ $line }: image "{ $value }": outlines uploaded to the server cannot use starting pictures yet, because pictures cannot be uploaded
-    .hint = remove image= (and strength=) from that figure, or run this outline on your own computer with reportfig batch
+outline-image-in-upload = { $path }:{ $line }: image "{ $value }": the outline was uploaded without its pictures
+    .hint = upload one ZIP file holding the outline and its pictures (paths as in image=), or remove image= (and strength=) from that figure
+outline-image-not-in-zip = { $path }:{ $line }: image "{ $value }" is not in the uploaded ZIP beside the outline
+    .hint = put the picture in the ZIP at that path from the outline's folder (image=photos/harbour.jpg means a folder photos next to the outline), or correct the name
 outline-strength-without-image = { $path }:{ $line }: strength= and mask= only apply to a starting picture
     .hint = add image=FILE to the same settings, e.g. {"{"}image=photos/harbour.jpg strength=0.5{"}"}
+outline-bad-layout = { $path }:{ $line }: title layout "{ $value }" is not one of top, bottom, center, band
+    .hint = write it like {"{"}cover layout=band{"}"}
+outline-layout-without-cover = { $path }:{ $line }: layout= only applies to a cover
+    .hint = add cover to the same settings, e.g. {"{"}cover layout=band{"}"}
 mask-size-differs = the mask { $path } is { $mask } but the starting picture is { $picture }; they must be the same size
     .hint = paint the mask over the picture itself (white where it should change, black where it stays) and save it at the same size
 inpainting-model-needs-mask = this is an inpainting model: it repaints a region of a picture and needs a starting picture and a mask
@@ -415,6 +434,20 @@ pipeline-weights = cannot load the { $component ->
        *[text-encoder] text encoder
     } weights from { $path }: { $detail }
     .hint = the file may be incomplete or corrupt; delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model
+pipeline-missing-weight = the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } weights { $path } have no tensor { $name }, which the network needs
+    .hint = the file is incomplete or belongs to another model: delete it and download it again (reportfig models fetch), or check that the folder is a diffusers-layout model
+pipeline-weight-shape = in the { $component ->
+        [unet] UNet
+        [vae] VAE
+        [text-encoder-2] second text encoder
+       *[text-encoder] text encoder
+    } weights { $path }, tensor { $name } has shape { $got } but the config in { $config } needs { $expected }
+    .hint = the weights do not match config.json; check that both come from the same model and that the download is complete
 pipeline-build = the { $component ->
         [unet] UNet
         [vae] VAE
@@ -438,7 +471,7 @@ translator-incomplete = { $dir } is not a complete translator folder: { $file } 
 
 # A CSV outline's header and rows (an outline saved from Excel).
 outline-csv-unknown-column = { $path }:1: unknown column "{ $column }"
-    .hint = the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)
+    .hint = the columns are caption, style, size, seed, file, negative, en, cover, layout, image, strength, mask (only caption is required)
 outline-csv-no-caption = { $path }:1: the header has no "caption" column
     .hint = the first line must name the columns, for example: caption,style,seed
 outline-csv-duplicate-column = { $path }:1: column "{ $column }" appears twice

@@ -46,6 +46,7 @@ models-list-footer = Cache: { $cache }
     Download ahead of time with `reportfig models fetch NAME`; for PCs without internet, `reportfig models export NAME... DIR` there and `reportfig models import DIR` here.
 models-fetched = { $model } ({ $repo }@{ $revision }, commit { $commit }) is in the cache: { $files } files, { $size }
 models-translator-fetched = { $name } is in the cache
+models-lora-fetched = its LoRA { $repo }/{ $file } is in the cache too
 
 style-show-title = {"  "}title:       { $title }
 style-show-title-ko = {"               "}{ $title }

@@ -13,7 +13,7 @@ help-common-size = 그림 크기: a4-portrait(A4 세로), a4-landscape(A4 가로
 help-common-exact-ratio = 결과 그림을 지정한 용지 비율에 맞게 정확히 잘라 냅니다
 help-common-dpi = 그림 파일(PNG)에 인쇄 해상도를 기록해 한글·워드가 실제 크기로 배치하게 합니다. 예: --dpi 300 (50~1200)
 help-common-print = 용지를 꽉 채우는 크기로 만듭니다: a4 (210 x 297 mm), a5 (148 x 210 mm), slide (13.33 x 7.5 인치). 모델에 맞는 크기로 용지 비율대로 그린 뒤 --dpi에 맞게 확대합니다 (기본 300, slide는 150)
-help-common-upscaler = --print와 함께: 최종 크기 조정 전에 4배로 선명하게 확대하는 Real-ESRGAN 소형 확대 모델 폴더 (realesr-general-x4v3의 model.safetensors, config.json은 선택). 없으면 일반 Lanczos 방식으로 확대합니다
+help-common-upscaler = --print와 함께: 최종 크기 조정 전에 4배로 선명하게 확대하는 학습형 확대 모델. realesr-general-x4v3(Real-ESRGAN 소형, BSD-3, 5 MB, 처음 한 번 내려받거나 데이터 폴더의 upscalers/realesr-general-x4v3/에서 찾음), 그 .pth나 model.safetensors가 든 폴더, 또는 .pth 파일. 없으면 일반 Lanczos 방식으로 확대합니다
 help-common-steps = 단계 수: 그림을 몇 번에 걸쳐 다듬을지입니다. 많을수록 느리지만 정교해집니다 (기본값: 화풍 또는 모델의 값; 터보 모델 1~4, 그 밖의 모델 20~50)
 help-common-guidance = 그림이 설명 문구를 얼마나 충실히 따를지, 예: 7.5 (0이나 1이면 끔; 터보 모델은 0)
 help-common-sampler = 그림을 다듬는 계산 방식(샘플러): euler, euler-a, ddim, pndm, dpmpp-2m, dpmpp-2m-karras, lcm, ddpm
@@ -22,7 +22,7 @@ help-common-translator = 한국어 설명을 영어로 옮길 번역 모델: 미
 help-common-no-translate = 한국어 설명을 번역하지 않고 입력한 그대로 모델에 보냅니다
 help-common-glossary = 내 용어집 (TOML 파일: "포항시" = "Pohang City"), 기본 용어집에 더해 씁니다
 help-common-no-glossary = 용어집 없이 번역합니다 (기본 용어집도, 내 용어집도 쓰지 않음)
-help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), diffusers 형식의 내 컴퓨터 폴더, 또는 파일 하나로 된 체크포인트(.safetensors: SD 1.x, SD 2.x, SDXL 기본 모델)
+help-common-model = 그림을 그릴 모델: 미리 정한 이름(sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, sdxl-lightning, lcm-dreamshaper), diffusers 형식의 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름@버전), diffusers 형식의 내 컴퓨터 폴더, 또는 파일 하나로 된 체크포인트(.safetensors: SD 1.x, SD 2.x, SDXL 기본 모델)
 help-common-model-config = --model이 파일 하나로 된 체크포인트일 때: 그 구조를 설명하는 설정·토크나이저·스케줄러가 든 diffusers 형식 폴더, 미리 정한 모델 또는 저장소 (기본값: 파일에서 알아낸 계열의 미리 정한 모델; 작은 설정 파일만 내려받음)
 help-common-offline = 이미 내려받은 파일만 씁니다 (인터넷을 쓰지 않음; HF_HUB_OFFLINE=1과 같음)
 help-common-lora = 모델에 덧입힐 LoRA(화풍·인물 등을 더하는 작은 추가 파일): .safetensors 파일(kohya/A1111 또는 diffusers 형식)이나 Hugging Face 저장소 아이디(조직/이름 또는 조직/이름/파일.safetensors)이며, 뒤에 쌍점과 세기를 붙일 수 있습니다(기본 1.0). 여러 번 쓸 수 있습니다
@@ -74,6 +74,7 @@ help-batch-examples =
       reportfig batch reports/2026-transport/outline.md --style isometric-city
       reportfig batch outline.md --dry-run     # 만들 목록만 보기, 그림은 안 만듦
       reportfig batch outline.md --docx report-figures.docx
+      reportfig batch outline.md --title "2026년 교통 계획" --title-layout band
       reportfig batch outline.csv --out figures --force
       reportfig batch outline.md --shard 1/4   # 컴퓨터 네 대 중 한 대의 몫
     
@@ -89,6 +90,9 @@ help-batch-dry-run = 모델을 불러오지 않고 무엇을 만들지만 보여
 help-batch-markdown = outline.illustrated.md도 씁니다: 그림을 넣은 Markdown 개요 사본
 help-batch-docx = 워드 문서도 씁니다 (워드와 한글에서 열림): 개요의 제목마다 그 아래에 그림을 쪽 너비로 넣고, 그림 번호와 설명을 붙입니다
 help-batch-cover = 개요의 첫 그림을 표지로 만들고, 첫 제목을 그 위에 글자로 넣습니다 (그 줄에 {"{"}cover{"}"}를 쓴 것과 같음)
+help-batch-title = 표지에 넣을 제목 (기본: 개요의 첫 제목). {"{"}cover{"}"}를 쓴 그림이 없으면 첫 그림이 표지가 됩니다. 제목 없는 원본은 옆에 NAME.untitled.png로 보관합니다
+help-batch-subtitle = 표지 제목 아래 작은 글씨로 넣을 부제 (--title이나 개요의 첫 제목과 함께)
+help-batch-title-layout = 표지 제목 위치: top(위), bottom(아래), center(가운데), band(아래쪽 3분의 1에 가로 띠). 표지 줄에 {"{"}cover layout=band{"}"}처럼 적으면 그 표지는 그 위치를 따릅니다
 help-batch-json = 요약을 JSON으로 표준 출력에 씁니다
 
 help-compare = 설명 하나를 여러 화풍(또는 설정)으로 나란히 그려 제목이 붙은 비교표 한 장으로 만듭니다
@@ -202,7 +206,7 @@ help-models-fetch-examples =
       reportfig models fetch sd-turbo
       reportfig models fetch opus-mt-ko-en      # 한국어-영어 번역 모델
       reportfig models fetch stabilityai/sdxl-turbo
-help-models-fetch-name = 미리 정한 이름(sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en) 또는 Hugging Face 저장소 아이디
+help-models-fetch-name = 미리 정한 이름(sd15-lcm, sd-turbo, sdxl-turbo, sd15, sd21, sdxl, sdxl-lightning, lcm-dreamshaper; 번역 모델 opus-mt-ko-en, opus-mt-tc-big-ko-en; 확대 모델 realesr-general-x4v3) 또는 Hugging Face 저장소 아이디
 
 help-models-list-offline = 내려받아 둔 파일만 봅니다 (이 명령은 원래 아무것도 내려받지 않습니다)
 help-models-fetch-offline = 받아들이지 않습니다 (내려받으려면 인터넷이 필요함). 대신 인터넷이 안 되는 컴퓨터로 모델을 옮기는 방법을 알려 드립니다

@@ -21,7 +21,11 @@ arg-bad-seed = 시드는 0 이상의 정수입니다. 예: --seed 42 (시드는 
 arg-bad-steps = 단계 수는 정수입니다. 예: --steps 4 (단계는 그림을 다듬는 횟수; 터보 모델 1~4, 그 밖의 모델 20~50)
 sampler-unknown = "{ $name }"(이)라는 샘플러는 없습니다. 다음 중 하나를 고르세요: { $samplers } (샘플러는 그림을 다듬어 가는 방식입니다)
 arg-bad-dpi = 해상도(dpi)는 50~1200 사이의 정수입니다. 예: --dpi 300 (인쇄용), --dpi 150 (발표 자료용)
-upscaler-no-weights = { $dir } 폴더에 model.safetensors 파일이 없습니다. 확대 모델 폴더에는 Real-ESRGAN 소형 모델(realesr-general-x4v3)의 가중치가 safetensors 형식으로 있어야 합니다. 올바른 폴더를 지정하거나, --upscaler를 빼면 일반 Lanczos 방식으로 확대합니다
+upscaler-no-weights = { $dir } 폴더에 model.safetensors 파일도 .pth 파일도 없습니다. 확대 모델 폴더에는 Real-ESRGAN 소형 모델의 가중치(배포된 realesr-general-x4v3.pth 또는 model.safetensors)가 있어야 합니다. 올바른 폴더를 지정하거나, --upscaler realesr-general-x4v3을 쓰거나, --upscaler를 빼면 일반 Lanczos 방식으로 확대합니다
+upscaler-unknown = "{ $name }"라는 확대 모델이 없고, 그런 이름의 폴더나 .pth 파일도 없습니다
+    .hint = 쓸 수 있는 이름은 { $presets }입니다. 또는 realesr-general-x4v3.pth(또는 model.safetensors)가 든 폴더나 .pth 파일을 직접 지정해 주세요
+upscaler-preset-unavailable = 확대 모델 { $name }이(가) 이 컴퓨터에 없고 내려받을 수도 없었습니다
+    .hint = { $url }에서 내려받은 { $file }을(를) 그대로(변환 없이) { $folder } 폴더에 넣거나, 인터넷이 되는 곳에서 "reportfig models fetch { $name }"을 실행해 주세요. --upscaler를 빼면 --print는 일반 Lanczos 방식으로 확대합니다
 upscaler-unusable = { $dir }의 확대 모델을 쓸 수 없습니다: { $reason }
 arg-bad-guidance = 충실도는 숫자입니다. 예: --guidance 7.5 (터보 모델은 0)
 
@@ -106,6 +110,15 @@ model-repo-not-found = Hugging Face 저장소 { $repo }에 "{ $revision }" 버�
         [sent] huggingface.co에서 철자를 확인하세요. HF_TOKEN의 접근 토큰을 보냈으니, 그 계정이 이 저장소를 볼 수 있는지, 토큰이 만료되지 않았는지 확인하세요
        *[none] huggingface.co에서 철자를 확인하세요. 비공개 또는 승인이 필요한 저장소라면 HF_TOKEN에 접근 토큰을 넣으세요
     }
+network-name-not-found = 서버 주소를 찾지 못했습니다 ({ $detail })
+network-no-connection = 서버가 응답하지 않거나 연결을 거부했습니다 ({ $detail })
+network-proxy = 프록시 서버에 연결하지 못했거나 프록시가 로그인을 요구합니다 ({ $detail })
+network-interrupted = 받는 도중 연결이 끊겼습니다 ({ $detail })
+network-other = { $detail }
+hub-request-connection = 모델 저장소 정보
+hub-request-file-list = 파일 목록
+hub-request-revision-ref = 버전(revision) 정보
+hub-request-file = { $file }
 model-network = { $what }을(를) 받으려 했지만 Hugging Face 서버 { $endpoint }에 연결하지 못했습니다: { $detail }
     .hint = 인터넷 연결을 확인하세요 (프록시를 쓰는 망이면 HTTPS_PROXY, 예: HTTPS_PROXY=http://proxy.example:8080; 미러 서버는 HF_ENDPOINT). 인터넷이 안 되는 컴퓨터라면, 인터넷이 되는 컴퓨터에서 `reportfig models export 모델이름 E:\reportfig-models`로 묶음을 만들고 이 컴퓨터에서 `reportfig models import E:\reportfig-models`로 설치한 뒤 --offline으로 실행하세요
 model-fetch-offline = --offline: `models fetch`는 인터넷이 필요합니다
@@ -281,7 +294,7 @@ retitle-same-file = { $path }은(는) 제목 없는 원본 자체입니다. 제�
 retitle-would-replace = { $path } 파일이 이미 있고, 이 그림에 제목을 넣은 파일이 아니어서 그대로 두었습니다
     .hint = -o로 다른 이름을 정하거나, 바꿔 쓰려면 --force를 붙여 주세요
 batch-cover-no-heading = { $path }:{ $line }: {"{"}cover{"}"}는 이 그림을 표지로 만들고 개요의 첫 제목을 넣는 표시인데, 개요에 제목이 없습니다
-    .hint = 개요 맨 앞에 "# 2026년 교통 계획" 같은 제목을 쓰거나, {"{"}cover{"}"}를 지워 주세요
+    .hint = 개요 맨 앞에 "# 2026년 교통 계획" 같은 제목을 쓰거나, --title로 제목을 주거나, {"{"}cover{"}"}를 지워 주세요
 retitle-other-folder = { $path }이(가) 제목 없는 원본 { $untitled }과(와) 같은 폴더에 있지 않습니다
     .hint = 제목을 다시 바꿀 수 있도록 제목 넣은 그림은 원본 옆에 둡니다. -o에는 같은 폴더 안의 이름을 주고, 다른 곳에는 나중에 복사해 주세요
 
@@ -330,10 +343,16 @@ outline-image-links-outside = { $path } { $line }번째 줄: 그림 "{ $value }"
     .hint = 그림 파일 자체를 개요 파일의 폴더에 복사해 주세요
 outline-bad-strength = { $path } { $line }번째 줄: 바꾸는 정도 strength "{ $value }"는 0보다 크고 1 이하인 숫자여야 합니다
     .hint = {"{"}image=photos/harbour.jpg strength=0.5{"}"}처럼 적어 주세요. 보통 0.6입니다
-outline-image-in-upload = { $path } { $line }번째 줄: 그림 "{ $value }": 서버에 올린 개요에서는 아직 시작 그림을 쓸 수 없습니다 (그림은 올릴 수 없습니다)
-    .hint = 그 그림 항목에서 image=(와 strength=)를 지우거나, 이 개요를 내 컴퓨터에서 reportfig batch로 실행하세요
+outline-image-in-upload = { $path } { $line }번째 줄: 그림 "{ $value }": 개요 파일만 올려서 이 시작 그림이 함께 오지 않았습니다
+    .hint = 개요 파일과 그림들을 ZIP 파일 하나로 묶어 올리거나(경로는 image=에 적은 그대로), 그 그림 항목에서 image=(와 strength=)를 지워 주세요
+outline-image-not-in-zip = { $path } { $line }번째 줄: 그림 "{ $value }"이(가) 올린 ZIP 파일 안, 개요 파일 옆에 없습니다
+    .hint = 그림을 ZIP 안의 그 경로에 넣거나(image=photos/harbour.jpg는 개요 파일 옆의 photos 폴더) 이름을 바로잡아 주세요
 outline-strength-without-image = { $path } { $line }번째 줄: strength=와 mask=는 시작 그림이 있을 때만 쓰입니다
     .hint = 같은 설정에 image=파일을 함께 적어 주세요. 예: {"{"}image=photos/harbour.jpg strength=0.5{"}"}
+outline-bad-layout = { $path } { $line }번째 줄: 제목 위치 "{ $value }"는 top(위), bottom(아래), center(가운데), band(띠) 가운데 하나여야 합니다
+    .hint = {"{"}cover layout=band{"}"}처럼 적어 주세요
+outline-layout-without-cover = { $path } { $line }번째 줄: layout=은 표지 그림에만 쓰입니다
+    .hint = 같은 설정에 cover를 함께 적어 주세요. 예: {"{"}cover layout=band{"}"}
 mask-size-differs = 가림 그림 { $path }은(는) { $mask }인데 시작 그림은 { $picture }입니다. 두 그림의 크기가 같아야 합니다
     .hint = 시작 그림 위에 바로 칠해서(바꿀 곳은 흰색, 그대로 둘 곳은 검은색) 같은 크기로 저장해 주세요
 inpainting-model-needs-mask = 이 모델은 부분 고쳐 그리기(인페인팅) 전용입니다. 시작 그림과 가림 그림이 필요합니다
@@ -412,6 +431,20 @@ pipeline-weights = { $component ->
        *[text-encoder] 텍스트 인코더
     } 가중치를 { $path }에서 불러올 수 없습니다: { $detail }
     .hint = 파일이 덜 받아졌거나 손상되었을 수 있습니다. 파일을 지우고 다시 내려받거나(reportfig models fetch), 폴더가 diffusers 형식의 모델인지 확인해 주세요
+pipeline-missing-weight = { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    } 가중치 파일 { $path }에 꼭 필요한 텐서 { $name }이(가) 없습니다
+    .hint = 파일이 덜 받아졌거나 다른 모델의 파일입니다. 파일을 지우고 다시 내려받거나(reportfig models fetch), 폴더가 diffusers 형식 모델인지 확인해 주세요
+pipeline-weight-shape = { $component ->
+        [unet] UNet(그림 생성 신경망)
+        [vae] VAE(그림 완성 신경망)
+        [text-encoder-2] 두 번째 텍스트 인코더
+       *[text-encoder] 텍스트 인코더
+    } 가중치 파일 { $path }의 텐서 { $name }은(는) 모양이 { $got }인데, { $config }의 설정에는 { $expected }이(가) 필요합니다
+    .hint = 가중치 파일이 config.json과 맞지 않습니다. 둘이 같은 모델에서 왔는지, 내려받기가 끝까지 되었는지 확인해 주세요
 pipeline-build = { $path }의 { $component ->
         [unet] UNet(그림 생성 신경망)
         [vae] VAE(그림 완성 신경망)
@@ -435,7 +468,7 @@ translator-incomplete = { $dir }은(는) 완전한 번역 모델 폴더가 아�
 
 # CSV 개요(엑셀에서 저장한 개요)의 머리글과 줄.
 outline-csv-unknown-column = { $path } 1번째 줄: "{ $column }"은(는) 알 수 없는 열 이름입니다
-    .hint = 쓸 수 있는 열은 caption, style, size, seed, file, negative, en, cover, image, strength, mask입니다 (caption만 꼭 있어야 합니다)
+    .hint = 쓸 수 있는 열은 caption, style, size, seed, file, negative, en, cover, layout, image, strength, mask입니다 (caption만 꼭 있어야 합니다)
 outline-csv-no-caption = { $path } 1번째 줄: 머리글에 "caption" 열이 없습니다
     .hint = 첫 줄에 열 이름을 적어 주세요. 예: caption,style,seed
 outline-csv-duplicate-column = { $path } 1번째 줄: "{ $column }" 열이 두 번 나옵니다
@@ -461,5 +494,6 @@ model-io = { $path }을(를) { $action ->
         [write] 쓰지
         [create] 만들지
         [lock] 잠그지
+        [replace] 바꾸지
        *[other] 내려받아 보관하지
     } 못했습니다: { $reason }

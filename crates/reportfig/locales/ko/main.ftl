@@ -43,6 +43,7 @@ models-list-footer = 내려받은 파일 보관 폴더: { $cache }
     미리 내려받기: `reportfig models fetch 이름`. 인터넷이 안 되는 컴퓨터에는, 인터넷이 되는 컴퓨터에서 `reportfig models export 이름... 폴더`, 그 컴퓨터에서 `reportfig models import 폴더`.
 models-fetched = { $model } ({ $repo }@{ $revision }, 커밋 { $commit })을(를) 내려받았습니다: 파일 { $files }개, { $size }
 models-translator-fetched = { $name }을(를) 내려받았습니다
+models-lora-fetched = 함께 쓰는 LoRA { $repo }/{ $file }도 내려받았습니다
 
 style-show-title = {"  "}제목:       { $title }
 style-show-title-ko = {"              "}{ $title }

@@ -127,7 +127,7 @@ pub fn build_manifest(
             Err(e) => {
                 return Err(BatchError::Read {
                     path,
-                    reason: e.to_string(),
+                    reason: (&e).into(),
                 })
             }
         };

@@ -171,7 +171,10 @@ pub enum BatchError {
         problem: crate::output::WriteProblem,
     },
     #[error("cannot read {path}: {reason}")]
-    Read { path: PathBuf, reason: String },
+    Read {
+        path: PathBuf,
+        reason: crate::os_reason::OsReason,
+    },
     /// A file under a name the batch writes that reportfig did not make: replacing it would
     /// lose the user's work.
     #[error("{path} was not made by reportfig ({what}), so the batch will not replace it\nhint: move or rename that file, choose another folder with --out, or add --force to replace it")]
@@ -281,7 +284,7 @@ pub enum Existing {
     /// A file of ours that cannot be trusted (it no longer decodes, its metadata is damaged or
     /// from a newer version): made again.
     Unusable {
-        reason: String,
+        reason: Message,
     },
     /// Not ours (no reportfig metadata): never replaced without `--force`.
     Foreign,
@@ -304,11 +307,11 @@ pub trait FigureStore {
 }
 
 /// Why a figure was not stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
     /// Only this figure failed (finishing it for print, typesetting its title): the run goes
     /// on with the next.
-    Figure(String),
+    Figure(Message),
     /// The folder takes no more files (the disk filled up, it vanished): the run stops here,
     /// since every later figure would fail the same way after minutes of work.
     Folder(crate::output::WriteProblem),
@@ -318,7 +321,7 @@ impl From<crate::output::OutputError> for StoreError {
     fn from(e: crate::output::OutputError) -> Self {
         match e.folder_problem() {
             Some((_, problem)) => Self::Folder(problem),
-            None => Self::Figure(e.to_string()),
+            None => Self::Figure(crate::explain::message(&e)),
         }
     }
 }
@@ -337,11 +340,11 @@ pub trait FigureRenderer {
         &mut self,
         request: &GenerationRequest,
         progress: &mut dyn FnMut(StepProgress),
-    ) -> Result<image::RgbImage, String>;
+    ) -> Result<image::RgbImage, Message>;
 }
 
 /// Why a figure is (re)made or left alone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Its PNG exists and records exactly this request.
     Skip,
@@ -351,7 +354,7 @@ pub enum Action {
     Changed(Vec<&'static str>),
     /// A file of ours is there but cannot be used (damaged, truncated, changed since it was
     /// written, or from a newer version); says why.
-    Unusable(String),
+    Unusable(Message),
     /// `--force`.
     Forced,
     /// Belongs to another shard; not checked and not made by this run.
@@ -376,12 +379,32 @@ impl Action {
         match self {
             Action::Skip => msg!("plan-action-skip"),
             Action::New => msg!("plan-action-new"),
-            Action::Changed(fields) => msg!("plan-action-changed", fields = fields.join(", ")),
+            Action::Changed(fields) => msg!("plan-action-changed", fields = field_list(fields)),
             Action::Unusable(reason) => msg!("plan-action-unusable", reason = reason),
             Action::Forced => msg!("plan-action-forced"),
             Action::OtherShard => msg!("plan-action-other-shard"),
         }
     }
+}
+
+/// The settings [`changed_fields`] names, as one phrase in the user's language.
+fn field_list(fields: &[&'static str]) -> Message {
+    let word = |f: &str| {
+        let key = match f {
+            "negative prompt" => "negative-prompt",
+            "starting picture" => "starting-picture",
+            "LoRA" => "lora",
+            other => other,
+        };
+        msg!("request-field", field = key)
+    };
+    let mut words = fields.iter().rev();
+    let Some(last) = words.next() else {
+        return msg!("untranslated", text = "");
+    };
+    words.fold(word(last), |rest, f| {
+        msg!("list-more", first = word(f), rest = rest)
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -528,7 +551,7 @@ fn changed_since_recorded(
     path: &Path,
     made: &GenerationRequest,
     previous: Option<&Manifest>,
-) -> Result<Option<String>, BatchError> {
+) -> Result<Option<Message>, BatchError> {
     let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
         return Ok(None);
     };
@@ -546,10 +569,10 @@ fn changed_since_recorded(
     };
     let bytes = std::fs::read(path).map_err(|e| BatchError::Read {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: (&e).into(),
     })?;
     Ok((manifest::sha256_hex(&bytes) != entry.sha256)
-        .then(|| "its contents differ from what manifest.json recorded".to_string()))
+        .then(|| msg!("unusable-changed-since-recorded")))
 }
 
 /// The request fields that differ, in words a user recognises. Guidance is compared with a
@@ -604,7 +627,7 @@ fn stray_pngs(out_dir: &Path, figures: &[PlannedFigure]) -> Result<Vec<PathBuf>,
         Err(e) => {
             return Err(BatchError::Read {
                 path: out_dir.to_path_buf(),
-                reason: e.to_string(),
+                reason: (&e).into(),
             })
         }
     };
@@ -748,7 +771,7 @@ pub enum BatchEvent<'a> {
     },
     Failed {
         job: &'a FigureJob,
-        error: &'a str,
+        error: &'a Message,
     },
     /// The cancel flag was seen; `remaining` figures were not started.
     Cancelled {
@@ -763,7 +786,7 @@ pub struct RunSummary {
     pub skipped: usize,
     pub other_shard: usize,
     /// File name and error of each figure that failed.
-    pub failed: Vec<(String, String)>,
+    pub failed: Vec<(String, Message)>,
     pub cancelled: bool,
     /// Figures not started because of the cancel flag.
     pub not_started: usize,
@@ -984,12 +1007,8 @@ pub(crate) fn write_problem(err: crate::output::OutputError) -> crate::output::W
         return problem;
     }
     match err {
-        OutputError::ParentNotFolder { dir } => {
-            WriteProblem::Other(format!("{} is a file, not a folder", dir.display()))
-        }
-        OutputError::IsDirectory { .. } => {
-            WriteProblem::Other("a folder of that name is in the way".to_string())
-        }
+        OutputError::ParentNotFolder { dir } => WriteProblem::ParentIsFile(dir),
+        OutputError::IsDirectory { .. } => WriteProblem::FolderInTheWay,
         other => WriteProblem::Other(other.to_string()),
     }
 }

@@ -54,6 +54,8 @@ pub struct BatchOptions {
     pub docx: Option<PathBuf>,
     /// `--cover`: the outline's first figure is its cover, as if it had `{cover}`.
     pub cover: bool,
+    /// `--title`, `--subtitle`, `--title-layout`, `--title-font`: how covers are titled.
+    pub cover_title: CoverTitle,
     /// `--decoder tiny`: the `AutoencoderTiny` folder that decodes every figure as a draft.
     pub draft_decoder: Option<DraftDecoder>,
     /// How figure file names write Korean words.
@@ -62,6 +64,24 @@ pub struct BatchOptions {
     pub lang: crate::i18n::Lang,
     pub translate: TranslateOptions,
     pub model: ModelOptions,
+}
+
+/// How a batch titles its covers. A title or subtitle given here makes the first figure the
+/// cover when the outline marks none, so `batch captions.txt --title …` needs no `{cover}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoverTitle {
+    /// `--title`; `None` is the outline's first heading.
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    /// Where the title goes, unless a cover's own `{cover layout=…}` says otherwise.
+    pub layout: title::TitleLayout,
+    pub font: title::TitleFont,
+}
+
+impl CoverTitle {
+    fn asks_for_a_cover(&self) -> bool {
+        self.title.is_some() || self.subtitle.is_some()
+    }
 }
 
 /// What the run did: `lines` for the terminal (rendered by the caller in the user's
@@ -90,13 +110,13 @@ impl FigureStore for OutputStore {
             Ok(Some(request)) => match image::open(path) {
                 Ok(_) => Existing::Made(Box::new(request)),
                 Err(e) => Existing::Unusable {
-                    reason: format!("the picture is damaged ({e})"),
+                    reason: msg!("unusable-damaged", detail = e.to_string()),
                 },
             },
             Ok(None) => Existing::Foreign,
             Err(e @ (OutputError::BadMetadata { .. } | OutputError::NewerFormat { .. })) => {
                 Existing::Unusable {
-                    reason: e.to_string(),
+                    reason: crate::explain::message(&e),
                 }
             }
             // Not a PNG at all, or unreadable: nothing says it is ours.
@@ -148,12 +168,12 @@ impl FigureStore for CoverStore<'_> {
                     found
                 } else {
                     Existing::Unusable {
-                        reason: format!("its plain picture {} is missing", record.untitled),
+                        reason: msg!("unusable-untitled-missing", file = record.untitled.as_str()),
                     }
                 }
             }
             _ => Existing::Unusable {
-                reason: "it does not carry the outline's title".to_string(),
+                reason: msg!("unusable-no-title"),
             },
         }
     }
@@ -167,7 +187,7 @@ impl FigureStore for CoverStore<'_> {
         let (image, print) = self
             .finisher
             .apply(image.clone())
-            .map_err(|e| StoreError::Figure(e.to_string()))?;
+            .map_err(|e| StoreError::Figure(crate::explain::message(&e)))?;
         let Some(spec) = self.title_for(request) else {
             output::save_finished(path, &image, request, print.as_ref(), true)?;
             return Ok(());
@@ -175,7 +195,13 @@ impl FigureStore for CoverStore<'_> {
         let untitled = title::untitled_path(path);
         output::save_finished(&untitled, &image, request, print.as_ref(), true)?;
         let palette = retitle::palette_of(request, self.styles);
-        retitle::write_titled(path, &untitled, &image, request, spec, &palette, true)
+        let plain = retitle::Plain {
+            path: &untitled,
+            image: &image,
+            request,
+            print: print.as_ref(),
+        };
+        retitle::write_titled(path, &plain, spec, &palette, true)
             .map(|_| ())
             .map_err(|e| {
                 match e
@@ -183,7 +209,7 @@ impl FigureStore for CoverStore<'_> {
                     .and_then(|o| o.folder_problem())
                 {
                     Some((_, problem)) => StoreError::Folder(problem),
-                    None => StoreError::Figure(e.to_string()),
+                    None => StoreError::Figure(crate::explain::message(&*e)),
                 }
             })
     }
@@ -254,16 +280,19 @@ impl FigureRenderer for PipelineRenderer<'_> {
         &mut self,
         request: &GenerationRequest,
         progress: &mut dyn FnMut(StepProgress),
-    ) -> Result<image::RgbImage, String> {
+    ) -> Result<image::RgbImage, Message> {
         if request.loras != self.loras {
             let Some(reload) = self.reload.as_mut() else {
-                return Err("the model was loaded without this figure's LoRAs".into());
+                return Err(msg!(
+                    "internal-error",
+                    detail = "the model was loaded without this figure's LoRAs"
+                ));
             };
-            self.pipeline = reload(&request.loras).map_err(|e| e.to_string())?;
+            self.pipeline = reload(&request.loras).map_err(|e| first_message(&e))?;
             if let Some(d) = &self.draft {
                 self.pipeline
                     .use_draft_decoder(d.clone())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| crate::explain::message(&e))?;
             }
             self.loras = request.loras.clone();
         }
@@ -271,7 +300,12 @@ impl FigureRenderer for PipelineRenderer<'_> {
             Some(init) => Some(
                 self.pictures
                     .get(&picture_key(init))
-                    .ok_or_else(|| format!("the starting picture {} was not read", init.file))?
+                    .ok_or_else(|| {
+                        msg!(
+                            "internal-error",
+                            detail = format!("the starting picture {} was not read", init.file)
+                        )
+                    })?
                     .fitted(request.width, request.height),
             ),
             None => None,
@@ -286,7 +320,7 @@ impl FigureRenderer for PipelineRenderer<'_> {
                     })
                 }
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| crate::explain::message(&e))?;
         if !made.dropped_words.is_empty() {
             self.dropped
                 .push((request.caption.clone(), made.dropped_words.clone()));
@@ -296,7 +330,7 @@ impl FigureRenderer for PipelineRenderer<'_> {
 }
 
 /// A figure's starting picture and its mask, as the outline names them.
-type PictureFiles = (PathBuf, Option<PathBuf>);
+pub(crate) type PictureFiles = (PathBuf, Option<PathBuf>);
 
 /// A starting picture by content: the photo's hash, and its mask's when it has one (the same
 /// photo with two masks is two pictures to start from).
@@ -304,6 +338,15 @@ fn picture_key(record: &reportfig_engine::request::InitImage) -> String {
     match &record.mask {
         Some(mask) => format!("{}+{}", record.sha256, mask.sha256),
         None => record.sha256.clone(),
+    }
+}
+
+/// The words of an error from reloading the model: its outermost message (a context
+/// given as a [`Message`] included).
+fn first_message(e: &anyhow::Error) -> Message {
+    match e.downcast_ref::<Message>() {
+        Some(m) => m.clone(),
+        None => crate::explain::message(&**e),
     }
 }
 
@@ -315,8 +358,11 @@ impl FigureRenderer for NoRenderer {
         &mut self,
         _: &GenerationRequest,
         _: &mut dyn FnMut(StepProgress),
-    ) -> Result<image::RgbImage, String> {
-        Err("internal error: no model was loaded because nothing needed making".into())
+    ) -> Result<image::RgbImage, Message> {
+        Err(msg!(
+            "internal-error",
+            detail = "no model was loaded because nothing needed making"
+        ))
     }
 }
 
@@ -357,23 +403,22 @@ pub fn run(
         .map(|v| Shard::resolve(v, &|name| std::env::var(name).ok()))
         .transpose()
         .map_err(|e| BadInput::from_error(&e))?;
-    let finisher = crate::print::Finisher::new(
-        opts.image.finish.clone(),
-        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
-    )?;
-    if let Some(spec) = &opts.image.style {
-        styles
-            .resolve_stack(spec)
-            .map_err(|e| BadInput::from_error(&e))?;
-    }
+    crate::settings::check_given(&opts.image, styles).map_err(BadInput)?;
+    // A dry run downloads nothing and loads no network, the upscaler's included.
+    let finisher = if opts.dry_run {
+        crate::print::Finisher::plain(opts.image.finish.clone())
+    } else {
+        session::finisher(&opts.image.finish, &opts.model, reporter)?
+    };
     let style_check = |name: &str| {
         styles
             .resolve_stack(name)
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| crate::explain::message(&e))
     };
     let mut outline = outline::read_outline(&opts.outline, &style_check)?;
-    if opts.cover {
+    let no_cover = !outline.items.iter().any(|i| i.overrides.cover);
+    if opts.cover || (opts.cover_title.asks_for_a_cover() && no_cover) {
         if let Some(first) = outline.items.first_mut() {
             first.overrides.cover = true;
         }
@@ -440,7 +485,7 @@ pub fn run(
 
     // Notes are kept per figure (caption and seed identify it here) and shown with its file
     // name, and only for figures this run makes: a re-run of an up-to-date outline is quiet.
-    let covers = cover_titles(&outline)?;
+    let covers = cover_titles(&outline, &opts.cover_title)?;
     let notes: RefCell<Vec<(String, u64, Message)>> = RefCell::new(Vec::new());
     // Each starting picture is read once, however many figures start from it, and before
     // any figure is made, so a bad one stops the batch at once.
@@ -560,7 +605,7 @@ pub fn run(
         Some(r) => r,
         None => &mut no_renderer,
     };
-    if let Some(n) = store.finisher.note() {
+    if let Some(n) = store.finisher.note(None) {
         reporter.event(Event::Note(n));
     }
     let summary = batch::run(&plan, renderer, &store, cancel, &mut |e| {
@@ -614,7 +659,7 @@ pub fn run(
         "generated": summary.generated,
         "skipped": summary.skipped,
         "other_shard": summary.other_shard,
-        "failed": summary.failed.iter().map(|(file, error)| json!({"file": file, "error": error})).collect::<Vec<_>>(),
+        "failed": summary.failed.iter().map(|(file, error)| json!({"file": file, "error": error.render(crate::i18n::Lang::En)})).collect::<Vec<_>>(),
         "cancelled": summary.cancelled,
         "not_started": summary.not_started,
         "stray": summary.stray,
@@ -633,12 +678,17 @@ pub fn run(
 
 /// The model for `--dry-run`: whatever is already on this machine (cache or folder), never a
 /// download; a preset that is not downloaded is planned from its own defaults and family.
-/// `{cover}` figures and their title: the outline's first heading. Checked before any work
-/// (a cover needs a heading, and the heading must be drawable).
-fn cover_titles(outline: &outline::Outline) -> anyhow::Result<BTreeMap<String, TitleSpec>> {
+/// `{cover}` figures and their title: `--title`, else the outline's first heading, set where
+/// the figure's `{cover layout=…}` says, else where `--title-layout` does. Checked before any
+/// work (a cover needs a title, and the title must be drawable).
+fn cover_titles(
+    outline: &outline::Outline,
+    given: &CoverTitle,
+) -> anyhow::Result<BTreeMap<String, TitleSpec>> {
     let mut covers = BTreeMap::new();
     for item in outline.items.iter().filter(|i| i.overrides.cover) {
-        let Some(heading) = outline.headings.first() else {
+        let heading = outline.headings.first().map(|h| h.text.clone());
+        let Some(text) = given.title.clone().or(heading) else {
             return Err(BadInput(msg!(
                 "batch-cover-no-heading",
                 path = outline.path.display().to_string(),
@@ -647,10 +697,10 @@ fn cover_titles(outline: &outline::Outline) -> anyhow::Result<BTreeMap<String, T
             .into());
         };
         let spec = TitleSpec {
-            title: heading.text.clone(),
-            subtitle: None,
-            layout: title::TitleLayout::Top,
-            font: title::TitleFont::Sans,
+            title: text,
+            subtitle: given.subtitle.clone(),
+            layout: item.overrides.layout.unwrap_or(given.layout),
+            font: given.font,
         };
         spec.check().map_err(|e| BadInput::from_error(&e))?;
         covers.insert(item.caption.clone(), spec);
@@ -743,7 +793,7 @@ fn translate_captions(
             if let Err(e) = translate::cache::write(&cache_path, &key, made) {
                 reporter.event(Event::Warning(msg!(
                     "warn-translation-cache",
-                    reason = e.to_string()
+                    reason = crate::explain::message(&e)
                 )));
             }
         }

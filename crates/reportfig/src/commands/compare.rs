@@ -869,11 +869,9 @@ fn prepare(
 
     // Korean captions become English first, and the translator is freed before any image
     // model loads.
-    let finisher = crate::print::Finisher::new(
-        opts.image.finish.clone(),
-        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
-    )?;
-    if let Some(n) = finisher.note() {
+    crate::settings::check_given(&opts.image, styles).map_err(BadInput)?;
+    let finisher = session::finisher(&opts.image.finish, &opts.model, reporter)?;
+    if let Some(n) = finisher.note(None) {
         reporter.event(Event::Note(n));
     }
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
@@ -1095,10 +1093,12 @@ fn make_cells(
     for (r, row) in images.into_iter().enumerate() {
         let mut out = Vec::with_capacity(columns);
         for (c, image) in row.into_iter().enumerate() {
-            out.push(
-                image
-                    .ok_or_else(|| anyhow::anyhow!("internal error: cell {r},{c} was not made"))?,
-            );
+            out.push(image.ok_or_else(|| {
+                anyhow::Error::new(crate::msg!(
+                    "internal-error",
+                    detail = format!("cell {r},{c} was not made")
+                ))
+            })?);
         }
         made.push(out);
     }
@@ -1125,9 +1125,13 @@ fn save_cell(
             let untitled = crate::title::untitled_path(path);
             output::save_finished(&untitled, &finished, req, print.as_ref(), true)?;
             let palette = super::retitle::palette_of(req, styles);
-            let (_, titled) = super::retitle::write_titled(
-                path, &untitled, &finished, req, spec, &palette, true,
-            )?;
+            let plain = super::retitle::Plain {
+                path: &untitled,
+                image: &finished,
+                request: req,
+                print: print.as_ref(),
+            };
+            let (_, titled) = super::retitle::write_titled(path, &plain, spec, &palette, true)?;
             if titled.dimensions() == generated.dimensions() {
                 titled
             } else {

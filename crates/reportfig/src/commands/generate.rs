@@ -77,10 +77,8 @@ pub fn run(
     if let Some(spec) = &opts.title {
         spec.check().map_err(|e| BadInput::from_error(&e))?;
     }
-    let finisher = Finisher::new(
-        opts.image.finish.clone(),
-        &reportfig_engine::pipeline::LoadContext::new(opts.model.load.isa),
-    )?;
+    crate::settings::check_given(&opts.image, styles).map_err(BadInput)?;
+    let finisher = session::finisher(&opts.image.finish, &opts.model, reporter)?;
     let mut translator = CaptionTranslator::new(opts.translate.clone())?;
     let source = session::parse_model(&opts.model, reporter)?;
     // Translate first and free the translator, so its memory is not held beside the image
@@ -108,7 +106,7 @@ pub fn run(
     for n in notes {
         reporter.event(Event::Warning(n));
     }
-    if let Some(n) = finisher.note() {
+    if let Some(n) = finisher.note(Some((request.width, request.height))) {
         reporter.event(Event::Note(n));
     }
 
@@ -157,9 +155,13 @@ pub fn run(
             // The plain picture first: the titled one names it, and retitle starts from it.
             output::save_finished(untitled, &image, &request, print.as_ref(), opts.force)?;
             let palette = retitle::palette_of(&request, styles);
-            let (made, _) = retitle::write_titled(
-                &path, untitled, &image, &request, spec, &palette, opts.force,
-            )?;
+            let plain = retitle::Plain {
+                path: untitled,
+                image: &image,
+                request: &request,
+                print: print.as_ref(),
+            };
+            let (made, _) = retitle::write_titled(&path, &plain, spec, &palette, opts.force)?;
             record = Some(made);
         }
         _ => {

@@ -259,13 +259,50 @@ pub fn fetch(
             dir.display()
         ));
     }
+    if let Some(u) = presets::find_upscaler(name.trim()) {
+        if hub.offline {
+            return Err(SourceError::FetchOffline.into());
+        }
+        reporter.event(Event::Stage(msg!(
+            "stage-downloading-upscaler",
+            name = u.name.as_str(),
+            megabytes = u.size_mb as f64
+        )));
+        // Into the hub cache, whatever the data folder holds: this is what export copies.
+        let src = crate::model::upscaler::UpscalerSource::Preset(u);
+        let file = src.resolve(None, hub, &mut download_reporter(reporter))?;
+        return Ok(format!(
+            "{}\n{}\n",
+            tr!(lang, "models-translator-fetched", name = u.name.as_str()),
+            file.display()
+        ));
+    }
     let src = ModelSource::parse(name)?;
     reporter.event(Event::Stage(msg!(
         "stage-downloading",
         name = src.display_name()
     )));
     let report = source::fetch(&src, hub, &mut download_reporter(reporter))?;
-    Ok(render_fetch_report(&report, lang))
+    let mut out = render_fetch_report(&report, lang);
+    // A preset's LoRA (the default's LCM-LoRA) is part of the model: without it an offline
+    // machine could not run what it fetched.
+    for spec in src
+        .preset()
+        .map(presets::Preset::lora_specs)
+        .unwrap_or_default()
+    {
+        if let Some(l) = crate::lora::hub_lora(&spec, hub, &mut download_reporter(reporter))? {
+            out.push_str(&tr!(
+                lang,
+                "models-lora-fetched",
+                repo = l.repo.as_str(),
+                file = l.file.as_str()
+            ));
+            out.push('\n');
+            out.push_str(&format!("{}\n", l.snapshot.join(&l.file).display()));
+        }
+    }
+    Ok(out)
 }
 
 fn fetch_translator(
@@ -360,6 +397,25 @@ pub fn export(
                     .iter()
                     .map(|f| f.to_string())
                     .collect(),
+            });
+            continue;
+        }
+        if let Some(u) = presets::find_upscaler(name.trim()) {
+            reporter.event(Event::Stage(msg!(
+                "stage-preparing-export",
+                name = u.name.as_str()
+            )));
+            let src = crate::model::upscaler::UpscalerSource::Preset(u);
+            let file = src.resolve(None, hub, &mut download_reporter(reporter))?;
+            let snapshot = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            wanted.push(SnapshotFiles {
+                name: u.name.clone(),
+                kind: Kind::Upscaler,
+                repo: u.repo.clone(),
+                revision: u.revision.clone(),
+                commit: folder_name(&snapshot),
+                snapshot,
+                files: vec![u.file.clone()],
             });
             continue;
         }

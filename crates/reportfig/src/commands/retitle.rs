@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::commands::BadInput;
 use crate::msg;
-use crate::output;
+use crate::output::{self, PrintRecord};
 use crate::style::StyleLibrary;
 use crate::title::{self, TitleRecord, TitleSpec};
 use reportfig_engine::request::GenerationRequest;
@@ -29,19 +29,29 @@ pub fn palette_of(request: &GenerationRequest, styles: &StyleLibrary) -> Vec<Str
         .unwrap_or_default()
 }
 
-/// Typesets `spec` on `image` and writes the titled PNG to `titled` (atomically), recording
-/// the title and the untitled file's name. Returns the record and the titled picture.
+/// The plain picture a title is set on, and what its file records.
+pub struct Plain<'a> {
+    /// The untitled file, which the titled one names.
+    pub path: &'a Path,
+    pub image: &'a RgbImage,
+    pub request: &'a GenerationRequest,
+    /// How the picture was finished for print: the titled file keeps the same `pHYs` and
+    /// record, so Word and HWP place a cover at the size the plain picture has.
+    pub print: Option<&'a PrintRecord>,
+}
+
+/// Typesets `spec` on `plain` and writes the titled PNG to `titled` (atomically), recording
+/// the title, the untitled file's name and the print record. Returns the record and the
+/// titled picture.
 pub fn write_titled(
     titled: &Path,
-    untitled: &Path,
-    image: &RgbImage,
-    request: &GenerationRequest,
+    plain: &Plain<'_>,
     spec: &TitleSpec,
     palette: &[String],
     overwrite: bool,
 ) -> anyhow::Result<(TitleRecord, RgbImage)> {
     let (picture, set, look) =
-        title::render(image, spec, palette).map_err(|e| BadInput::from_error(&e))?;
+        title::render(plain.image, spec, palette).map_err(|e| BadInput::from_error(&e))?;
     let record = TitleRecord {
         spec: spec.clone(),
         area: set.area,
@@ -53,12 +63,14 @@ pub fn write_titled(
             "shadow"
         }
         .to_string(),
-        untitled: untitled
+        untitled: plain
+            .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let bytes = output::encode_png(&picture, &output::titled_chunks(request, Some(&record)))?;
+    let chunks = output::titled_chunks(plain.request, Some(&record), plain.print);
+    let bytes = output::encode_png_at(&picture, &chunks, plain.print.map(|p| p.dpi))?;
     output::write_atomic(titled, &bytes, overwrite)?;
     Ok((record, picture))
 }
@@ -191,16 +203,16 @@ pub fn run(opts: &RetitleOptions, styles: &StyleLibrary) -> anyhow::Result<Retit
             ))
         })?
         .to_rgb8();
+    // The DPI and page the plain picture was finished for stay with every new title.
+    let print = output::read_print_record(&untitled)?;
     let palette = palette_of(&request, styles);
-    let (record, _) = write_titled(
-        &titled,
-        &untitled,
-        &image,
-        &request,
-        &opts.title,
-        &palette,
-        overwrite,
-    )?;
+    let plain = Plain {
+        path: &untitled,
+        image: &image,
+        request: &request,
+        print: print.as_ref(),
+    };
+    let (record, _) = write_titled(&titled, &plain, &opts.title, &palette, overwrite)?;
     Ok(RetitleOutcome {
         path: titled,
         untitled,

@@ -40,6 +40,24 @@ pub struct ModelOptions {
     pub state_dir: Option<PathBuf>,
 }
 
+/// The [`Finisher`](crate::print::Finisher) of `finish`: its upscaler found (a preset in the
+/// data folder, the hub cache, or downloaded unless offline) and loaded, before anything slow.
+pub fn finisher(
+    finish: &crate::print::Finish,
+    model: &ModelOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<crate::print::Finisher> {
+    crate::print::Finisher::new(
+        finish.clone(),
+        &reportfig_engine::pipeline::LoadContext::new(model.load.isa),
+        &crate::print::UpscalerLookup {
+            data_dir: model.state_dir.as_deref(),
+            hub: &model.hub,
+        },
+        reporter,
+    )
+}
+
 /// A model named by the user, resolved to files (downloaded if needed) but not yet loaded.
 pub struct ResolvedModel {
     pub source: ModelSource,
@@ -204,6 +222,7 @@ impl ResolvedModel {
                 scheduler_config: PathBuf::new(),
                 revision: None,
                 prediction_type: None,
+                timestep_spacing: None,
                 files: Vec::new(),
             },
             family,
@@ -316,7 +335,10 @@ impl ResolvedModel {
             let cache = self.loras.borrow();
             let found = cache.iter().find(|l| l.record.source == a.source);
             let Some(found) = found else {
-                anyhow::bail!("internal error: the LoRA {} was not read first", a.source);
+                return Err(anyhow::Error::new(crate::msg!(
+                    "internal-error",
+                    detail = format!("the LoRA {} was not read first", a.source)
+                )));
             };
             let mut l = found.lora.clone();
             l.weight = a.weight;

@@ -87,7 +87,7 @@ pub fn import(
         BadInput(msg!(
             "folder-cannot-create",
             path = dir.display().to_string(),
-            reason = e.to_string()
+            reason = crate::os_reason::message(&e)
         ))
     })?;
     let written = import::write_imported(&styles, dir, force)?;

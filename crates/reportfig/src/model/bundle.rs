@@ -46,6 +46,8 @@ pub enum Kind {
     /// A tiny preview decoder for drafts (taesd).
     #[serde(rename = "tiny-decoder")]
     TinyDecoder,
+    /// A learned upscaler for `--print` (realesr-general-x4v3).
+    Upscaler,
 }
 
 /// One repo's snapshot to put into a bundle: where its files are now and which they are.

@@ -6,3 +6,4 @@ pub mod licence;
 pub mod presets;
 pub mod source;
 pub mod tiny_decoder;
+pub mod upscaler;

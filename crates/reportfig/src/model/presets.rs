@@ -43,6 +43,14 @@ pub struct Preset {
     /// `None`: the repo's own `scheduler_config.json` decides.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
+    /// Replaces the `timestep_spacing` of the repo's scheduler config (`trailing` for a LoRA
+    /// distilled for few steps on a base model whose scheduler is `leading`).
+    #[serde(default)]
+    pub timestep_spacing: Option<String>,
+    /// The model was distilled for exactly these steps, guidance and sampler, so a style's
+    /// (written for the family's ordinary models: 30 steps, guidance 7) are set aside.
+    #[serde(default)]
+    pub distilled: bool,
     /// LoRAs that are part of the preset (`repo[/file.safetensors][:weight]`, as `--lora`
     /// takes them), merged in before any of the user's.
     #[serde(default)]
@@ -98,6 +106,25 @@ pub struct TinyDecoderPreset {
     pub size_mb: u32,
 }
 
+/// One known learned upscaler for `--print` (Real-ESRGAN compact).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpscalerPreset {
+    pub name: String,
+    /// A Hugging Face repo holding the weights file as released.
+    pub repo: String,
+    /// Pinned to a commit: the repo is a user's upload, not the authors'.
+    pub revision: String,
+    /// The weights file in the repo (a `.pth`, read without executing anything).
+    pub file: String,
+    /// Where the authors publish the file, for a manual download.
+    pub release_url: String,
+    pub licence: String,
+    pub licence_note: String,
+    /// The download in megabytes, for messages.
+    pub size_mb: u32,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PresetFile {
@@ -106,6 +133,7 @@ struct PresetFile {
     default_translator: String,
     translators: Vec<TranslatorPreset>,
     tiny_decoders: Vec<TinyDecoderPreset>,
+    upscalers: Vec<UpscalerPreset>,
 }
 
 struct Presets {
@@ -114,6 +142,7 @@ struct Presets {
     default_translator: usize,
     translators: Vec<TranslatorPreset>,
     tiny_decoders: Vec<TinyDecoderPreset>,
+    upscalers: Vec<UpscalerPreset>,
 }
 
 fn presets() -> &'static Presets {
@@ -149,6 +178,7 @@ fn presets() -> &'static Presets {
             default_translator,
             translators: file.translators,
             tiny_decoders: file.tiny_decoders,
+            upscalers: file.upscalers,
         }
     })
 }
@@ -197,6 +227,18 @@ pub fn default_tiny_decoder(sdxl: bool) -> &'static TinyDecoderPreset {
         .iter()
         .find(|t| t.sdxl == sdxl)
         .unwrap_or_else(|| panic!("configs/presets.toml has no tiny decoder with sdxl = {sdxl}"))
+}
+
+/// Every upscaler preset, in file order.
+pub fn upscalers() -> &'static [UpscalerPreset] {
+    &presets().upscalers
+}
+
+/// An upscaler preset by name (ASCII case ignored).
+pub fn find_upscaler(name: &str) -> Option<&'static UpscalerPreset> {
+    upscalers()
+        .iter()
+        .find(|u| u.name.eq_ignore_ascii_case(name))
 }
 
 /// Every translator preset, in file order.
@@ -304,6 +346,7 @@ mod tests {
                 "sd15",
                 "sd21",
                 "sdxl",
+                "sdxl-lightning",
                 "lcm-dreamshaper"
             ]
         );
@@ -325,7 +368,19 @@ mod tests {
                 assert!(raw, "{}: sampler {s} is not written by its name", p.name);
             }
             assert_eq!(p.non_commercial, p.licence == "sai-nc-community");
+            // Every LoRA parses (lora_specs panics otherwise) and a spacing is one the
+            // schedulers know.
+            assert_eq!(p.lora_specs().len(), p.loras.len());
+            if let Some(s) = &p.timestep_spacing {
+                assert!(
+                    ["leading", "trailing", "linspace"].contains(&s.as_str()),
+                    "{s}"
+                );
+            }
         }
+        let lightning = find("sdxl-lightning").unwrap();
+        assert!(lightning.distilled && lightning.loras.len() == 1);
+        assert_eq!(lightning.timestep_spacing.as_deref(), Some("trailing"));
         assert_eq!(find("SDXL").map(|p| p.width), Some(1024));
         assert_eq!(default_translator().name, "opus-mt-ko-en");
         for t in translators() {

@@ -117,14 +117,16 @@ pub enum SourceError {
     #[error("could not reach the Hugging Face hub at {endpoint} to get {what}: {detail}\nhint: check the internet connection (behind a proxy, set HTTPS_PROXY; a mirror: HF_ENDPOINT); a PC without internet gets models with `reportfig models export` on a PC that has it and `reportfig models import` here, then runs with --offline")]
     Network {
         endpoint: String,
-        what: String,
+        what: HubRequest,
         detail: String,
+        /// What kind of failure `detail` (the network library's English) describes.
+        cause: NetworkCause,
     },
 
     #[error("the Hugging Face hub at {endpoint} answered {detail} for {what}\nhint: try again later; if HF_ENDPOINT is set, check that it points at a Hugging Face hub")]
     HubAnswer {
         endpoint: String,
-        what: String,
+        what: HubRequest,
         detail: String,
     },
 
@@ -132,7 +134,7 @@ pub enum SourceError {
     HubLied { endpoint: String, detail: String },
 
     #[error("another download of {file} is under way (lock file {})\nhint: wait for it to finish, or delete the lock file if no other reportfig is running", lock.display())]
-    Locked { file: String, lock: PathBuf },
+    Locked { file: HubRequest, lock: PathBuf },
 
     #[error("could not {action} {}: {source}", path.display())]
     Io {
@@ -439,17 +441,23 @@ pub fn resolve_with_config(
             model: source.display_name(),
         });
     }
-    match source.hub() {
-        Err(folder) => resolve_local(folder),
+    let mut files = match source.hub() {
+        Err(folder) => resolve_local(folder)?,
         Ok((repo, revision)) => {
             let hub = HubRepo::checked(source, repo, revision, opts)?;
             if opts.offline {
-                resolve_cached(&hub)
+                resolve_cached(&hub)?
             } else {
-                resolve_online(&hub, progress)
+                resolve_online(&hub, progress)?
             }
         }
+    };
+    // A preset may run its repo's scheduler with another spacing (sdxl-lightning: SDXL
+    // base's scheduler, trailing), as its model card's `from_config(..., timestep_spacing=)`.
+    if let Some(spacing) = source.preset().and_then(|p| p.timestep_spacing.as_ref()) {
+        files.timestep_spacing = Some(spacing.clone());
     }
+    Ok(files)
 }
 
 /// The model card, whose front matter declares the licence.
@@ -702,6 +710,7 @@ fn assemble(
         scheduler_config: root.join("scheduler/scheduler_config.json"),
         revision,
         prediction_type: None,
+        timestep_spacing: None,
         files,
     })
 }
@@ -878,27 +887,83 @@ fn resolve_cached(hub: &HubRepo) -> Result<ModelFiles, SourceError> {
     )
 }
 
-fn request_error(e: ureq::Error, hub: &HubRepo, what: &str) -> SourceError {
+/// Why the hub could not be reached, for a plain sentence in the reader's language beside
+/// the network library's own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkCause {
+    /// The hub's name did not resolve: no internet, or a network that only reaches the
+    /// outside through a proxy.
+    NameNotFound,
+    /// The hub (or the proxy) did not answer or refused the connection.
+    NoConnection,
+    /// The proxy refused or wants a login.
+    Proxy,
+    /// The connection broke off during the transfer.
+    Interrupted,
+    Other,
+}
+
+impl NetworkCause {
+    fn of(kind: ureq::ErrorKind) -> Self {
+        use ureq::ErrorKind as K;
+        match kind {
+            K::Dns => NetworkCause::NameNotFound,
+            K::ConnectionFailed => NetworkCause::NoConnection,
+            K::InvalidProxyUrl | K::ProxyConnect | K::ProxyUnauthorized => NetworkCause::Proxy,
+            K::Io => NetworkCause::Interrupted,
+            _ => NetworkCause::Other,
+        }
+    }
+}
+
+/// What was asked of the hub when it failed: data, so each language names it in its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubRequest {
+    /// The first contact (the repo's metadata).
+    Connection,
+    /// The repo's list of files at the revision.
+    FileList,
+    /// Where the revision points, recorded in the cache.
+    RevisionRef,
+    /// One of the repo's files, by its path in the repo.
+    File(String),
+}
+
+impl std::fmt::Display for HubRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HubRequest::Connection => f.write_str("a connection"),
+            HubRequest::FileList => f.write_str("the file list"),
+            HubRequest::RevisionRef => f.write_str("the revision's ref"),
+            HubRequest::File(name) => f.write_str(name),
+        }
+    }
+}
+
+fn request_error(e: ureq::Error, hub: &HubRepo, what: &HubRequest) -> SourceError {
     let endpoint = hub.opts.endpoint.clone();
     let token = hub.opts.token.as_deref();
     match e {
-        ureq::Error::Status(401 | 404, _) if what == "the file list" => SourceError::RepoNotFound {
-            repo: hub.repo.to_string(),
-            revision: hub.revision.to_string(),
-            token_sent: token.is_some(),
-        },
+        ureq::Error::Status(401 | 404, _) if *what == HubRequest::FileList => {
+            SourceError::RepoNotFound {
+                repo: hub.repo.to_string(),
+                revision: hub.revision.to_string(),
+                token_sent: token.is_some(),
+            }
+        }
         ureq::Error::Status(403, _) => SourceError::Gated {
             repo: hub.repo.to_string(),
             token_sent: token.is_some(),
         },
         ureq::Error::Status(code, resp) => SourceError::HubAnswer {
             endpoint,
-            what: what.to_string(),
+            what: what.clone(),
             detail: format!("HTTP {code} {}", plain(&redact(resp.status_text(), token))),
         },
         ureq::Error::Transport(t) => SourceError::Network {
             endpoint,
-            what: what.to_string(),
+            what: what.clone(),
+            cause: NetworkCause::of(t.kind()),
             detail: redact(
                 &match t.message() {
                     Some(m) => format!("{} ({m})", t.kind()),
@@ -910,12 +975,12 @@ fn request_error(e: ureq::Error, hub: &HubRepo, what: &str) -> SourceError {
     }
 }
 
-fn hub_error(e: ApiError, hub: &HubRepo, what: &str) -> SourceError {
+fn hub_error(e: ApiError, hub: &HubRepo, what: &HubRequest) -> SourceError {
     match e {
         ApiError::RequestError(err) => request_error(*err, hub, what),
         ApiError::TooManyRetries(inner) => hub_error(*inner, hub, what),
         ApiError::LockAcquisition(lock) => SourceError::Locked {
-            file: what.to_string(),
+            file: what.clone(),
             lock,
         },
         ApiError::IoError(source) if source.kind() == std::io::ErrorKind::InvalidData => {
@@ -934,7 +999,7 @@ fn hub_error(e: ApiError, hub: &HubRepo, what: &str) -> SourceError {
         },
         other => SourceError::HubAnswer {
             endpoint: hub.opts.endpoint.clone(),
-            what: what.to_string(),
+            what: what.clone(),
             detail: redact(
                 &format!("something unexpected ({other})"),
                 hub.opts.token.as_deref(),
@@ -943,22 +1008,20 @@ fn hub_error(e: ApiError, hub: &HubRepo, what: &str) -> SourceError {
     }
 }
 
-fn download_error(f: Failure, hub: &HubRepo, file: &str) -> SourceError {
+fn download_error(f: Failure, hub: &HubRepo, what: HubRequest) -> SourceError {
     match f {
-        Failure::Request(e) => request_error(*e, hub, file),
+        Failure::Request(e) => request_error(*e, hub, &what),
         Failure::Lied(detail) => SourceError::HubLied {
             endpoint: hub.opts.endpoint.clone(),
             detail: redact(&detail, hub.opts.token.as_deref()),
         },
         Failure::Short { got, want } => SourceError::Network {
             endpoint: hub.opts.endpoint.clone(),
-            what: file.to_string(),
+            what,
+            cause: NetworkCause::Interrupted,
             detail: format!("the connection closed after {got} of {want} bytes"),
         },
-        Failure::Locked(lock) => SourceError::Locked {
-            file: file.to_string(),
-            lock,
-        },
+        Failure::Locked(lock) => SourceError::Locked { file: what, lock },
         Failure::Io {
             action,
             path,
@@ -993,7 +1056,7 @@ fn open_online<'a>(
         .with_token(opts.token.clone())
         .with_progress(false)
         .build()
-        .map_err(|e| hub_error(e, hub, "a connection"))?;
+        .map_err(|e| hub_error(e, hub, &HubRequest::Connection))?;
     let info = api
         .repo(Repo::with_revision(
             hub.repo.to_string(),
@@ -1001,7 +1064,7 @@ fn open_online<'a>(
             hub.revision.to_string(),
         ))
         .info()
-        .map_err(|e| hub_error(e, hub, "the file list"))?;
+        .map_err(|e| hub_error(e, hub, &HubRequest::FileList))?;
     if !is_commit(&info.sha) {
         return Err(SourceError::HubLied {
             endpoint: opts.endpoint.clone(),
@@ -1039,7 +1102,7 @@ fn open_online<'a>(
                     shown(&redact(rel, hub.opts.token.as_deref()))
                 )),
                 hub,
-                rel,
+                HubRequest::File(rel.to_string()),
             ));
         }
         let path = at.join(rel);
@@ -1055,7 +1118,7 @@ fn open_online<'a>(
         };
         files_at
             .fetch(rel, &mut *progress)
-            .map_err(|f| download_error(f, hub, rel))
+            .map_err(|f| download_error(f, hub, HubRequest::File(rel.to_string())))
     };
     Ok((snapshot, listing, get))
 }
@@ -1069,7 +1132,7 @@ fn record_ref(hub: &HubRepo, snapshot: &Path) -> Result<(), SourceError> {
         .unwrap_or_default();
     if hub.revision != commit {
         hub_cache::write_ref(&hub.repo_dir(), hub.revision, &commit)
-            .map_err(|f| download_error(f, hub, "the revision's ref"))?;
+            .map_err(|f| download_error(f, hub, HubRequest::RevisionRef))?;
     }
     Ok(())
 }
@@ -1257,6 +1320,7 @@ fn resolve_single_file(
         prediction_type: model_config
             .is_none()
             .then(|| arch.prediction_type().to_string()),
+        timestep_spacing: None,
         files,
     })
 }

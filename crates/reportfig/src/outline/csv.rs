@@ -2,7 +2,7 @@
 //! `style`, `size`, `seed`, `file`, `negative`, `en` (the English caption, instead of a
 //! translation); one figure per row; empty cells mean "not set".
 
-use super::{Ctx, OutlineError, OutlineItem, OVERRIDE_KEYS};
+use super::{CaptionPlace, Ctx, OutlineError, OutlineItem, OVERRIDE_KEYS};
 
 pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<Vec<OutlineItem>, OutlineError> {
     let mut reader = ::csv::ReaderBuilder::new()
@@ -15,8 +15,8 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<Vec<OutlineItem>, Outli
         let problem = match e.kind() {
             ::csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
-            } => format!("this row has {len} cells but the header has {expected_len}"),
-            _ => e.to_string(),
+            } => crate::msg!("outline-csv-cells", cells = *len, header = *expected_len),
+            _ => crate::msg!("untranslated", text = e.to_string()),
         };
         OutlineError::Csv {
             path: ctx.path.to_path_buf(),
@@ -57,11 +57,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<Vec<OutlineItem>, Outli
         }
         let caption = record.get(caption_col).unwrap_or_default();
         if caption.is_empty() {
-            return Err(ctx.empty_caption(
-                line,
-                "this row",
-                "fill in the caption cell, or delete the row",
-            ));
+            return Err(ctx.empty_caption(line, CaptionPlace::CsvRow));
         }
         let settings = columns
             .iter()

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-use super::{split_settings, Ctx, Heading, OutlineError, OutlineItem};
+use super::{split_settings, CaptionPlace, Ctx, Heading, OutlineError, OutlineItem};
 
 /// One candidate figure as found in the source, before its settings are read.
 struct Found {
@@ -111,11 +111,7 @@ pub(crate) fn parse(
             let line = line_of(h.start);
             let (caption, settings) = split_settings(ctx, line, &h.text)?;
             if caption.trim().is_empty() {
-                return Err(ctx.empty_caption(
-                    line,
-                    "this heading",
-                    "write the caption after the #, or remove the empty heading",
-                ));
+                return Err(ctx.empty_caption(line, CaptionPlace::MarkdownHeading));
             }
             items.push(ctx.item(line, &caption, settings, Some(h.end))?);
         }
@@ -124,11 +120,7 @@ pub(crate) fn parse(
             let line = line_of(f.start);
             let (caption, settings) = split_settings(ctx, line, &f.text)?;
             if caption.trim().is_empty() {
-                return Err(ctx.empty_caption(
-                    line,
-                    "this figure line",
-                    "write the caption after \"Figure:\" or \"그림:\"",
-                ));
+                return Err(ctx.empty_caption(line, CaptionPlace::FigureLine));
             }
             items.push(ctx.item(line, &caption, settings, Some(f.end))?);
         }

@@ -16,6 +16,8 @@
 //!
 //! `{cover}` (a flag, or `cover=yes` / a CSV column) makes that figure the report's cover:
 //! it is written titled with the outline's first heading, its plain picture kept beside it.
+//! `{cover layout=band}` chooses where that cover's title goes (`top`, `bottom`, `center`,
+//! `band`), as `--title-layout` does for the whole batch.
 
 mod csv;
 mod markdown;
@@ -26,17 +28,21 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::i18n::Message;
+use crate::os_reason::OsReason;
+
 /// Longest caption accepted, in characters. Longer text is almost always a paragraph pasted
 /// by mistake, and CLIP only reads the first 77 tokens anyway.
 pub const MAX_CAPTION_CHARS: usize = 300;
 
 /// Setting names accepted in an attribute block and as CSV columns (besides `caption`).
-pub const OVERRIDE_KEYS: [&str; 10] = [
-    "style", "size", "seed", "file", "negative", "en", "cover", "image", "strength", "mask",
+pub const OVERRIDE_KEYS: [&str; 11] = [
+    "style", "size", "seed", "file", "negative", "en", "cover", "layout", "image", "strength",
+    "mask",
 ];
 
 /// Checks a style name (possibly `a+b`); the error says what is wrong and how to fix it.
-pub type StyleCheck<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+pub type StyleCheck<'a> = &'a dyn Fn(&str) -> Result<(), Message>;
 
 /// Per-figure settings that replace the batch-wide ones for this figure only.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +58,8 @@ pub struct Overrides {
     pub en: Option<String>,
     /// `{cover}`: the figure is the report's cover, titled with the outline's first heading.
     pub cover: bool,
+    /// `{cover layout=band}`: where this cover's title goes (only with `cover`).
+    pub layout: Option<crate::title::TitleLayout>,
     /// `image=photos/harbour.jpg`: the picture the figure starts from, resolved against the
     /// outline's folder and checked to lie inside it.
     pub image: Option<PathBuf>,
@@ -87,7 +95,154 @@ pub enum OutlineFormat {
     Csv,
 }
 
+/// What is wrong with a `{…}` settings block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsProblem {
+    NotClosed,
+    TwoBlocks,
+    GivenTwice(String),
+    NoValue(String),
+    QuoteNotClosed(String),
+    EmptyValue(String),
+}
+
+impl SettingsProblem {
+    /// The catalogue selector (`outline-bad-settings`'s `$problem`) and the key it names.
+    pub fn key(&self) -> (&'static str, &str) {
+        match self {
+            SettingsProblem::NotClosed => ("not-closed", ""),
+            SettingsProblem::TwoBlocks => ("two-blocks", ""),
+            SettingsProblem::GivenTwice(k) => ("twice", k),
+            SettingsProblem::NoValue(k) => ("no-value", k),
+            SettingsProblem::QuoteNotClosed(k) => ("quote-not-closed", k),
+            SettingsProblem::EmptyValue(k) => ("empty-value", k),
+        }
+    }
+}
+
+impl fmt::Display for SettingsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsProblem::NotClosed => f.write_str(
+                "it is not closed with } at the end of the line (settings go last on the line)",
+            ),
+            SettingsProblem::TwoBlocks => f.write_str(
+                "a line takes one settings block, at its end; put all settings in that one",
+            ),
+            SettingsProblem::GivenTwice(key) => write!(f, "\"{key}\" is given twice"),
+            SettingsProblem::NoValue(key) => write!(f, "\"{key}\" has no value (write {key}=…)"),
+            SettingsProblem::QuoteNotClosed(key) => {
+                write!(f, "the quoted value of \"{key}\" is not closed")
+            }
+            SettingsProblem::EmptyValue(key) => write!(f, "\"{key}\" has an empty value"),
+        }
+    }
+}
+
+/// What is wrong with a `file=` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileNameProblem {
+    Empty,
+    HasFolder,
+    BadCharacters,
+    WindowsDevice,
+    NotPng,
+}
+
+impl FileNameProblem {
+    /// The catalogue selector (`outline-bad-file-name`'s `$problem`).
+    pub fn key(self) -> &'static str {
+        match self {
+            FileNameProblem::Empty => "empty",
+            FileNameProblem::HasFolder => "folder",
+            FileNameProblem::BadCharacters => "characters",
+            FileNameProblem::WindowsDevice => "device",
+            FileNameProblem::NotPng => "not-png",
+        }
+    }
+}
+
+impl fmt::Display for FileNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileNameProblem::Empty => "is empty",
+            FileNameProblem::HasFolder => "must not contain a folder, a drive or start with a dot",
+            FileNameProblem::BadCharacters => {
+                "contains characters that are not allowed in file names"
+            }
+            FileNameProblem::WindowsDevice => {
+                "is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM1, LPT1 and the like)"
+            }
+            FileNameProblem::NotPng => "must end in .png",
+        })
+    }
+}
+
+/// Where a caption was expected but none was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptionPlace {
+    /// A line of a text outline holding only settings.
+    TextLine,
+    CsvRow,
+    MarkdownHeading,
+    /// A Markdown `Figure:` / `그림:` line.
+    FigureLine,
+}
+
+impl CaptionPlace {
+    /// The catalogue selector (`outline-empty-caption`'s `$place`).
+    pub fn key(self) -> &'static str {
+        match self {
+            CaptionPlace::TextLine => "text-line",
+            CaptionPlace::CsvRow => "csv-row",
+            CaptionPlace::MarkdownHeading => "heading",
+            CaptionPlace::FigureLine => "figure-line",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            CaptionPlace::TextLine => "this line",
+            CaptionPlace::CsvRow => "this row",
+            CaptionPlace::MarkdownHeading => "this heading",
+            CaptionPlace::FigureLine => "this figure line",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            CaptionPlace::TextLine => "write the caption before the {…} settings",
+            CaptionPlace::CsvRow => "fill in the caption cell, or delete the row",
+            CaptionPlace::MarkdownHeading => {
+                "write the caption after the #, or remove the empty heading"
+            }
+            CaptionPlace::FigureLine => "write the caption after \"Figure:\" or \"그림:\"",
+        }
+    }
+}
+
 impl OutlineFormat {
+    /// The catalogue selector (`outline-empty`'s `$format`).
+    pub fn key(self) -> &'static str {
+        match self {
+            OutlineFormat::Markdown => "markdown",
+            OutlineFormat::Text => "text",
+            OutlineFormat::Csv => "csv",
+        }
+    }
+
+    fn empty_hint(self) -> &'static str {
+        match self {
+            OutlineFormat::Markdown => {
+                "write each figure as a heading (## Caption) or a line starting with \"Figure:\" or \"그림:\""
+            }
+            OutlineFormat::Text => "write one caption per line; lines starting with # are comments",
+            OutlineFormat::Csv => {
+                "add one row per figure under the header line, with the caption in the caption column"
+            }
+        }
+    }
+
     /// From the file extension: `.md`/`.markdown` and `.csv`; anything else is plain text.
     pub fn from_path(path: &Path) -> OutlineFormat {
         let ext = path
@@ -142,6 +297,8 @@ pub enum ImagePathProblem {
     Missing,
     Unreadable,
     LinksOutside,
+    /// Not among the files of the ZIP the outline was uploaded in.
+    NotInUpload,
 }
 
 impl ImagePathProblem {
@@ -154,6 +311,7 @@ impl ImagePathProblem {
             ImagePathProblem::Missing => "outline-image-missing",
             ImagePathProblem::Unreadable => "outline-image-unreadable",
             ImagePathProblem::LinksOutside => "outline-image-links-outside",
+            ImagePathProblem::NotInUpload => "outline-image-not-in-zip",
         }
     }
 }
@@ -167,6 +325,7 @@ impl fmt::Display for ImagePathProblem {
             ImagePathProblem::Missing => "does not exist",
             ImagePathProblem::Unreadable => "cannot be read",
             ImagePathProblem::LinksOutside => "is a link to a file outside the outline's folder",
+            ImagePathProblem::NotInUpload => "is not in the uploaded ZIP beside the outline",
         })
     }
 }
@@ -174,7 +333,7 @@ impl fmt::Display for ImagePathProblem {
 #[derive(Debug, Error)]
 pub enum OutlineError {
     #[error("cannot read the outline {path}: {reason}\nhint: check the path and that the file exists and is readable")]
-    Unreadable { path: PathBuf, reason: String },
+    Unreadable { path: PathBuf, reason: OsReason },
     /// A word processor's file, whose text sits inside a zip or a binary format.
     #[error("{path} is a {kind} document; outlines are Markdown (.md), text (.txt) or CSV\nhint: save the report's headings as plain text (in Word or HWP: Save As, \"Text\" .txt) and give that file; to write a Word document with the figures, add --docx FILE to the batch")]
     WordProcessor { path: PathBuf, kind: &'static str },
@@ -194,8 +353,11 @@ pub enum OutlineError {
     },
     #[error("{path}:{line}: the outline is not UTF-8 text\nhint: save it as UTF-8 (in Excel: \"CSV UTF-8\"; in Notepad: Encoding \"UTF-8\")")]
     NotUtf8 { path: PathBuf, line: usize },
-    #[error("{path}: the outline has no figures\nhint: {hint}")]
-    Empty { path: PathBuf, hint: &'static str },
+    #[error("{}: the outline has no figures\nhint: {}", path.display(), format.empty_hint())]
+    Empty {
+        path: PathBuf,
+        format: OutlineFormat,
+    },
     #[error("{path}:{line}: the caption is {chars} characters long, over the limit of {max}: \"{start}…\"\nhint: shorten it to one sentence; put longer text in the report itself")]
     CaptionTooLong {
         path: PathBuf,
@@ -204,12 +366,11 @@ pub enum OutlineError {
         max: usize,
         start: String,
     },
-    #[error("{path}:{line}: {what} has no caption\nhint: {hint}")]
+    #[error("{}:{line}: {} has no caption\nhint: {}", path.display(), place.what(), place.hint())]
     EmptyCaption {
         path: PathBuf,
         line: usize,
-        what: &'static str,
-        hint: &'static str,
+        place: CaptionPlace,
     },
     #[error("{path}:{line}: en=\"{value}\" is not an English caption\nhint: en= gives the English the model reads instead of a translation, e.g. {{en=\"Bus stop in front of Pohang City Hall\"}}")]
     BadEnglish {
@@ -228,7 +389,8 @@ pub enum OutlineError {
         path: PathBuf,
         line: usize,
         style: String,
-        message: String,
+        /// Why, from the style library, in the user's language when shown.
+        message: Message,
     },
     #[error("{path}:{line}: unknown setting \"{key}\" in {{…}}\nhint: the settings are {known}, written like {{style=isometric-city seed=7}}")]
     UnknownSetting {
@@ -242,14 +404,14 @@ pub enum OutlineError {
         path: PathBuf,
         line: usize,
         block: String,
-        problem: String,
+        problem: SettingsProblem,
     },
     #[error("{path}:{line}: file name \"{value}\" {problem}\nhint: give a plain name such as bus-lanes.png; it is written inside the figures folder")]
     BadFileName {
         path: PathBuf,
         line: usize,
         value: String,
-        problem: &'static str,
+        problem: FileNameProblem,
     },
     #[error("{path}:{line}: image \"{value}\" {problem}\nhint: give the picture's path from the outline's folder, such as image=photos/harbour.jpg, with the picture inside that folder")]
     BadImagePath {
@@ -258,8 +420,8 @@ pub enum OutlineError {
         value: String,
         problem: ImagePathProblem,
     },
-    /// An outline uploaded to `serve` names a starting picture, which cannot be uploaded yet.
-    #[error("{path}:{line}: image \"{value}\": outlines uploaded to the server cannot use starting pictures yet (pictures cannot be uploaded)\nhint: remove image= (and strength=) from that figure, or run the outline on your own computer with reportfig batch")]
+    /// An outline uploaded to `serve` alone names a starting picture.
+    #[error("{path}:{line}: image \"{value}\": the outline was uploaded without its pictures\nhint: upload one ZIP file holding the outline and its pictures (paths as in image=), or remove image= (and strength=) from that figure")]
     ImageInUpload {
         path: PathBuf,
         line: usize,
@@ -273,7 +435,15 @@ pub enum OutlineError {
     },
     #[error("{path}:{line}: strength= and mask= only apply to a starting picture\nhint: add image=FILE to the same settings, e.g. {{image=photos/harbour.jpg strength=0.5}}")]
     StrengthWithoutImage { path: PathBuf, line: usize },
-    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)")]
+    #[error("{path}:{line}: title layout \"{value}\" is not one of top, bottom, center, band\nhint: write it like {{cover layout=band}}")]
+    BadLayout {
+        path: PathBuf,
+        line: usize,
+        value: String,
+    },
+    #[error("{path}:{line}: layout= only applies to a cover\nhint: add cover to the same settings, e.g. {{cover layout=band}}")]
+    LayoutWithoutCover { path: PathBuf, line: usize },
+    #[error("{path}:1: unknown column \"{column}\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, layout, image, strength, mask (only caption is required)")]
     UnknownColumn { path: PathBuf, column: String },
     #[error("{path}:1: the header has no \"caption\" column\nhint: the first line must name the columns, for example: caption,style,seed")]
     NoCaptionColumn { path: PathBuf },
@@ -283,7 +453,8 @@ pub enum OutlineError {
     Csv {
         path: PathBuf,
         line: usize,
-        problem: String,
+        /// The row's problem; the CSV reader's own words for the rare ones.
+        problem: Message,
     },
 }
 
@@ -370,21 +541,60 @@ pub fn parse_outline(
     text: String,
     style_check: StyleCheck<'_>,
 ) -> Result<Outline, OutlineError> {
-    parse_with(path, format, text, style_check, true)
+    parse_with(path, format, text, style_check, ImageLookup::Folder)
 }
 
-/// Parses an outline uploaded to a server: the same checks as [`read_outline`], but an
-/// `image=` is refused ([`OutlineError::ImageInUpload`]) without touching the file system,
-/// since `path` names no real folder and nothing on the server may be read through an upload.
+/// The starting pictures that came with an outline uploaded to a server. Nothing is ever
+/// looked up on the server's disk: `path` names no real folder there, and nothing on the
+/// server may be read through an upload.
+#[derive(Debug, Clone, Copy)]
+pub enum UploadedPictures<'a> {
+    /// The outline came alone: an `image=` is refused ([`OutlineError::ImageInUpload`]).
+    None,
+    /// It came in a ZIP with these files, by their `/`-separated paths from the outline's
+    /// folder in the ZIP; an `image=` must name one of them.
+    Listed(&'a std::collections::BTreeSet<String>),
+    /// It passed its checks with its pictures when it was uploaded, and is read again only
+    /// for its headings and captions: an `image=` is taken as written.
+    Checked,
+}
+
+/// A path as an uploaded ZIP's files are keyed: `/` between folders (`\` counts as one, as
+/// on Windows), no empty or `.` parts. The same for `image=` values and ZIP entry names, so
+/// the two meet.
+pub(crate) fn uploaded_file_key(path: &str) -> String {
+    path.split(['/', '\\'])
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Where an outline's `image=` paths point.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ImageLookup<'a> {
+    /// Files in the outline's folder on this computer.
+    Folder,
+    Uploaded(UploadedPictures<'a>),
+}
+
+/// Parses an outline uploaded to a server: the same checks as [`read_outline`], with `image=`
+/// paths checked against `pictures` (see [`UploadedPictures`]).
 pub fn parse_uploaded_outline(
     path: &Path,
     format: OutlineFormat,
     bytes: Vec<u8>,
     style_check: StyleCheck<'_>,
+    pictures: UploadedPictures<'_>,
 ) -> Result<Outline, OutlineError> {
     refuse_word_processor(path)?;
     let text = decode_utf8(path, bytes)?;
-    parse_with(path, format, text, style_check, false)
+    parse_with(
+        path,
+        format,
+        text,
+        style_check,
+        ImageLookup::Uploaded(pictures),
+    )
 }
 
 fn parse_with(
@@ -392,7 +602,7 @@ fn parse_with(
     format: OutlineFormat,
     text: String,
     style_check: StyleCheck<'_>,
-    images: bool,
+    images: ImageLookup<'_>,
 ) -> Result<Outline, OutlineError> {
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
@@ -411,18 +621,9 @@ fn parse_with(
         OutlineFormat::Csv => (csv::parse(&ctx, &text)?, Vec::new()),
     };
     if items.is_empty() {
-        let hint = match format {
-            OutlineFormat::Markdown => {
-                "write each figure as a heading (## Caption) or a line starting with \"Figure:\" or \"그림:\""
-            }
-            OutlineFormat::Text => "write one caption per line; lines starting with # are comments",
-            OutlineFormat::Csv => {
-                "add one row per figure under the header line, with the caption in the caption column"
-            }
-        };
         return Err(OutlineError::Empty {
             path: path.to_path_buf(),
-            hint,
+            format,
         });
     }
     Ok(Outline {
@@ -434,20 +635,8 @@ fn parse_with(
     })
 }
 
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
-        _ => {
-            // Drop the "(os error N)" tail users cannot act on.
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_string(),
-                None => s,
-            }
-        }
-    }
+pub(crate) fn io_reason(e: &std::io::Error) -> OsReason {
+    OsReason::of(e)
 }
 
 fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String, OutlineError> {
@@ -465,8 +654,8 @@ fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String, OutlineError> {
 pub(crate) struct Ctx<'a> {
     pub path: &'a Path,
     pub style_check: StyleCheck<'a>,
-    /// Whether `image=` may name a picture (false for uploads).
-    pub images: bool,
+    /// Where `image=` and `mask=` are looked for.
+    pub images: ImageLookup<'a>,
     /// Figures built so far, held to [`MAX_OUTLINE_FIGURES`].
     pub figures: std::cell::Cell<usize>,
 }
@@ -530,7 +719,9 @@ impl Ctx<'_> {
                 // An empty CSV cell is no picture.
                 "image" | "mask" if value.is_empty() => {}
                 // An uploaded outline has no folder: its paths are refused, never looked up.
-                "image" | "mask" if !self.images => {
+                "image" | "mask"
+                    if matches!(self.images, ImageLookup::Uploaded(UploadedPictures::None)) =>
+                {
                     return Err(OutlineError::ImageInUpload {
                         path: self.path.to_path_buf(),
                         line,
@@ -566,6 +757,18 @@ impl Ctx<'_> {
                         }
                     }
                 }
+                // An empty CSV cell is no layout.
+                "layout" if value.is_empty() => {}
+                "layout" => {
+                    let Ok(layout) = value.parse::<crate::title::TitleLayout>() else {
+                        return Err(OutlineError::BadLayout {
+                            path: self.path.to_path_buf(),
+                            line,
+                            value,
+                        });
+                    };
+                    overrides.layout = Some(layout);
+                }
                 "en" => {
                     if value.is_empty() || crate::translate::has_hangul(&value) {
                         return Err(OutlineError::BadEnglish {
@@ -588,6 +791,13 @@ impl Ctx<'_> {
         }
         if (overrides.strength.is_some() || overrides.mask.is_some()) && overrides.image.is_none() {
             return Err(OutlineError::StrengthWithoutImage {
+                path: self.path.to_path_buf(),
+                line,
+            });
+        }
+        // Said now rather than ignored: a layout on a figure that is no cover does nothing.
+        if overrides.layout.is_some() && !overrides.cover {
+            return Err(OutlineError::LayoutWithoutCover {
                 path: self.path.to_path_buf(),
                 line,
             });
@@ -626,6 +836,19 @@ impl Ctx<'_> {
         {
             return Err(bad(ImagePathProblem::LeavesFolder));
         }
+        let pictures = match self.images {
+            ImageLookup::Folder => None,
+            ImageLookup::Uploaded(p) => Some(p),
+        };
+        if let Some(pictures) = pictures {
+            let key = uploaded_file_key(&value);
+            return match pictures {
+                UploadedPictures::Listed(names) if !names.contains(&key) => {
+                    Err(bad(ImagePathProblem::NotInUpload))
+                }
+                _ => Ok(PathBuf::from(key)),
+            };
+        }
         let base = self.path.parent().unwrap_or(Path::new("."));
         let base = if base.as_os_str().is_empty() {
             Path::new(".")
@@ -659,49 +882,37 @@ impl Ctx<'_> {
             problem,
         };
         if value.is_empty() {
-            return Err(bad("is empty"));
+            return Err(bad(FileNameProblem::Empty));
         }
         if value.contains(['/', '\\', ':']) || value.starts_with('.') {
-            return Err(bad(
-                "must not contain a folder, a drive or start with a dot",
-            ));
+            return Err(bad(FileNameProblem::HasFolder));
         }
         if value
             .chars()
             .any(|c| c.is_control() || "<>\"|?*".contains(c))
         {
-            return Err(bad(
-                "contains characters that are not allowed in file names",
-            ));
+            return Err(bad(FileNameProblem::BadCharacters));
         }
         // An outline written on Linux may be run on a colleague's Windows PC, where `CON.png`
         // is the console, not a file.
         if crate::output::is_windows_reserved(&value) {
-            return Err(bad(
-                "is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM1, LPT1 and the like)",
-            ));
+            return Err(bad(FileNameProblem::WindowsDevice));
         }
         let lower = value.to_lowercase();
         if lower.ends_with(".png") {
             Ok(value)
         } else if lower.contains('.') {
-            Err(bad("must end in .png"))
+            Err(bad(FileNameProblem::NotPng))
         } else {
             Ok(format!("{value}.png"))
         }
     }
 
-    pub fn empty_caption(
-        &self,
-        line: usize,
-        what: &'static str,
-        hint: &'static str,
-    ) -> OutlineError {
+    pub fn empty_caption(&self, line: usize, place: CaptionPlace) -> OutlineError {
         OutlineError::EmptyCaption {
             path: self.path.to_path_buf(),
             line,
-            what,
-            hint,
+            place,
         }
     }
 }
@@ -718,32 +929,26 @@ pub(crate) fn split_settings(
     let trimmed = text.trim_end();
     // Text that still holds something shaped like a settings block after the trailing one is
     // taken off would otherwise become caption words, with its settings silently ignored.
-    let stray = |caption: &str, problem: &str| match stray_block(caption) {
+    let stray = |caption: &str, problem: SettingsProblem| match stray_block(caption) {
         Some(at) => Err(OutlineError::BadSettings {
             path: ctx.path.to_path_buf(),
             line,
             block: caption[at..].trim_end().to_string(),
-            problem: problem.to_string(),
+            problem,
         }),
         None => Ok(()),
     };
     if !trimmed.ends_with('}') {
-        stray(
-            trimmed,
-            "it is not closed with } at the end of the line (settings go last on the line)",
-        )?;
+        stray(trimmed, SettingsProblem::NotClosed)?;
         return Ok((text.to_string(), Vec::new()));
     }
     let Some(open) = find_block_start(trimmed) else {
         return Ok((text.to_string(), Vec::new()));
     };
-    stray(
-        &trimmed[..open],
-        "a line takes one settings block, at its end; put all settings in that one",
-    )?;
+    stray(&trimmed[..open], SettingsProblem::TwoBlocks)?;
     let block = &trimmed[open..];
     let inner = &block[1..block.len() - 1];
-    let bad = |problem: String| OutlineError::BadSettings {
+    let bad = |problem: SettingsProblem| OutlineError::BadSettings {
         path: ctx.path.to_path_buf(),
         line,
         block: block.to_string(),
@@ -768,13 +973,13 @@ pub(crate) fn split_settings(
         // `{cover}` is a flag: it takes no value.
         if key == "cover" && chars.peek().is_none_or(|(_, c)| c.is_whitespace()) {
             if settings.iter().any(|(k, _)| *k == key) {
-                return Err(bad(format!("\"{key}\" is given twice")));
+                return Err(bad(SettingsProblem::GivenTwice(key)));
             }
             settings.push((key, "yes".to_string()));
             continue;
         }
         if chars.next_if(|(_, c)| *c == '=').is_none() {
-            return Err(bad(format!("\"{key}\" has no value (write {key}=…)")));
+            return Err(bad(SettingsProblem::NoValue(key)));
         }
         let mut value = String::new();
         if chars.next_if(|(_, c)| *c == '"').is_some() {
@@ -787,7 +992,7 @@ pub(crate) fn split_settings(
                 value.push(c);
             }
             if !closed {
-                return Err(bad(format!("the quoted value of \"{key}\" is not closed")));
+                return Err(bad(SettingsProblem::QuoteNotClosed(key)));
             }
         } else {
             while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace()) {
@@ -795,10 +1000,10 @@ pub(crate) fn split_settings(
             }
         }
         if value.is_empty() {
-            return Err(bad(format!("\"{key}\" has an empty value")));
+            return Err(bad(SettingsProblem::EmptyValue(key)));
         }
         if settings.iter().any(|(k, _)| *k == key) {
-            return Err(bad(format!("\"{key}\" is given twice")));
+            return Err(bad(SettingsProblem::GivenTwice(key)));
         }
         settings.push((key, value));
     }

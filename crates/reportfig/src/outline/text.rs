@@ -1,6 +1,6 @@
 //! Plain-text outlines: one caption per non-empty line; lines starting with `#` are comments.
 
-use super::{split_settings, Ctx, OutlineError, OutlineItem};
+use super::{split_settings, CaptionPlace, Ctx, OutlineError, OutlineItem};
 
 pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<Vec<OutlineItem>, OutlineError> {
     let mut items = Vec::new();
@@ -12,11 +12,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, text: &str) -> Result<Vec<OutlineItem>, Outli
         }
         let (caption, settings) = split_settings(ctx, line, trimmed)?;
         if caption.trim().is_empty() {
-            return Err(ctx.empty_caption(
-                line,
-                "this line",
-                "write the caption before the {…} settings",
-            ));
+            return Err(ctx.empty_caption(line, CaptionPlace::TextLine));
         }
         items.push(ctx.item(line, &caption, settings, None)?);
     }

@@ -25,14 +25,50 @@ const BUILTIN_TOML: &str = include_str!("../../../../configs/glossary.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum GlossaryError {
     #[error("cannot read the glossary {}: {reason}\nhint: check the path given with --glossary", path.display())]
-    Unreadable { path: PathBuf, reason: String },
-    #[error("{}:{line}: {message}\nhint: {hint}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        reason: crate::os_reason::OsReason,
+    },
+    #[error("{}:{line}: {problem}\nhint: {FORMAT_HINT}", path.display())]
     Bad {
         path: PathBuf,
         line: usize,
-        message: String,
-        hint: &'static str,
+        problem: GlossaryProblem,
     },
+}
+
+/// What is wrong on a glossary line (typed, so it can be said in the user's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlossaryProblem {
+    /// Not TOML: the TOML reader's own words.
+    Toml(String),
+    NoKorean {
+        term: String,
+    },
+    NoEnglish {
+        term: String,
+    },
+    StillKorean {
+        term: String,
+        english: String,
+    },
+}
+
+impl std::fmt::Display for GlossaryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GlossaryProblem::Toml(text) => f.write_str(text),
+            GlossaryProblem::NoKorean { term } => write!(
+                f,
+                "the term {term:?} has no Korean letters; the left side is the Korean word to look for"
+            ),
+            GlossaryProblem::NoEnglish { term } => write!(f, "the term {term:?} has no English"),
+            GlossaryProblem::StillKorean { term, english } => write!(
+                f,
+                "the English for {term:?} is {english:?}, which still has Korean letters; the model reads only English"
+            ),
+        }
+    }
 }
 
 const FORMAT_HINT: &str =
@@ -80,26 +116,24 @@ impl Glossary {
     pub fn load(path: &Path) -> Result<Glossary, GlossaryError> {
         let text = std::fs::read_to_string(path).map_err(|e| GlossaryError::Unreadable {
             path: path.to_path_buf(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "the file does not exist".into(),
-                std::io::ErrorKind::InvalidData => "it is not UTF-8 text".into(),
-                _ => e.to_string(),
-            },
+            reason: (&e).into(),
         })?;
         Glossary::parse(text.trim_start_matches('\u{feff}'), path)
     }
 
     /// Parses glossary TOML; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Glossary, GlossaryError> {
-        let bad = |offset: usize, message: String| GlossaryError::Bad {
+        let bad = |offset: usize, problem: GlossaryProblem| GlossaryError::Bad {
             path: path.to_path_buf(),
             line: line_of(text, offset),
-            message,
-            hint: FORMAT_HINT,
+            problem,
         };
         let file: GlossaryFile = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            bad(offset, e.message().trim().to_string())
+            bad(
+                offset,
+                GlossaryProblem::Toml(e.message().trim().to_string()),
+            )
         })?;
         let mut terms = Vec::with_capacity(file.terms.len());
         for (korean, english) in file.terms {
@@ -109,16 +143,26 @@ impl Glossary {
             if !korean_t.chars().any(is_hangul) {
                 return Err(bad(
                     offset,
-                    format!("the term {korean:?} has no Korean letters; the left side is the Korean word to look for"),
+                    GlossaryProblem::NoKorean {
+                        term: korean.clone(),
+                    },
                 ));
             }
             if english_t.is_empty() {
-                return Err(bad(offset, format!("the term {korean:?} has no English")));
+                return Err(bad(
+                    offset,
+                    GlossaryProblem::NoEnglish {
+                        term: korean.clone(),
+                    },
+                ));
             }
             if english_t.chars().any(is_hangul) {
                 return Err(bad(
                     offset,
-                    format!("the English for {korean:?} is {english_t:?}, which still has Korean letters; the model reads only English"),
+                    GlossaryProblem::StillKorean {
+                        term: korean.clone(),
+                        english: english_t.to_string(),
+                    },
                 ));
             }
             terms.push(Term {

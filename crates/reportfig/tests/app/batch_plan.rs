@@ -41,7 +41,7 @@ impl FigureStore for PngStore {
             (None, _) => Existing::Foreign,
             (Some(r), Ok(_)) => Existing::Made(Box::new(r)),
             (Some(_), Err(e)) => Existing::Unusable {
-                reason: e.to_string(),
+                reason: reportfig::msg!("untranslated", text = e.to_string()),
             },
         }
     }
@@ -52,7 +52,7 @@ impl FigureStore for PngStore {
         image: &image::RgbImage,
         request: &GenerationRequest,
     ) -> Result<(), StoreError> {
-        let figure = |e: String| StoreError::Figure(e);
+        let figure = |e: String| StoreError::Figure(reportfig::msg!("untranslated", text = e));
         let mut bytes = Vec::new();
         {
             let mut enc = png::Encoder::new(&mut bytes, image.width(), image.height());
@@ -92,7 +92,7 @@ impl FigureRenderer for FakeRenderer<'_> {
         &mut self,
         req: &GenerationRequest,
         progress: &mut dyn FnMut(StepProgress),
-    ) -> Result<image::RgbImage, String> {
+    ) -> Result<image::RgbImage, reportfig::i18n::Message> {
         if self.crash_after == Some(self.rendered.len()) {
             panic!("simulated crash");
         }
@@ -108,7 +108,10 @@ impl FigureRenderer for FakeRenderer<'_> {
             });
         }
         if self.fail_caption == Some(req.caption.as_str()) {
-            return Err("the model ran out of memory".to_string());
+            return Err(reportfig::msg!(
+                "untranslated",
+                text = "the model ran out of memory"
+            ));
         }
         self.rendered.push(req.caption.clone());
         if let Some((k, flag)) = self.cancel_after {

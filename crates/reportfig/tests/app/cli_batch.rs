@@ -604,7 +604,7 @@ impl FigureRenderer for CancellingRenderer<'_> {
         &mut self,
         request: &GenerationRequest,
         progress: &mut dyn FnMut(StepProgress),
-    ) -> Result<image::RgbImage, String> {
+    ) -> Result<image::RgbImage, reportfig::i18n::Message> {
         let image = self.inner.render(request, progress)?;
         if self.made.fetch_add(1, Ordering::SeqCst) + 1 == self.stop_after {
             self.flag.store(true, Ordering::SeqCst);

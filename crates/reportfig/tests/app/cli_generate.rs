@@ -621,3 +621,42 @@ fn an_unwritable_output_folder_is_refused_before_any_work() {
         );
     }
 }
+
+/// A typo in what the user typed is named before any model or translator is looked for: on
+/// a PC without the model downloaded (or without internet) it was hidden behind "the model
+/// is not downloaded", in generate, batch and compare alike.
+#[test]
+fn a_typed_setting_is_checked_before_the_model_is_looked_for() {
+    let home = TempDir::new().unwrap();
+    std::fs::write(home.path().join("plan.md"), "그림: A park\n").unwrap();
+    for (args, want) in [
+        (
+            &["generate", "A park", "--size", "abc"][..],
+            "unknown page size `abc`",
+        ),
+        (&["generate", "공원", "--steps", "0"][..], "--steps"),
+        (&["generate", "A park", "--guidance", "-1"][..], "-1"),
+        (
+            &["generate", "A park", "--style", "no-such-style"][..],
+            "no-such-style",
+        ),
+        (&["batch", "plan.md", "--size", "12x"][..], "`12x`"),
+        (
+            &["compare", "A park", "--seeds", "1,2", "--size", "abc"][..],
+            "`abc`",
+        ),
+    ] {
+        let mut cmd = common::reportfig_offline(home.path());
+        cmd.current_dir(home.path())
+            .args(["--lang", "en"])
+            .args(args);
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
+        assert!(
+            !r.stderr.contains("not downloaded") && !r.stderr.contains("offline"),
+            "{args:?}: the model was looked for first: {}",
+            r.stderr
+        );
+    }
+}

@@ -420,7 +420,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn a_damaged_model_is_explained_in_korean() {
     let dir = TempDir::new().unwrap();
     type Damage = fn(&Path);
-    let cases: [(Damage, &str, &str); 4] = [
+    let cases: [(Damage, &str, &str); 5] = [
         (
             |m| std::fs::remove_file(m.join("unet/diffusion_pytorch_model.safetensors")).unwrap(),
             "모델 폴더 ./model에 unet/diffusion_pytorch_model.safetensors이(가) 없습니다",
@@ -444,8 +444,19 @@ fn a_damaged_model_is_explained_in_korean() {
         ),
         (
             |m| std::fs::write(m.join("text_encoder/config.json"), r#"{"_class_name":"X"}"#).unwrap(),
-            "./model/text_encoder의 텍스트 인코더을(를) 만들 수 없습니다: shape mismatch",
+            "텍스트 인코더 가중치 파일 ./model/text_encoder/model.safetensors의 텐서 text_model.embeddings.token_embedding.weight은(는) 모양이 [1000, 32]인데, ./model/text_encoder의 설정에는 [49408, 512]이(가) 필요합니다",
             "도움말: 가중치 파일이 config.json과 맞지 않습니다",
+        ),
+        (
+            |m| {
+                std::fs::copy(
+                    m.join("vae/diffusion_pytorch_model.safetensors"),
+                    m.join("text_encoder/model.safetensors"),
+                )
+                .unwrap();
+            },
+            "텍스트 인코더 가중치 파일 ./model/text_encoder/model.safetensors에 꼭 필요한 텐서",
+            "도움말: 파일이 덜 받아졌거나 다른 모델의 파일입니다",
         ),
     ];
     for (damage, want, hint) in cases {

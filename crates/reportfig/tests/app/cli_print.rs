@@ -185,7 +185,7 @@ fn an_upscaler_folder_without_weights_is_refused_before_generating() {
     std::fs::create_dir(&empty).unwrap();
     for (lang, needle) in [
         ("en", "has no model.safetensors"),
-        ("ko", "폴더에 model.safetensors 파일이 없습니다"),
+        ("ko", "폴더에 model.safetensors 파일도 .pth 파일도 없습니다"),
     ] {
         let mut cmd = common::reportfig_in(dir.path());
         cmd.args(["--lang", lang, "generate", "x", "--no-translate", "--model"])
@@ -283,9 +283,10 @@ fn batch_and_compare_take_dpi_and_print() {
 }
 
 /// A title on a print-size picture is typeset after the enlargement, at the printed size;
-/// the plain picture beside it carries the print record and pHYs.
+/// the titled picture and the plain one beside it both carry the print record and pHYs, and
+/// `retitle` keeps them.
 #[test]
-fn a_title_goes_on_the_enlarged_picture() {
+fn a_title_goes_on_the_enlarged_picture_and_both_files_keep_the_dpi() {
     let dir = tempfile::tempdir().unwrap();
     let r = generate(
         dir.path(),
@@ -300,14 +301,246 @@ fn a_title_goes_on_the_enlarged_picture() {
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let (w, h, _) = png_facts(&dir.path().join("cover.png"));
-    let (uw, uh, phys) = png_facts(&dir.path().join("cover.untitled.png"));
-    assert_eq!(
-        (w, h),
-        (uw, uh),
-        "titled and plain pictures have the print size"
+    let titled = dir.path().join("cover.png");
+    let untitled = dir.path().join("cover.untitled.png");
+    // A5 at 50 dpi: 148 x 210 mm; 50 / 0.0254 = 1968.5 pixels per metre.
+    let expected = (291, 413, Some((1969, 1969, true)));
+    assert_eq!(png_facts(&untitled), expected);
+    assert_eq!(png_facts(&titled), expected, "the titled file keeps pHYs");
+    let record = read_print_record(&untitled).unwrap().unwrap();
+    assert_eq!(record.dpi, 50);
+    assert_eq!(record.page.as_deref(), Some("a5"));
+    assert_eq!(read_print_record(&titled).unwrap(), Some(record.clone()));
+
+    // A new title, from either file, still says 50 dpi.
+    for from in ["cover.png", "cover.untitled.png"] {
+        let mut cmd = common::reportfig_in(dir.path());
+        cmd.args(["retitle", from, "--title", "교통 계획"]);
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(png_facts(&titled), expected, "retitle from {from}");
+        assert_eq!(read_print_record(&titled).unwrap(), Some(record.clone()));
+    }
+}
+
+/// A picture made without `--dpi` stays without `pHYs` when titled: no DPI is invented.
+#[test]
+fn a_title_without_dpi_writes_no_phys() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = generate(
+        dir.path(),
+        "cover.png",
+        &["--size", "256x256", "--title", "교통 보고서"],
     );
-    // A5 at 50 dpi: 148 x 210 mm.
-    assert_eq!((uw, uh), (291, 413));
-    assert_eq!(phys, Some((1969, 1969, true)));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(png_facts(&dir.path().join("cover.png")), (256, 256, None));
+    assert_eq!(
+        read_print_record(&dir.path().join("cover.png")).unwrap(),
+        None
+    );
+}
+
+/// Batch covers and compare's titled cells keep the DPI in their titled files too.
+#[test]
+fn batch_covers_and_compare_titles_keep_the_dpi() {
+    let home = tempfile::tempdir().unwrap();
+    let outline = home.path().join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 2026년 교통 계획\n\n그림: 시청 앞 광장 {cover}\n",
+    )
+    .unwrap();
+    let mut cmd = common::reportfig_offline(home.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .args(["--model", tiny_turbo().to_str().unwrap()])
+        .args(["--size", "192x128", "--steps", "1", "--no-translate"])
+        .args(["--dpi", "300"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let figures = all_pngs(&home.path().join("figures"));
+    assert_eq!(figures.len(), 2, "{figures:?}");
+    for f in &figures {
+        assert_eq!(
+            png_facts(f),
+            (192, 128, Some((11811, 11811, true))),
+            "{f:?}"
+        );
+        assert_eq!(read_print_record(f).unwrap().unwrap().dpi, 300, "{f:?}");
+    }
+
+    let mut cmd = common::reportfig_offline(home.path());
+    cmd.current_dir(home.path())
+        .args(["compare", "Smart bus stop", "--seeds", "1"])
+        .args(["--model", tiny_turbo().to_str().unwrap()])
+        .args(["--size", "192x128", "--no-translate", "--dpi", "96"])
+        .args(["--title", "교통 보고서", "-o", "sheet.png"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cells = all_pngs(&home.path().join("sheet"));
+    assert_eq!(
+        cells.len(),
+        2,
+        "a titled cell and its plain picture: {cells:?}"
+    );
+    for c in &cells {
+        assert_eq!(png_facts(c), (192, 128, Some((3780, 3780, true))), "{c:?}");
+    }
+}
+
+/// The preset's pinned repo and commit (configs/presets.toml).
+const UPSCALER_REPO: &str = "clavidk/realesr-general-x4v3";
+const UPSCALER_COMMIT: &str = "6aecc46ba1fc8cfdfe8643f090782e2e62c044cd";
+
+fn print_with_upscaler(home: &Path, out: &str, upscaler: &str, lang: &str) -> common::Run {
+    print_with_upscaler_and(home, out, upscaler, lang, &[])
+}
+
+/// [`print_with_upscaler`] with `extra` arguments (a `--dpi`).
+fn print_with_upscaler_and(
+    home: &Path,
+    out: &str,
+    upscaler: &str,
+    lang: &str,
+    extra: &[&str],
+) -> common::Run {
+    let mut cmd = common::reportfig_offline(home);
+    cmd.current_dir(home)
+        .args(["--lang", lang, "generate", "A city park in spring"])
+        .args(["--no-translate", "--seed", "3", "--steps", "1", "--model"])
+        .arg(tiny_turbo())
+        // At the slide's own 150 dpi (2000 x 1125): larger than the tiny model's picture, so
+        // the upscaler runs; a lower --dpi would make a reduction, which Lanczos does alone.
+        .args(["-o", out, "--print", "slide"])
+        .args(["--upscaler", upscaler])
+        .args(extra);
+    run(&mut cmd)
+}
+
+/// `--upscaler realesr-general-x4v3` with the released `.pth` put in the data folder by hand
+/// (no hub, no conversion, no Python), and `--upscaler FILE.pth` directly.
+#[test]
+fn an_upscaler_preset_is_found_in_the_data_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = home
+        .path()
+        .join("data/reportfig/upscalers/realesr-general-x4v3");
+    std::fs::create_dir_all(&folder).unwrap();
+    let pth = folder.join("realesr-general-x4v3.pth");
+    std::fs::copy(common::tiny_upscaler_pth(), &pth).unwrap();
+
+    let r = print_with_upscaler(home.path(), "preset.png", "realesr-general-x4v3", "en");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("upscaler realesr-general-x4v3 (×4)"),
+        "{}",
+        r.stderr
+    );
+    let path = home.path().join("preset.png");
+    // 13.33 x 7.5 in at 150 dpi.
+    assert_eq!(png_facts(&path), (2000, 1125, Some((5906, 5906, true))));
+    let rec = read_print_record(&path).unwrap().unwrap();
+    assert_eq!(
+        rec.upscaled_by.as_deref(),
+        Some("realesr-general-x4v3 x4 + lanczos3")
+    );
+
+    // The file itself, named by path: the same network, the same pixels.
+    let r = print_with_upscaler(home.path(), "file.png", pth.to_str().unwrap(), "en");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = image::open(&path).unwrap().to_rgb8();
+    let b = image::open(home.path().join("file.png")).unwrap().to_rgb8();
+    assert_eq!(a, b);
+}
+
+/// At 50 dpi the slide (667 x 375) is smaller than the picture the model makes for it: the
+/// upscaler is not run, and the note says so instead of announcing an enlargement.
+#[test]
+fn a_page_smaller_than_the_picture_is_only_resized_and_the_note_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let pth = common::tiny_upscaler_pth();
+    let r = print_with_upscaler_and(
+        home.path(),
+        "small.png",
+        pth.to_str().unwrap(),
+        "en",
+        &["--dpi", "50"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("667 x 375 pixels, no larger than the picture"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("with the upscaler"), "{}", r.stderr);
+    let path = home.path().join("small.png");
+    assert_eq!(png_facts(&path).0, 667);
+    let rec = read_print_record(&path).unwrap().unwrap();
+    assert_eq!(rec.upscaled_by.as_deref(), Some("lanczos3"));
+}
+
+/// Offline, the preset is found in the Hugging Face cache where `models fetch` or
+/// `models import` put it.
+#[test]
+fn an_upscaler_preset_is_found_in_the_hub_cache_offline() {
+    let home = tempfile::tempdir().unwrap();
+    let snapshot = home.path().join("snapshot");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::copy(
+        common::tiny_upscaler_pth(),
+        snapshot.join("realesr-general-x4v3.pth"),
+    )
+    .unwrap();
+    common::cache_from_folder(
+        &home.path().join("hf/hub"),
+        UPSCALER_REPO,
+        UPSCALER_COMMIT,
+        &snapshot,
+    );
+    let r = print_with_upscaler(home.path(), "cached.png", "realesr-general-x4v3", "en");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rec = read_print_record(&home.path().join("cached.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rec.upscaled_by.as_deref(),
+        Some("realesr-general-x4v3 x4 + lanczos3")
+    );
+}
+
+/// Offline with nothing downloaded: refused before generating, with the release to download
+/// by hand and the folder to put it in, in both languages; an unknown name lists the presets.
+#[test]
+fn a_missing_upscaler_preset_says_where_to_get_it() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = home
+        .path()
+        .join("data/reportfig/upscalers/realesr-general-x4v3");
+    for (lang, needle) in [
+        ("en", "is not on this computer"),
+        ("ko", "이 컴퓨터에 없고"),
+    ] {
+        let r = print_with_upscaler(home.path(), "x.png", "realesr-general-x4v3", lang);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(needle), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(
+                "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth"
+            ),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(folder.to_str().unwrap()), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("models fetch realesr-general-x4v3"),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = print_with_upscaler(home.path(), "x.png", "esrgan", "en");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no upscaler \"esrgan\""), "{}", r.stderr);
+    assert!(r.stderr.contains("realesr-general-x4v3"), "{}", r.stderr);
+    assert!(!all_pngs(home.path()).iter().any(|p| p.ends_with("x.png")));
 }

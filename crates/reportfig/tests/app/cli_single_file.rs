@@ -170,3 +170,49 @@ fn bad_checkpoints_are_plain_errors_with_exit_code_2() {
     assert_refused(&r, &["model.ckpt", ".safetensors"]);
     assert!(!d.join("o.png").exists());
 }
+
+/// `--model FILE.safetensors --lora X` merges the LoRA into the checkpoint's weights: the
+/// picture is the folder's with the same LoRA, and not the checkpoint's without it. A LoRA of
+/// another family (SDXL on this SD 1.5 file) exits 2 naming both families.
+#[test]
+fn a_lora_merges_into_a_checkpoint_as_into_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/golden/lora");
+    let with_lora = |model: &str, config: Option<&str>, lora: &Path, out: &str| {
+        let mut cmd = common::reportfig_in(dir.path());
+        cmd.args(["generate", "Riverside park at dawn", "--no-translate"])
+            .args(["--model", model, "--lora"])
+            .arg(lora)
+            .args(["--size", "64x64", "--steps", "2", "--seed", "7", "-o", out]);
+        if let Some(c) = config {
+            cmd.args(["--model-config", c]);
+        }
+        run(&mut cmd)
+    };
+    let kohya = golden.join("sd15/kohya.safetensors");
+    let r = with_lora("tiny.safetensors", Some("./tiny-sd15"), &kohya, "file.png");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = with_lora("./tiny-sd15", None, &kohya, "folder.png");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = generate(
+        dir.path(),
+        "tiny.safetensors",
+        Some("./tiny-sd15"),
+        "plain.png",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pixels = |f: &str| image::open(dir.path().join(f)).unwrap().to_rgb8();
+    assert!(pixels("file.png") == pixels("folder.png"));
+    assert!(pixels("file.png") != pixels("plain.png"));
+    let req = read_metadata(&dir.path().join("file.png"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(req.loras.len(), 1);
+    assert_eq!(req.loras[0].name, "kohya");
+
+    let sdxl = golden.join("sdxl/kohya.safetensors");
+    let r = with_lora("tiny.safetensors", Some("./tiny-sd15"), &sdxl, "bad.png");
+    assert_refused(&r, &["kohya.safetensors", "SDXL", "SD 1.5"]);
+    assert!(!dir.path().join("bad.png").exists());
+}

@@ -348,3 +348,105 @@ fn batch_cover_flag_titles_the_first_figure() {
         "{names:?}"
     );
 }
+
+/// `batch --title` titles a text outline (no headings, no `{cover}`): the first figure
+/// becomes the cover, with the subtitle and the batch-wide layout.
+#[test]
+fn batch_title_makes_a_cover_of_a_text_outline() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = dir.path().join("captions.txt");
+    std::fs::write(&outline, "시청 앞 광장의 아침\n버스 전용 차로\n").unwrap();
+    let mut cmd = common::reportfig_offline(dir.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .arg("--model")
+        .arg(common::tiny_turbo())
+        .args(["--size", "192x128", "--steps", "1", "--no-translate"])
+        .args(["--title", "2026년 업무 보고", "--subtitle", "교통정책과"])
+        .args(["--title-layout", "bottom"]);
+    ok(cmd);
+    let figures = dir.path().join("figures");
+    let names = common::files(&figures);
+    let first = names
+        .iter()
+        .find(|n| n.starts_with("01-") && n.ends_with(".png") && !n.contains(".untitled"))
+        .unwrap();
+    let rec = record(&figures.join(first));
+    assert_eq!(rec.spec.title, "2026년 업무 보고");
+    assert_eq!(rec.spec.subtitle.as_deref(), Some("교통정책과"));
+    assert_eq!(rec.spec.layout, TitleLayout::Bottom);
+    let plain = pixels(&figures.join(&rec.untitled));
+    assert!(changed_only_inside(&plain, &pixels(&figures.join(first)), rec.area) > 0);
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("02-") && n.contains(".untitled")),
+        "{names:?}"
+    );
+}
+
+/// A cover's own `{cover layout=…}` wins over `--title-layout`; the first heading stays the
+/// title when no `--title` is given; a cover elsewhere in the outline is not moved.
+#[test]
+fn a_cover_layout_in_the_outline_wins_over_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = dir.path().join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 2026년 교통 계획\n\n그림: 버스 전용 차로\n\n그림: 시청 앞 광장의 아침 {cover layout=band}\n",
+    )
+    .unwrap();
+    let mut cmd = common::reportfig_offline(dir.path());
+    cmd.arg("batch")
+        .arg(&outline)
+        .arg("--model")
+        .arg(common::tiny_turbo())
+        .args(["--size", "192x128", "--steps", "1", "--no-translate"])
+        .args(["--title-layout", "center", "--subtitle", "교통정책과"]);
+    ok(cmd);
+    let figures = dir.path().join("figures");
+    let names = common::files(&figures);
+    let cover = names
+        .iter()
+        .find(|n| n.starts_with("02-") && n.ends_with(".png") && !n.contains(".untitled"))
+        .unwrap();
+    let rec = record(&figures.join(cover));
+    assert_eq!(rec.spec.title, "2026년 교통 계획");
+    assert_eq!(rec.spec.subtitle.as_deref(), Some("교통정책과"));
+    assert_eq!(rec.spec.layout, TitleLayout::Band);
+    assert_eq!(rec.backdrop, "band");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("01-") && n.contains(".untitled")),
+        "the first figure stays plain: {names:?}"
+    );
+}
+
+/// An unknown layout is refused before any work, naming the line, in both languages.
+#[test]
+fn an_unknown_cover_layout_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let outline = dir.path().join("outline.md");
+    std::fs::write(
+        &outline,
+        "# 2026년 교통 계획\n\n그림: 시청 앞 광장 {cover layout=middle}\n",
+    )
+    .unwrap();
+    for (lang, needle) in [
+        ("en", "outline.md:3: title layout \"middle\" is not one of"),
+        ("ko", "3번째 줄: 제목 위치 \"middle\""),
+    ] {
+        let mut cmd = common::reportfig_offline(dir.path());
+        cmd.args(["--lang", lang, "batch"])
+            .arg(&outline)
+            .arg("--model")
+            .arg(common::tiny_turbo())
+            .args(["--no-translate"]);
+        let r = run(cmd);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(needle), "{}", r.stderr);
+        assert!(r.stderr.contains("cover layout=band"), "{}", r.stderr);
+    }
+    assert!(!dir.path().join("figures").exists());
+}

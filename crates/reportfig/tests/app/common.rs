@@ -131,11 +131,14 @@ pub const STYLES: &[&str] = &[
 ];
 
 /// A style check over [`STYLES`]; the message ends in a hint, as the real one does.
-pub fn style_check(name: &str) -> Result<(), String> {
+pub fn style_check(name: &str) -> Result<(), reportfig::i18n::Message> {
     if STYLES.contains(&name) {
         Ok(())
     } else {
-        Err("there is no such style\nhint: `reportfig styles list` shows the styles".to_string())
+        Err(reportfig::msg!(
+            "untranslated",
+            text = "there is no such style\nhint: `reportfig styles list` shows the styles"
+        ))
     }
 }
 
@@ -143,6 +146,12 @@ pub fn style_check(name: &str) -> Result<(), String> {
 /// `tools/reference/translate_goldens.py` made (committed with the engine's goldens).
 pub fn tiny_translator() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/marian-tiny")
+}
+
+/// A tiny Real-ESRGAN compact upscaler saved as Real-ESRGAN releases its weights
+/// (`torch.save({"params": state_dict})`), made by `tools/reference/upscaler_goldens.py`.
+pub fn tiny_upscaler_pth() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/upscaler-tiny.pth")
 }
 
 /// A headless-capable Chromium on PATH, or `None` after saying (through the test kit, which

@@ -175,6 +175,35 @@ fn bundled_font_covers_korean_labels() {
     assert!(render_sheet(&sheet, &font).is_ok());
 }
 
+/// The labels a real compare writes (Korean style titles, "단계 2", seeds, the symbols of
+/// Korean report text) are all in the bundled font, and Hangul alone draws real glyphs: two
+/// labels of different syllables leave different ink (a missing glyph would be the same box).
+#[test]
+fn hangul_only_labels_draw_their_own_glyphs() {
+    let font = SheetFont::bundled();
+    assert_eq!(
+        font.missing_glyphs(
+            "단계 2 · 시드 12345 · 안내 강도 7.5 · 샘플러 DPM++ 2M Karras (기본) \
+             면적 1,200㎡, 영하 5℃ ① ※ ○ △ □ → × ～ 「」『』【】〔〕 “인용” ‘작은’ … – —"
+        ),
+        Vec::<char>::new()
+    );
+    let ink = |label: &str| {
+        let mut sheet = korean_sheet(1, 1, 96, 64);
+        sheet.header = String::new();
+        sheet.column_labels = Vec::new();
+        sheet.row_labels = Vec::new();
+        sheet.rows[0][0].label_lines = vec![label.to_string()];
+        let (image, layout) = render_sheet_with_layout(&sheet, &font).unwrap();
+        let band = layout.labels[0][0];
+        assert!(has_ink(&image, band), "label {label:?} left no ink");
+        image::imageops::crop_imm(&image, band.x, band.y, band.width, band.height).to_image()
+    };
+    let a = ink("수채화 도시");
+    let b = ink("평면 벡터");
+    assert_ne!(a, b, "two Hangul labels drew the same pixels");
+}
+
 #[test]
 fn missing_glyphs_are_reported_before_drawing() {
     let font = SheetFont::bundled();
@@ -192,7 +221,7 @@ fn missing_glyphs_are_reported_before_drawing() {
     let message = err.to_string();
     assert!(message.contains("'🚦' (U+1F6A6)"), "{message}");
     assert!(message.contains("--font"), "{message}");
-    assert!(message.contains("NanumGothic"), "{message}");
+    assert!(message.contains("TitleSans (bundled)"), "{message}");
 }
 
 #[test]
@@ -201,7 +230,7 @@ fn font_option_loads_a_file_and_reports_bad_paths() {
     let copy = dir.path().join("label-font.ttf");
     std::fs::write(
         &copy,
-        include_bytes!("../../../../assets/fonts/NanumGothic.ttf").as_slice(),
+        include_bytes!("../../../../assets/fonts/TitleSans.ttf").as_slice(),
     )
     .unwrap();
     let font = SheetFont::load(Some(&copy)).unwrap();
@@ -219,10 +248,7 @@ fn font_option_loads_a_file_and_reports_bad_paths() {
     assert!(matches!(err, CompareError::FontParse { .. }));
     assert!(err.to_string().contains("--font"), "{err}");
 
-    assert_eq!(
-        SheetFont::load(None).unwrap().name(),
-        "NanumGothic (bundled)"
-    );
+    assert_eq!(SheetFont::load(None).unwrap().name(), "TitleSans (bundled)");
 }
 
 #[test]

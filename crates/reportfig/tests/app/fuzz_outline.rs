@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use reportfig::outline::{parse_outline, parse_uploaded_outline, OutlineFormat, MAX_CAPTION_CHARS};
+use reportfig::outline::{
+    parse_outline, parse_uploaded_outline, OutlineFormat, UploadedPictures, MAX_CAPTION_CHARS,
+};
 
 /// Fragments that lines are made of.
 const PIECES: &[&str] = &[
@@ -152,8 +154,40 @@ proptest! {
     ) {
         let dir = folder_with_a_photo();
         let on_disk = parse_outline(&dir.path().join("upload.md"), format, text.clone(), &|_| Ok(()));
-        let uploaded =
-            parse_uploaded_outline(Path::new("upload.md"), format, text.into_bytes(), &|_| Ok(()));
+        let listed: std::collections::BTreeSet<String> = ["photos/ok.png".to_string()].into();
+        let zipped = parse_uploaded_outline(
+            Path::new("upload.md"),
+            format,
+            text.clone().into_bytes(),
+            &|_| Ok(()),
+            UploadedPictures::Listed(&listed),
+        );
+        let uploaded = parse_uploaded_outline(
+            Path::new("upload.md"),
+            format,
+            text.into_bytes(),
+            &|_| Ok(()),
+            UploadedPictures::None,
+        );
+        // In a ZIP holding the same files as the folder, the outline means what it means on
+        // disk: the same figures, starting from the same pictures, or refused at the same line.
+        match (&on_disk, &zipped) {
+            (Ok(d), Ok(z)) => {
+                prop_assert_eq!(d.items.len(), z.items.len());
+                for (a, b) in d.items.iter().zip(&z.items) {
+                    let from_folder = a.overrides.image.as_ref().map(|p| {
+                        p.strip_prefix(dir.path()).unwrap().to_string_lossy().replace('\\', "/")
+                    });
+                    let in_zip = b.overrides.image.as_ref().map(|p| p.to_string_lossy().into_owned());
+                    prop_assert_eq!(from_folder.map(|p| p.trim_start_matches("./").to_string()), in_zip);
+                }
+            }
+            (Err(d), Err(z)) => {
+                let line = |m: &str| m.split(':').nth(1).map(str::to_string);
+                prop_assert_eq!(line(&d.to_string()), line(&z.to_string()), "{} / {}", d, z);
+            }
+            (d, z) => prop_assert!(false, "on disk {:?}, in a ZIP {:?}", d.as_ref().err().map(|e| e.to_string()), z.as_ref().err().map(|e| e.to_string())),
+        }
         let pictured = on_disk.is_ok_and(|d| d.items.iter().any(|i| i.overrides.image.is_some()));
         match uploaded {
             Ok(o) => {
@@ -165,7 +199,7 @@ proptest! {
                 prop_assert!(message.contains("upload.md"), "{message}");
                 // Refused for what it is, never looked for on the server's disk.
                 prop_assert!(
-                    !pictured || message.contains("cannot use starting pictures yet"),
+                    !pictured || message.contains("uploaded without its pictures"),
                     "{message}"
                 );
             }
@@ -216,11 +250,17 @@ fn an_upload_refuses_the_picture_the_file_would_start_from() {
     ] {
         let on_disk = parse_outline(&dir.path().join(name), format, text.into(), &|_| Ok(()));
         assert!(on_disk.unwrap().items[0].overrides.image.is_some());
-        let e = parse_uploaded_outline(Path::new(name), format, text.into(), &|_| Ok(()))
-            .unwrap_err()
-            .to_string();
+        let e = parse_uploaded_outline(
+            Path::new(name),
+            format,
+            text.into(),
+            &|_| Ok(()),
+            UploadedPictures::None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            e.starts_with(&format!("{name}:")) && e.contains("cannot use starting pictures yet"),
+            e.starts_with(&format!("{name}:")) && e.contains("uploaded without its pictures"),
             "{e}"
         );
     }

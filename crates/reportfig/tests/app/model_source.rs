@@ -220,7 +220,7 @@ fn unknown_model_lists_presets_and_the_three_forms() {
     assert!(matches!(err, SourceError::UnknownModel { .. }));
     for needle in [
         "\"sd-turbo-xl\"",
-        "sd-turbo, sdxl-turbo, sd15, sd21, sdxl, lcm-dreamshaper",
+        "sd-turbo, sdxl-turbo, sd15, sd21, sdxl, sdxl-lightning, lcm-dreamshaper",
         "org/name@revision",
         "folder",
     ] {
@@ -491,6 +491,62 @@ fn offline_resolves_from_the_cache_and_prefers_fp16() {
     assert!(files.tokenizer.join("merges.txt").is_file());
 }
 
+/// `sdxl-lightning` is SDXL base's repo and files, with SDXL-Lightning's 4-step LoRA named
+/// by its file in ByteDance's repo and the scheduler's spacing set to trailing; the same repo
+/// as the `sdxl` preset keeps its own leading spacing, and a repo id still means `sdxl`.
+#[test]
+fn sdxl_lightning_is_sdxl_base_with_its_lora_and_trailing_timesteps() {
+    let cache = tempfile::tempdir().unwrap();
+    let base = "stabilityai/stable-diffusion-xl-base-1.0";
+    write_tiny_cache(cache.path(), base, TinyFamily::Sdxl, true);
+    let src = ModelSource::parse("sdxl-lightning").unwrap();
+    let p = src.preset().expect("a preset");
+    assert_eq!((p.repo.as_str(), p.family.name()), (base, "sdxl"));
+    assert_eq!(
+        (p.width, p.height, p.steps, p.guidance),
+        (1024, 1024, 4, 0.0)
+    );
+    assert_eq!(p.sampler.map(|k| k.name()), Some("euler"));
+    assert_eq!(
+        (p.licence.as_str(), p.non_commercial),
+        ("openrail++", false)
+    );
+    assert!(
+        p.licence_note.contains("SDXL-Lightning"),
+        "{}",
+        p.licence_note
+    );
+    let loras = p.lora_specs();
+    assert_eq!(loras.len(), 1);
+    assert_eq!(
+        loras[0].source,
+        "ByteDance/SDXL-Lightning/sdxl_lightning_4step_lora.safetensors"
+    );
+    assert_eq!(loras[0].weight, 1.0);
+    let unrecorded = reportfig::lora::unfetched_record(&loras[0]).unwrap();
+    assert_eq!(unrecorded.name, "sdxl_lightning_4step_lora");
+
+    let files = resolve(&src, &offline(cache.path()), &mut quiet()).unwrap();
+    assert_eq!(files.timestep_spacing.as_deref(), Some("trailing"));
+    assert!(files.text_encoder_2.is_some());
+    let sdxl = resolve_offline("sdxl", cache.path()).unwrap();
+    assert_eq!(sdxl.timestep_spacing, None);
+    assert_eq!(sdxl.unet.weights, files.unet.weights);
+    assert_eq!(
+        resolve_offline(base, cache.path())
+            .unwrap()
+            .timestep_spacing,
+        None
+    );
+    assert_eq!(
+        ModelSource::parse(base)
+            .unwrap()
+            .preset()
+            .map(|p| p.name.as_str()),
+        Some("sdxl")
+    );
+}
+
 #[test]
 fn offline_uses_plain_weights_when_the_cache_has_no_fp16() {
     let cache = tempfile::tempdir().unwrap();
@@ -620,6 +676,7 @@ fn models_list_shows_licences_sizes_and_cache_state() {
             ("sd15", false),
             ("sd21", false),
             ("sdxl", false),
+            ("sdxl-lightning", false),
             ("lcm-dreamshaper", false)
         ]
     );
@@ -646,6 +703,15 @@ fn models_list_shows_licences_sizes_and_cache_state() {
     );
     let json = serde_json::to_value(&list).unwrap();
     assert_eq!(json["models"][4]["licence"], "openrail++");
+    let lightning = text
+        .lines()
+        .find(|l| l.starts_with("sdxl-lightning"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        lightning.contains("openrail++") && lightning.contains("1024x1024"),
+        "{text}"
+    );
+    assert_eq!(json["models"][6]["licence"], "openrail++");
     assert_eq!(json["models"][0]["default"], true);
 }
 
@@ -709,7 +775,7 @@ fn hub_options_read_the_huggingface_variables() {
 
 // ---------------------------------------------------------------- online, against a local hub
 
-/// A tiny Hugging Face hub on 127.0.0.1 serving one repo the way huggingface.co does: the API
+/// A tiny Hugging Face hub on 127.0.0.1 serving a repo (or several) the way huggingface.co does: the API
 /// info endpoint, `resolve/` answering small files itself (ETag = git blob id) and sending
 /// `.safetensors` files, as LFS files, by a 302 to a CDN on another host name (`localhost`)
 /// with `X-Linked-Etag` = sha256 and `X-Linked-Size`; byte ranges on both. [`Behaviour`] makes
@@ -765,6 +831,11 @@ impl FakeHub {
     }
 
     fn with(repo: &'static str, sha: &'static str, files: Files, lies: Behaviour) -> Self {
+        Self::serving(vec![(repo, sha, files)], lies)
+    }
+
+    /// Several repos on one hub, each with its commit and files: a preset and its LoRA.
+    fn serving(repos: Vec<(&'static str, &'static str, Files)>, lies: Behaviour) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -774,9 +845,7 @@ impl FakeHub {
         let (stop2, log2) = (stop.clone(), log.clone());
         let thread = std::thread::spawn(move || {
             let mut hub = Served {
-                repo,
-                sha,
-                files,
+                repos,
                 lies,
                 cdn: format!("http://localhost:{port}/cdn"),
                 answers: 0,
@@ -808,9 +877,7 @@ impl FakeHub {
 }
 
 struct Served {
-    repo: &'static str,
-    sha: &'static str,
-    files: Files,
+    repos: Vec<(&'static str, &'static str, Files)>,
     lies: Behaviour,
     cdn: String,
     answers: usize,
@@ -832,7 +899,7 @@ fn git_blob_id(bytes: &[u8]) -> String {
 }
 
 fn is_lfs(file: &str) -> bool {
-    file.ends_with(".safetensors")
+    file.ends_with(".safetensors") || file.ends_with(".pth")
 }
 
 impl Served {
@@ -869,20 +936,27 @@ impl Served {
             let reason = if lies.echo_token { auth.as_str() } else { "X" };
             return respond(&mut out, code, reason, &[], b"{\"error\": \"nope\"}");
         }
-        let repo = self.repo;
-        if path == format!("/api/models/{repo}/revision/main") {
-            let siblings: Vec<_> = self
-                .files
+        // `main`, or the commit a preset pins.
+        if let Some((_, sha, files)) = self.repos.iter().find(|(repo, sha, _)| {
+            path == format!("/api/models/{repo}/revision/main")
+                || path == format!("/api/models/{repo}/revision/{sha}")
+        }) {
+            let siblings: Vec<_> = files
                 .keys()
                 .map(|k| serde_json::json!({ "rfilename": k }))
                 .collect();
-            let sha = lies.api_sha.as_deref().unwrap_or(self.sha);
+            let sha = lies.api_sha.as_deref().unwrap_or(sha);
             let body = serde_json::json!({ "sha": sha, "siblings": siblings }).to_string();
             let json = [("Content-Type".into(), "application/json".into())];
             return respond(&mut out, 200, "OK", &json, body.as_bytes());
         }
         if let Some(tag) = path.strip_prefix("/cdn/") {
-            let Some(bytes) = self.files.values().find(|b| sha256_hex(b) == tag) else {
+            let Some(bytes) = self
+                .repos
+                .iter()
+                .flat_map(|(_, _, files)| files.values())
+                .find(|b| sha256_hex(b) == tag)
+            else {
                 return respond(&mut out, 404, "X", &[], b"not found");
             };
             let bytes = match (&lies.cdn_body, self.answers > lies.honest_answers) {
@@ -891,14 +965,17 @@ impl Served {
             };
             return send_range(&mut out, &bytes, range.as_deref(), Vec::new());
         }
-        let prefix = format!("/{repo}/resolve/");
-        let Some((rev, file)) = path.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else {
+        let Some((sha, files, rev, file)) = self.repos.iter().find_map(|(repo, sha, files)| {
+            let (rev, file) = path
+                .strip_prefix(&format!("/{repo}/resolve/"))?
+                .split_once('/')?;
+            Some((*sha, files, rev, file))
+        }) else {
             return respond(&mut out, 404, "X", &[], b"not found");
         };
-        let Some(bytes) = self
-            .files
+        let Some(bytes) = files
             .get(file)
-            .filter(|_| rev == self.sha || rev == "main")
+            .filter(|_| rev == sha || rev == "main")
             .cloned()
         else {
             return respond(&mut out, 404, "X", &[], b"not found");
@@ -913,7 +990,7 @@ impl Served {
                 git_blob_id(&bytes)
             }
         );
-        let mut commit = self.sha.to_string();
+        let mut commit = sha.to_string();
         if lying {
             if let Some(e) = &lies.etag {
                 etag = if lies.echo_token {
@@ -1361,6 +1438,37 @@ impl Sandbox {
         let cache = root.path().join("a/b/c/d/hub");
         std::fs::create_dir_all(&cache).unwrap();
         Self { root, cache }
+    }
+
+    /// The binary in `home` with this cache, talking to `hub` (online unless `offline`),
+    /// with no token, and its exit code, standard output and standard error.
+    fn run(
+        &self,
+        home: &Path,
+        hub: &FakeHub,
+        offline: bool,
+        args: &[&str],
+    ) -> (Option<i32>, String, String) {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reportfig"));
+        cmd.current_dir(home)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("HF_HUB_CACHE", &self.cache)
+            .env("HF_ENDPOINT", &hub.endpoint)
+            .env_remove("HF_TOKEN")
+            .args(args);
+        if offline {
+            cmd.env("HF_HUB_OFFLINE", "1");
+        } else {
+            cmd.env_remove("HF_HUB_OFFLINE");
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     /// Everything under the temporary folder that is neither the cache, in it, nor one of
@@ -1907,33 +2015,15 @@ fn a_translator_with_only_pytorch_model_bin_is_fetched_converted_and_used() {
     std::fs::create_dir_all(&home).unwrap();
     const CAPTION: &str = "Smart City 교통 정보";
     let translate = |translator: &str, online: bool| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reportfig"));
-        cmd.current_dir(&home)
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("HF_HUB_CACHE", &sandbox.cache)
-            .env("HF_ENDPOINT", &hub.endpoint)
-            .env_remove("HF_TOKEN")
-            .args([
-                "--lang",
-                "en",
-                "translate",
-                CAPTION,
-                "--translator",
-                translator,
-            ]);
-        if online {
-            cmd.env_remove("HF_HUB_OFFLINE");
-        } else {
-            cmd.env("HF_HUB_OFFLINE", "1");
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let args = [
+            "--lang",
+            "en",
+            "translate",
+            CAPTION,
+            "--translator",
+            translator,
+        ];
+        sandbox.run(&home, &hub, !online, &args)
     };
     let (code, want, stderr) = translate(fixture.to_str().unwrap(), false);
     assert_eq!(code, Some(0), "{stderr}");
@@ -2047,4 +2137,126 @@ fn a_hub_lora_revision_or_listed_file_that_names_a_path_is_refused() {
         err.to_string().contains("pytorch_lora_weights.safetensors"),
         "{err}"
     );
+}
+
+/// `--upscaler realesr-general-x4v3` downloads the pinned commit's `.pth` through the same hub
+/// code as models (an LFS file, held to its sha256), which then loads without Python and is
+/// found again offline; the data folder, when it holds the file, wins without a request.
+#[test]
+fn the_upscaler_preset_is_downloaded_at_its_pinned_commit_then_found_offline() {
+    use reportfig::model::upscaler::UpscalerSource;
+    use reportfig_engine::pipeline::upscale::SrVggNetCompact;
+    const COMMIT: &str = "6aecc46ba1fc8cfdfe8643f090782e2e62c044cd";
+    let pth = std::fs::read(crate::common::tiny_upscaler_pth()).unwrap();
+    let mut files = Files::new();
+    files.insert("realesr-general-x4v3.pth".into(), pth.clone());
+    files.insert("README.md".into(), b"license: bsd-3-clause".to_vec());
+    let hub = FakeHub::start("clavidk/realesr-general-x4v3", COMMIT, files, None);
+    let cache = tempfile::tempdir().unwrap();
+    let src = UpscalerSource::parse("realesr-general-x4v3").unwrap();
+    let got = src
+        .resolve(None, &online(cache.path(), &hub), &mut |_| {})
+        .unwrap();
+    assert!(
+        got.ends_with(format!("snapshots/{COMMIT}/realesr-general-x4v3.pth")),
+        "{got:?}"
+    );
+    assert_eq!(std::fs::read(&got).unwrap(), pth);
+    let requests = hub.requests();
+    assert!(
+        requests.iter().all(|r| !r.contains("README")),
+        "only the weights are fetched: {requests:?}"
+    );
+    let net = SrVggNetCompact::load_pth(&got, &reportfig_testkit::load_context(), 64).unwrap();
+    assert_eq!(net.config().upscale, 4);
+
+    let offline = HubOptions {
+        offline: true,
+        ..HubOptions::new(cache.path().to_path_buf())
+    };
+    assert_eq!(src.resolve(None, &offline, &mut |_| {}).unwrap(), got);
+
+    // A file put in the data folder by hand is used as it is, before the cache.
+    let data = tempfile::tempdir().unwrap();
+    let folder = data.path().join("upscalers/realesr-general-x4v3");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("realesr-general-x4v3.pth"), &pth).unwrap();
+    let before = hub.requests().len();
+    let local = src
+        .resolve(Some(data.path()), &online(cache.path(), &hub), &mut |_| {})
+        .unwrap();
+    assert_eq!(local, folder);
+    assert_eq!(hub.requests().len(), before, "no request for a local file");
+}
+
+/// `models fetch sd15-lcm` (the default) downloads the preset's LCM-LoRA with the model, so
+/// the machine it was fetched on, or one it is carried to, can then generate offline.
+#[test]
+fn fetching_a_preset_downloads_its_lora_too() {
+    let lora = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../engine/tests/golden/lora/sd15/kohya.safetensors"),
+    )
+    .unwrap();
+    let hub = FakeHub::serving(
+        vec![
+            (
+                "stable-diffusion-v1-5/stable-diffusion-v1-5",
+                SHA,
+                // Real tiny weights: the model is run after the fetch.
+                tiny_model_files(TinyFamily::Sd15),
+            ),
+            (
+                "latent-consistency/lcm-lora-sdv1-5",
+                SHA2,
+                [("pytorch_lora_weights.safetensors".to_string(), lora.clone())].into(),
+            ),
+        ],
+        Behaviour::default(),
+    );
+    let sandbox = Sandbox::new();
+    let home = sandbox.root.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let reportfig = |args: &[&str], offline: bool| {
+        sandbox.run(&home, &hub, offline, &[&["--lang", "en"], args].concat())
+    };
+
+    let (code, stdout, stderr) = reportfig(&["models", "fetch", "sd15-lcm"], false);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains(
+            "its LoRA latent-consistency/lcm-lora-sdv1-5/pytorch_lora_weights.safetensors \
+             is in the cache too"
+        ),
+        "{stdout}"
+    );
+    let cached = sandbox
+        .cache
+        .join("models--latent-consistency--lcm-lora-sdv1-5/snapshots")
+        .join(SHA2)
+        .join("pytorch_lora_weights.safetensors");
+    assert_eq!(std::fs::read(&cached).unwrap(), lora);
+    assert!(stdout.contains(&cached.display().to_string()), "{stdout}");
+
+    // Offline now, and the hub told to hear nothing: the default runs from the cache alone.
+    let before = hub.requests().len();
+    let (code, _, stderr) = reportfig(
+        &[
+            "generate",
+            "A city park in spring",
+            "--no-translate",
+            "--model",
+            "sd15-lcm",
+            "--steps",
+            "1",
+            "--seed",
+            "1",
+            "-o",
+            "park.png",
+        ],
+        true,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(home.join("park.png").is_file());
+    assert_eq!(hub.requests().len(), before, "offline asks the hub nothing");
 }

@@ -115,6 +115,7 @@ fn csv_sample() {
             negative: None,
             en: None,
             cover: false,
+            layout: None,
             image: None,
             strength: None,
             mask: None,
@@ -223,7 +224,7 @@ fn error_messages() {
         (
             "key.txt",
             "버스 {colour=red}\n".into(),
-            "key.txt:1: unknown setting \"colour\" in {…}\nhint: the settings are style, size, seed, file, negative, en, cover, image, strength, mask, written like {style=isometric-city seed=7}",
+            "key.txt:1: unknown setting \"colour\" in {…}\nhint: the settings are style, size, seed, file, negative, en, cover, layout, image, strength, mask, written like {style=isometric-city seed=7}",
         ),
         (
             "quote.txt",
@@ -251,9 +252,24 @@ fn error_messages() {
             "figure.md:3: this figure line has no caption\nhint: write the caption after \"Figure:\" or \"그림:\"",
         ),
         (
+            "layout.md",
+            "# 보고서\n\n그림: 광장 {cover layout=middle}\n".into(),
+            "layout.md:3: title layout \"middle\" is not one of top, bottom, center, band\nhint: write it like {cover layout=band}",
+        ),
+        (
+            "layout.txt",
+            "광장 {layout=band}\n".into(),
+            "layout.txt:1: layout= only applies to a cover\nhint: add cover to the same settings, e.g. {cover layout=band}",
+        ),
+        (
+            "layout.csv",
+            "caption,cover,layout\n광장,no,band\n".into(),
+            "layout.csv:2: layout= only applies to a cover\nhint: add cover to the same settings, e.g. {cover layout=band}",
+        ),
+        (
             "cols.csv",
             "caption,colour\nbus,red\n".into(),
-            "cols.csv:1: unknown column \"colour\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, image, strength, mask (only caption is required)",
+            "cols.csv:1: unknown column \"colour\"\nhint: the columns are caption, style, size, seed, file, negative, en, cover, layout, image, strength, mask (only caption is required)",
         ),
         (
             "nocap.csv",
@@ -291,7 +307,7 @@ fn file_errors() {
     assert_eq!(
         msg,
         format!(
-            "cannot read the outline {}: no such file\nhint: check the path and that the file exists and is readable",
+            "cannot read the outline {}: no such file or folder\nhint: check the path and that the file exists and is readable",
             missing.display()
         )
     );
@@ -483,4 +499,28 @@ fn a_settings_block_that_is_not_closed_or_not_alone_is_refused_not_kept_as_words
     assert_eq!(o.items[0].caption, "Budget {2025} by sector");
     assert_eq!(o.items[1].caption, "A { } b");
     assert_eq!(o.items[1].overrides.seed, Some(4));
+}
+
+/// `{cover layout=…}` (and the CSV columns) set one cover's title layout; figures without it
+/// keep the batch-wide one.
+#[test]
+fn a_cover_takes_its_own_title_layout() {
+    use reportfig::title::TitleLayout;
+    let o = parse(
+        "cover.md",
+        "# 보고서\n\n그림: 광장 {cover layout=Band}\n\n그림: 버스 {cover}\n",
+    )
+    .unwrap();
+    assert!(o.items[0].overrides.cover);
+    assert_eq!(o.items[0].overrides.layout, Some(TitleLayout::Band));
+    assert!(o.items[1].overrides.cover);
+    assert_eq!(o.items[1].overrides.layout, None);
+    let o = parse(
+        "cover.csv",
+        "caption,cover,layout\n광장,yes,center\n버스,,\n",
+    )
+    .unwrap();
+    assert_eq!(o.items[0].overrides.layout, Some(TitleLayout::Center));
+    assert_eq!(o.items[1].overrides.layout, None);
+    assert!(!o.items[1].overrides.cover);
 }
