@@ -370,9 +370,11 @@ async fn history(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respo
         let mut all = shared.history(&owner, HISTORY_MAX);
         all.extend(shared.batch_history(&owner, lang));
         all.sort_by(|a, b| {
-            let key =
-                |v: &serde_json::Value| (v["created"].as_u64(), v["id"].as_str().map(String::from));
-            key(b).cmp(&key(a))
+            let created = |v: &serde_json::Value| v["created"].as_f64().unwrap_or(0.0);
+            let id = |v: &serde_json::Value| v["id"].as_str().map(String::from);
+            created(b)
+                .total_cmp(&created(a))
+                .then_with(|| id(b).cmp(&id(a)))
         });
         all.truncate(HISTORY_MAX);
         all

@@ -45,8 +45,8 @@ pub struct BatchRecord {
     pub outline: String,
     /// `md`, `txt` or `csv`: the outline's format, and the extension of its copy here.
     pub format: String,
-    /// Seconds since 1970 when it was accepted.
-    pub created: u64,
+    /// Seconds since 1970 when it was accepted, to the millisecond (as a job's).
+    pub created: f64,
     #[serde(default)]
     pub cancelled: bool,
     pub figures: Vec<BatchFigure>,
@@ -851,7 +851,7 @@ mod tests {
             id: format!("{:032x}", 7),
             outline: "report.md".into(),
             format: "md".into(),
-            created: 1,
+            created: 1.0,
             cancelled: false,
             figures: Vec::new(),
             owner: None,

@@ -811,7 +811,8 @@ impl Shared {
             .filter(|j| j.record.owner.as_deref() == Some(owner))
             .collect();
         mine.sort_by(|a, b| {
-            (b.record.created, &b.record.id).cmp(&(a.record.created, &a.record.id))
+            (b.record.created.total_cmp(&a.record.created))
+                .then_with(|| b.record.id.cmp(&a.record.id))
         });
         mine.iter()
             .take(max)

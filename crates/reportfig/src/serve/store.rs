@@ -137,8 +137,10 @@ pub struct JobRecord {
     pub state: JobState,
     pub caption: String,
     pub seed: u64,
-    /// Seconds since 1970 when the job was accepted.
-    pub created: u64,
+    /// Seconds since 1970 when the job was accepted, to the millisecond: a picture and a
+    /// comparison asked for in the same second keep their order in the history. Records
+    /// written with whole seconds read as they are.
+    pub created: f64,
     /// Seconds it waited in the queue before it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waited_seconds: Option<f64>,
@@ -254,7 +256,11 @@ impl Store {
             }
             out.push(record);
         }
-        out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        out.sort_by(|a, b| {
+            a.created
+                .total_cmp(&b.created)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         out
     }
 }
@@ -293,11 +299,11 @@ pub(crate) fn ids_in(dir: &Path, stem: impl Fn(&str) -> Option<&str>) -> Vec<Job
 }
 
 /// Seconds since 1970, for records.
-pub fn now_seconds() -> u64 {
+pub fn now_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map(|d| d.as_millis() as f64 / 1000.0)
+        .unwrap_or(0.0)
 }
 
 #[cfg(test)]
@@ -325,23 +331,49 @@ mod tests {
         assert!(JobId::parse(a.as_str()).is_some());
     }
 
-    #[test]
-    fn unfinished_jobs_are_reported_lost_after_a_restart() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let record = |state, n: u64| JobRecord {
+    fn record(state: JobState, n: u64, created: f64) -> JobRecord {
+        JobRecord {
             id: format!("{n:032x}"),
             kind: JobKind::Image,
             state,
             caption: "a park".into(),
             seed: n,
-            created: n,
+            created,
             waited_seconds: None,
             seconds: None,
             error: None,
             owner: None,
             instance: None,
-        };
+        }
+    }
+
+    #[test]
+    fn jobs_of_one_second_keep_the_order_they_were_asked_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // The later job has the smaller id: only the time within the second orders them.
+        store.write(&record(JobState::Done, 1, 100.7)).unwrap();
+        store.write(&record(JobState::Done, 2, 100.2)).unwrap();
+        // A record from before milliseconds were kept: whole seconds read as they are.
+        let old = format!(
+            r#"{{"id":"{:032x}","state":"done","caption":"a park","seed":3,"created":99}}"#,
+            3
+        );
+        std::fs::write(dir.path().join(format!("images/{:032x}.json", 3)), old).unwrap();
+        let lost = crate::msg!("caption-empty");
+        let seeds: Vec<u64> = store
+            .load(&lost, &|_| false)
+            .iter()
+            .map(|r| r.seed)
+            .collect();
+        assert_eq!(seeds, vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn unfinished_jobs_are_reported_lost_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let record = |state, n: u64| record(state, n, n as f64);
         store.write(&record(JobState::Queued, 1)).unwrap();
         store.write(&record(JobState::Running, 2)).unwrap();
         // Done, but its picture is gone.

@@ -985,6 +985,14 @@ impl Browser {
 
     /// Sends one command (to the attached page, once there is one) and returns its result.
     pub(crate) fn send(&mut self, method: &str, params: Value) -> Value {
+        match self.try_send(method, params) {
+            Ok(result) => result,
+            Err(reply) => panic!("{method}: {reply}"),
+        }
+    }
+
+    /// The reply's result, or the whole reply when DevTools answered with an error.
+    fn try_send(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = serde_json::json!({ "id": id, "method": method, "params": params });
@@ -999,8 +1007,10 @@ impl Browser {
             let Ok(text) = reply.to_text() else { continue };
             let v: Value = serde_json::from_str(text).unwrap();
             if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                return match v.get("error") {
+                    None => Ok(v["result"].clone()),
+                    Some(_) => Err(v),
+                };
             }
         }
     }
@@ -1016,16 +1026,23 @@ impl Browser {
 
     /// The value of a JavaScript expression in the page (promises awaited).
     pub(crate) fn eval(&mut self, expression: &str) -> Value {
-        let r = self.send(
+        let r = self
+            .try_evaluate(expression)
+            .unwrap_or_else(|reply| panic!("{expression}: {reply}"));
+        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// DevTools' `Runtime.evaluate` reply for `expression`, or its error reply.
+    fn try_evaluate(&mut self, expression: &str) -> Result<Value, Value> {
+        self.try_send(
             "Runtime.evaluate",
             serde_json::json!({
                 "expression": expression,
                 "awaitPromise": true,
                 "returnByValue": true,
             }),
-        );
-        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
-        r["result"]["value"].clone()
+        )
     }
 
     /// A screenshot of the whole page, kept as `name` when `REPORTFIG_SCREENSHOT_DIR` names
@@ -1049,8 +1066,20 @@ impl Browser {
     /// Waits until `expression` is true in the page.
     pub(crate) fn wait_until(&mut self, expression: &str, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(120);
-        while self.eval(expression) != Value::Bool(true) {
-            assert!(Instant::now() < deadline, "{what}");
+        loop {
+            // While a page is being replaced (a reload) there is no document to evaluate in:
+            // DevTools answers with an error ("execution context was destroyed") or the
+            // expression throws on a half-built page. Both mean "not yet", not a failure.
+            let last = match self.try_evaluate(expression) {
+                Ok(r) if r.get("exceptionDetails").is_none() => {
+                    if r["result"]["value"] == Value::Bool(true) {
+                        return;
+                    }
+                    r
+                }
+                Ok(r) | Err(r) => r,
+            };
+            assert!(Instant::now() < deadline, "{what} (last reply: {last})");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
