@@ -460,29 +460,43 @@ fn network_rows(
     if let Some(path) = vae {
         let cfg: VaeConfig = read_json(path, "VAE config")?;
         let ctx = b.opts.context(WeightStorage::F32);
-        // Built as image to image builds it, so the encode row times the fast encoder.
-        let net = reportfig_engine::pipeline::vae::AutoencoderKL::load_for(
-            vb().pp("vae"),
-            &cfg,
-            &ctx,
-            reportfig_engine::pipeline::vae::VaeUse::EncodeToo,
-        )?;
-        memory::release_free_memory();
-        let z = randn(&[1, cfg.latent_channels, 64, 64])?;
-        let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
-        b.time("vae decode 64²→512²", gf, || {
-            net.decode(&z)?;
-            Ok(())
-        })?;
-        // Image to image starts here: the picture's latent distribution.
-        let x = randn(&[1, cfg.in_channels, 512, 512])?;
-        b.time("vae encode 512²→64²", None, || {
-            net.encode(&x)?;
-            Ok(())
-        })?;
+        // Each row holds the VAE as its own job loads it: text to image keeps the encoder in
+        // the direct form it never runs, image to image gives it the fast forms (Winograd,
+        // 4x the weights of its large convolutions), so the rows' peaks are the jobs' peaks.
+        let load = |usage| {
+            let net = reportfig_engine::pipeline::vae::AutoencoderKL::load_for(
+                vb().pp("vae"),
+                &cfg,
+                &ctx,
+                usage,
+            );
+            memory::release_free_memory();
+            net
+        };
+        if b.wanted(DECODE_ROW) {
+            let net = load(reportfig_engine::pipeline::vae::VaeUse::Decode)?;
+            let z = randn(&[1, cfg.latent_channels, 64, 64])?;
+            let gf = (cfg.block_out_channels == [128, 256, 512, 512]).then_some(2515.0);
+            b.time(DECODE_ROW, gf, || {
+                net.decode(&z)?;
+                Ok(())
+            })?;
+        }
+        if b.wanted(ENCODE_ROW) {
+            let net = load(reportfig_engine::pipeline::vae::VaeUse::EncodeToo)?;
+            // Image to image starts here: the picture's latent distribution.
+            let x = randn(&[1, cfg.in_channels, 512, 512])?;
+            b.time(ENCODE_ROW, None, || {
+                net.encode(&x)?;
+                Ok(())
+            })?;
+        }
     }
     Ok(())
 }
+
+const DECODE_ROW: &str = "vae decode 64²→512²";
+const ENCODE_ROW: &str = "vae encode 512²→64²";
 
 /// The same values as `RecordingBackend::new(seed)`, but every tensor is forgotten once
 /// handed out.
