@@ -33,6 +33,36 @@ pub(crate) struct Golden {
     pub(crate) meta: HashMap<String, String>,
 }
 
+impl Golden {
+    fn input(&self, name: &str) -> &Tensor {
+        self.tensors
+            .get(name)
+            .unwrap_or_else(|| panic!("golden {name}"))
+    }
+
+    /// The UNet's output on the golden's inputs (timestep 451; SDXL's added conditioning when
+    /// the golden has it), as the reference computed it.
+    pub(crate) fn unet_output(&self, unet: &UNet2DConditionModel) -> Tensor {
+        let added = match (
+            self.tensors.get("input.text_embeds"),
+            self.tensors.get("input.time_ids"),
+        ) {
+            (Some(t), Some(ids)) => Some(AddedConditioning {
+                text_embeds: t.clone(),
+                time_ids: ids.clone(),
+            }),
+            _ => None,
+        };
+        unet.forward(
+            self.input("input.sample"),
+            451.0,
+            self.input("input.encoder_hidden_states"),
+            added.as_ref(),
+        )
+        .unwrap()
+    }
+}
+
 pub(crate) fn golden(family: &str) -> Golden {
     let bytes = std::fs::read(golden_dir().join(format!("{family}.safetensors"))).unwrap();
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
@@ -170,24 +200,7 @@ fn check_family(family: TinyFamily) {
             let unet =
                 UNet2DConditionModel::load(tiny.var_builder("unet", &unet_patch), &cfg, &ctx())
                     .unwrap();
-            let added = match (
-                g.tensors.get("input.text_embeds"),
-                g.tensors.get("input.time_ids"),
-            ) {
-                (Some(t), Some(ids)) => Some(AddedConditioning {
-                    text_embeds: t.clone(),
-                    time_ids: ids.clone(),
-                }),
-                _ => None,
-            };
-            let out = unet
-                .forward(
-                    &get("input.sample"),
-                    451.0,
-                    &get("input.encoder_hidden_states"),
-                    added.as_ref(),
-                )
-                .unwrap();
+            let out = g.unet_output(&unet);
             let mut compare = |name: &str, ours: &Tensor| {
                 let expected = get(&key(name));
                 let err = rel_l2(ours, &expected);

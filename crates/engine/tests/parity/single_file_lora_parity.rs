@@ -21,7 +21,7 @@ use reportfig_engine::pipeline::lora::{
     self, Lora, LoraError, LoraFamily, LoraPatch, LoraPatches, LoraTarget,
 };
 use reportfig_engine::pipeline::text::ClipTextModel;
-use reportfig_engine::pipeline::unet::{AddedConditioning, UNet2DConditionModel};
+use reportfig_engine::pipeline::unet::UNet2DConditionModel;
 use reportfig_engine::pipeline::weights::MappedWeights;
 use reportfig_engine::pipeline::{lora_targets, Pipeline, PipelineError};
 use reportfig_engine::GenerationRequest;
@@ -163,24 +163,7 @@ fn check_family(family: TinyFamily) {
             let unet_w =
                 checkpoint_weights(&files.unet, ckpt.get(LoraTarget::Unet).clone(), &unet_cfg);
             let unet = UNet2DConditionModel::load(vb(unet_w), &unet_cfg, &ctx()).unwrap();
-            let added = match (
-                g.tensors.get("input.text_embeds"),
-                g.tensors.get("input.time_ids"),
-            ) {
-                (Some(t), Some(ids)) => Some(AddedConditioning {
-                    text_embeds: t.clone(),
-                    time_ids: ids.clone(),
-                }),
-                _ => None,
-            };
-            let out = unet
-                .forward(
-                    &get("input.sample"),
-                    451.0,
-                    &get("input.encoder_hidden_states"),
-                    added.as_ref(),
-                )
-                .unwrap();
+            let out = g.unet_output(&unet);
             compare("unet", &out);
             for (folder_name, target) in targets(family).into_iter().skip(1) {
                 let cfg: ClipTextConfig = read_json(
