@@ -63,6 +63,30 @@ impl Golden {
     }
 }
 
+/// A 64² two-step request of the tiny models, for the checks that make whole pictures.
+pub(crate) fn city_hall_request() -> GenerationRequest {
+    GenerationRequest {
+        caption: "a city".into(),
+        caption_en: None,
+        translated_by: None,
+        styles: Vec::new(),
+        prompt: "a city hall".into(),
+        negative_prompt: None,
+        width: 64,
+        height: 64,
+        steps: 2,
+        guidance: 7.5,
+        seed: 7,
+        sampler: None,
+        model: "tiny".into(),
+        model_revision: None,
+        crop_to_ratio: None,
+        draft_decoder: None,
+        init_image: None,
+        loras: Vec::new(),
+    }
+}
+
 pub(crate) fn golden(family: &str) -> Golden {
     let bytes = std::fs::read(golden_dir().join(format!("{family}.safetensors"))).unwrap();
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
@@ -410,26 +434,7 @@ fn pipeline_load_merges_loras_through_the_mapped_weights() {
     let g = golden("sd15");
     let tiny = Tiny::new(TinyFamily::Sd15, &g);
     let files = reportfig_testkit::tiny_model_files(tiny.dir.path(), TinyFamily::Sd15);
-    let req = GenerationRequest {
-        caption: "a city".into(),
-        caption_en: None,
-        translated_by: None,
-        styles: Vec::new(),
-        prompt: "a city hall".into(),
-        negative_prompt: None,
-        width: 64,
-        height: 64,
-        steps: 2,
-        guidance: 7.5,
-        seed: 7,
-        sampler: None,
-        model: "tiny".into(),
-        model_revision: None,
-        crop_to_ratio: None,
-        draft_decoder: None,
-        init_image: None,
-        loras: Vec::new(),
-    };
+    let req = city_hall_request();
     let opts = reportfig_testkit::load_options();
     let image = |loras: &[Lora]| {
         let mut p = Pipeline::load_with_loras(&files, loras, &opts).unwrap();

@@ -24,7 +24,6 @@ use reportfig_engine::pipeline::text::ClipTextModel;
 use reportfig_engine::pipeline::unet::UNet2DConditionModel;
 use reportfig_engine::pipeline::weights::MappedWeights;
 use reportfig_engine::pipeline::{lora_targets, Pipeline, PipelineError};
-use reportfig_engine::GenerationRequest;
 use reportfig_testkit::single_file::write_single_file;
 use reportfig_testkit::{load_context as ctx, tiny_model_files, TinyFamily};
 
@@ -206,33 +205,10 @@ fn sdxl_checkpoint_loras_merge_as_on_the_folder_and_match_diffusers() {
     check_family(TinyFamily::Sdxl);
 }
 
-fn request() -> GenerationRequest {
-    GenerationRequest {
-        caption: "a city".into(),
-        caption_en: None,
-        translated_by: None,
-        styles: Vec::new(),
-        prompt: "a city hall".into(),
-        negative_prompt: None,
-        width: 64,
-        height: 64,
-        steps: 2,
-        guidance: 7.5,
-        seed: 7,
-        sampler: None,
-        model: "tiny".into(),
-        model_revision: None,
-        crop_to_ratio: None,
-        draft_decoder: None,
-        init_image: None,
-        loras: Vec::new(),
-    }
-}
-
 fn picture(files: &ModelFiles, loras: &[Lora]) -> Vec<u8> {
     let opts = reportfig_testkit::load_options();
     let mut p = Pipeline::load_with_loras(files, loras, &opts).unwrap();
-    p.generate(&request(), &mut |_| {})
+    p.generate(&lp::city_hall_request(), &mut |_| {})
         .unwrap()
         .image
         .into_raw()
