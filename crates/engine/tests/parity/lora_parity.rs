@@ -304,14 +304,15 @@ fn plan_error(tiny: &Tiny, path: &Path) -> LoraError {
     lora::plan(&[l], &tiny.model_weights()).unwrap_err()
 }
 
-#[test]
-fn an_sdxl_lora_on_sd15_names_both_families() {
-    let tiny = Tiny::new(TinyFamily::Sd15, &golden("sd15"));
+/// SDXL LoRAs (every format) on an SD 1.5 model and an SD 1.5 LoRA on an SDXL one are refused
+/// as LoRAs for another family, both named; `error_for(model family, LoRA file)` is how the
+/// caller's load path answers.
+pub(crate) fn other_family_loras_are_refused(error_for: impl Fn(TinyFamily, &Path) -> LoraError) {
     for format in ["kohya", "kohya_ldm", "peft"] {
         let path = golden_dir()
             .join("sdxl")
             .join(format!("{format}.safetensors"));
-        let err = plan_error(&tiny, &path);
+        let err = error_for(TinyFamily::Sd15, &path);
         assert!(
             matches!(
                 err,
@@ -330,8 +331,10 @@ fn an_sdxl_lora_on_sd15_names_both_families() {
         );
     }
     // And the other way round: SD 1.5 LoRAs on SDXL.
-    let tiny = Tiny::new(TinyFamily::Sdxl, &golden("sdxl"));
-    let err = plan_error(&tiny, &golden_dir().join("sd15/kohya.safetensors"));
+    let err = error_for(
+        TinyFamily::Sdxl,
+        &golden_dir().join("sd15/kohya.safetensors"),
+    );
     assert!(
         matches!(
             err,
@@ -343,6 +346,13 @@ fn an_sdxl_lora_on_sd15_names_both_families() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn an_sdxl_lora_on_sd15_names_both_families() {
+    other_family_loras_are_refused(|family, path| {
+        plan_error(&Tiny::new(family, &golden(family.name())), path)
+    });
 }
 
 #[test]
